@@ -1,0 +1,41 @@
+"""lockgate: data-quality contracts (ODCS v3.1) enforced where the data lives.
+
+The package root stays light on purpose: `import lockgate` must not pull in pandas, ibis,
+Great Expectations, dagster or dbt. The public API is resolved lazily on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_contract": ("lockgate.contract.loader", "load_contract"),
+    "lint_paths": ("lockgate.contract.loader", "lint_paths"),
+    "validate": ("lockgate.engines.run", "validate"),
+    "validate_frames": ("lockgate.engines.run", "validate_frames"),
+    "Contract": ("lockgate.contract.model", "Contract"),
+    "Rule": ("lockgate.contract.rules", "Rule"),
+    "ValidationResult": ("lockgate.engines.results", "ValidationResult"),
+    "ContractError": ("lockgate.errors", "ContractError"),
+    "LockgateError": ("lockgate.errors", "LockgateError"),
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lockgate.contract.loader import lint_paths, load_contract  # noqa: F401
+    from lockgate.engines.run import validate, validate_frames  # noqa: F401
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'lockgate' has no attribute {name!r}") from None
+    import importlib
+
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value

@@ -1,0 +1,1 @@
+"""Contracts: ODCS YAML → a typed Contract → the Rule IR that every engine measures."""

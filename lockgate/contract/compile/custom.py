@@ -1,0 +1,108 @@
+"""`quality[].type: custom` with `engine: lockgate`: the checks ODCS cannot express.
+
+Each custom check is one small compiler in `CUSTOM_CHECKS`, so adding a check (the stateful
+detectors add theirs) does not touch the others. `implementation` is a mapping (or YAML text of
+one) whose `check` key names the check.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable
+
+import yaml
+
+from lockgate.contract.compile.context import CompileContext
+from lockgate.contract.model import Table
+from lockgate.contract.rules import ExtraColumns, Rule, Threshold
+from lockgate.contract.source import DocPath
+
+CustomCompiler = Callable[[CompileContext, Table, "str | None", dict, DocPath, str], "Rule | None"]
+CUSTOM_CHECKS: dict[str, CustomCompiler] = {}
+
+
+def register_custom_check(name: str):
+    def decorate(fn: CustomCompiler) -> CustomCompiler:
+        CUSTOM_CHECKS[name] = fn
+        return fn
+
+    return decorate
+
+
+def custom_rule(ctx: CompileContext, table: Table, column: str | None, entry: dict, path: DocPath, severity: str) -> Rule | None:
+    engine = entry.get("engine")
+    if engine != "lockgate":
+        ctx.error(path + ("engine",), f"lockgate cannot enforce custom rules for engine {engine!r}; use engine: lockgate or an ODCS library metric", "unsupported-engine")
+        return None
+    impl = entry.get("implementation")
+    if isinstance(impl, str):
+        try:
+            impl = yaml.safe_load(impl)
+        except yaml.YAMLError as exc:
+            ctx.error(path + ("implementation",), f"implementation is not valid YAML: {exc}", "invalid-value")
+            return None
+    if not isinstance(impl, dict) or "check" not in impl:
+        ctx.error(path + ("implementation",), f"implementation must be a mapping with a 'check' key ({', '.join(sorted(CUSTOM_CHECKS))})", "invalid-value")
+        return None
+    _load_plugins()
+    compiler = CUSTOM_CHECKS.get(impl["check"])
+    if compiler is None:
+        close = difflib.get_close_matches(str(impl["check"]), sorted(CUSTOM_CHECKS), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        ctx.error(path + ("implementation", "check"), f"unknown lockgate check {impl['check']!r}; {hint}known: {', '.join(sorted(CUSTOM_CHECKS))}", "unknown-check")
+        return None
+    rule = compiler(ctx, table, column, {**impl, "_entry": entry}, path, severity)
+    return rule
+
+
+def _load_plugins() -> None:
+    """Import the modules that register custom checks (stateful detectors live in lockgate.state)."""
+    import importlib
+
+    for module in ("lockgate.state.checks",):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def impl_arguments(ctx: CompileContext, impl: dict, allowed: tuple[str, ...], path: DocPath) -> dict[str, Any] | None:
+    """The implementation's keys minus `check`; unknown keys are an error with a suggestion."""
+    args = {k: v for k, v in impl.items() if k not in ("check", "_entry")}
+    for key in args:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected {', '.join(allowed) or 'no arguments'}"
+            ctx.error(path + ("implementation", key), f"unknown argument '{key}' for {impl['check']}; {hint}", "unknown-key", key=True)
+            return None
+    return args
+
+
+@register_custom_check("extraColumns")
+def _extra_columns(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
+    """Columns in the data that the contract does not declare: forbid (error), warn, or allow."""
+    args = impl_arguments(ctx, impl, ("policy",), path)
+    if args is None:
+        return None
+    policy = args.get("policy", "forbid")
+    if policy not in ("forbid", "warn", "allow"):
+        ctx.error(path + ("implementation", "policy"), f"extraColumns policy must be forbid, warn or allow, got {policy!r}", "invalid-value")
+        return None
+    if column is not None:
+        ctx.error(path, "extraColumns is a table rule; put it under schema[].quality", "misplaced-rule")
+        return None
+    if policy == "allow":
+        return None
+    entry = impl["_entry"]
+    return Rule(
+        id=entry.get("id") or f"{table.name}.extraColumns",
+        table=table.name,
+        column=None,
+        check="extraColumns",
+        measure=ExtraColumns(tuple(c.physical_name for c in table.columns)),
+        threshold=Threshold("mustBe", 0, "value"),
+        severity="error" if policy == "forbid" else "warning",
+        description=entry.get("description") or f"extra columns: {policy}",
+        location=ctx.loc(path),
+    )

@@ -1,0 +1,97 @@
+"""Rules from `slaProperties`: freshness and latency. Other SLA properties are checked for
+being either documentation (lifecycle dates) or an explicit "cannot enforce" error."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from lockgate.contract.compile.context import CompileContext
+from lockgate.contract.compile.values import duration_seconds
+from lockgate.contract.model import Column, Table
+from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Threshold
+from lockgate.contract.source import DocPath
+
+# Lifecycle dates of the data product: statements to people, not properties of the data.
+DOCUMENTARY = {"generalAvailability", "endOfSupport", "endOfLife"}
+ENFORCED = ("freshness", "latency")
+
+
+def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> Iterator[Rule]:
+    if not isinstance(entries, list):
+        return
+    for i, entry in enumerate(entries):
+        path: DocPath = ("slaProperties", i)
+        if not isinstance(entry, dict):
+            continue
+        prop = entry.get("property")
+        if prop in DOCUMENTARY:
+            continue
+        if prop not in ENFORCED:
+            ctx.error(path + ("property",), f"lockgate cannot enforce SLA property {prop!r}; it enforces {', '.join(ENFORCED)} ({', '.join(sorted(DOCUMENTARY))} are documentation)", "unsupported-field")
+            continue
+        try:
+            seconds = duration_seconds(entry.get("value"), entry.get("unit"))
+        except ValueError as exc:
+            ctx.error(path + ("unit" if "unit" in entry else "value",), f"{prop}: {exc}", "invalid-value")
+            continue
+        if seconds <= 0:
+            ctx.error(path + ("value",), f"{prop} must be a positive duration", "invalid-value")
+            continue
+        elements = _elements(ctx, tables, entry.get("element"), path + ("element",), prop)
+        if elements is None:
+            continue
+        table = elements[0][0]
+        if any(t.name != table.name for t, _ in elements):
+            ctx.error(path + ("element",), f"{prop}: all elements must be columns of one table", "invalid-value")
+            continue
+        severity = "error"
+        if prop == "freshness":
+            if len(elements) != 1:
+                ctx.error(path + ("element",), "freshness takes one element: the table.column timestamp that shows the newest data", "invalid-value")
+                continue
+            col = elements[0][1]
+            measure = LatestValue(col.physical_name)
+            threshold = Threshold("mustBeLessOrEqualTo", seconds, "seconds")
+        else:
+            if len(elements) != 2:
+                ctx.error(path + ("element",), "latency takes two elements, 'table.event_time, table.processed_time': the lag between them is bounded per row", "invalid-value")
+                continue
+            start, end = elements[0][1], elements[1][1]
+            measure = FailingRows(LagAbove(start.physical_name, end.physical_name, seconds))
+            threshold = Threshold("mustBe", 0, "rows")
+        column = elements[0][1].name if prop == "freshness" else elements[1][1].name
+        yield Rule(
+            id=entry.get("id") or f"{table.name}.{column}.{prop}",
+            table=table.name,
+            column=column,
+            check=prop,
+            measure=measure,
+            threshold=threshold,
+            severity=severity,
+            description=entry.get("description"),
+            location=ctx.loc(path),
+        )
+
+
+def _elements(ctx: CompileContext, tables, element: Any, path: DocPath, prop: str) -> list[tuple[Table, Column]] | None:
+    if not isinstance(element, str) or not element.strip():
+        ctx.error(path[:-1], f"{prop} needs an element: 'table.column'", "invalid-value")
+        return None
+    found = []
+    for ref in (part.strip() for part in element.split(",")):
+        table_name, _, column_name = ref.rpartition(".")
+        table = next((t for t in tables if table_name in (t.name, t.physical_name)), None)
+        if table is None:
+            names = ", ".join(t.name for t in tables) or "none"
+            ctx.error(path, f"{prop} element {ref!r} names no table of this contract (tables: {names})", "unknown-column")
+            return None
+        column = next((c for c in table.columns if column_name in (c.name, c.physical_name)), None)
+        if column is None:
+            names = ", ".join(c.name for c in table.columns)
+            ctx.error(path, f"{prop} element {ref!r}: '{table.name}' has no column {column_name!r} (columns: {names})", "unknown-column")
+            return None
+        if column.logical_type not in (None, "timestamp", "date"):
+            ctx.error(path, f"{prop} element {ref!r} is a {column.logical_type} column; expected a timestamp or date", "invalid-value")
+            return None
+        found.append((table, column))
+    return found

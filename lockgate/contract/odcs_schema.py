@@ -1,0 +1,176 @@
+"""Validation against the official ODCS JSON schema, with findings at file:line:col.
+
+The schema ships with the `open-data-contract-standard` package (the Bitol project's own
+distribution); its `apiVersion` enum covers v3.0.x to v3.2.0. Unknown keys are found by walking
+the document alongside the schema rather than from jsonschema's `unevaluatedProperties` errors,
+because the walk can point at the offending key and suggest the key that was meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterator
+
+from lockgate.contract.findings import Finding
+from lockgate.contract.source import DocPath, SourceDoc
+
+
+@lru_cache(maxsize=1)
+def odcs_schema() -> dict[str, Any]:
+    text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+
+    schema = odcs_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema)
+
+
+def schema_findings(doc: SourceDoc) -> list[Finding]:
+    """Unknown keys (with suggestions) first, then every other schema violation."""
+    findings = list(_unknown_key_findings(doc))
+    flagged = {f.location for f in findings}
+    for error in _validator().iter_errors(doc.data):
+        if error.validator in ("unevaluatedProperties", "additionalProperties"):
+            continue  # reported by the walk, with a suggestion
+        for path, message in _explain(error):
+            location = doc.locate(path)
+            if location not in flagged:
+                flagged.add(location)
+                findings.append(Finding(location, message, code="odcs-schema"))
+    return findings
+
+
+def _explain(error) -> Iterator[tuple[DocPath, str]]:
+    """Turn a jsonschema error into (path, message); oneOf/anyOf errors explain the closest branch."""
+    path = tuple(error.absolute_path)
+    where = _describe_path(path)
+    if error.validator in ("oneOf", "anyOf"):
+        deepest = max(error.context or [], key=lambda e: len(e.absolute_path), default=None)
+        if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
+            yield from _explain(deepest)
+            return
+        if _is_operator_choice(error):
+            present = [k for k in _OPERATORS if isinstance(error.instance, dict) and k in error.instance]
+            if present:
+                yield path, f"{where}: give exactly one comparison operator, found {', '.join(present)}"
+            else:
+                yield path, f"{where}: expected one comparison operator ({', '.join(_OPERATORS)})"
+            return
+    if error.validator == "required":
+        yield path, f"{where}: {error.message}"
+    elif error.validator == "enum":
+        allowed = [str(v) for v in error.validator_value]
+        close = difflib.get_close_matches(str(error.instance), allowed, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        yield path, f"{where}: {error.instance!r} is not allowed; {hint}expected one of {', '.join(allowed)}"
+    elif error.validator == "type":
+        yield path, f"{where}: expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
+    else:
+        yield path, f"{where}: {error.message}"
+
+
+_OPERATORS = (
+    "mustBe",
+    "mustNotBe",
+    "mustBeGreaterThan",
+    "mustBeGreaterOrEqualTo",
+    "mustBeLessThan",
+    "mustBeLessOrEqualTo",
+    "mustBeBetween",
+    "mustNotBeBetween",
+)
+
+
+def _is_operator_choice(error) -> bool:
+    branches = error.validator_value if isinstance(error.validator_value, list) else []
+    return any("mustBe" in b.get("required", []) for b in branches if isinstance(b, dict))
+
+
+def _describe_path(path: DocPath) -> str:
+    if not path:
+        return "contract"
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+# --- unknown keys -------------------------------------------------------------------------------
+
+
+def _unknown_key_findings(doc: SourceDoc) -> Iterator[Finding]:
+    root = odcs_schema()
+    yield from _walk(doc, doc.data, root, (), root)
+
+
+def _walk(doc: SourceDoc, value: Any, schema: dict, path: DocPath, root: dict) -> Iterator[Finding]:
+    branches = list(_branches(schema, root, value))
+    if isinstance(value, dict):
+        known = set()
+        closed = False
+        for branch in branches:
+            known.update(branch.get("properties", {}))
+            if branch.get("unevaluatedProperties") is False or branch.get("additionalProperties") is False:
+                closed = True
+        for key, child in value.items():
+            child_schemas = [b["properties"][key] for b in branches if key in b.get("properties", {})]
+            if key not in known:
+                if closed:
+                    yield _unknown_key(doc, path + (key,), key, known)
+                continue
+            for child_schema in child_schemas:
+                yield from _walk(doc, child, child_schema, path + (key,), root)
+    elif isinstance(value, list):
+        for branch in branches:
+            items = branch.get("items")
+            if isinstance(items, dict):
+                for i, item in enumerate(value):
+                    yield from _walk(doc, item, items, path + (i,), root)
+                break
+
+
+def _branches(schema: dict, root: dict, value: Any, depth: int = 0) -> Iterator[dict]:
+    """The schema and every sub-schema that could apply to `value` (refs, allOf, applicable if/then)."""
+    if not isinstance(schema, dict) or depth > 12:
+        return
+    if "$ref" in schema:
+        yield from _branches(_resolve(schema["$ref"], root), root, value, depth + 1)
+    yield schema
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in schema.get(key, []):
+            yield from _branches(sub, root, value, depth + 1)
+    if "if" in schema and _matches(schema["if"], value, root):
+        yield from _branches(schema.get("then", {}), root, value, depth + 1)
+
+
+def _matches(condition: dict, value: Any, root: dict) -> bool:
+    import jsonschema
+
+    try:
+        return jsonschema.Draft201909Validator(condition, resolver=None).is_valid(value)
+    except Exception:  # a condition we cannot evaluate: be permissive, collect its keys
+        return True
+
+
+def _resolve(ref: str, root: dict) -> dict:
+    node: Any = root
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _unknown_key(doc: SourceDoc, path: DocPath, key: str, known: set[str]) -> Finding:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    lowered = {k.lower(): k for k in known}
+    guess = close[0] if close else lowered.get(key.lower())
+    hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
+    where = _describe_path(path[:-1])
+    return Finding(doc.locate(path, key=True), f"unknown key '{key}' in {where}; {hint}", code="unknown-key")

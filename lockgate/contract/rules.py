@@ -1,0 +1,231 @@
+"""The Rule IR: what every engine measures and the judge decides.
+
+A contract compiles to one flat list of `Rule`s. Each rule names *what to measure* as a small,
+engine-neutral `Measure` (count the rows matching a predicate, count the rows, count duplicate
+keys...) and *how to judge it* as a `Threshold`. Engines translate measures (ibis expressions for
+SQL, pandera checks for frames); only `lockgate.engines.judge` compares against thresholds. Keeping
+the measure vocabulary closed and small is what lets every engine give the same verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from lockgate.contract.findings import Location
+
+# --- row predicates: a row "fails" when the predicate is true --------------------------------------
+# Nulls never fail a predicate unless the predicate is about nulls (IsNull, IsMissing).
+
+
+@dataclass(frozen=True)
+class IsNull:
+    column: str
+
+
+@dataclass(frozen=True)
+class IsMissing:
+    """Null, or one of the listed placeholder values ('', 'N/A', ...)."""
+
+    column: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class NotInSet:
+    column: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class NotMatching:
+    """Fails values where the regular expression finds no match (search, not full match)."""
+
+    column: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class OutOfRange:
+    column: str
+    minimum: Any = None
+    maximum: Any = None
+    exclusive_minimum: bool = False
+    exclusive_maximum: bool = False
+
+
+@dataclass(frozen=True)
+class LengthOutOfRange:
+    column: str
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class NotMultipleOf:
+    column: str
+    factor: float
+
+
+@dataclass(frozen=True)
+class LagAbove:
+    """`end - start` exceeds `seconds` (latency between two timestamps of one row)."""
+
+    start: str
+    end: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    predicates: tuple[Predicate, ...]
+
+
+Predicate = Union[IsNull, IsMissing, NotInSet, NotMatching, OutOfRange, LengthOutOfRange, NotMultipleOf, LagAbove, AnyOf]
+
+
+def predicate_columns(p: Predicate) -> tuple[str, ...]:
+    if isinstance(p, AnyOf):
+        return tuple(dict.fromkeys(c for sub in p.predicates for c in predicate_columns(sub)))
+    if isinstance(p, LagAbove):
+        return (p.start, p.end)
+    return (p.column,)
+
+
+# --- measures: what an engine returns a number for -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailingRows:
+    predicate: Predicate
+
+
+@dataclass(frozen=True)
+class RowCount:
+    pass
+
+
+@dataclass(frozen=True)
+class DuplicateRows:
+    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct key)."""
+
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LatestValue:
+    """max(column), judged as its age against the time of the check (freshness)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    column: str
+    logical_type: str
+    timezone: bool | None = None
+
+
+@dataclass(frozen=True)
+class SqlValue:
+    """A read-only query returning one value; `{object}`/`{property}` are substituted quoted."""
+
+    query: str
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class Orphans:
+    """Rows whose (non-null) foreign key has no match in the referenced table."""
+
+    columns: tuple[str, ...]
+    ref_table: str  # physical name of the referenced table
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ExtraColumns:
+    """Columns present in the data but absent from the contract."""
+
+    declared: tuple[str, ...]
+
+
+Measure = Union[FailingRows, RowCount, DuplicateRows, LatestValue, ColumnType, SqlValue, Orphans, ExtraColumns]
+
+#: measures whose observed value is a number of rows, so `unit: percent` makes sense
+ROW_MEASURES = (FailingRows, DuplicateRows, Orphans)
+
+
+# --- thresholds --------------------------------------------------------------------------------------
+
+OPERATORS = {
+    "mustBe": "=",
+    "mustNotBe": "!=",
+    "mustBeGreaterThan": ">",
+    "mustBeGreaterOrEqualTo": ">=",
+    "mustBeLessThan": "<",
+    "mustBeLessOrEqualTo": "<=",
+    "mustBeBetween": "between",
+    "mustNotBeBetween": "not between",
+}
+
+
+@dataclass(frozen=True)
+class Threshold:
+    operator: str  # one of OPERATORS
+    value: Any  # a number, or a (low, high) pair for the between operators
+    unit: str = "rows"  # rows | percent | seconds | value
+
+    def describe(self) -> str:
+        symbol = OPERATORS[self.operator]
+        if self.operator in ("mustBeBetween", "mustNotBeBetween"):
+            low, high = self.value
+            text = f"{symbol} {_fmt(low, self.unit)} and {_fmt(high, self.unit)}"
+        else:
+            text = f"{symbol} {_fmt(self.value, self.unit)}"
+        return text
+
+
+def _fmt(value: Any, unit: str) -> str:
+    if unit == "percent":
+        return f"{value}%"
+    if unit == "rows":
+        return f"{value} rows"
+    if unit == "seconds":
+        return format_duration(float(value))
+    return str(value)
+
+
+def format_duration(seconds: float) -> str:
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    if seconds < 60:
+        return f"{sign}{seconds:.0f}s"
+    parts = []
+    for size, label in ((86400, "d"), (3600, "h"), (60, "m")):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{int(amount)}{label}")
+    return sign + " ".join(parts[:2])
+
+
+# --- the rule ---------------------------------------------------------------------------------------
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
+    table: str  # schema object name (logical)
+    column: str | None  # property name (logical), None for table rules
+    check: str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    measure: Measure  # what engines measure; column names in it are physical names
+    threshold: Threshold
+    severity: str = "error"
+    description: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity == "error"

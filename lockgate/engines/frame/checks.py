@@ -1,0 +1,78 @@
+"""lockgate's pandera check methods, registered so that exported schemas round-trip through YAML.
+
+Each check answers "is this row fine?" for one rule and carries the rule id as a statistic; the
+masks come from `predicates.py`, so the checks and the engine cannot disagree. Budgets (e.g.
+"at most 5 % nulls") are applied by lockgate's judge on the failing-row counts, not by pandera.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandera.extensions import register_check_method
+
+from lockgate.contract import rules as ir
+from lockgate.engines.frame.predicates import duplicate_mask, failing_mask
+
+_COL = "__lockgate_value__"
+
+
+def _ok(predicate_factory, obj) -> pd.Series:
+    df = obj.to_frame(_COL) if isinstance(obj, pd.Series) else obj
+    return ~failing_mask(predicate_factory(_COL), df)
+
+
+def _register(statistics: list[str], frame_level: bool = False):
+    types = [pd.DataFrame] if frame_level else [pd.Series]
+    return register_check_method(statistics=["rule", *statistics], supported_types=types, check_type="vectorized")
+
+
+@_register([])
+def lockgate_not_null(s, *, rule):
+    return _ok(lambda c: ir.IsNull(c), s)
+
+
+@_register(["values"])
+def lockgate_not_missing(s, *, rule, values):
+    return _ok(lambda c: ir.IsMissing(c, tuple(values)), s)
+
+
+@_register(["values"])
+def lockgate_in_set(s, *, rule, values):
+    return _ok(lambda c: ir.NotInSet(c, tuple(values)), s)
+
+
+@_register(["pattern"])
+def lockgate_matches(s, *, rule, pattern):
+    return _ok(lambda c: ir.NotMatching(c, pattern), s)
+
+
+@_register(["minimum", "maximum", "exclusive_minimum", "exclusive_maximum"])
+def lockgate_in_range(s, *, rule, minimum, maximum, exclusive_minimum, exclusive_maximum):
+    return _ok(lambda c: ir.OutOfRange(c, minimum, maximum, exclusive_minimum, exclusive_maximum), s)
+
+
+@_register(["minimum", "maximum"])
+def lockgate_length_in_range(s, *, rule, minimum, maximum):
+    return _ok(lambda c: ir.LengthOutOfRange(c, minimum, maximum), s)
+
+
+@_register(["factor"])
+def lockgate_multiple_of(s, *, rule, factor):
+    return _ok(lambda c: ir.NotMultipleOf(c, factor), s)
+
+
+@_register(["start", "end", "seconds"], frame_level=True)
+def lockgate_lag_within(df, *, rule, start, end, seconds):
+    return ~failing_mask(ir.LagAbove(start, end, seconds), df)
+
+
+@_register(["columns"], frame_level=True)
+def lockgate_unique_key(df, *, rule, columns):
+    return ~duplicate_mask(df, tuple(columns))
+
+
+def _temporal(bound):
+    """Date/time bounds travel as ISO text so that the exported YAML stays plain."""
+    if isinstance(bound, str):
+        return pd.Timestamp(bound).to_pydatetime()
+    return bound

@@ -1,0 +1,109 @@
+"""The one place where measurements meet thresholds.
+
+Engines only measure. Whatever engine produced a Measurement, the same rule gets the same verdict
+here, which is what makes the parity between DuckDB, PostgreSQL and pandas hold by construction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from lockgate.contract.rules import (
+    ROW_MEASURES,
+    ColumnType,
+    ExtraColumns,
+    LatestValue,
+    Rule,
+    Threshold,
+    format_duration,
+)
+from lockgate.engines.results import Measurement, RuleResult
+
+
+def judge(rule: Rule, m: Measurement, now: dt.datetime) -> RuleResult:
+    expected = expected_text(rule)
+    if m.error is not None:
+        return RuleResult(rule, False, m.error, expected, None, m.total_rows, error=m.error)
+    measure = rule.measure
+    if isinstance(measure, ROW_MEASURES):
+        metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
+        observed: Any = metric
+    elif isinstance(measure, LatestValue):
+        if m.value is None:
+            return RuleResult(rule, False, "no values: the table is empty or the column is all null", expected, None, m.total_rows)
+        latest = _as_utc(m.value)
+        metric = (now - latest).total_seconds()
+        observed = f"{format_duration(metric)} old (latest {latest.replace(tzinfo=None).isoformat(sep=' ', timespec='seconds')} UTC)"
+    else:
+        metric = m.value
+        observed = m.detail if m.detail is not None else m.value
+    passed = compare(metric, rule.threshold)
+    return RuleResult(rule, passed, observed, expected, m.failed_rows, m.total_rows)
+
+
+def compare(metric: Any, threshold: Threshold) -> bool:
+    """Apply an ODCS operator. A missing metric (NULL from SQL) never passes."""
+    if metric is None or (isinstance(metric, float) and math.isnan(metric)):
+        return False
+    op, target = threshold.operator, threshold.value
+    if op == "mustBe":
+        return _equal(metric, target)
+    if op == "mustNotBe":
+        return not _equal(metric, target)
+    try:
+        metric = float(metric)
+    except (TypeError, ValueError):
+        return False
+    if op == "mustBeGreaterThan":
+        return metric > target
+    if op == "mustBeGreaterOrEqualTo":
+        return metric >= target
+    if op == "mustBeLessThan":
+        return metric < target
+    if op == "mustBeLessOrEqualTo":
+        return metric <= target
+    low, high = target
+    inside = low <= metric <= high
+    return inside if op == "mustBeBetween" else not inside
+
+
+def expected_text(rule: Rule) -> str:
+    measure = rule.measure
+    if isinstance(measure, ColumnType):
+        tz = {True: " with time zone", False: " without time zone"}.get(measure.timezone, "")
+        return f"logicalType {measure.logical_type}{tz}"
+    if isinstance(measure, LatestValue):
+        return f"age {rule.threshold.describe()}"
+    if isinstance(measure, ExtraColumns):
+        return "no columns beyond the contract"
+    return rule.threshold.describe()
+
+
+def _equal(metric: Any, target: Any) -> bool:
+    if isinstance(metric, (int, float)) and isinstance(target, (int, float)) and not isinstance(metric, bool):
+        return math.isclose(float(metric), float(target), rel_tol=1e-9, abs_tol=1e-12)
+    try:
+        return float(metric) == float(target)
+    except (TypeError, ValueError):
+        return str(metric) == str(target)
+
+
+def _percent(failed: int | None, total: int | None) -> float | None:
+    if failed is None:
+        return None
+    if not total:
+        return 0.0
+    return round(100.0 * failed / total, 6)
+
+
+def _as_utc(value: Any) -> dt.datetime:
+    """Naive timestamps are taken as UTC, the convention of the reference warehouse."""
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)

@@ -1,0 +1,65 @@
+"""Local Parquet/CSV files, read through an in-memory DuckDB (one view per contract table)."""
+
+from __future__ import annotations
+
+import glob
+
+import duckdb
+from ibis.backends.sql.datatypes import DuckDBType
+
+from lockgate.contract.model import Server
+from lockgate.engines.sql.connectors.base import Connector, expand_env
+from lockgate.errors import ConnectionFailed
+
+READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
+
+
+class LocalFilesConnector(Connector):
+    """`path` may name one file, a glob, or contain `{object}` (the table name) for several tables."""
+
+    dialect = "duckdb"
+    namespace = "main"
+
+    def __init__(self, server: Server):
+        self.path = expand_env(server.options.get("path"))
+        self.format = server.options.get("format")
+        if self.format not in READERS:
+            raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
+        if not self.path:
+            raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
+        self.con = duckdb.connect(":memory:")
+        self._views: dict[str, bool] = {}
+
+    def type_parser(self):
+        return DuckDBType
+
+    def _ensure_view(self, table: str) -> bool:
+        if table not in self._views:
+            path = self.path.replace("{object}", table).replace("{model}", table)
+            exists = bool(glob.glob(path))
+            if exists:
+                reader = READERS[self.format]
+                literal = path.replace("'", "''")
+                self.con.execute(f"CREATE VIEW {self.quote_table(table)} AS SELECT * FROM {reader}('{literal}')")
+            self._views[table] = exists
+        return self._views[table]
+
+    def columns(self, table: str) -> list[tuple[str, str]] | None:
+        if not self._ensure_view(table):
+            return None
+        rows = self.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows] or None
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        cursor = self.con.execute(sql)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def fetch_frame(self, table: str):
+        self._ensure_view(table)
+        return self.con.execute(f"SELECT * FROM {self.quote_table(table)}").df()
+
+    def close(self) -> None:
+        self.con.close()

@@ -1,0 +1,117 @@
+"""The Rule IR as ibis expressions. Nothing here knows a SQL dialect: ibis compiles per backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import reduce, singledispatch
+
+import ibis
+from ibis.expr.types import BooleanValue, Table
+
+from lockgate.contract import rules as ir
+
+
+@singledispatch
+def failing(p, t: Table) -> BooleanValue:
+    """A boolean expression that is true for rows breaking the predicate (never true for NULL)."""
+    raise TypeError(f"no SQL translation for {type(p).__name__}")
+
+
+@failing.register
+def _(p: ir.IsNull, t: Table):
+    return t[p.column].isnull()
+
+
+@failing.register
+def _(p: ir.IsMissing, t: Table):
+    col = t[p.column]
+    return col.isnull() | col.isin(list(p.values)) if p.values else col.isnull()
+
+
+@failing.register
+def _(p: ir.NotInSet, t: Table):
+    col = t[p.column]
+    return col.notnull() & ~col.isin(list(p.values))
+
+
+@failing.register
+def _(p: ir.NotMatching, t: Table):
+    col = t[p.column]
+    text = col if col.type().is_string() else col.cast("string")
+    return col.notnull() & ~text.re_search(p.pattern)
+
+
+@failing.register
+def _(p: ir.OutOfRange, t: Table):
+    col = t[p.column]
+    outside = []
+    if p.minimum is not None:
+        low = _literal(p.minimum, col)
+        outside.append(col <= low if p.exclusive_minimum else col < low)
+    if p.maximum is not None:
+        high = _literal(p.maximum, col)
+        outside.append(col >= high if p.exclusive_maximum else col > high)
+    return col.notnull() & reduce(lambda a, b: a | b, outside)
+
+
+@failing.register
+def _(p: ir.LengthOutOfRange, t: Table):
+    col = t[p.column]
+    length = (col if col.type().is_string() else col.cast("string")).length()
+    outside = []
+    if p.minimum is not None:
+        outside.append(length < p.minimum)
+    if p.maximum is not None:
+        outside.append(length > p.maximum)
+    return col.notnull() & reduce(lambda a, b: a | b, outside)
+
+
+@failing.register
+def _(p: ir.NotMultipleOf, t: Table):
+    col = t[p.column]
+    ratio = col.cast("float64") / p.factor
+    return col.notnull() & ((ratio - ratio.round()).abs() > 1e-9)
+
+
+@failing.register
+def _(p: ir.LagAbove, t: Table):
+    start, end = t[p.start], t[p.end]
+    lag = _epoch(end) - _epoch(start)
+    return start.notnull() & end.notnull() & (lag > p.seconds)
+
+
+@failing.register
+def _(p: ir.AnyOf, t: Table):
+    return reduce(lambda a, b: a | b, (failing(sub, t) for sub in p.predicates))
+
+
+def all_present(t: Table, columns: tuple[str, ...]) -> BooleanValue:
+    return reduce(lambda a, b: a & b, (t[c].notnull() for c in columns))
+
+
+def duplicate_count(t: Table, columns: tuple[str, ...]):
+    """count(key) - count(distinct key), over rows whose key columns are all non-null."""
+    if len(columns) == 1:
+        col = t[columns[0]]
+        return col.count() - col.nunique()
+    present = all_present(t, columns)
+    key = ibis.struct({f"k{i}": t[c] for i, c in enumerate(columns)})
+    return t.count(where=present) - key.nunique(where=present)
+
+
+def _epoch(col):
+    if col.type().is_date():
+        col = col.cast("timestamp")
+    return col.epoch_seconds()
+
+
+def _literal(value, col):
+    """Bounds are compared in the column's own type (dates to dates, timestamps to timestamps)."""
+    kind = col.type()
+    if isinstance(value, dt.datetime) and kind.is_timestamp():
+        if value.tzinfo is not None and kind.timezone is None:
+            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return ibis.literal(value, type=kind)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return ibis.literal(value, type="date") if kind.is_date() else ibis.literal(dt.datetime.combine(value, dt.time()))
+    return ibis.literal(value)

@@ -1,0 +1,1 @@
+"""History store and stateful detectors (advancement, change rate, anomalies, drift)."""
