@@ -90,8 +90,9 @@ def judge_anomaly(
     ``min_history`` usable points give ``insufficient_history`` (neither is a failure).
     Raises ValueError only for invalid parameters.
     """
-    _check_parameters(window, min_history, threshold, min_abs_tolerance, min_rel_tolerance,
-                      direction)
+    _check_parameters(
+        window, min_history, threshold, min_abs_tolerance, min_rel_tolerance, direction
+    )
     baseline = _recent_baseline(history, window)
     tested = _finite_float(value)
     if tested is None:
@@ -101,20 +102,24 @@ def judge_anomaly(
 
     median = statistics.median(baseline.values)
     mad = statistics.median(abs(v - median) for v in baseline.values)
-    half_width = max(threshold * MAD_TO_SIGMA * mad, min_abs_tolerance,
-                     min_rel_tolerance * abs(median))
+    half_width = max(
+        threshold * MAD_TO_SIGMA * mad, min_abs_tolerance, min_rel_tolerance * abs(median)
+    )
     lower, upper = median - half_width, median + half_width
     score = (tested - median) / (MAD_TO_SIGMA * mad) if mad > 0 else None
     side = _side_of_band(tested, lower, upper)
     status: AnomalyStatus = "fail" if _fires(side, direction) else "pass"
-    message = _band_message(metric_name, tested, side, direction, lower, upper, median, score,
-                            baseline)
-    return AnomalyVerdict(status, tested, median, lower, upper, score, len(baseline.values),
-                          message)
+    message = _band_message(
+        metric_name, tested, side, direction, lower, upper, median, score, baseline
+    )
+    return AnomalyVerdict(
+        status, tested, median, lower, upper, score, len(baseline.values), message
+    )
 
 
-def _check_parameters(window, min_history, threshold, min_abs_tolerance, min_rel_tolerance,
-                      direction) -> None:
+def _check_parameters(
+    window, min_history, threshold, min_abs_tolerance, min_rel_tolerance, direction
+) -> None:
     """Reject parameters that would make every verdict meaningless, with a message saying why."""
     if not _is_int(window) or window < 1:
         raise ValueError(f"window must be an integer ≥ 1, got {window!r}")
@@ -127,8 +132,10 @@ def _check_parameters(window, min_history, threshold, min_abs_tolerance, min_rel
         )
     if not _is_finite_number(threshold) or threshold <= 0:
         raise ValueError(f"threshold must be a finite number > 0, got {threshold!r}")
-    for name, tolerance in (("min_abs_tolerance", min_abs_tolerance),
-                            ("min_rel_tolerance", min_rel_tolerance)):
+    for name, tolerance in (
+        ("min_abs_tolerance", min_abs_tolerance),
+        ("min_rel_tolerance", min_rel_tolerance),
+    ):
         if not _is_finite_number(tolerance) or tolerance < 0:
             raise ValueError(f"{name} must be a finite number ≥ 0, got {tolerance!r}")
     if direction not in _DIRECTIONS:
@@ -203,12 +210,14 @@ def _fires(side: str, direction: str) -> bool:
 def _not_computable(value, baseline: _Baseline, metric_name: str) -> AnomalyVerdict:
     reason = "is missing" if value is None else f"is not a finite number ({value!r})"
     message = f"{metric_name} cannot be judged: the tested value {reason}"
-    return AnomalyVerdict("not_computable", None, None, None, None, None,
-                          len(baseline.values), message)
+    return AnomalyVerdict(
+        "not_computable", None, None, None, None, None, len(baseline.values), message
+    )
 
 
-def _insufficient_history(tested: float, baseline: _Baseline, min_history: int,
-                          metric_name: str) -> AnomalyVerdict:
+def _insufficient_history(
+    tested: float, baseline: _Baseline, min_history: int, metric_name: str
+) -> AnomalyVerdict:
     size = len(baseline.values)
     message = (
         f"{metric_name} {tested:.4g} not judged: "
@@ -218,15 +227,18 @@ def _insufficient_history(tested: float, baseline: _Baseline, min_history: int,
     return AnomalyVerdict("insufficient_history", tested, None, None, None, None, size, message)
 
 
-def _band_message(metric_name, tested, side, direction, lower, upper, median, score,
-                  baseline: _Baseline) -> str:
+def _band_message(
+    metric_name, tested, side, direction, lower, upper, median, score, baseline: _Baseline
+) -> str:
     """E.g. "null rate 0.412 is above the accepted band [0.010, 0.031] (median 0.020 over
     14 runs, robust z = 38.2)"."""
     scale = upper - lower if upper > lower else max(abs(tested), abs(median))
     decimals = _decimals(scale)
     spread = f"robust z = {score:.1f}" if score is not None else "no spread in history"
-    context = (f"median {_fmt(median, decimals)} over {_runs(len(baseline.values))}"
-               f"{_failed_note(baseline)}, {spread}")
+    context = (
+        f"median {_fmt(median, decimals)} over {_runs(len(baseline.values))}"
+        f"{_failed_note(baseline)}, {spread}"
+    )
     band = f"[{_fmt(lower, decimals)}, {_fmt(upper, decimals)}]"
     sentence = f"{metric_name} {_fmt(tested, decimals)} is {side} the accepted band {band}"
     if side != "within" and not _fires(side, direction):

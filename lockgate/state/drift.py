@@ -85,20 +85,15 @@ class NumericSummary:
     null_count: int
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "edges", tuple(float(e) for e in self.edges))
-        object.__setattr__(self, "counts", tuple(_non_negative_int(c, "counts") for c in self.counts))
-        object.__setattr__(self, "mean", _optional_float(self.mean, "mean"))
-        object.__setattr__(self, "std", _optional_float(self.std, "std"))
+        _replace_fields(
+            self,
+            edges=tuple(float(e) for e in self.edges),
+            counts=tuple(_non_negative_int(c, "counts") for c in self.counts),
+            mean=_optional_float(self.mean, "mean"),
+            std=_optional_float(self.std, "std"),
+        )
         _set_totals(self, sum(self.counts), "sum(counts)")
-        if self.edges or self.counts:
-            _check_edges(self.edges)
-            if len(self.counts) != len(self.edges) - 1:
-                raise ValueError(
-                    f"{len(self.edges)} edges need {len(self.edges) - 1} counts, "
-                    f"got {len(self.counts)}"
-                )
-        elif self.non_null:
-            raise ValueError("a summary with non-null values needs bin edges")
+        _check_histogram(self.edges, self.counts, self.non_null)
         if self.std is not None and self.std < 0:
             raise ValueError(f"std must be ≥ 0, got {self.std}")
 
@@ -122,7 +117,7 @@ class CategoricalSummary:
 
     def __post_init__(self) -> None:
         counts = {str(k): _non_negative_int(v, "frequencies") for k, v in self.frequencies.items()}
-        object.__setattr__(self, "frequencies", _stable_order(counts))
+        _replace_fields(self, frequencies=_stable_order(counts))
         _set_totals(self, sum(counts.values()), "sum(frequencies)")
 
     @property
@@ -133,6 +128,22 @@ class CategoricalSummary:
     def other(self) -> int:
         """Rows whose value is not listed on its own."""
         return self.frequencies.get(OTHER, 0)
+
+
+def _replace_fields(summary: Any, **values: Any) -> None:
+    """Store normalised field values on a frozen dataclass (lists become tuples, etc.)."""
+    for name, value in values.items():
+        object.__setattr__(summary, name, value)
+
+
+def _check_histogram(edges: tuple[float, ...], counts: tuple[int, ...], non_null: int) -> None:
+    if not edges and not counts:
+        if non_null:
+            raise ValueError("a summary with non-null values needs bin edges")
+        return
+    _check_edges(edges)
+    if len(counts) != len(edges) - 1:
+        raise ValueError(f"{len(edges)} edges need {len(edges) - 1} counts, got {len(counts)}")
 
 
 def _non_negative_int(x: Any, field: str) -> int:
@@ -156,8 +167,7 @@ def _set_totals(summary: Any, binned: int, what: str) -> None:
     """Normalise ``count``/``null_count`` to int and check they agree with the binned total."""
     count = _non_negative_int(summary.count, "count")
     null_count = _non_negative_int(summary.null_count, "null_count")
-    object.__setattr__(summary, "count", count)
-    object.__setattr__(summary, "null_count", null_count)
+    _replace_fields(summary, count=count, null_count=null_count)
     if null_count > count:
         raise ValueError(f"null_count ({null_count}) exceeds count ({count})")
     if binned != count - null_count:
@@ -345,10 +355,16 @@ def _categorical_to_dict(s: CategoricalSummary) -> dict[str, Any]:
 
 # kind -> (summary class, to_dict, fields expected in the dict)
 _KINDS: dict[str, tuple[type, Callable[[Any], dict[str, Any]], tuple[str, ...]]] = {
-    "numeric": (NumericSummary, _numeric_to_dict,
-                ("count", "null_count", "mean", "std", "edges", "counts")),
-    "categorical": (CategoricalSummary, _categorical_to_dict,
-                    ("count", "null_count", "frequencies")),
+    "numeric": (
+        NumericSummary,
+        _numeric_to_dict,
+        ("count", "null_count", "mean", "std", "edges", "counts"),
+    ),
+    "categorical": (
+        CategoricalSummary,
+        _categorical_to_dict,
+        ("count", "null_count", "frequencies"),
+    ),
 }
 
 
@@ -412,7 +428,9 @@ def numeric_drift(
     if problem:
         return _not_computable(method, warn_at, fail_at, column_name, problem)
     score = _NUMERIC_SCORES[method](reference, current)
-    context = f"reference mean {_fmt_value(reference.mean)}, current mean {_fmt_value(current.mean)}"
+    context = (
+        f"reference mean {_fmt_value(reference.mean)}, current mean {_fmt_value(current.mean)}"
+    )
     return _verdict(method, score, warn_at, fail_at, column_name, context)
 
 
@@ -449,16 +467,18 @@ def _check_type(reference: Any, current: Any, cls: type) -> None:
             raise TypeError(f"{name} must be a {cls.__name__}, got {type(summary).__name__}")
 
 
-def _thresholds(method: str, warn_at: float | None, fail_at: float | None,
-                scores: Mapping[str, Any]) -> tuple[float | None, float]:
+def _thresholds(
+    method: str, warn_at: float | None, fail_at: float | None, scores: Mapping[str, Any]
+) -> tuple[float | None, float]:
     if method not in scores:
         raise ValueError(f"method must be one of {sorted(scores)}, got {method!r}")
     default_warn, default_fail = DEFAULT_THRESHOLDS[method]
     warn = default_warn if warn_at is None else warn_at
     fail = default_fail if fail_at is None else fail_at
     for name, level in (("warn_at", warn), ("fail_at", fail)):
-        if level is not None and (not isinstance(level, Real) or isinstance(level, bool)
-                                  or math.isnan(level) or level < 0):
+        if level is not None and (
+            not isinstance(level, Real) or isinstance(level, bool) or math.isnan(level) or level < 0
+        ):
             raise ValueError(f"{name} must be a number ≥ 0, got {level!r}")
     if warn is not None and warn > fail:
         raise ValueError(f"warn_at ({warn}) must not exceed fail_at ({fail})")
@@ -504,20 +524,29 @@ def _same_edges(a: Sequence[float], b: Sequence[float]) -> bool:
 
 
 def _not_computable(method, warn_at, fail_at, column_name: str, problem: str) -> DriftVerdict:
-    return DriftVerdict("not_computable", method, None, warn_at, fail_at,
-                        f"{column_name} drift not computable: {problem}")
+    return DriftVerdict(
+        "not_computable",
+        method,
+        None,
+        warn_at,
+        fail_at,
+        f"{column_name} drift not computable: {problem}",
+    )
 
 
-def _verdict(method: str, score: float, warn_at: float | None, fail_at: float,
-             column_name: str, context: str) -> DriftVerdict:
+def _verdict(
+    method: str, score: float, warn_at: float | None, fail_at: float, column_name: str, context: str
+) -> DriftVerdict:
     label = _LABELS[method]
     if score >= fail_at:
         status: DriftStatus = "fail"
         text = f"{column_name} drifted: {label} = {_fmt_score(score, fail_at)} ≥ {fail_at:.2f}"
     elif warn_at is not None and score >= warn_at:
         status = "warn"
-        text = (f"{column_name} may be drifting: {label} = {_fmt_score(score, warn_at)} "
-                f"≥ {warn_at:.2f} (warn level; fails at {fail_at:.2f})")
+        text = (
+            f"{column_name} may be drifting: {label} = {_fmt_score(score, warn_at)} "
+            f"≥ {warn_at:.2f} (warn level; fails at {fail_at:.2f})"
+        )
     else:
         status = "pass"
         level = fail_at if warn_at is None else warn_at
@@ -556,7 +585,7 @@ def _wasserstein_over_std(reference: NumericSummary, current: NumericSummary) ->
     max, so only the current side is clamped.
 
     The estimate is then kept within bounds that the moments give exactly:
-    ``|Δmean| ≤ W1 ≤ sqrt(Δmean² + σ_ref² + σ_cur²)`` (the upper one is E|X - Y| for
+    ``|Δmean| ≤ W1 ≤ sqrt(Δmean² + std_ref² + std_cur²)`` (the upper one is E|X - Y| for
     independent X and Y). The lower bound matters when the whole column moved beyond the
     reference range, where clamping would make the histogram distance saturate; the upper one
     when the current mass piles up in a wide outer bin.
@@ -570,8 +599,9 @@ def _wasserstein_over_std(reference: NumericSummary, current: NumericSummary) ->
     return distance / reference.std
 
 
-def _histogram_wasserstein(edges: Sequence[float], ref_counts: Sequence[int],
-                           cur_counts: Sequence[int]) -> float:
+def _histogram_wasserstein(
+    edges: Sequence[float], ref_counts: Sequence[int], cur_counts: Sequence[int]
+) -> float:
     widths = np.diff(np.asarray(edges, dtype=float))
     gap = np.concatenate([[0.0], np.cumsum(_proportions(ref_counts) - _proportions(cur_counts))])
     return float(np.sum(widths * _mean_abs_of_segment(gap[:-1], gap[1:])))
@@ -636,8 +666,9 @@ _CATEGORICAL_SCORES: dict[str, Callable[[Sequence[int], Sequence[int]], float]] 
 # ------------------------------------------------------------------ categorical alignment
 
 
-def _common_partition(reference: CategoricalSummary, current: CategoricalSummary
-                      ) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _common_partition(
+    reference: CategoricalSummary, current: CategoricalSummary
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Bins both summaries can count exactly: a value gets its own bin when its count is known
     on both sides, and everything else is pooled in OTHER.
 

@@ -9,7 +9,6 @@ from typing import Mapping
 import pandas as pd
 
 from lockgate.contract import rules as ir
-from lockgate.engines.frame.predicates import duplicate_mask
 from lockgate.engines.results import Measurement
 from lockgate.engines.sql.types import ACCEPTS
 
@@ -55,16 +54,13 @@ def orphan_mask(df: pd.DataFrame, ref: pd.DataFrame, m: ir.Orphans) -> pd.Series
 
 
 def duplicate_samples(df: pd.DataFrame, columns: tuple[str, ...], limit: int) -> list[dict]:
-    dups = df[duplicate_mask(df, columns)]
-    if dups.empty:
-        return []
-    counts = df[list(columns)].dropna().value_counts()
-    keys = dups[list(columns)].drop_duplicates().sort_values(list(columns)).head(limit)
+    """Repeated keys with their number of rows, like the SQL engine's GROUP BY ... HAVING sample."""
+    sizes = df[list(columns)].dropna().groupby(list(columns)).size()
+    sizes = sizes[sizes > 1].sort_index().head(limit)
     rows = []
-    for values in keys.itertuples(index=False):
-        row = dict(zip(columns, values))
-        row["duplicate_count"] = int(counts.loc[tuple(values) if len(columns) > 1 else values[0]])
-        rows.append(row)
+    for key, count in sizes.items():
+        values = key if isinstance(key, tuple) else (key,)
+        rows.append({**dict(zip(columns, values)), "duplicate_count": int(count)})
     return rows
 
 

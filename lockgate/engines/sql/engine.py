@@ -92,7 +92,8 @@ class SqlEngine:
             query = query.order_by(keys) if keys else query
         elif isinstance(m, ir.DuplicateRows):
             cols = list(m.columns)
-            grouped = t.filter(all_present(t, m.columns)).group_by(cols).aggregate(duplicate_count=t.count())
+            present = t.filter(all_present(t, m.columns))
+            grouped = present.group_by(cols).aggregate(duplicate_count=present.count())
             query = grouped.filter(grouped.duplicate_count > 1).order_by(cols)
         elif isinstance(m, ir.Orphans):
             ref = self.connector.table_expr(m.ref_table)

@@ -1,0 +1,35 @@
+"""Exports of a contract, one module per target format (`lockgate export --to FORMAT`).
+
+Each exporter module defines `render(contract, options) -> str`. Keeping one file per format
+means a new target is a new file, not a new branch in shared code.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from lockgate.contract.model import Contract
+
+EXPORTERS = {
+    "sql": "lockgate.export.sql",
+    "pandera": "lockgate.export.pandera",
+}
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    server: str | None = None
+    offline: bool = False  # do not connect; take column types from the contract
+
+
+def export(contract: Contract, fmt: str, options: ExportOptions = ExportOptions()) -> str:
+    try:
+        module = importlib.import_module(EXPORTERS[fmt])
+    except KeyError:
+        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORTERS)}") from None
+    return module.render(contract, options)
+
+
+def register(fmt: str, module: str) -> None:
+    EXPORTERS[fmt] = module

@@ -1,0 +1,24 @@
+"""Report formats for a ValidationResult, one module each: text (rich), json, junit."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from lockgate.engines.results import ValidationResult
+
+FORMATS = ("text", "json", "junit")
+
+
+def render(result: ValidationResult, fmt: str, *, color: bool = False, width: int | None = None) -> str:
+    renderer: Callable[..., str]
+    if fmt == "json":
+        from lockgate.report.json import render as renderer
+    elif fmt == "junit":
+        from lockgate.report.junit import render as renderer
+    elif fmt == "text":
+        from lockgate.report.text import render as renderer
+
+        return renderer(result, color=color, width=width)
+    else:
+        raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return renderer(result)
