@@ -1,8 +1,9 @@
 """Validation against the official ODCS JSON schema, with findings at file:line:col.
 
-The schema ships with the `open-data-contract-standard` package (the Bitol project's own
-distribution); its `apiVersion` enum covers v3.0.x to v3.2.0. Unknown keys are found by walking
-the document alongside the schema rather than from jsonschema's `unevaluatedProperties` errors,
+v3.0.x and v3.1.0 contracts are validated against the official v3.1.0 schema shipped in
+`schemas/`; v3.2.0 contracts against the schema of the `open-data-contract-standard` package (see
+`schemas/README.md` for why not that one for everything). Unknown keys are found by walking the
+document alongside the schema rather than from jsonschema's `unevaluatedProperties` errors,
 because the walk can point at the offending key and suggest the key that was meant.
 """
 
@@ -18,26 +19,35 @@ from lockgate.contract.findings import Finding
 from lockgate.contract.source import DocPath, SourceDoc
 
 
-@lru_cache(maxsize=1)
-def odcs_schema() -> dict[str, Any]:
-    text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text("utf-8")
-    return json.loads(text)
+@lru_cache(maxsize=2)
+def odcs_schema(api_version: str = "v3.1.0") -> dict[str, Any]:
+    if api_version.startswith("v3.2"):
+        source = resources.files("open_data_contract_standard").joinpath("schema.json")
+    else:
+        source = resources.files("lockgate.contract").joinpath("schemas", "odcs-v3.1.0.schema.json")
+    return json.loads(source.read_text("utf-8"))
 
 
-@lru_cache(maxsize=1)
-def _validator():
+@lru_cache(maxsize=2)
+def _validator(api_version: str):
     import jsonschema
 
-    schema = odcs_schema()
+    schema = odcs_schema(api_version)
     cls = jsonschema.validators.validator_for(schema)
     return cls(schema)
 
 
+def _api_version(doc: SourceDoc) -> str:
+    value = doc.data.get("apiVersion") if isinstance(doc.data, dict) else None
+    return value if isinstance(value, str) and value.startswith("v3.2") else "v3.1.0"
+
+
 def schema_findings(doc: SourceDoc) -> list[Finding]:
     """Unknown keys (with suggestions) first, then every other schema violation."""
-    findings = list(_unknown_key_findings(doc))
+    api = _api_version(doc)
+    findings = list(_unknown_key_findings(doc, api))
     flagged = {f.location for f in findings}
-    for error in _validator().iter_errors(doc.data):
+    for error in _validator(api).iter_errors(doc.data):
         if error.validator in ("unevaluatedProperties", "additionalProperties"):
             continue  # reported by the walk, with a suggestion
         for path, message in _explain(error):
@@ -106,14 +116,16 @@ def _describe_path(path: DocPath) -> str:
 # --- unknown keys -------------------------------------------------------------------------------
 
 
-def _unknown_key_findings(doc: SourceDoc) -> Iterator[Finding]:
-    root = odcs_schema()
+def _unknown_key_findings(doc: SourceDoc, api_version: str) -> Iterator[Finding]:
+    root = odcs_schema(api_version)
     yield from _walk(doc, doc.data, root, (), root)
 
 
 def _walk(doc: SourceDoc, value: Any, schema: dict, path: DocPath, root: dict) -> Iterator[Finding]:
     branches = list(_branches(schema, root, value))
     if isinstance(value, dict):
+        if path and path[-1] == "logicalTypeOptions" and not _has_logical_type(doc, path[:-1]):
+            return  # which options are allowed depends on logicalType; compile reports its absence
         known = set()
         closed = False
         for branch in branches:
@@ -135,6 +147,13 @@ def _walk(doc: SourceDoc, value: Any, schema: dict, path: DocPath, root: dict) -
                 for i, item in enumerate(value):
                     yield from _walk(doc, item, items, path + (i,), root)
                 break
+
+
+def _has_logical_type(doc: SourceDoc, path: DocPath) -> bool:
+    node = doc.data
+    for part in path:
+        node = node[part]
+    return isinstance(node, dict) and "logicalType" in node
 
 
 def _branches(schema: dict, root: dict, value: Any, depth: int = 0) -> Iterator[dict]:

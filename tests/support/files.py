@@ -10,6 +10,7 @@ import duckdb
 
 def write_contract(directory: Path, text: str, name: str = "contract.odcs.yaml") -> Path:
     path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return path
 

@@ -86,7 +86,9 @@ def property_rules(ctx: CompileContext, table: Table, col: Column, raw: dict[str
                   "unsupported-field", key=True)  # fmt: skip
 
     options = raw.get("logicalTypeOptions")
-    if isinstance(options, dict):
+    if isinstance(options, dict) and options and not col.logical_type:
+        ctx.error(path + ("logicalTypeOptions",), f"logicalTypeOptions of '{col.name}' need a logicalType (which options apply depends on it)", "missing-field", key=True)
+    elif isinstance(options, dict):
         yield from _option_rules(ctx, col, options, path + ("logicalTypeOptions",), rule)
 
 

@@ -1,0 +1,87 @@
+"""The judge: operators, units, freshness, and measurements that could not be taken."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lockgate.contract import rules as ir
+from lockgate.engines.judge import compare, judge
+from lockgate.engines.results import Measurement
+
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def rule(measure, op="mustBe", value=0, unit="rows", severity="error"):
+    return ir.Rule("t.c.x", "t", "c", "x", measure, ir.Threshold(op, value, unit), severity)
+
+
+ROWS = ir.FailingRows(ir.IsNull("c"))
+
+
+@pytest.mark.parametrize(
+    "op, target, metric, ok",
+    [
+        ("mustBe", 0, 0, True), ("mustBe", 0, 1, False),
+        ("mustNotBe", 0, 0, False), ("mustNotBe", 0, 3, True),
+        ("mustBeGreaterThan", 10, 10, False), ("mustBeGreaterThan", 10, 11, True),
+        ("mustBeGreaterOrEqualTo", 10, 10, True), ("mustBeGreaterOrEqualTo", 10, 9, False),
+        ("mustBeLessThan", 5, 5, False), ("mustBeLessThan", 5, 4.99, True),
+        ("mustBeLessOrEqualTo", 5, 5, True), ("mustBeLessOrEqualTo", 5, 5.01, False),
+        ("mustBeBetween", (1, 3), 1, True), ("mustBeBetween", (1, 3), 3, True), ("mustBeBetween", (1, 3), 3.5, False),
+        ("mustNotBeBetween", (1, 3), 2, False), ("mustNotBeBetween", (1, 3), 0, True),
+    ],
+)  # fmt: skip
+def test_operators(op, target, metric, ok):
+    assert compare(metric, ir.Threshold(op, target)) is ok
+
+
+def test_null_metrics_never_pass():
+    assert compare(None, ir.Threshold("mustBeLessThan", 5)) is False
+    assert compare(float("nan"), ir.Threshold("mustNotBe", 0)) is False
+
+
+def test_percent_is_of_all_rows():
+    r = judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=6, total_rows=100), NOW)
+    assert (r.passed, r.observed, r.failed_rows, r.expected) == (False, 6.0, 6, "<= 5%")
+    assert judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=5, total_rows=100), NOW).passed
+    empty = judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=0, total_rows=0), NOW)
+    assert empty.passed and empty.observed == 0.0
+
+
+def test_rows_unit_compares_the_count():
+    r = judge(rule(ROWS), Measurement(failed_rows=2, total_rows=10), NOW)
+    assert (r.passed, r.observed, r.expected) == (False, 2, "= 0 rows")
+
+
+def test_freshness_is_judged_against_now():
+    fresh = rule(ir.LatestValue("ts"), "mustBeLessOrEqualTo", 86400, "seconds")
+    ok = judge(fresh, Measurement(value=dt.datetime(2026, 1, 15, 0, 0)), NOW)
+    assert ok.passed and ok.observed == "12h old (latest 2026-01-15 00:00:00 UTC)" and ok.expected == "age <= 1d"
+    late = judge(fresh, Measurement(value=dt.datetime(2026, 1, 13, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-1)))), NOW)
+    assert not late.passed and late.observed == "2d old (latest 2026-01-13 12:00:00 UTC)"
+    day = judge(fresh, Measurement(value=dt.date(2026, 1, 15)), NOW)
+    assert day.passed
+    empty = judge(fresh, Measurement(value=None, total_rows=0), NOW)
+    assert not empty.passed and "empty" in empty.observed
+
+
+def test_unmeasurable_rules_fail_with_the_reason():
+    r = judge(rule(ROWS), Measurement(error="column c missing from table t (it has: a)"), NOW)
+    assert not r.passed and r.observed == "column c missing from table t (it has: a)" and r.failed_rows is None
+
+
+def test_warnings_never_fail_the_verdict():
+    from lockgate.engines.results import ValidationResult
+
+    result = ValidationResult("c", "1", "h", None, "sql", NOW)
+    result.results.append(judge(rule(ROWS, severity="warning"), Measurement(failed_rows=3, total_rows=3), NOW))
+    assert result.passed and result.failures
+    result.results.append(judge(rule(ROWS), Measurement(failed_rows=1, total_rows=3), NOW))
+    assert not result.passed
+
+
+def test_type_rules_show_the_live_type():
+    r = judge(rule(ir.ColumnType("c", "integer"), unit="value"), Measurement(value=1, detail="VARCHAR"), NOW)
+    assert (r.passed, r.observed, r.expected) == (False, "VARCHAR", "logicalType integer")
