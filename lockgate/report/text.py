@@ -46,8 +46,13 @@ def render(result: ValidationResult, *, color: bool = False, width: int | None =
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140, soft_wrap=False)
     table = Table(show_lines=False, header_style="bold")
-    for name in ("status", "rule", "column", "check", "observed", "expected", "failed rows"):
-        table.add_column(name, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("column", no_wrap=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("observed", overflow="fold", max_width=48)
+    table.add_column("expected", overflow="fold", max_width=28)
+    table.add_column("failed rows", justify="right", no_wrap=True)
     ordered = sorted(result.results, key=_order)
     for r in ordered:
         observed = json_safe(r.observed)
