@@ -37,6 +37,7 @@ class Format(str, Enum):
 class ExportFormat(str, Enum):
     pandera = "pandera"
     sql = "sql"
+    dbt = "dbt"
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -124,18 +125,38 @@ def check(
 @app.command()
 @_guard
 def export(
-    contract: Path = typer.Argument(..., help="The contract file."),
-    to: ExportFormat = typer.Option(..., "--to", help="What to export."),
+    paths: List[Path] = typer.Argument(..., help="The contract file (with --check: generated files or folders to verify)."),
+    to: Optional[ExportFormat] = typer.Option(None, "--to", help="What to export."),
     server: Optional[str] = typer.Option(None, help="Server whose dialect and column types to use (default: the first)."),
     offline: bool = typer.Option(False, help="Do not connect; take column types from the contract."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    dbt_source: Optional[str] = typer.Option(None, help="dbt: describe the tables as tables of this dbt source (default: models)."),
+    dbt_schema: Optional[str] = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
+    check: bool = typer.Option(False, "--check", help="Verify that generated files are up to date; exit 1 if not."),
 ) -> None:
-    """Show what a contract compiles to: the pandera schema or the fused SQL query."""
+    """Show what a contract compiles to: the fused SQL, the pandera schema, dbt tests."""
     from lockgate.contract.loader import load_contract
     from lockgate.export import ExportOptions
     from lockgate.export import export as run_export
 
-    text = run_export(load_contract(contract), to.value, ExportOptions(server=server, offline=offline))
+    if check:
+        from lockgate.export.check import stale_exports
+
+        stale, checked = stale_exports(paths)
+        for path, reason in stale:
+            typer.echo(f"{path}: {reason}")
+        typer.echo(f"{len(checked)} generated file(s) checked, {len(stale)} out of date", err=True)
+        raise typer.Exit(1 if stale else 0)
+    if len(paths) != 1 or to is None:
+        fail("export takes one contract and --to FORMAT (or --check with generated files)")
+    options = ExportOptions(
+        server=server,
+        offline=offline,
+        output=str(output) if output else None,
+        dbt_source=dbt_source,
+        dbt_schema=dbt_schema,
+    )
+    text = run_export(load_contract(paths[0]), to.value, options)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -14,6 +14,7 @@ from lockgate.contract.model import Contract
 EXPORTERS = {
     "sql": "lockgate.export.sql",
     "pandera": "lockgate.export.pandera",
+    "dbt": "lockgate.export.dbt",
 }
 
 
@@ -21,6 +22,9 @@ EXPORTERS = {
 class ExportOptions:
     server: str | None = None
     offline: bool = False  # do not connect; take column types from the contract
+    output: str | None = None  # where the export will be written (recorded in generated headers)
+    dbt_source: str | None = None  # dbt: describe the tables as tables of this dbt source
+    dbt_schema: str | None = None  # dbt: the source's schema (may be Jinja)
 
 
 def export(contract: Contract, fmt: str, options: ExportOptions = ExportOptions()) -> str:

@@ -1,0 +1,114 @@
+"""`lockgate export --to dbt`: real dbt builds the generated tests on DuckDB and PostgreSQL and
+reaches the same verdict as lockgate for every exported rule."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import lockgate
+from lockgate.export import ExportOptions, export
+from lockgate.export.dbt import dbt_test_name
+from tests.support.cli import REPO, lockgate as lockgate_cli
+from tests.support.dbt import dbt, dbt_test_statuses
+from tests.support.files import duckdb_with, write_contract
+from tests.support.orders import CONTRACT, customers, orders
+from tests.support.postgres import pg_load_frame
+
+pytestmark = pytest.mark.slow
+
+EXPECTED_SKIPPED = {
+    # rule id -> why dbt cannot say it exactly
+    "orders.shipped_at.latency", "country_iso", "big_orders", "orders.extraColumns",
+    "orders.code.duplicateValues", "orders.shipped_at.nullValues",
+}  # fmt: skip
+
+
+def _now_data(corrupted: bool) -> dict[str, pd.DataFrame]:
+    df = orders(corrupted)
+    shift = pd.Timestamp.now(tz="UTC").tz_localize(None) - pd.Timestamp("2026-01-15 12:00:00")
+    recent = df["created_at"] >= pd.Timestamp("2025-01-01")
+    df.loc[recent, "created_at"] += shift
+    df.loc[recent, "shipped_at"] += shift
+    return {"orders": df, "customers": customers(corrupted)}
+
+
+def _project(tmp_path: Path, target: str, pg_schema: str | None) -> Path:
+    project = tmp_path / "dbtproj"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  send_anonymous_usage_stats: false\n")
+    (project / "packages.yml").write_text(f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n")
+    outputs = {
+        "duckdb": f"    duckdb: {{type: duckdb, path: '{tmp_path / 'w.duckdb'}', schema: analytics, threads: 1}}\n",
+        "postgres": f"    postgres: {{type: postgres, host: 127.0.0.1, port: 5432, user: postgres, password: '', dbname: test, schema: {pg_schema}_analytics, threads: 1}}\n",
+    }
+    (project / "profiles.yml").write_text(f"shop:\n  target: {target}\n  outputs:\n{outputs[target]}")
+    # a model on top of each source so the build has something to build
+    (project / "models" / "orders_copy.sql").write_text("select * from {{ source('raw', 'orders') }}\n")
+    return project
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+@pytest.mark.parametrize("corrupted", [False, True], ids=["clean", "corrupted"])
+def test_dbt_build_enforces_the_contract_like_lockgate(tmp_path, request, target, corrupted):
+    frames = _now_data(corrupted)
+    if target == "postgres":
+        con, schema = request.getfixturevalue("pg_schema")
+        for name, df in frames.items():
+            pg_load_frame(con, schema, name, df)
+        server, raw_schema = "pg", schema
+    else:
+        duckdb_with(tmp_path / "w.duckdb", frames, schema="raw")
+        server, raw_schema, schema = "duck", "raw", "raw"
+    text = CONTRACT.format(duck_path=tmp_path / "w.duckdb", pg_schema=schema).replace("    database: \"" + str(tmp_path / "w.duckdb") + "\"", "    database: \"" + str(tmp_path / "w.duckdb") + "\"\n    schema: raw")
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+    project = _project(tmp_path, target, schema if target == "postgres" else None)
+    generated = export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema=raw_schema))
+    (project / "models" / "_contract.yml").write_text(generated)
+
+    dbt(project, "deps", check=True)
+    build = dbt(project, "build")
+    statuses = dbt_test_statuses(project)
+    expected = lockgate.validate(contract, server)
+    if target == "postgres":
+        shutil.rmtree(project / "dbt_packages", ignore_errors=True)
+
+    exported = {r.rule.id: r for r in expected.results if r.rule.id not in EXPECTED_SKIPPED and r.rule.check != "logicalType"}
+    assert set(statuses) == {dbt_test_name(r.rule) for r in exported.values()}, build.stdout[-3000:]
+    for rule_id, result in exported.items():
+        status = statuses[dbt_test_name(result.rule)]
+        dbt_passed = status == "pass" or (status == "warn" and result.rule.severity != "error" and result.passed)
+        assert status != "error", f"{rule_id}: dbt could not run the test\n{build.stdout[-3000:]}"
+        assert dbt_passed == result.passed, f"{rule_id}: dbt says {status}, lockgate says passed={result.passed}"
+    assert (build.returncode == 0) == (not corrupted)
+
+
+def test_export_is_deterministic_and_lists_what_dbt_cannot_express(tmp_path):
+    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(duck_path="w.duckdb", pg_schema="x")))
+    first = export(contract, "dbt", ExportOptions(dbt_source="raw"))
+    assert first == export(contract, "dbt", ExportOptions(dbt_source="raw"))
+    header = [line for line in first.splitlines() if line.startswith("#")]
+    assert header[0].startswith("# Generated by lockgate from ")
+    skipped = {line.split(":")[0].strip("# ").strip() for line in header[4:]}
+    assert skipped == EXPECTED_SKIPPED | {r.id for r in contract.rules if r.check == "logicalType"}
+
+
+def test_export_check_finds_stale_files(tmp_path):
+    contract_path = write_contract(tmp_path, CONTRACT.format(duck_path="w.duckdb", pg_schema="x"))
+    out = tmp_path / "models" / "_orders.yml"
+    made = lockgate_cli("export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    ok = lockgate_cli("export", "--check", tmp_path / "models", cwd=tmp_path)
+    assert ok.returncode == 0 and "1 generated file(s) checked, 0 out of date" in ok.stderr
+    contract_path.write_text(contract_path.read_text().replace("maximum: 1000", "maximum: 900"))
+    stale = lockgate_cli("export", "--check", tmp_path / "models", cwd=tmp_path)
+    assert stale.returncode == 1
+    assert "out of date; regenerate with: lockgate export" in stale.stdout
+    hand_edited = tmp_path / "models" / "_orders.yml"
+    lockgate_cli("export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path)
+    hand_edited.write_text(hand_edited.read_text() + "# a hand edit\n")
+    assert lockgate_cli("export", "--check", out, cwd=tmp_path).returncode == 1
