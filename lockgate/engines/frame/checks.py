@@ -48,7 +48,8 @@ def lockgate_matches(s, *, rule, pattern):
 
 @_register(["minimum", "maximum", "exclusive_minimum", "exclusive_maximum"])
 def lockgate_in_range(s, *, rule, minimum, maximum, exclusive_minimum, exclusive_maximum):
-    return _ok(lambda c: ir.OutOfRange(c, minimum, maximum, exclusive_minimum, exclusive_maximum), s)
+    low, high = _temporal(minimum), _temporal(maximum)
+    return _ok(lambda c: ir.OutOfRange(c, low, high, exclusive_minimum, exclusive_maximum), s)
 
 
 @_register(["minimum", "maximum"])
