@@ -11,14 +11,18 @@ from lockgate.errors import LockgateError
 
 _OBJECT = re.compile(r"\$?\{(object|table|model)\}")
 _PROPERTY = re.compile(r"\$?\{(property|column)\}")
+_SCHEMA = re.compile(r"\$?\{schema\}")
 _WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Alter, exp.Copy, exp.Command)
 
 
-def substitute(query: str, table_sql: str, column_sql: str | None) -> str:
-    """Replace `{object}`/`${table}` and `{property}`/`${column}` with already-quoted identifiers."""
+def substitute(query: str, table_sql: str, column_sql: str | None, schema_sql: str | None = None) -> str:
+    """Replace `{object}`/`${table}`, `{property}`/`${column}` and `{schema}` (the server's schema,
+    for rules that compare with another table of it) with already-quoted identifiers."""
     sql = _OBJECT.sub(lambda _: table_sql, query)
     if column_sql is not None:
         sql = _PROPERTY.sub(lambda _: column_sql, sql)
+    if schema_sql is not None:
+        sql = _SCHEMA.sub(lambda _: schema_sql, sql)
     return sql
 
 

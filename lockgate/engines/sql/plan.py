@@ -64,7 +64,8 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
         return
     if isinstance(m, ir.SqlValue):
         column = connector.quote_column(m.column) if m.column else None
-        plan.queries[rule.id] = substitute(m.query, connector.quote_table(plan.table.physical_name), column)
+        schema = connector.quote_column(connector.namespace) if connector.namespace else None
+        plan.queries[rule.id] = substitute(m.query, connector.quote_table(plan.table.physical_name), column, schema)
         return
     if isinstance(m, ir.Orphans):
         ref = connector.table_expr(m.ref_table)
