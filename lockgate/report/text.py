@@ -44,14 +44,14 @@ def verdict_line(result: ValidationResult) -> str:
 
 def render(result: ValidationResult, *, color: bool = False, width: int | None = None) -> str:
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 140, soft_wrap=False)
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 160, soft_wrap=False)
     table = Table(show_lines=False, header_style="bold")
     table.add_column("status", no_wrap=True)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("column", no_wrap=True)
+    table.add_column("rule", overflow="fold", min_width=24)
+    table.add_column("column", overflow="fold", min_width=8)
     table.add_column("check", no_wrap=True)
-    table.add_column("observed", overflow="fold", max_width=48)
-    table.add_column("expected", overflow="fold", max_width=28)
+    table.add_column("observed", overflow="fold", min_width=12, max_width=48)
+    table.add_column("expected", overflow="fold", min_width=10, max_width=28)
     table.add_column("failed rows", justify="right", no_wrap=True)
     ordered = sorted(result.results, key=_order)
     for r in ordered:
