@@ -4,13 +4,14 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup demo test test-fast lint-contracts clean
+.PHONY: setup demo test test-fast lint-contracts dbt-contracts clean
 
 setup: .venv/.lockgate-setup
 
-.venv/.lockgate-setup: pyproject.toml uv.lock
+.venv/.lockgate-setup: pyproject.toml uv.lock dbt/packages.yml
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
+	cd dbt && ../.venv/bin/dbt deps --quiet
 	@touch $@
 
 demo: setup
@@ -24,6 +25,18 @@ test-fast: setup
 
 lint-contracts: setup
 	$(RUN) lockgate lint examples contracts
+
+RAW_SCHEMA_JINJA := {{ var('raw_schema', env_var('LOCKGATE_RAW_SCHEMA', 'raw')) }}
+
+# The contracts as dbt tests (generated files; `lockgate export --check dbt/models` verifies them).
+dbt-contracts: setup
+	@for c in contracts/sources/*.odcs.yaml; do \
+	  $(RUN) lockgate export $$c --to dbt --dbt-source raw --dbt-schema "$(RAW_SCHEMA_JINJA)" \
+	    --output dbt/models/staging/_raw_$$(basename $$c .odcs.yaml).contract.yml; done
+	@for c in contracts/marts/*.odcs.yaml; do \
+	  $(RUN) lockgate export $$c --to dbt --output dbt/models/marts/_$$(basename $$c .odcs.yaml).contract.yml; done
+	@for c in contracts/features/*.odcs.yaml; do \
+	  $(RUN) lockgate export $$c --to dbt --output dbt/models/features/_$$(basename $$c .odcs.yaml).contract.yml; done
 
 clean:
 	rm -rf warehouse .lockgate .pytest_cache

@@ -153,8 +153,8 @@ def _export_rule(contract: Contract, table: Table, rule: ir.Rule, out: _Exported
             _add(out, m.column, rule, "lockgate.lockgate_freshness", {"max_age_seconds": int(t.value)})
             return
         elif isinstance(m, ir.Orphans) and len(m.columns) == 1 and _zero_rows(t):
-            ref_table = next((x for x in contract.tables if x.physical_name == m.ref_table), None)
-            to = f"source('{source}', '{m.ref_table}')" if source and ref_table else f"ref('{m.ref_table}')"
+            # a source contract's foreign keys point at tables of the same source
+            to = f"source('{source}', '{m.ref_table}')" if source else f"ref('{m.ref_table}')"
             _add(out, m.columns[0], rule, "relationships", {"to": to, "field": m.ref_columns[0]})
             return
     except _NotExpressible as exc:

@@ -112,3 +112,10 @@ def test_export_check_finds_stale_files(tmp_path):
     lockgate_cli("export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path)
     hand_edited.write_text(hand_edited.read_text() + "# a hand edit\n")
     assert lockgate_cli("export", "--check", out, cwd=tmp_path).returncode == 1
+
+
+def test_the_reference_project_tests_are_generated_from_its_contracts():
+    """`make dbt-contracts` output is committed; CI fails when a contract changed without it."""
+    proc = lockgate_cli("export", "--check", "dbt/models", cwd=REPO)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 generated file(s) checked, 0 out of date" in proc.stderr
