@@ -38,6 +38,7 @@ class ExportFormat(str, Enum):
     pandera = "pandera"
     sql = "sql"
     dbt = "dbt"
+    gx = "gx"
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -100,15 +101,33 @@ def check(
     engine: Engine = typer.Option(Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    history: Optional[str] = typer.Option(
+        None,
+        "--history",
+        help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else the server's "
+        "PostgreSQL schema lockgate_history when the server is PostgreSQL, else .lockgate/history.sqlite).",
+    ),
+    no_history: bool = typer.Option(False, "--no-history", help="Do not record this run (rules that compare with earlier runs still read them)."),
 ) -> None:
-    """Validate data against a contract; exit 1 if an error-severity rule failed."""
+    """Validate data against a contract; exit 1 if an error-severity rule failed.
+
+    Each run is recorded in the history store, which the stateful rules (advancement,
+    changeRate, constant, anomaly) compare with.
+    """
     from lockgate.contract.loader import load_contract
+    from lockgate.contract.rules import HISTORY_MEASURES
     from lockgate.engines.run import validate
     from lockgate.report import render
 
     loaded = load_contract(contract)
-    with _progress() as progress:
-        result = validate(loaded, server, engine=engine.value, progress=progress)
+    reads_history = any(isinstance(r.measure, HISTORY_MEASURES) for r in loaded.rules)
+    store = _open_history(history, loaded, server) if reads_history or not no_history else None
+    try:
+        with _progress() as progress:
+            result = validate(loaded, server, engine=engine.value, progress=progress, history=store, record=not no_history)
+    finally:
+        if store is not None:
+            store.close()
     color = output is None and format is Format.text and sys.stdout.isatty()
     report = render(result, format.value, color=color)
     if output is not None:
@@ -138,6 +157,7 @@ def export(
     from lockgate.contract.loader import load_contract
     from lockgate.export import ExportOptions
     from lockgate.export import export as run_export
+    from lockgate.export import notes as export_notes
 
     if check:
         from lockgate.export.check import stale_exports
@@ -156,13 +176,195 @@ def export(
         dbt_source=dbt_source,
         dbt_schema=dbt_schema,
     )
-    text = run_export(load_contract(paths[0]), to.value, options)
+    loaded = load_contract(paths[0])
+    text = run_export(loaded, to.value, options)
+    for note in export_notes(loaded, to.value, options):
+        typer.echo(f"lockgate: note: {note}", err=True)
     if output is None:
         sys.stdout.write(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, text)
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+@_guard
+def docs(
+    contract: Path = typer.Argument(..., help="The contract file."),
+    server: Optional[str] = typer.Option(None, help="Server to read the tables from (default: the first)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Folder for the Data Docs (default: lockgate-docs/<contract id>/)."),
+    engine: Engine = typer.Option(Engine.frame, help="frame: load each table into pandas and run GX there (GX's SQL engine fails on DuckDB)."),
+) -> None:
+    """Validate through Great Expectations and build its Data Docs; exit 1 if an error-severity expectation failed."""
+    from lockgate.contract.loader import load_contract
+    from lockgate.docs import build_docs
+
+    loaded = load_contract(contract)
+    with _progress() as progress:
+        result = build_docs(loaded, server, output, engine=engine.value, progress=progress)
+    for note in result.notes():
+        typer.echo(f"lockgate: note: {note}", err=True)
+    typer.echo(result.summary(), err=True)
+    typer.echo(str(result.index))
+    raise typer.Exit(0 if result.passed else 1)
+
+
+class HistoryFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("history")
+@_guard
+def history_command(
+    table: str = typer.Argument(..., help="Table name (the contract's schema[].name)."),
+    contract: Optional[str] = typer.Option(None, "--contract", help="Only runs of this contract id."),
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs, newest first."),
+    format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", "-f", help="Output format."),
+    history: Optional[str] = typer.Option(None, "--history", help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite)."),
+) -> None:
+    """Show the latest recorded validation runs of a table."""
+    import json
+
+    from lockgate.state.history_report import render_runs
+    from lockgate.state.store import open_store
+
+    with open_store(history) as store:
+        runs = store.recent_runs(table, contract_id=contract, limit=limit)
+        where = store.location
+    if format is HistoryFormat.json:
+        sys.stdout.write(json.dumps(runs, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_runs(table, runs, where))
+
+
+@app.command()
+@_guard
+def profile(
+    contract: Path = typer.Argument(..., help="The contract file."),
+    server: Optional[str] = typer.Option(None, help="Server holding the reference (training) data (default: the first)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the profile to this file instead of stdout."),
+    bins: int = typer.Option(20, min=1, help="Quantile bins of a numeric column's histogram."),
+    top: int = typer.Option(50, min=1, help="Most frequent values kept for a categorical column."),
+) -> None:
+    """Write the reference profile that drift rules compare with (a deterministic JSON file)."""
+    from lockgate.contract.loader import analyze
+    from lockgate.errors import ContractError
+    from lockgate.state.reference_build import reference_from_server
+
+    loaded, findings = analyze(contract)
+    # a drift rule may name the very file this command is about to write: that error is expected
+    blocking = [f for f in findings if f.severity == "error" and f.code != "missing-reference"]
+    if loaded is None or blocking:
+        raise ContractError(blocking or findings)
+    text = reference_from_server(loaded, server, bins=bins, top=top).to_json()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(output, text)
+        typer.echo(f"wrote {output}", err=True)
+
+
+def _open_history(location: Optional[str], contract, server: Optional[str]):
+    """The run's history store; one that cannot be opened is reported, and the rules that need
+    it say they were not checked, rather than the whole check failing."""
+    from lockgate.errors import LockgateError
+    from lockgate.state.store import UnavailableStore, open_store
+
+    try:
+        return open_store(location, server=contract.server(server))
+    except LockgateError as exc:
+        typer.echo(f"lockgate: warning: {exc}; this run is not recorded", err=True)
+        return UnavailableStore(str(exc))
+
+
+class ReviewFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class SelftestFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+@_guard
+def diff(
+    paths: List[Path] = typer.Argument(..., help="OLD NEW (two contract files); with --base: contract files or directories."),
+    base: Optional[str] = typer.Option(None, "--base", help="Git revision holding the old versions, e.g. origin/main (read with git show REF:path)."),
+    format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."),
+    manifest: Optional[Path] = typer.Option(None, help="dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists)."),
+    specs: Optional[Path] = typer.Option(None, help="Folder of ML pipeline specs (default: contracts/models when it exists)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+) -> None:
+    """Classify a contract change and name what it affects downstream; exit 1 if a breaking change lacks a major bump."""
+    from lockgate.review.command import run_diff
+
+    text, code = run_diff(paths, base=base, fmt=format.value, manifest=manifest, specs=specs)
+    _emit(text, output)
+    raise typer.Exit(code)
+
+
+@app.command()
+@_guard
+def infer(
+    table: str = typer.Argument(..., help="The table to profile."),
+    duckdb: Optional[Path] = typer.Option(None, "--duckdb", help="A DuckDB file holding the table."),
+    schema: Optional[str] = typer.Option(None, "--schema", help="The DuckDB schema (default: main)."),
+    postgres_host: Optional[str] = typer.Option(None, "--postgres-host", help="PostgreSQL host (default: $PGHOST, else 127.0.0.1)."),
+    postgres_port: Optional[int] = typer.Option(None, "--postgres-port", help="PostgreSQL port (default: $PGPORT, else 5432)."),
+    postgres_database: Optional[str] = typer.Option(None, "--postgres-database", help="PostgreSQL database (default: $PGDATABASE, else postgres)."),
+    postgres_schema: Optional[str] = typer.Option(None, "--postgres-schema", help="PostgreSQL schema (default: public)."),
+    server_url: Optional[str] = typer.Option(None, "--server-url", help="postgresql://host:port/database?schema=name; user and password come from LOCKGATE_POSTGRES_USER/_PASSWORD."),
+    file: Optional[str] = typer.Option(None, "--file", help="A Parquet or CSV file (or a glob of them) holding the table."),
+    contract_id: Optional[str] = typer.Option(None, "--id", help="Id of the new contract (default: the table name)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the contract to this file instead of stdout."),
+    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+) -> None:
+    """Write a starting ODCS contract from a table's data: types, keys, ranges, values, patterns, freshness."""
+    from lockgate.infer import infer_contract
+    from lockgate.infer.sources import choose_source
+
+    if output is not None and output.exists() and not force:
+        fail(f"{output} exists; pass --force to overwrite it")
+    source = choose_source(
+        duckdb=duckdb, schema=schema, postgres_host=postgres_host, postgres_port=postgres_port,
+        postgres_database=postgres_database, postgres_schema=postgres_schema, server_url=server_url, file=file,
+    )  # fmt: skip
+    inferred = infer_contract(table, source, contract_id=contract_id)
+    for note in inferred.notes:
+        typer.echo(f"lockgate: note: {note}", err=True)
+    _emit(inferred.text, output, f"{inferred.rules} rules")
+
+
+@app.command()
+@_guard
+def selftest(
+    contract: Path = typer.Argument(..., help="The contract file."),
+    format: SelftestFormat = typer.Option(SelftestFormat.text, "--format", "-f", help="Report format."),
+) -> None:
+    """Prove each rule catches data that breaks it, on both engines; exit 1 if one cannot fail or misbehaves."""
+    from lockgate.contract.loader import load_contract
+    from lockgate.selftest import selftest as run_selftest
+    from lockgate.selftest.report import render as render_selftest
+
+    report = run_selftest(load_contract(contract))
+    sys.stdout.write(render_selftest(report, format.value))
+    raise typer.Exit(report.exit_code)
+
+
+def _emit(text: str, output: Optional[Path], what: str = "") -> None:
+    """To stdout, or atomically to `output` with a line on stderr."""
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(output, text)
+    typer.echo(f"wrote {output}" + (f": {what}" if what else ""), err=True)
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -10,7 +10,7 @@ from lockgate.contract.compile import compile_document
 from lockgate.contract.findings import Finding
 from lockgate.contract.model import Contract
 from lockgate.contract.odcs_schema import schema_findings
-from lockgate.contract.source import load_source
+from lockgate.contract.source import SourceDoc, load_source, parse_source
 from lockgate.errors import ContractError
 
 CONTRACT_GLOBS = ("*.odcs.yaml", "*.odcs.yml")
@@ -18,7 +18,15 @@ CONTRACT_GLOBS = ("*.odcs.yaml", "*.odcs.yml")
 
 def analyze(path: str | Path) -> tuple[Contract | None, list[Finding]]:
     """Parse, validate against ODCS, compile; return the contract (if it compiled) and all findings."""
-    doc = load_source(path, display=_display(path))
+    return _analyze_source(load_source(path, display=_display(path)))
+
+
+def analyze_text(text: str, name: str) -> tuple[Contract | None, list[Finding]]:
+    """`analyze` for contract text that is not a file of its own (e.g. `git show REF:path`)."""
+    return _analyze_source(parse_source(text, name))
+
+
+def _analyze_source(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
     if doc.findings and doc.data is None:
         return None, list(doc.findings)
     findings = list(doc.findings) + schema_findings(doc)

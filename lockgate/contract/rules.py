@@ -150,7 +150,89 @@ class ExtraColumns:
     declared: tuple[str, ...]
 
 
-Measure = Union[FailingRows, RowCount, DuplicateRows, LatestValue, ColumnType, SqlValue, Orphans, ExtraColumns]
+# --- stateful measures: judged against earlier runs (the history store) or a reference profile -----
+# Engines answer all of a table's stateful rules with one table profile (lockgate.state.profile);
+# lockgate.state.detectors judges them.
+
+
+@dataclass(frozen=True)
+class Advancement:
+    """max(column) must move past its value at the previous run (the table is still being loaded)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class ChangeRate:
+    """Of the rows that changed since the previous run, the share whose `column` changed too.
+
+    Measured on per-bucket fingerprints (rows bucketed by a hash of `key`), so no row leaves the
+    warehouse; a frozen column scores 0 while the rows around it keep changing.
+    """
+
+    column: str
+    key: tuple[str, ...]
+    row_columns: tuple[str, ...]  # the columns whose change means "the row was touched"
+    buckets: int = 1024
+    min_rate: float = 0.2
+    min_changed: int = 10
+
+
+@dataclass(frozen=True)
+class ConstantColumn:
+    """A column that had several values in history now has <= 1 (or one value dominates)."""
+
+    column: str
+    max_top_share: float | None = None
+    window: int = 30
+    min_history: int = 1
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A profile metric judged against its own history with a robust z-score (lockgate.state.anomaly)."""
+
+    metric: str  # see lockgate.state.profile.METRICS
+    column: str | None
+    window: int = 30
+    min_history: int = 7
+    threshold: float = 4.0
+    min_abs_tolerance: float = 0.0
+    min_rel_tolerance: float = 0.05
+    direction: str = "both"
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A column's distribution against a reference profile file (lockgate.state.drift)."""
+
+    column: str
+    reference_file: str
+    method: str  # wasserstein | jensen_shannon | psi
+    warn_at: float | None = None
+    fail_at: float | None = None
+    # the reference summary read from the file at compile time (not part of the rule's identity)
+    reference: Any = field(default=None, compare=False)
+
+
+Measure = Union[
+    FailingRows, RowCount, DuplicateRows, LatestValue, ColumnType, SqlValue, Orphans, ExtraColumns,
+    Advancement, ChangeRate, ConstantColumn, Anomaly, Drift,
+]  # fmt: skip
+
+#: measures judged from a table profile (and history); engines answer them with one profile
+STATEFUL_MEASURES = (Advancement, ChangeRate, ConstantColumn, Anomaly, Drift)
+#: stateful measures that compare with earlier runs, so they need a history store
+HISTORY_MEASURES = (Advancement, ChangeRate, ConstantColumn, Anomaly)
+
+# Judging order within a table: schema and row rules first, then constant, then the history
+# detectors, drift last, so that a report reads from the cause (an empty or constant column) to
+# its consequences (drift "not computable").
+_PHASES = {ConstantColumn: 1, Advancement: 2, ChangeRate: 2, Anomaly: 2, Drift: 3}
+
+
+def judging_phase(rule: Rule) -> int:
+    return _PHASES.get(type(rule.measure), 0)
 
 #: measures whose observed value is a number of rows, so `unit: percent` makes sense
 ROW_MEASURES = (FailingRows, DuplicateRows, Orphans)

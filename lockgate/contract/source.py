@@ -17,7 +17,12 @@ from lockgate.contract.findings import Finding, Location
 DocPath = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's parser when PyYAML has it: the same nodes and marks, about 8x faster than the pure
+# Python parser (which made reading 200 contracts for a Dagster code location take seconds).
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_SafeLoader):
     """SafeLoader minus the timestamp resolver.
 
     ODCS writes date bounds as strings (`minimum: "2024-01-01"` or unquoted); turning them

@@ -12,6 +12,7 @@ from typing import Any
 
 from lockgate.contract.rules import (
     ROW_MEASURES,
+    STATEFUL_MEASURES,
     ColumnType,
     ExtraColumns,
     LatestValue,
@@ -22,11 +23,17 @@ from lockgate.contract.rules import (
 from lockgate.engines.results import Measurement, RuleResult
 
 
-def judge(rule: Rule, m: Measurement, now: dt.datetime) -> RuleResult:
+def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleResult:
+    """`history` (a lockgate.state.history.TableHistory, None without a store) is read only by the
+    stateful rules, which lockgate.state.detectors judges."""
     expected = expected_text(rule)
     if m.error is not None:
         return RuleResult(rule, False, m.error, expected, None, m.total_rows, error=m.error)
     measure = rule.measure
+    if isinstance(measure, STATEFUL_MEASURES):
+        from lockgate.state.detectors import judge_stateful
+
+        return judge_stateful(rule, m, history)
     if isinstance(measure, ROW_MEASURES):
         metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
         observed: Any = metric
@@ -78,6 +85,10 @@ def expected_text(rule: Rule) -> str:
         return f"age {rule.threshold.describe()}"
     if isinstance(measure, ExtraColumns):
         return "no columns beyond the contract"
+    if isinstance(measure, STATEFUL_MEASURES):
+        from lockgate.state.detectors import expected_text as stateful_expected
+
+        return stateful_expected(rule)
     return rule.threshold.describe()
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
+from contextlib import contextmanager
 from typing import Callable, Mapping, Protocol
 
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import Rule
+from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
 from lockgate.engines.judge import judge
 from lockgate.engines.results import Measurement, ValidationResult
 from lockgate.errors import UsageError
@@ -30,8 +32,16 @@ def validate(
     engine: str = "sql",
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    history=None,
+    record: bool = True,
 ) -> ValidationResult:
-    """Validate the contract's tables on one of its servers (default: the first)."""
+    """Validate the contract's tables on one of its servers (default: the first).
+
+    `history` is the history store that stateful rules (advancement, changeRate, constant,
+    anomaly) compare with and that the run is recorded in (unless `record=False`): a store from
+    `lockgate.state.store.open_store`, a SQLite path, or a postgresql:// URL. Without one those
+    rules fail as "not checked"; every other rule is unaffected.
+    """
     chosen = contract.server(server)
     if chosen is None:
         names = ", ".join(s.name for s in contract.servers) or "none"
@@ -39,7 +49,7 @@ def validate(
         raise UsageError(f"contract {contract.id} has {what} (servers: {names})")
     from lockgate.engines.sql.connectors import connect
 
-    with connect(chosen) as connector:
+    with _store(history) as store, connect(chosen) as connector:
         if engine == "sql":
             from lockgate.engines.sql.engine import SqlEngine
 
@@ -50,7 +60,7 @@ def validate(
             impl = FrameEngine.from_connector(connector, contract)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, now=now, progress=progress)
+        return run_engine(contract, impl, server=chosen.name, now=now, progress=progress, history=store, record=record)
 
 
 def validate_frames(
@@ -59,14 +69,33 @@ def validate_frames(
     *,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    history=None,
+    record: bool = True,
 ) -> ValidationResult:
-    """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera)."""
+    """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
+    `history` and `record` as in `validate`."""
     from lockgate.engines.frame.engine import FrameEngine
 
-    return run_engine(contract, FrameEngine(frames, contract), server=None, now=now, progress=progress)
+    with _store(history) as store:
+        return run_engine(contract, FrameEngine(frames, contract), server=None, now=now, progress=progress, history=store, record=record)
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=None, progress=None) -> ValidationResult:
+@contextmanager
+def _store(history):
+    """A store given as an object is the caller's to close; one given as a location is ours."""
+    if history is None or hasattr(history, "table_history"):
+        yield history
+        return
+    from lockgate.state.store import open_store
+
+    store = open_store(history)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=None, progress=None, history=None, record: bool = True) -> ValidationResult:
     now = now or dt.datetime.now(dt.timezone.utc)
     result = ValidationResult(
         contract_id=contract.id,
@@ -76,8 +105,9 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
         engine=engine.name,
         started_at=dt.datetime.now(dt.timezone.utc),
     )
+    profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
     for table in contract.tables:
-        rules = contract.rules_for(table.name)
+        rules = sorted(contract.rules_for(table.name), key=judging_phase)
         if not rules:
             continue
         if progress:
@@ -85,8 +115,9 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
         measured = engine.measure(table, rules)
         any_total = next((m.total_rows for m in measured.values() if m.total_rows is not None), None)
         result.table_rows[table.name] = any_total
+        past = _table_history(history, contract, server, table, rules, profiles.get(table.name))
         for rule in rules:
-            verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), now)
+            verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), now, past)
             if not verdict.passed and verdict.error is None:
                 if progress:
                     progress(f"{table.name}: sampling rows failing {rule.id}")
@@ -94,7 +125,33 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
                 verdict = _with_samples(verdict, samples)
             result.results.append(verdict)
     result.finished_at = dt.datetime.now(dt.timezone.utc)
+    if history is not None and record:
+        _record(history, result, profiles)
     return result
+
+
+def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile):
+    """Earlier runs of the table, read only when a rule compares with them."""
+    if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
+        return None
+    from lockgate.state.history import TableHistory
+
+    if store is None:
+        return TableHistory.missing("no history store was given (validate(..., history=...))")
+    family = getattr(profile, "family", None)
+    try:
+        return store.table_history(contract.id, server, table.name, family)
+    except Exception as exc:
+        return TableHistory.missing(f"the history store could not be read: {exc}")
+
+
+def _record(store, result: ValidationResult, profiles) -> None:
+    """A run that cannot be recorded still returns its verdict; the warning says what was lost."""
+    family = next((p.family for p in profiles.values()), None)
+    try:
+        store.record(result, dict(profiles), family=family)
+    except Exception as exc:
+        warnings.warn(f"lockgate: this run was not recorded in the history store: {exc}", stacklevel=3)
 
 
 def _with_samples(verdict, samples):

@@ -15,6 +15,7 @@ EXPORTERS = {
     "sql": "lockgate.export.sql",
     "pandera": "lockgate.export.pandera",
     "dbt": "lockgate.export.dbt",
+    "gx": "lockgate.export.gx",
 }
 
 
@@ -33,6 +34,13 @@ def export(contract: Contract, fmt: str, options: ExportOptions = ExportOptions(
     except KeyError:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORTERS)}") from None
     return module.render(contract, options)
+
+
+def notes(contract: Contract, fmt: str, options: ExportOptions = ExportOptions()) -> list[str]:
+    """Remarks for stderr (e.g. rules the format cannot express), from an optional `notes` of the module."""
+    module = importlib.import_module(EXPORTERS[fmt])
+    describe = getattr(module, "notes", None)
+    return describe(contract, options) if describe else []
 
 
 def register(fmt: str, module: str) -> None:

@@ -41,7 +41,7 @@ PSI_EPSILON = 1e-4
 """Proportion given to an empty bin before the PSI logarithm (then proportions are renormalised)."""
 
 TAIL_LEVELS = (0.001, 0.01, 0.025)
-"""Extra quantile levels (and 1 - level) for reference edges, see :func:`_quantile_levels`."""
+"""Extra quantile levels (and 1 - level) for reference edges, see :func:`quantile_levels`."""
 
 DriftStatus = Literal["pass", "warn", "fail", "not_computable"]
 DriftMethod = Literal["wasserstein", "jensen_shannon", "psi"]
@@ -253,7 +253,7 @@ def _reference_edges(finite: np.ndarray, bins: int) -> tuple[float, ...]:
     """Bin edges for a reference: quantiles of the data, so that bins hold similar mass.
 
     Ties collapse equal quantiles into one edge. The outer edges are the data's min and max, so
-    the reference has no mass outside them. See :func:`_quantile_levels` for why the tails get
+    the reference has no mass outside them. See :func:`quantile_levels` for why the tails get
     extra edges. When the column has no more distinct values than ``bins`` (codes, ratings,
     small counts), edges sit halfway between consecutive distinct values instead, giving each
     value its own bin. A constant column gets the point-mass edges ``(v, v)``; an all-null
@@ -268,11 +268,11 @@ def _reference_edges(finite: np.ndarray, bins: int) -> tuple[float, ...]:
         midpoints = (distinct[:-1] + distinct[1:]) / 2
         edges = np.concatenate([[distinct[0]], midpoints, [distinct[-1]]])
     else:
-        edges = np.unique(np.quantile(finite, _quantile_levels(bins)))
+        edges = np.unique(np.quantile(finite, quantile_levels(bins)))
     return tuple(float(e) for e in edges)
 
 
-def _quantile_levels(bins: int) -> np.ndarray:
+def quantile_levels(bins: int) -> np.ndarray:
     """``bins`` equal-mass levels, plus :data:`TAIL_LEVELS` inside the two outer bins.
 
     With equal-mass bins only, the outer bins of a skewed or heavy-tailed column (amounts,
@@ -321,12 +321,25 @@ def categorical_summary(values: Iterable[Any], *, top: int = 50) -> CategoricalS
             nulls += 1
         else:
             counts[str(x)] += 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return categorical_summary_from_counts(counts, null_count=nulls, top=top)
+
+
+def categorical_summary_from_counts(
+    counts: Mapping[str, int], *, null_count: int, top: int = 50
+) -> CategoricalSummary:
+    """The summary of a column given as value counts (e.g. from a SQL GROUP BY), ranked and pooled
+    exactly as :func:`categorical_summary` does; ``counts`` may already hold an OTHER entry for
+    values the caller did not list."""
+    if not isinstance(top, int) or isinstance(top, bool) or top < 1:
+        raise ValueError(f"top must be an integer ≥ 1, got {top!r}")
+    listed = {str(k): int(v) for k, v in counts.items() if k != OTHER}
+    ranked = sorted(listed.items(), key=lambda kv: (-kv[1], kv[0]))
     frequencies = dict(ranked[:top])
-    rest = sum(c for _, c in ranked[top:])
+    rest = sum(c for _, c in ranked[top:]) + int(counts.get(OTHER, 0))
     if rest:
-        frequencies[OTHER] = frequencies.get(OTHER, 0) + rest
-    return CategoricalSummary(frequencies, count=sum(counts.values()) + nulls, null_count=nulls)
+        frequencies[OTHER] = rest
+    total = sum(listed.values()) + int(counts.get(OTHER, 0))
+    return CategoricalSummary(frequencies, count=total + null_count, null_count=null_count)
 
 
 # ------------------------------------------------------------------------------------- JSON

@@ -27,6 +27,7 @@ class FrameEngine:
                 self.frames[table.physical_name] = self.frames[table.name]
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
+        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
 
     @classmethod
     def from_connector(cls, connector, contract: Contract) -> FrameEngine:
@@ -45,7 +46,7 @@ class FrameEngine:
             return {r.id: Measurement(error=f"table {table.physical_name} does not exist") for r in rules}
         total = len(df)
         out: dict[str, Measurement] = {}
-        runnable = []
+        runnable, stateful = [], []
         for rule in rules:
             missing = [c for c in referenced_columns(rule.measure) if c not in df.columns]
             if missing:
@@ -54,10 +55,27 @@ class FrameEngine:
                 out[rule.id] = Measurement(error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})", total_rows=total)
             elif is_row_level(rule):
                 runnable.append(rule)
+            elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
+                stateful.append(rule)
             else:
                 out[rule.id] = measure_aggregate(rule, df, self.frames, table.physical_name)
         out.update(self._row_level(table, df, runnable))
+        out.update(self._profile(table, df, stateful))
         return out
+
+    def _profile(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+        """Every stateful rule is answered with the table's profile, computed once in pandas."""
+        if not rules:
+            return {}
+        from lockgate.state.frame_profile import frame_profile
+        from lockgate.state.profile import profile_request
+
+        try:
+            profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
+        except Exception as exc:
+            return {r.id: Measurement(error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)) for r in rules}
+        self.profiles[table.name] = profile
+        return {r.id: Measurement(value=profile, total_rows=len(df)) for r in rules}
 
     def _row_level(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
         total = len(df)

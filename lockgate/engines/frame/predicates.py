@@ -49,7 +49,7 @@ def _(p: ir.NotMatching, df):
 def _(p: ir.OutOfRange, df):
     s = df[p.column]
     present = s.notna()
-    values = s[present]
+    values = _comparable(s[present])
     outside = pd.Series(False, index=values.index)
     if p.minimum is not None:
         low = _bound(p.minimum, values)
@@ -104,6 +104,15 @@ def duplicate_mask(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
 
 def _timestamps(s: pd.Series) -> pd.Series:
     return s if pd.api.types.is_datetime64_any_dtype(s) else pd.to_datetime(s)
+
+
+def _comparable(values: pd.Series) -> pd.Series:
+    """Python dates (what PostgreSQL drivers return for DATE columns) as timestamps, so that they
+    compare with date and timestamp bounds as SQL compares them; other values as they are."""
+    first = values.iloc[0] if len(values) else None
+    if values.dtype == object and isinstance(first, dt.date) and not isinstance(first, dt.datetime):
+        return pd.to_datetime(values)
+    return values
 
 
 def _bound(value, values: pd.Series):

@@ -21,6 +21,7 @@ class SqlEngine:
     def __init__(self, connector: Connector):
         self.connector = connector
         self._plans: dict[str, TablePlan] = {}
+        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
         plan = plan_table(self.connector, table, rules)
@@ -46,6 +47,33 @@ class SqlEngine:
                 out[rule.id] = self._run_query(rule, plan.queries[rule.id], total)
         for rule in plan.metadata_rules:
             out[rule.id] = _from_metadata(rule, plan, total)
+        if plan.profile is not None:
+            out.update(self._measure_profile(table, plan, values, total))
+        return out
+
+    def _measure_profile(self, table: Table, plan: TablePlan, values: dict[str, Any], total: int | None) -> dict[str, Measurement]:
+        """Every stateful rule is answered with the table's profile: the scan's profile metrics,
+        plus the one grouped query (top-value shares, change-rate buckets) when a rule needs it."""
+        profile_plan = plan.profile
+        rows, grouped_error = None, None
+        if profile_plan.grouped is not None:
+            try:
+                _names, rows = self.connector.fetch(self.connector.to_sql(profile_plan.grouped))
+            except Exception as exc:
+                grouped_error = f"query failed: {_first_line(exc)}"
+        try:
+            profile = profile_plan.read(values, rows)
+        except Exception as exc:  # a partial scan (some metric failed) can leave the profile inconsistent
+            return {rule.id: Measurement(error=f"cannot profile the table: {_first_line(exc)}", total_rows=total) for rule in plan.stateful}
+        self.profiles[table.name] = profile
+        out = {}
+        for rule in plan.stateful:
+            if any(name not in values for name in profile_plan.metric_names(rule)):
+                out[rule.id] = Measurement(error="query failed: a profile metric of this column could not be computed", total_rows=total)
+            elif grouped_error and profile_plan.uses_grouped(rule):
+                out[rule.id] = Measurement(error=grouped_error, total_rows=total)
+            else:
+                out[rule.id] = Measurement(value=profile, total_rows=total)
         return out
 
     def _run_scan(self, plan: TablePlan, out: dict[str, Measurement]) -> dict[str, Any]:

@@ -29,6 +29,8 @@ class TablePlan:
     queries: dict[str, str] = field(default_factory=dict)  # rule id -> its own SQL (sql rules, orphans)
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
+    stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
+    profile: object = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
 
     def scan_expr(self):
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
@@ -54,13 +56,34 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
             _plan_rule(connector, plan, rule, seen)
         except Exception as exc:  # a rule that cannot be expressed against these column types
             plan.errors[rule.id] = f"cannot check {rule.check} on this column: {_short(exc)}"
+    if plan.stateful:
+        _plan_profile(connector, plan)
     return plan
+
+
+def _plan_profile(connector: Connector, plan: TablePlan) -> None:
+    """The stateful rules' table profile: its aggregates join the fused scan (no extra pass)."""
+    from lockgate.state.profile import profile_request
+    from lockgate.state.sql_profile import plan_profile
+
+    try:
+        request = profile_request(plan.table, plan.stateful, plan.native_types)
+        plan.profile = plan_profile(connector.dialect, plan.expr, request)
+    except Exception as exc:
+        for rule in plan.stateful:
+            plan.errors[rule.id] = f"cannot profile the table for {rule.check}: {_short(exc)}"
+        plan.stateful = []
+        return
+    plan.scan.update(plan.profile.scan)
 
 
 def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
     t, m = plan.expr, rule.measure
     if isinstance(m, (ir.ColumnType, ir.ExtraColumns)):
         plan.metadata_rules.append(rule)
+        return
+    if isinstance(m, ir.STATEFUL_MEASURES):
+        plan.stateful.append(rule)
         return
     if isinstance(m, ir.SqlValue):
         column = connector.quote_column(m.column) if m.column else None
@@ -104,9 +127,11 @@ def referenced_columns(m: ir.Measure) -> tuple[str, ...]:
         return ir.predicate_columns(m.predicate)
     if isinstance(m, (ir.DuplicateRows, ir.Orphans)):
         return m.columns
-    if isinstance(m, (ir.LatestValue, ir.ColumnType)):
+    if isinstance(m, (ir.LatestValue, ir.ColumnType, ir.Advancement, ir.ConstantColumn, ir.Drift)):
         return (m.column,)
-    if isinstance(m, ir.SqlValue) and m.column:
+    if isinstance(m, ir.ChangeRate):
+        return (*m.key, m.column)
+    if isinstance(m, (ir.SqlValue, ir.Anomaly)) and m.column:
         return (m.column,)
     return ()
 

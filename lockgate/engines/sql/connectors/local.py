@@ -9,6 +9,7 @@ from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, expand_env
+from lockgate.engines.sql.connectors.duckdb import check_config
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
@@ -27,7 +28,7 @@ class LocalFilesConnector(Connector):
             raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
-        self.con = duckdb.connect(":memory:")
+        self.con = duckdb.connect(":memory:", config=check_config())
         self._views: dict[str, bool] = {}
 
     def type_parser(self):

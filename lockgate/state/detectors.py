@@ -1,0 +1,238 @@
+"""Judging the stateful rules: the current table profile against history or a reference.
+
+`lockgate.engines.judge` hands every stateful rule here. The verdicts keep the result shape of
+every other rule. Two outcomes are passes that say why nothing was judged, in `observed`:
+"not enough history: 3 of 7 runs" and "not computable: <reason>" (an empty or constant column
+is reported by the rules made for that, not by drift). A rule that needs history when there is no
+history store is a failure that says so: it was not checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any, Callable
+
+from lockgate.contract import rules as ir
+from lockgate.engines.results import Measurement, RuleResult
+from lockgate.state.anomaly import HistoryPoint, judge_anomaly
+from lockgate.state.change_rate import compare_buckets
+from lockgate.state.drift import (
+    DEFAULT_THRESHOLDS,
+    CategoricalSummary,
+    categorical_drift,
+    numeric_drift,
+)
+from lockgate.state.history import PastRun, TableHistory
+from lockgate.state.profile import ColumnStats, TableProfile, metric_value
+
+DRIFT_LABELS = {"wasserstein": "Wasserstein/std", "jensen_shannon": "Jensen-Shannon distance", "psi": "PSI"}
+
+
+def judge_stateful(rule: ir.Rule, m: Measurement, history: TableHistory | None) -> RuleResult:
+    profile: TableProfile = m.value
+    expected = expected_text(rule)
+    if isinstance(rule.measure, ir.HISTORY_MEASURES) and (history is None or history.unavailable):
+        reason = history.unavailable if history is not None else "no history store was given"
+        message = f"not checked: {reason}; this rule compares with earlier runs"
+        return RuleResult(rule, False, message, expected, None, profile.row_count, error=message)
+    return _JUDGES[type(rule.measure)](rule, profile, history or TableHistory())
+
+
+def expected_text(rule: ir.Rule) -> str:
+    m = rule.measure
+    if isinstance(m, ir.Advancement):
+        return f"max({rule.column}) later than at the previous run"
+    if isinstance(m, ir.ChangeRate):
+        return f"changes in >= {m.min_rate:.0%} of changed buckets"
+    if isinstance(m, ir.ConstantColumn):
+        bound = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
+        return f"several distinct values{bound}"
+    if isinstance(m, ir.Anomaly):
+        side = {"up": ", increases only", "down": ", decreases only"}.get(m.direction, "")
+        return f"{m.metric} within the robust band of the last {m.window} runs (|z| <= {m.threshold:g}{side})"
+    if isinstance(m, ir.Drift):
+        default_warn, default_fail = DEFAULT_THRESHOLDS[m.method]
+        fail = m.fail_at if m.fail_at is not None else default_fail
+        warn = m.warn_at if m.warn_at is not None else default_warn
+        levels = f"< {fail:g}" + (f" (warn at {warn:g})" if warn is not None else "")
+        return f"{DRIFT_LABELS[m.method]} {levels} against {m.reference_file}"
+    raise TypeError(f"not a stateful measure: {type(m).__name__}")
+
+
+def _result(rule: ir.Rule, passed: bool, observed: str, profile: TableProfile) -> RuleResult:
+    return RuleResult(rule, passed, observed, expected_text(rule), None, profile.row_count)
+
+
+def _not_enough(have: int, need: int) -> str:
+    return f"not enough history: {have} of {need} {'run' if need == 1 else 'runs'}"
+
+
+# -- advancement -----------------------------------------------------------------------------------
+
+
+def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+    column = rule.measure.column
+    current = _latest(profile.columns.get(column))
+    previous = next((v for run in reversed(history.runs) if (v := _latest(run.columns.get(column))) is not None), None)
+    if previous is None:
+        note = f" (latest {_show(current)})" if current is not None else ""
+        return _result(rule, True, _not_enough(0, 1) + note, profile)
+    if current is None:
+        return _result(rule, False, f"no values now (the table is empty or the column all null); previous run: {_show(previous)}", profile)
+    if isinstance(current, dt.datetime) != isinstance(previous, dt.datetime):
+        return _result(rule, True, f"not computable: the column changed type since the previous run (latest {_show(current)}, previous run {_show(previous)})", profile)
+    if current > previous:
+        return _result(rule, True, f"latest {_show(current)}, previous run {_show(previous)}", profile)
+    verb = "went back" if current < previous else "did not advance"
+    return _result(rule, False, f"{verb}: latest {_show(current)}, previous run {_show(previous)}", profile)
+
+
+def _latest(stats: ColumnStats | None) -> Any:
+    if stats is None:
+        return None
+    if stats.max_time is not None:
+        return as_utc_naive(stats.max_time)
+    return stats.maximum
+
+
+def as_utc_naive(value: dt.datetime) -> dt.datetime:
+    """Timestamps are compared and stored as naive UTC (naive ones are taken as UTC already)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# -- change rate -----------------------------------------------------------------------------------
+
+
+def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+    m: ir.ChangeRate = rule.measure
+    if history.buckets is None:
+        return _result(rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile)
+    outcome = compare_buckets(history.buckets, profile.buckets, m.column, m.buckets)
+    if outcome is None:
+        return _result(rule, True, _not_enough(0, 1) + f" (no earlier fingerprint of {m.column})", profile)
+    if not outcome.occupied:
+        return _result(rule, True, "not computable: the table is empty", profile)
+    if not outcome.stable:
+        return _result(rule, True, f"not computable: every one of {outcome.occupied} buckets gained or lost keys since the previous run; raise buckets (now {outcome.buckets})", profile)
+    if outcome.touched == 0:
+        return _result(rule, True, f"no rows changed since the previous run ({outcome.stable} buckets unchanged)", profile)
+    if outcome.touched < m.min_changed:
+        return _result(rule, True, f"not computable: rows changed in only {outcome.touched} buckets, {m.min_changed} needed to judge", profile)
+    rate = outcome.rate
+    text = f"{m.column} changed in {outcome.changed} of {outcome.touched} buckets whose rows changed ({rate:.1%})"
+    if rate < m.min_rate:
+        text = f"frozen? {text}"
+    return _result(rule, rate >= m.min_rate, text, profile)
+
+
+# -- constant --------------------------------------------------------------------------------------
+
+
+def _constant(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+    m: ir.ConstantColumn = rule.measure
+    stats = profile.columns.get(m.column)
+    if not profile.row_count or stats is None or stats.distinct is None:
+        return _result(rule, True, "not computable: the table is empty", profile)
+    earlier = [run.columns[m.column].distinct for run in _usable(history.runs, m.column, "distinctCount", m.window) if run.columns[m.column].distinct is not None]
+    if len(earlier) < m.min_history:
+        return _result(rule, True, _not_enough(len(earlier), m.min_history), profile)
+    most = max(earlier)
+    past = f"up to {most} in the last {len(earlier)} {'run' if len(earlier) == 1 else 'runs'}"
+    if most <= 1:
+        return _result(rule, True, f"{stats.distinct} distinct value(s); constant in history too ({past})", profile)
+    if stats.distinct <= 1:
+        what = "all null" if stats.non_null == 0 else "a single value"
+        return _result(rule, False, f"{what} now ({stats.distinct} distinct); {past}", profile)
+    top = stats.top_share
+    if m.max_top_share is not None and top is not None and top > m.max_top_share:
+        return _result(rule, False, f"one value holds {top:.1%} of non-null rows (at most {m.max_top_share:.0%}); {stats.distinct} distinct, {past}", profile)
+    share = f", top value {top:.1%}" if top is not None else ""
+    return _result(rule, True, f"{stats.distinct} distinct values{share}", profile)
+
+
+def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -> list[PastRun]:
+    """The last `window` runs that profiled `column` and whose point was not judged failed."""
+    usable = [run for run in runs if (column is None or column in run.columns) and not run.is_failed(column, metric)]
+    return usable[-window:]
+
+
+# -- anomaly ---------------------------------------------------------------------------------------
+
+
+def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+    m: ir.Anomaly = rule.measure
+    value, points = _series(m, profile, history.runs)
+    if m.metric == "rowsAdded" and value is None:
+        return _result(rule, True, _not_enough(0, m.min_history), profile)
+    verdict = judge_anomaly(
+        value,
+        points,
+        window=m.window,
+        min_history=m.min_history,
+        threshold=m.threshold,
+        min_abs_tolerance=m.min_abs_tolerance,
+        min_rel_tolerance=m.min_rel_tolerance,
+        direction=m.direction,
+        metric_name=m.metric,
+    )
+    if verdict.status == "insufficient_history":
+        return _result(rule, True, _not_enough(verdict.history_size, m.min_history), profile)
+    if verdict.status == "not_computable":
+        reason = "the table is empty" if not profile.row_count else f"no {m.metric} (the column has no values)"
+        return _result(rule, True, f"not computable: {reason}", profile)
+    return _result(rule, verdict.status == "pass", verdict.message, profile)
+
+
+def _series(m: ir.Anomaly, profile: TableProfile, runs: list[PastRun]) -> tuple[float | None, list[HistoryPoint]]:
+    """The tested value and the history points, oldest first (failed points flagged)."""
+    if m.metric == "rowsAdded":
+        counted = [run for run in runs if run.row_count is not None]
+        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric)) for a, b in zip(counted, counted[1:])]
+        last = counted[-1].row_count if counted else None
+        value = None if last is None or profile.row_count is None else float(profile.row_count - last)
+        return value, points
+    points = [
+        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric))
+        for run in runs
+    ]
+    value = metric_value(m.metric, profile.row_count, profile.columns.get(m.column) if m.column else None)
+    return value, points
+
+
+# -- drift -----------------------------------------------------------------------------------------
+
+
+def _drift(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+    m: ir.Drift = rule.measure
+    current = profile.summaries.get(rule.id)
+    stats = profile.columns.get(m.column)
+    if current is None:
+        return _result(rule, True, "not computable: the reference has no values to compare with", profile)
+    if stats is not None and stats.non_null and stats.distinct is not None and stats.distinct <= 1:
+        return _result(rule, True, "not computable: the column holds a single value now (the constant rule judges that)", profile)
+    compare = categorical_drift if isinstance(m.reference, CategoricalSummary) else numeric_drift
+    verdict = compare(m.reference, current, method=m.method, warn_at=m.warn_at, fail_at=m.fail_at, column_name=m.column)
+    if verdict.status == "not_computable":
+        return _result(rule, True, "not computable: " + verdict.message.split("not computable: ", 1)[-1], profile)
+    if verdict.status == "warn":
+        # a warn level is a failed check of warning severity, whatever the rule's own severity
+        return RuleResult(replace(rule, severity="warning"), False, verdict.message, expected_text(rule), None, profile.row_count)
+    return _result(rule, verdict.status == "pass", verdict.message, profile)
+
+
+_JUDGES: dict[type, Callable[[ir.Rule, TableProfile, TableHistory], RuleResult]] = {
+    ir.Advancement: _advancement,
+    ir.ChangeRate: _change_rate,
+    ir.ConstantColumn: _constant,
+    ir.Anomaly: _anomaly,
+    ir.Drift: _drift,
+}

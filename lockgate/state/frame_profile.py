@@ -1,0 +1,144 @@
+"""The table profile of a pandas DataFrame: the frame engine's twin of `sql_profile`.
+
+Same statistics, same fingerprint construction (hashes chained the same way), but pandas' own
+64-bit hash (`hash_pandas_object`), so its fingerprints form the family "pandas" and are never
+compared with a warehouse's. The current histogram of a drift rule is `numeric_summary` itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from lockgate.contract import rules as ir
+from lockgate.state.categories import category_value
+from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
+from lockgate.state.profile import BucketFingerprints, ColumnStats, ProfileRequest, TableProfile
+
+FAMILY = "pandas"
+
+
+def frame_profile(df: pd.DataFrame, request: ProfileRequest) -> TableProfile:
+    profile = TableProfile(FAMILY, len(df))
+    key_hash = _key_hash(df, request.key) if request.key else None
+    for column in request.columns:
+        profile.columns[column] = _column_stats(df[column], key_hash)
+    for column in request.top_share:
+        stats = profile.columns[column]
+        counts = df[column].value_counts(dropna=True)
+        stats.top_share = float(counts.max() / stats.non_null) if stats.non_null else None
+    for rule in request.drifts:
+        profile.summaries[rule.id] = _drift_summary(rule.measure, df[rule.measure.column])
+    if request.buckets:
+        profile.buckets = _buckets(df, request)
+    return profile
+
+
+def column_kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "other"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "numeric"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "temporal"
+    first = s.dropna().iloc[0] if s.notna().any() else None
+    if isinstance(first, (dt.date, dt.datetime)):
+        return "temporal"
+    return "other"
+
+
+def _column_stats(s: pd.Series, key_hash: np.ndarray | None) -> ColumnStats:
+    non_null = int(s.notna().sum())
+    stats = ColumnStats(non_null=non_null, distinct=int(s.nunique(dropna=True)))
+    value_hash = _value_hash(s)
+    term = _chain([key_hash, value_hash]) if key_hash is not None else value_hash
+    stats.fingerprint = int(np.bitwise_xor.reduce(term)) if len(term) else 0
+    kind = column_kind(s)
+    if kind == "numeric":
+        finite = _finite(s)
+        if finite.size:
+            stats.minimum, stats.maximum, stats.mean = float(finite.min()), float(finite.max()), float(finite.mean())
+    elif kind == "temporal" and non_null:
+        latest = pd.Timestamp(s.dropna().max()) if not pd.api.types.is_datetime64_any_dtype(s.dtype) else s.max()
+        stats.max_time = latest.to_pydatetime() if isinstance(latest, pd.Timestamp) else latest
+    return stats
+
+
+def _finite(s: pd.Series) -> np.ndarray:
+    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return values[np.isfinite(values)]
+
+
+def _drift_summary(m: ir.Drift, s: pd.Series):
+    if isinstance(m.reference, NumericSummary):
+        if not m.reference.edges:
+            return None  # an all-null reference has no bins to count on
+        return numeric_summary(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), edges=m.reference.edges)
+    kind = _category_kind(s)
+    present = s.dropna()
+    frequencies = {}
+    for key in (k for k in m.reference.frequencies if k != OTHER):
+        value = category_value(key, kind)
+        if value is None:
+            frequencies[key] = 0
+        elif kind == "other":
+            frequencies[key] = int((present.astype(str) == value).sum())
+        else:
+            frequencies[key] = int((present == value).sum())
+    rest = len(present) - sum(frequencies.values())
+    if rest > 0:
+        frequencies[OTHER] = rest
+    return CategoricalSummary(frequencies, count=len(s), null_count=len(s) - len(present))
+
+
+def _category_kind(s: pd.Series) -> str:
+    present = s.dropna()
+    if pd.api.types.is_bool_dtype(s.dtype) or (len(present) and present.map(lambda v: isinstance(v, (bool, np.bool_))).all()):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(s.dtype):
+        # integers with nulls arrive as floats: 3.0 must match the key "3"
+        return "number"
+    if pd.api.types.is_string_dtype(s.dtype) or pd.api.types.is_object_dtype(s.dtype):
+        return "string" if present.map(lambda v: isinstance(v, str)).all() else "other"
+    return "other"
+
+
+def _buckets(df: pd.DataFrame, request: ProfileRequest) -> BucketFingerprints:
+    spec = request.buckets
+    result = BucketFingerprints.empty(spec.buckets, spec.columns)
+    if df.empty:
+        return result
+    key = _key_hash(df, spec.key)
+    bucket = np.mod(key, spec.buckets)
+    np.add.at(result.counts, bucket, 1)
+    np.bitwise_xor.at(result.keys, bucket, key)
+    np.bitwise_xor.at(result.rows, bucket, _chain([key, *(_value_hash(df[c]) for c in spec.row_columns)]))
+    for column in spec.columns:
+        np.bitwise_xor.at(result.values[column], bucket, _chain([key, _value_hash(df[column])]))
+    return result
+
+
+# -- hashing: the same construction as sql_profile._Hashing ---------------------------------------
+
+
+def _value_hash(s: pd.Series) -> np.ndarray:
+    return pd.util.hash_pandas_object(s, index=False).to_numpy().view(np.int64)
+
+
+def _hash_ints(a: np.ndarray) -> np.ndarray:
+    return pd.util.hash_array(np.ascontiguousarray(a).view(np.uint64)).view(np.int64)
+
+
+def _chain(hashes: list[np.ndarray]) -> np.ndarray:
+    acc = hashes[0]
+    for h in hashes[1:]:
+        acc = _hash_ints(acc) ^ h
+    return _hash_ints(acc) if len(hashes) > 1 else acc
+
+
+def _key_hash(df: pd.DataFrame, key: tuple[str, ...]) -> np.ndarray:
+    return _chain([_value_hash(df[c]) for c in key])

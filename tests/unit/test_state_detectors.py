@@ -1,0 +1,226 @@
+"""Stateful detectors on synthetic histories: each test writes real runs into a real history store
+(SQLite) through `validate_frames`, then judges the next load, including the cases where common
+tools fail (a constant history, a persistent failure, empty and all-null columns)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lockgate
+from lockgate.state.anomaly import HistoryPoint, judge_anomaly
+from lockgate.state.store import open_store
+from tests.support.files import write_contract
+
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+CONTRACT = """
+apiVersion: v3.1.0
+kind: DataContract
+id: loads
+version: 1.0.0
+status: active
+schema:
+  - name: loads
+    properties:
+      - name: id
+        logicalType: integer
+        primaryKey: true
+      - name: value
+        logicalType: number
+        quality:
+          - type: custom
+            engine: lockgate
+            implementation: {{check: anomaly, metric: nullRate{null_args}}}
+          - type: custom
+            engine: lockgate
+            implementation: {{check: anomaly, metric: mean, direction: up}}
+      - name: label
+        logicalType: string
+        quality:
+          - type: custom
+            engine: lockgate
+            implementation: {{check: constant, maxTopShare: 0.95}}
+      - name: ts
+        logicalType: timestamp
+        quality:
+          - type: custom
+            engine: lockgate
+            implementation: {{check: advancement}}
+    quality:
+      - type: custom
+        engine: lockgate
+        implementation: {{check: anomaly, metric: rowCount}}
+"""
+
+
+@pytest.fixture
+def contract(tmp_path):
+    return lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(null_args="")))
+
+
+@pytest.fixture
+def store(tmp_path):
+    with open_store(tmp_path / "history.sqlite") as s:
+        yield s
+
+
+def load(day: int, rows: int = 1000, *, null_rate: float = 0.02, mean: float = 10.0, labels=("a", "b", "c"), seed: int | None = None) -> pd.DataFrame:
+    """One day's table: `rows` rows, `null_rate` of `value` null, timestamps of that day."""
+    rng = np.random.default_rng(day if seed is None else seed)
+    value = rng.normal(mean, 1.0, rows)
+    value[: int(round(null_rate * rows))] = np.nan
+    return pd.DataFrame(
+        {
+            "id": np.arange(rows),
+            "value": value,
+            "label": [labels[i % len(labels)] for i in range(rows)],
+            "ts": pd.Timestamp("2026-01-01") + pd.Timedelta(days=day) + pd.to_timedelta(np.arange(rows), unit="s"),
+        }
+    )
+
+
+def check(contract, store, df):
+    result = lockgate.validate_frames(contract, {"loads": df}, now=NOW, history=store)
+    return {r.rule.id: r for r in result.results}
+
+
+def history_of(contract, store, days: int, **kwargs):
+    for day in range(days):
+        check(contract, store, load(day, **kwargs))
+
+
+def test_a_constant_history_is_not_zero_tolerance_but_a_jump_fires(contract, store):
+    history_of(contract, store, 10)  # row count exactly 1000 every day: MAD 0
+    small = check(contract, store, load(10, rows=1030))["loads.anomaly.rowCount"]
+    assert small.passed, small.observed  # within the 5 % minimum tolerance
+    jump = check(contract, store, load(11, rows=1500))["loads.anomaly.rowCount"]
+    assert not jump.passed
+    assert jump.observed.startswith("rowCount 1500 is above the accepted band")
+    assert "no spread in history" in jump.observed
+
+
+def test_a_persistent_failure_fires_on_its_second_and_third_day(tmp_path, store):
+    # window 3: without excluding failed points, day 3's baseline would be [0.02, 0.4, 0.4]
+    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(null_args=", window: 3, minHistory: 3")))
+    history_of(contract, store, 5)
+    verdicts = [check(contract, store, load(5 + i, null_rate=0.4))["loads.value.anomaly.nullRate"] for i in range(3)]
+    assert [v.passed for v in verdicts] == [False, False, False]
+    assert all("0.400 is above the accepted band" in v.observed for v in verdicts)
+    assert "2 failed runs excluded" in verdicts[2].observed
+
+    # the store marked them failed; ignoring the marks is exactly what would hide day 3
+    past = store.table_history("loads", None, "loads", "pandas")
+    assert [run.is_failed("value", "nullRate") for run in past.runs] == [False] * 5 + [True] * 3
+    unmarked = [HistoryPoint(0.02), HistoryPoint(0.4), HistoryPoint(0.4)]
+    assert judge_anomaly(0.4, unmarked, window=3, min_history=3, min_abs_tolerance=0.01).status == "pass"
+
+    recovered = check(contract, store, load(8))["loads.value.anomaly.nullRate"]
+    assert recovered.passed, recovered.observed
+
+
+def test_not_enough_history_passes_and_says_so(contract, store):
+    history_of(contract, store, 3)
+    results = check(contract, store, load(3))
+    assert results["loads.anomaly.rowCount"].passed
+    assert results["loads.anomaly.rowCount"].observed == "not enough history: 3 of 7 runs"
+    assert results["loads.value.anomaly.mean"].observed == "not enough history: 3 of 7 runs"
+
+
+def test_direction_up_ignores_a_drop(contract, store):
+    history_of(contract, store, 8)
+    results = check(contract, store, load(8, mean=2.0))
+    assert results["loads.value.anomaly.mean"].passed
+    assert "is below the accepted band" in results["loads.value.anomaly.mean"].observed
+    assert "but only increases are checked" in results["loads.value.anomaly.mean"].observed
+    assert not check(contract, store, load(9, mean=20.0))["loads.value.anomaly.mean"].passed
+
+
+def test_advancement_fails_when_the_latest_timestamp_does_not_move(contract, store):
+    first = check(contract, store, load(0))["loads.ts.advancement"]
+    assert first.passed and first.observed.startswith("not enough history: 0 of 1 run")
+    moved = check(contract, store, load(1))["loads.ts.advancement"]
+    assert moved.passed and moved.observed == "latest 2026-01-02 00:16:39, previous run 2026-01-01 00:16:39"
+    stale = check(contract, store, load(1))["loads.ts.advancement"]  # the same load again
+    assert not stale.passed
+    assert stale.observed == "did not advance: latest 2026-01-02 00:16:39, previous run 2026-01-02 00:16:39"
+
+
+def test_constant_fill_of_a_column_that_had_several_values(contract, store):
+    history_of(contract, store, 3)
+    filled = check(contract, store, load(3, labels=("unknown",)))["loads.label.constant"]
+    assert not filled.passed
+    assert filled.observed == "a single value now (1 distinct); up to 3 in the last 3 runs"
+    again = check(contract, store, load(4, labels=("unknown",)))["loads.label.constant"]
+    assert not again.passed  # the failed run is not the new normal
+    dominated = check(contract, store, load(5, labels=("a",) * 99 + ("b",)))["loads.label.constant"]
+    assert not dominated.passed and dominated.observed.startswith("one value holds 99.0% of non-null rows (at most 95%)")
+    assert check(contract, store, load(6))["loads.label.constant"].passed
+
+
+def test_a_column_that_was_always_constant_is_not_flagged(contract, store):
+    history_of(contract, store, 3, labels=("eu",))
+    result = check(contract, store, load(3, labels=("eu",)))["loads.label.constant"]
+    assert result.passed and "constant in history too" in result.observed
+
+
+def test_empty_table_and_all_null_column(contract, store):
+    history_of(contract, store, 8)
+    empty = check(contract, store, load(8, rows=0))
+    assert empty["loads.value.anomaly.nullRate"].passed
+    assert empty["loads.value.anomaly.nullRate"].observed == "not computable: the table is empty"
+    assert empty["loads.label.constant"].observed == "not computable: the table is empty"
+    assert not empty["loads.ts.advancement"].passed  # nothing new arrived
+    assert empty["loads.ts.advancement"].observed.startswith("no values now")
+    assert not empty["loads.anomaly.rowCount"].passed  # the rules that catch empty data are these
+
+    nulls = load(9)
+    nulls["value"] = np.nan
+    nulls["label"] = None
+    results = check(contract, store, nulls)
+    assert results["loads.value.anomaly.mean"].passed
+    assert results["loads.value.anomaly.mean"].observed == "not computable: no mean (the column has no values)"
+    assert not results["loads.value.anomaly.nullRate"].passed  # 100 % nulls is the anomaly here
+    assert not results["loads.label.constant"].passed
+    assert results["loads.label.constant"].observed.startswith("all null now (0 distinct)")
+
+
+def test_without_a_history_store_the_rules_say_they_were_not_checked(contract):
+    result = lockgate.validate_frames(contract, {"loads": load(0)}, now=NOW)
+    stateful = [r for r in result.results if r.rule.check in ("anomaly", "constant", "advancement")]
+    assert len(stateful) == 5
+    for r in stateful:
+        assert not r.passed and r.error
+        assert r.observed == "not checked: no history store was given (validate(..., history=...)); this rule compares with earlier runs"
+    assert not result.passed
+
+
+def test_drift_needs_no_history_and_is_not_computable_on_empty_or_all_null_data(tmp_path):
+    from lockgate.state.reference_build import reference_from_frames
+
+    text = CONTRACT.format(null_args="").replace(
+        "            implementation: {check: anomaly, metric: mean, direction: up}",
+        "            implementation: {check: anomaly, metric: mean, direction: up}\n"
+        "          - {type: custom, engine: lockgate, implementation: {check: drift, reference: ref.json}}",
+    )
+    plain = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(null_args="")))
+    (tmp_path / "ref.json").write_text(reference_from_frames(plain, {"loads": load(0)}).to_json(), encoding="utf-8")
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+
+    def drift(df):
+        return lockgate.validate_frames(contract, {"loads": df}, now=NOW).result("loads.value.drift")
+
+    same = drift(load(1))
+    assert same.passed and same.observed.startswith("value did not drift: Wasserstein/std = ")
+    assert not drift(load(2, mean=11.0)).passed  # one standard deviation away
+    assert drift(load(3, rows=0)).observed == "not computable: the current is empty (0 rows)"
+    nulls = load(4)
+    nulls["value"] = np.nan
+    assert drift(nulls).observed == "not computable: the current has no non-null values (all 1000 rows are null)"
+    constant = load(5)
+    constant["value"] = 10.0
+    result = drift(constant)
+    assert result.passed and result.observed == "not computable: the column holds a single value now (the constant rule judges that)"
