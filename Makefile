@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup demo test test-fast lint-contracts dbt-contracts clean
+.PHONY: setup demo ui quickstart test test-fast lint-contracts dbt-contracts clean
 
 setup: .venv/.lockgate-setup
 
@@ -14,7 +14,15 @@ setup: .venv/.lockgate-setup
 	cd dbt && ../.venv/bin/dbt deps --quiet
 	@touch $@
 
+# The main job: the reference pipeline on the embedded DuckDB warehouse (see dagster_project/demo.py).
 demo: setup
+	$(RUN) python -m dagster_project.demo
+
+# Dagster's UI on the demo's runs.
+ui: setup
+	DAGSTER_HOME=$(CURDIR)/.lockgate/dagster_home $(RUN) dg dev --host 127.0.0.1 --port 3000
+
+quickstart: setup
 	$(RUN) python -m examples.quickstart
 
 test: setup

@@ -394,6 +394,18 @@ class _progress:
             self.status.stop()
 
 
+def _registry_commands() -> None:
+    from lockgate.cli_registry import app as registry_app
+
+    # the sub-commands go through the same one-line error handling as the others
+    for command in registry_app.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(registry_app, name="registry")
+
+
+_registry_commands()
+
+
 def main() -> None:
     app()
 

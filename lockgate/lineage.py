@@ -88,6 +88,7 @@ class DbtLineage:
                 if node is not None:
                     self.nodes[uid] = node
         self.child_map: dict[str, list[str]] = {k: list(v) for k, v in (manifest.get("child_map") or {}).items()}
+        self.parent_map: dict[str, list[str]] = {k: list(v) for k, v in (manifest.get("parent_map") or {}).items()}
 
     @classmethod
     def load(cls, path: str | Path) -> DbtLineage:
@@ -123,6 +124,23 @@ class DbtLineage:
                 if node is not None and node.resource_type in DOWNSTREAM_RESOURCE_TYPES:
                     found.append(node)
                     queue.append(child)
+        return found
+
+    def upstream(self, unique_ids: Iterable[str]) -> list[DbtNode]:
+        """Every source, model, snapshot and seed that `unique_ids` read, transitively (what a
+        pipeline built on them depends on). The starting nodes are excluded."""
+        seen = set(unique_ids)
+        queue = deque(seen)
+        found: list[DbtNode] = []
+        while queue:
+            for parent in sorted(self.parent_map.get(queue.popleft(), [])):
+                if parent in seen:
+                    continue
+                seen.add(parent)
+                node = self.nodes.get(parent)
+                if node is not None and node.resource_type in DATA_RESOURCE_TYPES:
+                    found.append(node)
+                    queue.append(parent)
         return found
 
     def _reading_order(self, unique_id: str) -> tuple[bool, str]:

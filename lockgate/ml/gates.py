@@ -27,9 +27,11 @@ def release_gates(
     candidate: dict[str, float],
     champion: dict[str, float] | None,
     champion_release: dict[str, float] | None,
+    stop_at_first_failure: bool = True,
 ) -> list[GateResult]:
     """`candidate`/`champion`: metrics on the same fresh holdout; `champion_release`: the metrics
-    the champion had when it was released."""
+    the champion had when it was released. Release stops at the first failed gate; a report may
+    ask for every gate."""
     gates = [
         _receipt_gate(receipt),
         _floors_gate(spec, candidate),
@@ -40,7 +42,7 @@ def release_gates(
     out = []
     for gate in gates:
         out.append(gate)
-        if not gate.passed:
+        if not gate.passed and stop_at_first_failure:
             break
     return out
 

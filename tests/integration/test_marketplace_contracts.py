@@ -25,7 +25,7 @@ def clean_warehouse(tmp_path_factory) -> Path:
     """30 clean days ending today, built by dbt: the template every failure case copies."""
     path = tmp_path_factory.mktemp("marketplace") / "marketplace.duckdb"
     land_days(DuckDBTarget(path, "raw"), 30)
-    dbt(REPO / "dbt", "build", "--quiet", env={"LOCKGATE_WAREHOUSE": str(path)}, check=True)
+    dbt(REPO / "dbt", "build", "--quiet", env={"LOCKGATE_WAREHOUSE": str(path)}, check=True, workdir=path.parent)
     return path
 
 

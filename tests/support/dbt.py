@@ -11,9 +11,12 @@ from pathlib import Path
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
-def dbt(project: Path, *args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+def dbt(project: Path, *args: str, env: dict | None = None, check: bool = False, workdir: Path | None = None) -> subprocess.CompletedProcess:
+    """`workdir` receives dbt's target and logs: tests sharing the repository's dbt project must
+    not write its target/ at the same time."""
+    extra = ["--target-path", str(workdir / "target"), "--log-path", str(workdir / "logs")] if workdir else []
     proc = subprocess.run(
-        [DBT, *args, "--profiles-dir", str(project), "--project-dir", str(project)],
+        [DBT, *args, "--profiles-dir", str(project), "--project-dir", str(project), *extra],
         cwd=project,
         env={**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", **(env or {})},
         capture_output=True,

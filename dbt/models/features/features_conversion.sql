@@ -2,8 +2,8 @@
 --
 -- No leakage: besides the request's own attributes and the customer's immutable ones (signup,
 -- segment, acquisition channel), features only use data of days *before* the request's day,
--- which the previous night's load had landed: the customer's earlier requests and hires, and the
--- market supply snapshot of the previous day. Nothing timestamped at or after the request is read,
+-- which the previous night's load had landed: the customer's earlier requests and hires, the
+-- market supply snapshot of the previous day, and the market's quotes of the previous 7 days. Nothing timestamped at or after the request is read,
 -- except by the label.
 --
 -- Label: `converted` = a hire within {{ var('label_window_days') }} days of the request. It is only
@@ -76,6 +76,22 @@ supply as (
     select * from {{ ref('int_market_supply_daily') }}
 ),
 
+market_quotes as (
+    -- the market's quoting activity over the 7 days before the request's day
+    select
+        r.request_id,
+        sum(m.n_requests) as requests_7d,
+        sum(m.n_quotes) as quotes_7d,
+        sum(m.sum_price_eur) as quote_value_7d
+    from requests as r
+    inner join {{ ref('int_market_quotes_daily') }} as m
+        on m.category = r.category
+        and m.region = r.region
+        and m.stat_date < r.request_date
+        and m.stat_date >= cast({{ dbt.dateadd('day', -7, 'r.request_date') }} as date)
+    group by r.request_id
+),
+
 features as (
     select
         r.request_id,
@@ -103,6 +119,8 @@ features as (
         s.avg_response_rate as market_avg_response_rate,
         s.avg_hourly_rate_eur as market_avg_hourly_rate_eur,
         r.budget_eur / nullif(s.avg_hourly_rate_eur, 0) as budget_hours_at_market_rate,
+        cast(mq.quotes_7d as double precision) / nullif(mq.requests_7d, 0) as market_quotes_per_request_7d,
+        cast(mq.quote_value_7d as double precision) / nullif(mq.quotes_7d, 0) as market_avg_quote_price_7d,
         {{ dbt.dateadd('day', window, 'r.requested_at') }} as label_window_ends_at,
         l.hired_in_window,
         lh.labels_known_until
@@ -116,6 +134,7 @@ features as (
         on s.category = r.category
         and s.region = r.region
         and s.stat_date = cast({{ dbt.dateadd('day', -1, 'r.request_date') }} as date)
+    left join market_quotes as mq on mq.request_id = r.request_id
     left join labels as l on l.request_id = r.request_id
     cross join label_horizon as lh
 )
@@ -146,6 +165,8 @@ select
     market_avg_response_rate,
     market_avg_hourly_rate_eur,
     budget_hours_at_market_rate,
+    market_quotes_per_request_7d,
+    market_avg_quote_price_7d,
     cast(label_window_ends_at as timestamp) as label_window_ends_at,
     coalesce(label_window_ends_at <= labels_known_until, false) as label_available,
     case when label_window_ends_at <= labels_known_until then hired_in_window end as converted

@@ -8,7 +8,7 @@ Schema (one row per run, per table of a run, per profiled column, per rule resul
     column_profiles     (run_id, table_name, column_name, null_count, distinct_count, min_value,
                          max_value, mean_value, top_share, max_timestamp, fingerprint)
     rule_results        (run_id, rule_id, table_name, column_name, check_name, severity, passed,
-                         observed, expected, failed_rows, metric)
+                         observed, expected, failed_rows, metric, samples)
     bucket_fingerprints (run_id, table_name, family, buckets, columns, data)
 
 A run is written in one transaction, so a reader sees all of it or none of it. `rule_results.metric`
@@ -28,7 +28,7 @@ from lockgate.engines.results import ValidationResult, json_safe
 from lockgate.state.history import PastRun, TableHistory, failed_point
 from lockgate.state.profile import BucketFingerprints, ColumnStats, TableProfile
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rule_results.samples (the guard quotes failing rows)
 KEEP_BUCKET_RUNS = 3
 HISTORY_RUNS = 400  # runs read per table: a window of 30 with many failed points still fills
 
@@ -59,7 +59,7 @@ def ddl(types: dict[str, str]) -> list[str]:
             run_id {t['int']} NOT NULL, rule_id {t['text']} NOT NULL, table_name {t['text']} NOT NULL,
             column_name {t['text']}, check_name {t['text']}, severity {t['text']}, passed {t['int']} NOT NULL,
             observed {t['text']}, expected {t['text']}, failed_rows {t['int']}, metric {t['text']},
-            PRIMARY KEY (run_id, rule_id))""",
+            samples {t['text']}, PRIMARY KEY (run_id, rule_id))""",
         """CREATE INDEX IF NOT EXISTS {rule_results_failed} ON {rule_results} (table_name, passed, run_id)""",
         f"""CREATE TABLE IF NOT EXISTS {{bucket_fingerprints}} (
             run_id {t['int']} NOT NULL, table_name {t['text']} NOT NULL, family {t['text']} NOT NULL,
@@ -141,10 +141,11 @@ class SqlHistoryStore(ABC):
                 cur.execute(
                     self._sql(
                         "INSERT INTO {rule_results} (run_id, rule_id, table_name, column_name, check_name, severity, passed, "
-                        "observed, expected, failed_rows, metric) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        "observed, expected, failed_rows, metric, samples) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     ),
                     (run_id, r.rule.id, r.rule.table, r.rule.column, r.rule.check, r.rule.severity, int(r.passed),
-                     json.dumps(json_safe(r.observed)), r.expected, r.failed_rows, point[1] if point else None),
+                     json.dumps(json_safe(r.observed)), r.expected, r.failed_rows, point[1] if point else None,
+                     json.dumps(json_safe(list(r.samples))) if r.samples else None),
                 )  # fmt: skip
         return run_id
 
@@ -262,6 +263,48 @@ class SqlHistoryStore(ABC):
                     if not ok
                 ]
         return runs
+
+    def latest_validation(self, contract_id: str, server: str | None, table: str) -> dict[str, Any] | None:
+        """The newest run of `contract_id` on `server` that validated `table`, with every rule
+        result of that table (what the pipeline guard reads); None when it never ran."""
+        with self._read() as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT r.run_id, r.contract_version, r.contract_hash, r.started_at, r.finished_at, p.row_count "
+                    "FROM {runs} r JOIN {table_profiles} p ON p.run_id = r.run_id "
+                    "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? ORDER BY r.run_id DESC LIMIT 1"
+                ),
+                (contract_id, server or "", table),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            run_id, version, content_hash, started, finished, row_count = row
+            cur.execute(
+                self._sql(
+                    "SELECT rule_id, column_name, check_name, severity, passed, observed, expected, failed_rows, samples "
+                    "FROM {rule_results} WHERE run_id = ? AND table_name = ? ORDER BY rule_id"
+                ),
+                (run_id, table),
+            )
+            results = [
+                {"rule": rid, "column": col, "check": check, "severity": sev, "passed": bool(ok),
+                 "observed": json.loads(obs) if obs else None, "expected": exp, "failed_rows": rows,
+                 "samples": json.loads(samples) if samples else []}
+                for rid, col, check, sev, ok, obs, exp, rows, samples in cur.fetchall()
+            ]  # fmt: skip
+        return {
+            "run_id": int(run_id),
+            "contract_id": contract_id,
+            "contract_version": version,
+            "contract_hash": content_hash,
+            "server": server or "",
+            "table": table,
+            "started_at": _parse_time(started),
+            "finished_at": _parse_time(finished),
+            "row_count": row_count,
+            "results": results,
+        }
 
     def run_count(self) -> int:
         with self._read() as cur:

@@ -1,0 +1,31 @@
+"""Every contract under contracts/ as blocking asset checks on the asset that holds its table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.paths import CONTRACTS
+from lockgate.contract.model import Contract, Table
+from lockgate.dagster import LockgatePaths, contract_checks
+from lockgate.lineage import dbt_model_asset_key, dbt_source_asset_key
+
+CONTRACT_GLOB = "*.odcs.yaml"
+
+
+def asset_key_for(contract: Contract, table: Table) -> dg.AssetKey:
+    """Contracts under contracts/sources/ describe raw tables landed by the upstream ETL; the
+    others describe dbt models."""
+    raw = "sources" in Path(contract.file).parts
+    key = dbt_source_asset_key(table.physical_name) if raw else dbt_model_asset_key(table.physical_name)
+    return dg.AssetKey(key)
+
+
+def contract_paths():
+    return sorted(p for p in CONTRACTS.rglob(CONTRACT_GLOB) if "models" not in p.parts)
+
+
+def all_contract_checks(paths: LockgatePaths) -> list[dg.AssetChecksDefinition]:
+    checks = (contract_checks(path, asset_key_for, paths) for path in contract_paths())
+    return [c for c in checks if c is not None]

@@ -1,0 +1,57 @@
+"""The reference code location: upstream ETL -> dbt warehouse -> contracts as blocking checks ->
+one ML pipeline per spec, with sensors, automation and a daily schedule.
+
+    dg dev                                  # the UI, on 127.0.0.1:3000
+    dg check defs                           # loads these definitions
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.paths import alerts_file, history_location, pin_environment, registry_root
+
+pin_environment()
+
+from dagster_project.contracts import all_contract_checks  # noqa: E402  (after the environment)
+from dagster_project.landing import upstream_etl  # noqa: E402
+from dagster_project.ml import all_ml_assets  # noqa: E402
+from dagster_project.warehouse import dbt_resource, warehouse_models  # noqa: E402
+from lockgate.dagster import LockgatePaths, lockgate_sensors  # noqa: E402
+
+
+def build_definitions(history: str, registry) -> dg.Definitions:
+    """The code location, with lockgate's state in the given places (tests use their own)."""
+    paths = LockgatePaths(history=history, registry=registry)
+    daily = dg.define_asset_job(
+        "daily_pipeline",
+        selection=dg.AssetSelection.all(),
+        description="Land a day, build the warehouse, validate every contract, retrain and release.",
+    )
+    land_and_build = dg.define_asset_job(
+        "land_and_build",
+        selection=dg.AssetSelection.groups("upstream", "warehouse"),
+        description="Land a day and build the warehouse with its contract checks; no training.",
+    )
+    ml_jobs = [
+        dg.define_asset_job(f"{group}_pipeline", selection=dg.AssetSelection.groups(group), description=f"Train, evaluate and release {group} (guarded)")
+        for group in _ml_groups(paths)
+    ]
+    return dg.Definitions(
+        assets=[upstream_etl, warehouse_models, *all_ml_assets(paths)],
+        asset_checks=all_contract_checks(paths),
+        jobs=[daily, land_and_build, *ml_jobs],
+        schedules=[dg.ScheduleDefinition(job=daily, cron_schedule="30 2 * * *", execution_timezone="UTC")],
+        sensors=lockgate_sensors(alerts_file()),
+        resources={"dbt": dbt_resource},
+    )
+
+
+def _ml_groups(paths: LockgatePaths) -> list[str]:
+    from dagster_project.paths import MODEL_SPECS
+    from lockgate.ml.spec import load_spec
+
+    return [load_spec(p).name for p in sorted(MODEL_SPECS.glob("*.yaml"))]
+
+
+defs = build_definitions(history_location(), registry_root())

@@ -1,0 +1,211 @@
+"""An ML project from its spec: training set -> model -> evaluation -> release, as Dagster assets.
+
+Adding a project is adding a spec file: nothing here is specific to one model. Training and
+release guard themselves (they read the latest validations of every upstream contract and raise
+ContractViolation), because blocking checks only stop steps inside the run where they failed.
+"""
+
+# no `from __future__ import annotations`: Dagster reads the config annotations at definition time
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from lockgate.contract.loader import load_contract
+from lockgate.dagster.resources import LockgatePaths
+from lockgate.errors import LockgateError
+from lockgate.ml.spec import ModelSpec, load_spec
+
+GUARDED = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
+
+class ReleaseRefused(LockgateError):
+    """A candidate model failed a release gate; the champion stays in place."""
+
+
+class TrainingConfig(dg.Config):
+    override_guard: bool = False  # train on data whose contracts failed (recorded in the receipt)
+    reason: str = ""  # why the guard was overridden; required with override_guard
+
+
+@dataclass(frozen=True)
+class Upstream:
+    contract: Path
+    asset_key: dg.AssetKey
+
+
+def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstream: list[Upstream], paths: LockgatePaths) -> list[dg.AssetsDefinition]:
+    spec = load_spec(spec_path)
+    group = spec.name
+
+    def guard(context, stage: str, override: TrainingConfig | None = None) -> dict[str, Any]:
+        from lockgate.guard import ContractViolation, require_validated
+        from lockgate.state.store import open_store
+
+        contracts = [load_contract(u.contract) for u in upstream]
+        written = _materialized_at(context, upstream)
+        with open_store(paths.history) as store:
+            try:
+                receipt = require_validated(contracts, store=store, stage=stage, server=paths.server, changed_since=written)
+            except ContractViolation as exc:
+                if override is None or not override.override_guard:
+                    raise
+                if not override.reason.strip():
+                    raise LockgateError("override_guard needs a reason (it is recorded in the model's receipt)") from exc
+                context.log.warning(f"GUARD OVERRIDDEN ({override.reason}): {exc}")
+                receipt = {"stage": stage, "passed": False, "override": override.reason, "contracts": [], "problems": [v.describe() for v in exc.violations]}
+        return receipt
+
+    @dg.asset(
+        key=[spec.name, "training_set"],
+        deps=[source_key],
+        group_name=group,
+        automation_condition=GUARDED,
+        description=f"{spec.name}: labelled rows of {spec.table} with an out-of-time holdout of {spec.holdout_days} days",
+    )
+    def training_set(context: dg.AssetExecutionContext, config: TrainingConfig) -> dg.Output:
+        from lockgate.ml.training import out_of_time_split, prepare
+
+        receipt = guard(context, f"{spec.name} training", config)
+        frame = _read_source(spec, paths)
+        rows = prepare(spec, frame)
+        split = out_of_time_split(spec, rows)
+        times = rows[spec.time_column]
+        receipt["snapshot"] = {
+            "table": spec.table,
+            "rows": int(len(frame)),
+            "labelled_rows": int(len(rows)),
+            "max_time": str(times.max()),
+        }
+        value = {"train": split.train, "holdout": split.holdout, "cutoff": str(split.cutoff), "receipt": receipt}
+        return dg.Output(
+            value,
+            metadata={
+                "train_rows": len(split.train),
+                "holdout_rows": len(split.holdout),
+                "holdout_from": str(split.cutoff.date()),
+                "base_rate": float(rows[spec.target].astype(int).mean()),
+                "receipt_passed": receipt["passed"],
+                "contracts": dg.MetadataValue.json(receipt.get("contracts", [])),
+            },
+        )
+
+    @dg.asset(key=[spec.name, "model"], ins={"data": dg.AssetIn([spec.name, "training_set"])}, group_name=group, automation_condition=dg.AutomationCondition.eager())
+    def model(context: dg.AssetExecutionContext, data: dict) -> dg.Output:
+        from lockgate.ml.training import evaluate, fit
+        from lockgate.registry import ModelRegistry
+
+        fitted = fit(spec, data["train"])
+        metrics = evaluate(spec, fitted, data["holdout"])
+        record = {
+            "spec": str(spec.path),
+            "estimator": spec.estimator_class,
+            "params": spec.estimator_params,
+            "metrics": metrics,
+            "receipt": data["receipt"],
+            "holdout_from": data["cutoff"],
+            "trained_by_run": context.run_id,
+        }
+        version = ModelRegistry(paths.registry).register(spec.name, fitted, record)
+        context.log.info(f"registered {spec.name} {version.version}: {spec.metric} {metrics[spec.metric]:.4f} on the holdout")
+        return dg.Output(
+            version.version,
+            metadata={"version": version.version, spec.metric: metrics[spec.metric], "receipt_passed": bool(data["receipt"].get("passed"))},
+        )
+
+    @dg.asset(
+        key=[spec.name, "evaluation"],
+        ins={"version": dg.AssetIn([spec.name, "model"]), "data": dg.AssetIn([spec.name, "training_set"])},
+        group_name=group,
+        automation_condition=dg.AutomationCondition.eager(),
+    )
+    def evaluation(context: dg.AssetExecutionContext, version: str, data: dict) -> dg.Output:
+        from lockgate.ml.gates import release_gates
+        from lockgate.ml.training import evaluate
+        from lockgate.registry import ModelRegistry
+
+        registry = ModelRegistry(paths.registry)
+        candidate = registry.get(spec.name, version)
+        champion = registry.alias(spec.name, "champion")
+        champion_now = evaluate(spec, champion.load_model(), data["holdout"]) if champion else None
+        champion_release = (champion.release or {}).get("candidate") if champion else None
+        gates = release_gates(
+            spec,
+            receipt=candidate.receipt,
+            candidate=candidate.metrics,
+            champion=champion_now,
+            champion_release=champion_release,
+            stop_at_first_failure=False,
+        )
+        report = {
+            "version": version,
+            "champion": champion.version if champion else None,
+            "candidate": candidate.metrics,
+            "champion_on_holdout": champion_now,
+            "champion_at_release": champion_release,
+            "gates": [g.to_dict() for g in gates],
+        }
+        return dg.Output(report, metadata={"gates": dg.MetadataValue.md(_gates_markdown(gates)), "champion": report["champion"] or "none"})
+
+    @dg.asset(key=[spec.name, "release"], ins={"report": dg.AssetIn([spec.name, "evaluation"])}, group_name=group, automation_condition=dg.AutomationCondition.eager())
+    def release(context: dg.AssetExecutionContext, report: dict) -> dg.MaterializeResult:
+        from lockgate.ml.gates import GateResult
+        from lockgate.registry import ModelRegistry
+
+        registry = ModelRegistry(paths.registry)
+        candidate = registry.get(spec.name, report["version"])
+        gates = [GateResult(**g) for g in report["gates"]]
+        failed = next((g for g in gates if not g.passed), None)
+        context.log.info(f"release gates for {spec.name} {candidate.version}:\n{_gates_text(gates)}")
+        try:
+            receipt = guard(context, f"{spec.name} release")  # the data must still be what was validated
+        except LockgateError:
+            registry.record_release(candidate, {"passed": False, "failed_gate": "upstream contracts", "gates": report["gates"], "candidate": candidate.metrics})
+            raise
+        if failed is not None:
+            registry.record_release(candidate, {"passed": False, "failed_gate": failed.gate, "gates": report["gates"], "candidate": candidate.metrics})
+            raise ReleaseRefused(f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}\n" + _gates_text(gates))
+        registry.record_release(candidate, {"passed": True, "gates": report["gates"], "candidate": candidate.metrics, "release_receipt": receipt})
+        aliases = registry.promote(spec.name, candidate.version)
+        context.log.info(f"{spec.name} {candidate.version} is the champion (previous: {aliases['previous']})")
+        return dg.MaterializeResult(metadata={"champion": aliases["champion"], "previous": aliases["previous"] or "none", "gates": dg.MetadataValue.md(_gates_markdown(gates))})
+
+    return [training_set, model, evaluation, release]
+
+
+def _read_source(spec: ModelSpec, paths: LockgatePaths):
+    from lockgate.engines.sql.connectors import connect
+
+    contract = load_contract(spec.contract_path)
+    table = contract.table(spec.table)
+    if table is None:
+        raise LockgateError(f"{spec.name}: contract {contract.id} has no table {spec.table!r}")
+    with connect(contract.server(spec.server or paths.server)) as connector:
+        return connector.fetch_frame(table.physical_name)
+
+
+def _materialized_at(context, upstream: list[Upstream]) -> dict[str, Any]:
+    """When each upstream table was last written, from Dagster's event log (a validation that
+    started before that no longer vouches for the data)."""
+    import datetime as dt
+
+    out = {}
+    for u in upstream:
+        event = context.instance.get_latest_materialization_event(u.asset_key)
+        if event is None:
+            continue
+        contract = load_contract(u.contract)
+        for table in contract.tables:
+            out[table.name] = dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc)
+    return out
+
+
+def _gates_text(gates) -> str:
+    return "\n".join(f"  {'pass' if g.passed else 'FAIL'}  {g.gate}: {g.detail}" for g in gates)
+
+
+def _gates_markdown(gates) -> str:
+    rows = "\n".join(f"| {'✅' if g.passed else '❌'} | {g.gate} | {g.detail} |" for g in gates)
+    return "| | gate | detail |\n|---|---|---|\n" + rows

@@ -1,0 +1,119 @@
+"""Read the latest validation of every contract a step depends on, and refuse unless each one
+passed, was made with the current version of the contract, and still describes the data.
+
+This is what makes a separate run, a schedule or a manual launch unable to train or release on
+bad data: Dagster's blocking checks only stop steps inside the run where the check failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any, Iterable
+
+from lockgate.contract.model import Contract
+from lockgate.guard.violation import ContractViolation, Violation
+
+
+def require_validated(
+    contracts: Iterable[Contract],
+    *,
+    store,
+    stage: str,
+    server: str | None = None,
+    check_row_counts: bool = True,
+    changed_since: dict[str, dt.datetime] | None = None,
+) -> dict[str, Any]:
+    """A passing validation receipt for `contracts`, or ContractViolation naming every problem.
+
+    `changed_since` maps a table name to the last time its data was written (e.g. the asset's
+    latest materialization): a validation that started before it does not vouch for the data.
+    """
+    entries, violations = [], []
+    for contract in contracts:
+        chosen = contract.server(server)
+        server_name = chosen.name if chosen else ""
+        for table in contract.tables:
+            if not contract.rules_for(table.name):
+                continue
+            found = store.latest_validation(contract.id, server_name, table.name)
+            problems = _problems(contract, table.name, found, chosen, check_row_counts, (changed_since or {}).get(table.name))
+            violations += problems
+            if found is not None:
+                entries.append(_entry(contract, table.name, server_name, found))
+    receipt = {
+        "stage": stage,
+        "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "passed": not violations,
+        "contracts": entries,
+        "problems": [v.describe() for v in violations],
+    }
+    if violations:
+        raise ContractViolation(stage, violations)
+    return receipt
+
+
+def _problems(contract: Contract, table: str, found, server, check_rows: bool, written_at) -> list[Violation]:
+    base = {"contract_id": contract.id, "version": contract.version, "table": table}
+    if found is None:
+        return [Violation(reason="never validated: run its checks (lockgate check, or the asset checks) first", **base)]
+    out = []
+    if found["contract_hash"] != contract.content_hash:
+        out.append(Violation(reason=f"validated with another revision of the contract (version {found['contract_version']}); validate again", **base))
+    for r in found["results"]:
+        if not r["passed"] and r["severity"] == "error":
+            out.append(
+                Violation(
+                    reason="rule failed",
+                    rule=r["rule"],
+                    column=r["column"],
+                    observed=r["observed"],
+                    expected=r["expected"],
+                    failed_rows=r["failed_rows"],
+                    sample_keys=r["samples"],
+                    **base,
+                )
+            )
+    if written_at is not None and found["started_at"] is not None and _utc(written_at) > _utc(found["started_at"]):
+        out.append(Violation(reason=f"the data was written at {_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, after its last validation ({_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)", **base))
+    elif check_rows and server is not None and found["row_count"] is not None:
+        now = current_row_count(contract, table, server)
+        if now is not None and now != found["row_count"]:
+            out.append(Violation(reason=f"the data changed after its last validation ({found['row_count']} rows validated, {now} now)", **base))
+    return out
+
+
+def current_row_count(contract: Contract, table_name: str, server) -> int | None:
+    """count(*) of the table as it is now (None when it cannot be read: the checks report why)."""
+    from lockgate.engines.sql.connectors import connect
+    from lockgate.errors import LockgateError
+
+    table = contract.table(table_name)
+    try:
+        with connect(server) as connector:
+            expr = connector.table_expr(table.physical_name)
+            if expr is None:
+                return None
+            return int(connector.fetch_value(connector.to_sql(expr.count())))
+    except LockgateError:
+        return None
+
+
+def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -> dict[str, Any]:
+    verdicts = sorted((r["rule"], r["passed"]) for r in found["results"])
+    return {
+        "id": contract.id,
+        "version": contract.version,
+        "content_hash": contract.content_hash,
+        "table": table,
+        "server": server,
+        "run_id": found["run_id"],
+        "validated_at": found["started_at"].isoformat() if found["started_at"] else None,
+        "row_count": found["row_count"],
+        "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
+    }
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)

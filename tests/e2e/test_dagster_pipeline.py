@@ -1,0 +1,134 @@
+"""The reference code location end to end, in-process on a real DuckDB warehouse, real dbt,
+real Dagster runs: a clean run releases a champion; every upstream failure of the simulator
+halts training and release in the same run (blocking checks) and in a separate run (the guards
+raise ContractViolation naming the rule); a model retrained on corrupted data is refused at
+release; rollback restores the previous champion."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import dagster as dg
+import pytest
+
+from lockgate.registry import ModelRegistry
+from tests.support.cli import lockgate
+from tests.support.pipeline import Project, failure_message
+
+pytestmark = pytest.mark.slow
+
+ML_STEPS = ("conversion__training_set", "conversion__model", "conversion__evaluation", "conversion__release")
+
+# upstream failure -> the rule the guard must name
+FAILURES = {
+    "frozen:professionals.rating": "professionals.rating.changeRate",
+    "nulls:quotes.price_eur": "quotes.price_eur.required",
+    "constant:service_requests.budget_eur": "service_requests.budget_eur.minimum",
+    "drop_column:professionals.rating": "professionals.rating.required",
+    "rename_column:customers.segment": "customers.segment.required",
+    "duplicate_keys:quotes": "quotes.quote_id.primaryKey",
+    "partial_load:service_requests": "requests_latest_load_volume",
+    "unit_change:quotes.price_eur": "quotes.price_eur.maximum",
+    "stale:hires": "hires_latest_load_volume",
+    "broken_join_key:service_requests.customer_id": "service_requests.customer_id.relationship",
+}
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory):
+    """45 clean days, one full daily run: warehouse built, contracts passed, champion v1."""
+    saved = os.environ.get("LOCKGATE_WAREHOUSE")
+    root = tmp_path_factory.mktemp("baseline")
+    project = Project.create(root)
+    result = project.run("daily_pipeline", days_if_empty=45)
+    assert result.success, result.get_failed_step_keys()
+    yield project
+    if saved is None:
+        os.environ.pop("LOCKGATE_WAREHOUSE", None)
+    else:
+        os.environ["LOCKGATE_WAREHOUSE"] = saved
+
+
+def test_clean_run_validates_everything_and_releases_a_champion(baseline):
+    registry = ModelRegistry(baseline.registry)
+    assert registry.aliases("conversion")["champion"] == "v1"
+    champion = registry.get("conversion", "v1")
+    assert champion.receipt["passed"] is True
+    validated = {c["id"] for c in champion.receipt["contracts"]}
+    assert {"features-conversion", "raw-professionals", "raw-service-requests", "raw-hires"} <= validated
+    assert champion.release["passed"] is True
+    assert champion.metrics["roc_auc"] > 0.6
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+def test_upstream_failures_halt_training_and_release(baseline, tmp_path, failure):
+    project = baseline.copy_to(tmp_path / "case")
+    same_run = project.run("daily_pipeline", inject=[failure])
+    assert not same_run.success
+    for step in ML_STEPS:
+        assert same_run.is_node_untouched(step), f"{failure}: {step} ran in the same run"
+    assert not any(e.asset_key.path[0] == "conversion" for e in same_run.get_asset_materialization_events())
+
+    # a separate launch (a schedule, a manual run, an automation) cannot train on it either
+    separate = project.run("conversion_pipeline")
+    assert not separate.success
+    message = failure_message(separate, "conversion__training_set")
+    assert "ContractViolation: conversion training refused" in message
+    assert f"rule {FAILURES[failure]} " in message, message
+    assert separate.is_node_untouched("conversion__release")
+    assert ModelRegistry(project.registry).aliases("conversion")["champion"] == "v1"
+
+
+def test_check_results_carry_the_contract_the_rule_table_and_failing_rows(baseline, tmp_path):
+    project = baseline.copy_to(tmp_path / "case")
+    result = project.run("daily_pipeline", inject=["duplicate_keys:quotes"])
+    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "quotes_quote_id_primaryKey")
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    meta = evaluation.metadata
+    assert meta["contract"].value == "raw-quotes" and meta["contract_version"].value == "1.0.0"
+    rules = [r.data for r in meta["rule_results"].value.records]
+    failed = [r["rule"] for r in rules if not r["passed"]]
+    assert sorted(failed) == ["quotes.duplicateValues", "quotes.quote_id.primaryKey"]
+    assert [r["rule"] for r in rules[: len(failed)]] == sorted(failed)  # failures first
+    assert len(rules) == 27
+    samples = meta["failing_rows_sample"].value.records
+    assert samples and samples[0].data["duplicate_count"] >= 2 and samples[0].data["quote_id"].startswith("q_")
+
+
+def test_a_model_retrained_on_corrupted_data_is_refused_at_release(baseline, tmp_path):
+    project = baseline.copy_to(tmp_path / "case")
+    assert not project.run("daily_pipeline", inject=["frozen:professionals.rating"]).success
+    training = [dg.AssetKey(["conversion", s]) for s in ("training_set", "model", "evaluation")]
+    forced = project.run("conversion_pipeline", override="incident 42: retrain although ratings are frozen", assets=training)
+    assert forced.success
+    registry = ModelRegistry(project.registry)
+    v2 = registry.get("conversion", "v2")
+    assert v2.receipt["passed"] is False and "professionals.rating.changeRate" in v2.receipt["problems"][0]
+
+    # the next day is clean and validated again; the model trained on the frozen day still cannot ship
+    assert project.run("land_and_build").success
+    release = project.run("conversion_pipeline", assets=[dg.AssetKey(["conversion", "release"])])
+    assert not release.success
+    message = failure_message(release, "conversion__release")
+    assert "ReleaseRefused: conversion v2 refused at release: gate 'validation receipt' failed" in message
+    assert registry.aliases("conversion")["champion"] == "v1"
+    assert registry.get("conversion", "v2").release["failed_gate"] == "validation receipt"
+
+
+def test_rollback_restores_the_previous_champion(baseline, tmp_path):
+    project = baseline.copy_to(tmp_path / "case")
+    retrain = project.run("conversion_pipeline")  # same validated data: an equally good model
+    assert retrain.success, retrain.get_failed_step_keys()
+    registry = ModelRegistry(project.registry)
+    assert registry.aliases("conversion") == {"champion": "v2", "previous": "v1", "history": ["v1", "v2"]}
+
+    listed = lockgate("registry", "list", "--registry", project.registry)
+    assert listed.returncode == 0 and "conversion" in listed.stdout and "v2" in listed.stdout and "champion" in listed.stdout
+    rolled = lockgate("registry", "rollback", "conversion", "--registry", project.registry)
+    assert rolled.returncode == 0, rolled.stderr
+    assert "champion v1 (previous: none)" in rolled.stdout
+    assert registry.aliases("conversion")["champion"] == "v1"
+    events = [e["action"] for e in registry.events("conversion")]
+    assert events == ["promote", "promote", "rollback"]
