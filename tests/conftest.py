@@ -38,3 +38,18 @@ def prepare_dbt_project(project) -> None:
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     for args in (["deps"], ["parse"]):
         subprocess.run([os.path.join(_VENV_BIN, "dbt"), *args, "--quiet", "--profiles-dir", "."], cwd=project, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory, monkeypatch):
+    """Every test (and every `lockgate` it runs) gets its own history store and model registry,
+    so runs never read each other's history nor write into the repository."""
+    root = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("LOCKGATE_HISTORY", str(root / "history.sqlite"))
+    monkeypatch.setenv("LOCKGATE_REGISTRY", str(root / "registry"))
+
+
+@pytest.fixture
+def tmp_cwd(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
