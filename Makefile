@@ -26,7 +26,7 @@ quickstart: setup
 	$(RUN) python -m examples.quickstart
 
 test: setup
-	$(RUN) pytest -q -p no:cacheprovider
+	$(RUN) pytest -q -p no:cacheprovider -n 2 --dist loadfile
 
 test-fast: setup
 	$(RUN) pytest -q -x -m "not slow"

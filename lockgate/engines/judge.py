@@ -42,7 +42,9 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
             return RuleResult(rule, False, "no values: the table is empty or the column is all null", expected, None, m.total_rows)
         latest = _as_utc(m.value)
         metric = (now - latest).total_seconds()
-        observed = f"{format_duration(metric)} old (latest {latest.replace(tzinfo=None).isoformat(sep=' ', timespec='seconds')} UTC)"
+        when = latest.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
+        age = f"{format_duration(metric)} old" if metric >= 0 else f"{format_duration(-metric)} in the future"
+        observed = f"{age} (latest {when} UTC)"
     else:
         metric = m.value
         observed = m.detail if m.detail is not None else m.value

@@ -6,14 +6,14 @@ with requests as (
 ),
 
 requests_daily as (
-    select category, region, request_date as stat_date, count(*) as n_requests
+    select category, region, request_date as stat_date, cast(count(*) as integer) as n_requests
     from requests
     group by category, region, request_date
 ),
 
 quotes_daily as (
     select r.category, r.region, cast(q.quoted_at as date) as stat_date,
-           count(*) as n_quotes, sum(q.price_eur) as sum_price_eur
+           cast(count(*) as integer) as n_quotes, sum(q.price_eur) as sum_price_eur
     from {{ ref('stg_quotes') }} as q
     inner join requests as r on r.request_id = q.request_id
     group by r.category, r.region, cast(q.quoted_at as date)
