@@ -1,4 +1,4 @@
-"""Start one command and report its wall time, exit status and peak RSS as JSON.
+"""Start one command and report its wall time, CPU time, exit status and peak RSS as JSON.
 
     python -I -S benchmarks/launch.py RESULT_JSON STDOUT STDERR TIMEOUT_S -- CMD...
 
@@ -29,7 +29,7 @@ def main() -> None:
     wall = time.perf_counter() - started
     signal.alarm(0)
     with open(result, "w") as f:
-        json.dump({"wall_s": wall, "returncode": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}, f)
+        json.dump({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "returncode": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}, f)
 
 
 if __name__ == "__main__":

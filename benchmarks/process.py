@@ -8,7 +8,6 @@ peak RSS from the kernel (`os.wait4`) when it reaps it: the figure covers the wh
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ LAUNCHER = HERE / "launch.py"
 @dataclass(frozen=True)
 class Finished:
     wall_s: float
+    cpu_s: float  # user + system time of the whole child, all its threads
     returncode: int
     peak_rss_mb: float
     stderr: str
@@ -34,4 +34,4 @@ def run(cmd: list[str], *, stdout: Path, timeout: float = 3600, cwd: Path | None
     subprocess.run([PYTHON, "-I", "-S", str(LAUNCHER), str(result), str(stdout), str(stderr), str(timeout), "--", *cmd], cwd=cwd, env=env, check=True, timeout=timeout + 60)
     data = json.loads(result.read_text())
     text = stderr.read_text(errors="replace") if stderr.exists() else ""
-    return Finished(data["wall_s"], data["returncode"], data["maxrss_kb"] / 1024, text)  # ru_maxrss: KiB on Linux
+    return Finished(data["wall_s"], data["cpu_s"], data["returncode"], data["maxrss_kb"] / 1024, text)  # ru_maxrss: KiB on Linux

@@ -50,6 +50,18 @@ def connect(job: Job):
     return duckdb.connect(str(job.db), read_only=True, config=config)
 
 
+def execute(con, sql: str):
+    """Like lockgate's DuckDB connector: within the memory limit, and if DuckDB runs out of memory
+    there (not every operator spills), once more without it."""
+    import duckdb
+
+    try:
+        return con.execute(sql)
+    except duckdb.OutOfMemoryException:
+        con.execute("RESET memory_limit")
+        return con.execute(sql)
+
+
 def source_sql(job: Job) -> str:
     if job.source == "parquet":
         return f"read_parquet('{job.parquet}')"

@@ -7,7 +7,7 @@ uniqueness. Exact only: no approximate distinct counts, no hashing tricks.
 
 from __future__ import annotations
 
-from benchmarks.approaches.common import Job, connect, normalize, source_sql
+from benchmarks.approaches.common import Job, connect, execute, normalize, source_sql
 from benchmarks.rules import Duplicates, Failing, Latest, Rows, RuleSpec
 
 
@@ -40,7 +40,7 @@ def prepare(job: Job) -> None:
 def measure(job: Job) -> dict:
     con = connect(job)
     try:
-        row = con.execute(fused_sql(job.specs, source_sql(job))).fetchone()
+        row = execute(con, fused_sql(job.specs, source_sql(job))).fetchone()
     finally:
         con.close()
     return {s.id: normalize(v) for s, v in zip(job.specs, row)}

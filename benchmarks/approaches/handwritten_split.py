@@ -8,7 +8,7 @@ after the other (see RESULTS.md). This approach is there to show what such a pla
 
 from __future__ import annotations
 
-from benchmarks.approaches.common import Job, connect, normalize, source_sql
+from benchmarks.approaches.common import Job, connect, execute, normalize, source_sql
 from benchmarks.approaches.handwritten import fused_sql, metric_sql
 from benchmarks.rules import Duplicates
 
@@ -23,9 +23,9 @@ def measure(job: Job) -> dict:
     source = source_sql(job)
     con = connect(job)
     try:
-        values = dict(zip((s.id for s in fused), con.execute(fused_sql(fused, source)).fetchone())) if fused else {}
+        values = dict(zip((s.id for s in fused), execute(con, fused_sql(fused, source)).fetchone())) if fused else {}
         for spec in apart:
-            values[spec.id] = con.execute(f"SELECT {metric_sql(spec)} FROM {source}").fetchone()[0]
+            values[spec.id] = execute(con, f"SELECT {metric_sql(spec)} FROM {source}").fetchone()[0]
     finally:
         con.close()
     return {s.id: normalize(values[s.id]) for s in job.specs}

@@ -8,7 +8,7 @@ per rule and a round trip per query.
 
 from __future__ import annotations
 
-from benchmarks.approaches.common import Job, connect, normalize, source_sql
+from benchmarks.approaches.common import Job, connect, execute, normalize, source_sql
 from benchmarks.rules import Duplicates, Failing, Latest, Rows, RuleSpec
 
 
@@ -35,6 +35,6 @@ def measure(job: Job) -> dict:
     con = connect(job)
     source = source_sql(job)
     try:
-        return {s.id: normalize(con.execute(rule_sql(s, source)).fetchone()[0]) for s in job.specs}
+        return {s.id: normalize(execute(con, rule_sql(s, source)).fetchone()[0]) for s in job.specs}
     finally:
         con.close()

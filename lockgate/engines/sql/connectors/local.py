@@ -9,7 +9,7 @@ from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, expand_env
-from lockgate.engines.sql.connectors.duckdb import check_config
+from lockgate.engines.sql.connectors.duckdb import check_config, execute
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
@@ -55,12 +55,12 @@ class LocalFilesConnector(Connector):
         return [(r[0], r[1]) for r in rows] or None
 
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
-        cursor = self.con.execute(sql)
+        cursor = execute(self.con, sql)
         return [d[0] for d in cursor.description], cursor.fetchall()
 
     def fetch_frame(self, table: str):
         self._ensure_view(table)
-        return self.con.execute(f"SELECT * FROM {self.quote_table(table)}").df()
+        return execute(self.con, f"SELECT * FROM {self.quote_table(table)}").df()
 
     def close(self) -> None:
         self.con.close()
