@@ -47,6 +47,8 @@ def isolated_state(tmp_path_factory, monkeypatch):
     root = tmp_path_factory.mktemp("state")
     monkeypatch.setenv("LOCKGATE_HISTORY", str(root / "history.sqlite"))
     monkeypatch.setenv("LOCKGATE_REGISTRY", str(root / "registry"))
+    # Schema-check markers: shared by the tests of one worker, never the user's ~/.cache.
+    monkeypatch.setenv("LOCKGATE_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "lockgate-cache"))
 
 
 @pytest.fixture

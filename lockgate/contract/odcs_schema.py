@@ -15,6 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
 
+from lockgate.contract import schema_cache
 from lockgate.contract.findings import Finding
 from lockgate.contract.source import DocPath, SourceDoc
 
@@ -97,6 +98,8 @@ def _api_version(doc: SourceDoc) -> str:
 def schema_findings(doc: SourceDoc) -> list[Finding]:
     """Unknown keys (with suggestions) first, then every other schema violation."""
     api = _api_version(doc)
+    if schema_cache.known_clean(doc.text, api):
+        return []
     findings = list(_unknown_key_findings(doc, api))
     flagged = {f.location for f in findings}
     for error in _validator(api).iter_errors(doc.data):
@@ -107,6 +110,8 @@ def schema_findings(doc: SourceDoc) -> list[Finding]:
             if location not in flagged:
                 flagged.add(location)
                 findings.append(Finding(location, message, code="odcs-schema"))
+    if not findings:
+        schema_cache.remember_clean(doc.text, api)
     return findings
 
 
