@@ -9,7 +9,14 @@ A run lands the next day; into an empty warehouse it lands `days_if_empty` days 
 
 import dagster as dg
 
-from dagster_project.simulator import TABLES, DuckDBTarget, Failure, land_days, land_next_day, status
+from dagster_project.simulator import (
+    TABLES,
+    DuckDBTarget,
+    Failure,
+    land_days,
+    land_next_day,
+    status,
+)
 from lockgate.lineage import dbt_source_asset_key
 
 RAW_TABLES = sorted(TABLES)

@@ -3,7 +3,7 @@
 Importing this package imports Dagster; `import lockgate` never does.
 """
 
-from lockgate.dagster.checks import contract_checks, check_name
+from lockgate.dagster.checks import check_name, contract_checks
 from lockgate.dagster.ml import ml_pipeline_assets
 from lockgate.dagster.resources import LockgatePaths
 from lockgate.dagster.sensors import lockgate_sensors

@@ -106,7 +106,7 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             "metrics": metrics,
             "receipt": data["receipt"],
             "holdout_from": data["cutoff"],
-            "trained_by_run": context.run_id,
+            "trained_by_run": context.run.run_id,
         }
         version = ModelRegistry(paths.registry).register(spec.name, fitted, record)
         context.log.info(f"registered {spec.name} {version.version}: {spec.metric} {metrics[spec.metric]:.4f} on the holdout")

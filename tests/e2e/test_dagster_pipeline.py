@@ -6,9 +6,7 @@ release; rollback restores the previous champion."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 
 import dagster as dg
 import pytest

@@ -4,7 +4,6 @@ reaches the same verdict as lockgate for every exported rule."""
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +12,8 @@ import pytest
 import lockgate
 from lockgate.export import ExportOptions, export
 from lockgate.export.dbt import dbt_test_name
-from tests.support.cli import REPO, lockgate as lockgate_cli
+from tests.support.cli import REPO
+from tests.support.cli import lockgate as lockgate_cli
 from tests.support.dbt import dbt, dbt_test_statuses
 from tests.support.files import duckdb_with, write_contract
 from tests.support.orders import CONTRACT, customers, orders

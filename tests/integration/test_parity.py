@@ -7,7 +7,14 @@ import pytest
 
 import lockgate
 from tests.support.files import duckdb_with, write_contract
-from tests.support.orders import CONTRACT, CORRUPTED_FAILED_ROWS, CORRUPTED_FAILING, NOW, customers, orders
+from tests.support.orders import (
+    CONTRACT,
+    CORRUPTED_FAILED_ROWS,
+    CORRUPTED_FAILING,
+    NOW,
+    customers,
+    orders,
+)
 from tests.support.postgres import pg_load_frame
 
 

@@ -108,8 +108,8 @@ def test_sql_rules_only_read(tmp_path, query, why):
 @pytest.mark.postgres
 def test_postgres_sql_rules_run_in_read_only_transactions(tmp_path, pg_schema):
     """Even SQL that slips past the parser cannot write: the session is read-only."""
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
     from lockgate.contract.model import Server
+    from lockgate.engines.sql.connectors.postgres import PostgresConnector
 
     con, schema = pg_schema
     pg_load_frame(con, schema, "t", pd.DataFrame({"a": [1, 2]}), types={"a": "BIGINT"})

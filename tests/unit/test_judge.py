@@ -67,6 +67,13 @@ def test_freshness_is_judged_against_now():
     assert not empty.passed and "empty" in empty.observed
 
 
+def test_a_timestamp_ahead_of_the_clock_is_fresh_and_says_so():
+    """Clock skew or a loader stamping rows ahead: fresh, but the report must not call it old."""
+    fresh = rule(ir.LatestValue("ts"), "mustBeLessOrEqualTo", 86400, "seconds")
+    ahead = judge(fresh, Measurement(value=dt.datetime(2026, 1, 15, 15, 0)), NOW)
+    assert ahead.passed and ahead.observed == "3h in the future (latest 2026-01-15 15:00:00 UTC)"
+
+
 def test_unmeasurable_rules_fail_with_the_reason():
     r = judge(rule(ROWS), Measurement(error="column c missing from table t (it has: a)"), NOW)
     assert not r.passed and r.observed == "column c missing from table t (it has: a)" and r.failed_rows is None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import textwrap
 
 import numpy as np
 import pandas as pd

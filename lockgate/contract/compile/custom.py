@@ -70,12 +70,8 @@ def _load_plugins() -> None:
 def impl_arguments(ctx: CompileContext, impl: dict, allowed: tuple[str, ...], path: DocPath) -> dict[str, Any] | None:
     """The implementation's keys minus `check`; unknown keys are an error with a suggestion."""
     args = {k: v for k, v in impl.items() if k not in ("check", "_entry")}
-    for key in args:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"expected {', '.join(allowed) or 'no arguments'}"
-            ctx.error(path + ("implementation", key), f"unknown argument '{key}' for {impl['check']}; {hint}", "unknown-key", key=True)
-            return None
+    if ctx.unknown_key(args, allowed, path + ("implementation",), f"argument '{{key}}' for {impl['check']}"):
+        return None
     return args
 
 

@@ -134,12 +134,8 @@ def _arguments(ctx: CompileContext, args: Any, allowed: tuple[str, ...], path: D
     if not isinstance(args, dict):
         ctx.error(path + ("arguments",), f"arguments must be a mapping with {', '.join(allowed)}", "invalid-value")
         return None
-    for key in args:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"expected {', '.join(allowed)}"
-            ctx.error(path + ("arguments", key), f"unknown argument '{key}'; {hint}", "unknown-key", key=True)
-            return None
+    if ctx.unknown_key(args, allowed, path + ("arguments",), "argument '{key}'"):
+        return None
     return args
 
 

@@ -6,7 +6,7 @@ from typing import Any, Iterator
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.model import Table
-from lockgate.contract.rules import FailingRows, Orphans, Rule, Threshold
+from lockgate.contract.rules import Orphans, Rule, Threshold
 from lockgate.contract.source import DocPath
 
 

@@ -13,8 +13,8 @@ from ibis.expr.types import Table as IbisTable
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
 from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql_rules import substitute
 from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
+from lockgate.engines.sql_rules import substitute
 
 ROWS = "__rows"
 
