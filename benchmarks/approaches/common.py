@@ -51,15 +51,20 @@ def connect(job: Job):
 
 
 def execute(con, sql: str):
-    """Like lockgate's DuckDB connector: within the memory limit, and if DuckDB runs out of memory
-    there (not every operator spills), once more without it."""
+    """As lockgate's DuckDB connector does (`lockgate.engines.sql.connectors.duckdb.execute`,
+    not imported so that (a) does not load ibis): within the memory limit, and if DuckDB runs out
+    of memory there, with twice the limit, three times, then without a limit."""
     import duckdb
 
-    try:
-        return con.execute(sql)
-    except duckdb.OutOfMemoryException:
-        con.execute("RESET memory_limit")
-        return con.execute(sql)
+    for _ in range(3):
+        try:
+            return con.execute(sql)
+        except duckdb.OutOfMemoryException:
+            number, unit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
+            mib = float(number) * {"KiB": 2**-10, "MiB": 1, "GiB": 2**10, "TiB": 2**20}.get(unit, 2**-20)
+            con.execute(f"SET memory_limit = '{int(mib * 2)}MiB'")
+    con.execute("RESET memory_limit")
+    return con.execute(sql)
 
 
 def source_sql(job: Job) -> str:

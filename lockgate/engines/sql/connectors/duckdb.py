@@ -17,12 +17,13 @@ from lockgate.errors import ConnectionFailed
 MEMORY_LIMIT_ENV = "LOCKGATE_DUCKDB_MEMORY_LIMIT"
 # A check only aggregates; what needs memory is the hash table of an exact distinct count
 # (uniqueness rules), which DuckDB mostly spills to disk beyond its memory limit. With DuckDB's
-# default limit (80 % of RAM) a 25-rule check of a 10M-row table peaked at 1.5 GB RSS; at 320 MB
-# the whole `lockgate check` process stayed under 500 MB and was not slower. 256 MB was too
-# tight: a lone COUNT(DISTINCT) over 10M integers ran out of memory instead of spilling (see
+# default limit (80 % of RAM) a 25-rule check of a 10M-row table peaked at 1.5 GB RSS; at 288 MB
+# the whole `lockgate check` process peaked at 480 MB and was not slower. At 256 MB a lone
+# COUNT(DISTINCT) over 10M integers sometimes ran out of memory instead of spilling (see
 # `execute`). Checks often run side by side in an orchestrator, so the default is small; the
-# environment variable changes it (benchmarks/RESULTS.md has the measurements).
-DEFAULT_MEMORY_LIMIT = "320MB"
+# environment variable changes it (benchmarks/RESULTS.md and notes.md have the measurements).
+DEFAULT_MEMORY_LIMIT = "288MB"
+MEMORY_STEPS = 3  # times the limit doubles before it is lifted
 
 
 def check_config() -> dict[str, str]:
@@ -36,14 +37,23 @@ def check_config() -> dict[str, str]:
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
-    """Run `sql` within the memory limit; if DuckDB cannot (not every operator spills, and whether
-    one runs out can depend on timing), lift the limit for the rest of this connection and run it
-    again. The limit keeps checks small; it must never make one fail."""
-    try:
-        return con.execute(sql)
-    except duckdb.OutOfMemoryException:
-        con.execute("RESET memory_limit")
-        return con.execute(sql)
+    """Run `sql` within the memory limit. If DuckDB cannot (not every operator spills, and whether
+    one runs out can depend on timing), run it again with twice the limit, then lift the limit.
+    The limit keeps checks small; it must never make one fail."""
+    for _ in range(MEMORY_STEPS):
+        try:
+            return con.execute(sql)
+        except duckdb.OutOfMemoryException:
+            limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            con.execute(f"SET memory_limit = '{_bytes(limit) * 2 // 2**20}MiB'")
+    con.execute("RESET memory_limit")
+    return con.execute(sql)
+
+
+def _bytes(setting: str) -> int:
+    """DuckDB's display of a memory setting ("288.0 MiB", "1.2 GiB") in bytes."""
+    number, unit = setting.split()
+    return int(float(number) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}.get(unit, 1))
 
 
 class DuckDBConnector(Connector):
