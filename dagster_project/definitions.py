@@ -7,9 +7,17 @@ one ML pipeline per spec, with sensors, automation and a daily schedule.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dagster as dg
 
-from dagster_project.paths import alerts_file, history_location, pin_environment, registry_root
+from dagster_project.paths import (
+    MODEL_SPECS,
+    alerts_file,
+    history_location,
+    pin_environment,
+    registry_root,
+)
 
 pin_environment()
 
@@ -18,10 +26,12 @@ from dagster_project.landing import upstream_etl  # noqa: E402
 from dagster_project.ml import all_ml_assets  # noqa: E402
 from dagster_project.warehouse import dbt_resource, warehouse_models  # noqa: E402
 from lockgate.dagster import LockgatePaths, lockgate_sensors  # noqa: E402
+from lockgate.ml.spec import discover_specs  # noqa: E402
 
 
-def build_definitions(history: str, registry) -> dg.Definitions:
-    """The code location, with lockgate's state in the given places (tests use their own)."""
+def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -> dg.Definitions:
+    """The code location, with lockgate's state in the given places (tests use their own) and one
+    ML pipeline per spec in `model_specs`."""
     paths = LockgatePaths(history=history, registry=registry)
     daily = dg.define_asset_job(
         "daily_pipeline",
@@ -35,23 +45,16 @@ def build_definitions(history: str, registry) -> dg.Definitions:
     )
     ml_jobs = [
         dg.define_asset_job(f"{group}_pipeline", selection=dg.AssetSelection.groups(group), description=f"Train, evaluate and release {group} (guarded)")
-        for group in _ml_groups(paths)
+        for group in (spec.name for spec in discover_specs(model_specs))
     ]
     return dg.Definitions(
-        assets=[upstream_etl, warehouse_models, *all_ml_assets(paths)],
+        assets=[upstream_etl, warehouse_models, *all_ml_assets(paths, model_specs)],
         asset_checks=all_contract_checks(paths),
         jobs=[daily, land_and_build, *ml_jobs],
         schedules=[dg.ScheduleDefinition(job=daily, cron_schedule="30 2 * * *", execution_timezone="UTC")],
         sensors=lockgate_sensors(alerts_file()),
         resources={"dbt": dbt_resource},
     )
-
-
-def _ml_groups(paths: LockgatePaths) -> list[str]:
-    from dagster_project.paths import MODEL_SPECS
-    from lockgate.ml.spec import load_spec
-
-    return [load_spec(p).name for p in sorted(MODEL_SPECS.glob("*.yaml"))]
 
 
 defs = build_definitions(history_location(), registry_root())

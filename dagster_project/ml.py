@@ -1,17 +1,21 @@
-"""The ML pipelines: one per spec under contracts/models/, upstream contracts from dbt lineage."""
+"""The ML pipelines: one per spec under contracts/models/, upstream contracts from dbt lineage.
+
+Adding an ML project is adding a spec file there (and the contract of its source table); no Python.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import dagster as dg
 
 from dagster_project.contracts import asset_key_for, contract_paths
 from dagster_project.dbt_project import dbt_project
-from dagster_project.paths import MODEL_SPECS
 from lockgate.contract.loader import load_contract
 from lockgate.dagster import LockgatePaths, ml_pipeline_assets
 from lockgate.dagster.ml import Upstream
 from lockgate.lineage import DbtLineage, dbt_model_asset_key
-from lockgate.ml.spec import load_spec
+from lockgate.ml.spec import discover_specs
 
 
 def upstream_contracts(source_table: str) -> list[Upstream]:
@@ -28,10 +32,9 @@ def upstream_contracts(source_table: str) -> list[Upstream]:
     return found
 
 
-def all_ml_assets(paths: LockgatePaths) -> list[dg.AssetsDefinition]:
+def all_ml_assets(paths: LockgatePaths, specs_dir: Path) -> list[dg.AssetsDefinition]:
     assets = []
-    for spec_path in sorted(MODEL_SPECS.glob("*.yaml")):
-        spec = load_spec(spec_path)
+    for spec in discover_specs(specs_dir):
         source = dg.AssetKey(dbt_model_asset_key(spec.table))
-        assets += ml_pipeline_assets(spec_path, source_key=source, upstream=upstream_contracts(spec.table), paths=paths)
+        assets += ml_pipeline_assets(spec.path, source_key=source, upstream=upstream_contracts(spec.table), paths=paths)
     return assets

@@ -3,8 +3,6 @@ sources are `raw/<table>` (the landing assets), models are `<model>`."""
 
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
 
-import sys
-from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import (
@@ -14,7 +12,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from dagster_project.dbt_project import dbt_project
+from dagster_project.dbt_project import dbt_executable, dbt_project
 from lockgate.lineage import dbt_asset_key
 
 
@@ -37,10 +35,4 @@ def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 
 
-def _dbt_executable() -> str:
-    """The dbt next to this interpreter (the project's venv), so no one needs it on PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    return str(beside) if beside.exists() else "dbt"
-
-
-dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=_dbt_executable())
+dbt_resource = DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())

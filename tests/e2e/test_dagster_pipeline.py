@@ -2,7 +2,7 @@
 real Dagster runs: a clean run releases a champion; every upstream failure of the simulator
 halts training and release in the same run (blocking checks) and in a separate run (the guards
 raise ContractViolation naming the rule); a model retrained on corrupted data is refused at
-release; rollback restores the previous champion."""
+release; rollback restores the previous champion; a second ML project is one spec file."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import dagster as dg
 import pytest
 
 from lockgate.registry import ModelRegistry
-from tests.support.cli import lockgate
+from tests.support.cli import REPO, lockgate
 from tests.support.pipeline import Project, failure_message
 
 pytestmark = pytest.mark.slow
@@ -130,3 +130,61 @@ def test_rollback_restores_the_previous_champion(baseline, tmp_path):
     assert registry.aliases("conversion")["champion"] == "v1"
     events = [e["action"] for e in registry.events("conversion")]
     assert events == ["promote", "promote", "rollback"]
+
+
+# A second ML project: this file and nothing else (no Python), on the same contracted feature table.
+SECOND_SPEC = """\
+name: conversion_baseline
+description: A logistic-regression baseline for the conversion model, on four features.
+owner: data-science
+source:
+  contract: {contract}
+  table: features_conversion
+  where_true: label_available
+features:
+  numeric: [budget_eur, requested_hour]
+  categorical: [category, region]
+target: converted
+time_column: requested_at
+split:
+  holdout_days: 14
+  min_train_rows: 500
+  min_holdout_rows: 100
+estimator:
+  class: sklearn.linear_model.LogisticRegression
+  params: {{max_iter: 500}}
+metric: roc_auc
+release:
+  floors: {{roc_auc: 0.5}}
+  max_drop_vs_champion: 0.01
+  max_drop_vs_champion_release: 0.05
+  max_calibration_gap: 0.05
+"""
+
+
+def test_a_second_ml_project_is_one_spec_file(baseline, tmp_path):
+    features = REPO / "contracts" / "features" / "features_conversion.odcs.yaml"
+    specs = tmp_path / "models"
+    specs.mkdir()
+    conversion = (REPO / "contracts" / "models" / "conversion.yaml").read_text()
+    (specs / "conversion.yaml").write_text(conversion.replace("../features/features_conversion.odcs.yaml", str(features)))
+    (specs / "conversion_baseline.yaml").write_text(SECOND_SPEC.format(contract=features))
+    project = baseline.copy_to(tmp_path / "case", model_specs=specs)
+
+    keys = {k.to_user_string() for k in project.defs().resolve_all_asset_keys()}
+    assert {f"conversion_baseline/{s}" for s in ("training_set", "model", "evaluation", "release")} <= keys
+    trained = project.run("conversion_baseline_pipeline")
+    assert trained.success, trained.get_failed_step_keys()
+    registry = ModelRegistry(project.registry)
+    assert registry.aliases("conversion_baseline")["champion"] == "v1"
+    assert registry.aliases("conversion")["champion"] == "v1"  # the first project is untouched
+    receipt = registry.get("conversion_baseline", "v1").receipt
+    assert receipt["passed"] and {"features-conversion", "raw-service-requests"} <= {c["id"] for c in receipt["contracts"]}
+
+    # guarded like the first: an upstream contract failing refuses its training in a separate run
+    assert not project.run("land_and_build", inject=["nulls:quotes.price_eur"]).success
+    refused = project.run("conversion_baseline_pipeline")
+    message = failure_message(refused, "conversion_baseline__training_set")
+    assert "ContractViolation: conversion_baseline training refused" in message
+    assert "rule quotes.price_eur.required " in message, message
+    assert registry.aliases("conversion_baseline")["champion"] == "v1"

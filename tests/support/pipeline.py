@@ -14,6 +14,7 @@ import dagster as dg
 class Project:
     root: Path
     instance: dg.DagsterInstance
+    model_specs: Path | None = None  # None: the repository's contracts/models/
 
     @property
     def warehouse(self) -> Path:
@@ -31,7 +32,9 @@ class Project:
         os.environ["LOCKGATE_WAREHOUSE"] = str(self.warehouse)
         from dagster_project.definitions import build_definitions
 
-        return build_definitions(str(self.history), self.registry)
+        if self.model_specs is None:
+            return build_definitions(str(self.history), self.registry)
+        return build_definitions(str(self.history), self.registry, self.model_specs)
 
     def run(self, job: str, *, inject: list[str] = (), days_if_empty: int = 45, override: str | None = None, assets=None) -> dg.ExecuteInProcessResult:
         config: dict = {"ops": {}}
@@ -43,15 +46,15 @@ class Project:
             config["ops"]["conversion__training_set"] = {"config": {"override_guard": True, "reason": override}}
         return job_def.execute_in_process(run_config=config, instance=self.instance, raise_on_error=False, asset_selection=assets)
 
-    def copy_to(self, target: Path) -> "Project":
+    def copy_to(self, target: Path, *, model_specs: Path | None = None) -> "Project":
         shutil.copytree(self.root, target, ignore=shutil.ignore_patterns("dagster_home"))
-        return Project.create(target)
+        return Project.create(target, model_specs=model_specs)
 
     @classmethod
-    def create(cls, root: Path) -> "Project":
+    def create(cls, root: Path, *, model_specs: Path | None = None) -> "Project":
         home = root / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
-        return cls(root, dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}))
+        return cls(root, dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}), model_specs)
 
 
 def failure_message(result: dg.ExecuteInProcessResult, step: str) -> str:
