@@ -11,7 +11,7 @@ setup: .venv/.lockgate-setup
 .venv/.lockgate-setup: pyproject.toml uv.lock dbt/packages.yml
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
-	cd dbt && ../.venv/bin/dbt deps --quiet
+	cd dbt && ../.venv/bin/dbt deps --quiet && ../.venv/bin/dbt parse --quiet --profiles-dir .  # the manifest the code location reads
 	@touch $@
 
 # The main job: the reference pipeline on the embedded DuckDB warehouse (see dagster_project/demo.py).
