@@ -27,14 +27,6 @@ class LandingConfig(dg.Config):
     inject: list[str] = []  # KIND:table[.column], as on the simulator's command line
 
 
-def parse_failure(text: str) -> Failure:
-    kind, _, target = text.partition(":")
-    table, _, column = target.partition(".")
-    if not kind or not table:
-        raise ValueError(f"cannot read failure {text!r}; expected KIND:table or KIND:table.column")
-    return Failure(kind, table, column or None)
-
-
 @dg.multi_asset(
     name="upstream_etl",
     specs=[
@@ -45,7 +37,7 @@ def parse_failure(text: str) -> Failure:
 )
 def upstream_etl(context: dg.AssetExecutionContext, config: LandingConfig):
     target = DuckDBTarget()
-    failures = [parse_failure(text) for text in config.inject]
+    failures = [Failure.parse(text) for text in config.inject]
     if status(target).state is None:
         reports = land_days(target, config.days_if_empty, failures=failures)
         context.log.info(f"landed {len(reports)} days into an empty warehouse ({target.describe()})")

@@ -60,12 +60,14 @@ def list_versions(
 @app.command()
 def promote(model: str, version: str, registry: Optional[Path] = RegistryOption) -> None:
     """Make VERSION the champion (refused without a passing receipt and release)."""
-    aliases = _registry(registry).promote(model, version)
-    typer.echo(f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})")
+    _say_aliases(model, _registry(registry).promote(model, version))
 
 
 @app.command()
 def rollback(model: str, registry: Optional[Path] = RegistryOption) -> None:
     """Restore the previous champion."""
-    aliases = _registry(registry).rollback(model)
+    _say_aliases(model, _registry(registry).rollback(model))
+
+
+def _say_aliases(model: str, aliases: dict) -> None:
     typer.echo(f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})")

@@ -110,37 +110,29 @@ class DbtLineage:
 
     def downstream(self, unique_ids: Iterable[str]) -> list[DbtNode]:
         """Every model, snapshot and exposure that reads any of `unique_ids`, transitively, nearest
-        first (breadth-first over `child_map`). Tests are skipped; the starting nodes are excluded."""
+        first. Tests are skipped; the starting nodes are excluded."""
+        return self._walk(self.child_map, unique_ids, DOWNSTREAM_RESOURCE_TYPES, self._reading_order)
+
+    def upstream(self, unique_ids: Iterable[str]) -> list[DbtNode]:
+        """Every source, model, snapshot and seed that `unique_ids` read, transitively (what a
+        pipeline built on them depends on). The starting nodes are excluded."""
+        return self._walk(self.parent_map, unique_ids, DATA_RESOURCE_TYPES, None)
+
+    def _walk(self, edges: dict[str, list[str]], unique_ids: Iterable[str], kinds, order) -> list[DbtNode]:
+        """Breadth-first over `edges`, through and into nodes whose resource type is in `kinds`."""
         start = list(unique_ids)
         seen = set(start)
         queue = deque(start)
         found: list[DbtNode] = []
         while queue:
-            for child in sorted(self.child_map.get(queue.popleft(), []), key=self._reading_order):
-                if child in seen:
+            for uid in sorted(edges.get(queue.popleft(), []), key=order):
+                if uid in seen:
                     continue
-                seen.add(child)
-                node = self.nodes.get(child)
-                if node is not None and node.resource_type in DOWNSTREAM_RESOURCE_TYPES:
+                seen.add(uid)
+                node = self.nodes.get(uid)
+                if node is not None and node.resource_type in kinds:
                     found.append(node)
-                    queue.append(child)
-        return found
-
-    def upstream(self, unique_ids: Iterable[str]) -> list[DbtNode]:
-        """Every source, model, snapshot and seed that `unique_ids` read, transitively (what a
-        pipeline built on them depends on). The starting nodes are excluded."""
-        seen = set(unique_ids)
-        queue = deque(seen)
-        found: list[DbtNode] = []
-        while queue:
-            for parent in sorted(self.parent_map.get(queue.popleft(), [])):
-                if parent in seen:
-                    continue
-                seen.add(parent)
-                node = self.nodes.get(parent)
-                if node is not None and node.resource_type in DATA_RESOURCE_TYPES:
-                    found.append(node)
-                    queue.append(parent)
+                    queue.append(uid)
         return found
 
     def _reading_order(self, unique_id: str) -> tuple[bool, str]:

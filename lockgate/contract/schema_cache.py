@@ -75,9 +75,9 @@ def known_clean(text: str, api_version: str) -> bool:
 
 def remember_clean(text: str, api_version: str) -> None:
     marker = _marker(text, api_version)
-    if marker is None or known_clean(text, api_version):
-        return
     try:
+        if marker is None or marker.is_file():
+            return
         marker.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=marker.parent, prefix=".tmp-")
         os.close(fd)

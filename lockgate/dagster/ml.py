@@ -7,6 +7,7 @@ ContractViolation), because blocking checks only stop steps inside the run where
 
 # no `from __future__ import annotations`: Dagster reads the config annotations at definition time
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import dagster as dg
 
 from lockgate.contract.loader import load_contract
+from lockgate.contract.model import Contract
 from lockgate.dagster.resources import LockgatePaths
 from lockgate.errors import LockgateError
 from lockgate.ml.spec import ModelSpec, load_spec
@@ -45,7 +47,7 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
         from lockgate.state.store import open_store
 
         contracts = [load_contract(u.contract) for u in upstream]
-        written = _materialized_at(context, upstream)
+        written = _materialized_at(context, upstream, contracts)
         with open_store(paths.history) as store:
             try:
                 receipt = require_validated(contracts, store=store, stage=stage, server=paths.server, changed_since=written)
@@ -159,13 +161,17 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
         gates = [GateResult(**g) for g in report["gates"]]
         failed = next((g for g in gates if not g.passed), None)
         context.log.info(f"release gates for {spec.name} {candidate.version}:\n{_gates_text(gates)}")
+
+        def refused(gate: str) -> None:
+            registry.record_release(candidate, {"passed": False, "failed_gate": gate, "gates": report["gates"], "candidate": candidate.metrics})
+
         try:
             receipt = guard(context, f"{spec.name} release")  # the data must still be what was validated
         except LockgateError:
-            registry.record_release(candidate, {"passed": False, "failed_gate": "upstream contracts", "gates": report["gates"], "candidate": candidate.metrics})
+            refused("upstream contracts")
             raise
         if failed is not None:
-            registry.record_release(candidate, {"passed": False, "failed_gate": failed.gate, "gates": report["gates"], "candidate": candidate.metrics})
+            refused(failed.gate)
             raise ReleaseRefused(f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}\n" + _gates_text(gates))
         registry.record_release(candidate, {"passed": True, "gates": report["gates"], "candidate": candidate.metrics, "release_receipt": receipt})
         aliases = registry.promote(spec.name, candidate.version)
@@ -186,17 +192,14 @@ def _read_source(spec: ModelSpec, paths: LockgatePaths):
         return connector.fetch_frame(table.physical_name)
 
 
-def _materialized_at(context, upstream: list[Upstream]) -> dict[str, Any]:
+def _materialized_at(context, upstream: list[Upstream], contracts: list[Contract]) -> dict[str, Any]:
     """When each upstream table was last written, from Dagster's event log (a validation that
-    started before that no longer vouches for the data)."""
-    import datetime as dt
-
+    started before that no longer vouches for the data). `contracts` are `upstream`'s, loaded."""
     out = {}
-    for u in upstream:
+    for u, contract in zip(upstream, contracts):
         event = context.instance.get_latest_materialization_event(u.asset_key)
         if event is None:
             continue
-        contract = load_contract(u.contract)
         for table in contract.tables:
             out[table.name] = dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc)
     return out

@@ -40,7 +40,7 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
     elif isinstance(measure, LatestValue):
         if m.value is None:
             return RuleResult(rule, False, "no values: the table is empty or the column is all null", expected, None, m.total_rows)
-        latest = _as_utc(m.value)
+        latest = as_utc(m.value)
         metric = (now - latest).total_seconds()
         when = latest.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
         age = f"{format_duration(metric)} old" if metric >= 0 else f"{format_duration(-metric)} in the future"
@@ -111,7 +111,7 @@ def _percent(failed: int | None, total: int | None) -> float | None:
     return round(100.0 * failed / total, 6)
 
 
-def _as_utc(value: Any) -> dt.datetime:
+def as_utc(value: Any) -> dt.datetime:
     """Naive timestamps are taken as UTC, the convention of the reference warehouse."""
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()

@@ -13,6 +13,7 @@ import json
 from typing import Any, Iterable
 
 from lockgate.contract.model import Contract
+from lockgate.engines.judge import as_utc
 from lockgate.guard.violation import ContractViolation, Violation
 
 
@@ -75,8 +76,8 @@ def _problems(contract: Contract, table: str, found, server, check_rows: bool, w
                     **base,
                 )
             )
-    if written_at is not None and found["started_at"] is not None and _utc(written_at) > _utc(found["started_at"]):
-        out.append(Violation(reason=f"the data was written at {_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, after its last validation ({_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)", **base))
+    if written_at is not None and found["started_at"] is not None and as_utc(written_at) > as_utc(found["started_at"]):
+        out.append(Violation(reason=f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, after its last validation ({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)", **base))
     elif check_rows and server is not None and found["row_count"] is not None:
         now = current_row_count(contract, table, server)
         if now is not None and now != found["row_count"]:
@@ -114,6 +115,3 @@ def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -
         "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
     }
 
-
-def _utc(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)

@@ -51,6 +51,15 @@ def setup(tmp_path):
     store.close()
 
 
+def validated_clean(db, path, store):
+    """Repair the one bad row and validate: the contract passes and the run is in `store`."""
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE orders SET amount = 1 WHERE amount < 0")
+    contract = lockgate.load_contract(path)
+    lockgate.validate(contract, history=store)
+    return contract
+
+
 def test_never_validated(setup):
     _, _, path, store = setup
     with pytest.raises(ContractViolation) as info:
@@ -73,10 +82,7 @@ def test_failed_blocking_rule_is_named_with_observed_expected_and_samples(setup)
 
 def test_passing_validation_gives_a_receipt(setup):
     tmp_path, db, path, store = setup
-    with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE orders SET amount = 1 WHERE amount < 0")
-    contract = lockgate.load_contract(path)
-    lockgate.validate(contract, history=store)
+    contract = validated_clean(db, path, store)
     receipt = require_validated([contract], store=store, stage="training")
     assert receipt["passed"] is True and receipt["problems"] == []
     [entry] = receipt["contracts"]
@@ -86,10 +92,7 @@ def test_passing_validation_gives_a_receipt(setup):
 
 def test_data_changed_after_validation(setup):
     _, db, path, store = setup
-    with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE orders SET amount = 1 WHERE amount < 0")
-    contract = lockgate.load_contract(path)
-    lockgate.validate(contract, history=store)
+    contract = validated_clean(db, path, store)
     with duckdb.connect(str(db)) as con:
         con.execute("INSERT INTO orders VALUES (4, -50.0, 'x')")  # nobody validated this row
     with pytest.raises(ContractViolation, match=r"the data changed after its last validation \(3 rows validated, 4 now\)"):
@@ -101,9 +104,7 @@ def test_data_changed_after_validation(setup):
 
 def test_a_changed_contract_needs_a_new_validation(setup):
     tmp_path, db, path, store = setup
-    with duckdb.connect(str(db)) as con:
-        con.execute("UPDATE orders SET amount = 1 WHERE amount < 0")
-    lockgate.validate(lockgate.load_contract(path), history=store)
+    validated_clean(db, path, store)
     path.write_text(CONTRACT.format(version="1.1.0", db=db).replace("minimum: 0", "minimum: 1"))
     with pytest.raises(ContractViolation, match=r"validated with another revision of the contract \(version 1.0.0\)"):
         require_validated([lockgate.load_contract(path)], store=store, stage="training")
