@@ -7,6 +7,7 @@ on; nothing here may raise anything else, so bad input never becomes a 500.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 MAX_BODY_BYTES = 1_000_000
@@ -32,6 +33,19 @@ def _no_constants(name: str) -> Any:
     raise BadRequest(422, f"{name} is not a JSON number; send null for an unknown value")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # e.g. 1e999: valid JSON, but no float can hold it
+        raise BadRequest(422, f"number {text[:40]} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > 19 or not -(2**63) <= (value := int(text)) < 2**63:
+        raise BadRequest(422, f"integer {text[:40]} is out of range (64 bits)")
+    return value
+
+
 def parse_json(body: bytes) -> Any:
     """Strict JSON: NaN, Infinity and -Infinity (which Python's json accepts) are refused."""
     try:
@@ -39,7 +53,9 @@ def parse_json(body: bytes) -> Any:
     except UnicodeDecodeError as exc:
         raise BadRequest(400, f"the body is not UTF-8 text: {exc}") from None
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        return json.loads(
+            text, parse_constant=_no_constants, parse_float=_finite_float, parse_int=_bounded_int
+        )
     except json.JSONDecodeError as exc:
         raise BadRequest(
             400, f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
