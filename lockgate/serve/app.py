@@ -48,6 +48,7 @@ class ServeSettings:
     log_path: Path = Path(".lockgate/predictions.sqlite")
     max_body_bytes: int = MAX_BODY_BYTES
     validate: bool = True  # off only to measure the validation overhead (benchmarks)
+    log_queue: int = 20_000  # entries waiting for the writer before requests start dropping them
     clock: Clock = field(default=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -78,7 +79,7 @@ _PREDICT_BODY = {
 def create_app(settings: ServeSettings) -> Any:
     registry = ModelRegistry(settings.registry)
     models = {spec.name: ServedModel(spec, registry) for spec in discover_specs(settings.specs)}
-    log = PredictionLog(settings.log_path)
+    log = PredictionLog(settings.log_path, maxsize=settings.log_queue)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
