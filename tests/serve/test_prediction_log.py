@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 
 import httpx
 import pandas as pd
@@ -104,15 +103,17 @@ def test_a_full_queue_drops_entries_and_counts_them_instead_of_failing(toy, tmp_
 
 def test_the_log_passes_its_own_contract(toy, tmp_path):
     log = tmp_path / "log.sqlite"
-    with BackgroundServer(
-        ServeSettings(specs=toy.specs, registry=toy.registry, log_path=log)
-    ) as url:
-        with httpx.Client(timeout=10) as client:
-            for i in range(20):
-                client.post(
-                    f"{url}/models/toy/predict", json={"records": records(toy.frame, 3, start=i)}
-                )
-            client.post(f"{url}/models/toy/predict", json={"records": [{"x1": 1}]})  # refused
+    with (
+        BackgroundServer(
+            ServeSettings(specs=toy.specs, registry=toy.registry, log_path=log)
+        ) as url,
+        httpx.Client(timeout=10) as client,
+    ):
+        for i in range(20):
+            client.post(
+                f"{url}/models/toy/predict", json={"records": records(toy.frame, 3, start=i)}
+            )
+        client.post(f"{url}/models/toy/predict", json={"records": [{"x1": 1}]})  # refused
     con = sqlite3.connect(f"file:{log}?mode=ro", uri=True)
     frames = {t: pd.read_sql_query(f"SELECT * FROM {t}", con) for t in ("predictions", "requests")}
     con.close()
