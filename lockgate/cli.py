@@ -410,6 +410,7 @@ def _serving_commands() -> None:
     from lockgate import cli_serve
 
     app.command("serve")(_guard(cli_serve.serve))
+    app.command("monitor")(_guard(cli_serve.monitor))
 
 
 _serving_commands()

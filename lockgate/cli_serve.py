@@ -40,3 +40,128 @@ def serve(
         host=host,
         port=port,
     )
+
+
+def monitor(
+    model: str = typer.Argument(..., help="The model (spec name)."),
+    window: str = typer.Option(
+        "1h", "--window", help="Window of the log ending at --as-of: 30m, 1h, 1d ..."
+    ),
+    as_of: str | None = typer.Option(
+        None, "--as-of", help="End of the window, ISO time (default: now). The window is the load."
+    ),
+    version: str | None = typer.Option(None, help="Version to monitor (default: the champion)."),
+    specs: Path = SpecsOption,
+    registry: Path | None = RegistryOption,
+    log: Path = LogOption,
+    history: str | None = typer.Option(
+        None,
+        "--history",
+        help="History store (default: $LOCKGATE_HISTORY or .lockgate/history.sqlite).",
+    ),
+    monitoring_dir: Path | None = typer.Option(
+        None,
+        "--monitoring-dir",
+        help="Generated monitoring contracts and reference profiles (default: .lockgate/monitoring).",
+    ),
+    alerts: Path | None = typer.Option(
+        None,
+        "--alerts",
+        help="alerts.yaml: where to send alerts (default: alerts.yaml when it exists).",
+    ),
+    alert_state: Path | None = typer.Option(
+        None, "--alert-state", help="Alert state file (default: .lockgate/alerts.sqlite)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Check a window of the prediction log against the model's monitoring contract (feature and
+    prediction drift, volume, null spikes, rejected requests); alert; apply onMonitoringFailure.
+    Exit 1 when the window failed."""
+    import datetime as dt
+    import json
+    import sys
+
+    from lockgate.ml.spec import discover_specs
+    from lockgate.monitor.run import monitor as run_monitor
+    from lockgate.monitor.run import parse_duration
+    from lockgate.monitor.window import window_ending
+    from lockgate.registry import ModelRegistry
+    from lockgate.report import render
+
+    found = {s.name: s for s in discover_specs(specs)}
+    if model not in found:
+        raise typer.BadParameter(
+            f"no spec named {model!r} in {specs} (specs: {', '.join(sorted(found)) or 'none'})"
+        )
+    end = dt.datetime.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=dt.UTC)
+    try:
+        length = parse_duration(window)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    outcome = run_monitor(
+        found[model],
+        log=log,
+        window=window_ending(end, length),
+        registry=ModelRegistry(registry),
+        version=version,
+        history=history or _default_history(),
+        root=monitoring_dir,
+    )
+    notified = _alert(outcome, alerts, alert_state)
+    if as_json:
+        data = json.loads(render(outcome.result, "json"))
+        data["monitoring"] = {
+            "model": outcome.model,
+            "version": outcome.version,
+            "window": outcome.window.key,
+            "action": outcome.action,
+            "champion_after": outcome.champion_after,
+            "alerts": [a.to_dict() for a in notified.alerts] if notified else [],
+        }
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    else:
+        sys.stdout.write(render(outcome.result, "text"))
+        typer.echo(f"{outcome.model} {outcome.version}, window {outcome.window.key}")
+        if outcome.action:
+            typer.echo(f"action: {outcome.action}")
+        for note in outcome.notes:
+            typer.echo(f"note: {note}")
+    if notified:
+        typer.echo(
+            f"alerts: {len(notified.alerts)} sent to {len({d.sink for d in notified.deliveries})} sink(s)",
+            err=True,
+        )
+        for d in notified.failed_deliveries:
+            typer.echo(
+                f"lockgate: warning: alert {d.rule} not delivered to {d.sink} after {d.attempts} attempt(s): {d.error}",
+                err=True,
+            )
+    raise typer.Exit(0 if outcome.passed else 1)
+
+
+def _default_history() -> str:
+    import os
+
+    return os.environ.get("LOCKGATE_HISTORY") or ".lockgate/history.sqlite"
+
+
+def _alert(outcome, alerts: Path | None, state: Path | None):
+    from lockgate.alerts.config import load_alerts
+    from lockgate.alerts.notify import notify
+
+    path = (
+        alerts
+        if alerts is not None
+        else (Path("alerts.yaml") if Path("alerts.yaml").exists() else None)
+    )
+    if path is None:
+        return None
+    return notify(
+        load_alerts(path),
+        outcome.result,
+        load=outcome.window.key,
+        state=state,
+        action=outcome.action,
+    )
