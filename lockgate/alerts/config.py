@@ -147,10 +147,14 @@ def _sink(raw: Any, at: DocPath, err) -> SinkConfig | None:
         except KeyError as exc:
             err(at + (key,), f"environment variable {exc.args[0]} is not set", "missing-env")
             ok = False
-    if kind in ("webhook", "slack") and isinstance(options.get("url"), str):
-        if not options["url"].startswith(("http://", "https://")):
-            err(at + ("url",), "url must start with http:// or https://", "invalid-value")
-            ok = False
+    url = options.get("url")
+    if (
+        kind in ("webhook", "slack")
+        and isinstance(url, str)
+        and not url.startswith(("http://", "https://"))
+    ):
+        err(at + ("url",), "url must start with http:// or https://", "invalid-value")
+        ok = False
     if kind == "email" and isinstance(options.get("to"), str):
         options["to"] = [options["to"]]
     return SinkConfig(raw["name"], kind, options) if ok else None

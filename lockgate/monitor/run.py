@@ -62,7 +62,7 @@ def monitoring_contract(
     *,
     root: Path | None = None,
     reference_frame: pd.DataFrame | None = None,
-    policy: MonitoringPolicy = MonitoringPolicy(),
+    policy: MonitoringPolicy | None = None,
 ) -> Contract:
     """The version's monitoring contract, generated (with its reference profile) on first use.
 
@@ -70,6 +70,7 @@ def monitoring_contract(
     predictions on them: given as `reference_frame` (the source table's rows), or read from
     the feature contract's server.
     """
+    policy = policy or MonitoringPolicy()
     folder = (root or default_monitoring_root()) / spec.name / version
     features = load_contract(spec.contract_path)
     reference_path = folder / REFERENCE_NAME
@@ -123,7 +124,7 @@ def monitor(
     history=None,
     root: Path | None = None,
     reference_frame: pd.DataFrame | None = None,
-    policy: MonitoringPolicy = MonitoringPolicy(),
+    policy: MonitoringPolicy | None = None,
 ) -> MonitorOutcome:
     """Check `window` of the log for `version` (default: the current champion)."""
     from lockgate.engines.run import validate_frames

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 class HttpReceiver:
@@ -49,7 +49,7 @@ class HttpReceiver:
     def bodies(self, path: str) -> list[Any]:
         return [body for p, body in self.received if p == path]
 
-    def __enter__(self) -> HttpReceiver:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -84,7 +84,7 @@ class SmtpReceiver:
         self.port = port
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
 
-    def __enter__(self) -> SmtpReceiver:
+    def __enter__(self) -> Self:
         self.controller.start()
         return self
 
