@@ -24,7 +24,7 @@ from tests.serve.receivers import HttpReceiver, SmtpReceiver
 from tests.serve.test_alerts import write_alerts
 from tests.serve.toy import records
 
-BASE = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
+BASE = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 LOCKGATE = str(Path(sys.executable).parent / "lockgate")
 
 
@@ -65,13 +65,13 @@ def test_a_clean_window_passes_and_a_drift_burst_fails_into_the_history_store(to
     spec = load_spec(toy.specs / "toy.yaml")
     registry = ModelRegistry(toy.registry)
     history = tmp_path / "history.sqlite"
-    common = dict(
-        log=log,
-        registry=registry,
-        root=tmp_path / "monitoring",
-        reference_frame=toy.frame,
-        history=history,
-    )
+    common = {
+        "log": log,
+        "registry": registry,
+        "root": tmp_path / "monitoring",
+        "reference_frame": toy.frame,
+        "history": history,
+    }
     clean = monitor(spec, window=Window(BASE, BASE + dt.timedelta(hours=1)), **common)
     drifted = monitor(
         spec, window=Window(BASE + dt.timedelta(hours=1), BASE + dt.timedelta(hours=2)), **common
@@ -131,7 +131,7 @@ def test_drift_alerts_once_per_rule_rolls_back_and_resolves(toy, tmp_path):
                 "--json",
                 *extra,
             ]
-            return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            return subprocess.run(cmd, check=False, capture_output=True, text=True, timeout=120)
 
         settings = ServeSettings(specs=toy.specs, registry=toy.registry, log_path=log, clock=clock)
         with BackgroundServer(settings) as url, httpx.Client(timeout=10) as client:
