@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+import warnings
 from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ _PREDICT_BODY = {
 
 
 def create_app(settings: ServeSettings) -> Any:
+    # scikit-learn warns on every prediction made outside the main thread (requests run in a
+    # thread pool) that its config does not propagate to joblib workers: there are none here
+    warnings.filterwarnings("ignore", message=r".*sklearn\.utils\.parallel\.delayed.*")
     registry = ModelRegistry(settings.registry)
     models = {spec.name: ServedModel(spec, registry) for spec in discover_specs(settings.specs)}
     log = PredictionLog(settings.log_path, maxsize=settings.log_queue)
