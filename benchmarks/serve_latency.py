@@ -45,7 +45,7 @@ OUT = Path(__file__).with_name("serve_results.json")
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def summary_ms(values_s: list[float]) -> dict[str, float]:
