@@ -231,19 +231,32 @@ def render(r: dict) -> str:
     lines = [
         "| measure | p50 | p99 |",
         "|---|---|---|",
-        f"| record validator alone ({v['rules']} rules, in process) | {v['p50_ms']} ms | {v['p99_ms']} ms |",
-        f"| single-record request, with validation | {s['with_validation']['p50_ms']} ms | {s['with_validation']['p99_ms']} ms |",
-        f"| single-record request, without validation | {s['without_validation']['p50_ms']} ms | {s['without_validation']['p99_ms']} ms |",
+        (
+            f"| record validator alone ({v['rules']} rules, in process) "
+            f"| {v['p50_ms']} ms | {v['p99_ms']} ms |"
+        ),
+        (
+            f"| single-record request, with validation | {s['with_validation']['p50_ms']} ms "
+            f"| {s['with_validation']['p99_ms']} ms |"
+        ),
+        (
+            f"| single-record request, without validation | {s['without_validation']['p50_ms']} ms "
+            f"| {s['without_validation']['p99_ms']} ms |"
+        ),
         f"| paired difference (with - without) | {s['difference']['p50_ms']} ms | |",
         "",
-        "| load test | requests | concurrency | throughput | p50 | p99 | errors | logged | versions |",
+        (
+            "| load test | requests | concurrency | throughput | p50 | p99 | errors | logged "
+            "| versions |"
+        ),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name in ("load", "load_during_promotions"):
         x = r[name]
         lines.append(
-            f"| {name.replace('_', ' ')} | {x['requests']} | {x['concurrency']} | {x['throughput_rps']} req/s | "
-            f"{x['p50_ms']} ms | {x['p99_ms']} ms | {x['errors']} | {x['predictions_logged']} | {x['versions_answered']} |"
+            f"| {name.replace('_', ' ')} | {x['requests']} | {x['concurrency']} "
+            f"| {x['throughput_rps']} req/s | {x['p50_ms']} ms | {x['p99_ms']} ms | {x['errors']} "
+            f"| {x['predictions_logged']} | {x['versions_answered']} |"
         )
     lines.append(f"\nmachine: {r['machine']}")
     return "\n".join(lines)

@@ -17,6 +17,20 @@ LogOption = typer.Option(
     Path(".lockgate/predictions.sqlite"), "--log", help="Prediction log (SQLite, WAL mode)."
 )
 
+MonitoringDirOption = typer.Option(
+    None,
+    "--monitoring-dir",
+    help="Generated monitoring contracts and reference profiles (default: .lockgate/monitoring).",
+)
+AlertsOption = typer.Option(
+    None,
+    "--alerts",
+    help="alerts.yaml: where to send alerts (default: alerts.yaml when it exists).",
+)
+AlertStateOption = typer.Option(
+    None, "--alert-state", help="Alert state file (default: .lockgate/alerts.sqlite)."
+)
+
 
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
@@ -59,19 +73,9 @@ def monitor(
         "--history",
         help="History store (default: $LOCKGATE_HISTORY or .lockgate/history.sqlite).",
     ),
-    monitoring_dir: Path | None = typer.Option(
-        None,
-        "--monitoring-dir",
-        help="Generated monitoring contracts and reference profiles (default: .lockgate/monitoring).",
-    ),
-    alerts: Path | None = typer.Option(
-        None,
-        "--alerts",
-        help="alerts.yaml: where to send alerts (default: alerts.yaml when it exists).",
-    ),
-    alert_state: Path | None = typer.Option(
-        None, "--alert-state", help="Alert state file (default: .lockgate/alerts.sqlite)."
-    ),
+    monitoring_dir: Path | None = MonitoringDirOption,
+    alerts: Path | None = AlertsOption,
+    alert_state: Path | None = AlertStateOption,
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Check a window of the prediction log against the model's monitoring contract (feature and
@@ -130,12 +134,14 @@ def monitor(
             typer.echo(f"note: {note}")
     if notified:
         typer.echo(
-            f"alerts: {len(notified.alerts)} sent to {len({d.sink for d in notified.deliveries})} sink(s)",
+            f"alerts: {len(notified.alerts)} sent to "
+            f"{len({d.sink for d in notified.deliveries})} sink(s)",
             err=True,
         )
         for d in notified.failed_deliveries:
             typer.echo(
-                f"lockgate: warning: alert {d.rule} not delivered to {d.sink} after {d.attempts} attempt(s): {d.error}",
+                f"lockgate: warning: alert {d.rule} not delivered to {d.sink} "
+                f"after {d.attempts} attempt(s): {d.error}",
                 err=True,
             )
     raise typer.Exit(0 if outcome.passed else 1)

@@ -4,7 +4,7 @@
       - name: ops                # a generic JSON webhook: the alert as a JSON object
         type: webhook
         url: http://127.0.0.1:9000/alerts
-      - name: team-channel       # a Slack-compatible incoming webhook ({"text": ..., "blocks": ...})
+      - name: team-channel       # a Slack-compatible incoming webhook (text and blocks)
         type: slack
         url: ${SLACK_WEBHOOK_URL}
       - name: on-call            # email over SMTP (STARTTLS and login when configured)

@@ -93,7 +93,8 @@ class AlertState:
                                 )
                             )
                     con.execute(
-                        "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (source, rule) DO UPDATE SET status = excluded.status, load = excluded.load",
+                        "INSERT INTO alert_rules VALUES (?, ?, ?, ?) ON CONFLICT (source, rule) "
+                        "DO UPDATE SET status = excluded.status, load = excluded.load",
                         (source, v.rule, "failing" if not v.passed else "ok", load),
                     )
         finally:

@@ -108,7 +108,8 @@ def _source_rows(spec: ModelSpec, features: Contract) -> pd.DataFrame:
     server = features.server(spec.server)
     if table is None or server is None:
         raise RegistryError(
-            f"{spec.name}: no training rows to build the monitoring reference from (contract {features.id} names no server with table {spec.table})"
+            f"{spec.name}: no training rows to build the monitoring reference from "
+            f"(contract {features.id} names no server with table {spec.table})"
         )
     with connect(server) as connector:
         return connector.fetch_frame(table.physical_name)
@@ -158,7 +159,10 @@ def _roll_back(outcome: MonitorOutcome, registry: ModelRegistry, champion: str |
         outcome.notes.append(f"rollback refused: {exc}")
         return
     outcome.champion_after = aliases["champion"]
-    outcome.action = f"rolled back {outcome.model} from {outcome.version} to {aliases['champion']} (onMonitoringFailure: rollback)"
+    outcome.action = (
+        f"rolled back {outcome.model} from {outcome.version} to {aliases['champion']} "
+        "(onMonitoringFailure: rollback)"
+    )
 
 
 def parse_duration(text: str) -> dt.timedelta:

@@ -110,6 +110,7 @@ def create_app(settings: ServeSettings) -> Any:
                 for name, m in models.items()
             },
             "log": log.snapshot(),
+            "load_errors": {name: m.load_error for name, m in models.items() if m.load_error},
         }
 
     @app.get("/models")

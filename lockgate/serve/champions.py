@@ -40,6 +40,7 @@ class ServedModel:
         self._seen: tuple[int, int] | None = None
         self._current: Champion | None = None
         self._loaded: dict[str, Champion] = {}
+        self.load_error: str | None = None  # why the newly named champion could not be loaded
 
     @property
     def name(self) -> str:
@@ -52,7 +53,12 @@ class ServedModel:
         with self._lock:
             stamp = self._stamp()
             if stamp != self._seen:
-                self._current = self._resolve()
+                try:
+                    self._current = self._resolve()
+                    self.load_error = None
+                except Exception as exc:  # noqa: BLE001 (a broken version must not stop serving)
+                    # keep answering with the champion already loaded; /health shows why
+                    self.load_error = f"{type(exc).__name__}: {exc}"
                 self._seen = stamp
             return self._current
 

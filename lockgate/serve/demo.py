@@ -194,7 +194,8 @@ def main() -> None:
 
     receiver = _Receiver()
     (root / "alerts.yaml").write_text(
-        f"sinks:\n  - {{name: demo-webhook, type: webhook, url: '{receiver.url}'}}\nretries: 2\nbackoff_seconds: 0.2\n"
+        f"sinks:\n  - {{name: demo-webhook, type: webhook, url: '{receiver.url}'}}\n"
+        "retries: 2\nbackoff_seconds: 0.2\n"
     )
     log = root / "predictions.sqlite"
     base = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -248,7 +249,8 @@ def main() -> None:
         sample = as_records(frame.iloc[:1])
         answer = client.post(f"{url}/models/quotes/predict", json={"records": sample}).json()
         print(
-            f"POST /models/quotes/predict -> version {answer['version']}, prediction {answer['predictions'][0]:.3f}"
+            f"POST /models/quotes/predict -> version {answer['version']}, "
+            f"prediction {answer['predictions'][0]:.3f}"
         )
         bad = client.post(
             f"{url}/models/quotes/predict", json={"records": [{**sample[0], "category": "roofing"}]}
@@ -266,7 +268,8 @@ def main() -> None:
         print(f"exit {code}: the window passes; alerts so far: {len(receiver.received)}")
 
         say(
-            "10:00-11:00 an upstream unit change: every price arrives tripled (still inside the contract range)"
+            "10:00-11:00 an upstream unit change: every price arrives tripled "
+            "(still inside the contract range)"
         )
         clock_at[0] = base + dt.timedelta(hours=1)
         for i in range(500):
@@ -278,11 +281,13 @@ def main() -> None:
         say(f"alerts at the webhook receiver ({len(receiver.received)})")
         for alert in receiver.received:
             print(
-                f"  {alert['title']}\n    observed: {alert['observed']}\n    action: {alert['action']}"
+                f"  {alert['title']}\n    observed: {alert['observed']}\n"
+                f"    action: {alert['action']}"
             )
         answer = client.post(f"{url}/models/quotes/predict", json={"records": sample}).json()
         say(
-            f"the running server now answers with {answer['version']} (champion {registry.aliases('quotes')['champion']}, no restart)"
+            f"the running server now answers with {answer['version']} "
+            f"(champion {registry.aliases('quotes')['champion']}, no restart)"
         )
     print(f"\nprediction log: {log}; history: {root / 'history.sqlite'}")
 

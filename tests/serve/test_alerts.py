@@ -18,7 +18,8 @@ def write_alerts(path, http_url: str, smtp_port: int, *, extra: str = "", retrie
         "sinks:\n"
         f"  - {{name: ops, type: webhook, url: '{http_url}/hook', headers: {{X-Team: ml}}}}\n"
         f"  - {{name: channel, type: slack, url: '{http_url}/slack'}}\n"
-        f"  - {{name: on-call, type: email, host: 127.0.0.1, port: {smtp_port}, from: lockgate@example.com, to: [oncall@example.com]}}\n"
+        f"  - {{name: on-call, type: email, host: 127.0.0.1, port: {smtp_port}, "
+        "from: lockgate@example.com, to: [oncall@example.com]}\n"
         f"{extra}"
         f"retries: {retries}\nbackoff_seconds: 0.01\ntimeout_seconds: 5\n"
     )
@@ -92,7 +93,9 @@ def test_the_alerts_file_reports_mistakes_at_file_line_col(tmp_path, monkeypatch
     monkeypatch.delenv("NO_SUCH_HOOK", raising=False)
     path = tmp_path / "alerts.yaml"
     path.write_text(
-        "sinks:\n  - name: a\n    type: webhok\n  - name: b\n    type: slack\n    url: ${NO_SUCH_HOOK}\n  - name: c\n    type: email\n    host: h\n    from: f\n    to: t\n    tls: true\nretrys: 2\n"
+        "sinks:\n  - name: a\n    type: webhok\n  - name: b\n    type: slack\n"
+        "    url: ${NO_SUCH_HOOK}\n  - name: c\n    type: email\n    host: h\n    from: f\n"
+        "    to: t\n    tls: true\nretrys: 2\n"
     )
     with pytest.raises(ContractError) as info:
         load_alerts(path)

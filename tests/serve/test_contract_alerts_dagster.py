@@ -17,7 +17,9 @@ def test_failed_checks_alert_once_per_rule_per_load_and_resolve(tmp_path):
     with HttpReceiver() as http, dg.DagsterInstance.ephemeral() as instance:
         alerts = tmp_path / "alerts.yaml"
         alerts.write_text(
-            f"sinks:\n  - {{name: ops, type: webhook, url: '{http.url}/hook'}}\n  - {{name: down, type: webhook, url: '{dead}'}}\nretries: 1\nbackoff_seconds: 0.01\n"
+            f"sinks:\n  - {{name: ops, type: webhook, url: '{http.url}/hook'}}\n"
+            f"  - {{name: down, type: webhook, url: '{dead}'}}\n"
+            "retries: 1\nbackoff_seconds: 0.01\n"
         )
         success, failure = contract_alert_sensors(alerts, tmp_path / "alert-state.sqlite")
 

@@ -45,7 +45,8 @@ def test_the_log_is_readable_while_serving_and_complete_after_shutdown(toy, tmp_
     assert _read(log, "SELECT count(*) FROM requests WHERE rejected = 0")[0][0] == 100
     row = _read(
         log,
-        "SELECT features, prediction, version FROM predictions WHERE record_index = 1 ORDER BY logged_at LIMIT 1",
+        "SELECT features, prediction, version FROM predictions WHERE record_index = 1 "
+        "ORDER BY logged_at LIMIT 1",
     )[0]
     assert json.loads(row[0]) == records(toy.frame, 2)[1]
     assert 0 < row[1] < 1 and row[2] == "v2"

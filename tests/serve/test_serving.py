@@ -123,3 +123,16 @@ def test_promote_and_rollback_switch_versions_without_a_restart_or_a_failed_requ
     assert set(seen[:20]) == {"v2"}
     assert "v1" in seen[mark_rollback:mark_promote]
     assert seen[-1] == "v2" and set(seen[mark_promote + 8 :]) == {"v2"}
+
+
+def test_a_champion_that_cannot_be_loaded_leaves_the_old_one_serving(server, toy):
+    batch = records(toy.frame, 1)
+    first = httpx.post(f"{server}/models/toy/predict", json={"records": batch}, timeout=10)
+    assert first.json()["version"] == "v2"
+    registry = ModelRegistry(toy.registry)
+    (registry.get("toy", "v1").path / "model.joblib").write_bytes(b"not a model")
+    registry.rollback("toy")  # names v1, whose file is broken
+    r = httpx.post(f"{server}/models/toy/predict", json={"records": batch}, timeout=10)
+    assert r.status_code == 200 and r.json()["version"] == "v2"
+    health = httpx.get(f"{server}/health", timeout=10).json()
+    assert "toy" in health["load_errors"]
