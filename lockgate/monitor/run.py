@@ -28,7 +28,7 @@ from lockgate.monitor.contract import (
     predictions_table,
     write_document,
 )
-from lockgate.monitor.window import Window, read_window
+from lockgate.monitor.window import Window, read_window, require_log
 from lockgate.registry import ModelRegistry, RegistryError
 
 
@@ -130,6 +130,7 @@ def monitor(
     """Check `window` of the log for `version` (default: the current champion)."""
     from lockgate.engines.run import validate_frames
 
+    require_log(log)
     champion = registry.aliases(spec.name).get("champion")
     version = version or champion
     if not version:

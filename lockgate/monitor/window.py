@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from lockgate.errors import UsageError
 from lockgate.ml.spec import ModelSpec
 from lockgate.monitor.contract import PREDICTION, predictions_table, requests_table
 from lockgate.serve.prediction_log import connect, timestamp
@@ -29,6 +30,11 @@ def window_ending(end: dt.datetime, length: dt.timedelta) -> Window:
     return Window(end - length, end)
 
 
+def require_log(log: str | Path) -> None:
+    if not Path(log).exists():
+        raise UsageError(f"no prediction log at {log} (lockgate serve --log writes it)")
+
+
 def read_window(
     log: str | Path,
     spec: ModelSpec,
@@ -39,6 +45,7 @@ def read_window(
     """Frames keyed by the monitoring contract's table names (`integers`: the features typed
     integer, kept integer with nulls). Reads through a read-only connection: the server keeps
     writing meanwhile (WAL)."""
+    require_log(log)
     bounds = [spec.name, timestamp(window.start), timestamp(window.end)]
     version_sql = " AND version = ?" if version else ""
     con = connect(log, readonly=True)

@@ -26,6 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from lockgate.errors import UsageError
 from lockgate.ml.spec import discover_specs
 from lockgate.registry import ModelRegistry
 from lockgate.serve.champions import ServedModel
@@ -81,6 +82,8 @@ def create_app(settings: ServeSettings) -> Any:
     # scikit-learn warns on every prediction made outside the main thread (requests run in a
     # thread pool) that its config does not propagate to joblib workers: there are none here
     warnings.filterwarnings("ignore", message=r".*sklearn\.utils\.parallel\.delayed.*")
+    if not Path(settings.specs).is_dir():
+        raise UsageError(f"no folder of model specs at {settings.specs} (--specs)")
     registry = ModelRegistry(settings.registry)
     models = {spec.name: ServedModel(spec, registry) for spec in discover_specs(settings.specs)}
     log = PredictionLog(settings.log_path, maxsize=settings.log_queue)

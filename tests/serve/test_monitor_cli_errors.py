@@ -48,3 +48,19 @@ def test_on_monitoring_failure_is_checked_at_file_line_col(toy):
     )
     spec.write_text(spec.read_text().replace("rollbak", "rollback"))
     assert load_spec(spec).on_monitoring_failure == "rollback"
+
+
+def test_missing_log_and_missing_specs_are_one_line_errors(toy, tmp_path):
+    common = ["--specs", str(toy.specs), "--registry", str(toy.registry)]
+    no_log = run(
+        "monitor",
+        "toy",
+        *common,
+        "--log",
+        str(tmp_path / "absent.sqlite"),
+        "--monitoring-dir",
+        str(tmp_path / "m"),
+    )
+    assert no_log.returncode == 2 and "no prediction log at" in no_log.stderr
+    no_specs = run("serve", "--specs", str(tmp_path / "nowhere"), "--port", "1")
+    assert no_specs.returncode == 2 and "no folder of model specs" in no_specs.stderr
