@@ -132,7 +132,7 @@ def monitor(
             typer.echo(f"action: {outcome.action}")
         for note in outcome.notes:
             typer.echo(f"note: {note}")
-    if notified:
+    if notified and notified.alerts:
         typer.echo(
             f"alerts: {len(notified.alerts)} sent to "
             f"{len({d.sink for d in notified.deliveries})} sink(s)",
