@@ -161,7 +161,12 @@ def create_app(settings: ServeSettings) -> Any:
                 {"error": f"model {served.name!r} has no champion yet", "request_id": request_id},
                 status_code=503,
             )
-        outputs = predict_proba(served, champion.model, records)
+        try:
+            outputs = predict_proba(served, champion.model, records)
+        except (ValueError, TypeError) as exc:
+            # values the contract does not type (a feature without logicalType) can still be
+            # unusable for the model, e.g. a number where it was trained on text
+            raise BadRequest(422, f"the model cannot score these records: {exc}") from None
         version = champion.version.version
         log.append(
             LogEntry(
