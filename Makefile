@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup demo ui quickstart test test-fast lint-contracts dbt-contracts clean
+.PHONY: setup demo demo-serving ui quickstart test test-fast lint-contracts dbt-contracts clean
 
 setup: .venv/.lockgate-setup
 
@@ -17,6 +17,10 @@ setup: .venv/.lockgate-setup
 # The main job: the reference pipeline on the embedded DuckDB warehouse (see dagster_project/demo.py).
 demo: setup
 	$(RUN) python -m dagster_project.demo
+
+# Production: serve a champion, drift its traffic, watch monitoring fail, alert and roll back.
+demo-serving: setup
+	$(RUN) python -m lockgate.serve.demo
 
 # Dagster's UI on the demo's runs.
 ui: setup

@@ -25,8 +25,10 @@ from dagster_project.contracts import all_contract_checks  # noqa: E402  (after 
 from dagster_project.landing import upstream_etl  # noqa: E402
 from dagster_project.ml import all_ml_assets  # noqa: E402
 from dagster_project.warehouse import dbt_resource, warehouse_models  # noqa: E402
+from lockgate.alerts.dagster import contract_alert_sensors  # noqa: E402
 from lockgate.dagster import LockgatePaths, lockgate_sensors  # noqa: E402
 from lockgate.ml.spec import discover_specs  # noqa: E402
+from lockgate.monitor.dagster import MonitoringPaths, all_monitoring_jobs  # noqa: E402
 
 
 def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -> dg.Definitions:
@@ -47,13 +49,36 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
         dg.define_asset_job(f"{group}_pipeline", selection=dg.AssetSelection.groups(group), description=f"Train, evaluate and release {group} (guarded)")
         for group in (spec.name for spec in discover_specs(model_specs))
     ]
+    # production monitoring: one `<model>_monitoring` job and hourly schedule per spec
+    production = monitoring_paths(history, registry)
+    monitoring_jobs, monitoring_schedules = all_monitoring_jobs(model_specs, production)
     return dg.Definitions(
         assets=[upstream_etl, warehouse_models, *all_ml_assets(paths, model_specs)],
         asset_checks=all_contract_checks(paths),
-        jobs=[daily, land_and_build, *ml_jobs],
-        schedules=[dg.ScheduleDefinition(job=daily, cron_schedule="30 2 * * *", execution_timezone="UTC")],
-        sensors=lockgate_sensors(alerts_file()),
+        jobs=[daily, land_and_build, *ml_jobs, *monitoring_jobs],
+        schedules=[
+            dg.ScheduleDefinition(job=daily, cron_schedule="30 2 * * *", execution_timezone="UTC"),
+            *monitoring_schedules,
+        ],
+        sensors=[
+            *lockgate_sensors(alerts_file()),
+            *contract_alert_sensors(production.alerts, production.alert_state),
+        ],
         resources={"dbt": dbt_resource},
+    )
+
+
+def monitoring_paths(history: str, registry) -> MonitoringPaths:
+    """What `lockgate serve` and `lockgate monitor` use from the repository root; alerts.yaml
+    sits at the root, reviewed like the contracts."""
+    state = Path(history).parent if not str(history).startswith("postgres") else Path(".lockgate")
+    return MonitoringPaths(
+        log=state / "predictions.sqlite",
+        history=history,
+        registry=Path(registry),
+        monitoring_root=state / "monitoring",
+        alerts=Path(__file__).resolve().parents[1] / "alerts.yaml",
+        alert_state=state / "alerts.sqlite",
     )
 
 

@@ -406,6 +406,16 @@ def _registry_commands() -> None:
 _registry_commands()
 
 
+def _serving_commands() -> None:
+    from lockgate import cli_serve
+
+    app.command("serve")(_guard(cli_serve.serve))
+    app.command("monitor")(_guard(cli_serve.monitor))
+
+
+_serving_commands()
+
+
 def main() -> None:
     app()
 

@@ -13,9 +13,10 @@ from lockgate.errors import ContractError
 
 METRICS = ("roc_auc", "average_precision", "log_loss", "brier")
 LOWER_IS_BETTER = {"log_loss", "brier"}
+MONITORING_ACTIONS = ("alert", "rollback")  # what a failed monitoring window does besides alerting
 
 _KEYS: dict[DocPath, tuple[str, ...]] = {
-    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release"),
+    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release", "onMonitoringFailure"),
     ("source",): ("contract", "table", "server", "where_true"),
     ("features",): ("numeric", "categorical"),
     ("split",): ("holdout_days", "min_train_rows", "min_holdout_rows"),
@@ -52,6 +53,7 @@ class ModelSpec:
     metric: str
     release: ReleasePolicy
     description: str = ""
+    on_monitoring_failure: str = "alert"
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -121,6 +123,9 @@ def _check(doc: SourceDoc) -> list[Finding]:
     for name in floors if isinstance(floors, dict) else ():
         if name not in METRICS:
             err(("release", "floors", name), f"unknown metric {name!r}; expected one of {', '.join(METRICS)}", "invalid-value", key=True)
+    action = data.get("onMonitoringFailure", "alert")
+    if action not in MONITORING_ACTIONS:
+        err(("onMonitoringFailure",), f"onMonitoringFailure must be one of {', '.join(MONITORING_ACTIONS)}, got {action!r}", "invalid-value")
     estimator = data.get("estimator") or {}
     if isinstance(estimator, dict) and not str(estimator.get("class", "")).count("."):
         err(("estimator", "class"), "estimator.class must be an import path, e.g. sklearn.linear_model.LogisticRegression", "invalid-value")
@@ -154,4 +159,5 @@ def _build(path: Path, data: dict[str, Any]) -> ModelSpec:
             max_calibration_gap=float(release.get("max_calibration_gap", 0.05)),
         ),
         description=str(data.get("description", "")),
+        on_monitoring_failure=str(data.get("onMonitoringFailure", "alert")),
     )

@@ -169,13 +169,13 @@ def test_export_pandera_yaml_round_trips(contracts):
 def test_help_and_import_do_not_load_heavy_libraries():
     code = (
         "import sys, lockgate, lockgate.cli\n"
-        "heavy = [m for m in ('great_expectations', 'dagster', 'dbt', 'pandas', 'pandera', 'ibis', 'duckdb') if m in sys.modules]\n"
+        "heavy = [m for m in ('great_expectations', 'dagster', 'dbt', 'pandas', 'pandera', 'ibis', 'duckdb', 'fastapi', 'uvicorn', 'starlette') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
     help_run = subprocess.run(
-        [sys.executable, "-c", "import sys\nfrom lockgate.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\nprint([m for m in ('great_expectations','dagster','dbt','pandas','ibis') if m in sys.modules])"],
+        [sys.executable, "-c", "import sys\nfrom lockgate.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\nprint([m for m in ('great_expectations','dagster','dbt','pandas','ibis','fastapi','uvicorn') if m in sys.modules])"],
         capture_output=True, text=True, check=True,
     )
     assert help_run.stdout.strip().endswith("[]"), help_run.stdout
