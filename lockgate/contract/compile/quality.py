@@ -59,6 +59,10 @@ def _entry_rules(ctx: CompileContext, table: Table, column: str | None, entry: d
         query = entry.get("query")
         if not isinstance(query, str) or not query.strip():
             return  # reported by the schema check
+        from lockgate.contract.compile.sql_rules import check_query
+
+        if not check_query(ctx, query, path):
+            return
         threshold = _threshold(ctx, entry, path, allow_percent=False, unit="value")
         if threshold is None:
             return

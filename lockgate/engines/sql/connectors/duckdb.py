@@ -36,6 +36,23 @@ def check_config() -> dict[str, str]:
     }
 
 
+def safe_connect(database: str = ":memory:", *, read_only: bool = False, directories: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+    """A connection for contract SQL: no file or network access (no `read_csv('/etc/passwd')`,
+    no `COPY ... TO`, no ATTACH) except below `directories` (a local server's own data), no
+    extension downloads, no scans of Python variables by name. DuckDB cannot switch external
+    access back on in the connection. The settings go in by SET, in this order, because DuckDB
+    refuses to change the temp directory or the allowed list once access is off."""
+    config = {**check_config(), "autoinstall_known_extensions": False, "python_enable_replacements": False}
+    con = duckdb.connect(database, read_only=read_only, config=config)
+    try:
+        con.execute("SET allowed_directories = ?", [list(directories)])
+        con.execute("SET enable_external_access = false")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
     """Run `sql` within the memory limit. If DuckDB cannot (not every operator spills, and whether
     one runs out can depend on timing), run it again with twice the limit, then lift the limit.
@@ -67,7 +84,7 @@ class DuckDBConnector(Connector):
         if database != ":memory:" and not Path(database).exists():
             raise ConnectionFailed(f"server {server.name!r}: DuckDB file {database} does not exist")
         try:
-            self.con = duckdb.connect(database, read_only=True, config=check_config())
+            self.con = safe_connect(database, read_only=True)
         except duckdb.Error as exc:
             raise ConnectionFailed(f"server {server.name!r}: cannot open DuckDB file {database}: {exc}") from None
 

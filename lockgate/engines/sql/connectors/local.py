@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import glob
+import os
+import re
 
-import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, expand_env
-from lockgate.engines.sql.connectors.duckdb import check_config, execute
+from lockgate.engines.sql.connectors.duckdb import execute, safe_connect
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
@@ -28,7 +29,8 @@ class LocalFilesConnector(Connector):
             raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
-        self.con = duckdb.connect(":memory:", config=check_config())
+        self.path = os.path.abspath(self.path)
+        self.con = safe_connect(directories=(data_directory(self.path),))
         self._views: dict[str, bool] = {}
 
     def type_parser(self):
@@ -64,3 +66,15 @@ class LocalFilesConnector(Connector):
 
     def close(self) -> None:
         self.con.close()
+
+
+_PATTERN = re.compile(r"[*?\[{]")
+
+
+def data_directory(path: str) -> str:
+    """The directory that holds every file `path` (a file, a glob, `{object}`) can name: the
+    only place this server's connection may read."""
+    match = _PATTERN.search(path)
+    fixed = path[: match.start()] if match else path
+    directory = fixed if fixed.endswith(os.sep) else os.path.dirname(fixed)
+    return os.path.join(directory or os.getcwd(), "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import psycopg
 from ibis.backends.sql.datatypes import PostgresType
@@ -12,6 +13,15 @@ from lockgate.engines.sql.connectors.base import Connector, expand_env
 from lockgate.errors import ConnectionFailed
 
 CONNECT_TIMEOUT_S = 10
+TIMEOUT_ENV = "LOCKGATE_STATEMENT_TIMEOUT"
+# A check's fused scan of a large table takes seconds; a rule that runs for minutes is a
+# mistake or an attack (`pg_sleep`, a cross join). PostgreSQL's units: "30s", "5min", "500ms".
+DEFAULT_STATEMENT_TIMEOUT = "30s"
+_warned_superusers: set[str] = set()
+
+
+def statement_timeout() -> str:
+    return os.environ.get(TIMEOUT_ENV) or DEFAULT_STATEMENT_TIMEOUT
 
 
 class PostgresConnector(Connector):
@@ -39,6 +49,7 @@ class PostgresConnector(Connector):
             raise ConnectionFailed(f"server {server.name!r}: cannot connect to PostgreSQL {where}: {reason}") from None
         # Every transaction is READ ONLY: even a rule's own SQL cannot write.
         self.con.read_only = True
+        _warn_if_superuser(self.con)
 
     def type_parser(self):
         return PostgresType
@@ -57,9 +68,14 @@ class PostgresConnector(Connector):
         return self._run(sql)
 
     def _run(self, sql: str, params=None) -> tuple[list[str], list[tuple]]:
+        """One statement in its own READ ONLY transaction, bounded by the statement timeout.
+        `prepare=True` sends it with the extended query protocol, which refuses a string of
+        several statements: a `COMMIT;` smuggled into a rule cannot end the read-only
+        transaction (the simple protocol would run every statement)."""
         try:
             with self.con.cursor() as cur:
-                cur.execute(sql, params)
+                cur.execute("SELECT set_config('statement_timeout', %s, true)", (statement_timeout(),))
+                cur.execute(sql, params, prepare=True)
                 names = [d.name for d in cur.description] if cur.description else []
                 rows = cur.fetchall() if cur.description else []
         finally:
@@ -74,3 +90,21 @@ class PostgresConnector(Connector):
 
     def close(self) -> None:
         self.con.close()
+
+
+def _warn_if_superuser(con: psycopg.Connection) -> None:
+    """A superuser can read server files and run programs; lockgate refuses such SQL itself, but
+    the deployer should know that the database does not (SECURITY.md: a read-only role)."""
+    try:
+        superuser = con.info.parameter_status("is_superuser") == "on"
+    except psycopg.Error:  # pragma: no cover - the server always reports it
+        return
+    user = con.info.user
+    if superuser and user not in _warned_superusers:
+        _warned_superusers.add(user)
+        print(
+            f"lockgate: WARNING: connected to PostgreSQL as superuser {user!r}; contracts are "
+            "checked with a role that can read server files and run programs. Use a read-only "
+            "role (see SECURITY.md).",
+            file=sys.stderr,
+        )
