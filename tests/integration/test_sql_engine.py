@@ -203,10 +203,10 @@ def test_unreachable_servers_raise_connection_errors(tmp_path):
 
 def test_server_fields_read_environment_variables(tmp_path, monkeypatch):
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1]})})
-    monkeypatch.setenv("TEST_WAREHOUSE", str(db))
-    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${TEST_WAREHOUSE}\n"
+    monkeypatch.setenv("LOCKGATE_TEST_WAREHOUSE", str(db))
+    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_TEST_WAREHOUSE}\n"
     c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n")
     assert lockgate.validate(c).passed
-    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${NOT_SET_ANYWHERE:-" + str(db) + "}\n"
+    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_NOT_SET_ANYWHERE:-" + str(db) + "}\n"
     c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n")
     assert lockgate.validate(c).passed

