@@ -55,3 +55,25 @@ def test_allowed_hosts_pin_where_credentials_go(monkeypatch):
     monkeypatch.setenv("LOCKGATE_ALLOWED_HOSTS", "db.internal, 127.0.0.2")
     with pytest.raises(ConnectionFailed, match="host 'evil.example' is not in LOCKGATE_ALLOWED_HOSTS"):
         PostgresConnector(Server("p", "postgres", {"host": "evil.example", "port": 5432}))
+
+
+def test_data_roots_confine_duckdb_files_and_local_paths(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
+    from lockgate.engines.sql.connectors.local import LocalFilesConnector
+    from tests.support.files import duckdb_with
+
+    inside = tmp_path / "data"
+    inside.mkdir()
+    db = duckdb_with(inside / "w.duckdb", {"t": pd.DataFrame({"a": [1]})})
+    monkeypatch.setenv("LOCKGATE_DATA_ROOTS", str(inside))
+    DuckDBConnector(Server("d", "duckdb", {"database": str(db)})).close()
+    LocalFilesConnector(Server("f", "local", {"path": str(inside / "{object}.csv"), "format": "csv"})).close()
+    for make, server in (
+        (LocalFilesConnector, Server("f", "local", {"path": "/etc/{object}", "format": "csv"})),
+        (LocalFilesConnector, Server("f", "local", {"path": str(inside / ".." / "{object}.csv"), "format": "csv"})),
+        (DuckDBConnector, Server("d", "duckdb", {"database": str(tmp_path / "other.duckdb")})),
+    ):
+        with pytest.raises(ConnectionFailed, match="outside LOCKGATE_DATA_ROOTS"):
+            make(server)

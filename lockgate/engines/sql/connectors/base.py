@@ -43,6 +43,24 @@ def expand_env(value: Any) -> Any:
     return _ENV.sub(replace, value)
 
 
+DATA_ROOTS_ENV = "LOCKGATE_DATA_ROOTS"
+
+
+def check_data_path(path: str, server_name: str) -> None:
+    """With LOCKGATE_DATA_ROOTS set (paths separated by the OS path separator), a DuckDB file
+    or local data path must lie inside one of them: a contract names its own files, and a
+    `local` server on `/etc/{object}` with format csv would otherwise read any text file the
+    process can (its rows come back as failure samples)."""
+    roots = [r for r in (os.environ.get(DATA_ROOTS_ENV) or "").split(os.pathsep) if r.strip()]
+    if not roots or path == ":memory:":
+        return
+    resolved = os.path.realpath(path)
+    if not any(resolved == os.path.realpath(r) or resolved.startswith(os.path.join(os.path.realpath(r), "")) for r in roots):
+        from lockgate.errors import ConnectionFailed
+
+        raise ConnectionFailed(f"server {server_name!r}: its data path is outside {DATA_ROOTS_ENV}")
+
+
 def env_refusal(value: Any) -> str | None:
     """Why `value` (a server field) may not be expanded, or None; for lint."""
     if not isinstance(value, str):

@@ -11,7 +11,7 @@ import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
+from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
 from lockgate.errors import ConnectionFailed
 
 MEMORY_LIMIT_ENV = "LOCKGATE_DUCKDB_MEMORY_LIMIT"
@@ -83,6 +83,7 @@ class DuckDBConnector(Connector):
         self.namespace = expand_env(server.options.get("schema")) or "main"
         if not database:
             raise ConnectionFailed(f"server {server.name!r}: duckdb needs `database` (a file path)")
+        check_data_path(database, server.name)
         if database != ":memory:" and not _is_file(database):
             raise ConnectionFailed(f"server {server.name!r}: DuckDB file {shown} does not exist")
         try:

@@ -9,7 +9,7 @@ import re
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
+from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
 from lockgate.engines.sql.connectors.duckdb import execute, safe_connect
 from lockgate.errors import ConnectionFailed
 
@@ -30,6 +30,7 @@ class LocalFilesConnector(Connector):
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
         self.path = os.path.abspath(self.path)
+        check_data_path(data_directory(self.path), server.name)
         self.con = safe_connect(directories=(data_directory(self.path),))
         self._views: dict[str, bool] = {}
 
