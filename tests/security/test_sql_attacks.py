@@ -21,7 +21,7 @@ from lockgate.contract import rules as ir
 from lockgate.contract.loader import analyze_text
 from lockgate.contract.model import Server
 from lockgate.engines.sql.safety import UnsafeSql
-from lockgate.errors import ContractError
+from lockgate.errors import ContractError, LockgateError
 from tests.security.sql_attacks import DUCKDB, POSTGRES
 from tests.support.cli import lockgate as lockgate_cli
 from tests.support.files import duckdb_with, write_contract
@@ -260,3 +260,27 @@ def test_a_superuser_connection_is_warned_about_on_stderr(tmp_path, pg_schema):
 def test_postgres_refuses_what_a_contract_error_refuses(tmp_path):
     with pytest.raises(ContractError, match="not on lockgate's allow-list"):
         lockgate.load_contract(write_contract(tmp_path, contract_text(PG_SERVER, dict(POSTGRES)["pg_read_file"])))
+
+
+@pytest.mark.parametrize("engine", ["sql", "frame"])
+def test_duckdb_rules_are_stopped_at_the_statement_timeout(tmp_path, monkeypatch, engine):
+    """DuckDB has no timeout setting: a timer interrupts the rule, which fails with the reason."""
+    monkeypatch.setenv("LOCKGATE_STATEMENT_TIMEOUT", "300ms")
+    db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
+    query = "SELECT count(*) FROM range(1000000000000) r, {object}"
+    contract = lockgate.load_contract(write_contract(tmp_path, contract_text({**DUCK_SERVER, "database": str(db)}, query)))
+    started = time.perf_counter()
+    result = lockgate.validate(contract, engine=engine)
+    assert time.perf_counter() - started < 10
+    verdict = result.result("t.sql")
+    assert not verdict.passed and "ran longer than 300ms" in verdict.observed
+
+
+def test_a_malformed_timeout_is_a_clear_error(monkeypatch):
+    from lockgate.engines.sql.connectors.base import statement_timeout_seconds
+
+    monkeypatch.setenv("LOCKGATE_STATEMENT_TIMEOUT", "soon")
+    with pytest.raises(LockgateError, match="expected e.g. 30s"):
+        statement_timeout_seconds()
+    monkeypatch.setenv("LOCKGATE_STATEMENT_TIMEOUT", "2min")
+    assert statement_timeout_seconds() == 120

@@ -99,7 +99,7 @@ def pandas_kind(s: pd.Series) -> str:
 
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:
     """`type: sql` rules on a DataFrame run in an in-memory DuckDB that sees only this frame."""
-    from lockgate.engines.sql.connectors.duckdb import safe_connect
+    from lockgate.engines.sql.connectors.duckdb import execute_bounded, safe_connect
     from lockgate.engines.sql_rules import ensure_select_only, substitute
 
     def quoted(name: str) -> str:
@@ -111,7 +111,7 @@ def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) ->
         con = safe_connect()
         try:
             con.register(table_name, df)
-            row = con.execute(sql).fetchone()
+            row = execute_bounded(con, sql)
         finally:
             con.close()
     except Exception as exc:

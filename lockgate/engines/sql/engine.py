@@ -101,7 +101,10 @@ class SqlEngine:
             # a refused query is a contract error (it propagates), never a rule's verdict
             ensure_select_only(sql, self.connector.dialect)
         try:
-            value = self.connector.fetch_value(sql)
+            if isinstance(rule.measure, ir.SqlValue):
+                value = self.connector.fetch_rule_value(sql)
+            else:
+                value = self.connector.fetch_value(sql)
         except Exception as exc:
             return Measurement(error=f"query failed: {_first_line(exc)}", total_rows=total)
         if isinstance(rule.measure, ir.Orphans):

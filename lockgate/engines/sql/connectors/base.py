@@ -138,9 +138,34 @@ class Connector(ABC):
     def quote_column(self, column: str) -> str:
         return exp.to_identifier(column, quoted=True).sql(dialect=self.dialect)
 
+    def fetch_rule_value(self, sql: str) -> Any:
+        """The value of a contract's own SQL rule: `fetch_value` under the statement timeout
+        (`LOCKGATE_STATEMENT_TIMEOUT`); connectors whose database has no timeout of its own
+        override it."""
+        return self.fetch_value(sql)
+
     def fetch_value(self, sql: str) -> Any:
         names, rows = self.fetch(sql)
         if not rows:
             return None
         return rows[0][0]
 
+
+
+TIMEOUT_ENV = "LOCKGATE_STATEMENT_TIMEOUT"
+# A check's fused scan of a large table takes seconds; a rule that runs for minutes is a
+# mistake or an attack (`pg_sleep`, a cross join). PostgreSQL's units: "30s", "5min", "500ms".
+DEFAULT_STATEMENT_TIMEOUT = "30s"
+_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "": 0.001}  # PostgreSQL: bare = ms
+
+
+def statement_timeout() -> str:
+    return os.environ.get(TIMEOUT_ENV) or DEFAULT_STATEMENT_TIMEOUT
+
+
+def statement_timeout_seconds() -> float:
+    """`statement_timeout()` in seconds (0: none), read the way PostgreSQL reads the setting."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*(ms|s|min|h)?\s*", statement_timeout())
+    if not match:
+        raise LockgateError(f"{TIMEOUT_ENV}={statement_timeout()!r}: expected e.g. 30s, 500ms, 5min")
+    return float(match.group(1)) * _UNITS[match.group(2) or ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -11,8 +12,15 @@ import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
-from lockgate.errors import ConnectionFailed
+from lockgate.engines.sql.connectors.base import (
+    TIMEOUT_ENV,
+    Connector,
+    check_data_path,
+    expand_env,
+    statement_timeout,
+    statement_timeout_seconds,
+)
+from lockgate.errors import ConnectionFailed, LockgateError
 
 MEMORY_LIMIT_ENV = "LOCKGATE_DUCKDB_MEMORY_LIMIT"
 # A check only aggregates; what needs memory is the hash table of an exact distinct count
@@ -67,6 +75,23 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnecti
     return con.execute(sql)
 
 
+def execute_bounded(con: duckdb.DuckDBPyConnection, sql: str):
+    """The first row of `sql`, interrupted after the statement timeout: DuckDB has no timeout
+    setting, so a timer interrupts the connection (a contract's `range(1e15)` ends)."""
+    seconds = statement_timeout_seconds()
+    timer = threading.Timer(seconds, con.interrupt) if seconds > 0 else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        return execute(con, sql).fetchone()
+    except duckdb.InterruptException:
+        raise LockgateError(f"the query ran longer than {statement_timeout()} ({TIMEOUT_ENV}) and was stopped") from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 def _bytes(setting: str) -> int:
     """DuckDB's display of a memory setting ("288.0 MiB", "1.2 GiB") in bytes."""
     number, unit = setting.split()
@@ -108,6 +133,10 @@ class DuckDBConnector(Connector):
         cursor = execute(self.con, sql)
         names = [d[0] for d in cursor.description]
         return names, cursor.fetchall()
+
+    def fetch_rule_value(self, sql: str):
+        row = execute_bounded(self.con, sql)
+        return row[0] if row else None
 
     def fetch_frame(self, table: str):
         """The whole table as a pandas DataFrame (for the frame engine)."""

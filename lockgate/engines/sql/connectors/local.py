@@ -10,7 +10,7 @@ from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
-from lockgate.engines.sql.connectors.duckdb import execute, safe_connect
+from lockgate.engines.sql.connectors.duckdb import execute, execute_bounded, safe_connect
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
@@ -60,6 +60,10 @@ class LocalFilesConnector(Connector):
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
         cursor = execute(self.con, sql)
         return [d[0] for d in cursor.description], cursor.fetchall()
+
+    def fetch_rule_value(self, sql: str):
+        row = execute_bounded(self.con, sql)
+        return row[0] if row else None
 
     def fetch_frame(self, table: str):
         self._ensure_view(table)

@@ -9,19 +9,11 @@ import psycopg
 from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env, redact
+from lockgate.engines.sql.connectors.base import Connector, expand_env, redact, statement_timeout
 from lockgate.errors import ConnectionFailed
 
 CONNECT_TIMEOUT_S = 10
-TIMEOUT_ENV = "LOCKGATE_STATEMENT_TIMEOUT"
-# A check's fused scan of a large table takes seconds; a rule that runs for minutes is a
-# mistake or an attack (`pg_sleep`, a cross join). PostgreSQL's units: "30s", "5min", "500ms".
-DEFAULT_STATEMENT_TIMEOUT = "30s"
 _warned_superusers: set[str] = set()
-
-
-def statement_timeout() -> str:
-    return os.environ.get(TIMEOUT_ENV) or DEFAULT_STATEMENT_TIMEOUT
 
 
 class PostgresConnector(Connector):
