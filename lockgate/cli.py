@@ -277,7 +277,8 @@ def _open_history(location: Optional[str], contract, server: Optional[str]):
     try:
         return open_store(location, server=contract.server(server))
     except LockgateError as exc:
-        raise LockgateError(f"{exc}; give a writable store with --history or LOCKGATE_HISTORY") from None
+        hint = "give a writable store with --history or LOCKGATE_HISTORY"
+        raise LockgateError(f"{exc}; {hint}") from None
 
 
 class ReviewFormat(str, Enum):

@@ -71,7 +71,8 @@ def _lint_one(path: Path) -> list[Finding]:
 
         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         where = Location(_display(path), 1, 1)
-        return [Finding(where, f"lockgate could not lint this file ({type(exc).__name__}: {reason})", code="internal")]
+        message = f"lockgate could not lint this file ({type(exc).__name__}: {reason})"
+        return [Finding(where, message, code="internal")]
 
 
 def _display(path: str | Path) -> str:

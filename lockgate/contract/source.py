@@ -96,7 +96,8 @@ def load_source(path: str | Path, *, display: str | None = None) -> SourceDoc:
 
 
 def _too_large(name: str) -> Finding:
-    return Finding(Location(name, 1, 1), f"the file is larger than {MAX_BYTES // 2**20} MiB; not a contract", code="yaml-limit")
+    message = f"the file is larger than {MAX_BYTES // 2**20} MiB; not a contract"
+    return Finding(Location(name, 1, 1), message, code="yaml-limit")
 
 
 class YamlLimitError(yaml.MarkedYAMLError):
@@ -109,12 +110,16 @@ def check_shape(text: str) -> None:
     stream, so nothing is built. An alias to a collection still being read (a cycle) is refused."""
     depth = 0
     built = 0
-    open_anchors: list[tuple[str | None, int]] = []  # per open collection: its anchor, `built` at start
+    # per open collection: its anchor and the count of values built before it
+    open_anchors: list[tuple[str | None, int]] = []
     sizes: dict[str, int] = {}
     for event in yaml.parse(text, Loader=_SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             if any(anchor == event.anchor for anchor, _ in open_anchors):
-                raise YamlLimitError(problem=f"alias *{event.anchor} refers to its own collection", problem_mark=event.start_mark)
+                raise YamlLimitError(
+                    problem=f"alias *{event.anchor} refers to its own collection",
+                    problem_mark=event.start_mark,
+                )
             built += sizes.get(event.anchor, 1)
         elif isinstance(event, yaml.ScalarEvent):
             built += 1
@@ -123,7 +128,9 @@ def check_shape(text: str) -> None:
         elif isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlLimitError(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark)
+                raise YamlLimitError(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+                )
             open_anchors.append((event.anchor, built))
             built += 1
         elif isinstance(event, yaml.CollectionEndEvent):

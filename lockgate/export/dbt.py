@@ -57,8 +57,9 @@ def render(contract: Contract, options) -> str:
 
 
 def _header(contract: Contract, options, skipped: list[tuple[str, str]]) -> str:
+    what = f"contract {one_line(contract.id)} {one_line(contract.version)}"
     lines = [
-        f"{GENERATED_MARK} from {one_line(contract.file)} (contract {one_line(contract.id)} {one_line(contract.version)}). Do not edit:",
+        f"{GENERATED_MARK} from {one_line(contract.file)} ({what}). Do not edit:",
         "# change the contract, then regenerate with",
         f"#   {one_line(command_line(contract.file, options))}",
     ]

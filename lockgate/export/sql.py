@@ -22,7 +22,8 @@ def render(contract: Contract, options) -> str:
     # would start a statement of its own when the file is run
     where = f"{server.name} ({server.type})" if server else "none"
     lines = [
-        f"-- lockgate {one_line(contract.id)} {one_line(contract.version)}: the queries `lockgate check` runs",
+        f"-- lockgate {one_line(contract.id)} {one_line(contract.version)}: "
+        "the queries `lockgate check` runs",
         f"-- server: {one_line(where)}; column types from {one_line(source)}",
     ]
     try:
@@ -32,7 +33,8 @@ def render(contract: Contract, options) -> str:
                 continue
             plan = plan_table(connector, table, rules)
             own_sql = {r.id for r in rules if isinstance(r.measure, ir.SqlValue)}
-            lines += ["", f"-- table {one_line(table.name)} ({one_line(table.physical_name)}): {len(rules)} rules"]
+            named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
+            lines += ["", f"-- table {named}: {len(rules)} rules"]
             for rule_id, error in plan.errors.items():
                 lines.append(f"-- {one_line(rule_id)}: cannot be measured: {one_line(error)}")
             if plan.expr is None:
@@ -40,7 +42,9 @@ def render(contract: Contract, options) -> str:
             by_metric: dict[str, list[str]] = {}
             for rule_id, metric in plan.metric_of.items():
                 by_metric.setdefault(metric, []).append(rule_id)
-            metrics = "; ".join(f"{m} -> {', '.join(ids)}" for m, ids in by_metric.items() if m != ROWS)
+            metrics = "; ".join(
+                f"{m} -> {', '.join(ids)}" for m, ids in by_metric.items() if m != ROWS
+            )
             lines.append(f"-- one fused scan: {ROWS} counts rows; " + one_line(metrics))
             lines.append(connector.to_sql(plan.scan_expr()).rstrip() + ";")
             for rule_id, sql in plan.queries.items():
@@ -48,7 +52,9 @@ def render(contract: Contract, options) -> str:
                     ensure_safe(sql, "postgres" if connector.dialect == "postgres" else "duckdb")
                 lines += [f"-- {one_line(rule_id)}: own query", sql.rstrip().rstrip(";") + ";"]
             for rule in plan.metadata_rules:
-                lines.append(f"-- {one_line(rule.id)}: answered from the table's column types, no query")
+                lines.append(
+                    f"-- {one_line(rule.id)}: answered from the table's column types, no query"
+                )
     finally:
         connector.close()
     return "\n".join(lines) + "\n"

@@ -122,7 +122,8 @@ class ModelRegistry:
         named = [aliases.get(a) for a in ALIASES] + list(aliases.get("history") or [])
         for version in named:
             if version is not None and not (isinstance(version, str) and _VERSION.match(version)):
-                raise RegistryError(f"{path} names {str(version)[:60]!r}, which is not a version of {name}")
+                shown = str(version)[:60]
+                raise RegistryError(f"{path} names {shown!r}, which is not a version of {name}")
         return aliases
 
     def alias(self, name: str, alias: str) -> ModelVersion | None:
@@ -168,7 +169,9 @@ class ModelRegistry:
 
     def _model_dir(self, name: str) -> Path:
         if not isinstance(name, str) or not _MODEL_NAME.match(name):
-            raise RegistryError(f"invalid model name {str(name)[:60]!r}: use letters, digits, '_', '-', '.' (one folder name)")
+            shown = str(name)[:60]
+            rule = "use letters, digits, '_', '-', '.' (one folder name)"
+            raise RegistryError(f"invalid model name {shown!r}: {rule}")
         return self.root / name
 
     def _read(self, name: str, version: str) -> ModelVersion:
@@ -204,7 +207,9 @@ class ModelRegistry:
 
 def _check_version(name: str, version: str) -> None:
     if not isinstance(version, str) or not _VERSION.match(version):
-        raise RegistryError(f"invalid version {str(version)[:60]!r} of model {name!r}: versions are v1, v2, ...")
+        shown = str(version)[:60]
+        rule = "versions are v1, v2, ..."
+        raise RegistryError(f"invalid version {shown!r} of model {name!r}: {rule}")
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -52,11 +52,15 @@ def _project(tmp_path: Path, db: Path) -> Path:
     (project / "dbt_project.yml").write_text(
         "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  send_anonymous_usage_stats: false\n"
     )
-    (project / "packages.yml").write_text(f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n")
+    (project / "packages.yml").write_text(
+        f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n"
+    )
     (project / "profiles.yml").write_text(
         f"shop:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{db}', schema: analytics, threads: 1}}\n"
     )
-    (project / "models" / "orders_copy.sql").write_text("select * from {{ source('raw', 'orders') }}\n")
+    (project / "models" / "orders_copy.sql").write_text(
+        "select * from {{ source('raw', 'orders') }}\n"
+    )
     return project
 
 
@@ -64,7 +68,11 @@ def _project(tmp_path: Path, db: Path) -> Path:
 def test_jinja_in_contract_values_is_text_to_dbt_build(tmp_path):
     """The payload would create main.pwned if dbt rendered it; dbt builds, the table never appears,
     and the generic tests still judge the data (the accepted values include the payload text)."""
-    db = duckdb_with(tmp_path / "w.duckdb", {"orders": pd.DataFrame({"id": [1, 2], "code": ["a", "zz"]})}, schema="raw")
+    db = duckdb_with(
+        tmp_path / "w.duckdb",
+        {"orders": pd.DataFrame({"id": [1, 2], "code": ["a", "zz"]})},
+        schema="raw",
+    )
     contract = lockgate.load_contract(_contract(tmp_path, db))
     generated = export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema="raw"))
     assert "run_query" in generated  # the value is kept, as text
@@ -76,16 +84,28 @@ def test_jinja_in_contract_values_is_text_to_dbt_build(tmp_path):
     assert statuses, build.stdout[-3000:]
     # "zz" is neither an accepted value nor a match of the pattern: both tests fail, as in lockgate
     verdicts = {r.rule.id: r.passed for r in lockgate.validate(contract).results}
-    assert verdicts == {"orders.id.required": True, "orders.code.invalidValues": False, "orders.code.pattern": False, "orders.id.logicalType": True, "orders.code.logicalType": True}
+    assert verdicts == {
+        "orders.id.required": True,
+        "orders.code.invalidValues": False,
+        "orders.code.pattern": False,
+        "orders.id.logicalType": True,
+        "orders.code.logicalType": True,
+    }
     assert sorted(statuses.values()) == ["fail", "fail", "pass"], build.stdout[-3000:]
     with duckdb.connect(str(db), read_only=True) as con:
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        tables = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
     assert "pwned" not in tables
 
 
 @pytest.mark.slow
 def test_a_hostile_column_name_cannot_reach_dbt_sql(tmp_path):
-    db = duckdb_with(tmp_path / "w.duckdb", {"orders": pd.DataFrame({"id": [1], HOSTILE_COLUMN: ["a"]})}, schema="raw")
+    db = duckdb_with(
+        tmp_path / "w.duckdb",
+        {"orders": pd.DataFrame({"id": [1], HOSTILE_COLUMN: ["a"]})},
+        schema="raw",
+    )
     with duckdb.connect(str(db)) as con:
         con.execute("create table raw.victim as select 1 as x")
     contract = lockgate.load_contract(_contract(tmp_path, db, column=HOSTILE_COLUMN))
@@ -96,7 +116,9 @@ def test_a_hostile_column_name_cannot_reach_dbt_sql(tmp_path):
     dbt(project, "build")
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from raw.victim").fetchone() == (1,)
-        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+        tables = {
+            r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()
+        }
     assert "pwned" not in tables
 
 
@@ -108,11 +130,15 @@ def _after_comments(text: str) -> str:
 @pytest.mark.parametrize("brk", LINE_BREAKS, ids=[f"U+{ord(b):04X}" for b in LINE_BREAKS])
 def test_line_breaks_in_names_stay_inside_comments_of_every_export(tmp_path, brk):
     name = f"ok{brk}DROP TABLE victim;{brk}--"
-    db = duckdb_with(tmp_path / "w.duckdb", {"orders": pd.DataFrame({"id": [1], name: ["a"]})}, schema="raw")
+    db = duckdb_with(
+        tmp_path / "w.duckdb", {"orders": pd.DataFrame({"id": [1], name: ["a"]})}, schema="raw"
+    )
     with duckdb.connect(str(db)) as con:
         con.execute("create table raw.victim as select 1 as x")
     body = _contract(tmp_path, db, column=name, description="plain").read_text()
-    path = write_contract(tmp_path, body.replace("id: shop", f"id: {json.dumps('shop' + brk + 'DROP TABLE victim;')}"))
+    path = write_contract(
+        tmp_path, body.replace("id: shop", f"id: {json.dumps('shop' + brk + 'DROP TABLE victim;')}")
+    )
     contract = lockgate.load_contract(path)
     sql = export(contract, "sql", ExportOptions())
     assert sql.splitlines()[0].startswith("-- lockgate shop\\")  # the break is shown, escaped

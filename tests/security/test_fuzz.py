@@ -87,7 +87,9 @@ def _sql(rng: random.Random) -> str:
         cut = rng.randrange(len(query) + 1)
         return query[:cut] + rng.choice(SQL_PIECES) + query[cut:]
     if roll < 0.6:  # a plausible rule, sometimes with something appended
-        where = f" {rng.choice(['AND', 'OR'])} ".join(rng.choice(EXPRESSIONS) for _ in range(rng.randint(1, 3)))
+        where = f" {rng.choice(['AND', 'OR'])} ".join(
+            rng.choice(EXPRESSIONS) for _ in range(rng.randint(1, 3))
+        )
         tail = " ".join(rng.choice(SQL_PIECES) for _ in range(rng.choice([0, 0, 1, 3])))
         return f"SELECT count(*) FROM {{object}} WHERE {where} {tail}"
     return " ".join(rng.choice(SQL_PIECES) for _ in range(rng.randint(1, 14)))
@@ -134,11 +136,15 @@ def _files(folder: Path) -> set[str]:
 
 @pytest.fixture
 def warehouse(tmp_path):
-    db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "zz"]})})
+    db = duckdb_with(
+        tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2, 3], "b": ["x", "y", "zz"]})}
+    )
     return db
 
 
-def test_generated_sql_is_classified_without_crashing_and_what_passes_cannot_write(tmp_path, warehouse):
+def test_generated_sql_is_classified_without_crashing_and_what_passes_cannot_write(
+    tmp_path, warehouse
+):
     from lockgate.engines.sql.connectors.duckdb import safe_connect
 
     rng = random.Random(SEED)
@@ -147,12 +153,23 @@ def test_generated_sql_is_classified_without_crashing_and_what_passes_cannot_wri
     accepted = 0
     try:
         for case in range(SQL_CASES):
-            sql = _sql(rng).replace("{out}", str(tmp_path / "out.csv")).replace("{marker}", str(tmp_path / "marker"))
-            sql = sql.replace("{object}", '"t"').replace("{property}", '"a"').replace("{schema}", '"main"')
+            sql = (
+                _sql(rng)
+                .replace("{out}", str(tmp_path / "out.csv"))
+                .replace("{marker}", str(tmp_path / "marker"))
+            )
+            sql = (
+                sql.replace("{object}", '"t"')
+                .replace("{property}", '"a"')
+                .replace("{schema}", '"main"')
+            )
             started = time.perf_counter()
             verdicts = {d: refusal(sql, d) for d in ("duckdb", "postgres")}
             assert time.perf_counter() - started < MAX_SECONDS_PER_CASE, (case, sql)
-            assert all(v is None or (isinstance(v, str) and v) for v in verdicts.values()), (case, sql)
+            assert all(v is None or (isinstance(v, str) and v) for v in verdicts.values()), (
+                case,
+                sql,
+            )
             if verdicts["duckdb"] is None:
                 accepted += 1
                 try:
@@ -192,7 +209,9 @@ def test_generated_contracts_never_crash_lint_check_or_an_exporter(tmp_path, war
                 except LockgateError:
                     pass
         except Exception as exc:  # noqa: BLE001 - the point: say which generated case broke what
-            pytest.fail(f"case {case} (seed {SEED}) raised {type(exc).__name__}: {exc}\n--- contract ---\n{text[:3000]}")
+            pytest.fail(
+                f"case {case} (seed {SEED}) raised {type(exc).__name__}: {exc}\n--- contract ---\n{text[:3000]}"
+            )
         assert time.perf_counter() - started < MAX_SECONDS_PER_CASE, f"case {case} took too long"
     assert compiled > 50 and checked > 5, (compiled, checked)
     assert _files(tmp_path) == before
@@ -204,7 +223,11 @@ def test_a_few_generated_contracts_through_the_cli(tmp_path, warehouse):
     rng = random.Random(SEED + 1)
     for case in range(3):
         path = write_contract(tmp_path / f"case{case}", _mutated(rng, warehouse, tmp_path))
-        for args in (("lint", path), ("check", path, "--no-history"), ("export", path, "--to", "dbt", "--offline")):
+        for args in (
+            ("lint", path),
+            ("check", path, "--no-history"),
+            ("export", path, "--to", "dbt", "--offline"),
+        ):
             proc = lockgate_cli(*args, cwd=tmp_path, timeout=60)
             assert proc.returncode in (0, 1, 2), (case, args, proc.stderr)
             assert "Traceback" not in proc.stderr, (case, args, proc.stderr)

@@ -18,7 +18,8 @@ BILLION_LAUGHS = "".join(
     for prev, name in zip([None, "a", "b", "c", "d", "e", "f", "g", "h"], "abcdefghi")
 )
 MERGE_BOMB = "a: &a {x: 1, y: 2}\n" + "".join(
-    f"{n}: &{n} {{<<: [*{p}, *{p}], k{n}: 1}}\n" for p, n in zip("abcdefghijklmnopqrstuvwx", "bcdefghijklmnopqrstuvwxy")
+    f"{n}: &{n} {{<<: [*{p}, *{p}], k{n}: 1}}\n"
+    for p, n in zip("abcdefghijklmnopqrstuvwx", "bcdefghijklmnopqrstuvwxy")
 )
 # a contract that uses anchors the ordinary way must still load
 ANCHORED = """\
@@ -68,7 +69,10 @@ def test_bombs_are_refused_before_anything_is_built(text, where):
 def test_ordinary_anchors_still_work():
     contract, findings = analyze_text(ANCHORED, "anchored.odcs.yaml")
     assert [f for f in findings if f.severity == "error"] == []
-    assert sorted(r.id for r in contract.rules if r.check == "nullValues") == ["t.a.nullValues", "t.b.nullValues"]
+    assert sorted(r.id for r in contract.rules if r.check == "nullValues") == [
+        "t.a.nullValues",
+        "t.b.nullValues",
+    ]
 
 
 def test_embedded_implementation_yaml_has_the_same_limits():
@@ -86,7 +90,9 @@ def test_embedded_implementation_yaml_has_the_same_limits():
 def test_non_utf8_too_large_and_too_deep_files_are_findings_and_lint_dir_reports_the_rest(tmp_path):
     (tmp_path / "good.odcs.yaml").write_text(ANCHORED)
     (tmp_path / "latin1.odcs.yaml").write_bytes(b"id: x\nname: caf\xe9\n")
-    (tmp_path / "deep.odcs.yaml").write_text("a:\n" + "".join("  " * i + " x:\n" for i in range(1, 990)))
+    (tmp_path / "deep.odcs.yaml").write_text(
+        "a:\n" + "".join("  " * i + " x:\n" for i in range(1, 990))
+    )
     with (tmp_path / "huge.odcs.yaml").open("w") as f:
         f.write("# " + "x" * (MAX_BYTES + 10) + "\n")
     (tmp_path / "bomb.odcs.yaml").write_text(BILLION_LAUGHS)

@@ -31,14 +31,19 @@ def registry(tmp_path):
     return reg
 
 
-@pytest.mark.parametrize("version", ["../../../evil", "../../evil", "v1/evil", "/tmp/evil", "v0", "v1 ", "V1", "", "v1/../v1"])
+@pytest.mark.parametrize(
+    "version",
+    ["../../../evil", "../../evil", "v1/evil", "/tmp/evil", "v0", "v1 ", "V1", "", "v1/../v1"],
+)
 def test_promote_refuses_versions_that_are_not_vN(registry, version):
     with pytest.raises(RegistryError, match="invalid version"):
         registry.promote("conversion", version)
     assert registry.aliases("conversion")["champion"] is None
 
 
-@pytest.mark.parametrize("name", ["../evil", "..", ".", "a/b", "/tmp/evil", "", ".hidden", "a\\b", "x\x00"])
+@pytest.mark.parametrize(
+    "name", ["../evil", "..", ".", "a/b", "/tmp/evil", "", ".hidden", "a\\b", "x\x00"]
+)
 def test_model_names_are_one_folder_name(registry, name):
     with pytest.raises(RegistryError, match="invalid model name"):
         registry.promote(name, "v1")
@@ -46,7 +51,9 @@ def test_model_names_are_one_folder_name(registry, name):
 
 def test_an_alias_file_pointing_outside_is_refused(registry, tmp_path):
     aliases = tmp_path / "registry" / "conversion" / "aliases.json"
-    aliases.write_text(json.dumps({"champion": "../../../evil", "previous": None, "history": ["../../../evil"]}))
+    aliases.write_text(
+        json.dumps({"champion": "../../../evil", "previous": None, "history": ["../../../evil"]})
+    )
     with pytest.raises(RegistryError, match="not a version of conversion"):
         registry.alias("conversion", "champion")
 
@@ -63,6 +70,17 @@ def test_a_real_version_still_promotes(registry):
 
 
 def test_the_cli_reports_the_refusal_in_one_line(registry, tmp_path):
-    proc = lockgate_cli("registry", "promote", "conversion", "../../../evil", "--registry", tmp_path / "registry", timeout=60)
+    proc = lockgate_cli(
+        "registry",
+        "promote",
+        "conversion",
+        "../../../evil",
+        "--registry",
+        tmp_path / "registry",
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert proc.stderr.startswith("lockgate: error: invalid version '../../../evil'") and "Traceback" not in proc.stderr
+    assert (
+        proc.stderr.startswith("lockgate: error: invalid version '../../../evil'")
+        and "Traceback" not in proc.stderr
+    )

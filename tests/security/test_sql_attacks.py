@@ -39,7 +39,9 @@ def contract_text(server: dict, query: str) -> str:
 
 
 def _fill(query: str, tmp_path) -> str:
-    return query.replace("{out}", str(tmp_path / "out.csv")).replace("{marker}", str(tmp_path / "marker"))
+    return query.replace("{out}", str(tmp_path / "out.csv")).replace(
+        "{marker}", str(tmp_path / "marker")
+    )
 
 
 def _query_position(text: str) -> tuple[int, int]:
@@ -49,10 +51,19 @@ def _query_position(text: str) -> tuple[int, int]:
 
 
 DUCK_SERVER = {"server": "duck", "type": "duckdb", "database": "w.duckdb"}
-PG_SERVER = {"server": "pg", "type": "postgres", "host": PG["host"], "port": PG["port"], "database": PG["dbname"], "schema": "public"}
+PG_SERVER = {
+    "server": "pg",
+    "type": "postgres",
+    "host": PG["host"],
+    "port": PG["port"],
+    "database": PG["dbname"],
+    "schema": "public",
+}
 
 
-@pytest.mark.parametrize("server, corpus", [(DUCK_SERVER, DUCKDB), (PG_SERVER, POSTGRES)], ids=["duckdb", "postgres"])
+@pytest.mark.parametrize(
+    "server, corpus", [(DUCK_SERVER, DUCKDB), (PG_SERVER, POSTGRES)], ids=["duckdb", "postgres"]
+)
 def test_every_attack_is_a_lint_error_at_the_query(tmp_path, server, corpus):
     for attack, query in corpus:
         text = contract_text(server, _fill(query, tmp_path))
@@ -75,7 +86,11 @@ def test_ordinary_rules_still_lint_clean_on_both_dialects():
     for server in (DUCK_SERVER, PG_SERVER):
         for query in ordinary:
             _, findings = analyze_text(contract_text(server, query), "ok.odcs.yaml")
-            assert [f for f in findings if f.severity == "error"] == [], (server["type"], query, findings)
+            assert [f for f in findings if f.severity == "error"] == [], (
+                server["type"],
+                query,
+                findings,
+            )
 
 
 def test_duckdb_check_of_the_headline_attack_is_a_contract_error_and_writes_nothing(tmp_path):
@@ -85,7 +100,10 @@ def test_duckdb_check_of_the_headline_attack_is_a_contract_error_and_writes_noth
     lint = lockgate_cli("lint", path, timeout=60)
     assert lint.returncode == 1 and "[unsafe-sql]" in lint.stdout
     check = lockgate_cli("check", path, "--no-history", timeout=60)
-    assert check.returncode == 2 and "SQL rule refused: it must be exactly one SELECT statement" in check.stderr
+    assert (
+        check.returncode == 2
+        and "SQL rule refused: it must be exactly one SELECT statement" in check.stderr
+    )
     assert "Traceback" not in check.stderr and check.stdout == ""
     assert not (tmp_path / "out.csv").exists()
 
@@ -99,8 +117,20 @@ def test_the_duckdb_engine_refuses_each_attack_even_without_lint(tmp_path, attac
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
     query = _fill(dict(DUCKDB)[attack], tmp_path)
     engine = SqlEngine(DuckDBConnector(Server("duck", "duckdb", {"database": str(db)})))
-    rule = ir.Rule("t.sql", "t", None, "sql", ir.SqlValue(query), ir.Threshold("mustBe", 0, "value"), "error", None, None)
-    table = lockgate.load_contract(write_contract(tmp_path, contract_text({**DUCK_SERVER, "database": str(db)}, "SELECT 1"))).tables[0]
+    rule = ir.Rule(
+        "t.sql",
+        "t",
+        None,
+        "sql",
+        ir.SqlValue(query),
+        ir.Threshold("mustBe", 0, "value"),
+        "error",
+        None,
+        None,
+    )
+    table = lockgate.load_contract(
+        write_contract(tmp_path, contract_text({**DUCK_SERVER, "database": str(db)}, "SELECT 1"))
+    ).tables[0]
     with pytest.raises(UnsafeSql):
         engine.measure(table, [rule])
     engine.connector.close()
@@ -129,7 +159,9 @@ def test_duckdb_connections_have_no_file_access(tmp_path, sql):
         with pytest.raises(duckdb.Error) as raised:
             connector.fetch(_fill(sql, tmp_path))
         assert "root:" not in str(raised.value)
-        assert connector.fetch("SELECT count(*) FROM t")[1] == [(2,)]  # the warehouse file still reads
+        assert connector.fetch("SELECT count(*) FROM t")[1] == [
+            (2,)
+        ]  # the warehouse file still reads
     finally:
         connector.close()
     assert not (tmp_path / "out.csv").exists()
@@ -140,14 +172,21 @@ def test_a_local_server_reads_its_own_directory_only(tmp_path):
 
     data = tmp_path / "data"
     data.mkdir()
-    duckdb.connect().execute(f"COPY (SELECT 1 AS a UNION ALL SELECT 2) TO '{data / 't.parquet'}' (FORMAT parquet)")
+    duckdb.connect().execute(
+        f"COPY (SELECT 1 AS a UNION ALL SELECT 2) TO '{data / 't.parquet'}' (FORMAT parquet)"
+    )
     (tmp_path / "secret.csv").write_text("password\nhunter2\n")
-    connector = LocalFilesConnector(Server("files", "local", {"path": str(data / "{object}.parquet"), "format": "parquet"}))
+    connector = LocalFilesConnector(
+        Server("files", "local", {"path": str(data / "{object}.parquet"), "format": "parquet"})
+    )
     try:
         assert connector.columns("t") == [("a", "INTEGER")]
         assert connector.fetch('SELECT count(*) FROM "t"')[1] == [(2,)]
         assert connector.columns("../secret") is None  # no such parquet; and outside anyway
-        for sql in (f"SELECT * FROM read_csv('{tmp_path / 'secret.csv'}')", f"SELECT * FROM read_csv('{data}/../secret.csv')"):
+        for sql in (
+            f"SELECT * FROM read_csv('{tmp_path / 'secret.csv'}')",
+            f"SELECT * FROM read_csv('{data}/../secret.csv')",
+        ):
             with pytest.raises(duckdb.Error, match="disabled by configuration"):
                 connector.fetch(sql)
     finally:
@@ -160,7 +199,9 @@ def test_the_frame_engine_refuses_attacks_and_has_no_file_access(tmp_path):
     df = pd.DataFrame({"a": [1, 2]})
     with pytest.raises(UnsafeSql):
         _sql_value(ir.SqlValue(_fill(dict(DUCKDB)["u2028-dollar-copy"], tmp_path)), df, "t", 2)
-    assert _sql_value(ir.SqlValue("SELECT count(*) FROM {object} WHERE a > 1"), df, "t", 2).value == 1
+    assert (
+        _sql_value(ir.SqlValue("SELECT count(*) FROM {object} WHERE a > 1"), df, "t", 2).value == 1
+    )
     assert not (tmp_path / "out.csv").exists()
 
 
@@ -168,7 +209,9 @@ def test_the_frame_engine_refuses_attacks_and_has_no_file_access(tmp_path):
 
 
 @pytest.mark.postgres
-def test_postgres_check_of_the_headline_attack_is_a_contract_error_and_deletes_nothing(tmp_path, pg_schema):
+def test_postgres_check_of_the_headline_attack_is_a_contract_error_and_deletes_nothing(
+    tmp_path, pg_schema
+):
     con, schema = pg_schema
     pg_load_frame(con, schema, "t", pd.DataFrame({"a": [1, 2]}), types={"a": "BIGINT"})
     for attack in ("u2028-dollar-commit-delete", "copy-to-program", "pg_read_file"):
@@ -193,7 +236,17 @@ def test_the_postgres_engine_refuses_each_attack_even_without_lint(tmp_path, pg_
     server = Server("pg", "postgres", {**PG_SERVER, "schema": schema})
     engine = SqlEngine(PostgresConnector(server))
     query = _fill(dict(POSTGRES)[attack], tmp_path)
-    rule = ir.Rule("t.sql", "t", None, "sql", ir.SqlValue(query), ir.Threshold("mustBe", 0, "value"), "error", None, None)
+    rule = ir.Rule(
+        "t.sql",
+        "t",
+        None,
+        "sql",
+        ir.SqlValue(query),
+        ir.Threshold("mustBe", 0, "value"),
+        "error",
+        None,
+        None,
+    )
     text = contract_text({**PG_SERVER, "schema": schema}, "SELECT 1")
     table = lockgate.load_contract(write_contract(tmp_path, text)).tables[0]
     try:
@@ -250,7 +303,10 @@ def test_a_superuser_connection_is_warned_about_on_stderr(tmp_path, pg_schema):
     if con.info.parameter_status("is_superuser") != "on":
         pytest.skip("the test server's role is not a superuser")
     pg_load_frame(con, schema, "t", pd.DataFrame({"a": [1, 2]}), types={"a": "BIGINT"})
-    path = write_contract(tmp_path, contract_text({**PG_SERVER, "schema": schema}, "SELECT count(*) FROM {object} WHERE a < 0"))
+    path = write_contract(
+        tmp_path,
+        contract_text({**PG_SERVER, "schema": schema}, "SELECT count(*) FROM {object} WHERE a < 0"),
+    )
     check = lockgate_cli("check", path, "--no-history", timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "WARNING: connected to PostgreSQL as superuser" in check.stderr
@@ -259,7 +315,9 @@ def test_a_superuser_connection_is_warned_about_on_stderr(tmp_path, pg_schema):
 @pytest.mark.postgres
 def test_postgres_refuses_what_a_contract_error_refuses(tmp_path):
     with pytest.raises(ContractError, match="not on lockgate's allow-list"):
-        lockgate.load_contract(write_contract(tmp_path, contract_text(PG_SERVER, dict(POSTGRES)["pg_read_file"])))
+        lockgate.load_contract(
+            write_contract(tmp_path, contract_text(PG_SERVER, dict(POSTGRES)["pg_read_file"]))
+        )
 
 
 @pytest.mark.parametrize("engine", ["sql", "frame"])
@@ -268,7 +326,9 @@ def test_duckdb_rules_are_stopped_at_the_statement_timeout(tmp_path, monkeypatch
     monkeypatch.setenv("LOCKGATE_STATEMENT_TIMEOUT", "300ms")
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
     query = "SELECT count(*) FROM range(1000000000000) r, {object}"
-    contract = lockgate.load_contract(write_contract(tmp_path, contract_text({**DUCK_SERVER, "database": str(db)}, query)))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, contract_text({**DUCK_SERVER, "database": str(db)}, query))
+    )
     started = time.perf_counter()
     result = lockgate.validate(contract, engine=engine)
     assert time.perf_counter() - started < 10

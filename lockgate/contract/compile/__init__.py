@@ -36,7 +36,11 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
     rules: list[Rule] = []
     raw_tables = data.get("schema") if isinstance(data.get("schema"), list) else []
     for table, raw in zip(tables, [t for t in raw_tables if isinstance(t, dict) and isinstance(t.get("name"), str)]):
-        raw_props = [p for p in _items(raw.get("properties")) if isinstance(p, dict) and isinstance(p.get("name"), str)]
+        raw_props = [
+            p
+            for p in _items(raw.get("properties"))
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        ]
         for col, raw_col in zip(table.columns, raw_props):
             rules.extend(property_rules(ctx, table, col, raw_col))
             rules.extend(quality_rules(ctx, table, col.name, raw_col.get("quality"), col.path + ("quality",)))

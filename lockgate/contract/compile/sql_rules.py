@@ -11,7 +11,11 @@ def query_dialects(data: object) -> tuple[str, ...]:
     """Where the contract's SQL rules can run: PostgreSQL for its PostgreSQL servers, DuckDB for
     the rest (DuckDB files, local files, and contracts without servers, checked as frames)."""
     servers = data.get("servers") if isinstance(data, dict) else None
-    kinds = {str(s.get("type")) for s in servers if isinstance(s, dict)} if isinstance(servers, list) else set()
+    kinds = (
+        {str(s.get("type")) for s in servers if isinstance(s, dict)}
+        if isinstance(servers, list)
+        else set()
+    )
     dialects = []
     if not kinds or kinds - {"postgres", "postgresql"}:
         dialects.append("duckdb")

@@ -55,7 +55,8 @@ def check_data_path(path: str, server_name: str) -> None:
     if not roots or path == ":memory:":
         return
     resolved = os.path.realpath(path)
-    if not any(resolved == os.path.realpath(r) or resolved.startswith(os.path.join(os.path.realpath(r), "")) for r in roots):
+    inside = (os.path.join(os.path.realpath(r), "") for r in roots)
+    if not any(os.path.join(resolved, "").startswith(root) for root in inside):
         from lockgate.errors import ConnectionFailed
 
         raise ConnectionFailed(f"server {server_name!r}: its data path is outside {DATA_ROOTS_ENV}")
@@ -68,7 +69,10 @@ def env_refusal(value: Any) -> str | None:
     for match in _ENV.finditer(value):
         name = match.group(1)
         if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
-            return f"${{{name}}}: a contract may only use {ENV_PREFIX}* environment variables other than the credentials"
+            return (
+                f"${{{name}}}: a contract may only use {ENV_PREFIX}* environment variables "
+                "other than the credentials"
+            )
     return None
 
 
@@ -167,5 +171,6 @@ def statement_timeout_seconds() -> float:
     """`statement_timeout()` in seconds (0: none), read the way PostgreSQL reads the setting."""
     match = re.fullmatch(r"\s*([0-9.]+)\s*(ms|s|min|h)?\s*", statement_timeout())
     if not match:
-        raise LockgateError(f"{TIMEOUT_ENV}={statement_timeout()!r}: expected e.g. 30s, 500ms, 5min")
+        shown = f"{TIMEOUT_ENV}={statement_timeout()!r}"
+        raise LockgateError(f"{shown}: expected e.g. 30s, 500ms, 5min")
     return float(match.group(1)) * _UNITS[match.group(2) or ""]

@@ -44,13 +44,19 @@ def check_config() -> dict[str, str]:
     }
 
 
-def safe_connect(database: str = ":memory:", *, read_only: bool = False, directories: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+def safe_connect(
+    database: str = ":memory:", *, read_only: bool = False, directories: tuple[str, ...] = ()
+) -> duckdb.DuckDBPyConnection:
     """A connection for contract SQL: no file or network access (no `read_csv('/etc/passwd')`,
     no `COPY ... TO`, no ATTACH) except below `directories` (a local server's own data), no
     extension downloads, no scans of Python variables by name. DuckDB cannot switch external
     access back on in the connection. The settings go in by SET, in this order, because DuckDB
     refuses to change the temp directory or the allowed list once access is off."""
-    config = {**check_config(), "autoinstall_known_extensions": False, "python_enable_replacements": False}
+    config = {
+        **check_config(),
+        "autoinstall_known_extensions": False,
+        "python_enable_replacements": False,
+    }
     con = duckdb.connect(database, read_only=read_only, config=config)
     try:
         con.execute("SET allowed_directories = ?", [list(directories)])
@@ -86,7 +92,8 @@ def execute_bounded(con: duckdb.DuckDBPyConnection, sql: str):
     try:
         return execute(con, sql).fetchone()
     except duckdb.InterruptException:
-        raise LockgateError(f"the query ran longer than {statement_timeout()} ({TIMEOUT_ENV}) and was stopped") from None
+        limit = f"{statement_timeout()} ({TIMEOUT_ENV})"
+        raise LockgateError(f"the query ran longer than {limit} and was stopped") from None
     finally:
         if timer is not None:
             timer.cancel()
@@ -115,7 +122,8 @@ class DuckDBConnector(Connector):
             self.con = safe_connect(database, read_only=True)
         except duckdb.Error as exc:
             reason = str(exc).replace(database, shown)
-            raise ConnectionFailed(f"server {server.name!r}: cannot open DuckDB file {shown}: {reason}") from None
+            message = f"server {server.name!r}: cannot open DuckDB file {shown}: {reason}"
+            raise ConnectionFailed(message) from None
 
     def type_parser(self):
         return DuckDBType

@@ -68,7 +68,8 @@ class PostgresConnector(Connector):
         transaction (the simple protocol would run every statement)."""
         try:
             with self.con.cursor() as cur:
-                cur.execute("SELECT set_config('statement_timeout', %s, true)", (statement_timeout(),))
+                timeout = "SELECT set_config('statement_timeout', %s, true)"  # SET LOCAL
+                cur.execute(timeout, (statement_timeout(),))
                 cur.execute(sql, params, prepare=True)
                 names = [d.name for d in cur.description] if cur.description else []
                 rows = cur.fetchall() if cur.description else []
@@ -96,7 +97,8 @@ def _check_host_allowed(host: str, server: Server) -> None:
     allowed = [h.strip() for h in (os.environ.get(ALLOWED_HOSTS_ENV) or "").split(",") if h.strip()]
     if allowed and host not in allowed:
         shown = redact(str(host), server.options)[:100]
-        raise ConnectionFailed(f"server {server.name!r}: host {shown!r} is not in {ALLOWED_HOSTS_ENV}")
+        message = f"server {server.name!r}: host {shown!r} is not in {ALLOWED_HOSTS_ENV}"
+        raise ConnectionFailed(message)
 
 
 def _port(value, server: Server) -> int:

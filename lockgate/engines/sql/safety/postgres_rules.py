@@ -92,7 +92,9 @@ def _forbidden(statement: dict) -> str | None:
             if key in _FORBIDDEN_NODES:
                 return f"{_FORBIDDEN_NODES[key]} is not allowed in a SQL rule"
             if key in ("intoClause", "lockingClause") and value:
-                return f"{'SELECT INTO' if key == 'intoClause' else 'FOR UPDATE/SHARE'} is not allowed"
+                return (
+                    f"{'SELECT INTO' if key == 'intoClause' else 'FOR UPDATE/SHARE'} is not allowed"
+                )
             if key == "CommonTableExpr":
                 inner = (value or {}).get("ctequery") or {}
                 if next(iter(inner), None) != "SelectStmt":
