@@ -309,7 +309,7 @@ def test_a_superuser_connection_is_warned_about_on_stderr(tmp_path, pg_schema):
     )
     check = lockgate_cli("check", path, "--no-history", timeout=60)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "WARNING: connected to PostgreSQL as superuser" in check.stderr
+    assert "WARNING: a contract's SQL rule runs as PostgreSQL superuser" in check.stderr
 
 
 @pytest.mark.postgres

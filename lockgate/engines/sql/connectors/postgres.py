@@ -43,7 +43,7 @@ class PostgresConnector(Connector):
             raise ConnectionFailed(redact(message, server.options)) from None
         # Every transaction is READ ONLY: even a rule's own SQL cannot write.
         self.con.read_only = True
-        _warn_if_superuser(self.con)
+        self.superuser = self.con.info.parameter_status("is_superuser") == "on"
 
     def type_parser(self):
         return PostgresType
@@ -60,6 +60,11 @@ class PostgresConnector(Connector):
 
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
         return self._run(sql)
+
+    def fetch_rule_value(self, sql: str):
+        if self.superuser:
+            _warn_superuser(self.con.info.user)
+        return self.fetch_value(sql)
 
     def _run(self, sql: str, params=None) -> tuple[list[str], list[tuple]]:
         """One statement in its own READ ONLY transaction, bounded by the statement timeout.
@@ -109,19 +114,15 @@ def _port(value, server: Server) -> int:
         raise ConnectionFailed(f"server {server.name!r}: port {raw!r} is not a number") from None
 
 
-def _warn_if_superuser(con: psycopg.Connection) -> None:
+def _warn_superuser(user: str) -> None:
     """A superuser can read server files and run programs; lockgate refuses such SQL itself, but
-    the deployer should know that the database does not (SECURITY.md: a read-only role)."""
-    try:
-        superuser = con.info.parameter_status("is_superuser") == "on"
-    except psycopg.Error:  # pragma: no cover - the server always reports it
+    the deployer should know that the database does not (SECURITY.md: a read-only role). Said
+    once per process, when a contract's own SQL is about to run."""
+    if user in _warned_superusers:
         return
-    user = con.info.user
-    if superuser and user not in _warned_superusers:
-        _warned_superusers.add(user)
-        print(
-            f"lockgate: WARNING: connected to PostgreSQL as superuser {user!r}; contracts are "
-            "checked with a role that can read server files and run programs. Use a read-only "
-            "role (see SECURITY.md).",
-            file=sys.stderr,
-        )
+    _warned_superusers.add(user)
+    print(
+        f"lockgate: WARNING: a contract's SQL rule runs as PostgreSQL superuser {user!r}, a role "
+        "that can read server files and run programs. Use a read-only role (see SECURITY.md).",
+        file=sys.stderr,
+    )
