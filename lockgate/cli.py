@@ -268,16 +268,17 @@ def profile(
 
 
 def _open_history(location: Optional[str], contract, server: Optional[str]):
-    """The run's history store; one that cannot be opened is reported, and the rules that need
-    it say they were not checked, rather than the whole check failing."""
+    """The run's history store. One that cannot be opened is an error (exit 2), never a run
+    whose stateful rules quietly say "not checked": under a read-only warehouse role the
+    default store (the server's schema lockgate_history) cannot be created (SECURITY.md)."""
     from lockgate.errors import LockgateError
-    from lockgate.state.store import UnavailableStore, open_store
+    from lockgate.state.store import open_store
 
     try:
         return open_store(location, server=contract.server(server))
     except LockgateError as exc:
-        typer.echo(f"lockgate: warning: {exc}; this run is not recorded", err=True)
-        return UnavailableStore(str(exc))
+        hint = "give a writable store with --history or LOCKGATE_HISTORY"
+        raise LockgateError(f"{exc}; {hint}") from None
 
 
 class ReviewFormat(str, Enum):

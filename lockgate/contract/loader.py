@@ -58,7 +58,21 @@ def contract_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def lint_paths(paths: Iterable[str | Path]) -> dict[Path, list[Finding]]:
-    return {path: analyze(path)[1] for path in contract_files(paths)}
+    return {path: _lint_one(path) for path in contract_files(paths)}
+
+
+def _lint_one(path: Path) -> list[Finding]:
+    """One file's findings; a file lockgate fails on is a finding of that file, so that the
+    findings of every other file are still reported."""
+    try:
+        return analyze(path)[1]
+    except Exception as exc:  # noqa: BLE001 - reported as a finding, with its kind
+        from lockgate.contract.findings import Location
+
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        where = Location(_display(path), 1, 1)
+        message = f"lockgate could not lint this file ({type(exc).__name__}: {reason})"
+        return [Finding(where, message, code="internal")]
 
 
 def _display(path: str | Path) -> str:

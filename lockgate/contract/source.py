@@ -2,6 +2,10 @@
 
 Lint findings must point at `file:line:col`, so the document is built from PyYAML's node tree
 (which carries marks) instead of `yaml.safe_load`, recording the position of every path.
+
+A contract is untrusted input: before any document is built, its size, nesting depth and the
+size it would have once every alias is expanded are checked from the parser's event stream (a
+600-byte alias bomb expands to gigabytes; a deep nest exhausts the recursion of the builders).
 """
 
 from __future__ import annotations
@@ -15,6 +19,12 @@ import yaml
 from lockgate.contract.findings import Finding, Location
 
 DocPath = tuple[str | int, ...]
+
+# Far above any real contract (the reference project's largest is ~15 KB, 10 levels deep) and far
+# below what hurts: building 200 000 nodes takes well under a second.
+MAX_BYTES = 2 * 2**20
+MAX_DEPTH = 64
+MAX_NODES = 200_000
 
 
 # libyaml's parser when PyYAML has it: the same nodes and marks, about 8x faster than the pure
@@ -64,17 +74,91 @@ def load_source(path: str | Path, *, display: str | None = None) -> SourceDoc:
     """Read a YAML file; syntax errors become findings rather than exceptions."""
     path = Path(path)
     name = display or str(path)
+    doc = SourceDoc(name, "", None)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # never more: the file may be huge or endless
     except OSError as exc:
-        doc = SourceDoc(name, "", None)
         doc.findings.append(Finding(Location(name, 1, 1), f"cannot read file: {exc.strerror}", code="io"))
+        return doc
+    if len(raw) > MAX_BYTES:
+        doc.findings.append(_too_large(name))
+        return doc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})"
+        doc.findings.append(Finding(Location(name, line, col), message, code="encoding"))
         return doc
     return parse_source(text, name)
 
 
+def _too_large(name: str) -> Finding:
+    message = f"the file is larger than {MAX_BYTES // 2**20} MiB; not a contract"
+    return Finding(Location(name, 1, 1), message, code="yaml-limit")
+
+
+class YamlLimitError(yaml.MarkedYAMLError):
+    """The text is valid YAML but too large, too deep or expands too far to be a contract."""
+
+
+def check_shape(text: str) -> None:
+    """Raise YamlLimitError (with the offending mark) if the document nests deeper than MAX_DEPTH
+    or would build more than MAX_NODES nodes with every alias expanded; reads only the event
+    stream, so nothing is built. An alias to a collection still being read (a cycle) is refused."""
+    depth = 0
+    built = 0
+    # per open collection: its anchor and the count of values built before it
+    open_anchors: list[tuple[str | None, int]] = []
+    sizes: dict[str, int] = {}
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_anchors):
+                raise YamlLimitError(
+                    problem=f"alias *{event.anchor} refers to its own collection",
+                    problem_mark=event.start_mark,
+                )
+            built += sizes.get(event.anchor, 1)
+        elif isinstance(event, yaml.ScalarEvent):
+            built += 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlLimitError(
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+                )
+            open_anchors.append((event.anchor, built))
+            built += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            anchor, start = open_anchors.pop()
+            if anchor:
+                sizes[anchor] = built - start
+        if built > MAX_NODES:
+            raise YamlLimitError(
+                problem=f"expands to more than {MAX_NODES} values (aliases included)",
+                problem_mark=event.start_mark,
+            )
+
+
 def parse_source(text: str, name: str) -> SourceDoc:
     doc = SourceDoc(name, text, None)
+    if len(text.encode("utf-8", errors="replace")) > MAX_BYTES:
+        doc.findings.append(_too_large(name))
+        return doc
+    try:
+        check_shape(text)
+    except YamlLimitError as exc:
+        mark = exc.problem_mark
+        where = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name, 1, 1)
+        doc.findings.append(Finding(where, f"YAML refused: {exc.problem}", code="yaml-limit"))
+        return doc
+    except yaml.YAMLError:
+        pass  # a syntax error: reported with its position by the loader below
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
@@ -122,3 +206,11 @@ def _build(node: yaml.Node, path: DocPath, doc: SourceDoc, constructor: yaml.Saf
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), doc, constructor) for i, item in enumerate(node.value)]
     return constructor.construct_object(node, deep=True)
+
+
+def safe_yaml(text: str):
+    """`yaml.safe_load` for YAML embedded in a contract, within the same limits."""
+    if len(text) > MAX_BYTES:
+        raise YamlLimitError(problem=f"larger than {MAX_BYTES // 2**20} MiB")
+    check_shape(text)
+    return yaml.load(text, Loader=_Loader)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from contextlib import contextmanager
 from typing import Callable, Mapping, Protocol
 
@@ -11,7 +10,7 @@ from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
 from lockgate.engines.judge import judge
 from lockgate.engines.results import Measurement, ValidationResult
-from lockgate.errors import UsageError
+from lockgate.errors import LockgateError, UsageError
 
 SAMPLE_ROWS = 5
 Progress = Callable[[str], None]
@@ -146,12 +145,13 @@ def _table_history(store, contract: Contract, server: str | None, table: Table, 
 
 
 def _record(store, result: ValidationResult, profiles) -> None:
-    """A run that cannot be recorded still returns its verdict; the warning says what was lost."""
+    """A run that cannot be recorded is an error: the next run's stateful rules would compare
+    with a history that silently stopped (e.g. a read-only role that cannot write the store)."""
     family = next((p.family for p in profiles.values()), None)
     try:
         store.record(result, dict(profiles), family=family)
     except Exception as exc:
-        warnings.warn(f"lockgate: this run was not recorded in the history store: {exc}", stacklevel=3)
+        raise LockgateError(f"this run could not be recorded in the history store: {exc}") from None
 
 
 def _with_samples(verdict, samples):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
 from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.plan import ROWS, plan_table
+from lockgate.engines.sql.safety import ensure_safe
 from lockgate.errors import LockgateError, UsageError
+from lockgate.export.escape import one_line
 
 DIALECTS = {"duckdb": "duckdb", "local": "duckdb", "postgres": "postgres"}
 
@@ -15,9 +18,13 @@ def render(contract: Contract, options) -> str:
     if options.server and server is None:
         raise UsageError(f"contract {contract.id} has no server named {options.server!r}")
     connector, source = _connector(contract, server, options.offline)
+    # every contract string in a `--` comment goes through one_line: a line break in a name
+    # would start a statement of its own when the file is run
+    where = f"{server.name} ({server.type})" if server else "none"
     lines = [
-        f"-- lockgate {contract.id} {contract.version}: the queries `lockgate check` runs",
-        f"-- server: {server.name + ' (' + server.type + ')' if server else 'none'}; column types from {source}",
+        f"-- lockgate {one_line(contract.id)} {one_line(contract.version)}: "
+        "the queries `lockgate check` runs",
+        f"-- server: {one_line(where)}; column types from {one_line(source)}",
     ]
     try:
         for table in contract.tables:
@@ -25,20 +32,29 @@ def render(contract: Contract, options) -> str:
             if not rules:
                 continue
             plan = plan_table(connector, table, rules)
-            lines += ["", f"-- table {table.name} ({table.physical_name}): {len(rules)} rules"]
+            own_sql = {r.id for r in rules if isinstance(r.measure, ir.SqlValue)}
+            named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
+            lines += ["", f"-- table {named}: {len(rules)} rules"]
             for rule_id, error in plan.errors.items():
-                lines.append(f"-- {rule_id}: cannot be measured: {error}")
+                lines.append(f"-- {one_line(rule_id)}: cannot be measured: {one_line(error)}")
             if plan.expr is None:
                 continue
             by_metric: dict[str, list[str]] = {}
             for rule_id, metric in plan.metric_of.items():
                 by_metric.setdefault(metric, []).append(rule_id)
-            lines.append(f"-- one fused scan: {ROWS} counts rows; " + "; ".join(f"{m} -> {', '.join(ids)}" for m, ids in by_metric.items() if m != ROWS))
+            metrics = "; ".join(
+                f"{m} -> {', '.join(ids)}" for m, ids in by_metric.items() if m != ROWS
+            )
+            lines.append(f"-- one fused scan: {ROWS} counts rows; " + one_line(metrics))
             lines.append(connector.to_sql(plan.scan_expr()).rstrip() + ";")
             for rule_id, sql in plan.queries.items():
-                lines += [f"-- {rule_id}: own query", sql.rstrip().rstrip(";") + ";"]
+                if rule_id in own_sql:  # the contract's own SQL: one SELECT, as at check time
+                    ensure_safe(sql, "postgres" if connector.dialect == "postgres" else "duckdb")
+                lines += [f"-- {one_line(rule_id)}: own query", sql.rstrip().rstrip(";") + ";"]
             for rule in plan.metadata_rules:
-                lines.append(f"-- {rule.id}: answered from the table's column types, no query")
+                lines.append(
+                    f"-- {one_line(rule.id)}: answered from the table's column types, no query"
+                )
     finally:
         connector.close()
     return "\n".join(lines) + "\n"

@@ -13,6 +13,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from typing import Any, Iterator
 from lockgate.errors import LockgateError
 
 ALIASES = ("champion", "previous")
+# A model name is one path segment, a version is what `register` makes: `vN`. Anything else
+# (`../../evil`, an absolute path) could make the registry load a planted model with joblib.
+_MODEL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+_VERSION = re.compile(r"^v[1-9][0-9]{0,8}$")
 
 
 class RegistryError(LockgateError):
@@ -95,6 +100,7 @@ class ModelRegistry:
         return sorted(found, key=lambda v: int(v.version[1:]))
 
     def get(self, name: str, version: str) -> ModelVersion:
+        _check_version(name, version)
         if not (self._model_dir(name) / "versions" / version / "version.json").exists():
             known = ", ".join(v.version for v in self.versions(name)) or "none"
             raise RegistryError(f"model {name!r} has no version {version!r} (versions: {known})")
@@ -109,7 +115,16 @@ class ModelRegistry:
 
     def aliases(self, name: str) -> dict[str, Any]:
         path = self._model_dir(name) / "aliases.json"
-        return json.loads(path.read_text()) if path.exists() else {"champion": None, "previous": None, "history": []}
+        if not path.exists():
+            return {"champion": None, "previous": None, "history": []}
+        aliases = json.loads(path.read_text())
+        # an alias only ever names a version of this model inside the registry
+        named = [aliases.get(a) for a in ALIASES] + list(aliases.get("history") or [])
+        for version in named:
+            if version is not None and not (isinstance(version, str) and _VERSION.match(version)):
+                shown = str(version)[:60]
+                raise RegistryError(f"{path} names {shown!r}, which is not a version of {name}")
+        return aliases
 
     def alias(self, name: str, alias: str) -> ModelVersion | None:
         version = self.aliases(name).get(alias)
@@ -153,12 +168,17 @@ class ModelRegistry:
     # -- internals -----------------------------------------------------------------------------
 
     def _model_dir(self, name: str) -> Path:
-        if not name or "/" in name or name.startswith("."):
-            raise RegistryError(f"invalid model name {name!r}")
+        if not isinstance(name, str) or not _MODEL_NAME.match(name):
+            shown = str(name)[:60]
+            rule = "use letters, digits, '_', '-', '.' (one folder name)"
+            raise RegistryError(f"invalid model name {shown!r}: {rule}")
         return self.root / name
 
     def _read(self, name: str, version: str) -> ModelVersion:
+        _check_version(name, version)
         path = self._model_dir(name) / "versions" / version
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise RegistryError(f"{name} {version} resolves outside the registry {self.root}")
         return ModelVersion(name, version, path, json.loads((path / "version.json").read_text()))
 
     def _next_number(self, name: str) -> int:
@@ -183,6 +203,13 @@ class ModelRegistry:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check_version(name: str, version: str) -> None:
+    if not isinstance(version, str) or not _VERSION.match(version):
+        shown = str(version)[:60]
+        rule = "versions are v1, v2, ..."
+        raise RegistryError(f"invalid version {shown!r} of model {name!r}: {rule}")
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -91,15 +91,13 @@ def test_check_records_runs_in_the_working_directory_and_history_shows_them(tmp_
     assert lockgate("history", "orders", "--contract", "other", cwd=tmp_path).stdout.startswith("no recorded runs of table orders")
 
 
-def test_an_unusable_store_is_reported_and_the_stateful_rules_say_so(tmp_path):
+def test_an_unusable_store_is_an_error_not_a_run_whose_stateful_rules_were_not_checked(tmp_path):
     contract = setup(tmp_path, 0, drift=False)
     (tmp_path / "not-a-dir").write_text("x")
     proc = lockgate("check", contract, "--history", tmp_path / "not-a-dir" / "h.sqlite", "-f", "json", cwd=tmp_path)
-    assert proc.returncode == 1
-    assert "lockgate: warning: cannot open the history store" in proc.stderr
-    results = {r["rule"]: r for r in json.loads(proc.stdout)["results"]}
-    assert not results["orders.created_at.advancement"]["passed"]
-    assert results["orders.created_at.advancement"]["observed"].startswith("not checked: cannot open the history store")
+    assert proc.returncode == 2
+    assert "lockgate: error: cannot open the history store" in proc.stderr
+    assert "LOCKGATE_HISTORY" in proc.stderr and proc.stdout == ""
 
 
 def test_profile_writes_a_deterministic_reference_that_drift_rules_read(tmp_path):

@@ -89,18 +89,21 @@ def test_identifiers_are_always_quoted(tmp_path, request, engine_server):
 @pytest.mark.parametrize(
     "query, why",
     [
-        ("DELETE FROM {object}", "must be a SELECT query, got DELETE"),
-        ("SELECT 1; DROP TABLE t", "one SELECT statement, got 2"),
-        ("COPY t TO '/tmp/lockgate-leak.csv'", "SELECT query"),
-        ("WITH d AS (DELETE FROM t RETURNING 1) SELECT count(*) FROM d", "must only read; found DELETE"),
+        ("DELETE FROM {object}", "must be a SELECT, not DELETE"),
+        ("SELECT 1; DROP TABLE t", "exactly one SELECT statement; DuckDB reads 2"),
+        ("COPY t TO '/tmp/lockgate-leak.csv'", "must be a SELECT, not COPY"),
+        ("WITH d AS (DELETE FROM t RETURNING 1) SELECT count(*) FROM d", "found DELETE"),
     ],
 )
 def test_sql_rules_only_read(tmp_path, query, why):
+    """A query that is not one read-only SELECT is a contract error, never a rule's verdict."""
+    from lockgate.errors import ContractError
+
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
     body = f"schema:\n  - name: t\n    properties:\n      - name: a\n    quality:\n      - type: sql\n        query: \"{query}\"\n        mustBe: 0\n"
-    result = lockgate.validate(contract_for(tmp_path, duck_server(db), body))
-    r = result.result("t.sql")
-    assert not r.passed and why in r.observed
+    with pytest.raises(ContractError, match=why) as raised:
+        contract_for(tmp_path, duck_server(db), body)
+    assert raised.value.findings[0].code == "unsafe-sql"
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from t").fetchone() == (2,)
 
@@ -200,10 +203,10 @@ def test_unreachable_servers_raise_connection_errors(tmp_path):
 
 def test_server_fields_read_environment_variables(tmp_path, monkeypatch):
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1]})})
-    monkeypatch.setenv("TEST_WAREHOUSE", str(db))
-    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${TEST_WAREHOUSE}\n"
+    monkeypatch.setenv("LOCKGATE_TEST_WAREHOUSE", str(db))
+    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_TEST_WAREHOUSE}\n"
     c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n")
     assert lockgate.validate(c).passed
-    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${NOT_SET_ANYWHERE:-" + str(db) + "}\n"
+    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_NOT_SET_ANYWHERE:-" + str(db) + "}\n"
     c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n")
     assert lockgate.validate(c).passed

