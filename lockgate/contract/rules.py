@@ -114,9 +114,11 @@ class DuplicateRows:
 
 @dataclass(frozen=True)
 class LatestValue:
-    """max(column), judged as its age against the time of the check (freshness)."""
+    """max(column), judged as its age against the time of the check (freshness). A newest value
+    more than `future_tolerance` seconds ahead of the check fails (lockgate.engines.freshness)."""
 
     column: str
+    future_tolerance: float = 300.0
 
 
 @dataclass(frozen=True)
