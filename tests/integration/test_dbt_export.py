@@ -119,3 +119,45 @@ def test_the_reference_project_tests_are_generated_from_its_contracts():
     proc = lockgate_cli("export", "--check", "dbt/models", cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "12 generated file(s) checked, 0 out of date" in proc.stderr
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_dbt_counts_nan_and_infinity_like_lockgate(tmp_path, request, target):
+    """NaN counts as NULL and ±inf as out of range in the exported dbt tests too (real dbt)."""
+    import duckdb
+
+    from tests.integration.test_parity import NAN_CONTRACT, NAN_EXPECTED, NAN_ROWS
+
+    create = "CREATE TABLE {t} (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score DOUBLE PRECISION)"
+    if target == "postgres":
+        con, schema = request.getfixturevalue("pg_schema")
+        con.execute(create.format(t=f'"{schema}".readings'))
+        with con.cursor() as cur:
+            cur.executemany(f'INSERT INTO "{schema}".readings VALUES (%s, %s, %s, %s)', NAN_ROWS)
+        server, raw_schema = "pg", schema
+    else:
+        schema = raw_schema = "raw"
+        con = duckdb.connect(str(tmp_path / "w.duckdb"))
+        con.execute("CREATE SCHEMA raw")
+        con.execute(create.format(t="raw.readings"))
+        con.executemany("INSERT INTO raw.readings VALUES (?, ?, ?, ?)", NAN_ROWS)
+        con.close()
+        server = "duck"
+    duck = tmp_path / "w.duckdb"
+    text = NAN_CONTRACT.format(duck_path=duck, pg_schema=schema).replace(f'    database: "{duck}"', f'    database: "{duck}"\n    schema: raw')
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+    project = _project(tmp_path, target, schema if target == "postgres" else None)
+    (project / "models" / "orders_copy.sql").unlink()
+    (project / "models" / "_contract.yml").write_text(export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema=raw_schema)))
+    dbt(project, "deps", check=True)
+    build = dbt(project, "build")
+    statuses = dbt_test_statuses(project)
+    if target == "postgres":
+        shutil.rmtree(project / "dbt_packages", ignore_errors=True)
+    lockgate_failing = {r.rule.id for r in lockgate.validate(contract, server).results if not r.passed}
+    assert lockgate_failing == set(NAN_EXPECTED)
+    rules = {dbt_test_name(r): r.id for r in contract.rules if r.check != "logicalType"}
+    assert set(statuses) == set(rules), build.stdout[-3000:]
+    dbt_failing = {rules[name] for name, status in statuses.items() if status != "pass"}
+    assert "error" not in statuses.values(), build.stdout[-3000:]
+    assert dbt_failing == set(NAN_EXPECTED)

@@ -18,10 +18,12 @@ select failing, total from counts
 where total > 0 and 100.0 * failing / total {{ '>=' if strict else '>' }} {{ max_percent }}
 {% endtest %}
 
-{% test lockgate_duplicate_keys(model, columns) %}
+{% test lockgate_duplicate_keys(model, columns, nan_columns=[]) %}
+{# keys with a NULL part are no key; nor, in floating-point columns, with a NaN part #}
 select {{ columns | join(', ') }}, count(*) as duplicate_count
 from {{ model }}
 where {% for c in columns %}{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+{%- for c in nan_columns %} and {{ c }} <> cast('NaN' as double precision){% endfor %}
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
