@@ -202,6 +202,7 @@ class Anomaly:
     min_abs_tolerance: float = 0.0
     min_rel_tolerance: float = 0.05
     direction: str = "both"
+    seasonality: str = "none"  # none | weekly: compare with the same weekday's history
 
 
 @dataclass(frozen=True)

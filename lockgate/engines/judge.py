@@ -32,7 +32,7 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
     if isinstance(measure, STATEFUL_MEASURES):
         from lockgate.state.detectors import judge_stateful
 
-        return judge_stateful(rule, m, history)
+        return judge_stateful(rule, m, history, now)
     if isinstance(measure, ROW_MEASURES):
         metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
         observed: Any = metric

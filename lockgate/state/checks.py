@@ -168,6 +168,7 @@ _ANOMALY_ARGS = {  # YAML name -> (Anomaly field, default)
     "minAbsTolerance": ("min_abs_tolerance", 0.0),
     "minRelTolerance": ("min_rel_tolerance", 0.05),
     "direction": ("direction", "both"),
+    "seasonality": ("seasonality", "none"),
 }
 
 
@@ -188,6 +189,11 @@ def _anomaly(ctx: CompileContext, table: Table, column, impl: dict, path: DocPat
         ctx.error(path, f"metric {metric} is about the table; put the rule under schema[].quality", "misplaced-rule")
         return None
     params = {field: args.get(name, default) for name, (field, default) in _ANOMALY_ARGS.items()}
+    from lockgate.state.anomaly import SEASONALITIES
+
+    if params["seasonality"] not in SEASONALITIES:
+        ctx.error(path + ("implementation", "seasonality"), f"seasonality must be one of {', '.join(SEASONALITIES)}, got {params['seasonality']!r}", "invalid-value")
+        return None
     if "minAbsTolerance" not in args:
         params["min_abs_tolerance"] = SHARE_MIN_ABS_TOLERANCE if metric in SHARE_METRICS else 0.0
     problem = _anomaly_problem(params)

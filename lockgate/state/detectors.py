@@ -29,13 +29,16 @@ from lockgate.state.profile import ColumnStats, TableProfile, metric_value
 DRIFT_LABELS = {"wasserstein": "Wasserstein/std", "jensen_shannon": "Jensen-Shannon distance", "psi": "PSI"}
 
 
-def judge_stateful(rule: ir.Rule, m: Measurement, history: TableHistory | None) -> RuleResult:
+def judge_stateful(rule: ir.Rule, m: Measurement, history: TableHistory | None, now: dt.datetime | None = None) -> RuleResult:
+    """`now`: the check's logical time (weekly anomaly baselines compare the same weekday)."""
     profile: TableProfile = m.value
     expected = expected_text(rule)
     if isinstance(rule.measure, ir.HISTORY_MEASURES) and (history is None or history.unavailable):
         reason = history.unavailable if history is not None else "no history store was given"
         message = f"not checked: {reason}; this rule compares with earlier runs"
         return RuleResult(rule, False, message, expected, None, profile.row_count, error=message)
+    if isinstance(rule.measure, ir.Anomaly):
+        return _anomaly(rule, profile, history or TableHistory(), now)
     return _JUDGES[type(rule.measure)](rule, profile, history or TableHistory())
 
 
@@ -50,6 +53,7 @@ def expected_text(rule: ir.Rule) -> str:
         return f"several distinct values{bound}"
     if isinstance(m, ir.Anomaly):
         side = {"up": ", increases only", "down": ", decreases only"}.get(m.direction, "")
+        side += ", same weekday" if m.seasonality == "weekly" else ""
         return f"{m.metric} within the robust band of the last {m.window} runs (|z| <= {m.threshold:g}{side})"
     if isinstance(m, ir.Drift):
         default_warn, default_fail = DEFAULT_THRESHOLDS[m.method]
@@ -168,7 +172,7 @@ def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -
 # -- anomaly ---------------------------------------------------------------------------------------
 
 
-def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None) -> RuleResult:
     m: ir.Anomaly = rule.measure
     value, points = _series(m, profile, history.runs)
     if m.metric == "rowsAdded" and value is None:
@@ -183,6 +187,8 @@ def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> Rul
         min_rel_tolerance=m.min_rel_tolerance,
         direction=m.direction,
         metric_name=m.metric,
+        seasonality=m.seasonality,
+        at=now,
     )
     if verdict.status == "insufficient_history":
         return _result(rule, True, _not_enough(verdict.history_size, m.min_history), profile)
@@ -196,12 +202,12 @@ def _series(m: ir.Anomaly, profile: TableProfile, runs: list[PastRun]) -> tuple[
     """The tested value and the history points, oldest first (failed points flagged)."""
     if m.metric == "rowsAdded":
         counted = [run for run in runs if run.row_count is not None]
-        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric)) for a, b in zip(counted, counted[1:])]
+        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.started_at) for a, b in zip(counted, counted[1:])]
         last = counted[-1].row_count if counted else None
         value = None if last is None or profile.row_count is None else float(profile.row_count - last)
         return value, points
     points = [
-        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric))
+        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric), run.started_at)
         for run in runs
     ]
     value = metric_value(m.metric, profile.row_count, profile.columns.get(m.column) if m.column else None)
