@@ -178,6 +178,8 @@ class ChangeRate:
     buckets: int = 1024
     min_rate: float = 0.2
     min_changed: int = 10
+    max_drop: float = 0.3  # fail when the share of updated rows falls this far below its history
+    by: str | None = None  # report the rate per value of this column (which segment froze)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from lockgate.contract import rules as ir
 from lockgate.engines.results import Measurement, RuleResult
 from lockgate.state.anomaly import HistoryPoint, judge_anomaly
-from lockgate.state.change_rate import compare_buckets
+from lockgate.state.change_rate import compare_buckets, judge_change, keep_rate_history
 from lockgate.state.drift import (
     DEFAULT_THRESHOLDS,
     CategoricalSummary,
@@ -120,6 +120,7 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
     m: ir.ChangeRate = rule.measure
     if history.buckets is None:
         return _result(rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile)
+    keep_rate_history(rule.id, history.buckets, profile.buckets)
     outcome = compare_buckets(history.buckets, profile.buckets, m.column, m.buckets)
     if outcome is None:
         return _result(rule, True, _not_enough(0, 1) + f" (no earlier fingerprint of {m.column})", profile)
@@ -131,11 +132,8 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(rule, True, f"no rows changed since the previous run ({outcome.stable} buckets unchanged)", profile)
     if outcome.touched < m.min_changed:
         return _result(rule, True, f"not computable: rows changed in only {outcome.touched} buckets, {m.min_changed} needed to judge", profile)
-    rate = outcome.rate
-    text = f"{m.column} changed in {outcome.changed} of {outcome.touched} buckets whose rows changed ({rate:.1%})"
-    if rate < m.min_rate:
-        text = f"frozen? {text}"
-    return _result(rule, rate >= m.min_rate, text, profile)
+    passed, text = judge_change(rule.id, m, outcome, history.buckets, profile.buckets)
+    return _result(rule, passed, text, profile)
 
 
 # -- constant --------------------------------------------------------------------------------------
