@@ -191,7 +191,13 @@ def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory, now: d
     if verdict.status == "insufficient_history":
         return _result(rule, True, _not_enough(verdict.history_size, m.min_history), profile)
     if verdict.status == "not_computable":
-        reason = "the table is empty" if not profile.row_count else f"no {m.metric} (the column has no values)"
+        stats = profile.columns.get(m.column) if m.column else None
+        if not profile.row_count:
+            reason = "the table is empty"
+        elif stats is not None and stats.non_null and m.metric in ("mean", "min", "max"):
+            reason = f"no {m.metric}: {m.column} holds no numbers (is it a text column?)"
+        else:
+            reason = f"no {m.metric} (the column has no values)"
         return _result(rule, True, f"not computable: {reason}", profile)
     return _result(rule, verdict.status == "pass", verdict.message, profile)
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.engines.frame.predicates import present
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
 from lockgate.state.profile import (
@@ -57,7 +58,7 @@ def column_kind(s: pd.Series) -> str:
 
 
 def _column_stats(s: pd.Series, key_hash: np.ndarray | None) -> ColumnStats:
-    non_null = int(s.notna().sum())
+    non_null = int(present(s).sum())  # NaN counts as NULL, as in the rules
     stats = ColumnStats(non_null=non_null, distinct=int(s.nunique(dropna=True)))
     value_hash = _value_hash(s)
     term = _chain([key_hash, value_hash]) if key_hash is not None else value_hash

@@ -26,6 +26,7 @@ import numpy as np
 from ibis import _
 
 from lockgate.contract import rules as ir
+from lockgate.engines.sql.expressions import present
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary
 from lockgate.state.profile import (
@@ -145,7 +146,7 @@ def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> Profil
         col = t[column]
         kind = column_kind(col.type())
         plan.kinds[column] = kind
-        add(column, "non_null", col.count())
+        add(column, "non_null", t.count(where=present(col)))  # NaN counts as NULL, as in the rules
         add(column, "distinct", col.approx_nunique())
         if column not in _fingerprinted_by_buckets(request):
             value_hash = hashing.value(col)

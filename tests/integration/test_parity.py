@@ -201,3 +201,27 @@ def test_nan_and_infinity_give_the_same_verdict_on_postgres(tmp_path, pg_schema)
         cur.executemany(f'INSERT INTO "{schema}".readings VALUES (%s, %s, %s, %s)', NAN_ROWS)
     contract = _nan_contract(tmp_path, schema)
     assert _nan_verdicts(lockgate.validate(contract, "pg", now=NOW)) == NAN_EXPECTED
+
+
+def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
+    """The history rules' profiles (nullCount, nullRate) follow the same NaN rule as the checks."""
+    import dataclasses
+
+    from lockgate.contract import rules as ir
+    from lockgate.engines.frame.engine import FrameEngine
+    from lockgate.engines.run import run_engine
+    from lockgate.engines.sql.connectors import connect
+    from lockgate.engines.sql.engine import SqlEngine
+
+    contract = _nan_contract(tmp_path, "unused")
+    nulls = ir.Rule("readings.value.nulls", "readings", "value", "anomaly", ir.Anomaly("nullCount", "value"), ir.Threshold("mustBe", 0, "value"))
+    contract = dataclasses.replace(contract, rules=(*contract.rules, nulls))
+    with connect(contract.server("duck")) as connector:
+        engine = SqlEngine(connector)
+        run_engine(contract, engine, server="duck", now=NOW, record=False)
+    engines = {"duckdb": engine}
+    for kind, frames in _nan_frames().items():
+        engines[kind] = FrameEngine(frames, contract)
+        run_engine(contract, engines[kind], server=None, now=NOW, record=False)
+    non_null = {name: e.profiles["readings"].columns["value"].non_null for name, e in engines.items()}
+    assert non_null == {"duckdb": 5, "numpy": 5, "pyarrow": 5}
