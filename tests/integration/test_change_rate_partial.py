@@ -15,6 +15,7 @@ import lockgate
 from lockgate.contract.loader import analyze
 from lockgate.state.store import open_store
 from tests.support.files import duckdb_with, write_contract
+from tests.support.postgres import pg_load_frame
 
 NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 RULE, BY_REGION = "pros.rating.changeRate", "rating_by_region"
@@ -29,6 +30,12 @@ servers:
   - server: duck
     type: duckdb
     database: "{db}"
+  - server: pg
+    type: postgres
+    host: 127.0.0.1
+    port: 5432
+    database: test
+    schema: "{pg_schema}"
 schema:
   - name: pros
     properties:
@@ -95,7 +102,7 @@ class Regions:
 def check(tmp_path):
     stores = {"sql": open_store(tmp_path / "sql.sqlite"), "frame": open_store(tmp_path / "frame.sqlite")}
     db = tmp_path / "w.duckdb"
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db, by_args=", by: region")))
+    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db, by_args=", by: region", pg_schema="unused")))
 
     def run(df: pd.DataFrame) -> dict[str, dict]:
         duckdb_with(db, {"pros": df})
@@ -154,7 +161,7 @@ def test_a_whole_column_freeze_still_fails_on_min_rate(check):
     ],
 )
 def test_lint_rejects_bad_arguments_at_their_key(tmp_path, args, key, words):
-    text = CONTRACT.format(db="x.duckdb", by_args=args).lstrip()
+    text = CONTRACT.format(db="x.duckdb", by_args=args, pg_schema="unused").lstrip()
     _, findings = analyze(write_contract(tmp_path, text))
     errors = [f for f in findings if f.severity == "error"]
     assert len(errors) == 1 and words in errors[0].message, [str(f) for f in findings]
@@ -162,3 +169,26 @@ def test_lint_rejects_bad_arguments_at_their_key(tmp_path, args, key, words):
     assert errors[0].location.line == line
     column = text.splitlines()[line - 1].index(f"{key}: ") + len(key) + 3  # the value
     assert errors[0].location.col == column, str(errors[0])
+
+
+@pytest.mark.postgres
+def test_a_one_region_freeze_is_named_on_postgres(tmp_path, pg_schema):
+    """The same on PostgreSQL (hashtextextended fingerprints, the segment as text)."""
+    con, schema = pg_schema
+    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db="x.duckdb", by_args=", by: region", pg_schema=schema)))
+    store = open_store(tmp_path / "pg.sqlite")
+
+    def run(df: pd.DataFrame) -> dict:
+        con.execute(f'DROP TABLE IF EXISTS "{schema}".pros')
+        pg_load_frame(con, schema, "pros", df)
+        return {r.rule.id: r for r in lockgate.validate(contract, "pg", now=NOW, history=store).results}
+
+    regions = Regions(seed=5)
+    run(regions.df)
+    for day in range(5):
+        results = run(regions.next_day())
+        assert results[RULE].passed and results[BY_REGION].passed, (day, results[BY_REGION].observed)
+    frozen = run(regions.next_day(frozen=("south",)))
+    store.close()
+    assert not frozen[RULE].passed and not frozen[BY_REGION].passed
+    assert "frozen in region=south (" in frozen[BY_REGION].observed and "north (" not in frozen[BY_REGION].observed
