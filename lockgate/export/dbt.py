@@ -152,7 +152,8 @@ def _export_rule(contract: Contract, table: Table, rule: ir.Rule, out: _Exported
             _add(out, None, rule, "lockgate.lockgate_row_count", {"operator": t.operator, "value": list(t.value) if isinstance(t.value, tuple) else t.value})
             return
         elif isinstance(m, ir.LatestValue):
-            _add(out, m.column, rule, "lockgate.lockgate_freshness", {"max_age_seconds": int(t.value)})
+            args = {"max_age_seconds": int(t.value), "max_future_seconds": int(m.future_tolerance)}
+            _add(out, m.column, rule, "lockgate.lockgate_freshness", args)
             return
         elif isinstance(m, ir.Orphans) and len(m.columns) == 1 and _zero_rows(t):
             # a source contract's foreign keys point at tables of the same source

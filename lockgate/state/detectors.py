@@ -47,7 +47,8 @@ def expected_text(rule: ir.Rule) -> str:
     if isinstance(m, ir.Advancement):
         return f"max({rule.column}) later than at the previous run"
     if isinstance(m, ir.ChangeRate):
-        return f"changes in >= {m.min_rate:.0%} of changed buckets"
+        per = f", per {m.by}" if m.by else ""
+        return f"changes in >= {m.min_rate:.0%} of changed buckets, share of updated rows not {m.max_drop:.0%} below its history{per}"
     if isinstance(m, ir.ConstantColumn):
         bound = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
         return f"several distinct values{bound}"

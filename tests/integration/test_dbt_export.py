@@ -161,3 +161,51 @@ def test_dbt_counts_nan_and_infinity_like_lockgate(tmp_path, request, target):
     dbt_failing = {rules[name] for name, status in statuses.items() if status != "pass"}
     assert "error" not in statuses.values(), build.stdout[-3000:]
     assert dbt_failing == set(NAN_EXPECTED)
+
+
+def test_dbt_freshness_fails_on_the_future_like_lockgate(tmp_path):
+    """A newest value two days ahead of the clock fails the exported freshness test (real dbt)."""
+    import datetime as dt
+
+    import duckdb
+
+    ahead = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + dt.timedelta(days=2)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.events AS SELECT 1 AS event_id, ?::TIMESTAMP AS loaded_at", [ahead])
+    con.close()
+    text = f"""
+    apiVersion: v3.1.0
+    kind: DataContract
+    id: future
+    version: 1.0.0
+    status: active
+    servers:
+      - server: duck
+        type: duckdb
+        database: "{tmp_path / 'w.duckdb'}"
+        schema: raw
+    schema:
+      - name: events
+        properties:
+          - name: event_id
+            logicalType: integer
+          - name: loaded_at
+            logicalType: timestamp
+    slaProperties:
+      - property: freshness
+        value: 1
+        unit: d
+        element: events.loaded_at
+    """
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+    project = _project(tmp_path, "duckdb", None)
+    (project / "models" / "orders_copy.sql").unlink()
+    (project / "models" / "_contract.yml").write_text(export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema="raw")))
+    dbt(project, "deps", check=True)
+    build = dbt(project, "build")
+    statuses = dbt_test_statuses(project)
+    rule = contract.rules_for("events")[-1]
+    assert rule.check == "freshness"
+    assert statuses[dbt_test_name(rule)] == "fail", build.stdout[-3000:]
+    assert not lockgate.validate(contract, "duck").result(rule.id).passed
