@@ -42,8 +42,9 @@ def judge_freshness(rule: Rule, m: Measurement, now: dt.datetime, expected: str)
     if latest is None:
         kind = type(m.value).__name__
         why = (
-            f"cannot check freshness on {column}: max({column}) is a {kind} value ({m.value!r:.40}), "
-            "not a timestamp or date; declare the column as a timestamp or point the SLA at one"
+            f"cannot check freshness on {column}: max({column}) is a {kind} value "
+            f"({m.value!r:.40}), not a timestamp or date; declare the column as a timestamp "
+            "or point the SLA at one"
         )
         return result(False, why, error=why)
     age = (now - latest).total_seconds()

@@ -145,7 +145,9 @@ def _export_rule(contract: Contract, table: Table, rule: ir.Rule, out: _Exported
             if len(m.columns) == 1 and not nan:
                 _add(out, m.columns[0], rule, "unique", {})
             else:  # dbt's unique groups NaN keys together; lockgate ignores them like NULL
-                args = {"columns": [_quote(c) for c in m.columns], **({"nan_columns": nan} if nan else {})}
+                args: dict[str, Any] = {"columns": [_quote(c) for c in m.columns]}
+                if nan:
+                    args["nan_columns"] = nan
                 _add(out, None, rule, "lockgate.lockgate_duplicate_keys", args)
             return
         elif isinstance(m, ir.RowCount):
@@ -170,13 +172,17 @@ class _NotExpressible(Exception):
     pass
 
 
-def _failing_rows(p: ir.Predicate, t: ir.Threshold, nan: frozenset[str] = frozenset()) -> tuple[str, dict] | None:
+def _failing_rows(
+    p: ir.Predicate, t: ir.Threshold, nan: frozenset[str] = frozenset()
+) -> tuple[str, dict] | None:
     """(dbt test, arguments) counting the rows that break `p`; arguments may carry `column`.
     `nan`: columns that can hold NaN, which dbt's built-in tests would not count as NULL."""
     if t.unit == "percent":
         if t.operator not in ("mustBeLessOrEqualTo", "mustBeLessThan"):
             raise _NotExpressible(f"{t.operator} on a percentage of failing rows")
-        return "lockgate.lockgate_share_where", {"condition": condition_sql(p, nan), "max_percent": t.value, "strict": t.operator == "mustBeLessThan"}
+        strict = t.operator == "mustBeLessThan"
+        args = {"condition": condition_sql(p, nan), "max_percent": t.value, "strict": strict}
+        return "lockgate.lockgate_share_where", args
     if _budget(t) is None and not _zero_rows(t):
         raise _NotExpressible(f"{t.operator} {t.value} on failing rows")
     builtin = getattr(p, "column", None) not in nan
@@ -251,7 +257,7 @@ _NAN = "cast('NaN' as double precision)"
 
 
 def condition_sql(p: ir.Predicate, nan: frozenset[str] = frozenset()) -> str:
-    """`p` as SQL that DuckDB and PostgreSQL both read; `nan` names the columns that may hold NaN."""
+    """`p` as SQL that DuckDB and PostgreSQL both read; `nan`: the columns that may hold NaN."""
     c = _quote(p.column) if hasattr(p, "column") else None
     is_nan = f" or {c} = {_NAN}" if c and p.column in nan else ""
     if isinstance(p, ir.IsNull):

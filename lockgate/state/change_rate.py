@@ -54,7 +54,7 @@ def compare_buckets(previous: BucketFingerprints, current: BucketFingerprints, c
     return ChangeOutcome(size, int(occupied.sum()), int(stable.sum()), int(touched.sum()), int(changed.sum()))
 
 
-# -- the rate against its own history: partial freezes -----------------------------------------------
+# -- the rate against its own history: partial freezes ---------------------------------------
 #
 # A bucket rate stays near 1 while a column freezes in only part of the rows (a bucket with one
 # live updated row among frozen ones still "changed"). Two steps make a partial freeze visible:
@@ -100,8 +100,10 @@ class RateVerdict:
         if self.share is None:
             return "share of updated rows not estimable"
         if self.baseline is None:
-            return f"~{self.share:.0%} of updated rows (rate history: {self.history} of {RATE_MIN_HISTORY} loads)"
-        return f"~{self.share:.0%} of updated rows, usually {self.baseline:.0%} (last {self.history} loads)"
+            history = f"rate history: {self.history} of {RATE_MIN_HISTORY} loads"
+            return f"~{self.share:.0%} of updated rows ({history})"
+        usual = f"usually {self.baseline:.0%} (last {self.history} loads)"
+        return f"~{self.share:.0%} of updated rows, {usual}"
 
 
 def judge_rate(outcome: ChangeOutcome, past: list[float], max_drop: float) -> RateVerdict:
@@ -127,7 +129,9 @@ def _beyond_noise(outcome: ChangeOutcome, usual: float) -> bool:
     return (outcome.changed - expected) / sd < -NOISE_Z
 
 
-def compare_segments(previous: BucketFingerprints, current: BucketFingerprints, column: str, buckets: int) -> dict[str, ChangeOutcome]:
+def compare_segments(
+    previous: BucketFingerprints, current: BucketFingerprints, column: str, buckets: int
+) -> dict[str, ChangeOutcome]:
     """Per segment of the rule's `by` column, the outcome of `compare_buckets` (segments present
     in both runs; a row that moved segment reads as a key change in both)."""
     out = {}
@@ -146,23 +150,34 @@ def past_shares(history: list[dict[str, float]], segment: str = WHOLE) -> list[f
     return [point[segment] for point in history if segment in point]
 
 
-# -- the verdict of a changeRate rule (lockgate.state.detectors hands the comparison here) ----------
+# -- the verdict of a changeRate rule (lockgate.state.detectors hands the comparison here) ---
 
 
-def keep_rate_history(rule_id: str, previous: BucketFingerprints, current: BucketFingerprints) -> None:
+def keep_rate_history(
+    rule_id: str, previous: BucketFingerprints, current: BucketFingerprints
+) -> None:
     """Carry the rule's rate history forward to this run's fingerprints, which the store keeps."""
     past = previous.rate_history.get(rule_id)
     if past is not None and current is not previous:
         current.rate_history[rule_id] = list(past)[-RATE_WINDOW:]
 
 
-def judge_change(rule_id: str, m: ChangeRate, outcome: ChangeOutcome, previous: BucketFingerprints, current: BucketFingerprints) -> tuple[bool, str]:
+def judge_change(
+    rule_id: str,
+    m: ChangeRate,
+    outcome: ChangeOutcome,
+    previous: BucketFingerprints,
+    current: BucketFingerprints,
+) -> tuple[bool, str]:
     """(passed, observed) of a changeRate rule that has a comparison: `minRate` on the bucket rate,
     then the share of updated rows against its history, for the column and, with `by`, per
     segment. Points that pass join the rate history; failed ones stay out of later baselines."""
     history = previous.rate_history.get(rule_id, [])
     rate = outcome.rate
-    text = f"{m.column} changed in {outcome.changed} of {outcome.touched} buckets whose rows changed ({rate:.1%})"
+    text = (
+        f"{m.column} changed in {outcome.changed} of {outcome.touched} buckets "
+        f"whose rows changed ({rate:.1%})"
+    )
     point: dict[str, float] = {}
     whole = judge_rate(outcome, past_shares(history), m.max_drop)
     passed = rate >= m.min_rate and not whole.dropped
@@ -174,17 +189,24 @@ def judge_change(rule_id: str, m: ChangeRate, outcome: ChangeOutcome, previous: 
     if passed and whole.share is not None:
         point[WHOLE] = whole.share
     if m.by is not None:
-        ok, note = _judge_segments(rule_id, m, previous, current, history, point)
+        ok, note = _judge_segments(m, previous, current, history, point)
         passed = passed and ok
         text += note
-    current.rate_history[rule_id] = (history + [point])[-RATE_WINDOW:] if point else list(history)[-RATE_WINDOW:]
+    current.rate_history[rule_id] = (history + [point] if point else list(history))[-RATE_WINDOW:]
     return passed, text
 
 
-def _judge_segments(rule_id: str, m: ChangeRate, previous: BucketFingerprints, current: BucketFingerprints, history: list[dict[str, float]], point: dict[str, float]) -> tuple[bool, str]:
+def _judge_segments(
+    m: ChangeRate,
+    previous: BucketFingerprints,
+    current: BucketFingerprints,
+    history: list[dict[str, float]],
+    point: dict[str, float],
+) -> tuple[bool, str]:
     outcomes = compare_segments(previous, current, m.column, m.buckets)
     if not outcomes:
-        return True, f"; by {m.by}: no per-segment fingerprints to compare yet (a new `by`, or more than {MAX_SEGMENTS} values)"
+        why = f"a new `by`, or more than {MAX_SEGMENTS} values"
+        return True, f"; by {m.by}: no per-segment fingerprints to compare yet ({why})"
     frozen, judged = [], 0
     for label, outcome in sorted(outcomes.items()):
         if outcome.touched < m.min_changed or outcome.touched > outcome.stable:
@@ -192,7 +214,8 @@ def _judge_segments(rule_id: str, m: ChangeRate, previous: BucketFingerprints, c
         judged += 1
         verdict = judge_rate(outcome, past_shares(history, label), m.max_drop)
         if outcome.rate < m.min_rate or verdict.dropped:
-            frozen.append(f"{label} ({outcome.changed} of {outcome.touched} buckets, {verdict.describe()})")
+            counts = f"{outcome.changed} of {outcome.touched} buckets"
+            frozen.append(f"{label} ({counts}, {verdict.describe()})")
         elif verdict.share is not None:
             point[label] = verdict.share
     note = f"; by {m.by}: {judged} of {len(outcomes)} segments judged"

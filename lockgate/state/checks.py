@@ -95,7 +95,8 @@ def _advancement(ctx: CompileContext, table: Table, column, impl: dict, path: Do
 @register_custom_check("changeRate")
 def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
     """Of the rows that changed since the previous run, the share in which this column changed."""
-    args = impl_arguments(ctx, impl, ("minRate", "minChanged", "buckets", "key", "maxDrop", "by"), path)
+    names = ("minRate", "minChanged", "buckets", "key", "maxDrop", "by")
+    args = impl_arguments(ctx, impl, names, path)
     if args is None or not _column_rule(ctx, "changeRate", column, path):
         return None
     min_rate = _number(ctx, args, "minRate", path, 0.2, low=0, high=1)
@@ -114,7 +115,9 @@ def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: Do
     if by is False:
         return None
     row_columns = tuple(c.physical_name for c in table.columns)
-    measure = ChangeRate(table.physical(column), key, row_columns, buckets, min_rate, min_changed, max_drop, by)
+    measure = ChangeRate(
+        table.physical(column), key, row_columns, buckets, min_rate, min_changed, max_drop, by
+    )
     return _rule(ctx, table, column, impl, path, severity, "changeRate", measure, Threshold("mustBeGreaterOrEqualTo", min_rate, "value"))
 
 
@@ -143,7 +146,9 @@ def _key(ctx, table: Table, column: str, args: dict, path: DocPath) -> tuple[str
     return tuple(table.physical(n) for n in names)
 
 
-def _segment_column(ctx, table: Table, column: str, key: tuple[str, ...], args: dict, path: DocPath):
+def _segment_column(
+    ctx, table: Table, column: str, key: tuple[str, ...], args: dict, path: DocPath
+) -> str | None | bool:
     """`by`: the physical name of the column that splits the rate into segments; None when
     absent, False after an error."""
     if "by" not in args:
@@ -152,12 +157,15 @@ def _segment_column(ctx, table: Table, column: str, key: tuple[str, ...], args: 
     where = path + ("implementation", "by")
     if not isinstance(name, str) or table.column(name) is None:
         names = ", ".join(c.name for c in table.columns)
-        ctx.error(where, f"by must name a column of '{table.name}' (columns: {names}), got {name!r}", "unknown-column" if isinstance(name, str) else "invalid-value")
+        code = "unknown-column" if isinstance(name, str) else "invalid-value"
+        message = f"by must name a column of '{table.name}' (columns: {names}), got {name!r}"
+        ctx.error(where, message, code)
         return False
     physical = table.physical(name)
     if name == column or physical in key:
-        what = "the column whose changes are measured" if name == column else "a key column (one segment per row)"
-        ctx.error(where, f"by cannot be {name}, {what}; name a column with a few values, such as a region", "invalid-value")
+        what = "the measured column" if name == column else "a key column (one segment per row)"
+        message = f"by cannot be {name}, {what}; name a column with a few values, such as a region"
+        ctx.error(where, message, "invalid-value")
         return False
     return physical
 
@@ -215,7 +223,8 @@ def _anomaly(ctx: CompileContext, table: Table, column, impl: dict, path: DocPat
     from lockgate.state.anomaly import SEASONALITIES
 
     if params["seasonality"] not in SEASONALITIES:
-        ctx.error(path + ("implementation", "seasonality"), f"seasonality must be one of {', '.join(SEASONALITIES)}, got {params['seasonality']!r}", "invalid-value")
+        message = f"seasonality must be one of {', '.join(SEASONALITIES)}, got {params['seasonality']!r}"
+        ctx.error(path + ("implementation", "seasonality"), message, "invalid-value")
         return None
     if "minAbsTolerance" not in args:
         params["min_abs_tolerance"] = SHARE_MIN_ABS_TOLERANCE if metric in SHARE_METRICS else 0.0

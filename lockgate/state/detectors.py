@@ -29,7 +29,9 @@ from lockgate.state.profile import ColumnStats, TableProfile, metric_value
 DRIFT_LABELS = {"wasserstein": "Wasserstein/std", "jensen_shannon": "Jensen-Shannon distance", "psi": "PSI"}
 
 
-def judge_stateful(rule: ir.Rule, m: Measurement, history: TableHistory | None, now: dt.datetime | None = None) -> RuleResult:
+def judge_stateful(
+    rule: ir.Rule, m: Measurement, history: TableHistory | None, now: dt.datetime | None = None
+) -> RuleResult:
     """`now`: the check's logical time (weekly anomaly baselines compare the same weekday)."""
     profile: TableProfile = m.value
     expected = expected_text(rule)
@@ -48,7 +50,8 @@ def expected_text(rule: ir.Rule) -> str:
         return f"max({rule.column}) later than at the previous run"
     if isinstance(m, ir.ChangeRate):
         per = f", per {m.by}" if m.by else ""
-        return f"changes in >= {m.min_rate:.0%} of changed buckets, share of updated rows not {m.max_drop:.0%} below its history{per}"
+        history = f"share of updated rows not {m.max_drop:.0%} below its history{per}"
+        return f"changes in >= {m.min_rate:.0%} of changed buckets, {history}"
     if isinstance(m, ir.ConstantColumn):
         bound = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
         return f"several distinct values{bound}"
@@ -171,7 +174,9 @@ def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -
 # -- anomaly ---------------------------------------------------------------------------------------
 
 
-def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None) -> RuleResult:
+def _anomaly(
+    rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
+) -> RuleResult:
     m: ir.Anomaly = rule.measure
     value, points = _series(m, profile, history.runs)
     if m.metric == "rowsAdded" and value is None:

@@ -126,7 +126,8 @@ def _buckets(df: pd.DataFrame, request: ProfileRequest) -> BucketFingerprints:
     values = {column: _chain([key, _value_hash(df[column])]) for column in spec.columns}
     _fill(result, bucket, key, rows, values, slice(None))
     if spec.by is not None:
-        labels = df[spec.by].astype(object).where(df[spec.by].notna(), None).map(segment_label).to_numpy()
+        by = df[spec.by].astype(object)
+        labels = by.where(by.notna(), None).map(segment_label).to_numpy()
         distinct = pd.unique(labels)
         if len(distinct) <= MAX_SEGMENTS:
             for label in distinct:

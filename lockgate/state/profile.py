@@ -101,7 +101,7 @@ class BucketFingerprints:
         "rates": {...}} and each segment's block follows the table's, in the labels' order."""
         columns: list = list(self.values)
         labels = list(self.segments)
-        blocks = [self._stacked(columns)] + [self.segments[label]._stacked(columns) for label in labels]
+        blocks = [self._stacked(columns), *(self.segments[label]._stacked(columns) for label in labels)]
         if labels or self.rate_history:
             columns.append({"segments": labels, "rates": self.rate_history})
         return columns, np.concatenate(blocks).astype("<i8").tobytes()
@@ -115,11 +115,13 @@ class BucketFingerprints:
         extra = next((c for c in columns if isinstance(c, dict)), {})
         labels = list(extra.get("segments", []))
         width = 3 + len(names)
-        stacked = np.frombuffer(data, dtype="<i8").reshape((1 + len(labels)) * width, buckets).astype(np.int64)
+        flat = np.frombuffer(data, dtype="<i8")
+        stacked = flat.reshape((1 + len(labels)) * width, buckets).astype(np.int64)
 
         def block(i: int) -> BucketFingerprints:
             part = stacked[i * width : (i + 1) * width]
-            return cls(buckets, part[0], part[1], part[2], {c: part[3 + j] for j, c in enumerate(names)})
+            values = {c: part[3 + j] for j, c in enumerate(names)}
+            return cls(buckets, part[0], part[1], part[2], values)
 
         whole = block(0)
         whole.segments = {label: block(1 + i) for i, label in enumerate(labels)}
@@ -199,7 +201,8 @@ def profile_request(table: Table, rules: Iterable[ir.Rule], present: Collection[
         row_columns = tuple(c for c in dict.fromkeys(c for m in changes for c in m.row_columns) if c in present and c not in first.key)
         by = {m.by for m in changes if m.by is not None}
         if len(by) > 1:
-            raise ValueError(f"the changeRate rules of table {table.name} split by different columns ({', '.join(sorted(by))}); give them the same `by`")
+            names = ", ".join(sorted(by))
+            raise ValueError(f"the changeRate rules of table {table.name} split by different columns ({names}); give them the same `by`")
         buckets = BucketRequest(
             key=first.key,
             row_columns=row_columns,

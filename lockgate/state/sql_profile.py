@@ -117,7 +117,8 @@ class ProfilePlan:
                 if request.by is not None:  # one row per (bucket, segment): fold into both
                     label = segment_label(segment)
                     if label not in profile.buckets.segments:
-                        profile.buckets.segments[label] = BucketFingerprints.empty(request.buckets, request.columns)
+                        empty = BucketFingerprints.empty(request.buckets, request.columns)
+                        profile.buckets.segments[label] = empty
                     targets.append(profile.buckets.segments[label])
                 for target in targets:
                     _accumulate(target, int(bucket), int(n), [int(f) for f in fps], request.columns)
@@ -128,7 +129,9 @@ class ProfilePlan:
             profile.buckets.segments = {}  # too many to keep: the rule says per-segment is off
 
 
-def _accumulate(target: BucketFingerprints, b: int, n: int, fps: list[int], columns: tuple[str, ...]) -> None:
+def _accumulate(
+    target: BucketFingerprints, b: int, n: int, fps: list[int], columns: tuple[str, ...]
+) -> None:
     target.counts[b] += n
     target.keys[b] ^= fps[0]
     target.rows[b] ^= fps[1]
@@ -264,7 +267,10 @@ def _grouped_query(plan: ProfilePlan, t: ibis.Table, hashing: _Hashing):
         counts = t.filter(t[column].notnull()).group_by(column).aggregate(n=_.count())
         top = counts.aggregate(n=counts.n.max())
         fps = {f"f{j}": ibis.null("int64") for j in range(width)}
-        branches.append(top.select(part=ibis.literal(part), bucket=ibis.null("int64"), n=top.n.cast("int64"), **fps, segment=ibis.null("string")))
+        branches.append(top.select(
+            part=ibis.literal(part), bucket=ibis.null("int64"), n=top.n.cast("int64"), **fps,
+            segment=ibis.null("string"),
+        ))  # fmt: skip
     if not branches:
         return None
     query = branches[0]
@@ -285,7 +291,8 @@ def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing):
     size = spec.buckets
     # with `by`, one row per (bucket, segment); the reader folds them into the table's buckets too
     segment = keyed[spec.by].cast("string") if spec.by else ibis.null("string")
-    hashed = keyed.select(**{f"{_PREFIX}b": ((k % size) + size) % size, key: k, f"{_PREFIX}s": segment}, **terms)
+    placed = {f"{_PREFIX}b": ((k % size) + size) % size, key: k, f"{_PREFIX}s": segment}
+    hashed = keyed.select(**placed, **terms)
     grouped = hashed.group_by([f"{_PREFIX}b", f"{_PREFIX}s"]).aggregate(
         n=_.count(),
         f0=hashed[key].bit_xor(),
@@ -294,8 +301,8 @@ def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing):
     )
     fps = {f"f{j}": grouped[f"f{j}"].cast("int64") for j in range(2 + len(spec.columns))}
     return grouped.select(
-        part=ibis.literal("buckets"), bucket=grouped[f"{_PREFIX}b"].cast("int64"), n=grouped.n.cast("int64"), **fps,
-        segment=grouped[f"{_PREFIX}s"].cast("string"),
+        part=ibis.literal("buckets"), bucket=grouped[f"{_PREFIX}b"].cast("int64"),
+        n=grouped.n.cast("int64"), **fps, segment=grouped[f"{_PREFIX}s"].cast("string"),
     )  # fmt: skip
 
 

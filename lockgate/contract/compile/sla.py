@@ -95,14 +95,15 @@ def _future_tolerance(ctx: CompileContext, entry: dict, path: DocPath) -> float 
         else:
             seconds = duration_seconds(raw, entry.get("unit"))
     except ValueError as exc:
-        ctx.error(path + ("valueExt",), f"freshness valueExt (tolerance for timestamps in the future): {exc}", "invalid-value")
+        ctx.error(path + ("valueExt",), f"{_TOLERANCE}: {exc}", "invalid-value")
         return None
     if seconds < 0:
-        ctx.error(path + ("valueExt",), "freshness valueExt (tolerance for timestamps in the future) must not be negative", "invalid-value")
+        ctx.error(path + ("valueExt",), f"{_TOLERANCE} must not be negative", "invalid-value")
         return None
     return seconds
 
 
+_TOLERANCE = "freshness valueExt (tolerance for timestamps in the future)"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
 
 
