@@ -114,9 +114,11 @@ class DuplicateRows:
 
 @dataclass(frozen=True)
 class LatestValue:
-    """max(column), judged as its age against the time of the check (freshness)."""
+    """max(column), judged as its age against the time of the check (freshness). A newest value
+    more than `future_tolerance` seconds ahead of the check fails (lockgate.engines.freshness)."""
 
     column: str
+    future_tolerance: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ class ChangeRate:
     buckets: int = 1024
     min_rate: float = 0.2
     min_changed: int = 10
+    max_drop: float = 0.3  # fail when the share of updated rows falls this far below its history
+    by: str | None = None  # report the rate per value of this column (which segment froze)
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,7 @@ class Anomaly:
     min_abs_tolerance: float = 0.0
     min_rel_tolerance: float = 0.05
     direction: str = "both"
+    seasonality: str = "none"  # none | weekly: compare with the same weekday's history
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,6 @@ from lockgate.contract.rules import (
     LatestValue,
     Rule,
     Threshold,
-    format_duration,
 )
 from lockgate.engines.results import Measurement, RuleResult
 
@@ -33,18 +32,14 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
     if isinstance(measure, STATEFUL_MEASURES):
         from lockgate.state.detectors import judge_stateful
 
-        return judge_stateful(rule, m, history)
+        return judge_stateful(rule, m, history, now)
     if isinstance(measure, ROW_MEASURES):
         metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
         observed: Any = metric
     elif isinstance(measure, LatestValue):
-        if m.value is None:
-            return RuleResult(rule, False, "no values: the table is empty or the column is all null", expected, None, m.total_rows)
-        latest = as_utc(m.value)
-        metric = (now - latest).total_seconds()
-        when = latest.replace(tzinfo=None).isoformat(sep=" ", timespec="seconds")
-        age = f"{format_duration(metric)} old" if metric >= 0 else f"{format_duration(-metric)} in the future"
-        observed = f"{age} (latest {when} UTC)"
+        from lockgate.engines.freshness import judge_freshness
+
+        return judge_freshness(rule, m, now, expected)
     else:
         metric = m.value
         observed = m.detail if m.detail is not None else m.value
@@ -113,10 +108,9 @@ def _percent(failed: int | None, total: int | None) -> float | None:
 
 def as_utc(value: Any) -> dt.datetime:
     """Naive timestamps are taken as UTC, the convention of the reference warehouse."""
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        value = dt.datetime.combine(value, dt.time())
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+    from lockgate.engines.freshness import as_timestamp
+
+    stamp = as_timestamp(value)
+    if stamp is None:
+        raise TypeError(f"not a date or timestamp: {value!r}")
+    return stamp

@@ -141,7 +141,7 @@ def _export_rule(contract: Contract, table: Table, rule: ir.Rule, out: _Exported
         if not dbt_safe_name(table.physical_name):
             raise _NotExpressible("the table name has characters dbt cannot quote")
         if isinstance(m, ir.FailingRows):
-            spec = _failing_rows(m.predicate, t)
+            spec = _failing_rows(m.predicate, t, _nan_columns(table))
             target = m.predicate.column if spec and "column" in spec[1] else None
             if spec is not None:
                 name, args = spec
@@ -149,16 +149,21 @@ def _export_rule(contract: Contract, table: Table, rule: ir.Rule, out: _Exported
                 _add(out, target, rule, name, args, _budget(t))
                 return
         elif isinstance(m, ir.DuplicateRows) and _zero_rows(t):
-            if len(m.columns) == 1:
+            nan = [_quote(c) for c in m.columns if c in _nan_columns(table)]
+            if len(m.columns) == 1 and not nan:
                 _add(out, m.columns[0], rule, "unique", {})
-            else:
-                _add(out, None, rule, "lockgate.lockgate_duplicate_keys", {"columns": [_quote(c) for c in m.columns]})
+            else:  # dbt's unique groups NaN keys together; lockgate ignores them like NULL
+                args: dict[str, Any] = {"columns": [_quote(c) for c in m.columns]}
+                if nan:
+                    args["nan_columns"] = nan
+                _add(out, None, rule, "lockgate.lockgate_duplicate_keys", args)
             return
         elif isinstance(m, ir.RowCount):
             _add(out, None, rule, "lockgate.lockgate_row_count", {"operator": t.operator, "value": list(t.value) if isinstance(t.value, tuple) else t.value})
             return
         elif isinstance(m, ir.LatestValue):
-            _add(out, m.column, rule, "lockgate.lockgate_freshness", {"max_age_seconds": int(t.value)})
+            args = {"max_age_seconds": int(t.value), "max_future_seconds": int(m.future_tolerance)}
+            _add(out, m.column, rule, "lockgate.lockgate_freshness", args)
             return
         elif isinstance(m, ir.Orphans) and len(m.columns) == 1 and _zero_rows(t):
             if not dbt_safe_name(m.ref_table):
@@ -177,22 +182,33 @@ class _NotExpressible(Exception):
     pass
 
 
-def _failing_rows(p: ir.Predicate, t: ir.Threshold) -> tuple[str, dict] | None:
-    """(dbt test, arguments) counting the rows that break `p`; arguments may carry `column`."""
+def _failing_rows(
+    p: ir.Predicate, t: ir.Threshold, nan: frozenset[str] = frozenset()
+) -> tuple[str, dict] | None:
+    """(dbt test, arguments) counting the rows that break `p`; arguments may carry `column`.
+    `nan`: columns that can hold NaN, which dbt's built-in tests would not count as NULL."""
     if t.unit == "percent":
         if t.operator not in ("mustBeLessOrEqualTo", "mustBeLessThan"):
             raise _NotExpressible(f"{t.operator} on a percentage of failing rows")
-        return "lockgate.lockgate_share_where", {"condition": condition_sql(p), "max_percent": t.value, "strict": t.operator == "mustBeLessThan"}
+        strict = t.operator == "mustBeLessThan"
+        args = {"condition": condition_sql(p, nan), "max_percent": t.value, "strict": strict}
+        return "lockgate.lockgate_share_where", args
     if _budget(t) is None and not _zero_rows(t):
         raise _NotExpressible(f"{t.operator} {t.value} on failing rows")
-    if isinstance(p, ir.IsNull):
+    builtin = getattr(p, "column", None) not in nan
+    if isinstance(p, ir.IsNull) and builtin:
         return "not_null", {"column": p.column}
-    if isinstance(p, ir.NotInSet) and not any("'" in str(v) for v in p.values):
+    if isinstance(p, ir.NotInSet) and builtin and not any("'" in str(v) for v in p.values):
         # dbt's accepted_values writes each value between quotes without escaping them
         return "accepted_values", {"column": p.column, "values": list(p.values)}
-    if isinstance(p, ir.NotMatching):
+    if isinstance(p, ir.NotMatching) and builtin:
         return "lockgate.lockgate_pattern", {"column": p.column, "pattern": p.pattern}
-    return "lockgate.lockgate_rows_where", {"condition": condition_sql(p)}
+    return "lockgate.lockgate_rows_where", {"condition": condition_sql(p, nan)}
+
+
+def _nan_columns(table: Table) -> frozenset[str]:
+    """Columns declared as numbers, which may be floating point and so hold NaN (integers can't)."""
+    return frozenset(c.physical_name for c in table.columns if c.logical_type == "number")
 
 
 def _zero_rows(t: ir.Threshold) -> bool:
@@ -248,13 +264,22 @@ def _why_not(m: ir.Measure, t: ir.Threshold) -> str:
 # --- conditions in SQL that DuckDB and PostgreSQL both read ------------------------------------------
 
 
-def condition_sql(p: ir.Predicate) -> str:
-    if isinstance(p, ir.IsNull):
-        return f"{_quote(p.column)} is null"
-    if isinstance(p, ir.IsMissing):
-        values = f" or {_quote(p.column)} in ({_values(p.values)})" if p.values else ""
-        return f"({_quote(p.column)} is null{values})"
+# NaN counts as NULL, as in the engines (lockgate.engines.sql.expressions). DuckDB and PostgreSQL
+# both hold NaN equal to itself, so `x = NaN` finds it in either.
+_NAN = "cast('NaN' as double precision)"
+
+
+def condition_sql(p: ir.Predicate, nan: frozenset[str] = frozenset()) -> str:
+    """`p` as SQL that DuckDB and PostgreSQL both read; `nan`: the columns that may hold NaN."""
     c = _quote(p.column) if hasattr(p, "column") else None
+    is_nan = f" or {c} = {_NAN}" if c and p.column in nan else ""
+    if isinstance(p, ir.IsNull):
+        return f"({c} is null{is_nan})" if is_nan else f"{c} is null"
+    if isinstance(p, ir.IsMissing):
+        values = f" or {c} in ({_values(p.values)})" if p.values else ""
+        return f"({c} is null{is_nan}{values})"
+    if c and p.column in nan:  # value rules skip NaN like NULL
+        return f"{c} <> {_NAN} and ({condition_sql(p)})"
     if isinstance(p, ir.NotInSet):
         return f"{c} is not null and {c} not in ({_values(p.values)})"
     if isinstance(p, ir.OutOfRange):

@@ -12,12 +12,21 @@ that is unlike the previous loads. Three properties make this usable as a blocki
   would fail. The band is never narrower than ``min_abs_tolerance`` or ``min_rel_tolerance``
   times the median, yet a jump far beyond that floor still fires.
 
+**Weekly seasonality** (``seasonality="weekly"``). A table loaded less on weekends is not
+anomalous every Saturday. The level is then the median of the window's points on the same
+weekday (UTC, from each point's logical time), and the spread the MAD of every point's deviation
+from its own weekday's median (weekdays with two or more points), so a Monday is compared with
+Mondays while every day informs the noise. Without an earlier point on the same weekday, the
+plain band is used, widened to the range the history has shown (padded by the minimum
+tolerances); a weekday that was never seen yet can only be judged against the others.
+
 The module is pure: no I/O and no third-party imports, so the history store and the rules can
 call it cheaply.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import statistics
 from collections.abc import Iterable
@@ -31,6 +40,11 @@ MAD_TO_SIGMA = 1.4826
 AnomalyStatus = Literal["pass", "fail", "insufficient_history", "not_computable"]
 Direction = Literal["up", "down", "both"]
 _DIRECTIONS = ("up", "down", "both")
+Seasonality = Literal["none", "weekly"]
+SEASONALITIES = ("none", "weekly")
+#: same-weekday points needed before a weekly baseline replaces the widened plain one
+SEASONAL_MIN_POINTS = 1
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class HistoryPoint:
 
     value: float | None
     failed: bool = False
+    at: dt.datetime | None = None  # the load's logical time (read by weekly seasonality)
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class _Baseline:
 
     values: tuple[float, ...]
     failed_skipped: int  # failed points met while collecting the window
+    times: tuple[dt.datetime | None, ...] = ()  # logical time of each value, same order
 
 
 def judge_anomaly(
@@ -78,6 +94,8 @@ def judge_anomaly(
     min_rel_tolerance: float = 0.05,
     direction: Direction = "both",
     metric_name: str = "value",
+    seasonality: Seasonality = "none",
+    at: dt.datetime | None = None,
 ) -> AnomalyVerdict:
     """Judge ``value`` against ``history`` (oldest first) with a robust z-score.
 
@@ -88,11 +106,14 @@ def judge_anomaly(
 
     Never raises on odd data: a missing tested value gives ``not_computable`` and fewer than
     ``min_history`` usable points give ``insufficient_history`` (neither is a failure).
-    Raises ValueError only for invalid parameters.
+    With ``seasonality="weekly"``, ``at`` is the tested point's logical time and the history
+    points carry theirs (see the module docstring). Raises ValueError only for invalid parameters.
     """
     _check_parameters(
         window, min_history, threshold, min_abs_tolerance, min_rel_tolerance, direction
     )
+    if seasonality not in SEASONALITIES:
+        raise ValueError(f"seasonality must be one of {SEASONALITIES}, got {seasonality!r}")
     baseline = _recent_baseline(history, window)
     tested = _finite_float(value)
     if tested is None:
@@ -100,18 +121,28 @@ def judge_anomaly(
     if len(baseline.values) < min_history:
         return _insufficient_history(tested, baseline, min_history, metric_name)
 
-    median = statistics.median(baseline.values)
-    mad = statistics.median(abs(v - median) for v in baseline.values)
+    season = _weekly(baseline, at) if seasonality == "weekly" else None
+    if season is not None and season.level is not None:
+        median, mad = season.level, season.mad
+    else:
+        median = statistics.median(baseline.values)
+        mad = statistics.median(abs(v - median) for v in baseline.values)
     half_width = max(
         threshold * MAD_TO_SIGMA * mad, min_abs_tolerance, min_rel_tolerance * abs(median)
     )
     lower, upper = median - half_width, median + half_width
+    if season is not None and season.level is None:  # no same-weekday point yet
+        low, high = min(baseline.values), max(baseline.values)
+        lower = min(lower, low - max(min_abs_tolerance, min_rel_tolerance * abs(low)))
+        upper = max(upper, high + max(min_abs_tolerance, min_rel_tolerance * abs(high)))
     score = (tested - median) / (MAD_TO_SIGMA * mad) if mad > 0 else None
     side = _side_of_band(tested, lower, upper)
     status: AnomalyStatus = "fail" if _fires(side, direction) else "pass"
     message = _band_message(
         metric_name, tested, side, direction, lower, upper, median, score, baseline
     )
+    if season is not None:
+        message += season.note
     return AnomalyVerdict(
         status, tested, median, lower, upper, score, len(baseline.values), message
     )
@@ -153,6 +184,7 @@ def _is_finite_number(x) -> bool:
 def _recent_baseline(history, window: int) -> _Baseline:
     """Collect the last ``window`` usable points, walking back from the newest one."""
     values: list[float] = []
+    times: list[dt.datetime | None] = []
     failed_skipped = 0
     for point in reversed(_as_list(history)):
         number, failed = _unpack(point)
@@ -160,10 +192,48 @@ def _recent_baseline(history, window: int) -> _Baseline:
             failed_skipped += 1
         elif number is not None:
             values.append(number)
+            times.append(point.at if isinstance(point, HistoryPoint) else None)
             if len(values) == window:
                 break
     values.reverse()
-    return _Baseline(tuple(values), failed_skipped)
+    times.reverse()
+    return _Baseline(tuple(values), failed_skipped, tuple(times))
+
+
+@dataclass(frozen=True)
+class _Season:
+    level: float | None  # median of the same weekday; None: too few points, use the fallback
+    mad: float  # MAD of every point's deviation from its own weekday's median
+    note: str  # what the report adds to the sentence
+
+
+def _weekly(baseline: _Baseline, at: dt.datetime | None) -> _Season:
+    """The same-weekday level and the deseasonalised spread of the baseline window."""
+    if at is None:
+        return _Season(None, 0.0, "; weekly seasonality: the load has no logical time")
+    day = _weekday(at)
+    by_day: dict[int, list[float]] = {}
+    for value, time in zip(baseline.values, baseline.times):
+        if time is not None:
+            by_day.setdefault(_weekday(time), []).append(value)
+    same = by_day.get(day, [])
+    name = _WEEKDAYS[day]
+    if len(same) < SEASONAL_MIN_POINTS:
+        note = f"; weekly: no earlier {name} in the window, so judged against the range of all days"
+        return _Season(None, 0.0, note)
+    medians = {d: statistics.median(vs) for d, vs in by_day.items()}
+    # only weekdays with 2+ points say anything about noise (one point is its own median)
+    deviations = [v - medians[d] for d, vs in by_day.items() if len(vs) > 1 for v in vs]
+    mad = statistics.median(abs(x) for x in deviations) if deviations else 0.0
+    earlier = f"{len(same)} earlier {name}" + ("s" if len(same) > 1 else "")
+    return _Season(medians[day], mad, f"; weekly: compared with {earlier}")
+
+
+def _weekday(time: dt.datetime) -> int:
+    """The weekday in UTC (naive times are UTC already)."""
+    if time.tzinfo is not None:
+        time = time.astimezone(dt.UTC)
+    return time.weekday()
 
 
 def _as_list(history) -> list:

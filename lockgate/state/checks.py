@@ -95,13 +95,15 @@ def _advancement(ctx: CompileContext, table: Table, column, impl: dict, path: Do
 @register_custom_check("changeRate")
 def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
     """Of the rows that changed since the previous run, the share in which this column changed."""
-    args = impl_arguments(ctx, impl, ("minRate", "minChanged", "buckets", "key"), path)
+    names = ("minRate", "minChanged", "buckets", "key", "maxDrop", "by")
+    args = impl_arguments(ctx, impl, names, path)
     if args is None or not _column_rule(ctx, "changeRate", column, path):
         return None
     min_rate = _number(ctx, args, "minRate", path, 0.2, low=0, high=1)
     min_changed = _number(ctx, args, "minChanged", path, 10, low=1, integer=True)
     buckets = _number(ctx, args, "buckets", path, 1024, low=2, high=MAX_BUCKETS, integer=True)
-    if None in (min_rate, min_changed, buckets):
+    max_drop = _number(ctx, args, "maxDrop", path, 0.3, low=0, high=1, low_open=True)
+    if None in (min_rate, min_changed, buckets, max_drop):
         return None
     if buckets & (buckets - 1):
         ctx.error(path + ("implementation", "buckets"), f"buckets must be a power of two (runs with different bucket counts are compared on the smaller one), got {buckets}", "invalid-value")
@@ -109,8 +111,13 @@ def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: Do
     key = _key(ctx, table, column, args, path)
     if key is None:
         return None
+    by = _segment_column(ctx, table, column, key, args, path)
+    if by is False:
+        return None
     row_columns = tuple(c.physical_name for c in table.columns)
-    measure = ChangeRate(table.physical(column), key, row_columns, buckets, min_rate, min_changed)
+    measure = ChangeRate(
+        table.physical(column), key, row_columns, buckets, min_rate, min_changed, max_drop, by
+    )
     return _rule(ctx, table, column, impl, path, severity, "changeRate", measure, Threshold("mustBeGreaterOrEqualTo", min_rate, "value"))
 
 
@@ -137,6 +144,30 @@ def _key(ctx, table: Table, column: str, args: dict, path: DocPath) -> tuple[str
         ctx.error(path + ("implementation", "key"), f"the key cannot contain {column}, the column whose changes are measured", "invalid-value")
         return None
     return tuple(table.physical(n) for n in names)
+
+
+def _segment_column(
+    ctx, table: Table, column: str, key: tuple[str, ...], args: dict, path: DocPath
+) -> str | None | bool:
+    """`by`: the physical name of the column that splits the rate into segments; None when
+    absent, False after an error."""
+    if "by" not in args:
+        return None
+    name = args["by"]
+    where = path + ("implementation", "by")
+    if not isinstance(name, str) or table.column(name) is None:
+        names = ", ".join(c.name for c in table.columns)
+        code = "unknown-column" if isinstance(name, str) else "invalid-value"
+        message = f"by must name a column of '{table.name}' (columns: {names}), got {name!r}"
+        ctx.error(where, message, code)
+        return False
+    physical = table.physical(name)
+    if name == column or physical in key:
+        what = "the measured column" if name == column else "a key column (one segment per row)"
+        message = f"by cannot be {name}, {what}; name a column with a few values, such as a region"
+        ctx.error(where, message, "invalid-value")
+        return False
+    return physical
 
 
 @register_custom_check("constant")
@@ -168,6 +199,7 @@ _ANOMALY_ARGS = {  # YAML name -> (Anomaly field, default)
     "minAbsTolerance": ("min_abs_tolerance", 0.0),
     "minRelTolerance": ("min_rel_tolerance", 0.05),
     "direction": ("direction", "both"),
+    "seasonality": ("seasonality", "none"),
 }
 
 
@@ -188,6 +220,12 @@ def _anomaly(ctx: CompileContext, table: Table, column, impl: dict, path: DocPat
         ctx.error(path, f"metric {metric} is about the table; put the rule under schema[].quality", "misplaced-rule")
         return None
     params = {field: args.get(name, default) for name, (field, default) in _ANOMALY_ARGS.items()}
+    from lockgate.state.anomaly import SEASONALITIES
+
+    if params["seasonality"] not in SEASONALITIES:
+        message = f"seasonality must be one of {', '.join(SEASONALITIES)}, got {params['seasonality']!r}"
+        ctx.error(path + ("implementation", "seasonality"), message, "invalid-value")
+        return None
     if "minAbsTolerance" not in args:
         params["min_abs_tolerance"] = SHARE_MIN_ABS_TOLERANCE if metric in SHARE_METRICS else 0.0
     problem = _anomaly_problem(params)

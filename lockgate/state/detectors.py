@@ -16,7 +16,7 @@ from typing import Any, Callable
 from lockgate.contract import rules as ir
 from lockgate.engines.results import Measurement, RuleResult
 from lockgate.state.anomaly import HistoryPoint, judge_anomaly
-from lockgate.state.change_rate import compare_buckets
+from lockgate.state.change_rate import compare_buckets, judge_change, keep_rate_history
 from lockgate.state.drift import (
     DEFAULT_THRESHOLDS,
     CategoricalSummary,
@@ -29,13 +29,18 @@ from lockgate.state.profile import ColumnStats, TableProfile, metric_value
 DRIFT_LABELS = {"wasserstein": "Wasserstein/std", "jensen_shannon": "Jensen-Shannon distance", "psi": "PSI"}
 
 
-def judge_stateful(rule: ir.Rule, m: Measurement, history: TableHistory | None) -> RuleResult:
+def judge_stateful(
+    rule: ir.Rule, m: Measurement, history: TableHistory | None, now: dt.datetime | None = None
+) -> RuleResult:
+    """`now`: the check's logical time (weekly anomaly baselines compare the same weekday)."""
     profile: TableProfile = m.value
     expected = expected_text(rule)
     if isinstance(rule.measure, ir.HISTORY_MEASURES) and (history is None or history.unavailable):
         reason = history.unavailable if history is not None else "no history store was given"
         message = f"not checked: {reason}; this rule compares with earlier runs"
         return RuleResult(rule, False, message, expected, None, profile.row_count, error=message)
+    if isinstance(rule.measure, ir.Anomaly):
+        return _anomaly(rule, profile, history or TableHistory(), now)
     return _JUDGES[type(rule.measure)](rule, profile, history or TableHistory())
 
 
@@ -44,12 +49,15 @@ def expected_text(rule: ir.Rule) -> str:
     if isinstance(m, ir.Advancement):
         return f"max({rule.column}) later than at the previous run"
     if isinstance(m, ir.ChangeRate):
-        return f"changes in >= {m.min_rate:.0%} of changed buckets"
+        per = f", per {m.by}" if m.by else ""
+        history = f"share of updated rows not {m.max_drop:.0%} below its history{per}"
+        return f"changes in >= {m.min_rate:.0%} of changed buckets, {history}"
     if isinstance(m, ir.ConstantColumn):
         bound = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
         return f"several distinct values{bound}"
     if isinstance(m, ir.Anomaly):
         side = {"up": ", increases only", "down": ", decreases only"}.get(m.direction, "")
+        side += ", same weekday" if m.seasonality == "weekly" else ""
         return f"{m.metric} within the robust band of the last {m.window} runs (|z| <= {m.threshold:g}{side})"
     if isinstance(m, ir.Drift):
         default_warn, default_fail = DEFAULT_THRESHOLDS[m.method]
@@ -116,6 +124,7 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
     m: ir.ChangeRate = rule.measure
     if history.buckets is None:
         return _result(rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile)
+    keep_rate_history(rule.id, history.buckets, profile.buckets)
     outcome = compare_buckets(history.buckets, profile.buckets, m.column, m.buckets)
     if outcome is None:
         return _result(rule, True, _not_enough(0, 1) + f" (no earlier fingerprint of {m.column})", profile)
@@ -127,11 +136,8 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(rule, True, f"no rows changed since the previous run ({outcome.stable} buckets unchanged)", profile)
     if outcome.touched < m.min_changed:
         return _result(rule, True, f"not computable: rows changed in only {outcome.touched} buckets, {m.min_changed} needed to judge", profile)
-    rate = outcome.rate
-    text = f"{m.column} changed in {outcome.changed} of {outcome.touched} buckets whose rows changed ({rate:.1%})"
-    if rate < m.min_rate:
-        text = f"frozen? {text}"
-    return _result(rule, rate >= m.min_rate, text, profile)
+    passed, text = judge_change(rule.id, m, outcome, history.buckets, profile.buckets)
+    return _result(rule, passed, text, profile)
 
 
 # -- constant --------------------------------------------------------------------------------------
@@ -168,7 +174,9 @@ def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -
 # -- anomaly ---------------------------------------------------------------------------------------
 
 
-def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+def _anomaly(
+    rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
+) -> RuleResult:
     m: ir.Anomaly = rule.measure
     value, points = _series(m, profile, history.runs)
     if m.metric == "rowsAdded" and value is None:
@@ -183,11 +191,19 @@ def _anomaly(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> Rul
         min_rel_tolerance=m.min_rel_tolerance,
         direction=m.direction,
         metric_name=m.metric,
+        seasonality=m.seasonality,
+        at=now,
     )
     if verdict.status == "insufficient_history":
         return _result(rule, True, _not_enough(verdict.history_size, m.min_history), profile)
     if verdict.status == "not_computable":
-        reason = "the table is empty" if not profile.row_count else f"no {m.metric} (the column has no values)"
+        stats = profile.columns.get(m.column) if m.column else None
+        if not profile.row_count:
+            reason = "the table is empty"
+        elif stats is not None and stats.non_null and m.metric in ("mean", "min", "max"):
+            reason = f"no {m.metric}: {m.column} holds no numbers (is it a text column?)"
+        else:
+            reason = f"no {m.metric} (the column has no values)"
         return _result(rule, True, f"not computable: {reason}", profile)
     return _result(rule, verdict.status == "pass", verdict.message, profile)
 
@@ -196,12 +212,12 @@ def _series(m: ir.Anomaly, profile: TableProfile, runs: list[PastRun]) -> tuple[
     """The tested value and the history points, oldest first (failed points flagged)."""
     if m.metric == "rowsAdded":
         counted = [run for run in runs if run.row_count is not None]
-        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric)) for a, b in zip(counted, counted[1:])]
+        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.started_at) for a, b in zip(counted, counted[1:])]
         last = counted[-1].row_count if counted else None
         value = None if last is None or profile.row_count is None else float(profile.row_count - last)
         return value, points
     points = [
-        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric))
+        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric), run.started_at)
         for run in runs
     ]
     value = metric_value(m.metric, profile.row_count, profile.columns.get(m.column) if m.column else None)

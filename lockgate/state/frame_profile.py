@@ -13,9 +13,17 @@ import numpy as np
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.engines.frame.predicates import present
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
-from lockgate.state.profile import BucketFingerprints, ColumnStats, ProfileRequest, TableProfile
+from lockgate.state.profile import (
+    MAX_SEGMENTS,
+    BucketFingerprints,
+    ColumnStats,
+    ProfileRequest,
+    TableProfile,
+    segment_label,
+)
 
 FAMILY = "pandas"
 
@@ -50,7 +58,7 @@ def column_kind(s: pd.Series) -> str:
 
 
 def _column_stats(s: pd.Series, key_hash: np.ndarray | None) -> ColumnStats:
-    non_null = int(s.notna().sum())
+    non_null = int(present(s).sum())  # NaN counts as NULL, as in the rules
     stats = ColumnStats(non_null=non_null, distinct=int(s.nunique(dropna=True)))
     value_hash = _value_hash(s)
     term = _chain([key_hash, value_hash]) if key_hash is not None else value_hash
@@ -114,12 +122,27 @@ def _buckets(df: pd.DataFrame, request: ProfileRequest) -> BucketFingerprints:
         return result
     key = _key_hash(df, spec.key)
     bucket = np.mod(key, spec.buckets)
-    np.add.at(result.counts, bucket, 1)
-    np.bitwise_xor.at(result.keys, bucket, key)
-    np.bitwise_xor.at(result.rows, bucket, _chain([key, *(_value_hash(df[c]) for c in spec.row_columns)]))
-    for column in spec.columns:
-        np.bitwise_xor.at(result.values[column], bucket, _chain([key, _value_hash(df[column])]))
+    rows = _chain([key, *(_value_hash(df[c]) for c in spec.row_columns)])
+    values = {column: _chain([key, _value_hash(df[column])]) for column in spec.columns}
+    _fill(result, bucket, key, rows, values, slice(None))
+    if spec.by is not None:
+        by = df[spec.by].astype(object)
+        labels = by.where(by.notna(), None).map(segment_label).to_numpy()
+        distinct = pd.unique(labels)
+        if len(distinct) <= MAX_SEGMENTS:
+            for label in distinct:
+                segment = BucketFingerprints.empty(spec.buckets, spec.columns)
+                _fill(segment, bucket, key, rows, values, labels == label)
+                result.segments[label] = segment
     return result
+
+
+def _fill(target: BucketFingerprints, bucket, key, rows, values: dict, where) -> None:
+    np.add.at(target.counts, bucket[where], 1)
+    np.bitwise_xor.at(target.keys, bucket[where], key[where])
+    np.bitwise_xor.at(target.rows, bucket[where], rows[where])
+    for column, terms in values.items():
+        np.bitwise_xor.at(target.values[column], bucket[where], terms[where])
 
 
 # -- hashing: the same construction as sql_profile._Hashing ---------------------------------------

@@ -51,6 +51,13 @@ class BucketFingerprints:
 
     `keys` fingerprints the bucket's set of keys, `rows` its rows (key and all declared columns),
     `values[c]` the pairs (key, c). Arrays are int64, one entry per bucket; empty buckets are 0.
+
+    `segments` holds the same fingerprints per value of a changeRate rule's `by` column (label ->
+    fingerprints of that segment's rows), so a freeze can be named by segment. `rate_history` is
+    each changeRate rule's recent estimates (rule id -> points oldest first, a point mapping a
+    segment label, "" for the whole column, to its share of updated rows): it is carried forward
+    from the previous run's fingerprints to this run's, so the store keeps it without a table
+    of its own (lockgate.state.change_rate).
     """
 
     buckets: int
@@ -58,6 +65,8 @@ class BucketFingerprints:
     keys: np.ndarray
     rows: np.ndarray
     values: dict[str, np.ndarray]
+    segments: dict[str, BucketFingerprints] = field(default_factory=dict)
+    rate_history: dict[str, list[dict[str, float]]] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, buckets: int, columns: Iterable[str]) -> BucketFingerprints:
@@ -68,7 +77,7 @@ class BucketFingerprints:
         """The same fingerprints on fewer buckets: XOR is associative, so bucket b of the coarse
         grid is the XOR of the fine buckets b, b + buckets, b + 2·buckets, ... (both are powers
         of two, so hash % fine % coarse == hash % coarse)."""
-        if buckets == self.buckets:
+        if buckets == self.buckets or not self.buckets:
             return self
         if self.buckets % buckets:
             raise ValueError(f"cannot coarsen {self.buckets} buckets to {buckets}")
@@ -82,18 +91,51 @@ class BucketFingerprints:
             fold(self.keys, np.bitwise_xor),
             fold(self.rows, np.bitwise_xor),
             {c: fold(v, np.bitwise_xor) for c, v in self.values.items()},
+            {label: seg.coarsen(buckets) for label, seg in self.segments.items()},
+            self.rate_history,
         )
 
-    def to_bytes(self) -> tuple[list[str], bytes]:
-        """(value columns in order, packed int64 little-endian rows: counts, keys, rows, values...)."""
-        columns = list(self.values)
-        stacked = np.stack([self.counts, self.keys, self.rows, *(self.values[c] for c in columns)])
-        return columns, stacked.astype("<i8").tobytes()
+    def to_bytes(self) -> tuple[list, bytes]:
+        """(value columns in order, packed int64 little-endian rows: counts, keys, rows, values...).
+        With segments or a rate history, the list ends with a mapping {"segments": [labels],
+        "rates": {...}} and each segment's block follows the table's, in the labels' order."""
+        columns: list = list(self.values)
+        labels = list(self.segments)
+        blocks = [self._stacked(columns), *(self.segments[label]._stacked(columns) for label in labels)]
+        if labels or self.rate_history:
+            columns.append({"segments": labels, "rates": self.rate_history})
+        return columns, np.concatenate(blocks).astype("<i8").tobytes()
+
+    def _stacked(self, columns: list[str]) -> np.ndarray:
+        return np.stack([self.counts, self.keys, self.rows, *(self.values[c] for c in columns)])
 
     @classmethod
-    def from_bytes(cls, buckets: int, columns: list[str], data: bytes) -> BucketFingerprints:
-        stacked = np.frombuffer(data, dtype="<i8").reshape(3 + len(columns), buckets).astype(np.int64)
-        return cls(buckets, stacked[0], stacked[1], stacked[2], {c: stacked[3 + i] for i, c in enumerate(columns)})
+    def from_bytes(cls, buckets: int, columns: list, data: bytes) -> BucketFingerprints:
+        names = [c for c in columns if isinstance(c, str)]
+        extra = next((c for c in columns if isinstance(c, dict)), {})
+        labels = list(extra.get("segments", []))
+        width = 3 + len(names)
+        flat = np.frombuffer(data, dtype="<i8")
+        stacked = flat.reshape((1 + len(labels)) * width, buckets).astype(np.int64)
+
+        def block(i: int) -> BucketFingerprints:
+            part = stacked[i * width : (i + 1) * width]
+            values = {c: part[3 + j] for j, c in enumerate(names)}
+            return cls(buckets, part[0], part[1], part[2], values)
+
+        whole = block(0)
+        whole.segments = {label: block(1 + i) for i, label in enumerate(labels)}
+        whole.rate_history = {str(k): list(v) for k, v in dict(extra.get("rates", {})).items()}
+        return whole
+
+
+MAX_SEGMENTS = 50  # values of a `by` column kept per run; beyond that, no per-segment rates
+NULL_SEGMENT = "(null)"
+
+
+def segment_label(value: Any) -> str:
+    """How a `by` value names its segment in fingerprints, history and reports."""
+    return NULL_SEGMENT if value is None else str(value)
 
 
 @dataclass
@@ -111,6 +153,7 @@ class BucketRequest:
     row_columns: tuple[str, ...]
     columns: tuple[str, ...]  # the change-rate columns
     buckets: int  # the finest grid any rule asks for; coarser rules fold it
+    by: str | None = None  # the column whose values split the fingerprints into segments
 
 
 @dataclass(frozen=True)
@@ -156,11 +199,16 @@ def profile_request(table: Table, rules: Iterable[ir.Rule], present: Collection[
             # one grouped query buckets the table by one key
             raise ValueError(f"the changeRate rules of table {table.name} name different keys; give them the same key")
         row_columns = tuple(c for c in dict.fromkeys(c for m in changes for c in m.row_columns) if c in present and c not in first.key)
+        by = {m.by for m in changes if m.by is not None}
+        if len(by) > 1:
+            names = ", ".join(sorted(by))
+            raise ValueError(f"the changeRate rules of table {table.name} split by different columns ({names}); give them the same `by`")
         buckets = BucketRequest(
             key=first.key,
             row_columns=row_columns,
             columns=tuple(dict.fromkeys(m.column for m in changes)),
             buckets=max(m.buckets for m in changes),
+            by=next(iter(by), None),
         )
     return ProfileRequest(key, tuple(columns), tuple(top), buckets, tuple(drifts))
 

@@ -26,9 +26,17 @@ import numpy as np
 from ibis import _
 
 from lockgate.contract import rules as ir
+from lockgate.engines.sql.expressions import present
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary
-from lockgate.state.profile import BucketFingerprints, ColumnStats, ProfileRequest, TableProfile
+from lockgate.state.profile import (
+    MAX_SEGMENTS,
+    BucketFingerprints,
+    ColumnStats,
+    ProfileRequest,
+    TableProfile,
+    segment_label,
+)
 
 NATIVE_HASH = {"duckdb"}  # dialects whose hash() takes any type; the others hash text
 NULL_HASH = 0x2545F4914F6CDD1D  # stands for NULL where a server's hash of NULL is NULL
@@ -103,16 +111,32 @@ class ProfilePlan:
         request = self.request.buckets
         if request is not None:
             profile.buckets = BucketFingerprints.empty(request.buckets, request.columns)
-        for part, bucket, n, *fps in rows:
+        for part, bucket, n, *fps, segment in rows:
             if part == "buckets":
-                b = int(bucket)
-                profile.buckets.counts[b] = int(n)
-                profile.buckets.keys[b], profile.buckets.rows[b] = int(fps[0]), int(fps[1])
-                for i, column in enumerate(request.columns):
-                    profile.buckets.values[column][b] = int(fps[2 + i])
+                targets = [profile.buckets]
+                if request.by is not None:  # one row per (bucket, segment): fold into both
+                    label = segment_label(segment)
+                    if label not in profile.buckets.segments:
+                        empty = BucketFingerprints.empty(request.buckets, request.columns)
+                        profile.buckets.segments[label] = empty
+                    targets.append(profile.buckets.segments[label])
+                for target in targets:
+                    _accumulate(target, int(bucket), int(n), [int(f) for f in fps], request.columns)
             elif part in self.top_parts:
                 stats = profile.columns[self.top_parts[part]]
                 stats.top_share = (int(n) / stats.non_null) if n is not None and stats.non_null else None
+        if profile.buckets is not None and len(profile.buckets.segments) > MAX_SEGMENTS:
+            profile.buckets.segments = {}  # too many to keep: the rule says per-segment is off
+
+
+def _accumulate(
+    target: BucketFingerprints, b: int, n: int, fps: list[int], columns: tuple[str, ...]
+) -> None:
+    target.counts[b] += n
+    target.keys[b] ^= fps[0]
+    target.rows[b] ^= fps[1]
+    for i, column in enumerate(columns):
+        target.values[column][b] ^= fps[2 + i]
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
@@ -125,7 +149,7 @@ def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> Profil
         col = t[column]
         kind = column_kind(col.type())
         plan.kinds[column] = kind
-        add(column, "non_null", col.count())
+        add(column, "non_null", t.count(where=present(col)))  # NaN counts as NULL, as in the rules
         add(column, "distinct", col.approx_nunique())
         if column not in _fingerprinted_by_buckets(request):
             value_hash = hashing.value(col)
@@ -243,7 +267,10 @@ def _grouped_query(plan: ProfilePlan, t: ibis.Table, hashing: _Hashing):
         counts = t.filter(t[column].notnull()).group_by(column).aggregate(n=_.count())
         top = counts.aggregate(n=counts.n.max())
         fps = {f"f{j}": ibis.null("int64") for j in range(width)}
-        branches.append(top.select(part=ibis.literal(part), bucket=ibis.null("int64"), n=top.n.cast("int64"), **fps))
+        branches.append(top.select(
+            part=ibis.literal(part), bucket=ibis.null("int64"), n=top.n.cast("int64"), **fps,
+            segment=ibis.null("string"),
+        ))  # fmt: skip
     if not branches:
         return None
     query = branches[0]
@@ -262,15 +289,21 @@ def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing):
         **{f"{_PREFIX}v{i}": hashing.chain([k, hashing.value(keyed[c])]) for i, c in enumerate(spec.columns)},
     }
     size = spec.buckets
-    hashed = keyed.select(**{f"{_PREFIX}b": ((k % size) + size) % size, key: k}, **terms)
-    grouped = hashed.group_by(f"{_PREFIX}b").aggregate(
+    # with `by`, one row per (bucket, segment); the reader folds them into the table's buckets too
+    segment = keyed[spec.by].cast("string") if spec.by else ibis.null("string")
+    placed = {f"{_PREFIX}b": ((k % size) + size) % size, key: k, f"{_PREFIX}s": segment}
+    hashed = keyed.select(**placed, **terms)
+    grouped = hashed.group_by([f"{_PREFIX}b", f"{_PREFIX}s"]).aggregate(
         n=_.count(),
         f0=hashed[key].bit_xor(),
         f1=hashed[f"{_PREFIX}row"].bit_xor(),
         **{f"f{2 + i}": hashed[f"{_PREFIX}v{i}"].bit_xor() for i in range(len(spec.columns))},
     )
     fps = {f"f{j}": grouped[f"f{j}"].cast("int64") for j in range(2 + len(spec.columns))}
-    return grouped.select(part=ibis.literal("buckets"), bucket=grouped[f"{_PREFIX}b"].cast("int64"), n=grouped.n.cast("int64"), **fps)
+    return grouped.select(
+        part=ibis.literal("buckets"), bucket=grouped[f"{_PREFIX}b"].cast("int64"),
+        n=grouped.n.cast("int64"), **fps, segment=grouped[f"{_PREFIX}s"].cast("string"),
+    )  # fmt: skip
 
 
 class _Hashing:

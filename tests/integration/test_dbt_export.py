@@ -119,3 +119,93 @@ def test_the_reference_project_tests_are_generated_from_its_contracts():
     proc = lockgate_cli("export", "--check", "dbt/models", cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "12 generated file(s) checked, 0 out of date" in proc.stderr
+
+
+@pytest.mark.parametrize("target", ["duckdb", "postgres"])
+def test_dbt_counts_nan_and_infinity_like_lockgate(tmp_path, request, target):
+    """NaN counts as NULL and ±inf as out of range in the exported dbt tests too (real dbt)."""
+    import duckdb
+
+    from tests.integration.test_parity import NAN_CONTRACT, NAN_EXPECTED, NAN_ROWS
+
+    create = "CREATE TABLE {t} (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score DOUBLE PRECISION)"
+    if target == "postgres":
+        con, schema = request.getfixturevalue("pg_schema")
+        con.execute(create.format(t=f'"{schema}".readings'))
+        with con.cursor() as cur:
+            cur.executemany(f'INSERT INTO "{schema}".readings VALUES (%s, %s, %s, %s)', NAN_ROWS)
+        server, raw_schema = "pg", schema
+    else:
+        schema = raw_schema = "raw"
+        con = duckdb.connect(str(tmp_path / "w.duckdb"))
+        con.execute("CREATE SCHEMA raw")
+        con.execute(create.format(t="raw.readings"))
+        con.executemany("INSERT INTO raw.readings VALUES (?, ?, ?, ?)", NAN_ROWS)
+        con.close()
+        server = "duck"
+    duck = tmp_path / "w.duckdb"
+    text = NAN_CONTRACT.format(duck_path=duck, pg_schema=schema).replace(f'    database: "{duck}"', f'    database: "{duck}"\n    schema: raw')
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+    project = _project(tmp_path, target, schema if target == "postgres" else None)
+    (project / "models" / "orders_copy.sql").unlink()
+    (project / "models" / "_contract.yml").write_text(export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema=raw_schema)))
+    dbt(project, "deps", check=True)
+    build = dbt(project, "build")
+    statuses = dbt_test_statuses(project)
+    if target == "postgres":
+        shutil.rmtree(project / "dbt_packages", ignore_errors=True)
+    lockgate_failing = {r.rule.id for r in lockgate.validate(contract, server).results if not r.passed}
+    assert lockgate_failing == set(NAN_EXPECTED)
+    rules = {dbt_test_name(r): r.id for r in contract.rules if r.check != "logicalType"}
+    assert set(statuses) == set(rules), build.stdout[-3000:]
+    dbt_failing = {rules[name] for name, status in statuses.items() if status != "pass"}
+    assert "error" not in statuses.values(), build.stdout[-3000:]
+    assert dbt_failing == set(NAN_EXPECTED)
+
+
+def test_dbt_freshness_fails_on_the_future_like_lockgate(tmp_path):
+    """A newest value two days ahead of the clock fails the exported freshness test (real dbt)."""
+    import datetime as dt
+
+    import duckdb
+
+    ahead = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + dt.timedelta(days=2)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("CREATE SCHEMA raw")
+    con.execute("CREATE TABLE raw.events AS SELECT 1 AS event_id, ?::TIMESTAMP AS loaded_at", [ahead])
+    con.close()
+    text = f"""
+    apiVersion: v3.1.0
+    kind: DataContract
+    id: future
+    version: 1.0.0
+    status: active
+    servers:
+      - server: duck
+        type: duckdb
+        database: "{tmp_path / 'w.duckdb'}"
+        schema: raw
+    schema:
+      - name: events
+        properties:
+          - name: event_id
+            logicalType: integer
+          - name: loaded_at
+            logicalType: timestamp
+    slaProperties:
+      - property: freshness
+        value: 1
+        unit: d
+        element: events.loaded_at
+    """
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+    project = _project(tmp_path, "duckdb", None)
+    (project / "models" / "orders_copy.sql").unlink()
+    (project / "models" / "_contract.yml").write_text(export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema="raw")))
+    dbt(project, "deps", check=True)
+    build = dbt(project, "build")
+    statuses = dbt_test_statuses(project)
+    rule = contract.rules_for("events")[-1]
+    assert rule.check == "freshness"
+    assert statuses[dbt_test_name(rule)] == "fail", build.stdout[-3000:]
+    assert not lockgate.validate(contract, "duck").result(rule.id).passed

@@ -10,7 +10,7 @@ from lockgate.contract import rules as ir
 from lockgate.engines.judge import compare, judge
 from lockgate.engines.results import Measurement
 
-NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 
 def rule(measure, op="mustBe", value=0, unit="rows", severity="error"):
@@ -67,11 +67,45 @@ def test_freshness_is_judged_against_now():
     assert not empty.passed and "empty" in empty.observed
 
 
-def test_a_timestamp_ahead_of_the_clock_is_fresh_and_says_so():
-    """Clock skew or a loader stamping rows ahead: fresh, but the report must not call it old."""
+def test_a_timestamp_slightly_ahead_of_the_clock_is_fresh_and_says_so():
+    """Clock skew within the tolerance (5 minutes by default): fresh, and not called old."""
     fresh = rule(ir.LatestValue("ts"), "mustBeLessOrEqualTo", 86400, "seconds")
-    ahead = judge(fresh, Measurement(value=dt.datetime(2026, 1, 15, 15, 0)), NOW)
-    assert ahead.passed and ahead.observed == "3h in the future (latest 2026-01-15 15:00:00 UTC)"
+    ahead = judge(fresh, Measurement(value=dt.datetime(2026, 1, 15, 12, 4)), NOW)
+    assert ahead.passed and ahead.observed == "4m in the future (latest 2026-01-15 12:04:00 UTC)"
+
+
+def test_a_timestamp_far_ahead_of_the_clock_fails_and_names_the_tolerance():
+    fresh = rule(ir.LatestValue("_loaded_at"), "mustBeLessOrEqualTo", 86400, "seconds")
+    ahead = judge(fresh, Measurement(value=dt.datetime(2026, 1, 17, 6, 0)), NOW)
+    assert not ahead.passed
+    assert ahead.observed.startswith("max(_loaded_at) is 1d 18h in the future (tolerance 5m; latest 2026-01-17 06:00:00 UTC)")
+    assert "time-zone" in ahead.observed
+    loose = rule(ir.LatestValue("_loaded_at", future_tolerance=2 * 86400), "mustBeLessOrEqualTo", 86400, "seconds")
+    assert judge(loose, Measurement(value=dt.datetime(2026, 1, 17, 6, 0)), NOW).passed
+
+
+@pytest.mark.parametrize(
+    "sentinel, words",
+    [
+        (dt.datetime(9999, 12, 31), "placeholder date such as 9999-12-31"),
+        (dt.date(2999, 1, 1), "placeholder date such as 9999-12-31"),
+        (dt.datetime(1970, 1, 1), "a placeholder date, not a load time"),
+        (dt.date(1900, 1, 1), "a placeholder date, not a load time"),
+    ],
+)
+def test_sentinel_dates_are_not_fresh(sentinel, words):
+    """Even a century-long SLA does not accept a placeholder as the newest load."""
+    lenient = rule(ir.LatestValue("ts"), "mustBeLessOrEqualTo", 200 * 365 * 86400, "seconds")
+    verdict = judge(lenient, Measurement(value=sentinel), NOW)
+    assert not verdict.passed and words in verdict.observed and verdict.error is None
+
+
+def test_freshness_on_text_is_a_failed_rule_that_says_why():
+    fresh = rule(ir.LatestValue("ts"), "mustBeLessOrEqualTo", 86400, "seconds")
+    verdict = judge(fresh, Measurement(value="2026-01-15 10:00:00", total_rows=3), NOW)
+    assert not verdict.passed
+    assert verdict.observed.startswith("cannot check freshness on ts: max(ts) is a str value")
+    assert verdict.error == verdict.observed
 
 
 def test_unmeasurable_rules_fail_with_the_reason():

@@ -3,7 +3,9 @@ being either documentation (lifecycle dates) or an explicit "cannot enforce" err
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import re
+from collections.abc import Iterator
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import duration_seconds
@@ -50,7 +52,10 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
                 ctx.error(path + ("element",), "freshness takes one element: the table.column timestamp that shows the newest data", "invalid-value")
                 continue
             col = elements[0][1]
-            measure = LatestValue(col.physical_name)
+            tolerance = _future_tolerance(ctx, entry, path)
+            if tolerance is None:
+                continue
+            measure = LatestValue(col.physical_name, tolerance)
             threshold = Threshold("mustBeLessOrEqualTo", seconds, "seconds")
         else:
             if len(elements) != 2:
@@ -71,6 +76,35 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             description=entry.get("description"),
             location=ctx.loc(path),
         )
+
+
+def _future_tolerance(ctx: CompileContext, entry: dict, path: DocPath) -> float | None:
+    """Freshness's `valueExt`: how far ahead of the check max(column) may be (clock skew), as a
+    duration such as "5m" or "2h", or a number in the SLA's `unit`; 5 minutes when absent."""
+    from lockgate.engines.freshness import DEFAULT_FUTURE_TOLERANCE
+
+    if "valueExt" not in entry:
+        return DEFAULT_FUTURE_TOLERANCE
+    raw = entry["valueExt"]
+    try:
+        if isinstance(raw, str):
+            match = _DURATION.fullmatch(raw.strip())
+            if match is None:
+                raise ValueError(f"expected a duration such as '5m' or '2h', got {raw!r}")
+            seconds = duration_seconds(float(match.group(1)), match.group(2))
+        else:
+            seconds = duration_seconds(raw, entry.get("unit"))
+    except ValueError as exc:
+        ctx.error(path + ("valueExt",), f"{_TOLERANCE}: {exc}", "invalid-value")
+        return None
+    if seconds < 0:
+        ctx.error(path + ("valueExt",), f"{_TOLERANCE} must not be negative", "invalid-value")
+        return None
+    return seconds
+
+
+_TOLERANCE = "freshness valueExt (tolerance for timestamps in the future)"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
 
 
 def _elements(ctx: CompileContext, tables, element: Any, path: DocPath, prop: str) -> list[tuple[Table, Column]] | None:

@@ -18,10 +18,12 @@ select failing, total from counts
 where total > 0 and 100.0 * failing / total {{ '>=' if strict else '>' }} {{ max_percent }}
 {% endtest %}
 
-{% test lockgate_duplicate_keys(model, columns) %}
+{% test lockgate_duplicate_keys(model, columns, nan_columns=[]) %}
+{# keys with a NULL part are no key; nor, in floating-point columns, with a NaN part #}
 select {{ columns | join(', ') }}, count(*) as duplicate_count
 from {{ model }}
 where {% for c in columns %}{{ c }} is not null{% if not loop.last %} and {% endif %}{% endfor %}
+{%- for c in nan_columns %} and {{ c }} <> cast('NaN' as double precision){% endfor %}
 group by {{ columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
@@ -47,11 +49,15 @@ select * from {{ model }}
 where {{ column_name }} is not null and not {{ lockgate.regex_matches(column_name, pattern) }}
 {% endtest %}
 
-{% test lockgate_freshness(model, column_name, max_age_seconds) %}
-{# one row when the newest value is older than the SLA (or the table is empty) #}
+{% test lockgate_freshness(model, column_name, max_age_seconds, max_future_seconds=none) %}
+{# one row when the newest value is older than the SLA (or the table is empty), or further in
+   the future than the tolerance (a time-zone bug, a placeholder such as 9999-12-31) #}
 with latest as (select max({{ column_name }}) as latest from {{ model }})
 select latest from latest
 where latest is null or {{ lockgate.seconds_between('latest', lockgate.utc_now()) }} > {{ max_age_seconds }}
+{%- if max_future_seconds is not none %}
+   or {{ lockgate.seconds_between(lockgate.utc_now(), 'latest') }} > {{ max_future_seconds }}
+{%- endif %}
 {% endtest %}
 
 {% macro regex_matches(column, pattern) %}{{ return(adapter.dispatch('regex_matches', 'lockgate')(column, pattern)) }}{% endmacro %}

@@ -9,6 +9,7 @@ from typing import Mapping
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.engines.frame.predicates import all_present
 from lockgate.engines.results import Measurement
 from lockgate.engines.sql.types import ACCEPTS
 
@@ -47,15 +48,16 @@ def measure_aggregate(rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.D
 
 def orphan_mask(df: pd.DataFrame, ref: pd.DataFrame, m: ir.Orphans) -> pd.Series:
     key = df[list(m.columns)]
-    present = key.notna().all(axis=1)
-    known = pd.MultiIndex.from_frame(ref[list(m.ref_columns)].dropna().astype(object))
+    present = all_present(df, m.columns)
+    known = ref[list(m.ref_columns)][all_present(ref, m.ref_columns)]
+    known = pd.MultiIndex.from_frame(known.astype(object))
     found = pd.MultiIndex.from_frame(key.astype(object)).isin(known)
     return pd.Series(present.to_numpy() & ~found, index=df.index)
 
 
 def duplicate_samples(df: pd.DataFrame, columns: tuple[str, ...], limit: int) -> list[dict]:
     """Repeated keys with their number of rows, like the SQL engine's GROUP BY ... HAVING sample."""
-    sizes = df[list(columns)].dropna().groupby(list(columns)).size()
+    sizes = df.loc[all_present(df, columns), list(columns)].groupby(list(columns)).size()
     sizes = sizes[sizes > 1].sort_index().head(limit)
     rows = []
     for key, count in sizes.items():

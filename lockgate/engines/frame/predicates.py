@@ -1,18 +1,43 @@
 """The Rule IR's row predicates on pandas: a boolean mask that is True for failing rows.
 
 This is the pandas twin of `lockgate.engines.sql.expressions`; NULL handling is the same (a null
-never fails a predicate unless the predicate is about nulls), which the parity test checks.
+never fails a predicate unless the predicate is about nulls), which the parity test checks. NaN
+counts as NULL, as in the SQL twin (`missing`): pandas' `isna` already says so for numpy floats,
+but not for pyarrow-backed doubles or Decimal('NaN'), so `missing` checks them itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import math
 from functools import reduce, singledispatch
 
 import numpy as np
 import pandas as pd
 
 from lockgate.contract import rules as ir
+
+
+def missing(s: pd.Series) -> pd.Series:
+    """NULL (None, NaT, NA) or NaN, whatever the column's storage."""
+    out = s.isna()
+    if pd.api.types.is_float_dtype(s.dtype):
+        nan = np.isnan(s.to_numpy(dtype="float64", na_value=np.nan))
+        return out | pd.Series(nan, index=s.index)
+    if s.dtype == object:  # Decimal('NaN') from a PostgreSQL numeric, float NaN among objects
+        return out | s.map(_is_nan).astype(bool)
+    return out
+
+
+def _is_nan(value) -> bool:
+    if isinstance(value, decimal.Decimal):
+        return value.is_nan()
+    return isinstance(value, float) and math.isnan(value)
+
+
+def present(s: pd.Series) -> pd.Series:
+    return ~missing(s)
 
 
 @singledispatch
@@ -22,34 +47,33 @@ def failing_mask(p, df: pd.DataFrame) -> pd.Series:
 
 @failing_mask.register
 def _(p: ir.IsNull, df):
-    return df[p.column].isna()
+    return missing(df[p.column])
 
 
 @failing_mask.register
 def _(p: ir.IsMissing, df):
     s = df[p.column]
-    return s.isna() | s.isin(list(p.values)) if p.values else s.isna()
+    return missing(s) | s.isin(list(p.values)) if p.values else missing(s)
 
 
 @failing_mask.register
 def _(p: ir.NotInSet, df):
     s = df[p.column]
-    return s.notna() & ~s.isin(list(p.values))
+    return present(s) & ~s.isin(list(p.values))
 
 
 @failing_mask.register
 def _(p: ir.NotMatching, df):
     s = df[p.column]
-    present = s.notna()
-    matches = s[present].astype(str).str.contains(p.pattern, regex=True)
-    return present & ~matches.reindex(s.index, fill_value=True).astype(bool)
+    judged = present(s)
+    matches = s[judged].astype(str).str.contains(p.pattern, regex=True)
+    return judged & ~matches.reindex(s.index, fill_value=True).astype(bool)
 
 
 @failing_mask.register
 def _(p: ir.OutOfRange, df):
     s = df[p.column]
-    present = s.notna()
-    values = _comparable(s[present])
+    values = _comparable(s[present(s)])
     outside = pd.Series(False, index=values.index)
     if p.minimum is not None:
         low = _bound(p.minimum, values)
@@ -63,8 +87,7 @@ def _(p: ir.OutOfRange, df):
 @failing_mask.register
 def _(p: ir.LengthOutOfRange, df):
     s = df[p.column]
-    present = s.notna()
-    length = s[present].astype(str).str.len()
+    length = s[s.notna()].astype(str).str.len()
     outside = pd.Series(False, index=length.index)
     if p.minimum is not None:
         outside |= length < p.minimum
@@ -76,9 +99,9 @@ def _(p: ir.LengthOutOfRange, df):
 @failing_mask.register
 def _(p: ir.NotMultipleOf, df):
     s = df[p.column]
-    present = s.notna()
-    ratio = s[present].astype("float64") / p.factor
-    off = (ratio - np.round(ratio)).abs() > 1e-9
+    ratio = s[present(s)].astype("float64") / p.factor
+    # infinity is no multiple of anything: inf - round(inf) is NaN, which is not <= 1e-9
+    off = ~((ratio - np.round(ratio)).abs() <= 1e-9)
     return off.reindex(s.index, fill_value=False).astype(bool)
 
 
@@ -97,9 +120,13 @@ def _(p: ir.AnyOf, df):
 def duplicate_mask(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
     """True for rows whose key repeats an earlier row (keys with a null part are ignored)."""
     key = df[list(columns)]
-    present = key.notna().all(axis=1)
-    dup = key[present].duplicated(keep="first")
+    complete = all_present(df, columns)
+    dup = key[complete].duplicated(keep="first")
     return dup.reindex(df.index, fill_value=False).astype(bool)
+
+
+def all_present(df: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    return reduce(lambda a, b: a & b, (present(df[c]) for c in columns))
 
 
 def _timestamps(s: pd.Series) -> pd.Series:

@@ -1,4 +1,12 @@
-"""The Rule IR as ibis expressions. Nothing here knows a SQL dialect: ibis compiles per backend."""
+"""The Rule IR as ibis expressions. Nothing here knows a SQL dialect: ibis compiles per backend.
+
+NaN is not a number a contract can mean: in a floating-point (or PostgreSQL numeric) column it
+counts as NULL, as pandas counts it. `missing`/`present` are the one place that says so: `required`
+and `nullValues` count NaN, value rules (bounds, sets, patterns, multiples) skip it like NULL.
+Without them DuckDB and PostgreSQL order NaN above every number (so `maximum: 10` failed it) and
+`IS NULL` is false for it (so `required: true` passed it). ±infinity are ordinary numbers, out of
+any finite range.
+"""
 
 from __future__ import annotations
 
@@ -17,28 +25,43 @@ def failing(p, t: Table) -> BooleanValue:
     raise TypeError(f"no SQL translation for {type(p).__name__}")
 
 
+def missing(col) -> BooleanValue:
+    """NULL, or NaN where the column's type can hold one (see the module docstring)."""
+    kind = col.type()
+    if kind.is_floating():
+        return col.isnull() | col.isnan()
+    if kind.is_decimal():  # PostgreSQL numeric has a NaN; DuckDB's decimal never matches
+        return col.isnull() | col.cast("float64").isnan()
+    return col.isnull()
+
+
+def present(col) -> BooleanValue:
+    """Neither NULL nor NaN: a value that value rules judge."""
+    return ~missing(col)
+
+
 @failing.register
 def _(p: ir.IsNull, t: Table):
-    return t[p.column].isnull()
+    return missing(t[p.column])
 
 
 @failing.register
 def _(p: ir.IsMissing, t: Table):
     col = t[p.column]
-    return col.isnull() | col.isin(list(p.values)) if p.values else col.isnull()
+    return missing(col) | col.isin(list(p.values)) if p.values else missing(col)
 
 
 @failing.register
 def _(p: ir.NotInSet, t: Table):
     col = t[p.column]
-    return col.notnull() & ~col.isin(list(p.values))
+    return present(col) & ~col.isin(list(p.values))
 
 
 @failing.register
 def _(p: ir.NotMatching, t: Table):
     col = t[p.column]
     text = col if col.type().is_string() else col.cast("string")
-    return col.notnull() & ~text.re_search(p.pattern)
+    return present(col) & ~text.re_search(p.pattern)
 
 
 @failing.register
@@ -51,7 +74,7 @@ def _(p: ir.OutOfRange, t: Table):
     if p.maximum is not None:
         high = _literal(p.maximum, col)
         outside.append(col >= high if p.exclusive_maximum else col > high)
-    return col.notnull() & reduce(lambda a, b: a | b, outside)
+    return present(col) & reduce(lambda a, b: a | b, outside)
 
 
 @failing.register
@@ -63,14 +86,18 @@ def _(p: ir.LengthOutOfRange, t: Table):
         outside.append(length < p.minimum)
     if p.maximum is not None:
         outside.append(length > p.maximum)
-    return col.notnull() & reduce(lambda a, b: a | b, outside)
+    return present(col) & reduce(lambda a, b: a | b, outside)
 
 
 @failing.register
 def _(p: ir.NotMultipleOf, t: Table):
     col = t[p.column]
     ratio = col.cast("float64") / p.factor
-    return col.notnull() & ((ratio - ratio.round()).abs() > 1e-9)
+    # ibis rounds to BIGINT, which overflows beyond 2**63: round only where a double can still
+    # have a fraction (below 2**53); infinity is no multiple of anything
+    exact = ratio.abs() < 2.0**53
+    bounded = ibis.ifelse(exact, ratio, 0.0)
+    return present(col) & (ratio.isinf() | (exact & ((bounded - bounded.round()).abs() > 1e-9)))
 
 
 @failing.register
@@ -86,17 +113,19 @@ def _(p: ir.AnyOf, t: Table):
 
 
 def all_present(t: Table, columns: tuple[str, ...]) -> BooleanValue:
-    return reduce(lambda a, b: a & b, (t[c].notnull() for c in columns))
+    return reduce(lambda a, b: a & b, (present(t[c]) for c in columns))
 
 
 def duplicate_count(t: Table, columns: tuple[str, ...]):
     """count(key) - count(distinct key), over rows whose key columns are all non-null."""
     if len(columns) == 1:
         col = t[columns[0]]
+        if col.type().is_floating() or col.type().is_decimal():
+            return t.count(where=present(col)) - col.nunique(where=present(col))
         return col.count() - col.nunique()
-    present = all_present(t, columns)
+    complete = all_present(t, columns)
     key = ibis.struct({f"k{i}": t[c] for i, c in enumerate(columns)})
-    return t.count(where=present) - key.nunique(where=present)
+    return t.count(where=complete) - key.nunique(where=complete)
 
 
 def _epoch(col):

@@ -130,7 +130,7 @@ def referenced_columns(m: ir.Measure) -> tuple[str, ...]:
     if isinstance(m, (ir.LatestValue, ir.ColumnType, ir.Advancement, ir.ConstantColumn, ir.Drift)):
         return (m.column,)
     if isinstance(m, ir.ChangeRate):
-        return (*m.key, m.column)
+        return (*m.key, m.column, *((m.by,) if m.by else ()))
     if isinstance(m, (ir.SqlValue, ir.Anomaly)) and m.column:
         return (m.column,)
     return ()
