@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ METRICS = ("roc_auc", "average_precision", "log_loss", "brier")
 LOWER_IS_BETTER = {"log_loss", "brier"}
 
 _KEYS: dict[DocPath, tuple[str, ...]] = {
-    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release"),
+    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release", "requires"),
     ("source",): ("contract", "table", "server", "where_true"),
     ("features",): ("numeric", "categorical"),
     ("split",): ("holdout_days", "min_train_rows", "min_holdout_rows"),
@@ -52,6 +53,8 @@ class ModelSpec:
     metric: str
     release: ReleasePolicy
     description: str = ""
+    # distribution name -> version specifier the training environment must satisfy at release
+    requires: dict[str, str] = field(default_factory=dict)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -121,10 +124,37 @@ def _check(doc: SourceDoc) -> list[Finding]:
     for name in floors if isinstance(floors, dict) else ():
         if name not in METRICS:
             err(("release", "floors", name), f"unknown metric {name!r}; expected one of {', '.join(METRICS)}", "invalid-value", key=True)
+    out += _check_requires(doc, data.get("requires"))
     estimator = data.get("estimator") or {}
     if isinstance(estimator, dict) and not str(estimator.get("class", "")).count("."):
         err(("estimator", "class"), "estimator.class must be an import path, e.g. sklearn.linear_model.LogisticRegression", "invalid-value")
     return out
+
+
+def _check_requires(doc: SourceDoc, requires: Any) -> list[Finding]:
+    """`requires: {scikit-learn: ">=1.9,<2"}`: PEP 440 specifiers, checked here so that a typo is a
+    lint error at its line, not a refused release."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if requires is None:
+        return []
+    if not isinstance(requires, dict):
+        message = 'requires must map a distribution to a version specifier, e.g. {scikit-learn: ">=1.9,<2"}'
+        return [Finding(doc.locate(("requires",)), message, "error", "invalid-value")]
+    out = []
+    for name, specifier in requires.items():
+        where = doc.locate(("requires", name))
+        if not isinstance(name, str) or not _DISTRIBUTION.fullmatch(name):
+            out.append(Finding(doc.locate(("requires", name), key=True), f"invalid distribution name {name!r}", "error", "invalid-value"))
+            continue
+        try:
+            SpecifierSet(str(specifier))
+        except InvalidSpecifier:
+            out.append(Finding(where, f"invalid version specifier {specifier!r} for {name} (PEP 440, e.g. '>=1.9,<2')", "error", "invalid-value"))
+    return out
+
+
+_DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def _build(path: Path, data: dict[str, Any]) -> ModelSpec:
@@ -154,4 +184,5 @@ def _build(path: Path, data: dict[str, Any]) -> ModelSpec:
             max_calibration_gap=float(release.get("max_calibration_gap", 0.05)),
         ),
         description=str(data.get("description", "")),
+        requires={str(k): str(v) for k, v in (data.get("requires") or {}).items()},
     )
