@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import yaml
-from dataclasses import dataclass
 
 from lockgate.contract.model import Column, Table
 from lockgate.errors import UsageError
