@@ -39,7 +39,10 @@ def _version(distribution: str) -> str | None:
 
 
 def _lockfile(start: Path) -> dict[str, str] | None:
-    for folder in (start, *start.parents):
+    """The nearest lockfile above the spec, else above the working directory (a spec kept
+    outside the project still records the environment the project runs in)."""
+    cwd = Path.cwd().resolve()
+    for folder in dict.fromkeys((start, *start.parents, cwd, *cwd.parents)):
         for name in LOCKFILES:
             path = folder / name
             if path.is_file():

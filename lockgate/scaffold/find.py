@@ -24,7 +24,7 @@ def find_table_contract(contracts_dir: Path, schema: str | None, table: str) -> 
 
     notes: list[str] = []
     matches: list[Found] = []
-    for path in contract_files([contracts_dir]):
+    for path in contract_files([contracts_dir]) if contracts_dir.is_dir() else []:
         contract, findings = analyze(path)
         if contract is None or any(f.severity == "error" for f in findings):
             notes.append(f"{path}: skipped, it does not lint (run `lockgate lint {path}`)")
