@@ -9,6 +9,7 @@ import shutil
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 
 from lockgate.contract.model import Column, Table
@@ -18,6 +19,7 @@ from lockgate.ml.training import evaluate, fit, out_of_time_split, prepare
 from lockgate.scaffold.spec_file import Features, choose_features, render_spec
 from tests.support.cli import REPO, lockgate
 from tests.support.files import duckdb_with
+from tests.support.postgres import pg_load_frame
 
 START = dt.datetime(2026, 3, 1)  # fixed: the data never depends on today's date
 
@@ -105,3 +107,19 @@ def test_hostile_column_names_stay_inside_their_yaml_scalar(tmp_path):
     doc = yaml.safe_load(text)
     assert doc["features"] == {"numeric": [evil], "categorical": ["yes"]}
     assert doc["release"]["floors"] == {"roc_auc": 0.6} and doc["target"] == "y"
+
+
+@pytest.mark.postgres
+def test_a_postgres_table_gets_its_contract_inferred_in_its_schema(tmp_path, pg_schema):
+    con, schema = pg_schema
+    pg_load_frame(con, schema, "bookings", bookings(400))
+    contracts = tmp_path / "contracts"
+    made = lockgate(
+        "new", "cancellation", "--table", f"{schema}.bookings", "--target", "cancelled", "--time-column", "booked_at",
+        "--contracts", contracts, "--postgres-host", "127.0.0.1", "--postgres-database", "test", cwd=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    server = yaml.safe_load((contracts / "bookings.odcs.yaml").read_text())["servers"][0]
+    assert (server["type"], server["schema"]) == ("postgres", schema)
+    assert load_spec(contracts / "models" / "cancellation.yaml").numeric == ("nights", "price_eur")
+    assert lockgate("check", contracts / "bookings.odcs.yaml", "--no-history", cwd=tmp_path).returncode == 0
