@@ -37,18 +37,42 @@ def result_html(result: ValidationResult) -> str:
         f"{result.engine} engine"
     )
     parts = [_verdict(head, result.passed)]
-    header = ("status", "rule", "table", "column", "check", "bounds", "observed", "expected", "failed rows", "samples")
+    header = (
+        "status",
+        "rule",
+        "table",
+        "column",
+        "check",
+        "bounds",
+        "observed",
+        "expected",
+        "failed rows",
+        "samples",
+    )
     if failing:
         parts.append(_table(header, (_rule_row(r) for r in failing)))
     if passing:
         summary = escape(f"{len(passing)} passing rule(s)")
-        parts.append(f"<details><summary>{summary}</summary>{_table(header, (_rule_row(r) for r in passing))}</details>")
+        parts.append(
+            f"<details><summary>{summary}</summary>"
+            f"{_table(header, (_rule_row(r) for r in passing))}</details>"
+        )
     return "<div class='lockgate-result'>" + "".join(parts) + "</div>"
 
 
 def violation_html(error: ContractViolation) -> str:
     head = f"{error.stage} refused: {len(error.violations)} contract violation(s) upstream"
-    header = ("contract", "table", "reason", "rule", "column", "observed", "expected", "failed rows", "sample keys")
+    header = (
+        "contract",
+        "table",
+        "reason",
+        "rule",
+        "column",
+        "observed",
+        "expected",
+        "failed rows",
+        "sample keys",
+    )
     rows = (
         (
             f"{v.contract_id} {v.version}", v.table, v.reason, v.rule or "", v.column or "",
@@ -57,7 +81,9 @@ def violation_html(error: ContractViolation) -> str:
         )
         for v in error.violations
     )  # fmt: skip
-    return "<div class='lockgate-violation'>" + _verdict(head, False) + _table(header, rows) + "</div>"
+    return (
+        "<div class='lockgate-violation'>" + _verdict(head, False) + _table(header, rows) + "</div>"
+    )
 
 
 def _rule_row(r: RuleResult) -> tuple[str, ...]:
@@ -67,7 +93,18 @@ def _rule_row(r: RuleResult) -> tuple[str, ...]:
     if rows and r.total_rows:
         rows += f" of {r.total_rows:,}"
     bounds = describe_bounds(r.rule)
-    return (status, r.rule.id, r.rule.table, r.rule.column or "", r.rule.check, bounds, observed, r.expected, rows, _samples(r.samples))
+    return (
+        status,
+        r.rule.id,
+        r.rule.table,
+        r.rule.column or "",
+        r.rule.check,
+        bounds,
+        observed,
+        r.expected,
+        rows,
+        _samples(r.samples),
+    )
 
 
 def _verdict(text: str, passed: bool) -> str:
@@ -86,7 +123,10 @@ def _table(header: Iterable[str], rows: Iterable[tuple[str, ...]]) -> str:
             # a cell is plain text, newlines kept: escape it, then break lines
             cells.append(f"<td style='{style}'>{escape(str(cell)).replace(chr(10), '<br>')}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table style='{_STYLE}'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (
+        f"<table style='{_STYLE}'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def _samples(samples: Iterable[dict[str, Any]]) -> str:

@@ -30,10 +30,32 @@ _PATHS = pytest.StashKey[list[Path]]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("lockgate", "data contracts as tests (lockgate)")
-    group.addoption("--lockgate", action="append", metavar="PATH", default=[], help="Collect every *.odcs.yaml contract under PATH as tests, one per table (repeatable).")
-    group.addoption("--lockgate-server", metavar="NAME", default=None, help="The contracts' server to validate on (default: each contract's first).")
-    group.addoption("--lockgate-engine", choices=("sql", "frame"), default="sql", help="sql: push down into the server; frame: load into pandas (pandera).")
-    group.addoption("--lockgate-history", metavar="PATH", default=None, help="Record runs in this history store (SQLite file or postgresql:// URL) and judge rules that compare with earlier runs; default: record nothing.")
+    group.addoption(
+        "--lockgate",
+        action="append",
+        metavar="PATH",
+        default=[],
+        help="Collect every *.odcs.yaml contract under PATH as tests, one per table (repeatable).",
+    )
+    group.addoption(
+        "--lockgate-server",
+        metavar="NAME",
+        default=None,
+        help="The contracts' server to validate on (default: each contract's first).",
+    )
+    group.addoption(
+        "--lockgate-engine",
+        choices=("sql", "frame"),
+        default="sql",
+        help="sql: push down into the server; frame: load into pandas (pandera).",
+    )
+    group.addoption(
+        "--lockgate-history",
+        metavar="PATH",
+        default=None,
+        help="Record runs in this history store (SQLite file or postgresql:// URL) and judge "
+        "the rules that compare with earlier runs; default: record nothing.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,7 +97,9 @@ class ContractFile(pytest.File):
             raise self.CollectError(f"{self.path} does not lint:\n{listed}") from None
         for table in contract.tables:
             if contract.rules_for(table.name):
-                yield ContractItem.from_parent(self, name=table.name, contract=contract, table=table.name)
+                yield ContractItem.from_parent(
+                    self, name=table.name, contract=contract, table=table.name
+                )
 
 
 class ContractItem(pytest.Item):
@@ -97,7 +121,9 @@ class ContractItem(pytest.Item):
         unchecked = [r for r in result.results if _needs_history(r)]
         if unchecked:
             listed = "\n".join(f"  {r.rule.id}: {r.error}" for r in unchecked)
-            self.add_report_section("call", "lockgate", f"not checked without --lockgate-history:\n{listed}")
+            self.add_report_section(
+                "call", "lockgate", f"not checked without --lockgate-history:\n{listed}"
+            )
         failed = [r for r in result.results if r.blocking_failure and r not in unchecked]
         if failed:
             raise ContractFailed(describe_failure(result, failed))
@@ -108,7 +134,11 @@ class ContractItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, None, f"contract {self.contract.id} {self.contract.version}, table {self.table}"
+        return (
+            self.path,
+            None,
+            f"contract {self.contract.id} {self.contract.version}, table {self.table}",
+        )
 
 
 class ContractFailed(AssertionError):
@@ -130,13 +160,17 @@ def lockgate_validate(request: pytest.FixtureRequest):
     with the broken rules (bounds, observed, expected, samples) unless `check=False`; returns the
     ValidationResult. Records history only with `--lockgate-history`."""
 
-    def validate(contract, frames=None, *, server: str | None = None, engine: str = "sql", check: bool = True):
+    def validate(
+        contract, frames=None, *, server: str | None = None, engine: str = "sql", check: bool = True
+    ):
         from lockgate.contract.loader import load_contract
 
         loaded = contract if hasattr(contract, "rules") else load_contract(contract)
         history = request.config.getoption("lockgate_history", default=None)
         result = _validate(loaded, frames, server=server, engine=engine, history=history)
-        failed = [r for r in result.results if r.blocking_failure and (history or not _needs_history(r))]
+        failed = [
+            r for r in result.results if r.blocking_failure and (history or not _needs_history(r))
+        ]
         if check and failed:
             pytest.fail(describe_failure(result, failed), pytrace=False)
         return result
@@ -150,7 +184,8 @@ def describe_failure(result, failed) -> str:
     from lockgate.rule_bounds import describe_bounds
 
     where = f" on server {result.server}" if result.server else ""
-    lines = [f"contract {result.contract_id} {result.contract_version}{where}: {len(failed)} of {len(result.results)} rules failed"]
+    contract = f"contract {result.contract_id} {result.contract_version}{where}"
+    lines = [f"{contract}: {len(failed)} of {len(result.results)} rules failed"]
     for r in failed:
         column = f" (column {r.rule.column})" if r.rule.column else ""
         lines.append(f"FAIL {r.rule.id}{column}: {r.rule.check}")
@@ -171,12 +206,20 @@ def _needs_history(r) -> bool:
     """A rule that compares with earlier runs and had none to compare with."""
     from lockgate.contract.rules import HISTORY_MEASURES
 
-    return isinstance(r.rule.measure, HISTORY_MEASURES) and bool(r.error) and r.error.startswith("not checked")
+    return (
+        isinstance(r.rule.measure, HISTORY_MEASURES)
+        and bool(r.error)
+        and r.error.startswith("not checked")
+    )
 
 
 def _validate_table(contract, table: str, *, server, engine: str, history):
     """Only this table's rules, so that `-k table` scans one table."""
-    one = dataclasses.replace(contract, tables=tuple(t for t in contract.tables if t.name == table), rules=tuple(contract.rules_for(table)))
+    one = dataclasses.replace(
+        contract,
+        tables=tuple(t for t in contract.tables if t.name == table),
+        rules=tuple(contract.rules_for(table)),
+    )
     return _validate(one, None, server=server, engine=engine, history=history)
 
 

@@ -35,11 +35,17 @@ def _allowed(p) -> str:
     if isinstance(p, NotMatching):
         return f"{p.column} matches {p.pattern}"
     if isinstance(p, OutOfRange):
-        low = f"{p.minimum} {'<' if p.exclusive_minimum else '<='} " if p.minimum is not None else ""
-        high = f" {'<' if p.exclusive_maximum else '<='} {p.maximum}" if p.maximum is not None else ""
+        low = (
+            f"{p.minimum} {'<' if p.exclusive_minimum else '<='} " if p.minimum is not None else ""
+        )
+        high = (
+            f" {'<' if p.exclusive_maximum else '<='} {p.maximum}" if p.maximum is not None else ""
+        )
         return f"{low}{p.column}{high}"
     if isinstance(p, LengthOutOfRange):
-        return f"{p.minimum or 0} <= length({p.column})" + (f" <= {p.maximum}" if p.maximum is not None else "")
+        return f"{p.minimum or 0} <= length({p.column})" + (
+            f" <= {p.maximum}" if p.maximum is not None else ""
+        )
     if isinstance(p, NotMultipleOf):
         return f"{p.column} a multiple of {p.factor}"
     if isinstance(p, LagAbove):

@@ -57,11 +57,15 @@ def new_project(
     from lockgate.scaffold.spec_file import choose_features, render_spec
 
     if not MODEL_NAME.fullmatch(model):
-        raise UsageError(f"model name {model!r}: use lower-case letters, digits and _ (it names Dagster assets)")
+        raise UsageError(
+            f"model name {model!r}: use lower-case letters, digits and _ (it names Dagster assets)"
+        )
     schema, _, name = table.rpartition(".")
     spec_path = contracts_dir / "models" / f"{model}.yaml"
     if spec_path.exists():
-        raise UsageError(f"{spec_path} exists; a project is never overwritten (edit it, or pick another name)")
+        raise UsageError(
+            f"{spec_path} exists; a project is never overwritten (edit it, or pick another name)"
+        )
     found, notes = find_table_contract(contracts_dir, schema or None, name)
     written: list[Path] = []
     try:
@@ -70,13 +74,19 @@ def new_project(
                 skipped = "".join(f"; {n}" for n in notes)
                 raise UsageError(
                     f"no contract under {contracts_dir} describes table {name!r}: name where it is "
-                    f"(--duckdb PATH, --postgres-..., --server-url or --file) and one is inferred{skipped}"
+                    "(--duckdb PATH, --postgres-..., --server-url or --file) and one is inferred"
+                    + skipped
                 )
             contract_path = _infer_contract(name, source, contracts_dir, written, notes)
             found, _ = find_table_contract(contract_path.parent, schema or None, name)
             if found is None or found.path != contract_path:
-                raise LockgateError(f"the inferred contract {contract_path} does not describe {name}; please report this")
-        features = choose_features(found.table, target=target, time_column=time_column, where_true=where_true)
+                raise LockgateError(
+                    f"the inferred contract {contract_path} does not describe {name}; "
+                    "please report this"
+                )
+        features = choose_features(
+            found.table, target=target, time_column=time_column, where_true=where_true
+        )
         text = render_spec(
             model,
             contract=os.path.relpath(found.path, spec_path.parent),
@@ -96,7 +106,9 @@ def new_project(
     return NewProject(model, spec_path, found.path, found.path in written, features.left_out, notes)
 
 
-def _infer_contract(table: str, source: Source, contracts_dir: Path, written: list[Path], notes: list[str]) -> Path:
+def _infer_contract(
+    table: str, source: Source, contracts_dir: Path, written: list[Path], notes: list[str]
+) -> Path:
     from lockgate.infer import infer_contract
 
     inferred = infer_contract(table, source)
@@ -125,7 +137,9 @@ def _lint(spec_path: Path, contract_path: Path) -> None:
     load_contract(contract_path)
     spec = load_spec(spec_path)
     if spec.contract_path.resolve() != contract_path.resolve():
-        raise LockgateError(f"{spec_path} points at {spec.contract_path}, not {contract_path}; please report this")
+        raise LockgateError(
+            f"{spec_path} points at {spec.contract_path}, not {contract_path}; please report this"
+        )
 
 
 def _physical(table, name: str) -> str:

@@ -16,7 +16,9 @@ class Found:
     table: Table
 
 
-def find_table_contract(contracts_dir: Path, schema: str | None, table: str) -> tuple[Found | None, list[str]]:
+def find_table_contract(
+    contracts_dir: Path, schema: str | None, table: str
+) -> tuple[Found | None, list[str]]:
     """The contract under `contracts_dir` whose schema names `table` (its physical or logical
     name). Several matches are narrowed by the server's schema; still several is an error, since
     guessing would train on the wrong table. Unreadable contracts are skipped with a note."""
@@ -37,7 +39,10 @@ def find_table_contract(contracts_dir: Path, schema: str | None, table: str) -> 
         matches = same_schema or matches
     if len(matches) > 1:
         listed = ", ".join(str(m.path) for m in matches)
-        raise UsageError(f"several contracts describe table {table!r}: {listed}; keep one, or name a schema that tells them apart")
+        raise UsageError(
+            f"several contracts describe table {table!r}: {listed}; keep one, "
+            "or name a schema that tells them apart"
+        )
     return (matches[0] if matches else None), notes
 
 

@@ -32,7 +32,9 @@ class Features:
     left_out: tuple[str, ...]  # "column (why)", shown to the user
 
 
-def choose_features(table: Table, *, target: str, time_column: str, where_true: str | None) -> Features:
+def choose_features(
+    table: Table, *, target: str, time_column: str, where_true: str | None
+) -> Features:
     """Every column that can be a feature: numbers are numeric, strings and booleans categorical.
     Left out: the target, the time and filter columns, keys and `*_id` columns (identifiers
     memorise rows instead of generalising), and dates and timestamps (absolute times do not
@@ -54,7 +56,10 @@ def choose_features(table: Table, *, target: str, time_column: str, where_true: 
         else:
             categorical.append(name)
     if not numeric and not categorical:
-        raise UsageError(f"table {table.name} has no column usable as a feature (left out: {', '.join(left_out)})")
+        raise UsageError(
+            f"table {table.name} has no column usable as a feature "
+            f"(left out: {', '.join(left_out)})"
+        )
     return Features(tuple(numeric), tuple(categorical), tuple(left_out))
 
 
@@ -77,9 +82,13 @@ def _require(table: Table, name: str, types: set[str], option: str, what: str) -
     column = next((c for c in table.columns if name in (c.physical_name, c.name)), None)
     if column is None:
         known = ", ".join(c.physical_name for c in table.columns)
-        raise UsageError(f"{option} {name!r}: table {table.name} has no such column (columns: {known})")
+        raise UsageError(
+            f"{option} {name!r}: table {table.name} has no such column (columns: {known})"
+        )
     if column.logical_type not in types:
-        raise UsageError(f"{option} {name!r} must be {what}; the contract says logicalType {column.logical_type}")
+        raise UsageError(
+            f"{option} {name!r} must be {what}; the contract says logicalType {column.logical_type}"
+        )
 
 
 def render_spec(
@@ -95,19 +104,22 @@ def render_spec(
 ) -> str:
     """The spec as YAML, with a comment on each default a reviewer should look at."""
     q = _scalar
+    description = f"Probability of {target} for a row of {table}, scored at {time_column}."
     lines = [
         f"# {model}: predicts {target} from {table}, judged on the newest days it never saw.",
         "# Scaffolded by `lockgate new`; review it: drop any feature not known at prediction time",
         "# (a leak scores well on the holdout and fails in production). The code location builds",
         "# this project's guarded Dagster pipeline from this file alone.",
         f"name: {q(model)}",
-        f"description: {q(f'Probability of {target} for a row of {table}, scored at {time_column}.')}",
+        f"description: {q(description)}",
         "source:",
         f"  contract: {q(contract)}  # training is refused unless the table passed this contract",
         f"  table: {q(table)}",
     ]
     if where_true:
-        lines.append(f"  where_true: {q(where_true)}  # train and evaluate on rows whose label is known")
+        lines.append(
+            f"  where_true: {q(where_true)}  # train and evaluate on rows whose label is known"
+        )
     lines.append("features:")
     for kind, names in (("numeric", features.numeric), ("categorical", features.categorical)):
         if names:

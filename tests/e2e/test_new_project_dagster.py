@@ -55,23 +55,37 @@ def test_scaffold_lint_train_and_release_through_dagster(warehouse, tmp_path):
     trained = project.run(f"{MODEL}_pipeline")
     assert trained.success, trained.get_failed_step_keys()
     elapsed = time.perf_counter() - started
-    print(f"\nscaffolded project: {lines} lines of YAML, 0 of Python; `lockgate new` to released model in {elapsed:.1f}s")
+    print(
+        f"\nscaffolded project: {lines} lines of YAML, 0 of Python; `lockgate new` to released model in {elapsed:.1f}s"
+    )
 
     registry = ModelRegistry(project.registry)
     assert registry.aliases(MODEL)["champion"] == "v1"
     champion = registry.get(MODEL, "v1")
-    assert champion.receipt["passed"] and "features-conversion" in {c["id"] for c in champion.receipt["contracts"]}
+    assert champion.receipt["passed"] and "features-conversion" in {
+        c["id"] for c in champion.receipt["contracts"]
+    }
     environment = champion.receipt["environment"]
-    assert environment["lockfile"]["sha256"] == hashlib.sha256((REPO / "uv.lock").read_bytes()).hexdigest()
+    assert (
+        environment["lockfile"]["sha256"]
+        == hashlib.sha256((REPO / "uv.lock").read_bytes()).hexdigest()
+    )
     gate = next(g for g in champion.release["gates"] if g["gate"] == "training environment")
-    assert gate["passed"] and gate["detail"].startswith(f"scikit-learn {environment['packages']['scikit-learn']} satisfies >=1.9,<2")
+    assert gate["passed"] and gate["detail"].startswith(
+        f"scikit-learn {environment['packages']['scikit-learn']} satisfies >=1.9,<2"
+    )
     listed = lockgate("registry", "list", MODEL, "--registry", project.registry)
-    assert f"uv.lock sha256:{environment['lockfile']['sha256'][:12]}" in listed.stdout, listed.stdout
+    assert f"uv.lock sha256:{environment['lockfile']['sha256'][:12]}" in listed.stdout, (
+        listed.stdout
+    )
 
     # a spec declaring versions the training environment does not have: the release is refused
     spec_path.write_text(spec_path.read_text().replace('">=1.9,<2"', '">=99"'))
     refused = project.run(f"{MODEL}_pipeline")
     message = failure_message(refused, f"{MODEL}__release")
-    assert f"{MODEL} v2 refused at release: gate 'training environment' failed: scikit-learn" in message, message
+    assert (
+        f"{MODEL} v2 refused at release: gate 'training environment' failed: scikit-learn"
+        in message
+    ), message
     assert "is outside >=99" in message
     assert registry.aliases(MODEL)["champion"] == "v1"

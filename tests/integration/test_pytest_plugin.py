@@ -89,7 +89,9 @@ def shop(pytester):
     warehouse = pytester.path / "shop.duckdb"
     duckdb_with(warehouse, {"orders": orders()})
     (pytester.path / "contracts").mkdir()
-    (pytester.path / "contracts" / "orders.odcs.yaml").write_text(CONTRACT.format(servers=duckdb_server(warehouse)))
+    (pytester.path / "contracts" / "orders.odcs.yaml").write_text(
+        CONTRACT.format(servers=duckdb_server(warehouse))
+    )
     pytester.makepyfile(test_features="def test_feature_code():\n    assert 1 + 1 == 2\n")
     return warehouse
 
@@ -101,11 +103,15 @@ def test_without_the_option_the_plugin_does_nothing(pytester, shop):
 
 
 def test_clean_data_passes_one_test_per_table_and_records_nothing(pytester, shop, tmp_path):
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lockgate=contracts/", "-v", "-rA")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--lockgate=contracts/", "-v", "-rA"
+    )
     result.assert_outcomes(passed=1)  # the contract only: the project's own tests are not run
     result.stdout.fnmatch_lines(["*contracts/orders.odcs.yaml::orders PASSED*"])
     # the rule that compares with earlier runs is reported, not failed, without a history store
-    result.stdout.fnmatch_lines(["*not checked without --lockgate-history*", "*orders.ordered_at.advancement*"])
+    result.stdout.fnmatch_lines(
+        ["*not checked without --lockgate-history*", "*orders.ordered_at.advancement*"]
+    )
     assert not os.path.exists(os.environ["LOCKGATE_HISTORY"])
     assert not (pytester.path / ".lockgate").exists()
 
@@ -115,7 +121,9 @@ def test_corrupted_data_fails_with_rules_bounds_and_samples_and_junit(pytester, 
     con.execute("UPDATE orders SET amount_eur = amount_eur * 100 WHERE order_id % 10 = 1")
     con.execute("UPDATE orders SET status = 'PAID' WHERE order_id = 6")
     con.close()
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lockgate=contracts/", "--junitxml=report.xml")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--lockgate=contracts/", "--junitxml=report.xml"
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -140,15 +148,21 @@ def test_corrupted_data_fails_with_rules_bounds_and_samples_and_junit(pytester, 
 def test_history_is_recorded_when_asked(pytester, shop):
     history = pytester.path / "history.sqlite"
     for _ in range(2):
-        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lockgate=contracts/", f"--lockgate-history={history}")
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--lockgate=contracts/", f"--lockgate-history={history}"
+        )
     # the second run sees the first: max(ordered_at) did not advance, the rule now judges (fails)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["FAIL orders.ordered_at.advancement (column ordered_at): advancement"])
+    result.stdout.fnmatch_lines(
+        ["FAIL orders.ordered_at.advancement (column ordered_at): advancement"]
+    )
     assert history.exists()
 
 
 def test_a_contract_that_does_not_lint_is_a_collection_error_at_its_line(pytester, shop):
-    (pytester.path / "contracts" / "bad.odcs.yaml").write_text(CONTRACT.format(servers=duckdb_server(shop)).replace("mustBe: 0", "mustBee: 0"))
+    (pytester.path / "contracts" / "bad.odcs.yaml").write_text(
+        CONTRACT.format(servers=duckdb_server(shop)).replace("mustBe: 0", "mustBee: 0")
+    )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lockgate=contracts/")
     result.stdout.fnmatch_lines(["*bad.odcs.yaml:*: error: unknown key 'mustBee'*"])
     assert result.ret != 0
@@ -163,12 +177,23 @@ def test_postgres_on_the_named_server(pytester, pg_schema):
         f"  - server: pg\n    type: postgres\n    host: 127.0.0.1\n    port: 5432\n    database: test\n    schema: {schema}"
     )
     (pytester.path / "orders.odcs.yaml").write_text(CONTRACT.format(servers=servers))
-    clean = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lockgate=orders.odcs.yaml", "--lockgate-server", "pg")
+    clean = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--lockgate=orders.odcs.yaml", "--lockgate-server", "pg"
+    )
     clean.assert_outcomes(passed=1)
     con.execute(f'UPDATE "{schema}".orders SET amount_eur = -1 WHERE order_id = 3')
-    broken = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--lockgate=orders.odcs.yaml", "--lockgate-server", "pg")
+    broken = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--lockgate=orders.odcs.yaml", "--lockgate-server", "pg"
+    )
     broken.assert_outcomes(failed=1)
-    broken.stdout.fnmatch_lines(["*on server pg: 1 of * rules failed", "FAIL orders.amount_eur.minimum*", "  bounds:   0 <= amount_eur", "  sample: order_id=3, amount_eur=-1*"])
+    broken.stdout.fnmatch_lines(
+        [
+            "*on server pg: 1 of * rules failed",
+            "FAIL orders.amount_eur.minimum*",
+            "  bounds:   0 <= amount_eur",
+            "  sample: order_id=3, amount_eur=-1*",
+        ]
+    )
 
 
 def test_fixtures_assert_a_contract_on_dataframes_in_a_teams_own_tests(pytester, shop):
@@ -204,5 +229,7 @@ def test_fixtures_assert_a_contract_on_dataframes_in_a_teams_own_tests(pytester,
 
 def test_loading_the_plugin_imports_nothing_heavy():
     code = "import sys, lockgate.pytest_plugin; print(sorted(m for m in ('pandas', 'ibis', 'duckdb', 'dagster', 'great_expectations', 'lockgate.engines') if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
