@@ -113,7 +113,9 @@ def _infer_contract(
 
     inferred = infer_contract(table, source)
     notes += inferred.notes
-    path = contracts_dir / f"{table}.odcs.yaml"
+    # the file is named after the table, which may hold any character its database allows
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", table).strip("_") or "table"
+    path = contracts_dir / f"{stem}.odcs.yaml"
     _create(path, inferred.text, written)
     return path
 

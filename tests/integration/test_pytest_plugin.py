@@ -168,6 +168,17 @@ def test_a_contract_that_does_not_lint_is_a_collection_error_at_its_line(pyteste
     assert result.ret != 0
 
 
+def test_an_unknown_server_is_a_one_line_failure(pytester, shop):
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--lockgate=contracts/", "--lockgate-server", "nope"
+    )  # fmt: skip
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["contract shop-orders, table orders: contract shop-orders has no server named 'nope'*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
 @pytest.mark.postgres
 def test_postgres_on_the_named_server(pytester, pg_schema):
     con, schema = pg_schema
