@@ -348,14 +348,14 @@ def new_command(
     table: str = typer.Option(..., "--table", help="SCHEMA.TABLE (or TABLE) the model learns from."),
     target: str = typer.Option(..., "--target", help="The binary column to predict."),
     time_column: str = typer.Option(..., "--time-column", help="When a row is scored: the out-of-time split's clock."),
-    where_true: Optional[str] = typer.Option(None, "--where-true", help="A boolean column: train only on rows where it is true (label known)."),
+    where_true: str | None = typer.Option(None, "--where-true", help="A boolean column: train only on rows where it is true (label known)."),
     contracts: Path = typer.Option(Path("contracts"), "--contracts", help="The contracts folder searched for the table's contract."),
-    duckdb: Optional[Path] = typer.Option(None, "--duckdb", help="Infer: a DuckDB file holding the table."),
-    postgres_host: Optional[str] = typer.Option(None, "--postgres-host", help="Infer: PostgreSQL host."),
-    postgres_port: Optional[int] = typer.Option(None, "--postgres-port", help="Infer: PostgreSQL port."),
-    postgres_database: Optional[str] = typer.Option(None, "--postgres-database", help="Infer: PostgreSQL database."),
-    server_url: Optional[str] = typer.Option(None, "--server-url", help="Infer: postgresql://host:port/database (as in `lockgate infer`)."),
-    file: Optional[str] = typer.Option(None, "--file", help="Infer: Parquet or CSV file(s) holding the table."),
+    duckdb: Path | None = typer.Option(None, "--duckdb", help="Infer: a DuckDB file holding the table."),
+    postgres_host: str | None = typer.Option(None, "--postgres-host", help="Infer: PostgreSQL host."),
+    postgres_port: int | None = typer.Option(None, "--postgres-port", help="Infer: PostgreSQL port."),
+    postgres_database: str | None = typer.Option(None, "--postgres-database", help="Infer: PostgreSQL database."),
+    server_url: str | None = typer.Option(None, "--server-url", help="Infer: postgresql://host:port/database (as in `lockgate infer`)."),
+    file: str | None = typer.Option(None, "--file", help="Infer: Parquet or CSV file(s) holding the table."),
 ) -> None:
     """Start an ML project on a table: reuse (or infer) its contract and write a model spec; no Python."""
     from lockgate.scaffold import new_project
