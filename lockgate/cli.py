@@ -342,6 +342,49 @@ def infer(
     _emit(inferred.text, output, f"{inferred.rules} rules")
 
 
+@app.command("new")
+@_guard
+def new_command(
+    model: str = typer.Argument(..., help="The model's name (lower case, digits and _): the spec is contracts/models/MODEL.yaml."),
+    table: str = typer.Option(..., "--table", help="SCHEMA.TABLE (or TABLE) the model learns from."),
+    target: str = typer.Option(..., "--target", help="The binary column to predict."),
+    time_column: str = typer.Option(..., "--time-column", help="When a row is scored: the out-of-time split's clock."),
+    where_true: str | None = typer.Option(None, "--where-true", help="A boolean column: train only on rows where it is true (label known)."),
+    contracts: Path = typer.Option(Path("contracts"), "--contracts", help="The contracts folder searched for the table's contract."),
+    duckdb: Path | None = typer.Option(None, "--duckdb", help="Infer: a DuckDB file holding the table."),
+    postgres_host: str | None = typer.Option(None, "--postgres-host", help="Infer: PostgreSQL host."),
+    postgres_port: int | None = typer.Option(None, "--postgres-port", help="Infer: PostgreSQL port."),
+    postgres_database: str | None = typer.Option(None, "--postgres-database", help="Infer: PostgreSQL database."),
+    server_url: str | None = typer.Option(None, "--server-url", help="Infer: postgresql://host:port/database (as in `lockgate infer`)."),
+    file: str | None = typer.Option(None, "--file", help="Infer: Parquet or CSV file(s) holding the table."),
+) -> None:
+    """Start an ML project on a table: reuse (or infer) its contract and write a model spec; no Python."""
+    from lockgate.scaffold import new_project
+
+    schema, _, _name = table.rpartition(".")
+    source = None
+    if any(v is not None for v in (duckdb, postgres_host, postgres_port, postgres_database, server_url, file)):
+        from lockgate.infer.sources import choose_source
+
+        postgres = any(v is not None for v in (postgres_host, postgres_port, postgres_database))
+        source = choose_source(
+            duckdb=duckdb, schema=(schema or None) if duckdb else None, postgres_host=postgres_host,
+            postgres_port=postgres_port, postgres_database=postgres_database,
+            postgres_schema=(schema or None) if postgres else None, server_url=server_url, file=file,
+        )  # fmt: skip
+    project = new_project(model, table=table, target=target, time_column=time_column, contracts_dir=contracts, source=source, where_true=where_true)
+    for note in project.notes:
+        typer.echo(f"lockgate: note: {note}", err=True)
+    how = "inferred (review it)" if project.contract_inferred else "reused"
+    typer.echo(f"contract {project.contract_path}: {how}")
+    typer.echo(f"wrote {project.spec_path} ({project.spec_lines} lines); it lints")
+    if project.left_out:
+        typer.echo(f"not features: {', '.join(project.left_out)}")
+    typer.echo("next:")
+    for command in project.next_commands():
+        typer.echo(f"  {command}")
+
+
 @app.command()
 @_guard
 def selftest(

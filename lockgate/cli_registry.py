@@ -43,6 +43,7 @@ def list_versions(
                     "roc_auc": v.metrics.get("roc_auc"),
                     "receipt": "passed" if v.receipt.get("passed") else "FAILED",
                     "release": "not evaluated" if release is None else ("passed" if release.get("passed") else f"refused ({release.get('failed_gate')})"),
+                    "environment": v.receipt.get("environment"),
                 }
             )
     if as_json:
@@ -55,6 +56,8 @@ def list_versions(
         auc = f"{r['roc_auc']:.4f}" if isinstance(r["roc_auc"], float) else "-"
         alias = ",".join(r["aliases"]) or "-"
         typer.echo(f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt {r['receipt']:<6}  release {r['release']}  ({r['registered_at']})")
+        if r["environment"]:
+            typer.echo(f"{'':<23}trained with {_environment_line(r['environment'])}")
 
 
 @app.command()
@@ -67,6 +70,14 @@ def promote(model: str, version: str, registry: Optional[Path] = RegistryOption)
 def rollback(model: str, registry: Optional[Path] = RegistryOption) -> None:
     """Restore the previous champion."""
     _say_aliases(model, _registry(registry).rollback(model))
+
+
+def _environment_line(env: dict) -> str:
+    """The receipt's training environment in one line: python, lockfile hash, library versions."""
+    lock = env.get("lockfile") or {}
+    lock_text = f"{Path(lock['path']).name} sha256:{lock['sha256'][:12]}" if lock else "no lockfile"
+    packages = ", ".join(f"{k} {v}" for k, v in (env.get("packages") or {}).items() if v)
+    return f"python {env.get('python')}, {lock_text}, {packages}"
 
 
 def _say_aliases(model: str, aliases: dict) -> None:

@@ -96,17 +96,20 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
 
     @dg.asset(key=[spec.name, "model"], ins={"data": dg.AssetIn([spec.name, "training_set"])}, group_name=group, automation_condition=dg.AutomationCondition.eager())
     def model(context: dg.AssetExecutionContext, data: dict) -> dg.Output:
+        from lockgate.ml.environment import training_environment
         from lockgate.ml.training import evaluate, fit
         from lockgate.registry import ModelRegistry
 
         fitted = fit(spec, data["train"])
         metrics = evaluate(spec, fitted, data["holdout"])
+        # what the model was fitted with, for review and for the release gate on `requires`
+        environment = training_environment(spec.path, tuple(spec.requires))
         record = {
             "spec": str(spec.path),
             "estimator": spec.estimator_class,
             "params": spec.estimator_params,
             "metrics": metrics,
-            "receipt": data["receipt"],
+            "receipt": {**data["receipt"], "environment": environment},
             "holdout_from": data["cutoff"],
             "trained_by_run": context.run.run_id,
         }

@@ -76,6 +76,12 @@ class ValidationResult:
     def result(self, rule_id: str) -> RuleResult:
         return next(r for r in self.results if r.rule.id == rule_id)
 
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the verdict, failing rules first with bounds and samples."""
+        from lockgate.notebook import result_html
+
+        return result_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "contract": self.contract_id,

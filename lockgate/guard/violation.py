@@ -53,3 +53,9 @@ class ContractViolation(LockgateError):
         lines = [f"{stage} refused: {len(violations)} contract violation(s) upstream"]
         lines += [f"  - {v.describe()}" for v in violations]
         super().__init__("\n".join(lines))
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view of the refusal: one row per violated rule, with bounds and samples."""
+        from lockgate.notebook import violation_html
+
+        return violation_html(self)

@@ -34,6 +34,7 @@ def release_gates(
     ask for every gate."""
     gates = [
         _receipt_gate(receipt),
+        _requirements_gate(spec, receipt),
         _floors_gate(spec, candidate),
         _champion_gate(spec, candidate, champion),
         _champion_release_gate(spec, candidate, champion_release),
@@ -58,6 +59,33 @@ def _receipt_gate(receipt: dict[str, Any]) -> GateResult:
         return GateResult("validation receipt", False, f"the training data did not pass its contracts: {reasons}")
     names = ", ".join(f"{c['id']} {c['version']}" for c in receipt.get("contracts", []))
     return GateResult("validation receipt", True, f"trained on data that passed {names}")
+
+
+def _requirements_gate(spec: ModelSpec, receipt: dict[str, Any]) -> GateResult:
+    """The spec's `requires:` against the library versions recorded when the model was trained:
+    a model fitted (and pickled) with other versions than the project declares is not released."""
+    from packaging.specifiers import SpecifierSet
+    from packaging.utils import canonicalize_name
+    from packaging.version import InvalidVersion, Version
+
+    if not spec.requires:
+        return GateResult("training environment", True, "no requirements declared (spec `requires`)")
+    recorded = ((receipt or {}).get("environment") or {}).get("packages") or {}
+    installed = {canonicalize_name(k): v for k, v in recorded.items()}
+    misses, seen = [], []
+    for name, specifier in spec.requires.items():
+        version = installed.get(canonicalize_name(name))
+        if version is None:
+            misses.append(f"{name} {specifier}: no version recorded at training")
+            continue
+        try:
+            ok = Version(version) in SpecifierSet(specifier)
+        except InvalidVersion:
+            ok = False
+        (seen if ok else misses).append(f"{name} {version} {'satisfies' if ok else 'is outside'} {specifier}")
+    if misses:
+        return GateResult("training environment", False, "; ".join(misses))
+    return GateResult("training environment", True, "; ".join(seen))
 
 
 def _floors_gate(spec: ModelSpec, m: dict[str, float]) -> GateResult:

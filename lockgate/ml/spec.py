@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ LOWER_IS_BETTER = {"log_loss", "brier"}
 MONITORING_ACTIONS = ("alert", "rollback")  # what a failed monitoring window does besides alerting
 
 _KEYS: dict[DocPath, tuple[str, ...]] = {
-    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release", "onMonitoringFailure"),
+    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release", "onMonitoringFailure", "requires"),
     ("source",): ("contract", "table", "server", "where_true"),
     ("features",): ("numeric", "categorical"),
     ("split",): ("holdout_days", "min_train_rows", "min_holdout_rows"),
@@ -54,6 +55,8 @@ class ModelSpec:
     release: ReleasePolicy
     description: str = ""
     on_monitoring_failure: str = "alert"
+    # distribution name -> version specifier the training environment must satisfy at release
+    requires: dict[str, str] = field(default_factory=dict)
 
     @property
     def features(self) -> tuple[str, ...]:
@@ -126,10 +129,37 @@ def _check(doc: SourceDoc) -> list[Finding]:
     action = data.get("onMonitoringFailure", "alert")
     if action not in MONITORING_ACTIONS:
         err(("onMonitoringFailure",), f"onMonitoringFailure must be one of {', '.join(MONITORING_ACTIONS)}, got {action!r}", "invalid-value")
+    out += _check_requires(doc, data.get("requires"))
     estimator = data.get("estimator") or {}
     if isinstance(estimator, dict) and not str(estimator.get("class", "")).count("."):
         err(("estimator", "class"), "estimator.class must be an import path, e.g. sklearn.linear_model.LogisticRegression", "invalid-value")
     return out
+
+
+def _check_requires(doc: SourceDoc, requires: Any) -> list[Finding]:
+    """`requires: {scikit-learn: ">=1.9,<2"}`: PEP 440 specifiers, checked here so that a typo is a
+    lint error at its line, not a refused release."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    if requires is None:
+        return []
+    if not isinstance(requires, dict):
+        message = 'requires must map a distribution to a version specifier, e.g. {scikit-learn: ">=1.9,<2"}'
+        return [Finding(doc.locate(("requires",)), message, "error", "invalid-value")]
+    out = []
+    for name, specifier in requires.items():
+        where = doc.locate(("requires", name))
+        if not isinstance(name, str) or not _DISTRIBUTION.fullmatch(name):
+            out.append(Finding(doc.locate(("requires", name), key=True), f"invalid distribution name {name!r}", "error", "invalid-value"))
+            continue
+        try:
+            SpecifierSet(str(specifier))
+        except InvalidSpecifier:
+            out.append(Finding(where, f"invalid version specifier {specifier!r} for {name} (PEP 440, e.g. '>=1.9,<2')", "error", "invalid-value"))
+    return out
+
+
+_DISTRIBUTION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")
 
 
 def _build(path: Path, data: dict[str, Any]) -> ModelSpec:
@@ -160,4 +190,5 @@ def _build(path: Path, data: dict[str, Any]) -> ModelSpec:
         ),
         description=str(data.get("description", "")),
         on_monitoring_failure=str(data.get("onMonitoringFailure", "alert")),
+        requires={str(k): str(v) for k, v in (data.get("requires") or {}).items()},
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing
 
@@ -118,7 +119,7 @@ def test_release_gates_in_order(spec, receipt, cand, champ, released, failed_gat
     if failed_gate:
         assert results[-1].gate == failed_gate  # the first failed gate stops the release
     else:
-        assert [g.gate for g in results] == ["validation receipt", "metric floors", "not worse than champion", "not below champion's release score", "calibration"]
+        assert [g.gate for g in results] == ["validation receipt", "training environment", "metric floors", "not worse than champion", "not below champion's release score", "calibration"]
 
 
 def test_registry_promote_and_rollback(tmp_path):
@@ -170,3 +171,62 @@ def test_concurrent_registrations_lose_nothing(tmp_path):
     aliases = json.loads((tmp_path / "toy" / "aliases.json").read_text())
     assert len(aliases["history"]) == 30 and aliases["champion"] == aliases["history"][-1]
     assert not list((tmp_path / "toy").glob(".incoming-*"))
+
+
+def test_requires_is_linted_at_its_line(tmp_path):
+    (tmp_path / "toy.odcs.yaml").write_text("apiVersion: v3.1.0\n")
+    (tmp_path / "bad.yaml").write_text(SPEC + 'requires:\n  scikit-learn: ">=1.9 <2"\n')
+    with pytest.raises(ContractError) as info:
+        load_spec(tmp_path / "bad.yaml")
+    assert "bad.yaml:25:17: error: invalid version specifier '>=1.9 <2' for scikit-learn" in str(info.value)
+
+
+def _env(**packages):
+    return {"python": "3.11.9", "lockfile": None, "packages": packages}
+
+
+@pytest.mark.parametrize(
+    "requires, packages, passed, detail",
+    [
+        ({}, {}, True, "no requirements declared"),
+        ({"scikit-learn": ">=1.9,<2"}, {"scikit-learn": "1.9.1"}, True, "scikit-learn 1.9.1 satisfies >=1.9,<2"),
+        ({"Scikit_Learn": ">=1.9,<2"}, {"scikit-learn": "1.8.0"}, False, "Scikit_Learn 1.8.0 is outside >=1.9,<2"),
+        ({"scikit-learn": ">=1.9"}, {}, False, "scikit-learn >=1.9: no version recorded at training"),
+    ],
+)
+def test_release_refuses_a_model_trained_outside_the_declared_versions(tmp_path, requires, packages, passed, detail):
+    (tmp_path / "toy.odcs.yaml").write_text("apiVersion: v3.1.0\n")
+    block = "requires:\n" + "".join(f'  {k}: "{v}"\n' for k, v in requires.items()) if requires else ""
+    (tmp_path / "toy.yaml").write_text(SPEC + block)
+    spec = load_spec(tmp_path / "toy.yaml")
+    receipt = {**PASSING_RECEIPT, "environment": _env(**packages)}
+    gates = release_gates(spec, receipt=receipt, candidate=_metrics(0.8), champion=None, champion_release=None)
+    gate = next(g for g in gates if g.gate == "training environment")
+    assert gate.passed is passed and detail in gate.detail, gate.detail
+    assert [g.passed for g in gates][-1] is passed  # a failed requirement stops the release there
+
+
+def test_training_environment_records_the_lockfile_and_versions(tmp_path):
+    from importlib import metadata
+
+    from lockgate.ml.environment import training_environment
+
+    (tmp_path / "uv.lock").write_text("version = 1\n")
+    (tmp_path / "models").mkdir()
+    env = training_environment(tmp_path / "models" / "toy.yaml", ("PyYAML",))
+    assert env["lockfile"]["path"] == str(tmp_path / "uv.lock")
+    assert env["lockfile"]["sha256"] == hashlib.sha256(b"version = 1\n").hexdigest()
+    assert env["packages"]["scikit-learn"] == metadata.version("scikit-learn")
+    assert env["packages"]["pyyaml"] == metadata.version("PyYAML")
+
+
+def test_registry_list_shows_the_training_environment(tmp_path):
+    from tests.support.cli import lockgate
+
+    env = {"python": "3.11.9", "lockfile": {"path": "/x/uv.lock", "sha256": "ab" * 32}, "packages": {"scikit-learn": "1.9.1"}}
+    ModelRegistry(tmp_path).register("toy", {"w": 1}, {"metrics": {"roc_auc": 0.8}, "receipt": {**PASSING_RECEIPT, "environment": env}})
+    listed = lockgate("registry", "list", "--registry", tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "trained with python 3.11.9, uv.lock sha256:abababababab, scikit-learn 1.9.1" in listed.stdout
+    as_json = json.loads(lockgate("registry", "list", "--registry", tmp_path, "--json").stdout)
+    assert as_json[0]["environment"] == env
