@@ -76,8 +76,6 @@ def build_pipeline(spec: ModelSpec):
     accepted = inspect.signature(estimator_cls).parameters
     if "random_state" in accepted and params.get("random_state") is None:
         params["random_state"] = DEFAULT_RANDOM_STATE
-    if "n_jobs" in accepted:
-        params["n_jobs"] = 1
     return Pipeline([("features", ColumnTransformer(transformers)), ("model", estimator_cls(**params))])
 
 
@@ -86,10 +84,12 @@ DEFAULT_RANDOM_STATE = 0
 
 @contextlib.contextmanager
 def single_threaded():
-    """BLAS and OpenMP on one thread: results must not depend on the machine's cores or load."""
+    """BLAS and OpenMP on one thread, joblib (`n_jobs`) sequential: results must not depend on the
+    machine's cores or load."""
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1), parallel_config(backend="sequential"):
         yield
 
 

@@ -94,3 +94,18 @@ def failure_message(result: dg.ExecuteInProcessResult, step: str) -> str:
         cause = cause.cause
     return text
 
+
+
+def release_summary(project: Project, model: str = "conversion") -> str:
+    """Every version's measured metrics and release gates, for assertion messages."""
+    from lockgate.registry import ModelRegistry
+
+    lines = []
+    for version in ModelRegistry(project.registry).versions(model):
+        m = version.metrics or {}
+        lines.append(
+            f"{model} {version.version}: roc_auc {m.get('roc_auc', float('nan')):.4f}, mean prediction "
+            f"{m.get('mean_prediction', float('nan')):.4f} vs base rate {m.get('base_rate', float('nan')):.4f}"
+        )
+        lines += [f"  {'pass' if g['passed'] else 'FAIL'}  {g['gate']}: {g['detail']}" for g in (version.release or {}).get("gates", [])]
+    return "\n".join(lines) or f"no {model} version registered"
