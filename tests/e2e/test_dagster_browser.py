@@ -163,9 +163,14 @@ def browser(chromium):
 
 @pytest.fixture
 def page(browser, ui):
+    from playwright.sync_api import expect
+
     context = browser.new_context(viewport={"width": 1500, "height": 2700})
     context.add_init_script(BROWSER_STORAGE)
     context.set_default_timeout(UI_TIMEOUT_MS)
+    # assertions wait as long as actions: on a loaded machine the UI takes more than expect's 5 s
+    # default to render (a slow page must not read as a wrong one)
+    expect.set_options(timeout=UI_TIMEOUT_MS)
     page = context.new_page()
     # only the loopback webserver: anything else is refused
     page.route(re.compile(r"^(?!https?://127\.0\.0\.1[:/]).*"), lambda route: route.abort())
