@@ -60,7 +60,7 @@ def test_clean_run_validates_everything_and_releases_a_champion(baseline):
     assert {"features-conversion", "raw-professionals", "raw-service-requests", "raw-hires"} <= validated
     assert champion.release["passed"] is True
     # far from the floor and from chance, whatever the gate's tolerance: the model learned
-    assert champion.metrics["roc_auc"] > 0.62, release_summary(baseline)
+    assert champion.metrics["roc_auc"] > 0.60, release_summary(baseline)
     assert abs(champion.metrics["mean_prediction"] - champion.metrics["base_rate"]) < 0.02, release_summary(baseline)
 
 
