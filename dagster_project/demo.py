@@ -6,6 +6,12 @@
 4. Someone forces a retrain on the frozen data: the model is refused at release.
 
 Runs are recorded in .lockgate/dagster_home, so `make ui` shows them in Dagster's UI.
+
+The story plays two days on lockgate's clock (lockgate/clock.py): run 1 the day before "today"
+(`LOCKGATE_TODAY`, default the real UTC date), runs 2-4 on "today", each pinned to that date's
+00:00 UTC. So every load has run before the clock that judges it (no freshness result "in the
+future"), and two demos with the same `LOCKGATE_TODAY`, or on the same day, print the same
+figures: the data, the trained models and the gates are deterministic.
 """
 
 from __future__ import annotations
@@ -97,7 +103,13 @@ def error_of(result, step_key: str) -> str:
 
 
 def main() -> int:
+    import datetime as dt
+
+    from lockgate import clock
+
     started = time.time()
+    today = clock.today()
+    yesterday = today - dt.timedelta(days=1)
     os.environ["DAGSTER_HOME"] = str(HOME)
     # dagster-dbt's manifest preparer looks for `dbt` on PATH: the venv's comes first
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
@@ -114,8 +126,11 @@ def main() -> int:
     instance = dg.DagsterInstance.get()
     registry = ModelRegistry(STATE / "registry")
 
+    say(f"Clock: day 1 is {yesterday}, the rest {today} ({clock.ENV}={clock.pinned() or 'unset: the real UTC date'})")
     step(1, "A normal day: 90 days of marketplace data -> warehouse -> contracts -> train -> release")
-    first = run(defs, instance, "daily_pipeline")
+    with clock.pinned_to(yesterday):
+        first = run(defs, instance, "daily_pipeline")
+        judged_at = clock.now()
     checks = first.get_asset_check_evaluations()
     say(f"   run {first.run_id[:8]}: {'succeeded' if first.success else 'FAILED'}")
     say(f"   {len(checks)} contract rules checked as Dagster asset checks, {sum(not c.passed for c in checks)} failed")
@@ -124,34 +139,39 @@ def main() -> int:
         say("   unexpected: the clean run did not release a champion; see `make ui`")
         return 1
     say(f"   conversion {champion.version} trained on {champion.receipt['snapshot']['labelled_rows']} labelled requests, "
-        f"ROC AUC {champion.metrics['roc_auc']:.3f} on the out-of-time holdout")
+        f"ROC AUC {champion.metrics['roc_auc']:.4f} on the out-of-time holdout")
+    for gate in (champion.release or {}).get("gates", []):
+        say(f"     {'pass' if gate['passed'] else 'FAIL'}  {gate['gate']}: {gate['detail']}")
+    fresh = sorted({c.description for c in checks if c.check_name.endswith("freshness")})
+    say(f"   freshness at {judged_at:%Y-%m-%d %H:%M} UTC: {'; '.join(fresh)}")
     say(f"   validation receipt: {len(champion.receipt['contracts'])} contracts passed -> released as champion")
 
-    step(2, "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)")
-    frozen = run(defs, instance, "daily_pipeline", inject=["frozen:professionals.rating"])
-    failed = [c for c in frozen.get_asset_check_evaluations() if not c.passed]
-    for c in failed:
-        say(f"   FAILED check {c.asset_key.to_user_string()}:{c.check_name}: {c.description}")
-    untouched = [s for s in ("warehouse_models", "conversion__training_set", "conversion__release") if frozen.is_node_untouched(s)]
-    say(f"   the blocking check halted the run: {', '.join(untouched)} did not run")
+    with clock.pinned_to(today):  # the next day: its load has run before this clock
+        step(2, "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)")
+        frozen = run(defs, instance, "daily_pipeline", inject=["frozen:professionals.rating"])
+        failed = [c for c in frozen.get_asset_check_evaluations() if not c.passed]
+        for c in failed:
+            say(f"   FAILED check {c.asset_key.to_user_string()}:{c.check_name}: {c.description}")
+        untouched = [s for s in ("warehouse_models", "conversion__training_set", "conversion__release") if frozen.is_node_untouched(s)]
+        say(f"   the blocking check halted the run: {', '.join(untouched)} did not run")
 
-    step(3, "The nightly training schedule (a separate run) tries to train anyway")
-    again = run(defs, instance, "conversion_pipeline")
-    say(textwrap.indent(error_of(again, "conversion__training_set") or "unexpected: training ran", "   "))
+        step(3, "The nightly training schedule (a separate run) tries to train anyway")
+        again = run(defs, instance, "conversion_pipeline")
+        say(textwrap.indent(error_of(again, "conversion__training_set") or "unexpected: training ran", "   "))
 
-    step(4, "Someone rebuilds the warehouse by hand and forces a retrain on the frozen data")
-    warehouse_keys = [k.path for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] not in ("raw", "conversion")]
-    rebuilt = run(defs, instance, None, assets=warehouse_keys)
-    say(f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})")
-    forced = run(defs, instance, "conversion_pipeline", override="demo: retrain although ratings are frozen")
-    candidate = registry.versions("conversion")[-1]
-    say(f"   {candidate.version} trained with the guard overridden; its receipt: passed={candidate.receipt.get('passed')}")
-    say(textwrap.indent(error_of(forced, "conversion__release") or "unexpected: released", "   "))
-    release = registry.get("conversion", candidate.version).release or {}
-    say("   release gates of the candidate:")
-    for gate in release.get("gates", []):
-        say(f"     {'pass' if gate['passed'] else 'FAIL'}  {gate['gate']}: {gate['detail']}")
-    say(f"   champion is still {registry.aliases('conversion')['champion']}")
+        step(4, "Someone rebuilds the warehouse by hand and forces a retrain on the frozen data")
+        warehouse_keys = [k.path for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] not in ("raw", "conversion")]
+        rebuilt = run(defs, instance, None, assets=warehouse_keys)
+        say(f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})")
+        forced = run(defs, instance, "conversion_pipeline", override="demo: retrain although ratings are frozen")
+        candidate = registry.versions("conversion")[-1]
+        say(f"   {candidate.version} trained with the guard overridden; its receipt: passed={candidate.receipt.get('passed')}")
+        say(textwrap.indent(error_of(forced, "conversion__release") or "unexpected: released", "   "))
+        release = registry.get("conversion", candidate.version).release or {}
+        say("   release gates of the candidate:")
+        for gate in release.get("gates", []):
+            say(f"     {'pass' if gate['passed'] else 'FAIL'}  {gate['gate']}: {gate['detail']}")
+        say(f"   champion is still {registry.aliases('conversion')['champion']}")
 
     say(f"\nDone in {time.time() - started:.0f}s (Dagster's and dbt's own logs: {LOG.relative_to(REPO)}). Every run above is in Dagster's UI:")
     say("   make ui     then open http://127.0.0.1:3000/asset-groups (failed checks are red; see /runs)")

@@ -1,6 +1,8 @@
 """The upstream application's ETL (played by the simulator) as one Dagster asset per raw table.
 
-A run lands the next day; into an empty warehouse it lands `days_if_empty` days ending today.
+A run lands the next day; into an empty warehouse it lands `days_if_empty` days ending with the
+last day whose load has run on lockgate's clock (`LOCKGATE_TODAY`, see lockgate/clock.py). A day
+whose load time is still ahead of that clock is refused: no landed row is "from the future".
 `inject` plays an upstream failure, e.g. `frozen:professionals.rating` (see
 `python -m dagster_project.simulator failures`).
 """

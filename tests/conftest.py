@@ -7,6 +7,14 @@ import pytest
 # Rich would otherwise draw tables for an imaginary 80-column terminal in CLI tests.
 os.environ.setdefault("COLUMNS", "160")
 
+# lockgate's one clock (lockgate/clock.py), pinned for the whole session and inherited by every
+# subprocess and Dagster run the tests start: the simulator's data, freshness and history
+# verdicts, the trained models and their metrics are then the same on every day. A test that
+# needs another day sets LOCKGATE_TODAY with monkeypatch (tests/support/pipeline.py moves it
+# one day per landing run, as the daily schedule would).
+PINNED_TODAY = "2026-06-30"
+os.environ["LOCKGATE_TODAY"] = PINNED_TODAY
+
 from tests.support.postgres import pg_schema  # noqa: E402,F401  (fixture)
 
 # dbt and dagster-dbt's manifest preparer look for `dbt` on PATH: the venv's bin comes first.
@@ -45,6 +53,7 @@ def isolated_state(tmp_path_factory, monkeypatch):
     """Every test (and every `lockgate` it runs) gets its own history store and model registry,
     so runs never read each other's history nor write into the repository."""
     root = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("LOCKGATE_TODAY", PINNED_TODAY)  # whatever an earlier test left behind
     monkeypatch.setenv("LOCKGATE_HISTORY", str(root / "history.sqlite"))
     monkeypatch.setenv("LOCKGATE_REGISTRY", str(root / "registry"))
     # Schema-check markers: shared by the tests of one worker, never the user's ~/.cache.

@@ -3,9 +3,10 @@
 It lands a deterministic, seeded home-services marketplace (customers, professionals, their
 daily stats, service requests, quotes, hires) day by day into the raw schema of DuckDB or
 Postgres, and can inject the silent failures lockgate exists to catch (see `failures`).
+"Today" is lockgate's clock (`LOCKGATE_TODAY`, lockgate/clock.py); no load is later than it.
 
     from dagster_project.simulator import DuckDBTarget, Failure, land_days, land_next_day
-    land_days(DuckDBTarget(), days=90)                       # days today-89 .. today
+    land_days(DuckDBTarget(), days=90)      # the 90 days up to the last one whose load has run
     land_next_day(DuckDBTarget(), [Failure("frozen", "professionals", "rating")])
 """
 

@@ -20,6 +20,8 @@ followed by ,name=value parameters, e.g.
 kinds: {", ".join(KINDS)}
 tables: {", ".join(TABLES)}
 `failures` lists what each kind does and what the next clean load repairs.
+clock: a day's load runs at 23:30 UTC; a day lands once that moment has passed on lockgate's
+clock (LOCKGATE_TODAY=YYYY-MM-DD pins it to that date's 00:00 UTC; default: the real time).
 """
 
 
@@ -92,11 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
     land = sub.add_parser(
         "land",
         parents=[common, sizing, inject],
-        help="land N days: ending today into an empty warehouse, else continuing",
+        help="land N days: ending with the last complete day if empty, else continuing",
     )
     land.add_argument("--days", type=_positive_int, default=90)
     land.add_argument(
-        "--start-date", type=_date, help="first day of a new warehouse (default today-N+1)"
+        "--start-date",
+        type=_date,
+        help="first day of a new warehouse (default: the N days up to the last complete one)",
     )
     sub.add_parser(
         "next-day", parents=[common, inject], help="land the day after the last landed one"
@@ -104,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     catch = sub.add_parser(
         "catch-up",
         parents=[common, sizing, inject],
-        help="land every day up to today (N days ending today if empty)",
+        help="land every complete day (N days if empty) up to the clock (LOCKGATE_TODAY or now)",
     )
     catch.add_argument("--days-if-empty", type=_positive_int, default=90)
     rst = sub.add_parser(

@@ -3,6 +3,10 @@
 A load for day D appends the day's new fact rows, new dimension rows and snapshot rows, and
 UPDATEs the dimension rows that changed, all in one transaction. Days land in order; the state
 in the warehouse says which day comes next, so any process can continue.
+
+No load is later than lockgate's clock (`lockgate.clock`, pinned by `LOCKGATE_TODAY`): a day
+lands once its load time (LOAD_TIME, the `_loaded_at` of its rows) has passed on that clock, so
+freshness rules never see data "from the future". A default timeline ends at the last such day.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lockgate import clock
+
 from .batch import TableBatch
 from .config import DEFAULT_SCALE, DEFAULT_SEED, SimConfig, generator_fingerprint
 from .failures import KINDS, Failure, FailureContext, failure_rng, validate
@@ -21,7 +27,7 @@ from .repair import repair_batch
 from .schema import DERIVED_FROM, LOADED_AT, LOADS_TABLE, STATE_TABLE, TABLES, TableSpec
 from .state import SimState, ensure_tables, log_loads, read_loads, read_state, write_state
 from .targets import DuckDBTarget, Target
-from .timeline import day_index, loaded_at_datetime, today_utc
+from .timeline import day_index, last_complete_day, loaded_at_datetime
 from .writers.base import Writer
 
 MAX_SEED = 2**31 - 1
@@ -84,14 +90,14 @@ def land_days(
     progress: ProgressFn | None = None,
 ) -> list[LoadReport]:
     """Land `days` consecutive days, each load with `failures`. Into an empty warehouse the
-    timeline ends today (or starts at `start`); into a landed one it continues after the last
-    landed day."""
+    timeline ends on `today` (default: the last day whose load has run on lockgate's clock) or
+    starts at `start`; into a landed one it continues after the last landed day."""
     if days < 1:
         raise SimulatorError(f"days must be >= 1, got {days}")
 
     def plan(state: SimState | None) -> tuple[dt.date, int]:
         if state is None:
-            return start or (today or today_utc()) - dt.timedelta(days=days - 1), days
+            return start or (today or last_complete_day()) - dt.timedelta(days=days - 1), days
         if start is not None and start != state.start_date:
             raise SimulatorError(
                 f"the warehouse timeline starts on {state.start_date}, not {start}; "
@@ -137,9 +143,10 @@ def catch_up(
     failures: Iterable[Failure] = (),
     progress: ProgressFn | None = None,
 ) -> list[LoadReport]:
-    """Land every day up to today: `days_if_empty` days ending today into an empty warehouse,
-    otherwise the days after the last landed one (none if it is up to date)."""
-    today = today or today_utc()
+    """Land every day up to `today` (default: the last day whose load has run on lockgate's
+    clock): `days_if_empty` days ending then into an empty warehouse, otherwise the days after
+    the last landed one (none if it is up to date)."""
+    today = today or last_complete_day()
 
     def plan(state: SimState | None) -> tuple[dt.date, int]:
         if state is None:
@@ -231,6 +238,7 @@ def _land(
         if count == 0:
             return []
         state = _state_for(previous, first, seed, scale)
+        _refuse_future(state.start_date, day_index(state.start_date, first) + count - 1)
         for name, spec in TABLES.items():
             writer.create_table(name, spec.columns)
         ensure_tables(writer)
@@ -281,6 +289,19 @@ def _state_for(
             f"days land in order: the next day to land is {state.next_day}, not {first}"
         )
     return state
+
+
+def _refuse_future(start: dt.date, last: int) -> None:
+    """A load runs after its day's business hours; landing it before then would write
+    `_loaded_at` values later than the clock that freshness rules are judged against."""
+    loaded = loaded_at_datetime(start, last)
+    now = clock.now_naive()
+    if loaded > now:
+        raise SimulatorError(
+            f"day {loaded.date()} cannot land yet: its load runs at {loaded:%Y-%m-%d %H:%M} UTC "
+            f"and lockgate's clock reads {now:%Y-%m-%d %H:%M} UTC "
+            f"(set {clock.ENV} to a later date to land it)"
+        )
 
 
 def _land_truth(

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from lockgate import clock
+
 from .config import generator_fingerprint
 from .schema import BOOL, DATE, DOUBLE, INT, LOADS_TABLE, STATE_TABLE, STRING, TIMESTAMP
 from .writers.base import Writer
@@ -112,7 +114,9 @@ def log_loads(writer: Writer, rows: list[dict]) -> None:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    # lockgate's clock, not the system's: two landings of the same days under the same clock
+    # write identical bookkeeping rows too
+    return clock.now_naive()
 
 
 def read_loads(writer: Writer) -> pd.DataFrame:

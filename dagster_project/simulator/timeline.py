@@ -3,6 +3,9 @@
 Events are placed on an "absolute business minute" axis (day index * BUSINESS_MINUTES + minute
 of the business day). A delay measured on that axis never lands outside business hours, and the
 day an event belongs to is simply ``minute // BUSINESS_MINUTES``. Timestamps are naive UTC.
+
+"Now" is lockgate's one clock (`lockgate.clock`, pinned by `LOCKGATE_TODAY`), never the system
+time read here: a day may be landed once its load time has passed on that clock.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ import datetime as dt
 
 import numpy as np
 
+from lockgate import clock
+
 from .config import BUSINESS_MINUTES, LOAD_TIME, OPEN_HOUR
 
 US_PER_SECOND = 1_000_000
@@ -18,7 +23,15 @@ US_PER_DAY = 86_400 * US_PER_SECOND
 
 
 def today_utc() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    """Today on lockgate's clock (`LOCKGATE_TODAY` when set, else the real UTC date)."""
+    return clock.today()
+
+
+def last_complete_day() -> dt.date:
+    """The newest day whose load (at LOAD_TIME) has already run on lockgate's clock."""
+    now = clock.now_naive()
+    hh, mm = LOAD_TIME
+    return now.date() if now.time() >= dt.time(hh, mm) else now.date() - dt.timedelta(days=1)
 
 
 def day_date(start: dt.date, day: int) -> dt.date:

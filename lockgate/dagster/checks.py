@@ -57,9 +57,11 @@ def contract_checks(
         description=f"lockgate contract {contract.id} {contract.version} ({Path(contract_path).name})",
     )
     def _checks(context: dg.AssetCheckExecutionContext):
+        from lockgate import clock
         from lockgate.engines.run import validate
 
-        result = validate(contract, paths.server, history=paths.history)
+        # freshness and history rules judge the data on lockgate's clock (LOCKGATE_TODAY)
+        result = validate(contract, paths.server, history=paths.history, now=clock.now())
         context.log.info(_summary(result))
         rules_table = _rules_table(result)
         for r in result.results:

@@ -6,6 +6,7 @@ import datetime as dt
 from contextlib import contextmanager
 from typing import Callable, Mapping, Protocol
 
+from lockgate import clock
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
 from lockgate.engines.judge import judge
@@ -95,7 +96,7 @@ def _store(history):
 
 
 def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=None, progress=None, history=None, record: bool = True) -> ValidationResult:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()  # lockgate's one clock (LOCKGATE_TODAY), see lockgate/clock.py
     result = ValidationResult(
         contract_id=contract.id,
         contract_version=contract.version,

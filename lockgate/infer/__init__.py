@@ -26,13 +26,14 @@ class Inferred:
 
 
 def infer_contract(table: str, source: Source, *, contract_id: str | None = None, now: dt.datetime | None = None) -> Inferred:
+    from lockgate import clock
     from lockgate.contract.loader import analyze_text
     from lockgate.engines.sql.connectors import connect
     from lockgate.errors import LockgateError
     from lockgate.infer.profile import profile_table
     from lockgate.infer.propose import propose
 
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.now()  # the freshness proposal measures age on lockgate's one clock
     with connect(source.server) as connector:
         profile = profile_table(connector, table)
     schema_object, sla, notes = propose(profile, now)

@@ -1,8 +1,16 @@
-"""Training set, out-of-time split, fitting and evaluation for a ModelSpec (scikit-learn)."""
+"""Training set, out-of-time split, fitting and evaluation for a ModelSpec (scikit-learn).
+
+Deterministic by construction: the same rows give the same model and metrics on any machine and
+under any load. Rows are put in one total order (a warehouse returns them in whatever order its
+threads produced), estimators that take a `random_state` get a fixed one unless the spec sets it,
+and fitting and scoring run on one thread (a parallel sum adds floats in a varying order).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +35,10 @@ def prepare(spec: ModelSpec, frame: pd.DataFrame) -> pd.DataFrame:
     if spec.where_true:
         rows = rows[rows[spec.where_true].fillna(False).astype(bool)]
     rows = rows[rows[spec.target].notna()]
-    return rows[list(spec.columns)].sort_values(spec.time_column).reset_index(drop=True)
+    columns = list(spec.columns)
+    # time first, then every other column: a total order, whatever order the rows came in
+    order = [spec.time_column, *(c for c in columns if c != spec.time_column)]
+    return rows[columns].sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def out_of_time_split(spec: ModelSpec, rows: pd.DataFrame) -> Split:
@@ -61,12 +72,31 @@ def build_pipeline(spec: ModelSpec):
         encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
         categorical = Pipeline([("fill", SimpleImputer(strategy="constant", fill_value="__missing__")), ("encode", encoder)])
         transformers.append(("categorical", categorical, list(spec.categorical)))
-    return Pipeline([("features", ColumnTransformer(transformers)), ("model", estimator_cls(**spec.estimator_params))])
+    params = dict(spec.estimator_params)
+    accepted = inspect.signature(estimator_cls).parameters
+    if "random_state" in accepted and params.get("random_state") is None:
+        params["random_state"] = DEFAULT_RANDOM_STATE
+    return Pipeline([("features", ColumnTransformer(transformers)), ("model", estimator_cls(**params))])
+
+
+DEFAULT_RANDOM_STATE = 0
+
+
+@contextlib.contextmanager
+def single_threaded():
+    """BLAS and OpenMP on one thread, joblib (`n_jobs`) sequential: results must not depend on the
+    machine's cores or load."""
+    from joblib import parallel_config
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1), parallel_config(backend="sequential"):
+        yield
 
 
 def fit(spec: ModelSpec, train: pd.DataFrame):
     model = build_pipeline(spec)
-    model.fit(_features(spec, train), train[spec.target].astype(int))
+    with single_threaded():
+        model.fit(_features(spec, train), train[spec.target].astype(int))
     return model
 
 
@@ -75,7 +105,8 @@ def evaluate(spec: ModelSpec, model, rows: pd.DataFrame) -> dict[str, float]:
     from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
     y = rows[spec.target].astype(int).to_numpy()
-    p = model.predict_proba(_features(spec, rows))[:, 1]
+    with single_threaded():
+        p = model.predict_proba(_features(spec, rows))[:, 1]
     single_class = len(np.unique(y)) < 2
     return {
         "rows": int(len(y)),

@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
+from lockgate import clock
 from tests.support.cli import lockgate
 from tests.support.files import duckdb_with, write_contract
 from tests.support.orders import CONTRACT, customers, orders
@@ -25,7 +26,7 @@ def contracts(tmp_path):
         corrupted = state == "corrupted"
         df = orders(corrupted)
         # move the data to "now" so that freshness is judged as in the parity test (row 54 stays old)
-        shift = pd.Timestamp.now(tz="UTC").tz_localize(None) - pd.Timestamp("2026-01-15 12:00:00")
+        shift = pd.Timestamp(clock.now_naive()) - pd.Timestamp("2026-01-15 12:00:00")  # the pinned clock
         recent = df["created_at"] >= pd.Timestamp("2025-01-01")
         df.loc[recent, "created_at"] += shift
         df.loc[recent, "shipped_at"] += shift

@@ -18,7 +18,7 @@ from dagster_project.simulator import (
     land_days,
     land_next_day,
 )
-from dagster_project.simulator.timeline import today_utc
+from dagster_project.simulator.timeline import last_complete_day
 
 try:
     from .simulator_fixtures import (
@@ -87,7 +87,8 @@ MODELS = [
 
 
 def _start() -> dt.date:
-    return today_utc() - dt.timedelta(days=DAYS - 1)
+    """DAYS days up to the last complete one on the clock the session pins (tests/conftest.py)."""
+    return last_complete_day() - dt.timedelta(days=DAYS - 1)
 
 
 def _duck_env(path) -> dict[str, str]:
@@ -108,7 +109,7 @@ def _model(path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    """30 clean days ending today, built by dbt into the same DuckDB file."""
+    """30 clean days up to the clock's last complete day, built by dbt into the same DuckDB file."""
     tmp = tmp_path_factory.mktemp("dbt_duckdb")
     path = tmp / "warehouse.duckdb"
     land_days(DuckDBTarget(path), DAYS, start=_start())
@@ -205,11 +206,12 @@ def test_features_are_taken_point_in_time(built):
         assert row["market_avg_response_rate"] == pytest.approx(prev["response_rate"].mean())
 
 
-def test_no_leakage_when_later_days_land(built, tmp_path):
+def test_no_leakage_when_later_days_land(built, tmp_path, monkeypatch):
     path, _ = built
     later = tmp_path / "later.duckdb"
     shutil.copy(path, later)
-    land_days(DuckDBTarget(later), 6)  # continues into the future: days today+1 .. today+6
+    monkeypatch.setenv("LOCKGATE_TODAY", (last_complete_day() + dt.timedelta(days=7)).isoformat())
+    land_days(DuckDBTarget(later), 6)  # six days later, the six loads since have run
     result = run_dbt(["build"], tmp_path, _duck_env(later))
     assert result.returncode == 0, result.stdout[-3000:]
 
@@ -261,7 +263,7 @@ def test_a_frozen_upstream_column_silently_goes_stale_in_the_features(built, tmp
 
 
 @pytest.mark.postgres
-def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_column(built, tmp_path):
+def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_column(built, tmp_path, monkeypatch):
     require_postgres()
     raw, analytics = unique_schema("lg_raw"), unique_schema("lg_analytics")
     env = {
@@ -322,10 +324,13 @@ def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_colu
 
         # the upstream drops a column dbt reads: the load still lands (CASCADE drops the staging
         # view), and the next dbt build fails loudly instead of silently
+        day = last_complete_day()  # each later load lands on the morning after it ran
+        monkeypatch.setenv("LOCKGATE_TODAY", (day + dt.timedelta(days=2)).isoformat())
         land_next_day(target, [Failure("drop_column", "professionals", "rating")])
         result = run_dbt(["build"], tmp_path, env)
         assert result.returncode != 0
         assert "rating" in result.stdout
+        monkeypatch.setenv("LOCKGATE_TODAY", (day + dt.timedelta(days=3)).isoformat())
         land_next_day(target)  # the clean load repairs the table
         result = run_dbt(["build"], tmp_path, env)
         assert result.returncode == 0, result.stdout[-4000:]

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import lockgate
+from lockgate import clock
 from lockgate.export import ExportOptions, export
 from lockgate.export.dbt import dbt_test_name
 from tests.support.cli import REPO
@@ -30,7 +31,7 @@ EXPECTED_SKIPPED = {
 
 def _now_data(corrupted: bool) -> dict[str, pd.DataFrame]:
     df = orders(corrupted)
-    shift = pd.Timestamp.now(tz="UTC").tz_localize(None) - pd.Timestamp("2026-01-15 12:00:00")
+    shift = pd.Timestamp(clock.now_naive()) - pd.Timestamp("2026-01-15 12:00:00")  # the pinned clock
     recent = df["created_at"] >= pd.Timestamp("2025-01-01")
     df.loc[recent, "created_at"] += shift
     df.loc[recent, "shipped_at"] += shift

@@ -11,11 +11,13 @@ import pytest
 import yaml
 
 import lockgate
+from lockgate import clock
 from tests.support.cli import lockgate as run
 from tests.support.files import duckdb_with
 from tests.support.postgres import pg_load_frame
 
-TODAY = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0)
+# lockgate's clock, pinned for the tests (tests/conftest.py): the data is the same on every day
+TODAY = clock.now_naive().replace(microsecond=0)
 
 
 def readings(rows: int = 120) -> pd.DataFrame:

@@ -4,10 +4,12 @@ updating a column fails that column's changeRate rule, and only that."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 import lockgate
-from dagster_project.simulator import DuckDBTarget, Failure, land_days, land_next_day
+from dagster_project.simulator import DuckDBTarget, Failure, land_days, land_next_day, status
 from lockgate.state.store import open_store
 from tests.support.cli import REPO
 
@@ -15,6 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_thirty_clean_days_then_a_frozen_column(tmp_path, monkeypatch):
+    """Each load is judged on the morning after it ran (lockgate's clock, LOCKGATE_TODAY)."""
     warehouse = tmp_path / "marketplace.duckdb"
     monkeypatch.setenv("LOCKGATE_WAREHOUSE", str(warehouse))
     target = DuckDBTarget(warehouse, "raw")
@@ -23,6 +26,8 @@ def test_thirty_clean_days_then_a_frozen_column(tmp_path, monkeypatch):
     history = open_store(tmp_path / "history.sqlite")
 
     def errors_after(failures=()):
+        day = status(target).state.next_day
+        monkeypatch.setenv("LOCKGATE_TODAY", (day + dt.timedelta(days=1)).isoformat())
         land_next_day(target, failures)
         failed = []
         for contract in contracts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -158,11 +157,24 @@ def test_land_next_day_status_and_reset(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "dropped 8 table(s)" in result.stdout
     result = cli("status", warehouse=path)
-    today = dt.datetime.now(dt.UTC).date()
-    assert (
-        f"seed 42, scale 1, days {today - dt.timedelta(days=1)} .. {today} (2 loads)"
-        in result.stdout
-    )
+    # the session pins LOCKGATE_TODAY=2026-06-30 (00:00 UTC): the newest complete day is 06-29
+    assert "seed 42, scale 1, days 2026-06-28 .. 2026-06-29 (2 loads)" in result.stdout
+
+
+def test_a_day_whose_load_has_not_run_on_the_clock_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "w.duckdb"
+    monkeypatch.setenv("LOCKGATE_TODAY", "2026-03-04")  # 00:00: the load of 03-03 is the last run
+    result = cli("land", "--days", "3", "--start-date", START.isoformat(), warehouse=path)
+    assert result.returncode == 2 and "day 2026-03-04 cannot land yet" in result.stderr, result.stderr
+    result = cli("land", "--days", "2", "--start-date", START.isoformat(), warehouse=path)
+    assert result.returncode == 0, result.stderr
+    result = cli("next-day", warehouse=path)
+    assert result.returncode == 2 and "LOCKGATE_TODAY" in result.stderr, result.stderr
+    monkeypatch.setenv("LOCKGATE_TODAY", "2026-03-0x")
+    result = cli("status", warehouse=path)
+    assert result.returncode == 0  # status reads no clock
+    result = cli("next-day", warehouse=path)
+    assert result.returncode == 1 and "LOCKGATE_TODAY='2026-03-0x' is not an ISO date" in result.stderr
 
 
 def test_warehouse_in_use_is_a_clear_error(tmp_path):

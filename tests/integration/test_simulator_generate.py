@@ -10,6 +10,7 @@ import pytest
 
 from dagster_project.simulator import (
     DuckDBTarget,
+    Failure,
     SimulatorError,
     catch_up,
     land_day,
@@ -19,7 +20,6 @@ from dagster_project.simulator import (
     status,
 )
 from dagster_project.simulator.schema import KEY_PATTERNS, TABLES
-from dagster_project.simulator.timeline import today_utc
 
 try:
     from .simulator_fixtures import START, duckdb_target, loaded_at, read_raw
@@ -67,20 +67,67 @@ def test_days_must_land_in_order_and_keep_their_seed(duckdb_target):
         land_days(duckdb_target, 1, start=START + dt.timedelta(days=1))
 
 
-def test_default_timeline_ends_today_and_catch_up_reaches_today(duckdb_target):
-    today = today_utc()
+def test_default_timeline_ends_with_the_last_load_the_clock_has_seen(duckdb_target, monkeypatch):
+    monkeypatch.setenv("LOCKGATE_TODAY", "2026-06-30")  # 00:00 UTC: the load of 06-29 has run
+    yesterday = dt.date(2026, 6, 29)
     reports = land_days(duckdb_target, 3)
-    assert [r.day for r in reports] == [today - dt.timedelta(days=2 - i) for i in range(3)]
+    assert [r.day for r in reports] == [yesterday - dt.timedelta(days=2 - i) for i in range(3)]
     requests = read_raw(duckdb_target, "service_requests")
-    assert requests["_loaded_at"].max() == loaded_at(today)
-    assert requests["requested_at"].min().date() == today - dt.timedelta(days=2)
+    assert requests["_loaded_at"].max() == loaded_at(yesterday)
+    assert requests["requested_at"].min().date() == yesterday - dt.timedelta(days=2)
     assert catch_up(duckdb_target) == []  # already up to date
 
     reset(duckdb_target)
     assert status(duckdb_target).state is None
-    land_days(duckdb_target, 2, start=today - dt.timedelta(days=5))
+    land_days(duckdb_target, 2, start=yesterday - dt.timedelta(days=5))
     caught = catch_up(duckdb_target)
-    assert [r.day for r in caught] == [today - dt.timedelta(days=i) for i in (3, 2, 1, 0)]
+    assert [r.day for r in caught] == [yesterday - dt.timedelta(days=i) for i in (3, 2, 1, 0)]
+
+
+def test_no_load_is_later_than_the_clock(duckdb_target, monkeypatch):
+    monkeypatch.setenv("LOCKGATE_TODAY", "2026-06-30")
+    land_days(duckdb_target, 2)
+    with pytest.raises(SimulatorError, match=r"day 2026-06-30 cannot land yet: its load runs at 2026-06-30 23:30 UTC"):
+        land_next_day(duckdb_target)
+    with pytest.raises(SimulatorError, match="cannot land yet"):
+        land_days(duckdb_target, 3)  # would continue past the clock
+    assert status(duckdb_target).state.last_day == dt.date(2026, 6, 29)  # nothing was written
+
+    monkeypatch.setenv("LOCKGATE_TODAY", "2026-07-01")  # the next morning: the load has run
+    assert land_next_day(duckdb_target).day == dt.date(2026, 6, 30)
+    clock_now = pd.Timestamp("2026-07-01 00:00:00")
+    for table in TABLES:
+        landed = read_raw(duckdb_target, table)
+        assert landed["_loaded_at"].max() <= clock_now, table
+
+
+def test_two_landings_on_the_same_clock_and_seed_are_identical(tmp_path, monkeypatch):
+    """The whole warehouse, bookkeeping included, is a function of the clock and the seed."""
+    monkeypatch.setenv("LOCKGATE_TODAY", "2026-06-30")
+    first, second = (DuckDBTarget(tmp_path / f"{n}.duckdb") for n in ("first", "second"))
+    for target in (first, second):
+        monkeypatch.setenv("LOCKGATE_TODAY", "2026-06-30")
+        land_days(target, 5, seed=5)
+        monkeypatch.setenv("LOCKGATE_TODAY", "2026-07-01")  # a failure draws from its own stream
+        land_next_day(target, [Failure("duplicate_keys", "quotes")])
+    names = [*TABLES, "_simulator_state", "_simulator_loads"]
+    one, two = _every_table(first), _every_table(second)
+    assert sorted(one) == sorted(two) and set(names) <= set(one), sorted(one)
+    for table in one:
+        assert len(one[table]) > 0, table
+        pd.testing.assert_frame_equal(one[table], two[table], obj=table)
+    assert one["_simulator_state"]["last_day"].iloc[0] == pd.Timestamp("2026-06-30")
+
+
+def _every_table(target) -> dict[str, pd.DataFrame]:
+    """Every table of the raw schema in full, rows in one total order."""
+    import duckdb
+
+    with duckdb.connect(str(target.path), read_only=True) as con:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [target.raw_schema]
+        ).fetchall()]
+        return {n: con.execute(f'SELECT * FROM "{target.raw_schema}"."{n}" ORDER BY ALL').df() for n in names}
 
 
 def test_sizes_keys_and_relations_are_believable(duckdb_target):

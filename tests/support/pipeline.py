@@ -1,13 +1,23 @@
-"""Run the reference code location in-process on a private warehouse, history and registry."""
+"""Run the reference code location in-process on a private warehouse, history and registry.
+
+Each run happens at a pinned moment of lockgate's clock (LOCKGATE_TODAY), derived from the data:
+into an empty warehouse at the session's pinned day; otherwise a run that lands happens the
+morning after the day it lands (as the daily schedule would), and any other run the morning
+after the newest load. So the landed days, every freshness verdict and the trained models are
+the same on every day the tests run, and no load is ever later than the clock.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+
+from lockgate import clock
 
 
 @dataclass
@@ -44,7 +54,24 @@ class Project:
             config["ops"]["upstream_etl"] = {"config": {"days_if_empty": days_if_empty, "inject": list(inject)}}
         if override is not None:
             config["ops"]["conversion__training_set"] = {"config": {"override_guard": True, "reason": override}}
-        return job_def.execute_in_process(run_config=config, instance=self.instance, raise_on_error=False, asset_selection=assets)
+        lands = "upstream_etl" in config["ops"] and (assets is None or any(k.path[0] == "raw" for k in assets))
+        with clock.pinned_to(self.clock_for(lands=lands)):
+            return job_def.execute_in_process(run_config=config, instance=self.instance, raise_on_error=False, asset_selection=assets)
+
+    def last_landed_day(self) -> dt.date | None:
+        from dagster_project.simulator import DuckDBTarget, status
+
+        if not self.warehouse.exists():
+            return None
+        state = status(DuckDBTarget(self.warehouse)).state
+        return state.last_day if state else None
+
+    def clock_for(self, *, lands: bool) -> dt.date:
+        """The pinned day of the next run: see the module's docstring."""
+        last = self.last_landed_day()
+        if last is None:
+            return clock.today()
+        return last + dt.timedelta(days=2 if lands else 1)
 
     def copy_to(self, target: Path, *, model_specs: Path | None = None) -> "Project":
         shutil.copytree(self.root, target, ignore=shutil.ignore_patterns("dagster_home"))
@@ -66,3 +93,19 @@ def failure_message(result: dg.ExecuteInProcessResult, step: str) -> str:
         text += "\n" + cause.message
         cause = cause.cause
     return text
+
+
+
+def release_summary(project: Project, model: str = "conversion") -> str:
+    """Every version's measured metrics and release gates, for assertion messages."""
+    from lockgate.registry import ModelRegistry
+
+    lines = []
+    for version in ModelRegistry(project.registry).versions(model):
+        m = version.metrics or {}
+        lines.append(
+            f"{model} {version.version}: roc_auc {m.get('roc_auc', float('nan')):.4f}, mean prediction "
+            f"{m.get('mean_prediction', float('nan')):.4f} vs base rate {m.get('base_rate', float('nan')):.4f}"
+        )
+        lines += [f"  {'pass' if g['passed'] else 'FAIL'}  {g['gate']}: {g['detail']}" for g in (version.release or {}).get("gates", [])]
+    return "\n".join(lines) or f"no {model} version registered"

@@ -64,7 +64,16 @@ where latest is null or {{ lockgate.seconds_between('latest', lockgate.utc_now()
 {% macro default__regex_matches(column, pattern) %}regexp_matches(cast({{ column }} as varchar), '{{ pattern | replace("'", "''") }}'){% endmacro %}
 {% macro postgres__regex_matches(column, pattern) %}(cast({{ column }} as text) ~ '{{ pattern | replace("'", "''") }}'){% endmacro %}
 
-{% macro utc_now() %}{{ return(adapter.dispatch('utc_now', 'lockgate')()) }}{% endmacro %}
+{# "now" is lockgate's one clock (lockgate/clock.py): LOCKGATE_TODAY=YYYY-MM-DD pins it to that
+   date's 00:00 UTC, so dbt's freshness tests agree with lockgate's checks; unset, the real time #}
+{% macro utc_now() %}
+  {%- set today = env_var('LOCKGATE_TODAY', '') | trim -%}
+  {%- if not today -%}{{ return(adapter.dispatch('utc_now', 'lockgate')()) }}{%- endif -%}
+  {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', today) -%}
+    {{ exceptions.raise_compiler_error("LOCKGATE_TODAY=" ~ today ~ " is not an ISO date (YYYY-MM-DD)") }}
+  {%- endif -%}
+  {{ return("cast('" ~ today ~ " 00:00:00' as timestamp)") }}
+{% endmacro %}
 {% macro default__utc_now() %}(current_timestamp at time zone 'UTC'){% endmacro %}
 
 {% macro seconds_between(start, end) %}{{ return(adapter.dispatch('seconds_between', 'lockgate')(start, end)) }}{% endmacro %}
