@@ -15,7 +15,14 @@ import pandas as pd
 from lockgate.contract import rules as ir
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
-from lockgate.state.profile import BucketFingerprints, ColumnStats, ProfileRequest, TableProfile
+from lockgate.state.profile import (
+    BucketFingerprints,
+    ColumnStats,
+    ProfileRequest,
+    TableProfile,
+    data_state,
+    state_from_buckets,
+)
 
 FAMILY = "pandas"
 
@@ -33,7 +40,20 @@ def frame_profile(df: pd.DataFrame, request: ProfileRequest) -> TableProfile:
         profile.summaries[rule.id] = _drift_summary(rule.measure, df[rule.measure.column])
     if request.buckets:
         profile.buckets = _buckets(df, request)
+    profile.state = data_state(FAMILY, len(df), _rows_xor(df, request, profile), ((str(c), str(t)) for c, t in df.dtypes.items()))
     return profile
+
+
+def _rows_xor(df: pd.DataFrame, request: ProfileRequest, profile: TableProfile) -> int | None:
+    """XOR over rows of the chained hash of the state's columns (the buckets' rows when they
+    already hash exactly those columns)."""
+    if state_from_buckets(request) and profile.buckets is not None:
+        return int(np.bitwise_xor.reduce(profile.buckets.rows))
+    if not request.state_columns:
+        return None
+    if df.empty:
+        return 0
+    return int(np.bitwise_xor.reduce(_chain([_value_hash(df[c]) for c in request.state_columns])))
 
 
 def column_kind(s: pd.Series) -> str:

@@ -28,7 +28,14 @@ from ibis import _
 from lockgate.contract import rules as ir
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary
-from lockgate.state.profile import BucketFingerprints, ColumnStats, ProfileRequest, TableProfile
+from lockgate.state.profile import (
+    BucketFingerprints,
+    ColumnStats,
+    ProfileRequest,
+    TableProfile,
+    data_state,
+    state_from_buckets,
+)
 
 NATIVE_HASH = {"duckdb"}  # dialects whose hash() takes any type; the others hash text
 NULL_HASH = 0x2545F4914F6CDD1D  # stands for NULL where a server's hash of NULL is NULL
@@ -44,6 +51,7 @@ class ProfilePlan:
     kinds: dict[str, str] = field(default_factory=dict)  # column -> numeric | temporal | other
     grouped: Any = None  # the extra ibis query (a table), or None
     top_parts: dict[str, str] = field(default_factory=dict)  # grouped part label -> column
+    schema: tuple[tuple[str, str], ...] = ()  # the table's columns and types, part of its state
 
     def metric_names(self, rule: ir.Rule) -> list[str]:
         """Scan metrics a rule's verdict depends on (a rule errors when one of them failed)."""
@@ -68,7 +76,15 @@ class ProfilePlan:
             for column in _fingerprinted_by_buckets(self.request):
                 # the same XOR of the same row terms, only split by bucket: fold it back
                 profile.columns[column].fingerprint = int(np.bitwise_xor.reduce(profile.buckets.values[column]))
+        profile.state = data_state(self.family, profile.row_count, self._rows_xor(values, profile), self.schema)
         return profile
+
+    def _rows_xor(self, values: dict[str, Any], profile: TableProfile) -> int | None:
+        if state_from_buckets(self.request):
+            return int(np.bitwise_xor.reduce(profile.buckets.rows)) if profile.buckets is not None else None
+        if profile.row_count == 0:
+            return 0  # an XOR over no rows is NULL in SQL
+        return _int(self._value(values, "", "state"))
 
     def _value(self, values, subject: str, stat: str):
         name = self.names.get((subject, stat))
@@ -116,10 +132,13 @@ class ProfilePlan:
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
-    plan = ProfilePlan(request, family=dialect)
+    plan = ProfilePlan(request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items()))
     hashing = _Hashing(dialect in NATIVE_HASH)
     add = lambda subject, stat, expr: _add(plan, subject, stat, expr)
     add("", "rows", t.count())
+    if request.state_columns and not state_from_buckets(request):
+        # the data state: one more XOR in the same scan (the buckets hold it when changeRate runs)
+        add("", "state", hashing.chain([hashing.value(t[c]) for c in request.state_columns]).bit_xor())
     key_hash = hashing.key(t, request.key) if request.key else None
     for column in request.columns:
         col = t[column]
