@@ -92,7 +92,8 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
     as_of = history.as_of or dt.datetime.now(dt.timezone.utc)
     since = _unchanged_since(current, loads, history.state_since or as_of)
     idle = max((as_utc_aware(as_of) - as_utc_aware(since)).total_seconds(), 0.0)
-    allowance, source = _idle_allowance(m, loads)
+    moved_now = history.state_since is not None and (previous is None or current != previous)
+    allowance, source = _idle_allowance(m, loads + [(history.state_since, current)] if moved_now else loads)
     if idle <= 0:
         if previous is None:
             return _result(rule, True, _not_enough(0, 1) + f" (latest {_show(current)})", profile)
@@ -124,7 +125,8 @@ def _unchanged_since(current: Any, loads: list[tuple[dt.datetime, Any]], state_s
 
 
 def _idle_allowance(m: ir.Advancement, loads: list[tuple[dt.datetime, Any]]) -> tuple[float | None, str]:
-    """(seconds, where it comes from), or (None, why there is none yet)."""
+    """(seconds, where it comes from), or (None, why there is none yet). `loads`: (logical time,
+    max) of the earlier loads and, when it moved the column, of the current data's first check."""
     if m.max_idle is not None:
         return m.max_idle, "(maxIdle)"
     moves = [when for i, (when, value) in enumerate(loads) if i == 0 or value != loads[i - 1][1]][-CADENCE_LOADS - 1 :]
