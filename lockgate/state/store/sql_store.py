@@ -115,6 +115,10 @@ class SqlHistoryStore(ABC):
     def _name(self, table: str) -> str:
         """The qualified, quoted name of one of TABLES (or of an index)."""
 
+    def _serialize_loads(self, cur, contract_id: str, server: str) -> None:
+        """Make writers of the same contract and server wait for each other inside their write
+        transactions, so that the second sees the first's load (SQLite's write lock does already)."""
+
     def close(self) -> None:
         self.con.close()
 
@@ -162,6 +166,7 @@ class SqlHistoryStore(ABC):
         failed = sum(1 for r in result.results if not r.passed)
         as_of = result.as_of or result.started_at
         with self._write() as cur:
+            self._serialize_loads(cur, result.contract_id, server)
             cur.execute(
                 self._sql(
                     "INSERT INTO {runs} (contract_id, contract_version, contract_hash, server, engine, family, "
