@@ -287,7 +287,7 @@ def _parse_as_of(text: Optional[str]):
         value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise UsageError(f"--as-of {text!r} is not an ISO 8601 time (e.g. 2026-03-01T02:00:00Z)") from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _open_history(location: Optional[str], contract, server: Optional[str]):

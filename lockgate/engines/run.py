@@ -97,8 +97,8 @@ def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> d
     if as_of is None:
         return None
     if as_of.tzinfo is None:
-        return as_of.replace(tzinfo=dt.timezone.utc)
-    return as_of.astimezone(dt.timezone.utc)
+        return as_of.replace(tzinfo=dt.UTC)
+    return as_of.astimezone(dt.UTC)
 
 
 @contextmanager
@@ -117,7 +117,7 @@ def _store(history):
 
 
 def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None) -> ValidationResult:
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     as_of = logical_time(as_of or now) or started  # `now`: this internal function's former name
     result = ValidationResult(
         contract_id=contract.id,
@@ -169,8 +169,8 @@ def _earlier_load(store, contract: Contract, server: str | None, table: Table, p
         return None
     try:
         return store.load_verdicts(contract.id, server, table.name, state, contract.content_hash)
-    except Exception:
-        return None  # an unreadable store: judge afresh (the history rules say why they cannot)
+    except Exception:  # noqa: BLE001 - an unreadable store: judge afresh (the history rules say why)
+        return None
 
 
 def _repeat(rule: Rule, load, total_rows: int | None):

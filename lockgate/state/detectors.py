@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any, Callable
 
 from lockgate.contract import rules as ir
@@ -89,7 +90,7 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(rule, True, f"not computable: the column changed type since the previous load (latest {_show(current)}, previous load {_show(previous)})", profile)
     if previous is not None and current < previous:
         return _result(rule, False, f"went back: latest {_show(current)}, previous load {_show(previous)}", profile)
-    as_of = history.as_of or dt.datetime.now(dt.timezone.utc)
+    as_of = history.as_of or dt.datetime.now(dt.UTC)
     since = _unchanged_since(current, loads, history.state_since or as_of)
     idle = max((as_utc_aware(as_of) - as_utc_aware(since)).total_seconds(), 0.0)
     moved_now = history.state_since is not None and (previous is None or current != previous)
@@ -130,7 +131,7 @@ def _idle_allowance(m: ir.Advancement, loads: list[tuple[dt.datetime, Any]]) -> 
     if m.max_idle is not None:
         return m.max_idle, "(maxIdle)"
     moves = [when for i, (when, value) in enumerate(loads) if i == 0 or value != loads[i - 1][1]][-CADENCE_LOADS - 1 :]
-    gaps = sorted((as_utc_aware(b) - as_utc_aware(a)).total_seconds() for a, b in zip(moves, moves[1:]))
+    gaps = sorted((as_utc_aware(b) - as_utc_aware(a)).total_seconds() for a, b in pairwise(moves))
     gaps = [g for g in gaps if g > 0]
     if not gaps:
         return None, f"not enough history to learn the cadence: {len(moves)} of 2 loads that moved it (or set maxIdle)"
@@ -140,7 +141,7 @@ def _idle_allowance(m: ir.Advancement, loads: list[tuple[dt.datetime, Any]]) -> 
 
 
 def as_utc_aware(value: dt.datetime) -> dt.datetime:
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _latest(stats: ColumnStats | None) -> Any:

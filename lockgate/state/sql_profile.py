@@ -56,7 +56,8 @@ class ProfilePlan:
     def metric_names(self, rule: ir.Rule) -> list[str]:
         """Scan metrics a rule's verdict depends on (a rule errors when one of them failed)."""
         subject = getattr(rule.measure, "column", None)
-        return [name for (s, _stat), name in self.names.items() if s in (subject, rule.id, "")]
+        # the data state is not a rule's metric: without it a check is judged, just not matched
+        return [name for (s, stat), name in self.names.items() if s in (subject, rule.id, "") and stat != "state"]
 
     def uses_grouped(self, rule: ir.Rule) -> bool:
         """Does the rule's verdict depend on the grouped query?"""

@@ -17,7 +17,7 @@ from tests.support.files import duckdb_with, write_contract
 from tests.support.postgres import PG
 from tests.unit.test_state_change_rate import Dimension
 
-NIGHT = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.timezone.utc)  # the nightly schedule's first tick
+NIGHT = dt.datetime(2026, 3, 1, 2, 0, tzinfo=dt.UTC)  # the nightly schedule's first tick
 RATING, ADVANCE, VOLUME, NULLS = "pros.rating.changeRate", "pros.updated_at.advancement", "pros.anomaly.rowCount", "pros.rating.anomaly.nullRate"
 
 CONTRACT = """
@@ -60,7 +60,7 @@ def store(request, tmp_path):
         with open_store(tmp_path / "history.sqlite") as s:
             yield s
     else:
-        con, schema = request.getfixturevalue("pg_schema")
+        _con, schema = request.getfixturevalue("pg_schema")
         with PostgresHistoryStore(dict(PG), schema=schema) as s:
             yield s
 
