@@ -256,3 +256,14 @@ def test_drift_needs_no_history_and_is_not_computable_on_empty_or_all_null_data(
     constant["value"] = 10.0
     result = drift(constant)
     assert result.passed and result.observed == "not computable: the column holds a single value now (the constant rule judges that)"
+
+
+def test_as_of_is_the_logical_time_and_now_is_its_deprecated_alias(contract, store):
+    naive = lockgate.validate_frames(contract, {"loads": load(0)}, as_of=dt.datetime(2026, 3, 1, 12), history=store)
+    assert naive.as_of == NOW  # a naive time is UTC
+    with pytest.warns(DeprecationWarning, match="pass `as_of=`"):
+        old = lockgate.validate_frames(contract, {"loads": load(0)}, now=NOW + dt.timedelta(hours=1), history=store)
+    assert old.as_of == NOW + dt.timedelta(hours=1)
+    assert old.retry_of == {"loads": 1}  # the same frame again: a retry of the first check
+    shown = store.recent_runs("loads")
+    assert [(r["as_of"], r["retry_of"]) for r in shown] == [("2026-03-01 13:00:00", 1), ("2026-03-01 12:00:00", None)]
