@@ -304,7 +304,7 @@ class SqlHistoryStore(ABC):
                 runs[run_id] = PastRun(run_id, _parse_time(when), rows, state=run_state)
             if runs:
                 self._read_columns(cur, runs, contract_id, server, table)
-            since = self._state_since(cur, contract_id, server, table, state) if state else None
+            since = self._state_since(cur, contract_id, server, table, state, until) if state else None
             buckets = self._latest_buckets(cur, contract_id, server, table, family, until, state) if family else None
         return TableHistory(list(runs.values()), buckets, state_since=since, as_of=as_of)
 
@@ -337,13 +337,13 @@ class SqlHistoryStore(ABC):
             if run_id in runs:
                 runs[run_id].failed = frozenset(points)
 
-    def _state_since(self, cur, contract_id: str, server: str, table: str, state: str) -> dt.datetime | None:
+    def _state_since(self, cur, contract_id: str, server: str, table: str, state: str, until: str) -> dt.datetime | None:
         cur.execute(
             self._sql(
                 "SELECT min(r.as_of) FROM {runs} r JOIN {table_profiles} p ON p.run_id = r.run_id "
-                "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state = ?"
+                "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state = ? AND r.as_of <= ?"
             ),
-            (contract_id, server, table, state),
+            (contract_id, server, table, state, until),
         )
         row = cur.fetchone()
         return None if row is None else _parse_time(row[0])
