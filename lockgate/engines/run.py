@@ -175,9 +175,9 @@ def _earlier_load(store, contract: Contract, server: str | None, table: Table, p
 
 def _repeat(rule: Rule, load, total_rows: int | None):
     """The verdict of the load's first check for a data rule; None to judge the rule now."""
-    from lockgate.state.history import is_time_rule
+    from lockgate.state.history import judged_every_check
 
-    if load is None or is_time_rule(rule):
+    if load is None or judged_every_check(rule):
         return None
     stored = load.verdicts.get(rule.id)
     if stored is None:

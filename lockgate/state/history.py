@@ -69,7 +69,9 @@ class Load:
     verdicts: dict[str, StoredVerdict]  # rule id -> verdict (rules that errored are left out)
 
 
-def is_time_rule(rule: ir.Rule) -> bool:
-    """Rules judged at each check's own logical time, never repeated from an earlier check of the
-    same data: freshness (the age of the data grows while it sits still) and advancement."""
-    return isinstance(rule.measure, (ir.LatestValue, ir.Advancement))
+def judged_every_check(rule: ir.Rule) -> bool:
+    """Rules judged again at every check, never repeated from an earlier check of the same data:
+    the time rules (freshness: the data ages while it sits still; advancement: idle time) and the
+    rules that read more than the table's own data (a `type: sql` query may read any table, a
+    relationship reads the referenced table), whose verdict the table's state does not fix."""
+    return isinstance(rule.measure, (ir.LatestValue, ir.Advancement, ir.SqlValue, ir.Orphans))

@@ -211,3 +211,48 @@ def test_two_processes_retrying_the_same_load_at_once(tmp_path, kind, request):
     retry, verdicts = wh.check(first_tick + dt.timedelta(minutes=15))  # and a third, later retry
     assert retry.retry_of == {"pros": min(r["run_id"] for r in runs)} and not verdicts[RATING].passed
     store.close()
+
+
+SQL_CONTRACT = """
+apiVersion: v3.1.0
+kind: DataContract
+id: logged
+version: 1.0.0
+status: active
+servers:
+  - server: duck
+    type: duckdb
+    database: "{db}"
+schema:
+  - name: items
+    quality:
+      - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: rowCount}}}}
+      - type: sql
+        id: items_in_newest_load
+        query: SELECT count(*) FROM load_log WHERE day = (SELECT max(day) FROM load_log)
+        mustBeGreaterThan: 0
+    properties:
+      - {{name: item_id, logicalType: integer, primaryKey: true}}
+      - {{name: price, logicalType: number, logicalTypeOptions: {{minimum: 0}}}}
+"""
+
+
+def test_rules_that_read_other_tables_are_judged_again_on_a_retry(tmp_path, store):
+    import pandas as pd
+
+    db = tmp_path / "warehouse.duckdb"
+    contract = lockgate.load_contract(write_contract(tmp_path, SQL_CONTRACT.format(db=db)))
+    items = pd.DataFrame({"item_id": range(5), "price": [1.0, 2.0, 3.0, 4.0, -1.0]})
+    duckdb_with(db, {"items": items, "load_log": pd.DataFrame({"day": [1, 1]})})
+    first = lockgate.validate(contract, as_of=NIGHT, history=store)
+    assert [r.rule.id for r in first.failures] == ["items.price.minimum"]
+    duckdb_with(db, {"load_log": pd.DataFrame({"day": [1, 1, 2]}).iloc[:0]})  # the log lost its rows
+    retry = lockgate.validate(contract, as_of=NIGHT + dt.timedelta(minutes=10), history=store)
+    assert retry.retry_of == {"items": first_run(store)}  # items did not change: a retry
+    verdicts = {r.rule.id: r for r in retry.results}
+    assert not verdicts["items_in_newest_load"].passed and verdicts["items_in_newest_load"].observed == 0  # judged now
+    assert verdicts["items.price.minimum"].samples == first.result("items.price.minimum").samples  # repeated
+
+
+def first_run(store) -> int:
+    return store.recent_runs("items")[-1]["run_id"]
