@@ -108,23 +108,31 @@ def check(
         "PostgreSQL schema lockgate_history when the server is PostgreSQL, else .lockgate/history.sqlite).",
     ),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record this run (rules that compare with earlier runs still read them)."),
+    as_of: Optional[str] = typer.Option(
+        None,
+        "--as-of",
+        help="Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; without one: UTC). "
+        "Freshness and advancement are judged at it and history is ordered by it (default: now).",
+    ),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
     Each run is recorded in the history store, which the stateful rules (advancement,
-    changeRate, constant, anomaly) compare with.
+    changeRate, constant, anomaly) compare with. Checking data that was checked before (a retry)
+    repeats that load's verdicts for the data rules; `lockgate history` shows it as a retry.
     """
     from lockgate.contract.loader import load_contract
     from lockgate.contract.rules import HISTORY_MEASURES
     from lockgate.engines.run import validate
     from lockgate.report import render
 
+    logical = _parse_as_of(as_of)
     loaded = load_contract(contract)
     reads_history = any(isinstance(r.measure, HISTORY_MEASURES) for r in loaded.rules)
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:
-            result = validate(loaded, server, engine=engine.value, progress=progress, history=store, record=not no_history)
+            result = validate(loaded, server, engine=engine.value, as_of=logical, progress=progress, history=store, record=not no_history)
     finally:
         if store is not None:
             store.close()
@@ -265,6 +273,21 @@ def profile(
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, text)
         typer.echo(f"wrote {output}", err=True)
+
+
+def _parse_as_of(text: Optional[str]):
+    """--as-of: ISO 8601 with Z or an offset; a time without one is UTC."""
+    if text is None:
+        return None
+    import datetime as dt
+
+    from lockgate.errors import UsageError
+
+    try:
+        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not an ISO 8601 time (e.g. 2026-03-01T02:00:00Z)") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def _open_history(location: Optional[str], contract, server: Optional[str]):

@@ -159,9 +159,12 @@ class ExtraColumns:
 
 @dataclass(frozen=True)
 class Advancement:
-    """max(column) must move past its value at the previous run (the table is still being loaded)."""
+    """max(column) must not sit still for longer than an idle allowance, as of the check's logical
+    time (the table is still being loaded): `max_idle` seconds, or learned from the cadence of
+    earlier loads when None."""
 
     column: str
+    max_idle: float | None = None
 
 
 @dataclass(frozen=True)

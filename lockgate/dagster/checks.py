@@ -4,6 +4,8 @@ Error-severity rules are blocking checks with ERROR severity, so a failure stops
 downstream in the same run; warnings are non-blocking WARN checks. Each result carries the
 contract id and version, the table of all rule results of the run, and sample failing rows.
 The run is recorded in lockgate's history store, which the training and release guards read.
+The check's logical time is the run's partition or schedule tick (lockgate.dagster.logical_time),
+so a re-execution or a retry of the same data repeats the load's verdicts.
 """
 
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
@@ -58,10 +60,12 @@ def contract_checks(
     )
     def _checks(context: dg.AssetCheckExecutionContext):
         from lockgate import clock
+        from lockgate.dagster.logical_time import run_logical_time
         from lockgate.engines.run import validate
 
-        # freshness and history rules judge the data on lockgate's clock (LOCKGATE_TODAY)
-        result = validate(contract, paths.server, history=paths.history, now=clock.now())
+        # the run's partition end or schedule tick; a manual run is judged on lockgate's clock
+        as_of = run_logical_time(context) or clock.now()
+        result = validate(contract, paths.server, as_of=as_of, history=paths.history)
         context.log.info(_summary(result))
         rules_table = _rules_table(result)
         for r in result.results:
@@ -97,7 +101,9 @@ def _one_line(r: RuleResult) -> str:
 
 def _summary(result: ValidationResult) -> str:
     failed = [r.rule.id for r in result.results if not r.passed]
-    return f"contract {result.contract_id} {result.contract_version}: {len(result.results)} rules, {len(failed)} failed {failed}"
+    as_of = f" as of {result.as_of:%Y-%m-%d %H:%M:%S} UTC" if result.as_of else ""
+    retries = "".join(f"; {table}: same data as run #{run}, its verdicts repeated" for table, run in sorted(result.retry_of.items()))
+    return f"contract {result.contract_id} {result.contract_version}{as_of}: {len(result.results)} rules, {len(failed)} failed {failed}{retries}"
 
 
 def _rules_table(result: ValidationResult) -> dg.MetadataValue:

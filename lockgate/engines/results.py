@@ -64,6 +64,10 @@ class ValidationResult:
     finished_at: dt.datetime | None = None
     results: list[RuleResult] = field(default_factory=list)
     table_rows: dict[str, int | None] = field(default_factory=dict)
+    # the logical time of the check (freshness, advancement, history order); None: started_at
+    as_of: dt.datetime | None = None
+    # table -> run that first checked the same data (this check repeats its verdicts); not in JSON
+    retry_of: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

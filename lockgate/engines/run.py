@@ -30,10 +30,11 @@ def validate(
     server: str | None = None,
     *,
     engine: str = "sql",
-    now: dt.datetime | None = None,
+    as_of: dt.datetime | None = None,
     progress: Progress | None = None,
     history=None,
     record: bool = True,
+    now: dt.datetime | None = None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
 
@@ -41,7 +42,12 @@ def validate(
     anomaly) compare with and that the run is recorded in (unless `record=False`): a store from
     `lockgate.state.store.open_store`, a SQLite path, or a postgresql:// URL. Without one those
     rules fail as "not checked"; every other rule is unaffected.
+
+    `as_of` is the logical time of the load being checked (default: now; a naive value is UTC):
+    freshness and advancement are judged at it, and history is ordered by it. `now` is its
+    deprecated former name.
     """
+    as_of = logical_time(as_of, now)
     chosen = contract.server(server)
     if chosen is None:
         names = ", ".join(s.name for s in contract.servers) or "none"
@@ -60,24 +66,39 @@ def validate(
             impl = FrameEngine.from_connector(connector, contract)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, now=now, progress=progress, history=store, record=record)
+        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record)
 
 
 def validate_frames(
     contract: Contract,
     frames: Mapping[str, object],
     *,
-    now: dt.datetime | None = None,
+    as_of: dt.datetime | None = None,
     progress: Progress | None = None,
     history=None,
     record: bool = True,
+    now: dt.datetime | None = None,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
-    `history` and `record` as in `validate`."""
+    `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`)."""
     from lockgate.engines.frame.engine import FrameEngine
 
+    as_of = logical_time(as_of, now)
     with _store(history) as store:
-        return run_engine(contract, FrameEngine(frames, contract), server=None, now=now, progress=progress, history=store, record=record)
+        return run_engine(contract, FrameEngine(frames, contract), server=None, as_of=as_of, progress=progress, history=store, record=record)
+
+
+def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
+    """`as_of` as an aware UTC time (naive means UTC); `now`, its deprecated alias, warns."""
+    if now is not None:
+        warnings.warn("lockgate: `now=` is deprecated; pass `as_of=` (the logical time of the load)", DeprecationWarning, stacklevel=3)
+        if as_of is None:
+            as_of = now
+    if as_of is None:
+        return None
+    if as_of.tzinfo is None:
+        return as_of.replace(tzinfo=dt.UTC)
+    return as_of.astimezone(dt.UTC)
 
 
 @contextmanager
@@ -95,15 +116,18 @@ def _store(history):
         store.close()
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=None, progress=None, history=None, record: bool = True) -> ValidationResult:
-    now = now or clock.now()  # lockgate's one clock (LOCKGATE_TODAY), see lockgate/clock.py
+def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None) -> ValidationResult:
+    started = dt.datetime.now(dt.UTC)
+    # `now`: this internal function's former name; the default is lockgate's one clock
+    as_of = logical_time(as_of or now) or clock.now()
     result = ValidationResult(
         contract_id=contract.id,
         contract_version=contract.version,
         contract_hash=contract.content_hash,
         server=server,
         engine=engine.name,
-        started_at=dt.datetime.now(dt.timezone.utc),
+        started_at=started,
+        as_of=as_of,
     )
     profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
     for table in contract.tables:
@@ -115,9 +139,17 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
         measured = engine.measure(table, rules)
         any_total = next((m.total_rows for m in measured.values() if m.total_rows is not None), None)
         result.table_rows[table.name] = any_total
-        past = _table_history(history, contract, server, table, rules, profiles.get(table.name))
+        profile = profiles.get(table.name)
+        load = _earlier_load(history, contract, server, table, profile)
+        if load is not None:
+            result.retry_of[table.name] = load.run_id
+        past = _table_history(history, contract, server, table, rules, profile, as_of)
         for rule in rules:
-            verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), now, past)
+            repeated = _repeat(rule, load, any_total)
+            if repeated is not None:
+                result.results.append(repeated)
+                continue
+            verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), as_of, past)
             if not verdict.passed and verdict.error is None:
                 if progress:
                     progress(f"{table.name}: sampling rows failing {rule.id}")
@@ -130,8 +162,37 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
     return result
 
 
-def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile):
-    """Earlier runs of the table, read only when a rule compares with them."""
+def _earlier_load(store, contract: Contract, server: str | None, table: Table, profile):
+    """The first check of the same data under the same contract content, if there was one: this
+    check is then a retry (or a manual look), and its data rules repeat that check's verdicts."""
+    state = getattr(profile, "state", None)
+    if store is None or state is None:
+        return None
+    try:
+        return store.load_verdicts(contract.id, server, table.name, state, contract.content_hash)
+    except Exception:  # noqa: BLE001 - an unreadable store: judge afresh (the history rules say why)
+        return None
+
+
+def _repeat(rule: Rule, load, total_rows: int | None):
+    """The verdict of the load's first check for a data rule; None to judge the rule now."""
+    from lockgate.state.history import judged_every_check
+
+    if load is None or judged_every_check(rule):
+        return None
+    stored = load.verdicts.get(rule.id)
+    if stored is None:
+        return None
+    from dataclasses import replace
+
+    from lockgate.engines.results import RuleResult
+
+    judged = replace(rule, severity=stored.severity) if stored.severity and stored.severity != rule.severity else rule
+    return RuleResult(judged, stored.passed, stored.observed, stored.expected, stored.failed_rows, total_rows, samples=stored.samples)
+
+
+def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile, as_of: dt.datetime):
+    """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
     if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
         return None
     from lockgate.state.history import TableHistory
@@ -140,7 +201,7 @@ def _table_history(store, contract: Contract, server: str | None, table: Table, 
         return TableHistory.missing("no history store was given (validate(..., history=...))")
     family = getattr(profile, "family", None)
     try:
-        return store.table_history(contract.id, server, table.name, family)
+        return store.table_history(contract.id, server, table.name, family, as_of=as_of, state=getattr(profile, "state", None))
     except Exception as exc:
         return TableHistory.missing(f"the history store could not be read: {exc}")
 

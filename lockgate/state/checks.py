@@ -13,12 +13,13 @@ compile to are judged by `lockgate.state.detectors`. docs/detectors.md describes
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
-from lockgate.contract.compile.values import is_number
+from lockgate.contract.compile.values import duration_seconds, is_number
 from lockgate.contract.model import Table
 from lockgate.contract.rules import (
     Advancement,
@@ -82,14 +83,33 @@ def _number(ctx, args: dict, name: str, path: DocPath, default, *, low=None, hig
 
 @register_custom_check("advancement")
 def _advancement(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
-    """max(column) must move past its value at the previous run."""
-    if impl_arguments(ctx, impl, (), path) is None or not _column_rule(ctx, "advancement", column, path):
+    """max(column) must not stay unchanged for longer than maxIdle (or the learned cadence)."""
+    args = impl_arguments(ctx, impl, ("maxIdle",), path)
+    if args is None or not _column_rule(ctx, "advancement", column, path):
         return None
     logical = table.column(column).logical_type
     if logical is not None and logical not in ADVANCING_TYPES:
         ctx.error(path, f"advancement needs a column of logicalType {', '.join(ADVANCING_TYPES)}; {column} is {logical}", "invalid-value")
         return None
-    return _rule(ctx, table, column, impl, path, severity, "advancement", Advancement(table.physical(column)))
+    max_idle = None
+    if "maxIdle" in args:
+        max_idle = _idle_seconds(args["maxIdle"])
+        if max_idle is None:
+            ctx.error(path + ("implementation", "maxIdle"), f"maxIdle must be a positive duration such as 26h, 90m or 2d, got {args['maxIdle']!r}", "invalid-value")
+            return None
+    return _rule(ctx, table, column, impl, path, severity, "advancement", Advancement(table.physical(column), max_idle))
+
+
+def _idle_seconds(value: Any) -> float | None:
+    """'26h', '90m', '2d', '1.5 days' as seconds; None when it is not a positive duration."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    try:
+        seconds = duration_seconds(float(match.group(1)), match.group(2))
+    except ValueError:
+        return None
+    return seconds if seconds > 0 else None
 
 
 @register_custom_check("changeRate")

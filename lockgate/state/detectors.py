@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any, Callable
 
 from lockgate.contract import rules as ir
+from lockgate.contract.rules import format_duration
 from lockgate.engines.results import Measurement, RuleResult
 from lockgate.state.anomaly import HistoryPoint, judge_anomaly
 from lockgate.state.change_rate import compare_buckets, judge_change, keep_rate_history
@@ -47,7 +49,8 @@ def judge_stateful(
 def expected_text(rule: ir.Rule) -> str:
     m = rule.measure
     if isinstance(m, ir.Advancement):
-        return f"max({rule.column}) later than at the previous run"
+        allowance = f"maxIdle {format_duration(m.max_idle)}" if m.max_idle is not None else "an allowance learned from the load cadence"
+        return f"max({rule.column}) not idle for longer than {allowance}"
     if isinstance(m, ir.ChangeRate):
         per = f", per {m.by}" if m.by else ""
         history = f"share of updated rows not {m.max_drop:.0%} below its history{per}"
@@ -80,20 +83,73 @@ def _not_enough(have: int, need: int) -> str:
 
 
 def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
-    column = rule.measure.column
-    current = _latest(profile.columns.get(column))
-    previous = next((v for run in reversed(history.runs) if (v := _latest(run.columns.get(column))) is not None), None)
-    if previous is None:
-        note = f" (latest {_show(current)})" if current is not None else ""
-        return _result(rule, True, _not_enough(0, 1) + note, profile)
+    """Idle time, not "different from the previous check": a retry minutes after a good load
+    sees the same max and passes; a reload that changed nothing is idle since the previous load
+    and fails once that exceeds the allowance, on its first check and on every retry after it."""
+    m: ir.Advancement = rule.measure
+    current = _latest(profile.columns.get(m.column))
+    loads = [(run.as_of, v) for run in history.runs if (v := _latest(run.columns.get(m.column))) is not None]
+    previous = loads[-1][1] if loads else None
     if current is None:
-        return _result(rule, False, f"no values now (the table is empty or the column all null); previous run: {_show(previous)}", profile)
-    if isinstance(current, dt.datetime) != isinstance(previous, dt.datetime):
-        return _result(rule, True, f"not computable: the column changed type since the previous run (latest {_show(current)}, previous run {_show(previous)})", profile)
-    if current > previous:
-        return _result(rule, True, f"latest {_show(current)}, previous run {_show(previous)}", profile)
-    verb = "went back" if current < previous else "did not advance"
-    return _result(rule, False, f"{verb}: latest {_show(current)}, previous run {_show(previous)}", profile)
+        if previous is None:
+            return _result(rule, True, _not_enough(0, 1), profile)
+        return _result(rule, False, f"no values now (the table is empty or the column all null); previous load: {_show(previous)}", profile)
+    if previous is not None and isinstance(current, dt.datetime) != isinstance(previous, dt.datetime):
+        return _result(rule, True, f"not computable: the column changed type since the previous load (latest {_show(current)}, previous load {_show(previous)})", profile)
+    if previous is not None and current < previous:
+        return _result(rule, False, f"went back: latest {_show(current)}, previous load {_show(previous)}", profile)
+    as_of = history.as_of or dt.datetime.now(dt.UTC)
+    since = _unchanged_since(current, loads, history.state_since or as_of)
+    idle = max((as_utc_aware(as_of) - as_utc_aware(since)).total_seconds(), 0.0)
+    moved_now = history.state_since is not None and (previous is None or current != previous)
+    allowance, source = _idle_allowance(m, loads + [(history.state_since, current)] if moved_now else loads)
+    if idle <= 0:
+        if previous is None:
+            return _result(rule, True, _not_enough(0, 1) + f" (latest {_show(current)})", profile)
+        return _result(rule, True, f"latest {_show(current)}, previous load {_show(previous)}", profile)
+    unchanged = f"latest {_show(current)} unchanged for {format_duration(idle)} (since {_show(as_utc_naive(since))})"
+    if allowance is None:
+        return _result(rule, True, f"{unchanged}; {source}", profile)
+    if idle > allowance:
+        return _result(rule, False, f"did not advance: {unchanged}, longer than the idle allowance {format_duration(allowance)} {source}", profile)
+    return _result(rule, True, f"{unchanged}, within the idle allowance {format_duration(allowance)} {source}", profile)
+
+
+#: a learned allowance is this share of the usual time between loads that moved the column: the
+#: next scheduled load that changed nothing is idle for one whole interval, so it must fail, while a
+#: retry or a manual look earlier in the interval passes
+LEARNED_SHARE = 0.9
+CADENCE_LOADS = 30
+
+
+def _unchanged_since(current: Any, loads: list[tuple[dt.datetime, Any]], state_since: dt.datetime) -> dt.datetime:
+    """The logical time since which max(column) has been `current`: the first of the latest
+    loads that already had it, or the first check of the current data."""
+    since = state_since
+    for when, value in reversed(loads):
+        if value != current:
+            break
+        since = min(since, when, key=as_utc_aware)
+    return since
+
+
+def _idle_allowance(m: ir.Advancement, loads: list[tuple[dt.datetime, Any]]) -> tuple[float | None, str]:
+    """(seconds, where it comes from), or (None, why there is none yet). `loads`: (logical time,
+    max) of the earlier loads and, when it moved the column, of the current data's first check."""
+    if m.max_idle is not None:
+        return m.max_idle, "(maxIdle)"
+    moves = [when for i, (when, value) in enumerate(loads) if i == 0 or value != loads[i - 1][1]][-CADENCE_LOADS - 1 :]
+    gaps = sorted((as_utc_aware(b) - as_utc_aware(a)).total_seconds() for a, b in pairwise(moves))
+    gaps = [g for g in gaps if g > 0]
+    if not gaps:
+        return None, f"not enough history to learn the cadence: {len(moves)} of 2 loads that moved it (or set maxIdle)"
+    median = gaps[len(gaps) // 2] if len(gaps) % 2 else (gaps[len(gaps) // 2 - 1] + gaps[len(gaps) // 2]) / 2
+    loads_text = f"{len(gaps)} interval{'s' if len(gaps) != 1 else ''}"
+    return LEARNED_SHARE * median, f"(learned: {LEARNED_SHARE:.0%} of the median {format_duration(median)} between loads, {loads_text})"
+
+
+def as_utc_aware(value: dt.datetime) -> dt.datetime:
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _latest(stats: ColumnStats | None) -> Any:

@@ -22,7 +22,9 @@ from lockgate.state.profile import (
     ColumnStats,
     ProfileRequest,
     TableProfile,
+    data_state,
     segment_label,
+    state_from_buckets,
 )
 
 FAMILY = "pandas"
@@ -41,7 +43,20 @@ def frame_profile(df: pd.DataFrame, request: ProfileRequest) -> TableProfile:
         profile.summaries[rule.id] = _drift_summary(rule.measure, df[rule.measure.column])
     if request.buckets:
         profile.buckets = _buckets(df, request)
+    profile.state = data_state(FAMILY, len(df), _rows_xor(df, request, profile), ((str(c), str(t)) for c, t in df.dtypes.items()))
     return profile
+
+
+def _rows_xor(df: pd.DataFrame, request: ProfileRequest, profile: TableProfile) -> int | None:
+    """XOR over rows of the chained hash of the state's columns (the buckets' rows when they
+    already hash exactly those columns)."""
+    if state_from_buckets(request) and profile.buckets is not None:
+        return int(np.bitwise_xor.reduce(profile.buckets.rows))
+    if not request.state_columns:
+        return None
+    if df.empty:
+        return 0
+    return int(np.bitwise_xor.reduce(_chain([_value_hash(df[c]) for c in request.state_columns])))
 
 
 def column_kind(s: pd.Series) -> str:

@@ -1,4 +1,5 @@
-"""`lockgate history TABLE` as text: one line per run, newest first, failed rules beneath."""
+"""`lockgate history TABLE` as text: one line per run, newest logical time first, failed rules
+beneath; a check of data checked before says which run it repeats ("retry of #N")."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ def render_runs(table: str, runs: list[dict[str, Any]], location: str) -> str:
         rows = "?" if run["row_count"] is None else f"{run['row_count']:,}"
         server = run["server"] or "(frames)"
         failed = f", {len(run['failed'])} of {run['rules']} rules failed" if run["failed"] else f", {run['rules']} rules"
+        retry = f", retry of #{run['retry_of']}" if run.get("retry_of") else ""
+        when = run.get("as_of") or run["started_at"]
         lines.append(
-            f"  #{run['run_id']}  {str(run['started_at'])[:19]} UTC  {verdict:<6}  {run['contract']} {run['version']}"
-            f"  server {server} ({run['engine']})  {rows} rows{failed}"
+            f"  #{run['run_id']}  {str(when)[:19]} UTC  {verdict:<6}  {run['contract']} {run['version']}"
+            f"  server {server} ({run['engine']})  {rows} rows{failed}{retry}"
         )
         for failure in run["failed"]:
             where = f" [{failure['column']}]" if failure["column"] else ""

@@ -145,6 +145,10 @@ class TableProfile:
     columns: dict[str, ColumnStats] = field(default_factory=dict)
     buckets: BucketFingerprints | None = None
     summaries: dict[str, Any] = field(default_factory=dict)  # drift rule id -> current summary
+    # the data state: row count, the XOR over rows of a hash of every declared column, and the
+    # column names and types. Two checks with the same state saw the same data (a retry, a manual
+    # look), so the second repeats the first one's verdict and adds no point to any baseline.
+    state: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,7 @@ class ProfileRequest:
     top_share: tuple[str, ...]  # columns whose top-value share is needed (a GROUP BY)
     buckets: BucketRequest | None
     drifts: tuple[ir.Rule, ...]
+    state_columns: tuple[str, ...] = ()  # declared columns present: what the data state hashes
 
     @property
     def needs_grouped_query(self) -> bool:
@@ -210,7 +215,27 @@ def profile_request(table: Table, rules: Iterable[ir.Rule], present: Collection[
             buckets=max(m.buckets for m in changes),
             by=next(iter(by), None),
         )
-    return ProfileRequest(key, tuple(columns), tuple(top), buckets, tuple(drifts))
+    state_columns = tuple(c.physical_name for c in table.columns if c.physical_name in present)
+    return ProfileRequest(key, tuple(columns), tuple(top), buckets, tuple(drifts), state_columns)
+
+
+def state_from_buckets(request: ProfileRequest) -> bool:
+    """Whether the change-rate buckets already hash every row over the state's columns (key and
+    row columns), so that the data state folds their row fingerprints instead of hashing again."""
+    spec = request.buckets
+    return spec is not None and set(spec.key) | set(spec.row_columns) == set(request.state_columns)
+
+
+def data_state(family: str, row_count: int | None, rows_xor: int | None, schema: Iterable[tuple[str, str]]) -> str | None:
+    """The data-state fingerprint as text: `family:rows:xor:schema`. Exact for what a contract
+    reads (the same rows in any order give the same state); two identical rows cancel in the
+    XOR, but then the row count still differs unless they were replaced by another identical pair."""
+    if row_count is None or rows_xor is None:
+        return None
+    import hashlib
+
+    shape = hashlib.sha256("\x1f".join(f"{n}\x1e{t}" for n, t in schema).encode()).hexdigest()[:16]
+    return f"{family}:{row_count}:{rows_xor & 0xFFFFFFFFFFFFFFFF:016x}:{shape}"
 
 
 def metric_value(metric: str, row_count: int | None, stats: ColumnStats | None) -> float | None:

@@ -35,7 +35,9 @@ from lockgate.state.profile import (
     ColumnStats,
     ProfileRequest,
     TableProfile,
+    data_state,
     segment_label,
+    state_from_buckets,
 )
 
 NATIVE_HASH = {"duckdb"}  # dialects whose hash() takes any type; the others hash text
@@ -52,11 +54,13 @@ class ProfilePlan:
     kinds: dict[str, str] = field(default_factory=dict)  # column -> numeric | temporal | other
     grouped: Any = None  # the extra ibis query (a table), or None
     top_parts: dict[str, str] = field(default_factory=dict)  # grouped part label -> column
+    schema: tuple[tuple[str, str], ...] = ()  # the table's columns and types, part of its state
 
     def metric_names(self, rule: ir.Rule) -> list[str]:
         """Scan metrics a rule's verdict depends on (a rule errors when one of them failed)."""
         subject = getattr(rule.measure, "column", None)
-        return [name for (s, _stat), name in self.names.items() if s in (subject, rule.id, "")]
+        # the data state is not a rule's metric: without it a check is judged, just not matched
+        return [name for (s, stat), name in self.names.items() if s in (subject, rule.id, "") and stat != "state"]
 
     def uses_grouped(self, rule: ir.Rule) -> bool:
         """Does the rule's verdict depend on the grouped query?"""
@@ -76,7 +80,15 @@ class ProfilePlan:
             for column in _fingerprinted_by_buckets(self.request):
                 # the same XOR of the same row terms, only split by bucket: fold it back
                 profile.columns[column].fingerprint = int(np.bitwise_xor.reduce(profile.buckets.values[column]))
+        profile.state = data_state(self.family, profile.row_count, self._rows_xor(values, profile), self.schema)
         return profile
+
+    def _rows_xor(self, values: dict[str, Any], profile: TableProfile) -> int | None:
+        if state_from_buckets(self.request):
+            return int(np.bitwise_xor.reduce(profile.buckets.rows)) if profile.buckets is not None else None
+        if profile.row_count == 0:
+            return 0  # an XOR over no rows is NULL in SQL
+        return _int(self._value(values, "", "state"))
 
     def _value(self, values, subject: str, stat: str):
         name = self.names.get((subject, stat))
@@ -140,10 +152,13 @@ def _accumulate(
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
-    plan = ProfilePlan(request, family=dialect)
+    plan = ProfilePlan(request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items()))
     hashing = _Hashing(dialect in NATIVE_HASH)
     add = lambda subject, stat, expr: _add(plan, subject, stat, expr)
     add("", "rows", t.count())
+    if request.state_columns and not state_from_buckets(request):
+        # the data state: one more XOR in the same scan (the buckets hold it when changeRate runs)
+        add("", "state", hashing.chain([hashing.value(t[c]) for c in request.state_columns]).bit_xor())
     key_hash = hashing.key(t, request.key) if request.key else None
     for column in request.columns:
         col = t[column]

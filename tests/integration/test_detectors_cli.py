@@ -66,29 +66,42 @@ def setup(tmp_path, day: int, *, drift: bool, shift: float = 0.0):
 def test_check_records_runs_in_the_working_directory_and_history_shows_them(tmp_path, monkeypatch):
     monkeypatch.delenv("LOCKGATE_HISTORY")  # the default location is what this test is about
     contract = setup(tmp_path, 0, drift=False)
-    assert lockgate("check", contract, cwd=tmp_path).returncode == 0
+    assert lockgate("check", contract, "--as-of", "2026-02-01T09:00:00Z", cwd=tmp_path).returncode == 0
     store = tmp_path / ".lockgate" / "history.sqlite"
     assert store.exists()
-    assert lockgate("check", contract, "--no-history", cwd=tmp_path).returncode == 1  # advancement: nothing new
-    assert sqlite3.connect(store).execute("SELECT count(*) FROM runs").fetchone()[0] == 1  # not recorded
-    stale = lockgate("check", contract, "-f", "json", cwd=tmp_path)
+    # the same data again: a retry repeats the load's verdicts, and --no-history records nothing
+    assert lockgate("check", contract, "--no-history", "--as-of", "2026-02-01T09:05:00Z", cwd=tmp_path).returncode == 0
+    assert sqlite3.connect(store).execute("SELECT count(*) FROM runs").fetchone()[0] == 1
+    retry = lockgate("check", contract, "-f", "json", "--as-of", "2026-02-01T09:10:00+00:00", cwd=tmp_path)
+    assert retry.returncode == 0, [r for r in json.loads(retry.stdout)["results"] if not r["passed"]]
+    assert list(json.loads(retry.stdout)) == ["contract", "version", "passed", "results"]  # no key added
+
+    # the next day's load, then a reload the day after that changed nothing: idle for a whole day
+    contract = setup(tmp_path, 1, drift=False)
+    assert lockgate("check", contract, "--as-of", "2026-02-02T09:00:00", cwd=tmp_path).returncode == 0  # naive: UTC
+    stale = lockgate("check", contract, "-f", "json", "--as-of", "2026-02-03T10:00:00+01:00", cwd=tmp_path)
     assert stale.returncode == 1
     failed = [r for r in json.loads(stale.stdout)["results"] if not r["passed"]]
     assert [(r["rule"], r["observed"]) for r in failed] == [
-        ("orders.created_at.advancement", "did not advance: latest 2026-02-01 08:19:00, previous run 2026-02-01 08:19:00")
-    ]
+        ("orders.created_at.advancement", ("did not advance: latest 2026-02-02 08:19:00 unchanged for 1d (since 2026-02-02 09:00:00), "
+         "longer than the idle allowance 21h 36m (learned: 90% of the median 1d between loads, 1 interval)"))
+    ]  # fmt: skip
     assert list(failed[0]) == ["rule", "schema", "column", "check", "severity", "passed", "observed", "expected", "failed_rows", "samples"]
 
     text = lockgate("history", "orders", cwd=tmp_path)
     assert text.returncode == 0, text.stderr
     lines = text.stdout.splitlines()
-    assert lines[0] == "2 latest run(s) of table orders (.lockgate/history.sqlite), newest first:"
-    assert "FAILED  shop 2.0.0  server duck (sql)  500 rows, 1 of 8 rules failed" in lines[1]
-    assert lines[2].strip() == "error   orders.created_at.advancement [created_at]: did not advance: latest 2026-02-01 08:19:00, previous run 2026-02-01 08:19:00"
-    assert "passed  shop 2.0.0  server duck (sql)  500 rows, 8 rules" in lines[3]
+    assert lines[0] == "4 latest run(s) of table orders (.lockgate/history.sqlite), newest first:"
+    assert lines[1].startswith("  #4  2026-02-03 09:00:00 UTC  FAILED  shop 2.0.0  server duck (sql)  500 rows, 1 of 8 rules failed, retry of #3")
+    assert lines[2].strip().startswith("error   orders.created_at.advancement [created_at]: did not advance")
+    assert lines[3].startswith("  #3  2026-02-02 09:00:00 UTC  passed  shop 2.0.0  server duck (sql)  500 rows, 8 rules")
+    assert lines[4].endswith("500 rows, 8 rules, retry of #1") and "#2  2026-02-01 09:10:00 UTC" in lines[4]
+    assert not lines[5].endswith("retry of #1")
     runs = json.loads(lockgate("history", "orders", "--contract", "shop", "--limit", "1", "--format", "json", cwd=tmp_path).stdout)
-    assert [(r["run_id"], r["passed"], r["row_count"]) for r in runs] == [(2, False, 500)]
+    assert [(r["run_id"], r["passed"], r["row_count"], r["retry_of"]) for r in runs] == [(4, False, 500, 3)]
     assert lockgate("history", "orders", "--contract", "other", cwd=tmp_path).stdout.startswith("no recorded runs of table orders")
+    bad = lockgate("check", contract, "--as-of", "yesterday", cwd=tmp_path)
+    assert bad.returncode == 2 and "--as-of 'yesterday' is not an ISO 8601 time" in bad.stderr
 
 
 def test_an_unusable_store_is_an_error_not_a_run_whose_stateful_rules_were_not_checked(tmp_path):

@@ -46,7 +46,7 @@ class Project:
             return build_definitions(str(self.history), self.registry)
         return build_definitions(str(self.history), self.registry, self.model_specs)
 
-    def run(self, job: str, *, inject: list[str] = (), days_if_empty: int = 45, override: str | None = None, assets=None) -> dg.ExecuteInProcessResult:
+    def run(self, job: str, *, inject: list[str] = (), days_if_empty: int = 45, override: str | None = None, assets=None, tags=None) -> dg.ExecuteInProcessResult:
         config: dict = {"ops": {}}
         definitions = self.defs()
         job_def = definitions.resolve_job_def(job)
@@ -56,7 +56,7 @@ class Project:
             config["ops"]["conversion__training_set"] = {"config": {"override_guard": True, "reason": override}}
         lands = "upstream_etl" in config["ops"] and (assets is None or any(k.path[0] == "raw" for k in assets))
         with clock.pinned_to(self.clock_for(lands=lands)):
-            return job_def.execute_in_process(run_config=config, instance=self.instance, raise_on_error=False, asset_selection=assets)
+            return job_def.execute_in_process(run_config=config, instance=self.instance, raise_on_error=False, asset_selection=assets, tags=tags)
 
     def last_landed_day(self) -> dt.date | None:
         from dagster_project.simulator import DuckDBTarget, status
@@ -73,6 +73,21 @@ class Project:
             return clock.today()
         return last + dt.timedelta(days=2 if lands else 1)
 
+    def reexecute(self, run_id: str, *, from_failure: bool = True, steps: list[str] | None = None) -> dg.JobExecutionResult:
+        """Re-execute a daily_pipeline run as the UI's "re-execute from failure" (or a run retry
+        with the FROM_FAILURE strategy) does: the failed and skipped steps, with the parent's
+        run config and tags (the UI copies them; execute_job only takes the ones given)."""
+        os.environ[PROJECT_ENV] = str(self.root)
+        parent = self.instance.get_run_by_id(run_id)
+        if from_failure:
+            options = dg.ReexecutionOptions.from_failure(run_id, self.instance)
+        else:
+            options = dg.ReexecutionOptions(parent_run_id=run_id, step_selection=steps)
+        config = {**parent.run_config, "execution": {"config": {"in_process": {}}}}
+        tags = {k: v for k, v in parent.tags.items() if not k.startswith("dagster/")}
+        with clock.pinned_to(self.clock_for(lands=False)):
+            return dg.execute_job(dg.reconstructable(daily_pipeline), self.instance, run_config=config, tags=tags, reexecution_options=options)
+
     def copy_to(self, target: Path, *, model_specs: Path | None = None) -> "Project":
         shutil.copytree(self.root, target, ignore=shutil.ignore_patterns("dagster_home"))
         return Project.create(target, model_specs=model_specs)
@@ -82,6 +97,15 @@ class Project:
         home = root / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
         return cls(root, dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}), model_specs)
+
+
+PROJECT_ENV = "LOCKGATE_TEST_PROJECT"
+
+
+def daily_pipeline() -> dg.JobDefinition:
+    """The daily job of the project in $LOCKGATE_TEST_PROJECT: `execute_job` rebuilds a job by
+    importing a module-level function like this one."""
+    return Project(Path(os.environ[PROJECT_ENV]), None).defs().resolve_job_def("daily_pipeline")
 
 
 def failure_message(result: dg.ExecuteInProcessResult, step: str) -> str:

@@ -139,14 +139,46 @@ def test_direction_up_ignores_a_drop(contract, store):
     assert not check(contract, store, load(9, mean=20.0))["loads.value.anomaly.mean"].passed
 
 
-def test_advancement_fails_when_the_latest_timestamp_does_not_move(contract, store):
-    first = check(contract, store, load(0))["loads.ts.advancement"]
+def check_at(contract, store, df, as_of: dt.datetime):
+    result = lockgate.validate_frames(contract, {"loads": df}, as_of=as_of, history=store)
+    return {r.rule.id: r for r in result.results}
+
+
+def test_advancement_fails_when_the_data_sits_idle_longer_than_its_cadence(contract, store):
+    def at(day: int, minutes: int = 0, data_day: int | None = None):
+        when = NOW + dt.timedelta(days=day, minutes=minutes)
+        return check_at(contract, store, load(day if data_day is None else data_day), when)["loads.ts.advancement"]
+
+    first = at(0)
     assert first.passed and first.observed.startswith("not enough history: 0 of 1 run")
-    moved = check(contract, store, load(1))["loads.ts.advancement"]
-    assert moved.passed and moved.observed == "latest 2026-01-02 00:16:39, previous run 2026-01-01 00:16:39"
-    stale = check(contract, store, load(1))["loads.ts.advancement"]  # the same load again
-    assert not stale.passed
-    assert stale.observed == "did not advance: latest 2026-01-02 00:16:39, previous run 2026-01-02 00:16:39"
+    moved = at(1)
+    assert moved.passed and moved.observed == "latest 2026-01-02 00:16:39, previous load 2026-01-01 00:16:39"
+    retry = at(1, 10)  # the same load, ten minutes later: a retry, not a stale table
+    assert retry.passed and retry.observed.startswith("latest 2026-01-02 00:16:39 unchanged for 10m")
+    assert "within the idle allowance 21h 36m" in retry.observed
+    assert at(2).passed
+    assert at(2, 10).passed
+    manual = at(2, 12 * 60)  # a manual look at noon
+    assert manual.passed and "within the idle allowance 21h 36m (learned: 90% of the median 1d between loads" in manual.observed
+    # the next nightly reload changed nothing: idle one whole day, on its first check and its retry
+    for stale in (at(3, data_day=2), at(3, 10, data_day=2)):
+        assert not stale.passed
+        assert stale.observed.startswith("did not advance: latest 2026-01-03 00:16:39 unchanged for 1d")
+        assert "since 2026-03-03 12:00:00" in stale.observed
+    assert at(4).passed  # the load moved again
+
+
+def test_advancement_with_max_idle(tmp_path, store):
+    text = CONTRACT.format(null_args="").replace("{check: advancement}", "{check: advancement, maxIdle: 26h}")
+    contract = lockgate.load_contract(write_contract(tmp_path, text))
+    first = check_at(contract, store, load(0), NOW)["loads.ts.advancement"]
+    assert first.passed
+    next_night = check_at(contract, store, load(0), NOW + dt.timedelta(days=1))["loads.ts.advancement"]
+    assert next_night.passed and "within the idle allowance 1d 2h (maxIdle)" in next_night.observed
+    second_night = check_at(contract, store, load(0), NOW + dt.timedelta(days=2))["loads.ts.advancement"]
+    assert not second_night.passed
+    assert second_night.observed == "did not advance: latest 2026-01-01 00:16:39 unchanged for 2d (since 2026-03-01 12:00:00), longer than the idle allowance 1d 2h (maxIdle)"
+    assert second_night.expected == "max(ts) not idle for longer than maxIdle 1d 2h"
 
 
 def test_constant_fill_of_a_column_that_had_several_values(contract, store):
@@ -224,3 +256,14 @@ def test_drift_needs_no_history_and_is_not_computable_on_empty_or_all_null_data(
     constant["value"] = 10.0
     result = drift(constant)
     assert result.passed and result.observed == "not computable: the column holds a single value now (the constant rule judges that)"
+
+
+def test_as_of_is_the_logical_time_and_now_is_its_deprecated_alias(contract, store):
+    naive = lockgate.validate_frames(contract, {"loads": load(0)}, as_of=dt.datetime(2026, 3, 1, 12), history=store)
+    assert naive.as_of == NOW  # a naive time is UTC
+    with pytest.warns(DeprecationWarning, match="pass `as_of=`"):
+        old = lockgate.validate_frames(contract, {"loads": load(0)}, now=NOW + dt.timedelta(hours=1), history=store)
+    assert old.as_of == NOW + dt.timedelta(hours=1)
+    assert old.retry_of == {"loads": 1}  # the same frame again: a retry of the first check
+    shown = store.recent_runs("loads")
+    assert [(r["as_of"], r["retry_of"]) for r in shown] == [("2026-03-01 13:00:00", 1), ("2026-03-01 12:00:00", None)]
