@@ -108,6 +108,7 @@ def check(
         "PostgreSQL schema lockgate_history when the server is PostgreSQL, else .lockgate/history.sqlite).",
     ),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record this run (rules that compare with earlier runs still read them)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text report: list every passing rule too."),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -129,7 +130,7 @@ def check(
         if store is not None:
             store.close()
     color = output is None and format is Format.text and sys.stdout.isatty()
-    report = render(result, format.value, color=color)
+    report = render(result, format.value, color=color, verbose=verbose)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, report)
