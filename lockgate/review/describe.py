@@ -96,6 +96,37 @@ def _row_bound(t: ir.Threshold) -> str:
     return text.replace(" rows", "") if t.unit == "rows" else text
 
 
+@describe_measure.register
+def _(m: ir.Advancement) -> str:
+    return f"max({m.column}) advances between runs"
+
+
+@describe_measure.register
+def _(m: ir.ChangeRate) -> str:
+    return f"{m.column} changes with its rows (key {', '.join(m.key)}, min {m.min_changed} changed, {m.buckets} buckets)"
+
+
+@describe_measure.register
+def _(m: ir.ConstantColumn) -> str:
+    top = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
+    return f"{m.column} not constant{top} (window {m.window})"
+
+
+@describe_measure.register
+def _(m: ir.Anomaly) -> str:
+    of = f"{m.metric}({m.column})" if m.column else m.metric
+    return (
+        f"{of} within |z| <= {m.threshold:g} of the last {m.window} runs (min {m.min_history}, "
+        f"tolerance {m.min_rel_tolerance:g} relative / {m.min_abs_tolerance:g} absolute, {m.direction})"
+    )
+
+
+@describe_measure.register
+def _(m: ir.Drift) -> str:
+    levels = ", ".join(f"{k} {v:g}" for k, v in (("warn at", m.warn_at), ("fail at", m.fail_at)) if v is not None)
+    return f"{m.method} drift of {m.column} against {m.reference_file}" + (f" ({levels})" if levels else "")
+
+
 @singledispatch
 def describe_predicate(p, named: bool = False) -> str:
     """What a row must satisfy. `named` puts the column first (`kwh <= 50`); without it the
