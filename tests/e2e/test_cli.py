@@ -128,6 +128,20 @@ def test_usage_contract_and_connection_errors_exit_2_with_one_line(tmp_path, con
     assert "DuckDB file /nowhere/w.duckdb does not exist" in nodb.stderr
 
 
+def test_local_server_whose_path_matches_no_file_is_a_connection_error(tmp_path):
+    text = (
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\n"
+        "servers: [{server: files, type: local, path: 'nowhere/{object}.parquet', format: parquet}]\n"
+        "schema: [{name: orders, properties: [{name: a, logicalType: integer, required: true}]}]\n"
+    )
+    proc = lockgate("check", write_contract(tmp_path, text, "local.odcs.yaml"), "--no-history", cwd=tmp_path)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"lockgate: error: server 'files': no file matches path nowhere/{{object}}.parquet (relative to {tmp_path})"
+    ]
+
+
 def test_lint_exit_codes_and_output(tmp_path, contracts):
     ok = lockgate("lint", contracts["clean"])
     assert ok.returncode == 0 and ok.stdout == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 
 import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
@@ -28,6 +29,10 @@ class LocalFilesConnector(Connector):
             raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
+        # no file at all is a wrong path (a connection error), not a table with bad data
+        if not glob.glob(self.path.replace("{object}", "*").replace("{model}", "*")):
+            where = "" if os.path.isabs(self.path) else f" (relative to {os.getcwd()})"
+            raise ConnectionFailed(f"server {server.name!r}: no file matches path {self.path}{where}")
         self.con = duckdb.connect(":memory:", config=check_config())
         self._views: dict[str, bool] = {}
 
