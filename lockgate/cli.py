@@ -53,12 +53,15 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from lockgate.errors import LockgateError
+        from lockgate.errors import ContractError, LockgateError
 
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except ContractError as exc:
+            # the finding reads `file:line:col: error: ...`; say "error" once
+            fail(str(exc).replace(": error: ", ": ", 1))
         except LockgateError as exc:
             fail(str(exc))
         except Exception as exc:

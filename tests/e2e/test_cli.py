@@ -123,7 +123,8 @@ def test_usage_contract_and_connection_errors_exit_2_with_one_line(tmp_path, con
         assert "Traceback" not in proc.stderr, proc.stderr
         assert len(lines) == 1 or args[-1] == "spark", proc.stderr
     bad = lockgate("check", tmp_path / "bad.odcs.yaml")
-    assert "bad.odcs.yaml:6:43: error: unknown key 'requried'" in bad.stderr
+    assert bad.stderr.startswith(f"lockgate: error: {tmp_path / 'bad.odcs.yaml'}:6:43: unknown key 'requried'")
+    assert bad.stderr.count("error") == 1, bad.stderr  # said once, not "error: ...: error:"
     nodb = lockgate("check", tmp_path / "nodb.odcs.yaml")
     assert "DuckDB file /nowhere/w.duckdb does not exist" in nodb.stderr
 
