@@ -243,6 +243,28 @@ def history_command(
         sys.stdout.write(render_runs(table, runs, where))
 
 
+@app.command("report")
+@_guard
+def report_command(
+    output: Path = typer.Option(Path("lockgate-report"), "--output", "-o", help="Folder for index.html (default: lockgate-report/)."),
+    contracts: Optional[List[Path]] = typer.Option(
+        None, "--contracts", help="Contract files or folders whose thresholds and drift references the charts show (default: contracts/ when it exists)."
+    ),
+    history: Optional[str] = typer.Option(None, "--history", help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite)."),
+) -> None:
+    """Write a self-contained HTML report from the history store: latest verdicts, failed rules
+    with samples, each rule's metric over time against its threshold, drift, loads."""
+    from lockgate.contract.loader import contract_files, load_contract
+    from lockgate.report.html import build_report
+    from lockgate.state.store import open_store
+
+    given = contracts if contracts else [p for p in (Path("contracts"),) if p.is_dir()]
+    loaded = [load_contract(path) for path in contract_files(given)] if given else []
+    with open_store(history) as store:
+        index = build_report(store, loaded, output)
+    typer.echo(str(index))
+
+
 @app.command()
 @_guard
 def profile(

@@ -27,27 +27,16 @@ import os
 import re
 import shutil
 import signal
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM_ARGS, require_chromium
 from tests.support.webserver import Webserver, dagster_home, group_members
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # the community sign-up dialog would cover the page; the asset graph laid out top to bottom
 # fits the lineage of raw/professionals in one tall screenshot at a readable zoom
 BROWSER_STORAGE = """
@@ -74,19 +63,6 @@ DOWNSTREAM = {
 BLOCKED_STEPS = {"warehouse_models", "contract_features_conversion", "conversion__training_set", "conversion__model", "conversion__evaluation", "conversion__release"}
 
 
-def _require_chromium(timeout: float = 240) -> Path:
-    """Chromium comes from Debian's package (no `playwright install`: it would download)."""
-    deadline = time.monotonic() + timeout
-    while not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
-        if time.monotonic() > deadline:
-            reason = f"{CHROMIUM} not installed (apt-get install chromium)"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason)
-            pytest.skip(reason)
-        time.sleep(5)
-    return CHROMIUM
-
-
 class UI:
     def __init__(self, server: Webserver, clean_run: str, failed_run: str, shots: list[Path]):
         self.server, self.clean_run, self.failed_run, self.shots = server, clean_run, failed_run, shots
@@ -101,7 +77,7 @@ class UI:
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    return _require_chromium()
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
