@@ -110,7 +110,9 @@ def histogram(labels: list[str], counts: list[float], *, caption: str, markers: 
     for position, label in markers:
         at = LEFT + position * width
         parts.append(f'<line class="marker" x1="{at:.1f}" x2="{at:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="{BAD}" stroke-width="1.5"/>')
-        parts.append(f'<text class="marker-label" x="{at + 3:.1f}" y="{TOP + 12}" fill="{BAD}">{esc(label)}</text>')
+        near_end = at > WIDTH - RIGHT - 90  # keep the label inside the chart
+        x, anchor = (at - 3, "end") if near_end else (at + 3, "start")
+        parts.append(f'<text class="marker-label" x="{x:.1f}" y="{TOP + 12}" text-anchor="{anchor}" fill="{BAD}">{esc(label)}</text>')
     return _svg(parts, "histogram")
 
 
