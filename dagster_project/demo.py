@@ -78,7 +78,7 @@ def quiet_output():
             os.close(saved[1])
 
 
-def run(defs, instance, job: str | None, *, inject=(), override: str | None = None, assets=None):
+def run(defs, instance, job: str | None, *, inject=(), override: str | None = None, assets=None, step: str = ""):
     import dagster as dg
 
     config = {"ops": {}, **QUIET}
@@ -89,13 +89,17 @@ def run(defs, instance, job: str | None, *, inject=(), override: str | None = No
         config["ops"]["conversion__training_set"] = {"config": {"override_guard": True, "reason": override}}
     selection = [dg.AssetKey(a) for a in assets] if assets else None
     with quiet_output():
-        return job_def.execute_in_process(run_config=config, instance=instance, raise_on_error=False, asset_selection=selection)
+        # the runs list then says which step of the story each run is, not "Manually launched"
+        tags = {"demo/step": step} if step else None
+        return job_def.execute_in_process(run_config=config, instance=instance, raise_on_error=False, asset_selection=selection, tags=tags)
 
 
 def error_of(result, step_key: str) -> str:
     data = result.failure_data_for_node(step_key)
     if data is None:
         return ""
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description.strip()  # a dagster.Failure: lockgate's own text
     error = data.error
     while error.cause is not None and "lockgate" not in error.cls_name.lower() and error.cause.message:
         error = error.cause
@@ -129,7 +133,7 @@ def main() -> int:
     say(f"Clock: day 1 is {yesterday}, the rest {today} ({clock.ENV}={clock.pinned() or 'unset: the real UTC date'})")
     step(1, "A normal day: 90 days of marketplace data -> warehouse -> contracts -> train -> release")
     with clock.pinned_to(yesterday):
-        first = run(defs, instance, "daily_pipeline")
+        first = run(defs, instance, "daily_pipeline", step="1. a normal day: build, validate, train, release")
         judged_at = clock.now()
     checks = first.get_asset_check_evaluations()
     say(f"   run {first.run_id[:8]}: {'succeeded' if first.success else 'FAILED'}")
@@ -148,7 +152,7 @@ def main() -> int:
 
     with clock.pinned_to(today):  # the next day: its load has run before this clock
         step(2, "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)")
-        frozen = run(defs, instance, "daily_pipeline", inject=["frozen:professionals.rating"])
+        frozen = run(defs, instance, "daily_pipeline", inject=["frozen:professionals.rating"], step="2. rating frozen upstream: the blocking check halts the run")
         failed = [c for c in frozen.get_asset_check_evaluations() if not c.passed]
         for c in failed:
             say(f"   FAILED check {c.asset_key.to_user_string()}:{c.check_name}: {c.description}")
@@ -156,14 +160,14 @@ def main() -> int:
         say(f"   the blocking check halted the run: {', '.join(untouched)} did not run")
 
         step(3, "The nightly training schedule (a separate run) tries to train anyway")
-        again = run(defs, instance, "conversion_pipeline")
+        again = run(defs, instance, "conversion_pipeline", step="3. a separate training run: refused by the guard")
         say(textwrap.indent(error_of(again, "conversion__training_set") or "unexpected: training ran", "   "))
 
         step(4, "Someone rebuilds the warehouse by hand and forces a retrain on the frozen data")
         warehouse_keys = [k.path for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] not in ("raw", "conversion")]
-        rebuilt = run(defs, instance, None, assets=warehouse_keys)
+        rebuilt = run(defs, instance, None, assets=warehouse_keys, step="4a. warehouse rebuilt by hand on the frozen data")
         say(f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})")
-        forced = run(defs, instance, "conversion_pipeline", override="demo: retrain although ratings are frozen")
+        forced = run(defs, instance, "conversion_pipeline", override="demo: retrain although ratings are frozen", step="4b. forced retrain: refused at release")
         candidate = registry.versions("conversion")[-1]
         say(f"   {candidate.version} trained with the guard overridden; its receipt: passed={candidate.receipt.get('passed')}")
         say(textwrap.indent(error_of(forced, "conversion__release") or "unexpected: released", "   "))

@@ -53,12 +53,15 @@ def _guard(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from lockgate.errors import LockgateError
+        from lockgate.errors import ContractError, LockgateError
 
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except ContractError as exc:
+            # the finding reads `file:line:col: error: ...`; say "error" once
+            fail(str(exc).replace(": error: ", ": ", 1))
         except LockgateError as exc:
             fail(str(exc))
         except Exception as exc:
@@ -114,6 +117,7 @@ def check(
         help="Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; without one: UTC). "
         "Freshness and advancement are judged at it and history is ordered by it (default: now).",
     ),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text report: list every passing rule too."),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -137,7 +141,7 @@ def check(
         if store is not None:
             store.close()
     color = output is None and format is Format.text and sys.stdout.isatty()
-    report = render(result, format.value, color=color)
+    report = render(result, format.value, color=color, verbose=verbose)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, report)
@@ -245,6 +249,28 @@ def history_command(
         sys.stdout.write(json.dumps(runs, indent=2) + "\n")
     else:
         sys.stdout.write(render_runs(table, runs, where))
+
+
+@app.command("report")
+@_guard
+def report_command(
+    output: Path = typer.Option(Path("lockgate-report"), "--output", "-o", help="Folder for index.html (default: lockgate-report/)."),
+    contracts: Optional[List[Path]] = typer.Option(
+        None, "--contracts", help="Contract files or folders whose thresholds and drift references the charts show (default: contracts/ when it exists)."
+    ),
+    history: Optional[str] = typer.Option(None, "--history", help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite)."),
+) -> None:
+    """Write a self-contained HTML report from the history store: latest verdicts, failed rules
+    with samples, each rule's metric over time against its threshold, drift, loads."""
+    from lockgate.contract.loader import contract_files, load_contract
+    from lockgate.report.html import build_report
+    from lockgate.state.store import open_store
+
+    given = contracts if contracts else [p for p in (Path("contracts"),) if p.is_dir()]
+    loaded = [load_contract(path) for path in contract_files(given)] if given else []
+    with open_store(history) as store:
+        index = build_report(store, loaded, output)
+    typer.echo(str(index))
 
 
 @app.command()

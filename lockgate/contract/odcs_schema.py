@@ -15,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterator
 
-from lockgate.contract import schema_cache
+from lockgate.contract import hints, schema_cache
 from lockgate.contract.findings import Finding
 from lockgate.contract.source import DocPath, SourceDoc
 
@@ -135,6 +135,10 @@ def _explain(error) -> Iterator[tuple[DocPath, str]]:
         yield path, f"{where}: {error.message}"
     elif error.validator == "enum":
         allowed = [str(v) for v in error.validator_value]
+        known = hints.enum_hint(path, error.instance)
+        if known:
+            yield path, f"{where}: {error.instance!r} is not allowed; {known}"
+            return
         close = difflib.get_close_matches(str(error.instance), allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
         yield path, f"{where}: {error.instance!r} is not allowed; {hint}expected one of {', '.join(allowed)}"
@@ -259,6 +263,8 @@ def _unknown_key(doc: SourceDoc, path: DocPath, key: str, known: set[str]) -> Fi
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     lowered = {k.lower(): k for k in known}
     guess = close[0] if close else lowered.get(key.lower())
-    hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
+    hint = hints.unknown_key_hint(path, key)
+    if hint is None:
+        hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
     where = _describe_path(path[:-1])
     return Finding(doc.locate(path, key=True), f"unknown key '{key}' in {where}; {hint}", code="unknown-key")

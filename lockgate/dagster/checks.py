@@ -1,8 +1,11 @@
 """A contract as Dagster asset checks: one check per rule, one op (one fused scan) per contract.
 
 Error-severity rules are blocking checks with ERROR severity, so a failure stops everything
-downstream in the same run; warnings are non-blocking WARN checks. Each result carries the
-contract id and version, the table of all rule results of the run, and sample failing rows.
+downstream in the same run; warnings are non-blocking WARN checks. Each result carries only its
+own rule: the contract id and version, the sentence saying what the rule was and what was found,
+expected and observed, and sample failing rows (or, for the history detectors, their evidence).
+The table of all the contract's rule results is attached once per run, to the first failed
+check, so a run's event log grows with the rules, not with their square.
 The run is recorded in lockgate's history store, which the training and release guards read.
 The check's logical time is the run's partition or schedule tick (lockgate.dagster.logical_time),
 so a re-execution or a retry of the same data repeats the load's verdicts.
@@ -18,8 +21,10 @@ import dagster as dg
 
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract, Table
+from lockgate.contract.rules import ROW_MEASURES
 from lockgate.dagster.resources import LockgatePaths
 from lockgate.engines.results import RuleResult, ValidationResult, json_safe
+from lockgate.report.statement import statement
 
 RULE_COLUMNS = ("rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows")
 
@@ -67,36 +72,53 @@ def contract_checks(
         as_of = run_logical_time(context) or clock.now()
         result = validate(contract, paths.server, as_of=as_of, history=paths.history)
         context.log.info(_summary(result))
-        rules_table = _rules_table(result)
+        table_attached = False
         for r in result.results:
             key = keys.get(r.rule.id)
             if key is None or key not in context.selected_asset_check_keys:
                 continue
+            metadata = check_metadata(contract, r)
+            if not r.passed and not table_attached:
+                metadata["contract_rule_results"] = _rules_table(result)  # once per run
+                # every rule over time, against its threshold: lockgate's own HTML report
+                metadata["history_report"] = f"lockgate report --history {paths.history} --output lockgate-report"
+                table_attached = True
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key,
                 check_name=key.name,
                 passed=r.passed,
                 severity=dg.AssetCheckSeverity.ERROR if r.rule.severity == "error" else dg.AssetCheckSeverity.WARN,
                 description=_one_line(r),
-                metadata={
-                    "contract": contract.id,
-                    "contract_version": contract.version,
-                    "rule": r.rule.id,
-                    "observed": str(json_safe(r.observed)),
-                    "expected": r.expected,
-                    "failed_rows": dg.MetadataValue.int(r.failed_rows) if r.failed_rows is not None else dg.MetadataValue.text("n/a"),
-                    "rule_results": rules_table,
-                    "failing_rows_sample": _samples_table(r),
-                },
+                metadata=metadata,
             )
 
     return _checks
 
 
+def check_metadata(contract: Contract, r: RuleResult) -> dict:
+    """One rule's own result: no other rule's, so each evaluation stays small."""
+    metadata: dict = {
+        "contract": contract.id,
+        "contract_version": contract.version,
+        "rule": r.rule.id,
+        "column": r.rule.column or "",
+        "result": statement(r),
+        "observed": str(json_safe(r.observed)),
+        "expected": r.expected,
+    }
+    if isinstance(r.rule.measure, ROW_MEASURES):
+        failed = r.failed_rows
+        metadata["failed_rows"] = dg.MetadataValue.int(failed) if failed is not None else dg.MetadataValue.text("n/a")
+        if r.samples:
+            metadata["failing_rows_sample"] = _samples_table(r)
+    elif not r.passed:
+        # detectors judge the table against history or a reference: no row is "the" failing one
+        metadata["evidence"] = str(json_safe(r.observed))
+    return metadata
+
+
 def _one_line(r: RuleResult) -> str:
-    verdict = "passed" if r.passed else "FAILED"
-    rows = f", {r.failed_rows} failing rows" if r.failed_rows else ""
-    return f"{verdict}: observed {json_safe(r.observed)}, expected {r.expected}{rows}"
+    return f"{'passed' if r.passed else 'FAILED'}: {statement(r)}"
 
 
 def _summary(result: ValidationResult) -> str:
@@ -128,7 +150,7 @@ def _rules_table(result: ValidationResult) -> dg.MetadataValue:
 
 
 def _samples_table(r: RuleResult) -> dg.MetadataValue:
-    columns = list(dict.fromkeys(k for row in r.samples for k in row)) or ["no failing rows"]
+    columns = list(dict.fromkeys(k for row in r.samples for k in row))
     schema = dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in columns])
     records = [dg.TableRecord({c: _cell(row.get(c)) for c in columns}) for row in r.samples]
     return dg.MetadataValue.table(records=records, schema=schema)

@@ -16,15 +16,13 @@ import dagster as dg
 
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract
+from lockgate.dagster.failures import release_failure, violation_failure
 from lockgate.dagster.resources import LockgatePaths
 from lockgate.errors import LockgateError
+from lockgate.guard import ContractViolation
 from lockgate.ml.spec import ModelSpec, load_spec
 
 GUARDED = dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
-
-
-class ReleaseRefused(LockgateError):
-    """A candidate model failed a release gate; the champion stays in place."""
 
 
 class TrainingConfig(dg.Config):
@@ -70,7 +68,10 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
     def training_set(context: dg.AssetExecutionContext, config: TrainingConfig) -> dg.Output:
         from lockgate.ml.training import out_of_time_split, prepare
 
-        receipt = guard(context, f"{spec.name} training", config)
+        try:
+            receipt = guard(context, f"{spec.name} training", config)
+        except ContractViolation as exc:
+            raise violation_failure(exc) from None  # shown as is in the UI, not as a traceback
         frame = _read_source(spec, paths)
         rows = prepare(spec, frame)
         split = out_of_time_split(spec, rows)
@@ -165,17 +166,26 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
         failed = next((g for g in gates if not g.passed), None)
         context.log.info(f"release gates for {spec.name} {candidate.version}:\n{_gates_text(gates)}")
 
-        def refused(gate: str) -> None:
+        def refused(gate: str, why: str) -> None:
             registry.record_release(candidate, {"passed": False, "failed_gate": gate, "gates": report["gates"], "candidate": candidate.metrics})
+            # on the release asset's own page: why this candidate was not released
+            context.log_event(dg.AssetObservation(
+                asset_key=context.asset_key, description=why,
+                metadata={"refused": candidate.version, "failed_gate": gate, "reason": why},
+            ))  # fmt: skip
 
         try:
             receipt = guard(context, f"{spec.name} release")  # the data must still be what was validated
-        except LockgateError:
-            refused("upstream contracts")
+        except ContractViolation as exc:
+            refused("upstream contracts", str(exc))
+            raise violation_failure(exc) from None
+        except LockgateError as exc:
+            refused("upstream contracts", str(exc))
             raise
         if failed is not None:
-            refused(failed.gate)
-            raise ReleaseRefused(f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}\n" + _gates_text(gates))
+            why = f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}"
+            refused(failed.gate, why)
+            raise release_failure(f"{why}\n" + _gates_text(gates), report["gates"], failed.gate)
         registry.record_release(candidate, {"passed": True, "gates": report["gates"], "candidate": candidate.metrics, "release_receipt": receipt})
         aliases = registry.promote(spec.name, candidate.version)
         context.log.info(f"{spec.name} {candidate.version} is the champion (previous: {aliases['previous']})")

@@ -16,6 +16,7 @@ from lockgate.contract.rules import (
     ColumnType,
     ExtraColumns,
     LatestValue,
+    RowCount,
     Rule,
     Threshold,
 )
@@ -86,6 +87,13 @@ def expected_text(rule: Rule) -> str:
         from lockgate.state.detectors import expected_text as stateful_expected
 
         return stateful_expected(rule)
+    if isinstance(measure, ROW_MEASURES):
+        # name the condition itself (`kwh <= 50`), not only how many rows may break it
+        from lockgate.review.describe import describe_expected
+
+        return describe_expected(rule)
+    if isinstance(measure, RowCount):
+        return f"row count {rule.threshold.describe()}"
     return rule.threshold.describe()
 
 

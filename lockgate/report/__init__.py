@@ -9,7 +9,10 @@ from lockgate.engines.results import ValidationResult
 FORMATS = ("text", "json", "junit")
 
 
-def render(result: ValidationResult, fmt: str, *, color: bool = False, width: int | None = None) -> str:
+def render(
+    result: ValidationResult, fmt: str, *, color: bool = False, width: int | None = None,
+    verbose: bool = False,
+) -> str:
     renderer: Callable[..., str]
     if fmt == "json":
         from lockgate.report.json import render as renderer
@@ -18,7 +21,7 @@ def render(result: ValidationResult, fmt: str, *, color: bool = False, width: in
     elif fmt == "text":
         from lockgate.report.text import render as renderer
 
-        return renderer(result, color=color, width=width)
+        return renderer(result, color=color, width=width, verbose=verbose)
     else:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return renderer(result)

@@ -7,6 +7,7 @@ import json
 import xml.etree.ElementTree as ET
 
 from lockgate.engines.results import ValidationResult, json_safe
+from lockgate.report.statement import statement
 
 
 def render(result: ValidationResult) -> str:
@@ -28,10 +29,12 @@ def render(result: ValidationResult) -> str:
         case = ET.SubElement(suite, "testcase", classname=f"{result.contract_id}.{r.rule.table}", name=r.rule.id, time="0")
         if r.passed:
             continue
-        text = f"observed {json_safe(r.observed)}, expected {r.expected}"
+        # the same sentence as the text report: what the rule was, what was found
+        text = statement(r)
+        facts = f"observed {json_safe(r.observed)}, expected {r.expected}"
         if r.failed_rows is not None:
-            text += f", failed rows {r.failed_rows}"
-        detail = text + ("\nsamples:\n" + "\n".join(json.dumps({k: json_safe(v) for k, v in s.items()}) for s in r.samples) if r.samples else "")
+            facts += f", failed rows {r.failed_rows}"
+        detail = f"{text}\n{facts}" + ("\nsamples:\n" + "\n".join(json.dumps({k: json_safe(v) for k, v in s.items()}) for s in r.samples) if r.samples else "")
         if r.blocking_failure:
             failure = ET.SubElement(case, "failure", message=f"{r.rule.check}: {text}", type=r.rule.check)
             failure.text = detail

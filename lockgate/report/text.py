@@ -1,16 +1,25 @@
-"""A readable table: failures first, then warnings, then passes, and a one-line verdict."""
+"""A report that fits the terminal: failures first, each with the sentence that says what its
+rule was and what was found, and sample rows; warnings next; passes summed up in one line
+(all of them with `verbose`); then a one-line verdict.
+
+Lines are wrapped at word boundaries to the terminal's width (or `COLUMNS`), never inside a
+rule id or a value, so ids stay searchable and copy-pasteable."""
 
 from __future__ import annotations
 
 import io
+import shutil
+import textwrap
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from lockgate.engines.results import RuleResult, ValidationResult, json_safe
+from lockgate.engines.results import RuleResult, ValidationResult
+from lockgate.report.statement import sample_text, statement
 
 MAX_SAMPLES_SHOWN = 3
+INDENT = " " * 6  # under the rule id, past the status word
+FALLBACK_WIDTH = 100  # when stdout is not a terminal and COLUMNS is unset
 
 
 def _order(r: RuleResult) -> tuple[int, str]:
@@ -21,12 +30,12 @@ def _order(r: RuleResult) -> tuple[int, str]:
     return (2, r.rule.id)
 
 
-def _status(r: RuleResult) -> Text:
+def _status(r: RuleResult) -> tuple[str, str]:
     if r.blocking_failure:
-        return Text("FAIL", style="bold red")
+        return "FAIL", "bold red"
     if not r.passed:
-        return Text("WARN", style="bold yellow")
-    return Text("pass", style="green")
+        return "WARN", "bold yellow"
+    return "pass", "green"
 
 
 def verdict_line(result: ValidationResult) -> str:
@@ -42,36 +51,65 @@ def verdict_line(result: ValidationResult) -> str:
     )
 
 
-def render(result: ValidationResult, *, color: bool = False, width: int | None = None) -> str:
+def terminal_width() -> int:
+    """The terminal's columns; `COLUMNS` wins (shutil reads it first), as in other CLI tools."""
+    return max(40, shutil.get_terminal_size((FALLBACK_WIDTH, 24)).columns)
+
+
+def _wrap(text: str, width: int, first: str = "", rest: str = INDENT) -> list[str]:
+    # ids and values contain no spaces: with break_long_words off they are never split
+    return textwrap.wrap(
+        text, width, initial_indent=first, subsequent_indent=rest,
+        break_long_words=False, break_on_hyphens=False,
+    ) or [first.rstrip()]  # fmt: skip
+
+
+def _result_lines(r: RuleResult, width: int, *, samples: bool) -> list[tuple[str, str]]:
+    """(line, style of its first word) pairs for one result."""
+    word, style = _status(r)
+    column = f", column {r.rule.column}" if r.rule.column else ""
+    head = f"{r.rule.id} [{r.rule.check}{column}]"
+    lines = [(line, style) for line in _wrap(head, width, first=f"{word:<4}  ")]
+    lines += [(line, "") for line in _wrap(statement(r), width, first=INDENT)]
+    if samples and r.samples:
+        shown = r.samples[:MAX_SAMPLES_SHOWN]
+        more = len(r.samples) - len(shown)
+        for row in shown:
+            lines += [(line, "") for line in _wrap(sample_text(row), width, first=INDENT + "sample: ")]
+        if more > 0:
+            lines.append((f"{INDENT}(and {more} more sample rows in --format json)", ""))
+    return lines
+
+
+def _pass_lines(r: RuleResult, width: int) -> list[tuple[str, str]]:
+    first = _wrap(f"{r.rule.id}: {statement(r)}", width, first="pass  ")
+    return [(line, "green" if i == 0 else "") for i, line in enumerate(first)]
+
+
+def render(
+    result: ValidationResult, *, color: bool = False, width: int | None = None, verbose: bool = False
+) -> str:
+    width = width or terminal_width()
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 160, soft_wrap=False)
-    table = Table(show_lines=False, header_style="bold")
-    table.add_column("status", no_wrap=True)
-    table.add_column("rule", overflow="fold", min_width=24)
-    table.add_column("column", overflow="fold", min_width=8)
-    table.add_column("check", no_wrap=True)
-    table.add_column("observed", overflow="fold", min_width=12, max_width=48)
-    table.add_column("expected", overflow="fold", min_width=10, max_width=28)
-    table.add_column("failed rows", justify="right", no_wrap=True)
+    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, soft_wrap=True)
     ordered = sorted(result.results, key=_order)
+    lines: list[tuple[str, str]] = []
     for r in ordered:
-        observed = json_safe(r.observed)
-        table.add_row(
-            _status(r),
-            r.rule.id,
-            r.rule.column or "",
-            r.rule.check,
-            str(observed),
-            r.expected,
-            "" if r.failed_rows is None else f"{r.failed_rows:,}",
-        )
-    console.print(table)
-    for r in ordered:
-        if r.passed or not r.samples:
-            continue
-        console.print(Text(f"sample rows failing {r.rule.id}:", style="bold"))
-        for row in r.samples[:MAX_SAMPLES_SHOWN]:
-            console.print("  " + ", ".join(f"{k}={json_safe(v)!r}" for k, v in row.items()), highlight=False)
-    style = "bold green" if result.passed else "bold red"
-    console.print(Text(verdict_line(result), style=style))
+        if not r.passed:
+            lines += _result_lines(r, width, samples=True)
+    passed = [r for r in ordered if r.passed]
+    if verbose:
+        for r in passed:
+            lines += _pass_lines(r, width)
+    elif passed:
+        hint = "" if not result.failures else "; --verbose lists them"
+        lines += [(line, "green") for line in _wrap(f"pass  {len(passed)} other rule(s) passed{hint}", width)]
+    for line, style in lines:
+        text = Text(line)
+        if style:
+            text.stylize(style, 0, 4)
+        console.print(text, highlight=False, no_wrap=True, overflow="ignore", crop=False)
+    for line in _wrap(verdict_line(result), width, rest="  "):
+        verdict = Text(line, style="bold green" if result.passed else "bold red")
+        console.print(verdict, highlight=False, no_wrap=True, overflow="ignore", crop=False)
     return buffer.getvalue()

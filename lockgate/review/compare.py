@@ -7,10 +7,11 @@ those rule ids, so the generic rule classifiers that run later do not report the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Iterator
 
 from lockgate.contract.model import Column, Contract, Table
-from lockgate.contract.rules import Rule
+from lockgate.contract.rules import ChangeRate, ExtraColumns, Measure, Rule
 from lockgate.contract.source import DocPath
 
 
@@ -88,4 +89,19 @@ class Comparison:
 
 def _substance(rule: Rule) -> tuple:
     """What a rule enforces; its description is documentation, compared with the raw entries."""
-    return (rule.table, rule.column, rule.check, rule.measure, rule.threshold, rule.severity)
+    return (rule.table, rule.column, rule.check, own_definition(rule.measure), rule.threshold, rule.severity)
+
+
+def own_definition(measure: Measure) -> Measure:
+    """The measure without the parts the compiler copies from the rest of the table.
+
+    A changeRate rule lists every column of its table (a change in any of them means "the row
+    was touched") and an extraColumns rule lists the declared columns; removing or adding an
+    unrelated column changes those lists, not what the rule checks. The column classifiers
+    report that edit once; a rule is changed only when its own definition is."""
+    if isinstance(measure, ChangeRate):
+        # min_rate is also the rule's threshold, which the threshold classifiers compare
+        return replace(measure, row_columns=(), min_rate=0.0)
+    if isinstance(measure, ExtraColumns):
+        return replace(measure, declared=())
+    return measure

@@ -1,4 +1,6 @@
-"""Short readable text for what a rule enforces, shown as "before" and "after" in a diff."""
+"""Short readable text for what a rule enforces: "before" and "after" in a diff, and the
+condition a report states next to each result (`kwh <= 50`), so the reader need not open the
+contract to learn what a failed rule was."""
 
 from __future__ import annotations
 
@@ -70,61 +72,124 @@ def _(m: ir.ExtraColumns) -> str:
     return "no columns beyond the contract"
 
 
+def describe_condition(rule: ir.Rule) -> str:
+    """What the data must satisfy, naming its columns: `kwh <= 50`, `(meter_id, read_at) unique`."""
+    m = rule.measure
+    if isinstance(m, ir.FailingRows):
+        return describe_predicate(m.predicate, named=True)
+    if isinstance(m, ir.DuplicateRows):
+        return f"({', '.join(m.columns)}) unique" if len(m.columns) > 1 else f"{m.columns[0]} unique"
+    if isinstance(m, ir.Orphans):
+        return f"({', '.join(m.columns)}) {describe_measure(m)}"
+    return describe_measure(m)
+
+
+def describe_expected(rule: ir.Rule) -> str:
+    """A row rule's `expected`: its condition and how many rows may break it,
+    `kwh <= 50 (failing rows = 0)`. Other rules keep the judge's own wording."""
+    return f"{describe_condition(rule)} (failing rows {_row_bound(rule.threshold)})"
+
+
+def _row_bound(t: ir.Threshold) -> str:
+    """`= 0`, `<= 5%`: the unit "rows" goes without saying after "failing rows"."""
+    text = t.describe()
+    return text.replace(" rows", "") if t.unit == "rows" else text
+
+
+@describe_measure.register
+def _(m: ir.Advancement) -> str:
+    return f"max({m.column}) advances between runs"
+
+
+@describe_measure.register
+def _(m: ir.ChangeRate) -> str:
+    return f"{m.column} changes with its rows (key {', '.join(m.key)}, min {m.min_changed} changed, {m.buckets} buckets)"
+
+
+@describe_measure.register
+def _(m: ir.ConstantColumn) -> str:
+    top = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
+    return f"{m.column} not constant{top} (window {m.window})"
+
+
+@describe_measure.register
+def _(m: ir.Anomaly) -> str:
+    of = f"{m.metric}({m.column})" if m.column else m.metric
+    return (
+        f"{of} within |z| <= {m.threshold:g} of the last {m.window} runs (min {m.min_history}, "
+        f"tolerance {m.min_rel_tolerance:g} relative / {m.min_abs_tolerance:g} absolute, {m.direction})"
+    )
+
+
+@describe_measure.register
+def _(m: ir.Drift) -> str:
+    levels = ", ".join(f"{k} {v:g}" for k, v in (("warn at", m.warn_at), ("fail at", m.fail_at)) if v is not None)
+    return f"{m.method} drift of {m.column} against {m.reference_file}" + (f" ({levels})" if levels else "")
+
+
 @singledispatch
-def describe_predicate(p) -> str:
+def describe_predicate(p, named: bool = False) -> str:
+    """What a row must satisfy. `named` puts the column first (`kwh <= 50`); without it the
+    text is the column-less form a diff shows next to the column (`values <= 50`)."""
     return type(p).__name__
 
 
-@describe_predicate.register
-def _(p: ir.IsNull) -> str:
-    return "not null"
+def _subject(column: str, named: bool) -> str:
+    return f"{column} " if named else ""
 
 
 @describe_predicate.register
-def _(p: ir.IsMissing) -> str:
-    return f"not null nor one of {list(p.values)}"
+def _(p: ir.IsNull, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}not null"
 
 
 @describe_predicate.register
-def _(p: ir.NotInSet) -> str:
-    return f"one of {list(p.values)}"
+def _(p: ir.IsMissing, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}not null nor one of {list(p.values)}"
 
 
 @describe_predicate.register
-def _(p: ir.NotMatching) -> str:
-    return f"matches {p.pattern}"
+def _(p: ir.NotInSet, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}{'in' if named else 'one of'} {list(p.values)}"
 
 
 @describe_predicate.register
-def _(p: ir.OutOfRange) -> str:
+def _(p: ir.NotMatching, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}matches {p.pattern}"
+
+
+@describe_predicate.register
+def _(p: ir.OutOfRange, named: bool = False) -> str:
     parts = []
     if p.minimum is not None:
         parts.append(f"{'>' if p.exclusive_minimum else '>='} {p.minimum}")
     if p.maximum is not None:
         parts.append(f"{'<' if p.exclusive_maximum else '<='} {p.maximum}")
-    return "values " + " and ".join(parts)
+    subject = p.column if named else "values"
+    return " and ".join(f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts))
 
 
 @describe_predicate.register
-def _(p: ir.LengthOutOfRange) -> str:
+def _(p: ir.LengthOutOfRange, named: bool = False) -> str:
     parts = []
     if p.minimum is not None:
         parts.append(f">= {p.minimum}")
     if p.maximum is not None:
         parts.append(f"<= {p.maximum}")
-    return "length " + " and ".join(parts)
+    subject = f"length({p.column})" if named else "length"
+    return " and ".join(f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts))
 
 
 @describe_predicate.register
-def _(p: ir.NotMultipleOf) -> str:
-    return f"multiple of {p.factor}"
+def _(p: ir.NotMultipleOf, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}multiple of {p.factor}"
 
 
 @describe_predicate.register
-def _(p: ir.LagAbove) -> str:
+def _(p: ir.LagAbove, named: bool = False) -> str:
     return f"{p.end} - {p.start} <= {ir.format_duration(p.seconds)}"
 
 
 @describe_predicate.register
-def _(p: ir.AnyOf) -> str:
-    return " and ".join(describe_predicate(sub) for sub in p.predicates)
+def _(p: ir.AnyOf, named: bool = False) -> str:
+    return " and ".join(describe_predicate(sub, named) for sub in p.predicates)

@@ -14,11 +14,12 @@ expression is "changed": whether one regex accepts a subset of another is not de
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal, Mapping
 
 from lockgate.contract import rules as ir
+from lockgate.review.compare import own_definition
 
 Direction = Literal["same", "tighter", "looser", "changed"]
 
@@ -172,7 +173,22 @@ def measure_direction(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, st
         return "same" if (old.ref_table, old.ref_columns) == (new.ref_table, new.ref_columns) else "changed"
     if isinstance(old, ir.SqlValue):
         return "same" if old.query == new.query else "changed"
-    return "same" if old == new else "changed"  # measures this module has no ordering for
+    # measures this module has no ordering for (the stateful detectors): compared on their own
+    # definition, with a renamed physical column mapped to its new name
+    return "same" if _renamed_fields(own_definition(old), renamed) == own_definition(new) else "changed"
+
+
+def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> ir.Measure:
+    if not renamed:
+        return measure
+    changes: dict[str, Any] = {}
+    for name in ("column", "key"):
+        value = getattr(measure, name, None)
+        if isinstance(value, str):
+            changes[name] = renamed.get(value, value)
+        elif isinstance(value, tuple):
+            changes[name] = tuple(renamed.get(c, c) for c in value)
+    return replace(measure, **changes) if changes else measure
 
 
 def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:

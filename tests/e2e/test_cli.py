@@ -45,15 +45,24 @@ def test_check_exit_codes(contracts):
 
 
 def test_text_report_lists_failures_first_then_a_verdict(contracts):
-    out = lockgate("check", contracts["corrupted"]).stdout
-    rows = [line for line in out.splitlines() if line.startswith("│")]
-    statuses = [row.split("│")[1].strip() for row in rows]
-    assert statuses[0] == "FAIL"
-    first_pass = statuses.index("pass")
-    assert "FAIL" not in statuses[first_pass:] and "WARN" not in statuses[first_pass:]
-    assert statuses.index("WARN") > max(i for i, s in enumerate(statuses) if s == "FAIL")
-    assert "sample rows failing orders.status.invalidValues:" in out
-    assert out.strip().splitlines()[-1].startswith("FAILED: 24 error rule(s) failed, 1 warning(s) — contract parity-orders 1.2.0 on server duck, 47 rules")
+    out = lockgate("check", contracts["corrupted"], env={"COLUMNS": "100"}).stdout
+    lines = out.splitlines()
+    statuses = [line[:4] for line in lines if line[:6] in ("FAIL  ", "WARN  ", "pass  ")]
+    assert statuses == ["FAIL"] * 24 + ["WARN", "pass"]
+    # each failure states its rule and what was found, then sample rows
+    status = lines.index("FAIL  orders.status.invalidValues [invalidValues, column status]")
+    assert lines[status + 1] == "      status in ['new', 'paid', 'shipped']: 2 of 200 rows break it (allowed: 0)"
+    assert lines[status + 2] == "      sample: order_id=7, status='lost'"
+    assert "pass  22 other rule(s) passed; --verbose lists them" in lines
+    assert all(len(line) <= 100 for line in lines), [line for line in lines if len(line) > 100]
+    verdict = " ".join(line.strip() for line in lines[lines.index(next(x for x in lines if x.startswith("FAILED:"))):])
+    assert verdict.startswith("FAILED: 24 error rule(s) failed, 1 warning(s) — contract parity-orders 1.2.0 on server duck, 47 rules")
+
+
+def test_text_report_verbose_lists_every_passing_rule(contracts):
+    out = lockgate("check", contracts["corrupted"], "--verbose", env={"COLUMNS": "100"}).stdout
+    passes = [line for line in out.splitlines() if line.startswith("pass  ")]
+    assert len(passes) == 22 and "pass  orders.rowCount: row count " in "\n".join(passes)
 
 
 def test_json_report_has_exactly_the_documented_shape(contracts):
@@ -73,7 +82,7 @@ def test_json_report_has_exactly_the_documented_shape(contracts):
         "severity": "error",
         "passed": False,
         "observed": 2,
-        "expected": "= 0 rows",
+        "expected": "status in ['new', 'paid', 'shipped'] (failing rows = 0)",
         "failed_rows": 2,
         "samples": [{"order_id": 7, "status": "lost"}, {"order_id": 8, "status": "lost"}],
     }
@@ -115,9 +124,24 @@ def test_usage_contract_and_connection_errors_exit_2_with_one_line(tmp_path, con
         assert "Traceback" not in proc.stderr, proc.stderr
         assert len(lines) == 1 or args[-1] == "spark", proc.stderr
     bad = lockgate("check", tmp_path / "bad.odcs.yaml")
-    assert "bad.odcs.yaml:6:43: error: unknown key 'requried'" in bad.stderr
+    assert bad.stderr.startswith(f"lockgate: error: {tmp_path / 'bad.odcs.yaml'}:6:43: unknown key 'requried'")
+    assert bad.stderr.count("error") == 1, bad.stderr  # said once, not "error: ...: error:"
     nodb = lockgate("check", tmp_path / "nodb.odcs.yaml")
     assert "DuckDB file /nowhere/w.duckdb does not exist" in nodb.stderr
+
+
+def test_local_server_whose_path_matches_no_file_is_a_connection_error(tmp_path):
+    text = (
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\n"
+        "servers: [{server: files, type: local, path: 'nowhere/{object}.parquet', format: parquet}]\n"
+        "schema: [{name: orders, properties: [{name: a, logicalType: integer, required: true}]}]\n"
+    )
+    proc = lockgate("check", write_contract(tmp_path, text, "local.odcs.yaml"), "--no-history", cwd=tmp_path)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    assert proc.stderr.strip().splitlines() == [
+        f"lockgate: error: server 'files': no file matches path nowhere/{{object}}.parquet (relative to {tmp_path})"
+    ]
 
 
 def test_lint_exit_codes_and_output(tmp_path, contracts):

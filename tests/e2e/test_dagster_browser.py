@@ -1,7 +1,7 @@
 """Dagster's UI on a real failing run of the reference pipeline, in headless Chromium.
 
-A clean `daily_pipeline` run (30 days), then one where the upstream ETL stops updating
-`professionals.rating`: the blocking check `professionals_rating_changeRate` on
+A clean `daily_pipeline` run (45 days, as the pipeline tests), then one where the upstream ETL
+stops updating `professionals.rating`: the blocking check `professionals_rating_changeRate` on
 `raw/professionals` fails and the dbt and ML steps never run. Both runs are recorded in a
 private DAGSTER_HOME; `dagster-webserver` serves the code location on that instance, and the
 browser must show:
@@ -16,7 +16,10 @@ browser must show:
   confirms it is the blocked run: its latest run is the failed one, its latest materialization
   the clean run's, and the failed run has no step stats for the dbt and ML steps;
 - on the run's page, the check step under "Errored" and the dbt and ML steps under
-  "Not executed".
+  "Not executed";
+- a third run, a separate training launch the guard refuses: its page shows the
+  ContractViolation text and the rule as a `dagster.Failure`'s description and metadata, with no
+  Dagster traceback around it.
 
 Screenshots go to the test's temporary folder, and to $LOCKGATE_ARTIFACTS when it is set.
 """
@@ -27,27 +30,16 @@ import os
 import re
 import shutil
 import signal
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 
+from tests.support.browser import CHROMIUM_ARGS, require_chromium
 from tests.support.webserver import Webserver, dagster_home, group_members
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # the community sign-up dialog would cover the page; the asset graph laid out top to bottom
 # fits the lineage of raw/professionals in one tall screenshot at a readable zoom
 BROWSER_STORAGE = """
@@ -74,22 +66,10 @@ DOWNSTREAM = {
 BLOCKED_STEPS = {"warehouse_models", "contract_features_conversion", "conversion__training_set", "conversion__model", "conversion__evaluation", "conversion__release"}
 
 
-def _require_chromium(timeout: float = 240) -> Path:
-    """Chromium comes from Debian's package (no `playwright install`: it would download)."""
-    deadline = time.monotonic() + timeout
-    while not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
-        if time.monotonic() > deadline:
-            reason = f"{CHROMIUM} not installed (apt-get install chromium)"
-            if os.environ.get("CI") == "true":
-                pytest.fail(reason)
-            pytest.skip(reason)
-        time.sleep(5)
-    return CHROMIUM
-
-
 class UI:
-    def __init__(self, server: Webserver, clean_run: str, failed_run: str, shots: list[Path]):
+    def __init__(self, server: Webserver, clean_run: str, failed_run: str, refused_run: str, shots: list[Path]):
         self.server, self.clean_run, self.failed_run, self.shots = server, clean_run, failed_run, shots
+        self.refused_run = refused_run
 
     def screenshot(self, page, name: str) -> Path:
         path = self.shots[0] / name
@@ -101,7 +81,7 @@ class UI:
 
 @pytest.fixture(scope="module")
 def chromium() -> Path:
-    return _require_chromium()
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +123,11 @@ def ui(tmp_path_factory, chromium):
             assert not frozen.success
             assert frozen.get_failed_step_keys() == {"contract_raw_professionals"}
             assert all(frozen.is_node_untouched(step) for step in BLOCKED_STEPS)
+            # a separate training run (a schedule, a manual launch): the guard refuses it
+            refused = project.run("conversion_pipeline")
+            assert refused.get_failed_step_keys() == {"conversion__training_set"}
             server.wait_ready()
-            yield UI(server, clean.run_id, frozen.run_id, shots)
+            yield UI(server, clean.run_id, frozen.run_id, refused.run_id, shots)
         finally:
             server.stop()
 
@@ -212,7 +195,8 @@ def test_failed_check_is_shown_with_its_contract_and_rule_results(ui, page):
 
     expect(entry("contract")).to_have_text(CONTRACT)
     expect(entry("rule")).to_have_text(RULE)
-    rule_results = entry("rule_results").locator("table")
+    expect(entry("result")).to_contain_text("changes in >= 20% of changed buckets: observed frozen? rating changed in 0 of")
+    rule_results = entry("contract_rule_results").locator("table")  # on this run's first failed check only
     expect(rule_results.locator("th")).to_have_text(["rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows"])
     rows = [[cell.strip() for cell in row] for row in rule_results.locator("tbody tr").evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.innerText))")]
     assert len(rows) > 20, rows
@@ -238,7 +222,7 @@ def test_asset_graph_shows_the_failed_check_and_the_blocked_downstream_assets(ui
     latest = {tuple(i["assetKey"]["path"]): i for i in info}
     assert latest[CHECKED_ASSET]["latestMaterialization"]["runId"] == ui.failed_run  # landed, then its check failed
     for key in DOWNSTREAM:
-        assert latest[key]["latestRun"] == {"id": ui.failed_run, "status": "FAILURE"}, key
+        assert latest[key]["latestRun"] == {"id": _blocking_run(ui, key), "status": "FAILURE"}, key
         assert latest[key]["latestMaterialization"]["runId"] == ui.clean_run, key  # still the clean build
     steps = ui.server.graphql(
         "query($id: ID!) { runOrError(runId: $id) { ... on Run { status stepStats { stepKey status } } } }", {"id": ui.failed_run}
@@ -268,10 +252,10 @@ def test_asset_graph_shows_the_failed_check_and_the_blocked_downstream_assets(ui
     checked = node(CHECKED_ASSET[-1])
     expect(checked).to_contain_text(f"{n_checks - 1} / {n_checks} Passed")
     expect(checked.locator(":scope > :last-child")).to_have_text(re.compile(r"^\s*Materialized"))
-    for name in DOWNSTREAM.values():
+    for key, name in DOWNSTREAM.items():
         status = node(name).locator(":scope > :last-child")
         expect(status).to_have_text(re.compile(r"^\s*Failed"))
-        expect(status.locator(f'a[href="/runs/{ui.failed_run}"]')).to_have_count(1)
+        expect(status.locator(f'a[href="/runs/{_blocking_run(ui, key)}"]')).to_have_count(1)
 
     shot = ui.screenshot(page, "dagster-asset-graph.png")
     assert shot.stat().st_size > 50_000
@@ -300,6 +284,36 @@ def test_run_page_lists_the_blocked_steps_as_not_executed(ui, page):
     expect(page.get_by_text(f"{'/'.join(CHECKED_ASSET)}: {CHECK}").first).to_be_visible()
 
     ui.screenshot(page, "dagster-failed-run.png")
+
+
+def _blocking_run(ui: UI, key: tuple[str, ...]) -> str:
+    """The latest run of an asset downstream of the failed check: the ML assets' is the refused
+    training run, the warehouse's the run whose check failed."""
+    return ui.refused_run if key[0] == "conversion" else ui.failed_run
+
+
+def test_refused_training_shows_the_contract_violation_not_a_traceback(ui, page):
+    from playwright.sync_api import expect
+
+    failure = ui.server.graphql(
+        """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
+             __typename ... on ExecutionStepFailureEvent { stepKey error { message } failureMetadata { label description
+             metadataEntries { label } } } } } } }""",
+        {"id": ui.refused_run},
+    )["logsForRun"]["events"]
+    (step,) = [e for e in failure if e["__typename"] == "ExecutionStepFailureEvent"]
+    assert step["stepKey"] == "conversion__training_set"
+    assert step["failureMetadata"]["description"].startswith("conversion training refused: ")
+    labels = {m["label"] for m in step["failureMetadata"]["metadataEntries"]}
+    assert {"contract", "version", "rule", "column", "observed", "expected", "samples"} <= labels
+
+    page.set_viewport_size({"width": 1600, "height": 1400})
+    page.goto(f"{ui.server.url}/runs/{ui.refused_run}")
+    expect(page.get_by_text(re.compile(r"conversion training refused: \d+ contract violation")).first).to_be_visible()
+    expect(page.get_by_text(RULE).first).to_be_visible()
+    body = page.locator("body").inner_text()
+    assert "DagsterExecutionStepExecutionError" not in body and "The above exception was caused by" not in body
+    ui.screenshot(page, "dagster-refused-training.png")
 
 
 def test_webserver_stops_cleanly(ui):

@@ -77,26 +77,55 @@ def test_upstream_failures_halt_training_and_release(baseline, tmp_path, failure
     separate = project.run("conversion_pipeline")
     assert not separate.success
     message = failure_message(separate, "conversion__training_set")
-    assert "ContractViolation: conversion training refused" in message
+    assert message.startswith("conversion training refused: "), message  # the ContractViolation text
     assert f"rule {FAILURES[failure]} " in message, message
     assert separate.is_node_untouched("conversion__release")
     assert ModelRegistry(project.registry).aliases("conversion")["champion"] == "v1"
 
 
-def test_check_results_carry_the_contract_the_rule_table_and_failing_rows(baseline, tmp_path):
+def test_check_results_carry_their_own_rule_and_the_rule_table_once(baseline, tmp_path):
+    from dagster._serdes import serialize_value
+
     project = baseline.copy_to(tmp_path / "case")
     result = project.run("daily_pipeline", inject=["duplicate_keys:quotes"])
-    evaluation = next(e for e in result.get_asset_check_evaluations() if e.check_name == "quotes_quote_id_primaryKey")
+    evaluations = result.get_asset_check_evaluations()
+    evaluation = next(e for e in evaluations if e.check_name == "quotes_quote_id_primaryKey")
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
     meta = evaluation.metadata
     assert meta["contract"].value == "raw-quotes" and meta["contract_version"].value == "1.0.0"
-    rules = [r.data for r in meta["rule_results"].value.records]
-    failed = [r["rule"] for r in rules if not r["passed"]]
-    assert sorted(failed) == ["quotes.duplicateValues", "quotes.quote_id.primaryKey"]
-    assert [r["rule"] for r in rules[: len(failed)]] == sorted(failed)  # failures first
-    assert len(rules) == 27
+    assert meta["rule"].value == "quotes.quote_id.primaryKey" and meta["column"].value == "quote_id"
+    assert meta["expected"].value == "quote_id unique (failing rows = 0)"
+    assert meta["result"].value.startswith("quote_id unique: ") and "rows break it (allowed: 0)" in meta["result"].value
     samples = meta["failing_rows_sample"].value.records
     assert samples and samples[0].data["duplicate_count"] >= 2 and samples[0].data["quote_id"].startswith("q_")
+
+    # the contract-wide table: once per failing contract in the run, on its first failed check
+    tables = [e for e in evaluations if "contract_rule_results" in e.metadata]
+    assert [(e.metadata["contract"].value, e.passed) for e in tables] == [("raw-quotes", False)]
+    rules = [r.data for r in tables[0].metadata["contract_rule_results"].value.records]
+    failed = [r["rule"] for r in rules if not r["passed"]]
+    assert sorted(failed) == ["quotes.duplicateValues", "quotes.quote_id.primaryKey"] and len(rules) == 27
+    assert [r["rule"] for r in rules[: len(failed)]] == sorted(failed)  # failures first
+
+    # every other evaluation carries its own rule only: small, whatever the size of its contract
+    sizes = {e.check_name: len(serialize_value(e)) for e in evaluations if e not in tables}
+    assert max(sizes.values()) < 4_000, sorted(sizes.items(), key=lambda kv: -kv[1])[:3]
+    passing = next(e for e in evaluations if e.passed and e.check_name == "quotes_price_eur_required")
+    assert "failing_rows_sample" not in passing.metadata and "contract_rule_results" not in passing.metadata
+
+
+def test_a_refused_training_is_a_dagster_failure_naming_the_rule(baseline, tmp_path):
+    project = baseline.copy_to(tmp_path / "case")
+    assert not project.run("daily_pipeline", inject=["unit_change:quotes.price_eur"]).success
+    separate = project.run("conversion_pipeline")
+    data = separate.failure_data_for_node("conversion__training_set")
+    failure = data.user_failure_data
+    assert failure is not None and failure.description.startswith("conversion training refused: ")
+    meta = {k: v.value for k, v in failure.metadata.items()}
+    assert (meta["contract"], meta["version"], meta["rule"], meta["column"]) == ("raw-quotes", "1.0.0", "quotes.price_eur.maximum", "price_eur")
+    assert meta["expected"] == "price_eur <= 5000 (failing rows = 0)" and int(meta["observed"]) > 0
+    assert meta["samples"].records and "price_eur" in meta["samples"].records[0].data
+    assert data.error.cause is None  # no "The above exception was caused by" under it
 
 
 def test_a_model_retrained_on_corrupted_data_is_refused_at_release(baseline, tmp_path):
@@ -114,7 +143,14 @@ def test_a_model_retrained_on_corrupted_data_is_refused_at_release(baseline, tmp
     release = project.run("conversion_pipeline", assets=[dg.AssetKey(["conversion", "release"])])
     assert not release.success
     message = failure_message(release, "conversion__release")
-    assert "ReleaseRefused: conversion v2 refused at release: gate 'validation receipt' failed" in message
+    assert message.startswith("conversion v2 refused at release: gate 'validation receipt' failed"), message
+    failure = release.failure_data_for_node("conversion__release").user_failure_data
+    assert failure.metadata["failed_gate"].value == "validation receipt"
+    # the release asset's own page says why (an observation in the run's event log)
+    logged = [e.dagster_event for e in project.instance.all_logs(release.run_id) if e.dagster_event is not None]
+    observed = [e.event_specific_data.asset_observation for e in logged if e.event_type_value == "ASSET_OBSERVATION"]
+    (why,) = [o.description for o in observed if o.asset_key == dg.AssetKey(["conversion", "release"])]
+    assert why.startswith("conversion v2 refused at release: gate 'validation receipt' failed"), why
     assert registry.aliases("conversion")["champion"] == "v1"
     assert registry.get("conversion", "v2").release["failed_gate"] == "validation receipt"
 
@@ -191,6 +227,6 @@ def test_a_second_ml_project_is_one_spec_file(baseline, tmp_path):
     assert not project.run("land_and_build", inject=["nulls:quotes.price_eur"]).success
     refused = project.run("conversion_baseline_pipeline")
     message = failure_message(refused, "conversion_baseline__training_set")
-    assert "ContractViolation: conversion_baseline training refused" in message
+    assert message.startswith("conversion_baseline training refused: "), message  # a dagster.Failure
     assert "rule quotes.price_eur.required " in message, message
     assert registry.aliases("conversion_baseline")["champion"] == "v1"

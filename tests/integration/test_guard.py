@@ -75,9 +75,9 @@ def test_failed_blocking_rule_is_named_with_observed_expected_and_samples(setup)
     with pytest.raises(ContractViolation) as info:
         require_validated([contract], store=store, stage="release")
     [violation] = info.value.violations  # the failed warning (note nulls) does not block
-    assert (violation.rule, violation.column, violation.observed, violation.expected) == ("orders.amount.minimum", "amount", 1, "= 0 rows")
+    assert (violation.rule, violation.column, violation.observed, violation.expected) == ("orders.amount.minimum", "amount", 1, "amount >= 0 (failing rows = 0)")
     assert violation.sample_keys == [{"order_id": 2, "amount": -1.0}]
-    assert "rule orders.amount.minimum (column amount) failed: observed 1, expected = 0 rows, 1 failing rows; sample rows: order_id=2, amount=-1.0" in str(info.value)
+    assert "rule orders.amount.minimum (column amount) failed: observed 1, expected amount >= 0 (failing rows = 0), 1 failing rows; sample rows: order_id=2, amount=-1.0" in str(info.value)
 
 
 def test_passing_validation_gives_a_receipt(setup):

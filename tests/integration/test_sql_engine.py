@@ -136,11 +136,21 @@ def test_local_files_through_duckdb(tmp_path, fmt):
     assert result.result("t.id.logicalType").passed
 
 
-def test_local_file_that_does_not_exist_is_a_missing_table(tmp_path):
+def test_local_path_that_matches_no_file_is_a_connection_error(tmp_path):
     servers = f"servers:\n  - server: files\n    type: local\n    path: {tmp_path}/nothing.parquet\n    format: parquet\n"
     body = "schema:\n  - name: t\n    properties:\n      - name: id\n        required: true\n"
-    r = lockgate.validate(contract_for(tmp_path, servers, body)).results[0]
-    assert not r.passed and "does not exist" in r.observed
+    with pytest.raises(ConnectionFailed, match=f"no file matches path {tmp_path}/nothing.parquet$"):
+        lockgate.validate(contract_for(tmp_path, servers, body))
+
+
+def test_local_table_without_its_file_is_a_missing_table(tmp_path):
+    duckdb.sql("copy (select 1 as id) to '" + str(tmp_path / "t.parquet") + "' (format parquet)")
+    servers = f"servers:\n  - server: files\n    type: local\n    path: '{tmp_path}/{{object}}.parquet'\n    format: parquet\n"
+    body = "schema:\n  - name: t\n    properties:\n      - name: id\n        required: true\n  - name: u\n    properties:\n      - name: id\n        required: true\n"
+    result = lockgate.validate(contract_for(tmp_path, servers, body))
+    assert result.result("t.id.required").passed
+    missing = result.result("u.id.required")
+    assert not missing.passed and "does not exist" in missing.observed
 
 
 def test_type_checks_compare_logical_and_live_types(tmp_path):

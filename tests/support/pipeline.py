@@ -112,6 +112,8 @@ def failure_message(result: dg.ExecuteInProcessResult, step: str) -> str:
     data = result.failure_data_for_node(step)
     assert data is not None, f"{step} did not fail; failed steps: {result.get_failed_step_keys()}"
     text = data.error.message
+    if data.user_failure_data is not None:  # a dagster.Failure: its description is what the UI shows
+        text = f"{data.user_failure_data.description}\n{text}"
     cause = data.error.cause
     while cause is not None:
         text += "\n" + cause.message

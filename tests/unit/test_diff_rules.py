@@ -190,3 +190,79 @@ def test_a_moved_server_shows_only_what_moved():
     changes = classify(contract(BASE), contract(new))
     assert [c.to_dict()["before"] for c in changes] == [{"host": "db"}, None]
     assert [(c.kind, c.to_dict()["after"]) for c in changes] == [("server-location-changed", {"host": "db2"}), ("description-changed", "the new primary")]
+
+
+# --- stateful rules: a rule is changed only when its own definition changed -------------------------
+
+DETECTORS = copy.deepcopy(BASE)
+column(DETECTORS, "amount").setdefault("quality", []).extend([
+    {"type": "custom", "engine": "lockgate", "implementation": {"check": "changeRate", "minRate": 0.2}},
+    {"type": "custom", "engine": "lockgate", "implementation": {"check": "anomaly", "metric": "mean"}},
+])  # fmt: skip
+column(DETECTORS, "status").setdefault("quality", []).append(
+    {"type": "custom", "engine": "lockgate", "implementation": {"check": "changeRate", "minRate": 0.2}}
+)
+table(DETECTORS)["quality"] += [
+    {"type": "custom", "engine": "lockgate", "implementation": {"check": "anomaly", "metric": "rowsAdded", "direction": "down"}},
+    {"type": "custom", "engine": "lockgate", "implementation": {"check": "extraColumns", "policy": "forbid"}},
+]
+
+
+def _amount_rule(doc, check):
+    return next(q for q in column(doc, "amount")["quality"] if q.get("implementation", {}).get("check") == check)
+
+
+# edit of DETECTORS -> the exact (kind, where, subject) changes
+DETECTOR_CASES = {
+    "unrelated column removed": (
+        lambda d: table(d)["properties"].remove(column(d, "code")),
+        [("column-removed", "orders.code", "code")],
+    ),
+    "unrelated column added": (
+        lambda d: table(d)["properties"].append({"name": "channel", "logicalType": "string"}),
+        [("column-added-optional", "orders.channel", "channel")],
+    ),
+    "unrelated column renamed physically": (
+        lambda d: column(d, "note").update(physicalName="note_text"),
+        [("column-physical-name-changed", "orders.note", "physicalName")],
+    ),
+    "changeRate minimum raised": (
+        lambda d: _amount_rule(d, "changeRate")["implementation"].update(minRate=0.5),
+        [("threshold-tightened", "orders.amount", "orders.amount.changeRate")],
+    ),
+    "anomaly window changed": (
+        lambda d: _amount_rule(d, "anomaly")["implementation"].update(window=10),
+        [("rule-changed", "orders.amount", "orders.amount.anomaly.mean")],
+    ),
+    "the rule's own column renamed physically": (
+        lambda d: column(d, "amount").update(physicalName="amount_eur"),
+        [("column-physical-name-changed", "orders.amount", "physicalName")],
+    ),
+    "the rule's own column removed": (
+        lambda d: table(d)["properties"].remove(column(d, "status")),
+        [("column-removed", "orders.status", "status")],
+    ),
+}
+
+
+def test_the_detector_contract_is_valid_and_has_its_rules():
+    ids = {r.id for r in contract(DETECTORS).rules}
+    assert {"orders.amount.changeRate", "orders.status.changeRate", "orders.extraColumns"} <= ids
+    assert any(i.startswith("orders.amount.anomaly") for i in ids), ids
+
+
+@pytest.mark.parametrize("case", list(DETECTOR_CASES))
+def test_stateful_rules_change_only_with_their_own_definition(case):
+    edit, expected = DETECTOR_CASES[case]
+    new = copy.deepcopy(DETECTORS)
+    edit(new)
+    changes = classify(contract(DETECTORS), contract(new))
+    assert [(c.kind, c.where, c.subject) for c in changes] == expected
+
+
+def test_a_changed_detector_says_what_it_checks_before_and_after():
+    new = copy.deepcopy(DETECTORS)
+    _amount_rule(new, "anomaly")["implementation"].update(window=10)
+    (change,) = classify(contract(DETECTORS), contract(new))
+    assert change.before.startswith("mean(amount) within |z| <= 4 of the last 30 runs"), change.before
+    assert change.after.startswith("mean(amount) within |z| <= 4 of the last 10 runs"), change.after

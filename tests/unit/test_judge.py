@@ -44,7 +44,7 @@ def test_null_metrics_never_pass():
 
 def test_percent_is_of_all_rows():
     r = judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=6, total_rows=100), NOW)
-    assert (r.passed, r.observed, r.failed_rows, r.expected) == (False, 6.0, 6, "<= 5%")
+    assert (r.passed, r.observed, r.failed_rows, r.expected) == (False, 6.0, 6, "c not null (failing rows <= 5%)")
     assert judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=5, total_rows=100), NOW).passed
     empty = judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=0, total_rows=0), NOW)
     assert empty.passed and empty.observed == 0.0
@@ -52,7 +52,7 @@ def test_percent_is_of_all_rows():
 
 def test_rows_unit_compares_the_count():
     r = judge(rule(ROWS), Measurement(failed_rows=2, total_rows=10), NOW)
-    assert (r.passed, r.observed, r.expected) == (False, 2, "= 0 rows")
+    assert (r.passed, r.observed, r.expected) == (False, 2, "c not null (failing rows = 0)")
 
 
 def test_freshness_is_judged_against_now():

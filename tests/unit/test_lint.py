@@ -53,6 +53,21 @@ def test_unknown_key_points_at_the_key_and_suggests(tmp_path):
     assert str(f).startswith(f"{f.location.file}:11:9: error:")
 
 
+def test_a_bound_on_the_property_points_to_logical_type_options(tmp_path):
+    f = one(findings_of(tmp_path, TABLE + "        maximum: 50\n"), "unknown-key")
+    assert (f.location.line, f.location.col) == (11, 9)
+    assert f.message.endswith("'maximum' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {maximum: ...}`")
+    assert "expected one of" not in f.message
+
+
+def test_a_parquet_server_type_points_to_a_local_server(tmp_path):
+    body = "servers:\n  - server: files\n    type: parquet\n" + TABLE
+    f = one(findings_of(tmp_path, body), "odcs-schema")
+    assert (f.location.line, f.location.col) == (8, 11)
+    assert "'parquet' is not allowed; parquet files are a `local` server: `type: local`, `format: parquet`" in f.message
+    assert "presto" not in f.message
+
+
 def test_misspelt_operator_and_metric(tmp_path):
     body = TABLE + "        quality:\n          - metric: nullValue\n            mustbe: 0\n"
     findings = findings_of(tmp_path, body)

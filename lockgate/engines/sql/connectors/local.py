@@ -29,8 +29,12 @@ class LocalFilesConnector(Connector):
             raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
-        self.path = os.path.abspath(self.path)
+        given, self.path = self.path, os.path.abspath(self.path)
         check_data_path(data_directory(self.path), server.name)
+        # no file at all is a wrong path (a connection error), not a table with bad data
+        if not glob.glob(self.path.replace("{object}", "*").replace("{model}", "*")):
+            where = "" if os.path.isabs(given) else f" (relative to {os.getcwd()})"
+            raise ConnectionFailed(f"server {server.name!r}: no file matches path {given}{where}")
         self.con = safe_connect(directories=(data_directory(self.path),))
         self._views: dict[str, bool] = {}
 
