@@ -1,0 +1,91 @@
+"""Turn the differences into results: one for the keys (under the rule's own id), one per column.
+
+`observed` is the number of keys that differ, `expected` the allowance, and every sample shows
+the key with the source value beside the warehouse value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from lockgate.contract.model import Table
+from lockgate.contract.rules import Reconcile, Rule
+from lockgate.engines.results import RuleResult
+from lockgate.reconcile.compare import Differences
+from lockgate.reconcile.side import Side
+
+SAMPLES = 5
+
+
+def column_rule(rule: Rule, table: Table, column: str) -> Rule:
+    """The per-column result's rule: `<rule id>.<column>`, on that column."""
+    logical = next((c.name for c in table.columns if c.physical_name == column), column)
+    return replace(rule, id=f"{rule.id}.{logical}", column=logical)
+
+
+def expected_text(m: Reconcile, cutoff: dt.datetime | None) -> str:
+    text = f"<= {m.tolerance} keys"
+    if cutoff is not None:
+        why = f"lag {m.lag_seconds:g}s" if m.lag_seconds else "the warehouse's last load"
+        text += f"; source rows changed after {cutoff.isoformat()} ({why}) are late, not counted"
+    return text
+
+
+def error_results(rule: Rule, table: Table, message: str) -> list[RuleResult]:
+    return [RuleResult(rule, False, message, expected_text(rule.measure, None), error=message)]
+
+
+def results(rule: Rule, table: Table, source: Side, warehouse: Side, found: Differences, cutoff: dt.datetime | None, unmatched: dict[str, str]) -> list[RuleResult]:
+    """`unmatched`: compared columns that could not be fingerprinted -> why (a type mismatch,
+    a column absent from one side)."""
+    m: Reconcile = rule.measure
+    expected = expected_text(m, cutoff)
+    key = m.key
+    wanted = _sample_keys(found)
+    src_values = source.rows_for(key, found.columns, wanted)
+    wh_values = warehouse.rows_for(key, found.columns, wanted)
+
+    def key_of(kh: int) -> dict[str, Any]:
+        row = src_values.get(kh) or wh_values.get(kh) or {}
+        return {k: row.get(k) for k in key}
+
+    key_samples: list[dict[str, Any]] = []
+    for problem, hashes in (
+        ("missing from the warehouse", found.missing),
+        ("not in the source", found.extra),
+        ("duplicate key in the source", found.duplicated["source"]),
+        ("duplicate key in the warehouse", found.duplicated["warehouse"]),
+    ):
+        for kh in hashes[:SAMPLES]:
+            key_samples.append({"key": key_of(kh), "source": _count(found, "source", kh), "warehouse": _count(found, "warehouse", kh), "problem": problem})
+    for role, side in (("source", source), ("warehouse", warehouse)):
+        if found.null_keys[role]:
+            for row in side.null_key_rows(key, SAMPLES):
+                key_samples.append({"key": row, "source": int(role == "source"), "warehouse": int(role == "warehouse"), "problem": f"NULL key in the {role}"})
+    for kh in found.late[:SAMPLES]:
+        key_samples.append({"key": key_of(kh), "source": _count(found, "source", kh), "warehouse": _count(found, "warehouse", kh), "problem": "changed at the source after the cutoff: late, not counted"})
+    problems = found.key_problems
+    out = [RuleResult(rule, problems <= m.tolerance, problems, expected, problems, None, tuple(key_samples[: SAMPLES * 2]))]
+    for column in found.columns:
+        differing = found.differing.get(column, [])
+        samples = tuple(
+            {"key": key_of(kh), "source": src_values.get(kh, {}).get(column), "warehouse": wh_values.get(kh, {}).get(column)}
+            for kh in differing[:SAMPLES]
+        )
+        out.append(RuleResult(column_rule(rule, table, column), len(differing) <= m.tolerance, len(differing), expected, len(differing), None, samples))
+    for column, why in unmatched.items():
+        out.append(RuleResult(column_rule(rule, table, column), False, why, expected, error=why if why.startswith("column ") else None))
+    return out
+
+
+def _count(found: Differences, role: str, kh: int) -> int:
+    return len(found.rows.get(role, {}).get(kh, []))
+
+
+def _sample_keys(found: Differences) -> set[int]:
+    keys: set[int] = set()
+    for hashes in (found.missing, found.extra, found.late, *found.duplicated.values(), *found.differing.values()):
+        keys.update(hashes[:SAMPLES])
+    return keys
