@@ -6,6 +6,7 @@ from lockgate.contract.model import Contract
 from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.plan import ROWS, plan_table
 from lockgate.errors import LockgateError, UsageError
+from lockgate.reconcile.hook import split_reconcile
 
 DIALECTS = {"duckdb": "duckdb", "local": "duckdb", "postgres": "postgres"}
 
@@ -24,8 +25,10 @@ def render(contract: Contract, options) -> str:
             rules = contract.rules_for(table.name)
             if not rules:
                 continue
+            rules, reconciled = split_reconcile(rules)  # their queries depend on the data
             plan = plan_table(connector, table, rules)
             lines += ["", f"-- table {table.name} ({table.physical_name}): {len(rules)} rules"]
+            lines += [f"-- {r.id}: compared with server {r.measure.source} by lockgate.reconcile" for r in reconciled]
             for rule_id, error in plan.errors.items():
                 lines.append(f"-- {rule_id}: cannot be measured: {error}")
             if plan.expr is None:

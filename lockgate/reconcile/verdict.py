@@ -1,5 +1,8 @@
-"""Turn the differences into results: one for the keys (under the rule's own id), one per column.
+"""Turn the differences into results: one for the keys (`<rule id>.keys`), one per compared column
+(`<rule id>.<column>`), and the rule's own result, which fails when any of them fails.
 
+The rule's own result is what consumers that know only the contract's rule ids (Dagster asset
+checks, the guard) see, so a frozen column can never hide behind a passing key result.
 `observed` is the number of keys that differ, `expected` the allowance, and every sample shows
 the key with the source value beside the warehouse value.
 """
@@ -67,16 +70,26 @@ def results(rule: Rule, table: Table, source: Side, warehouse: Side, found: Diff
     for kh in found.late[:SAMPLES]:
         key_samples.append({"key": key_of(kh), "source": _count(found, "source", kh), "warehouse": _count(found, "warehouse", kh), "problem": "changed at the source after the cutoff: late, not counted"})
     problems = found.key_problems
-    out = [RuleResult(rule, problems <= m.tolerance, problems, expected, problems, None, tuple(key_samples[: SAMPLES * 2]))]
+    keys_rule = replace(rule, id=f"{rule.id}.keys")
+    out = [RuleResult(keys_rule, problems <= m.tolerance, problems, expected, problems, None, tuple(key_samples[: SAMPLES * 2]))]
+    column_samples: list[dict[str, Any]] = []
     for column in found.columns:
         differing = found.differing.get(column, [])
         samples = tuple(
             {"key": key_of(kh), "source": src_values.get(kh, {}).get(column), "warehouse": wh_values.get(kh, {}).get(column)}
             for kh in differing[:SAMPLES]
         )
+        column_samples += [{**s, "column": column} for s in samples[:1]]
         out.append(RuleResult(column_rule(rule, table, column), len(differing) <= m.tolerance, len(differing), expected, len(differing), None, samples))
     for column, why in unmatched.items():
         out.append(RuleResult(column_rule(rule, table, column), False, why, expected, error=why if why.startswith("column ") else None))
+    # the rule's own result: every key that differs in any way, counted once
+    keys = set(found.missing) | set(found.extra) | {k for v in found.duplicated.values() for k in v}
+    keys |= {k for v in found.differing.values() for k in v}
+    total = len(keys) + sum(found.null_keys.values())
+    passed = all(r.passed for r in out) and total <= m.tolerance
+    summary_samples = [s for s in key_samples if "late" not in s["problem"]][:SAMPLES] + column_samples
+    out.insert(0, RuleResult(rule, passed, total, expected, total, None, tuple(summary_samples[:SAMPLES])))
     return out
 
 

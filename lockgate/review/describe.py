@@ -21,6 +21,8 @@ def _metric_noun(m: ir.Measure) -> str:
         return "row count"
     if isinstance(m, ir.LatestValue):
         return "age"
+    if isinstance(m, ir.Reconcile):
+        return "keys differing"
     return "value"
 
 
@@ -68,6 +70,11 @@ def _(m: ir.Orphans) -> str:
 @describe_measure.register
 def _(m: ir.ExtraColumns) -> str:
     return "no columns beyond the contract"
+
+
+@describe_measure.register
+def _(m: ir.Reconcile) -> str:
+    return f"same keys and values as {m.source}.{m.source_table} (key {', '.join(m.key)})"
 
 
 @singledispatch

@@ -15,7 +15,8 @@ from tests.reconcile.helpers import (
     rows,
 )
 
-KEY_RESULT = "requests.reconcile"
+RULE = "requests.reconcile"
+KEY_RESULT = "requests.reconcile.keys"
 
 
 @pytest.fixture
@@ -35,7 +36,8 @@ def test_identical_tables_pass_with_one_result_per_column(sides, tmp_path):
     servers = sides(rows(), rows())
     result = check(tmp_path, servers)
     results = by_id(result)
-    assert set(results) == {KEY_RESULT} | {f"requests.reconcile.{c}" for c in ("status", "price", "paid", "updated_at", "due")}
+    columns = ("status", "price", "paid", "updated_at", "due")
+    assert set(results) == {RULE, KEY_RESULT} | {f"requests.reconcile.{c}" for c in columns}
     assert all(r.passed and r.observed == 0 for r in results.values()), [r.to_dict() for r in result.results]
     assert result.passed
 
@@ -55,6 +57,9 @@ def test_a_frozen_column_is_named_with_its_keys_and_both_values(sides, tmp_path)
         assert source[sample["key"]["id"] - 1][1] == sample["source"]
     assert results[KEY_RESULT].passed
     assert all(results[f"requests.reconcile.{c}"].passed for c in ("price", "paid", "updated_at", "due"))
+    # the rule's own result (the one Dagster checks and the guard know) fails with the column
+    assert not results[RULE].passed and results[RULE].observed == frozen
+    assert results[RULE].samples[0]["column"] == "status"
 
 
 def test_a_dropped_row_is_a_missing_key(sides, tmp_path):
@@ -64,7 +69,8 @@ def test_a_dropped_row_is_a_missing_key(sides, tmp_path):
     keys = results[KEY_RESULT]
     assert not keys.passed and keys.observed == 1
     assert keys.samples[0] == {"key": {"id": 42}, "source": 1, "warehouse": 0, "problem": "missing from the warehouse"}
-    assert all(r.passed for rid, r in results.items() if rid != KEY_RESULT)
+    assert all(r.passed for rid, r in results.items() if rid not in (KEY_RESULT, RULE))
+    assert not results[RULE].passed and results[RULE].observed == 1
 
 
 def test_a_row_changed_within_the_lag_is_late_not_missing(sides, tmp_path):
@@ -80,6 +86,7 @@ def test_a_row_changed_within_the_lag_is_late_not_missing(sides, tmp_path):
     servers = sides(source, warehouse)
     within = by_id(check(tmp_path, servers, "source: app\nsince: updated_at\nlag: 2h"))
     assert within[KEY_RESULT].passed and within[KEY_RESULT].observed == 0
+    assert all(r.passed for r in within.values())
     assert within[KEY_RESULT].samples[0]["key"] == {"id": 10}
     assert "late" in within[KEY_RESULT].samples[0]["problem"]
     assert "lag 7200s" in within[KEY_RESULT].expected
@@ -99,6 +106,7 @@ def test_a_changed_type_is_a_clear_failure_and_int_vs_bigint_is_fine(sides, tmp_
     assert "type mismatch" in changed.observed and "timestamp without time zone" in changed.observed
     assert results[KEY_RESULT].passed  # BIGINT at the source, INTEGER in the warehouse: same keys
     assert results["requests.reconcile.price"].passed
+    assert not results[RULE].passed  # a column that could not be compared is no pass
 
 
 def test_numeric_scale_compares_values_not_digits(sides, tmp_path):
