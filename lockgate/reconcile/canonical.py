@@ -37,13 +37,17 @@ def family(native: str) -> str:
         return "date"
     if t in ("boolean", "bool"):
         return "boolean"
-    if re.match(r"^(u?(tiny|small|big|huge)?int(eger)?|int[248]|u?hugeint|u?bigint|serial|bigserial)$", t):
+    if re.match(
+        r"^(u?(tiny|small|big|huge)?int(eger)?|int[248]|u?hugeint|u?bigint|serial|bigserial)$", t
+    ):
         return "integer"
     if t.startswith(("decimal", "numeric")):
         return "decimal"
     if t in ("double", "double precision", "real", "float", "float4", "float8"):
         return "float"
-    if t.startswith(("varchar", "character varying", "text", "char", "character", "string", "bpchar")):
+    if t.startswith(
+        ("varchar", "character varying", "text", "char", "character", "string", "bpchar")
+    ):
         return "string"
     return "other"
 

@@ -19,7 +19,9 @@ class Differences:
     columns: tuple[str, ...]
     missing: list[int] = field(default_factory=list)  # in the source, not in the warehouse
     extra: list[int] = field(default_factory=list)  # in the warehouse, not in the source
-    duplicated: dict[str, list[int]] = field(default_factory=lambda: {"source": [], "warehouse": []})
+    duplicated: dict[str, list[int]] = field(
+        default_factory=lambda: {"source": [], "warehouse": []}
+    )
     differing: dict[str, list[int]] = field(default_factory=dict)  # column -> keys
     late: list[int] = field(default_factory=list)  # changed at the source after the cutoff
     null_keys: dict[str, int] = field(default_factory=lambda: {"source": 0, "warehouse": 0})
@@ -29,7 +31,9 @@ class Differences:
     @property
     def key_problems(self) -> int:
         return (
-            len(self.missing) + len(self.extra) + sum(len(v) for v in self.duplicated.values())
+            len(self.missing)
+            + len(self.extra)
+            + sum(len(v) for v in self.duplicated.values())
             + sum(self.null_keys.values())
         )
 
@@ -49,7 +53,9 @@ def as_utc(value: Any) -> dt.datetime | None:
     return None
 
 
-def differing_buckets(src: dict[int, BucketSummary], wh: dict[int, BucketSummary], width: int) -> tuple[list[int], set[int]]:
+def differing_buckets(
+    src: dict[int, BucketSummary], wh: dict[int, BucketSummary], width: int
+) -> tuple[list[int], set[int]]:
     """Buckets to drill (fingerprints differ, or a side repeats a key), and the positions of the
     columns whose fingerprints differ in any of them."""
     empty = BucketSummary(0, 0, 0, (0,) * width)
@@ -68,7 +74,13 @@ def differing_buckets(src: dict[int, BucketSummary], wh: dict[int, BucketSummary
     return chosen, columns
 
 
-def classify(columns: tuple[str, ...], wanted: tuple[int, ...], src_rows: dict[int, list[KeyRow]], wh_rows: dict[int, list[KeyRow]], cutoff: dt.datetime | None) -> Differences:
+def classify(
+    columns: tuple[str, ...],
+    wanted: tuple[int, ...],
+    src_rows: dict[int, list[KeyRow]],
+    wh_rows: dict[int, list[KeyRow]],
+    cutoff: dt.datetime | None,
+) -> Differences:
     """Each drilled key: missing, extra, duplicated, late, or equal but for some columns."""
     out = Differences(columns, differing={c: [] for c in columns})
     out.rows = {"source": src_rows, "warehouse": wh_rows}
@@ -100,7 +112,15 @@ def _after(value: Any, cutoff: dt.datetime) -> bool:
     return moment is not None and moment > cutoff
 
 
-def reconcile_sides(source: Side, warehouse: Side, key: tuple[str, ...], columns: tuple[str, ...], since: str | None, buckets: int, cutoff_for) -> tuple[Differences, dt.datetime | None]:
+def reconcile_sides(
+    source: Side,
+    warehouse: Side,
+    key: tuple[str, ...],
+    columns: tuple[str, ...],
+    since: str | None,
+    buckets: int,
+    cutoff_for,
+) -> tuple[Differences, dt.datetime | None]:
     """Summaries of both sides, then the drill-down. `cutoff_for(warehouse_watermark)` gives the
     time after which source changes are late (None: nothing is late)."""
     wh_since = since if since and since in warehouse.types else None
@@ -114,5 +134,8 @@ def reconcile_sides(source: Side, warehouse: Side, key: tuple[str, ...], columns
     wh_rows = warehouse.drill(key, columns, wanted, wh_since, buckets, chosen)
     out = classify(columns, wanted, src_rows, wh_rows, cutoff)
     out.buckets_drilled = len(chosen)
-    out.null_keys = {"source": src.get(-1, BucketSummary(0, 0, 0, ())).rows, "warehouse": wh.get(-1, BucketSummary(0, 0, 0, ())).rows}
+    out.null_keys = {
+        "source": src.get(-1, BucketSummary(0, 0, 0, ())).rows,
+        "warehouse": wh.get(-1, BucketSummary(0, 0, 0, ())).rows,
+    }
     return out, cutoff

@@ -1,16 +1,16 @@
 """The `reconcile` custom check: its arguments, checked at lint time with their position.
 
-    quality:
-      - type: custom
-        engine: lockgate
-        implementation:
-          check: reconcile
-          source: app              # another server of this contract
-          table: service_requests  # the source table, when its name differs
-          key: [request_id]        # default: the table's primaryKey
-          columns: [status, price] # default: every non-key column both sides share
-          since: updated_at        # optional: the source's "last changed" column
-          lag: 2h                  # optional: changes this recent may be missing from the copy
+quality:
+  - type: custom
+    engine: lockgate
+    implementation:
+      check: reconcile
+      source: app              # another server of this contract
+      table: service_requests  # the source table, when its name differs
+      key: [request_id]        # default: the table's primaryKey
+      columns: [status, price] # default: every non-key column both sides share
+      since: updated_at        # optional: the source's "last changed" column
+      lag: 2h                  # optional: changes this recent may be missing from the copy
 """
 
 from __future__ import annotations
@@ -63,17 +63,28 @@ def reconcile_rule(
         return None
     here = path + ("implementation",)
     if column is not None:
-        ctx.error(path, "reconcile is a table rule; put it under schema[].quality", "misplaced-rule")
+        ctx.error(
+            path, "reconcile is a table rule; put it under schema[].quality", "misplaced-rule"
+        )
         return None
     source = args.get("source")
     names = server_names(ctx.doc.data)
     if not isinstance(source, str) or source not in names:
         known = ", ".join(names) or "none"
-        ctx.error(here + ("source",), f"reconcile source must name a server of this contract (servers: {known}), got {source!r}", "unknown-server")
+        ctx.error(
+            here + ("source",),
+            f"reconcile source must name a server of this contract (servers: {known}), "
+            f"got {source!r}",
+            "unknown-server",
+        )
         return None
     source_table = args.get("table", table.physical_name)
     if not isinstance(source_table, str) or not source_table.strip():
-        ctx.error(here + ("table",), f"reconcile table must be a table name, got {source_table!r}", "invalid-value")
+        ctx.error(
+            here + ("table",),
+            f"reconcile table must be a table name, got {source_table!r}",
+            "invalid-value",
+        )
         return None
     key = _columns(ctx, table, args.get("key"), here + ("key",), "key")
     if key is None:
@@ -81,14 +92,22 @@ def reconcile_rule(
     if not key:
         key = table.key_columns
         if not key:
-            ctx.error(here, "reconcile needs a key: give `key` or mark the table's primaryKey", "invalid-value")
+            ctx.error(
+                here,
+                "reconcile needs a key: give `key` or mark the table's primaryKey",
+                "invalid-value",
+            )
             return None
     columns = _columns(ctx, table, args.get("columns"), here + ("columns",), "columns")
     if columns is None:
         return None
     overlap = [c for c in columns if c in key]
     if overlap:
-        ctx.error(here + ("columns",), f"reconcile columns must not repeat the key ({', '.join(overlap)})", "invalid-value")
+        ctx.error(
+            here + ("columns",),
+            f"reconcile columns must not repeat the key ({', '.join(overlap)})",
+            "invalid-value",
+        )
         return None
     since = None
     if "since" in args:
@@ -99,7 +118,11 @@ def reconcile_rule(
     lag = 0.0
     if "lag" in args:
         if since is None:
-            ctx.error(here + ("lag",), "reconcile lag needs `since` (the column that says when a source row changed)", "invalid-value")
+            ctx.error(
+                here + ("lag",),
+                "reconcile lag needs `since` (the column that says when a source row changed)",
+                "invalid-value",
+            )
             return None
         try:
             lag = parse_lag(args["lag"])
@@ -124,7 +147,9 @@ def reconcile_rule(
     )
 
 
-def _columns(ctx: CompileContext, table: Table, value: Any, path: DocPath, what: str, *, single: bool = False) -> tuple[str, ...] | None:
+def _columns(
+    ctx: CompileContext, table: Table, value: Any, path: DocPath, what: str, *, single: bool = False
+) -> tuple[str, ...] | None:
     """Contract column names (logical) as physical names; None after an error, () when absent."""
     if value is None:
         return ()
@@ -133,13 +158,22 @@ def _columns(ctx: CompileContext, table: Table, value: Any, path: DocPath, what:
         ctx.error(path, f"reconcile {what} must be one column name, got {value!r}", "invalid-value")
         return None
     if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
-        ctx.error(path, f"reconcile {what} must be a column name or a list of them, got {value!r}", "invalid-value")
+        ctx.error(
+            path,
+            f"reconcile {what} must be a column name or a list of them, got {value!r}",
+            "invalid-value",
+        )
         return None
     known = {c.name for c in table.columns}
     for i, name in enumerate(items):
         if name not in known:
             where = path if isinstance(value, str) else path + (i,)
-            ctx.error(where, f"reconcile {what}: table {table.name!r} has no column {name!r} (columns: {', '.join(sorted(known))})", "unknown-column")
+            ctx.error(
+                where,
+                f"reconcile {what}: table {table.name!r} has no column {name!r} "
+                f"(columns: {', '.join(sorted(known))})",
+                "unknown-column",
+            )
             return None
     if len(set(items)) != len(items):
         ctx.error(path, f"reconcile {what} repeats a column", "invalid-value")
@@ -147,7 +181,16 @@ def _columns(ctx: CompileContext, table: Table, value: Any, path: DocPath, what:
     return tuple(table.physical(name) for name in items)
 
 
-def _integer(ctx: CompileContext, args: dict, name: str, path: DocPath, default: int, *, low: int, high: int | None) -> int | None:
+def _integer(
+    ctx: CompileContext,
+    args: dict,
+    name: str,
+    path: DocPath,
+    default: int,
+    *,
+    low: int,
+    high: int | None,
+) -> int | None:
     if name not in args:
         return default
     value = args[name]
@@ -156,6 +199,10 @@ def _integer(ctx: CompileContext, args: dict, name: str, path: DocPath, default:
         ok = value <= high
     if not ok:
         upper = f" and <= {high}" if high is not None else ""
-        ctx.error(path + (name,), f"reconcile {name} must be an integer >= {low}{upper}, got {value!r}", "invalid-value")
+        ctx.error(
+            path + (name,),
+            f"reconcile {name} must be an integer >= {low}{upper}, got {value!r}",
+            "invalid-value",
+        )
         return None
     return value

@@ -24,16 +24,30 @@ def split_reconcile(rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:
     return keep, [r for r in rules if isinstance(r.measure, Reconcile)]
 
 
-def reconcile_rules(contract: Contract, table: Table, rules: list[Rule], engine, server: str | None, now: dt.datetime, progress: Callable[[str], None] | None = None) -> list[RuleResult]:
+def reconcile_rules(
+    contract: Contract,
+    table: Table,
+    rules: list[Rule],
+    engine,
+    server: str | None,
+    now: dt.datetime,
+    progress: Callable[[str], None] | None = None,
+) -> list[RuleResult]:
     out: list[RuleResult] = []
     connector = getattr(engine, "connector", None)
     for rule in rules:
         m: Reconcile = rule.measure
         if connector is None:
-            out += error_results(rule, table, "reconcile runs on the SQL engine (lockgate check --engine sql)")
+            out += error_results(
+                rule, table, "reconcile runs on the SQL engine (lockgate check --engine sql)"
+            )
             continue
         if m.source == server:
-            out += error_results(rule, table, f"server {server!r} is the reconcile source itself; check the warehouse server")
+            out += error_results(
+                rule,
+                table,
+                f"server {server!r} is the reconcile source itself; check the warehouse server",
+            )
             continue
         if progress:
             progress(f"{table.name}: reconciling with {m.source}.{m.source_table}")
@@ -41,7 +55,9 @@ def reconcile_rules(contract: Contract, table: Table, rules: list[Rule], engine,
     return out
 
 
-def reconcile_one(contract: Contract, table: Table, rule: Rule, connector, now: dt.datetime) -> list[RuleResult]:
+def reconcile_one(
+    contract: Contract, table: Table, rule: Rule, connector, now: dt.datetime
+) -> list[RuleResult]:
     from lockgate.engines.sql.connectors import connect
 
     m: Reconcile = rule.measure
@@ -49,17 +65,31 @@ def reconcile_one(contract: Contract, table: Table, rule: Rule, connector, now: 
     if server is None:  # lint reports it; a contract built by hand may still get here
         return error_results(rule, table, f"no server named {m.source!r}")
     with connect(server) as source_connector:  # ConnectionFailed propagates: exit 2
-        return reconcile_tables(table, rule, Side.open("source", source_connector, m.source_table), Side.open("warehouse", connector, table.physical_name), now)
+        return reconcile_tables(
+            table,
+            rule,
+            Side.open("source", source_connector, m.source_table),
+            Side.open("warehouse", connector, table.physical_name),
+            now,
+        )
 
 
-def reconcile_tables(table: Table, rule: Rule, source: Side | None, warehouse: Side | None, now: dt.datetime) -> list[RuleResult]:
+def reconcile_tables(
+    table: Table, rule: Rule, source: Side | None, warehouse: Side | None, now: dt.datetime
+) -> list[RuleResult]:
     m: Reconcile = rule.measure
     if source is None or warehouse is None:
-        where = f"the source table {m.source_table} on {m.source}" if source is None else f"table {table.physical_name}"
+        where = (
+            f"the source table {m.source_table} on {m.source}"
+            if source is None
+            else f"table {table.physical_name}"
+        )
         return error_results(rule, table, f"{where} does not exist")
     absent = [(k, s.role) for k in m.key for s in (source, warehouse) if k not in s.types]
     if absent:
-        return error_results(rule, table, "key " + ", ".join(f"{k} missing from the {role}" for k, role in absent))
+        return error_results(
+            rule, table, "key " + ", ".join(f"{k} missing from the {role}" for k, role in absent)
+        )
     if m.since and m.since not in source.types:
         return error_results(rule, table, f"since column {m.since} missing from the source")
     shared = [c for c in warehouse.types if c in source.types and c not in m.key]
@@ -88,8 +118,12 @@ def reconcile_tables(table: Table, rule: Rule, source: Side | None, warehouse: S
         return watermark
 
     try:
-        found, cutoff = reconcile_sides(source, warehouse, m.key, tuple(compared), m.since, m.buckets, cutoff_for)
+        found, cutoff = reconcile_sides(
+            source, warehouse, m.key, tuple(compared), m.since, m.buckets, cutoff_for
+        )
         return results(rule, table, source, warehouse, found, cutoff, unmatched)
     except Exception as exc:  # noqa: BLE001 (a query a side rejects: unmeasured, not a crash)
         text = str(exc).strip().splitlines()
-        return error_results(rule, table, f"reconcile query failed: {text[0] if text else type(exc).__name__}")
+        return error_results(
+            rule, table, f"reconcile query failed: {text[0] if text else type(exc).__name__}"
+        )

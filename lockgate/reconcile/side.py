@@ -71,7 +71,9 @@ class Side:
     def _key_text(self, key: tuple[str, ...]) -> str:
         return canonical.key_text(self.dialect, [(self._q(k), self.family(k)) for k in key])
 
-    def _hashed(self, key: tuple[str, ...], columns: tuple[str, ...], since: str | None, buckets: int) -> str:
+    def _hashed(
+        self, key: tuple[str, ...], columns: tuple[str, ...], since: str | None, buckets: int
+    ) -> str:
         """Per row: bucket, key text, key hash, one hash per column (of key text + cell), since."""
         d = self.dialect
         cells = [canonical.cell_text(d, self._q(c), self.family(c)) for c in columns]
@@ -82,7 +84,10 @@ class Side:
         )
         hashes = ", ".join(
             ["kt", f"{canonical.hash60(d, 'kt')} AS kh", "since"]
-            + [f"{canonical.hash60(d, f'kt || {canonical.CELL_SEPARATOR} || c{i}')} AS h{i}" for i in range(len(cells))]
+            + [
+                f"{canonical.hash60(d, f'kt || {canonical.CELL_SEPARATOR} || c{i}')} AS h{i}"
+                for i in range(len(cells))
+            ]
         )
         table = self.connector.quote_table(self.table)
         return (
@@ -92,12 +97,15 @@ class Side:
 
     # -- queries -------------------------------------------------------------------------------
 
-    def summary(self, key: tuple[str, ...], columns: tuple[str, ...], since: str | None, buckets: int) -> dict[int, BucketSummary]:
+    def summary(
+        self, key: tuple[str, ...], columns: tuple[str, ...], since: str | None, buckets: int
+    ) -> dict[int, BucketSummary]:
         """One grouped scan: per bucket the row count, distinct keys and the fingerprint sums.
         Bucket -1 holds the rows whose key has a NULL."""
         sums = "".join(f", sum(h{i}) AS s{i}" for i in range(len(columns)))
         sql = (
-            f"SELECT bucket, count(*) AS n, count(DISTINCT kh) AS nd, sum(kh) AS k{sums}, max(since) AS w "
+            "SELECT bucket, count(*) AS n, count(DISTINCT kh) AS nd, sum(kh) AS k"
+            f"{sums}, max(since) AS w "
             f"FROM ({self._hashed(key, columns, since, buckets)}) AS b GROUP BY bucket"
         )
         _names, rows = self.connector.fetch(sql)
@@ -110,7 +118,15 @@ class Side:
             )
         return out
 
-    def drill(self, key: tuple[str, ...], columns: tuple[str, ...], wanted: tuple[int, ...], since: str | None, buckets: int, chosen: list[int]) -> dict[int, list[KeyRow]]:
+    def drill(
+        self,
+        key: tuple[str, ...],
+        columns: tuple[str, ...],
+        wanted: tuple[int, ...],
+        since: str | None,
+        buckets: int,
+        chosen: list[int],
+    ) -> dict[int, list[KeyRow]]:
         """Key hash -> rows, for the rows of the `chosen` buckets; only the hashes of the
         `wanted` column positions come back (the columns whose fingerprints differ)."""
         if not chosen:
@@ -125,10 +141,14 @@ class Side:
         self._count(rows)
         out: dict[int, list[KeyRow]] = {}
         for kh, kt, since_value, *hashes in rows:
-            out.setdefault(int(kh), []).append(KeyRow(kt, tuple(int(h) for h in hashes), since_value))
+            out.setdefault(int(kh), []).append(
+                KeyRow(kt, tuple(int(h) for h in hashes), since_value)
+            )
         return out
 
-    def rows_for(self, key: tuple[str, ...], columns: tuple[str, ...], hashes: set[int]) -> dict[int, dict[str, Any]]:
+    def rows_for(
+        self, key: tuple[str, ...], columns: tuple[str, ...], hashes: set[int]
+    ) -> dict[int, dict[str, Any]]:
         """Key hash -> the raw key and column values of one row with that key (for samples)."""
         if not hashes:
             return {}
@@ -148,7 +168,9 @@ class Side:
     def null_key_rows(self, key: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
         select = ", ".join(self._q(c) for c in key)
         table = self.connector.quote_table(self.table)
-        sql = f"SELECT {select} FROM {table} WHERE ({self._key_text(key)}) IS NULL LIMIT {int(limit)}"
+        sql = (
+            f"SELECT {select} FROM {table} WHERE ({self._key_text(key)}) IS NULL LIMIT {int(limit)}"
+        )
         _names, rows = self.connector.fetch(sql)
         self._count(rows)
         return [dict(zip(key, row)) for row in rows]

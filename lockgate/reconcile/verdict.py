@@ -40,7 +40,15 @@ def error_results(rule: Rule, table: Table, message: str) -> list[RuleResult]:
     return [RuleResult(rule, False, message, expected_text(rule.measure, None), error=message)]
 
 
-def results(rule: Rule, table: Table, source: Side, warehouse: Side, found: Differences, cutoff: dt.datetime | None, unmatched: dict[str, str]) -> list[RuleResult]:
+def results(
+    rule: Rule,
+    table: Table,
+    source: Side,
+    warehouse: Side,
+    found: Differences,
+    cutoff: dt.datetime | None,
+    unmatched: dict[str, str],
+) -> list[RuleResult]:
     """`unmatched`: compared columns that could not be fingerprinted -> why (a type mismatch,
     a column absent from one side)."""
     m: Reconcile = rule.measure
@@ -62,34 +70,91 @@ def results(rule: Rule, table: Table, source: Side, warehouse: Side, found: Diff
         ("duplicate key in the warehouse", found.duplicated["warehouse"]),
     ):
         for kh in hashes[:SAMPLES]:
-            key_samples.append({"key": key_of(kh), "source": _count(found, "source", kh), "warehouse": _count(found, "warehouse", kh), "problem": problem})
+            key_samples.append(
+                {
+                    "key": key_of(kh),
+                    "source": _count(found, "source", kh),
+                    "warehouse": _count(found, "warehouse", kh),
+                    "problem": problem,
+                }
+            )
     for role, side in (("source", source), ("warehouse", warehouse)):
         if found.null_keys[role]:
             for row in side.null_key_rows(key, SAMPLES):
-                key_samples.append({"key": row, "source": int(role == "source"), "warehouse": int(role == "warehouse"), "problem": f"NULL key in the {role}"})
+                key_samples.append(
+                    {
+                        "key": row,
+                        "source": int(role == "source"),
+                        "warehouse": int(role == "warehouse"),
+                        "problem": f"NULL key in the {role}",
+                    }
+                )
     for kh in found.late[:SAMPLES]:
-        key_samples.append({"key": key_of(kh), "source": _count(found, "source", kh), "warehouse": _count(found, "warehouse", kh), "problem": "changed at the source after the cutoff: late, not counted"})
+        key_samples.append(
+            {
+                "key": key_of(kh),
+                "source": _count(found, "source", kh),
+                "warehouse": _count(found, "warehouse", kh),
+                "problem": "changed at the source after the cutoff: late, not counted",
+            }
+        )
     problems = found.key_problems
     keys_rule = replace(rule, id=f"{rule.id}.keys")
-    out = [RuleResult(keys_rule, problems <= m.tolerance, problems, expected, problems, None, tuple(key_samples[: SAMPLES * 2]))]
+    out = [
+        RuleResult(
+            keys_rule,
+            problems <= m.tolerance,
+            problems,
+            expected,
+            problems,
+            None,
+            tuple(key_samples[: SAMPLES * 2]),
+        )
+    ]
     column_samples: list[dict[str, Any]] = []
     for column in found.columns:
         differing = found.differing.get(column, [])
         samples = tuple(
-            {"key": key_of(kh), "source": src_values.get(kh, {}).get(column), "warehouse": wh_values.get(kh, {}).get(column)}
+            {
+                "key": key_of(kh),
+                "source": src_values.get(kh, {}).get(column),
+                "warehouse": wh_values.get(kh, {}).get(column),
+            }
             for kh in differing[:SAMPLES]
         )
         column_samples += [{**s, "column": column} for s in samples[:1]]
-        out.append(RuleResult(column_rule(rule, table, column), len(differing) <= m.tolerance, len(differing), expected, len(differing), None, samples))
+        out.append(
+            RuleResult(
+                column_rule(rule, table, column),
+                len(differing) <= m.tolerance,
+                len(differing),
+                expected,
+                len(differing),
+                None,
+                samples,
+            )
+        )
     for column, why in unmatched.items():
-        out.append(RuleResult(column_rule(rule, table, column), False, why, expected, error=why if why.startswith("column ") else None))
+        out.append(
+            RuleResult(
+                column_rule(rule, table, column),
+                False,
+                why,
+                expected,
+                error=why if why.startswith("column ") else None,
+            )
+        )
     # the rule's own result: every key that differs in any way, counted once
     keys = set(found.missing) | set(found.extra) | {k for v in found.duplicated.values() for k in v}
     keys |= {k for v in found.differing.values() for k in v}
     total = len(keys) + sum(found.null_keys.values())
     passed = all(r.passed for r in out) and total <= m.tolerance
-    summary_samples = [s for s in key_samples if "late" not in s["problem"]][:SAMPLES] + column_samples
-    out.insert(0, RuleResult(rule, passed, total, expected, total, None, tuple(summary_samples[:SAMPLES])))
+    summary_samples = [s for s in key_samples if "late" not in s["problem"]][
+        :SAMPLES
+    ] + column_samples
+    out.insert(
+        0, RuleResult(rule, passed, total, expected, total, None, tuple(summary_samples[:SAMPLES]))
+    )
     return out
 
 
@@ -99,6 +164,12 @@ def _count(found: Differences, role: str, kh: int) -> int:
 
 def _sample_keys(found: Differences) -> set[int]:
     keys: set[int] = set()
-    for hashes in (found.missing, found.extra, found.late, *found.duplicated.values(), *found.differing.values()):
+    for hashes in (
+        found.missing,
+        found.extra,
+        found.late,
+        *found.duplicated.values(),
+        *found.differing.values(),
+    ):
         keys.update(hashes[:SAMPLES])
     return keys

@@ -11,30 +11,48 @@ import lockgate
 from tests.support.files import write_contract
 from tests.support.postgres import PG
 
-NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)  # pinned clock of every check
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)  # pinned clock of every check
 ROWS = 400
 
-COLUMNS_PG = "id BIGINT, status TEXT, price NUMERIC(10,2), paid BOOLEAN, updated_at TIMESTAMPTZ, due DATE"
-COLUMNS_DUCK = "id INTEGER, status VARCHAR, price DECIMAL(12,2), paid BOOLEAN, updated_at TIMESTAMPTZ, due DATE"
+COLUMNS_PG = (
+    "id BIGINT, status TEXT, price NUMERIC(10,2), paid BOOLEAN, updated_at TIMESTAMPTZ, due DATE"
+)
+COLUMNS_DUCK = (
+    "id INTEGER, status VARCHAR, price DECIMAL(12,2), paid BOOLEAN, "
+    "updated_at TIMESTAMPTZ, due DATE"
+)
 
 
 def rows(n: int = ROWS) -> list[tuple]:
     """Deterministic rows; every row changed at least a day before NOW."""
     out = []
     for i in range(1, n + 1):
-        updated = dt.datetime(2026, 2, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=37 * i)
-        out.append((i, ["open", "quoted", "hired"][i % 3], f"{i * 1.25:.2f}", i % 2 == 0, updated, dt.date(2026, 2, 1) + dt.timedelta(days=i % 20)))
+        updated = dt.datetime(2026, 2, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=37 * i)
+        out.append(
+            (
+                i,
+                ["open", "quoted", "hired"][i % 3],
+                f"{i * 1.25:.2f}",
+                i % 2 == 0,
+                updated,
+                dt.date(2026, 2, 1) + dt.timedelta(days=i % 20),
+            )
+        )
     return out
 
 
-def load_postgres(con, schema: str, data: list[tuple], table: str = "requests", columns: str = COLUMNS_PG) -> None:
+def load_postgres(
+    con, schema: str, data: list[tuple], table: str = "requests", columns: str = COLUMNS_PG
+) -> None:
     con.execute(f'CREATE TABLE "{schema}"."{table}" ({columns})')
     with con.cursor() as cur:
         placeholders = ", ".join(["%s"] * len(data[0]))
         cur.executemany(f'INSERT INTO "{schema}"."{table}" VALUES ({placeholders})', data)
 
 
-def load_duckdb(path: Path, data: list[tuple], table: str = "requests", columns: str = COLUMNS_DUCK) -> Path:
+def load_duckdb(
+    path: Path, data: list[tuple], table: str = "requests", columns: str = COLUMNS_DUCK
+) -> Path:
     con = duckdb.connect(str(path))
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -53,6 +71,12 @@ def pg_server(schema: str, name: str = "app") -> str:
     )
 
 
+UNREACHABLE_APP = (
+    "  - server: app\n    type: postgres\n    host: 127.0.0.1\n    port: 1\n"
+    "    database: test\n    schema: public\n"
+)
+
+
 def duck_server(path: Path, name: str = "warehouse") -> str:
     return f"  - server: {name}\n    type: duckdb\n    database: {path}\n"
 
@@ -64,7 +88,8 @@ def parquet_server(path: Path, name: str) -> str:
 def contract_text(servers: str, implementation: str = "source: app") -> str:
     impl = "\n".join(f"          {line}" for line in implementation.splitlines())
     return (
-        "apiVersion: v3.1.0\nkind: DataContract\nid: reconcile-test\nversion: 1.0.0\nstatus: active\n"
+        "apiVersion: v3.1.0\nkind: DataContract\nid: reconcile-test\nversion: 1.0.0\n"
+        "status: active\n"
         f"servers:\n{servers}"
         "schema:\n  - name: requests\n    properties:\n"
         "      - name: id\n        logicalType: integer\n        primaryKey: true\n"
@@ -78,8 +103,12 @@ def contract_text(servers: str, implementation: str = "source: app") -> str:
     )
 
 
-def check(tmp_path: Path, servers: str, implementation: str = "source: app", server: str = "warehouse"):
-    contract = lockgate.load_contract(write_contract(tmp_path, contract_text(servers, implementation)))
+def check(
+    tmp_path: Path, servers: str, implementation: str = "source: app", server: str = "warehouse"
+):
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, contract_text(servers, implementation))
+    )
     return lockgate.validate(contract, server, now=NOW)
 
 

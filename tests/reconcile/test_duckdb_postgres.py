@@ -6,6 +6,8 @@ import pytest
 
 from lockgate.errors import ConnectionFailed
 from tests.reconcile.helpers import (
+    COLUMNS_PG,
+    UNREACHABLE_APP,
     by_id,
     check,
     duck_server,
@@ -38,7 +40,9 @@ def test_identical_tables_pass_with_one_result_per_column(sides, tmp_path):
     results = by_id(result)
     columns = ("status", "price", "paid", "updated_at", "due")
     assert set(results) == {RULE, KEY_RESULT} | {f"requests.reconcile.{c}" for c in columns}
-    assert all(r.passed and r.observed == 0 for r in results.values()), [r.to_dict() for r in result.results]
+    assert all(r.passed and r.observed == 0 for r in results.values()), [
+        r.to_dict() for r in result.results
+    ]
     assert result.passed
 
 
@@ -56,7 +60,9 @@ def test_a_frozen_column_is_named_with_its_keys_and_both_values(sides, tmp_path)
         assert sample["warehouse"] == "open" and sample["source"] in ("quoted", "hired")
         assert source[sample["key"]["id"] - 1][1] == sample["source"]
     assert results[KEY_RESULT].passed
-    assert all(results[f"requests.reconcile.{c}"].passed for c in ("price", "paid", "updated_at", "due"))
+    assert all(
+        results[f"requests.reconcile.{c}"].passed for c in ("price", "paid", "updated_at", "due")
+    )
     # the rule's own result (the one Dagster checks and the guard know) fails with the column
     assert not results[RULE].passed and results[RULE].observed == frozen
     assert results[RULE].samples[0]["column"] == "status"
@@ -68,7 +74,12 @@ def test_a_dropped_row_is_a_missing_key(sides, tmp_path):
     results = by_id(check(tmp_path, servers))
     keys = results[KEY_RESULT]
     assert not keys.passed and keys.observed == 1
-    assert keys.samples[0] == {"key": {"id": 42}, "source": 1, "warehouse": 0, "problem": "missing from the warehouse"}
+    assert keys.samples[0] == {
+        "key": {"id": 42},
+        "source": 1,
+        "warehouse": 0,
+        "problem": "missing from the warehouse",
+    }
     assert all(r.passed for rid, r in results.items() if rid not in (KEY_RESULT, RULE))
     assert not results[RULE].passed and results[RULE].observed == 1
 
@@ -98,7 +109,9 @@ def test_a_row_changed_within_the_lag_is_late_not_missing(sides, tmp_path):
 def test_a_changed_type_is_a_clear_failure_and_int_vs_bigint_is_fine(sides, tmp_path):
     source = [(r[0], r[1], r[2], r[3], r[4].replace(tzinfo=None), r[5]) for r in rows()]
     warehouse = rows()
-    columns = "id BIGINT, status TEXT, price NUMERIC(10,2), paid BOOLEAN, updated_at TIMESTAMP, due DATE"
+    columns = (
+        "id BIGINT, status TEXT, price NUMERIC(10,2), paid BOOLEAN, updated_at TIMESTAMP, due DATE"
+    )
     servers = sides(source, warehouse, columns=columns)
     results = by_id(check(tmp_path, servers))
     changed = results["requests.reconcile.updated_at"]
@@ -112,7 +125,7 @@ def test_a_changed_type_is_a_clear_failure_and_int_vs_bigint_is_fine(sides, tmp_
 def test_numeric_scale_compares_values_not_digits(sides, tmp_path):
     source = rows()
     warehouse = [r[:2] + (f"{float(r[2]):.1f}",) + r[3:] for r in source]  # rounded to 1 place
-    columns = "id BIGINT, status TEXT, price NUMERIC(10,4), paid BOOLEAN, updated_at TIMESTAMPTZ, due DATE"
+    columns = COLUMNS_PG.replace("NUMERIC(10,2)", "NUMERIC(10,4)")
     servers = sides(source, warehouse, columns=columns)
     price = by_id(check(tmp_path, servers))["requests.reconcile.price"]
     rounded = sum(1 for r in source if float(f"{float(r[2]):.1f}") != float(r[2]))
@@ -135,6 +148,6 @@ def test_null_and_duplicate_keys_are_reported_on_their_side(sides, tmp_path):
 
 def test_an_unreachable_source_is_a_contract_error_not_a_pass(tmp_path):
     db = load_duckdb(tmp_path / "warehouse.duckdb", rows())
-    servers = duck_server(db) + "  - server: app\n    type: postgres\n    host: 127.0.0.1\n    port: 1\n    database: test\n    schema: public\n"
+    servers = duck_server(db) + UNREACHABLE_APP
     with pytest.raises(ConnectionFailed, match="app"):
         check(tmp_path, servers)

@@ -8,7 +8,15 @@ import decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tests.reconcile.helpers import NOW, by_id, check, duck_server, load_duckdb, parquet_server, rows
+from tests.reconcile.helpers import (
+    NOW,
+    by_id,
+    check,
+    duck_server,
+    load_duckdb,
+    parquet_server,
+    rows,
+)
 
 RULE, KEYS = "requests.reconcile", "requests.reconcile.keys"
 
@@ -36,7 +44,9 @@ def servers_for(tmp_path, source, warehouse) -> str:
 
 def test_identical_copies_pass(tmp_path):
     results = by_id(check(tmp_path, servers_for(tmp_path, rows(), rows()), server="lake"))
-    assert len(results) == 7 and all(r.passed for r in results.values()), [r.to_dict() for r in results.values()]
+    assert len(results) == 7 and all(r.passed for r in results.values()), [
+        r.to_dict() for r in results.values()
+    ]
 
 
 def test_frozen_column_dropped_row_and_null_key(tmp_path):
@@ -63,7 +73,16 @@ def test_a_late_row_without_lag_is_judged_by_the_warehouse_last_load(tmp_path):
     changed[4] = NOW - dt.timedelta(hours=1)  # changed at the source after the copy was taken
     source[-1] = tuple(changed)
     warehouse = rows()  # the copy's latest updated_at is the last load
-    results = by_id(check(tmp_path, servers_for(tmp_path, source, warehouse), "source: app\nsince: updated_at", server="lake"))
-    assert all(r.passed for r in results.values()), [r.to_dict() for r in results.values() if not r.passed]
+    results = by_id(
+        check(
+            tmp_path,
+            servers_for(tmp_path, source, warehouse),
+            "source: app\nsince: updated_at",
+            server="lake",
+        )
+    )
+    assert all(r.passed for r in results.values()), [
+        r.to_dict() for r in results.values() if not r.passed
+    ]
     assert "the warehouse's last load" in results[KEYS].expected
     assert results[KEYS].samples[0]["key"] == {"id": len(source)}

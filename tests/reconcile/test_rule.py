@@ -25,19 +25,30 @@ def compile_text(tmp_path, implementation: str):
 
 
 def test_arguments_compile_to_the_measure_with_physical_names(tmp_path):
-    impl = "source: app\ntable: app_requests\nkey: id\ncolumns: [status, price]\nsince: updated_at\nlag: 90m\nbuckets: 64\ntolerance: 2"
+    impl = (
+        "source: app\ntable: app_requests\nkey: id\ncolumns: [status, price]\nsince: updated_at\n"
+        "lag: 90m\nbuckets: 64\ntolerance: 2"
+    )
     _, contract, errors = compile_text(tmp_path, impl)
     assert errors == []
     rule = next(r for r in contract.rules if r.check == "reconcile")
     assert rule.id == "requests.reconcile" and rule.column is None
-    assert rule.measure == Reconcile("app", "app_requests", ("id",), ("status", "price"), "updated_at", 5400.0, 64, 2)
+    assert rule.measure == Reconcile(
+        "app", "app_requests", ("id",), ("status", "price"), "updated_at", 5400.0, 64, 2
+    )
 
 
 def test_defaults_key_from_the_primary_key_and_every_shared_column(tmp_path):
     _, contract, errors = compile_text(tmp_path, "source: app")
     assert errors == []
     m = next(r for r in contract.rules if r.check == "reconcile").measure
-    assert (m.source_table, m.key, m.columns, m.since, m.lag_seconds) == ("requests", ("id",), (), None, 0.0)
+    assert (m.source_table, m.key, m.columns, m.since, m.lag_seconds) == (
+        "requests",
+        ("id",),
+        (),
+        None,
+        0.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -60,7 +71,12 @@ def test_bad_arguments_are_errors_at_their_position(tmp_path, impl, line, col, m
     assert message in found.message
     assert (found.location.line, found.location.col) == (line, col), str(found)
     assert str(found).startswith(f"{path}:{line}:{col}")
-    assert path.read_text().splitlines()[line - 1].strip().startswith(impl.splitlines()[-1].split(":")[0])
+    assert (
+        path.read_text()
+        .splitlines()[line - 1]
+        .strip()
+        .startswith(impl.splitlines()[-1].split(":")[0])
+    )
 
 
 def test_other_consumers_name_the_rule_as_not_theirs(tmp_path):
@@ -76,8 +92,13 @@ def test_other_consumers_name_the_rule_as_not_theirs(tmp_path):
     assert "requests.reconcile" in dbt_yaml and "compares two servers" in dbt_yaml
     with pytest.raises(NotExported, match="two servers"):
         expectations_for(rule, contract.table("requests"))
-    assert any("requests.reconcile" in n for n in notes(contract, "gx", ExportOptions(offline=True)))
-    assert describe_rule(rule) == "same keys and values as app.requests (key id), keys differing <= 0 rows"
+    assert any(
+        "requests.reconcile" in n for n in notes(contract, "gx", ExportOptions(offline=True))
+    )
+    assert (
+        describe_rule(rule)
+        == "same keys and values as app.requests (key id), keys differing <= 0 rows"
+    )
     assert "another server" in not_exercised_reason(rule, contract)
     sql = export(contract, "sql", ExportOptions(server="warehouse", offline=True))
     assert "requests.reconcile: compared with server app by lockgate.reconcile" in sql
