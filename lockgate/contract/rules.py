@@ -235,6 +235,7 @@ class Reconcile:
     lag_seconds: float = 0.0
     buckets: int = 256
     tolerance: int = 0  # keys allowed to differ per result
+    drill_rows: int = 100_000  # rows per side the drill-down may fetch; beyond, counts are bounds
 
 
 Measure = Union[

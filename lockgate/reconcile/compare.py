@@ -26,6 +26,10 @@ class Differences:
     late: list[int] = field(default_factory=list)  # changed at the source after the cutoff
     null_keys: dict[str, int] = field(default_factory=lambda: {"source": 0, "warehouse": 0})
     buckets_drilled: int = 0
+    # buckets that differ but were not drilled (over the drill budget): each hides >= 1 key
+    unseen_keys: int = 0  # of them, those whose keys differ
+    unseen_columns: dict[str, int] = field(default_factory=dict)  # column -> those it differs in
+    buckets_skipped: int = 0
     rows: dict[str, dict[int, list[KeyRow]]] = field(default_factory=dict)  # role -> drilled rows
 
     @property
@@ -74,6 +78,40 @@ def differing_buckets(
     return chosen, columns
 
 
+def within_budget(
+    chosen: list[int], src: dict[int, BucketSummary], wh: dict[int, BucketSummary], budget: int
+) -> tuple[list[int], list[int]]:
+    """(buckets to drill, buckets left out): drill until `budget` rows per side, at least one."""
+    drilled, skipped, total = [], [], 0
+    for bucket in chosen:
+        rows = max(src[bucket].rows if bucket in src else 0, wh[bucket].rows if bucket in wh else 0)
+        if drilled and total + rows > budget:
+            skipped.append(bucket)
+        else:
+            drilled.append(bucket)
+            total += rows
+    return drilled, skipped
+
+
+def unseen(
+    out: Differences,
+    skipped: list[int],
+    src: dict[int, BucketSummary],
+    wh: dict[int, BucketSummary],
+) -> None:
+    """Lower bounds from the summaries of the buckets left out: one key per differing figure."""
+    empty = BucketSummary(0, 0, 0, (0,) * len(out.columns))
+    out.buckets_skipped = len(skipped)
+    out.unseen_columns = {c: 0 for c in out.columns}
+    for bucket in skipped:
+        s, w = src.get(bucket, empty), wh.get(bucket, empty)
+        if s.duplicates or w.duplicates or (s.rows, s.key_sum) != (w.rows, w.key_sum):
+            out.unseen_keys += 1
+        for i, column in enumerate(out.columns):
+            if s.column_sums[i] != w.column_sums[i]:
+                out.unseen_columns[column] += 1
+
+
 def classify(
     columns: tuple[str, ...],
     wanted: tuple[int, ...],
@@ -120,6 +158,7 @@ def reconcile_sides(
     since: str | None,
     buckets: int,
     cutoff_for,
+    drill_rows: int = 100_000,
 ) -> tuple[Differences, dt.datetime | None]:
     """Summaries of both sides, then the drill-down. `cutoff_for(warehouse_watermark)` gives the
     time after which source changes are late (None: nothing is late)."""
@@ -129,11 +168,13 @@ def reconcile_sides(
     wh = warehouse.summary(key, columns, wh_since, buckets)
     cutoff = cutoff_for(as_utc(watermark(wh)))
     chosen, positions = differing_buckets(src, wh, len(columns))
+    chosen, skipped = within_budget(chosen, src, wh, drill_rows)
     wanted = tuple(sorted(positions))
     src_rows = source.drill(key, columns, wanted, src_since, buckets, chosen)
     wh_rows = warehouse.drill(key, columns, wanted, wh_since, buckets, chosen)
     out = classify(columns, wanted, src_rows, wh_rows, cutoff)
     out.buckets_drilled = len(chosen)
+    unseen(out, skipped, src, wh)
     out.null_keys = {
         "source": src.get(-1, BucketSummary(0, 0, 0, ())).rows,
         "warehouse": wh.get(-1, BucketSummary(0, 0, 0, ())).rows,

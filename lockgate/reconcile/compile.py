@@ -11,6 +11,7 @@ quality:
       columns: [status, price] # default: every non-key column both sides share
       since: updated_at        # optional: the source's "last changed" column
       lag: 2h                  # optional: changes this recent may be missing from the copy
+      drillRows: 100000        # optional: rows per side the drill-down may fetch
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from lockgate.contract.model import Table
 from lockgate.contract.rules import Reconcile, Rule, Threshold
 from lockgate.contract.source import DocPath
 
-ARGUMENTS = ("source", "table", "key", "columns", "since", "lag", "buckets", "tolerance")
+ARGUMENTS = (
+    "source", "table", "key", "columns", "since", "lag", "buckets", "tolerance", "drillRows",
+)  # fmt: skip
 MAX_BUCKETS = 65536
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$")
 
@@ -131,7 +134,8 @@ def reconcile_rule(
             return None
     buckets = _integer(ctx, args, "buckets", here, 256, low=1, high=MAX_BUCKETS)
     tolerance = _integer(ctx, args, "tolerance", here, 0, low=0, high=None)
-    if buckets is None or tolerance is None:
+    drill_rows = _integer(ctx, args, "drillRows", here, 100_000, low=1, high=None)
+    if buckets is None or tolerance is None or drill_rows is None:
         return None
     entry = impl["_entry"]
     return Rule(
@@ -139,7 +143,9 @@ def reconcile_rule(
         table=table.name,
         column=None,
         check="reconcile",
-        measure=Reconcile(source, source_table, key, columns, since, lag, buckets, tolerance),
+        measure=Reconcile(
+            source, source_table, key, columns, since, lag, buckets, tolerance, drill_rows
+        ),
         threshold=Threshold("mustBeLessOrEqualTo", tolerance, "rows"),
         severity=severity,
         description=entry.get("description") or f"same keys and values as {source}.{source_table}",

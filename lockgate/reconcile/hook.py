@@ -119,7 +119,7 @@ def reconcile_tables(
 
     try:
         found, cutoff = reconcile_sides(
-            source, warehouse, m.key, tuple(compared), m.since, m.buckets, cutoff_for
+            source, warehouse, m.key, tuple(compared), m.since, m.buckets, cutoff_for, m.drill_rows
         )
         return results(rule, table, source, warehouse, found, cutoff, unmatched)
     except Exception as exc:  # noqa: BLE001 (a query a side rejects: unmeasured, not a crash)

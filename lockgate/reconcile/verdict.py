@@ -98,17 +98,11 @@ def results(
                 "problem": "changed at the source after the cutoff: late, not counted",
             }
         )
-    problems = found.key_problems
+    problems, observed, passed = _counted(found.key_problems, found.unseen_keys, found, m)
     keys_rule = replace(rule, id=f"{rule.id}.keys")
     out = [
         RuleResult(
-            keys_rule,
-            problems <= m.tolerance,
-            problems,
-            expected,
-            problems,
-            None,
-            tuple(key_samples[: SAMPLES * 2]),
+            keys_rule, passed, observed, expected, problems, None, tuple(key_samples[: SAMPLES * 2])
         )
     ]
     column_samples: list[dict[str, Any]] = []
@@ -123,15 +117,12 @@ def results(
             for kh in differing[:SAMPLES]
         )
         column_samples += [{**s, "column": column} for s in samples[:1]]
+        count, observed, passed = _counted(
+            len(differing), found.unseen_columns.get(column, 0), found, m
+        )
         out.append(
             RuleResult(
-                column_rule(rule, table, column),
-                len(differing) <= m.tolerance,
-                len(differing),
-                expected,
-                len(differing),
-                None,
-                samples,
+                column_rule(rule, table, column), passed, observed, expected, count, None, samples
             )
         )
     for column, why in unmatched.items():
@@ -147,15 +138,31 @@ def results(
     # the rule's own result: every key that differs in any way, counted once
     keys = set(found.missing) | set(found.extra) | {k for v in found.duplicated.values() for k in v}
     keys |= {k for v in found.differing.values() for k in v}
-    total = len(keys) + sum(found.null_keys.values())
-    passed = all(r.passed for r in out) and total <= m.tolerance
+    total, observed, passed = _counted(
+        len(keys) + sum(found.null_keys.values()), found.buckets_skipped, found, m
+    )
+    passed = passed and all(r.passed for r in out)
     summary_samples = [s for s in key_samples if "late" not in s["problem"]][
         :SAMPLES
     ] + column_samples
     out.insert(
-        0, RuleResult(rule, passed, total, expected, total, None, tuple(summary_samples[:SAMPLES]))
+        0,
+        RuleResult(rule, passed, observed, expected, total, None, tuple(summary_samples[:SAMPLES])),
     )
     return out
+
+
+def _counted(
+    found_keys: int, unseen: int, found: Differences, m: Reconcile
+) -> tuple[int, Any, bool]:
+    """(count, observed, passed). Buckets left out of the drill-down (over `drillRows`) each hide
+    at least one differing key: the count is then a lower bound, said so, and never a pass."""
+    if not unseen:
+        return found_keys, found_keys, found_keys <= m.tolerance
+    count = found_keys + unseen
+    skipped = found.buckets_skipped
+    note = f"at least {count} keys ({skipped} differing buckets not drilled, over drillRows)"
+    return count, note, False
 
 
 def _count(found: Differences, role: str, kh: int) -> int:

@@ -86,3 +86,31 @@ def test_a_late_row_without_lag_is_judged_by_the_warehouse_last_load(tmp_path):
     ]
     assert "the warehouse's last load" in results[KEYS].expected
     assert results[KEYS].samples[0]["key"] == {"id": len(source)}
+
+
+def test_over_the_drill_budget_counts_are_lower_bounds_and_never_pass(tmp_path):
+    source = rows()
+    warehouse = [r[:1] + ("open",) + r[2:] for r in source]  # status frozen on every row
+    servers = servers_for(tmp_path, source, warehouse)
+    exact = by_id(check(tmp_path, servers, "source: app\nbuckets: 32", server="lake"))
+    frozen = exact["requests.reconcile.status"].observed
+    assert frozen == sum(1 for r in source if r[1] != "open")
+    bounded = by_id(check(tmp_path, servers, "source: app\nbuckets: 32\ndrillRows: 20", server="lake"))
+    status = bounded["requests.reconcile.status"]
+    assert not status.passed and status.observed.startswith("at least ")
+    assert 32 <= status.failed_rows < frozen  # every bucket differs: one key per bucket at least
+    assert len(status.samples) == 5  # the drilled bucket still gives samples
+    assert bounded["requests.reconcile.keys"].passed  # keys agree in every bucket
+    assert not bounded[RULE].passed
+
+
+def test_the_frame_engine_says_reconcile_is_not_its_own(tmp_path):
+    import lockgate
+    from tests.reconcile.helpers import contract_text
+    from tests.support.files import write_contract
+
+    servers = servers_for(tmp_path, rows(), rows())
+    contract = lockgate.load_contract(write_contract(tmp_path, contract_text(servers)))
+    result = lockgate.validate(contract, "lake", engine="frame", now=NOW)
+    rule = result.result(RULE)
+    assert not rule.passed and "SQL engine" in rule.error
