@@ -101,7 +101,8 @@ def main() -> None:
         for name, select in (("same", COLUMNS), ("frozen", f"* REPLACE ({FROZEN})")):
             db = work / f"{name}.duckdb"
             con = duckdb.connect(str(db))
-            con.execute(f"CREATE TABLE base AS SELECT {COLUMNS} FROM range(1, {args.rows + 1}) t(id)")
+            generated = f"range(1, {args.rows + 1}) t(id)"
+            con.execute(f"CREATE TABLE base AS SELECT {COLUMNS} FROM {generated}")
             con.execute(f"CREATE TABLE requests AS SELECT {select} FROM base")
             con.execute("DROP TABLE base")
             con.close()
