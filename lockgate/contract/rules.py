@@ -223,9 +223,32 @@ class Drift:
     reference: Any = field(default=None, compare=False)
 
 
+# --- cross-server measures: compared with another server of the same contract ----------------------
+
+
+@dataclass(frozen=True)
+class Reconcile:
+    """The table against its source on another server, key by key (lockgate.reconcile).
+
+    Each side sends per-key-bucket fingerprints; only differing buckets are drilled into. It yields
+    one result per compared column plus one for the keys, so engines hand it to lockgate.reconcile
+    instead of measuring it themselves.
+    """
+
+    source: str  # the name of another server of the contract
+    source_table: str  # physical table name on the source
+    key: tuple[str, ...]
+    columns: tuple[str, ...]  # () = every non-key column both sides share
+    since: str | None = None  # the source's "last changed" column: recent changes may be late
+    lag_seconds: float = 0.0
+    buckets: int = 256
+    tolerance: int = 0  # keys allowed to differ per result
+    drill_rows: int = 100_000  # rows per side the drill-down may fetch; beyond, counts are bounds
+
+
 Measure = Union[
     FailingRows, RowCount, DuplicateRows, LatestValue, ColumnType, SqlValue, Orphans, ExtraColumns,
-    Advancement, ChangeRate, ConstantColumn, Anomaly, Drift,
+    Advancement, ChangeRate, ConstantColumn, Anomaly, Drift, Reconcile,
 ]  # fmt: skip
 
 #: measures judged from a table profile (and history); engines answer them with one profile

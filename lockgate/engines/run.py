@@ -12,6 +12,7 @@ from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
 from lockgate.engines.judge import judge
 from lockgate.engines.results import Measurement, ValidationResult
 from lockgate.errors import LockgateError, UsageError
+from lockgate.reconcile.hook import reconcile_rules, split_reconcile
 
 SAMPLE_ROWS = 5
 Progress = Callable[[str], None]
@@ -132,6 +133,9 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
     profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
+        rules, reconciled = split_reconcile(rules)  # compared with another server, not measured
+        if reconciled:
+            result.results += reconcile_rules(contract, table, reconciled, engine, server, now, progress)
         if not rules:
             continue
         if progress:

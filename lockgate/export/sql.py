@@ -9,6 +9,7 @@ from lockgate.engines.sql.plan import ROWS, plan_table
 from lockgate.engines.sql.safety import ensure_safe
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
+from lockgate.reconcile.hook import split_reconcile
 
 DIALECTS = {"duckdb": "duckdb", "local": "duckdb", "postgres": "postgres"}
 
@@ -31,10 +32,12 @@ def render(contract: Contract, options) -> str:
             rules = contract.rules_for(table.name)
             if not rules:
                 continue
+            rules, reconciled = split_reconcile(rules)  # their queries depend on the data
             plan = plan_table(connector, table, rules)
             own_sql = {r.id for r in rules if isinstance(r.measure, ir.SqlValue)}
             named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
             lines += ["", f"-- table {named}: {len(rules)} rules"]
+            lines += [f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} by lockgate.reconcile" for r in reconciled]
             for rule_id, error in plan.errors.items():
                 lines.append(f"-- {one_line(rule_id)}: cannot be measured: {one_line(error)}")
             if plan.expr is None:

@@ -23,6 +23,8 @@ def _metric_noun(m: ir.Measure) -> str:
         return "row count"
     if isinstance(m, ir.LatestValue):
         return "age"
+    if isinstance(m, ir.Reconcile):
+        return "keys differing"
     return "value"
 
 
@@ -125,6 +127,11 @@ def _(m: ir.Anomaly) -> str:
 def _(m: ir.Drift) -> str:
     levels = ", ".join(f"{k} {v:g}" for k, v in (("warn at", m.warn_at), ("fail at", m.fail_at)) if v is not None)
     return f"{m.method} drift of {m.column} against {m.reference_file}" + (f" ({levels})" if levels else "")
+
+
+@describe_measure.register
+def _(m: ir.Reconcile) -> str:
+    return f"same keys and values as {m.source}.{m.source_table} (key {', '.join(m.key)})"
 
 
 @singledispatch

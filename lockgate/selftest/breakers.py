@@ -62,6 +62,8 @@ def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
     m = rule.measure
     if isinstance(m, ir.SqlValue):
         return "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
+    if isinstance(m, ir.Reconcile):
+        return f"reconcile compares the table with another server ({m.source}); selftest builds one dataset"
     if isinstance(m, ir.Orphans) and contract.table(m.ref_table) is None and m.ref_table not in {t.physical_name for t in contract.tables}:
         return f"a relationship to {m.ref_table}, a table outside this contract"
     if isinstance(m, getattr(ir, "STATEFUL_MEASURES", ())):
