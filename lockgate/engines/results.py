@@ -64,6 +64,8 @@ class ValidationResult:
     finished_at: dt.datetime | None = None
     results: list[RuleResult] = field(default_factory=list)
     table_rows: dict[str, int | None] = field(default_factory=dict)
+    # one lockgate.quarantine.verdict.TableQuarantine per table with a policy; None: no policy
+    quarantine: list | None = None
 
     @property
     def passed(self) -> bool:
@@ -77,12 +79,19 @@ class ValidationResult:
         return next(r for r in self.results if r.rule.id == rule_id)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "contract": self.contract_id,
             "version": self.contract_version,
             "passed": self.passed,
             "results": [r.to_dict() for r in self.results],
         }
+        if self.quarantine is not None:  # only when the contract has a quarantine policy
+            out["quarantine"] = [q.to_dict() for q in self.quarantine]
+        return out
+
+    def quarantine_of(self, table: str):
+        """The quarantine outcome of a table with a policy (valid/quarantined frames when kept)."""
+        return next((q for q in self.quarantine or () if q.table == table), None)
 
 
 def json_safe(value: Any) -> Any:

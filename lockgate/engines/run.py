@@ -34,8 +34,13 @@ def validate(
     progress: Progress | None = None,
     history=None,
     record: bool = True,
+    quarantine=None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
+
+    `quarantine`: where to keep the rows a quarantine policy sets aside (a DuckDB file, a Parquet
+    folder, a postgresql:// URL) or a `lockgate.quarantine.run.QuarantineRequest`; the policy's
+    verdict applies without it.
 
     `history` is the history store that stateful rules (advancement, changeRate, constant,
     anomaly) compare with and that the run is recorded in (unless `record=False`): a store from
@@ -60,7 +65,7 @@ def validate(
             impl = FrameEngine.from_connector(connector, contract)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, now=now, progress=progress, history=store, record=record)
+        return run_engine(contract, impl, server=chosen.name, now=now, progress=progress, history=store, record=record, quarantine=quarantine)
 
 
 def validate_frames(
@@ -71,13 +76,16 @@ def validate_frames(
     progress: Progress | None = None,
     history=None,
     record: bool = True,
+    quarantine=False,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
-    `history` and `record` as in `validate`."""
+    `history` and `record` as in `validate`. `quarantine=True`: for each table with a quarantine
+    policy, `result.quarantine_of(table)` also carries `.valid` and `.quarantined` DataFrames
+    (a store location or a QuarantineRequest, as in `validate`, work too)."""
     from lockgate.engines.frame.engine import FrameEngine
 
     with _store(history) as store:
-        return run_engine(contract, FrameEngine(frames, contract), server=None, now=now, progress=progress, history=store, record=record)
+        return run_engine(contract, FrameEngine(frames, contract), server=None, now=now, progress=progress, history=store, record=record, quarantine=quarantine)
 
 
 @contextmanager
@@ -95,7 +103,7 @@ def _store(history):
         store.close()
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=None, progress=None, history=None, record: bool = True) -> ValidationResult:
+def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=None, progress=None, history=None, record: bool = True, quarantine=None) -> ValidationResult:
     now = now or dt.datetime.now(dt.timezone.utc)
     result = ValidationResult(
         contract_id=contract.id,
@@ -116,6 +124,7 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
         any_total = next((m.total_rows for m in measured.values() if m.total_rows is not None), None)
         result.table_rows[table.name] = any_total
         past = _table_history(history, contract, server, table, rules, profiles.get(table.name))
+        first = len(result.results)
         for rule in rules:
             verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), now, past)
             if not verdict.passed and verdict.error is None:
@@ -124,10 +133,26 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, now=No
                 samples = engine.samples(table, rule, SAMPLE_ROWS)
                 verdict = _with_samples(verdict, samples)
             result.results.append(verdict)
+        if contract.quarantine:
+            result.results[first:] = _quarantine(contract, engine, table, result, result.results[first:], quarantine, now)
     result.finished_at = dt.datetime.now(dt.timezone.utc)
     if history is not None and record:
         _record(history, result, profiles)
     return result
+
+
+def _quarantine(contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now):
+    """A table's quarantine policy applied to its verdicts (lockgate.quarantine)."""
+    from lockgate.quarantine.run import QuarantineRequest, quarantine_table
+
+    if result.quarantine is None:
+        result.quarantine = []
+    policy = contract.quarantine_policy(table.name)
+    if policy is None:
+        return verdicts
+    verdicts, outcome = quarantine_table(contract, engine, table, policy, verdicts, QuarantineRequest.of(request), now)
+    result.quarantine.append(outcome)
+    return verdicts
 
 
 def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile):
