@@ -152,6 +152,7 @@ def export(
     dbt_source: Optional[str] = typer.Option(None, help="dbt: describe the tables as tables of this dbt source (default: models)."),
     dbt_schema: Optional[str] = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
     check: bool = typer.Option(False, "--check", help="Verify that generated files are up to date; exit 1 if not."),
+    valid: bool = typer.Option(False, "--valid", help="sql: the quarantine policy's __valid/__quarantine views; dbt: those models, written into --output DIR."),
 ) -> None:
     """Show what a contract compiles to: the fused SQL, the pandera schema, dbt tests."""
     from lockgate.contract.loader import load_contract
@@ -175,8 +176,14 @@ def export(
         output=str(output) if output else None,
         dbt_source=dbt_source,
         dbt_schema=dbt_schema,
+        valid=valid,
     )
     loaded = load_contract(paths[0])
+    if valid and to.value == "dbt":
+        from lockgate.quarantine.cli import export_dbt_models
+
+        export_dbt_models(loaded, options)
+        return
     text = run_export(loaded, to.value, options)
     for note in export_notes(loaded, to.value, options):
         typer.echo(f"lockgate: note: {note}", err=True)

@@ -7,6 +7,7 @@ which `lockgate export --to sql --valid` prints as views and `SqlEngine` runs fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import reduce
 
 import ibis
@@ -22,8 +23,11 @@ FLAG = "__lg_q{}"  # the flag column of the policy's i-th rule
 RULES_COLUMN = "lockgate_rules"  # the quarantine view's reason column: rule ids, ", "-separated
 
 
-def annotated(connector, table: Table, t: IbisTable, rules: list[ir.Rule], policy: QuarantinePolicy) -> tuple[IbisTable, dict[str, str]]:
-    """`t` with one flag column per rule (true: the row is quarantined by it); rule id -> column."""
+def annotated(
+    source: Callable[[str], IbisTable | None], table: Table, t: IbisTable, rules: list[ir.Rule], policy: QuarantinePolicy
+) -> tuple[IbisTable, dict[str, str]]:
+    """`t` with one flag column per rule (true: the row is quarantined by it); rule id -> column.
+    `source` gives the ibis table of a physical name (the tables relationships point to)."""
     declared = tuple(c.physical_name for c in table.columns if c.physical_name in t.columns)
     original = list(t.columns)
     flags: dict[str, BooleanValue] = {}
@@ -31,7 +35,7 @@ def annotated(connector, table: Table, t: IbisTable, rules: list[ir.Rule], polic
     for i, rule in enumerate(rules):
         m = rule.measure
         if isinstance(m, ir.Orphans):
-            t, hit = _with_reference_hit(connector, t, m, i)
+            t, hit = _with_reference_hit(source, t, m, i)
             flags[rule.id] = all_present(t, m.columns) & t[hit].isnull()
         elif isinstance(m, ir.DuplicateRows):
             order = [ibis.asc(t[c], nulls_first=False) for c in duplicate_order(policy, rule, declared)]
@@ -47,9 +51,9 @@ def annotated(connector, table: Table, t: IbisTable, rules: list[ir.Rule], polic
     return t.select(*keep), names
 
 
-def _with_reference_hit(connector, t: IbisTable, m: ir.Orphans, i: int):
+def _with_reference_hit(source, t: IbisTable, m: ir.Orphans, i: int):
     """`t` left-joined with the referenced keys, plus a column that is null for orphan rows."""
-    ref = connector.table_expr(m.ref_table)
+    ref = source(m.ref_table)
     if ref is None:
         raise LookupError(f"referenced table {m.ref_table} does not exist")
     keys = {f"__lg_r{i}_{j}": ref[c] for j, c in enumerate(m.ref_columns)}

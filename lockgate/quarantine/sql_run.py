@@ -18,7 +18,7 @@ def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy
     t = connector.table_expr(table.physical_name)
     if t is None:
         raise LookupError(f"table {table.physical_name} does not exist")
-    annotated, names = q.annotated(connector, table, t, rules, policy)
+    annotated, names = q.annotated(connector.table_expr, table, t, rules, policy)
     if not need_rows:
         cols, rows = connector.fetch(connector.to_sql(q.counts(annotated, names)))
         values = dict(zip(cols, rows[0]))
