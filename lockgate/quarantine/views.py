@@ -36,8 +36,7 @@ def relations(connector, contract: Contract, table: Table, source=None):
 def render_sql(contract: Contract, connector, source_note: str) -> str:
     """`lockgate export CONTRACT --to sql --valid`: CREATE VIEW statements."""
     lines = [
-        f"-- lockgate {_comment(contract.id)} {_comment(contract.version)}: the valid and quarantined rows"
-        " of each table with a quarantine policy",
+        f"-- lockgate {_comment(contract.id)} {_comment(contract.version)}: valid and quarantined rows",
         f"-- column types from {_comment(source_note)}",
     ]
     for table in contract.tables:
