@@ -108,6 +108,7 @@ def check(
         "PostgreSQL schema lockgate_history when the server is PostgreSQL, else .lockgate/history.sqlite).",
     ),
     no_history: bool = typer.Option(False, "--no-history", help="Do not record this run (rules that compare with earlier runs still read them)."),
+    quarantine: Optional[str] = typer.Option(None, "--quarantine", help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a postgresql:// URL (never the warehouse connection)."),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -124,7 +125,7 @@ def check(
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:
-            result = validate(loaded, server, engine=engine.value, progress=progress, history=store, record=not no_history)
+            result = validate(loaded, server, engine=engine.value, progress=progress, history=store, record=not no_history, quarantine=quarantine)
     finally:
         if store is not None:
             store.close()
@@ -411,6 +412,17 @@ def _registry_commands() -> None:
 
 
 _registry_commands()
+
+
+def _quarantine_commands() -> None:
+    from lockgate.quarantine.cli import app as quarantine_app
+
+    for command in quarantine_app.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+_quarantine_commands()
 
 
 def main() -> None:

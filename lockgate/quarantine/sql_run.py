@@ -28,7 +28,7 @@ def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy
     columns = [c.physical_name for c in table.columns if c.physical_name in t.columns]
     held = annotated.filter(q.any_flag(annotated, names)).select(*columns, *names.values())
     cols, rows = connector.fetch(connector.to_sql(held))
-    frame = pd.DataFrame.from_records(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols, dtype=object)  # keep integers with nulls exact
     total = int(connector.fetch_value(connector.to_sql(t.count())))
     flag_frame = frame[list(names.values())].astype(bool)
     counts = {"__quarantined": len(frame)}

@@ -72,6 +72,11 @@ def render(result: ValidationResult, *, color: bool = False, width: int | None =
         console.print(Text(f"sample rows failing {r.rule.id}:", style="bold"))
         for row in r.samples[:MAX_SAMPLES_SHOWN]:
             console.print("  " + ", ".join(f"{k}={json_safe(v)!r}" for k, v in row.items()), highlight=False)
+    if result.quarantine is not None:  # only when the contract has a quarantine policy
+        from lockgate.quarantine.report import text_lines
+
+        for line in text_lines(result):
+            console.print(line, highlight=False)
     style = "bold green" if result.passed else "bold red"
     console.print(Text(verdict_line(result), style=style))
     return buffer.getvalue()
