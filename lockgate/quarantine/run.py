@@ -73,8 +73,10 @@ def quarantine_table(
     # a rule that could not be measured cannot single out rows; it keeps failing as judged
     rules = [r for r in contract.rules_for(table.name) if r.id in policy.rule_ids and by_id.get(r.id) and by_id[r.id].error is None]
     total = next((r.total_rows for r in results if r.total_rows is not None), None)
-    if not any(by_id[r.id].failed_rows for r in rules) and not request.keep_frames:
-        return results, decide(policy, 0, total, {r.id: 0 for r in rules})
+    zero = {r.id: 0 for r in rules if not by_id[r.id].failed_rows}
+    rules = [r for r in rules if r.id not in zero]  # a rule that failed no row flags none: skip it
+    if not rules and not request.keep_frames:
+        return results, decide(policy, 0, total, zero)
     try:
         if engine.name == "frame":
             from lockgate.quarantine.frame_run import single_out
@@ -85,7 +87,7 @@ def quarantine_table(
         outcome = decide(policy, 0, total, {})
         outcome.passed, outcome.error = False, f"the quarantined rows could not be singled out: {exc}"
         return results, outcome
-    outcome = decide(policy, counts["__quarantined"], total, {r.id: counts[r.id] for r in rules})
+    outcome = decide(policy, counts["__quarantined"], total, {**zero, **{r.id: counts[r.id] for r in rules}})
     if held is not None:
         outcome.load = request.load or load_id(contract, table, total, held)
         if request.keep_frames:

@@ -38,9 +38,9 @@ def annotated(
             t, hit = _with_reference_hit(source, t, m, i)
             flags[rule.id] = all_present(t, m.columns) & t[hit].isnull()
         elif isinstance(m, ir.DuplicateRows):
-            order = [ibis.asc(t[c], nulls_first=False) for c in duplicate_order(policy, rule, declared)]
-            position = ibis.row_number().over(group_by=[t[c] for c in m.columns], order_by=order)
-            flags[rule.id] = all_present(t, m.columns) & (position > 0)
+            t = _with_duplicate_flag(t, m.columns, duplicate_order(policy, rule, declared), FLAG.format(i))
+            names[rule.id] = FLAG.format(i)
+            continue
         elif isinstance(m, ir.FailingRows):
             flags[rule.id] = failing(m.predicate, t)
         else:  # the policy only names single-row rules (lockgate.quarantine.policy.can_quarantine)
@@ -49,6 +49,25 @@ def annotated(
         t = t.mutate(**{names[rule.id]: flags[rule.id].fill_null(False)})
     keep = original + list(names.values())
     return t.select(*keep), names
+
+
+def _with_duplicate_flag(t: IbisTable, key: tuple[str, ...], order: tuple[str, ...], flag: str) -> IbisTable:
+    """`t` plus `flag`: true for every row of a repeated key but the first in `order`.
+
+    Ranking every row would sort the whole table; only rows whose key repeats (found with one
+    hash aggregate) are ranked, and the rest are passed through with the flag false."""
+    present = t.filter(all_present(t, key))
+    keys = [f"__lg_k{j}" for j in range(len(key))]
+    repeated = present.group_by([present[c].name(k) for c, k in zip(key, keys)]).aggregate(__lg_n=present.count())
+    repeated = repeated.filter(repeated.__lg_n > 1).select(*keys)
+    match = [t[c] == repeated[k] for c, k in zip(key, keys)]
+    once = t.anti_join(repeated, match).mutate(**{flag: ibis.literal(False)})
+    dups = t.semi_join(repeated, match)
+    rank = ibis.row_number().over(
+        group_by=[dups[c] for c in key], order_by=[ibis.asc(dups[c], nulls_first=False) for c in order]
+    )
+    dups = dups.mutate(**{flag: rank > 0})
+    return ibis.union(once, dups, distinct=False)
 
 
 def _with_reference_hit(source, t: IbisTable, m: ir.Orphans, i: int):

@@ -18,6 +18,10 @@ def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy
     t = connector.table_expr(table.physical_name)
     if t is None:
         raise LookupError(f"table {table.physical_name} does not exist")
+    columns = [c.physical_name for c in table.columns if c.physical_name in t.columns]
+    if not rules:  # nothing to single out (a clean table asked for its rows)
+        total = int(connector.fetch_value(connector.to_sql(t.count())))
+        return HeldRows(pd.DataFrame(columns=columns), []), {"__quarantined": 0}, total
     annotated, names = q.annotated(connector.table_expr, table, t, rules, policy)
     if not need_rows:
         cols, rows = connector.fetch(connector.to_sql(q.counts(annotated, names)))
@@ -25,7 +29,6 @@ def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy
         counts = {"__quarantined": int(values["__quarantined"] or 0)}
         counts.update({rule_id: int(values[n] or 0) for rule_id, n in names.items()})
         return None, counts, int(values["__rows"])
-    columns = [c.physical_name for c in table.columns if c.physical_name in t.columns]
     held = annotated.filter(q.any_flag(annotated, names)).select(*columns, *names.values())
     cols, rows = connector.fetch(connector.to_sql(held))
     frame = pd.DataFrame(rows, columns=cols, dtype=object)  # keep integers with nulls exact
