@@ -81,10 +81,21 @@ def contract_checks(
                     "failed_rows": dg.MetadataValue.int(r.failed_rows) if r.failed_rows is not None else dg.MetadataValue.text("n/a"),
                     "rule_results": rules_table,
                     "failing_rows_sample": _samples_table(r),
+                    **_quarantine_metadata(result, r),
                 },
             )
 
     return _checks
+
+
+def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict:
+    """The table's quarantine (rows per rule) on each of its checks, when it has a policy."""
+    outcome = result.quarantine_of(r.rule.table)
+    if outcome is None:
+        return {}
+    from lockgate.quarantine.report import metadata
+
+    return metadata(outcome)
 
 
 def _one_line(r: RuleResult) -> str:
