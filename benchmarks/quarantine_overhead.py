@@ -71,7 +71,9 @@ def generate(db: Path, rows: int, seed: int = 7, duplicates: bool = True) -> Non
     con = duckdb.connect(str(db))
     try:
         con.execute(f"SELECT setseed({seed / 100})")
-        con.execute("CREATE TABLE professionals AS SELECT range AS professional_id FROM range(10000)")
+        con.execute(
+            "CREATE TABLE professionals AS SELECT range AS professional_id FROM range(10000)"
+        )
         con.execute(
             f"""
             CREATE TABLE quotes AS
@@ -103,7 +105,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
-        "--no-duplicates", action="store_true", help="no repeated quote ids (the primary-key rule then costs nothing)"
+        "--no-duplicates",
+        action="store_true",
+        help="no repeated quote ids (the primary-key rule then costs nothing)",
     )
     args = parser.parse_args()
 
@@ -137,8 +141,12 @@ def main() -> None:
         "cpu_median_s": {n: round(statistics.median(v), 3) for n, v in cpus.items()},
         "passed": verdicts,
     }
-    figures["ratio_median"] = round(figures["median_s"]["check+quarantine"] / figures["median_s"]["check"], 2)
-    figures["ratio_min"] = round(figures["min_s"]["check+quarantine"] / figures["min_s"]["check"], 2)
+    figures["ratio_median"] = round(
+        figures["median_s"]["check+quarantine"] / figures["median_s"]["check"], 2
+    )
+    figures["ratio_min"] = round(
+        figures["min_s"]["check+quarantine"] / figures["min_s"]["check"], 2
+    )
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

@@ -9,9 +9,15 @@ import typer
 
 from lockgate.errors import UsageError
 
-app = typer.Typer(help="Inspect the rows quarantine policies set aside (the store of `check --quarantine`).", no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect the rows quarantine policies set aside (the store of `check --quarantine`).",
+    no_args_is_help=True,
+)
 
-STORE_HELP = "Quarantine store: a DuckDB file (.duckdb), a Parquet folder or a postgresql:// URL (default: $LOCKGATE_QUARANTINE)."
+STORE_HELP = (
+    "Quarantine store: a DuckDB file (.duckdb), a Parquet folder or a postgresql:// URL "
+    "(default: $LOCKGATE_QUARANTINE)."
+)
 
 
 def export_dbt_models(contract, options) -> None:
@@ -20,7 +26,9 @@ def export_dbt_models(contract, options) -> None:
     from lockgate.quarantine.views import dbt_models
 
     if not options.output:
-        raise UsageError("export --to dbt --valid writes model files: give --output DIR (e.g. models/quarantine)")
+        raise UsageError(
+            "export --to dbt --valid writes model files: give --output DIR (e.g. models/quarantine)"
+        )
     server = contract.server(options.server)
     connector, _source = _connector(contract, server, options.offline)
     try:
@@ -45,7 +53,9 @@ def store_location(store: str | None) -> str:
 
 @app.command("list")
 def list_(
-    table: str | None = typer.Argument(None, help="Only this table (default: every table in the store)."),
+    table: str | None = typer.Argument(
+        None, help="Only this table (default: every table in the store)."
+    ),
     store: str | None = typer.Option(None, "--quarantine", help=STORE_HELP),
 ) -> None:
     """Quarantined rows per table, load and rule."""
@@ -53,8 +63,13 @@ def list_(
     if frame.empty:
         typer.echo("no quarantined rows" + (f" for table {table}" if table else ""))
         return
-    for (contract, table_name, load, as_of), rows in frame.groupby(["contract", "table_name", "load_id", "as_of"], sort=True):
-        typer.echo(f"{table_name} (contract {contract} {rows['version'].iloc[0]}), load {load} as of {_iso(as_of)}: {len(rows):,} rows")
+    for (contract, table_name, load, as_of), rows in frame.groupby(
+        ["contract", "table_name", "load_id", "as_of"], sort=True
+    ):
+        typer.echo(
+            f"{table_name} (contract {contract} {rows['version'].iloc[0]}), "
+            f"load {load} as of {_iso(as_of)}: {len(rows):,} rows"
+        )
         for rule_id, count in _by_rule(rows).items():
             typer.echo(f"  {rule_id}: {count:,}")
 
@@ -73,7 +88,10 @@ def show(
         typer.echo(f"no quarantined rows for table {table}")
         return
     latest = frame[frame["as_of"] == frame["as_of"].max()]
-    typer.echo(f"{table}: load {latest['load_id'].iloc[0]} as of {_iso(latest['as_of'].iloc[0])}, {len(latest):,} rows")
+    typer.echo(
+        f"{table}: load {latest['load_id'].iloc[0]} "
+        f"as of {_iso(latest['as_of'].iloc[0])}, {len(latest):,} rows"
+    )
     for rule_id in _by_rule(latest):
         held = latest[[rule_id in json.loads(ids) for ids in latest["rules"]]]
         typer.echo(f"{rule_id} ({len(held):,} rows):")

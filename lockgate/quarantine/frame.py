@@ -14,7 +14,13 @@ from lockgate.engines.frame.predicates import duplicate_mask, failing_mask
 from lockgate.quarantine.policy import QuarantinePolicy, duplicate_order
 
 
-def flags(df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table: Table, rules: list[ir.Rule], policy: QuarantinePolicy) -> pd.DataFrame:
+def flags(
+    df: pd.DataFrame,
+    frames: Mapping[str, pd.DataFrame],
+    table: Table,
+    rules: list[ir.Rule],
+    policy: QuarantinePolicy,
+) -> pd.DataFrame:
     """One boolean column per rule id, aligned with `df` (True: the row is quarantined by it)."""
     original_index = df.index
     df = df.reset_index(drop=True)  # the masks align by label; a repeated label would not do
@@ -29,7 +35,9 @@ def flags(df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table: Table, ru
         elif isinstance(m, ir.Orphans):
             ref = frames.get(m.ref_table)
             if ref is None:
-                raise LookupError(f"referenced table {m.ref_table} was not given to the frame engine")
+                raise LookupError(
+                    f"referenced table {m.ref_table} was not given to the frame engine"
+                )
             mask = orphan_mask(df, ref, m)
         else:  # the policy only names single-row rules (lockgate.quarantine.policy.can_quarantine)
             raise TypeError(f"{rule.id} cannot quarantine rows")

@@ -8,7 +8,9 @@ from lockgate.quarantine.frame import flags
 from lockgate.quarantine.policy import QuarantinePolicy
 
 
-def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy, *, need_rows: bool):
+def single_out(
+    engine, table: Table, rules: list[Rule], policy: QuarantinePolicy, *, need_rows: bool
+):
     """(HeldRows or None, counts: {"__quarantined": n, rule id: n}, total rows)."""
     from lockgate.quarantine.run import HeldRows
 

@@ -28,7 +28,9 @@ class QuarantinePolicy:
     rule_ids: tuple[str, ...]  # the rules whose failing rows are quarantined, in contract order
     max_rate: float | None  # share of the table's rows (0..1)
     max_rows: int | None
-    order_by: tuple[str, ...] = ()  # physical columns: of duplicate rows, the first in this order stays
+    order_by: tuple[
+        str, ...
+    ] = ()  # physical columns: of duplicate rows, the first in this order stays
     location: Location | None = None
 
     def within(self, rows: int, total: int | None) -> bool:
@@ -40,7 +42,9 @@ class QuarantinePolicy:
         return True
 
 
-def duplicate_order(policy: QuarantinePolicy, rule: Rule, all_columns: tuple[str, ...]) -> tuple[str, ...]:
+def duplicate_order(
+    policy: QuarantinePolicy, rule: Rule, all_columns: tuple[str, ...]
+) -> tuple[str, ...]:
     """The documented order in which, of rows sharing a key, the first one is kept: the policy's
     `orderBy` columns, then every other declared column in contract order (ascending, nulls last).
     The key columns themselves are equal within a group, so they are left out."""

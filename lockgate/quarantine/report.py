@@ -19,7 +19,9 @@ def text_lines(result) -> list[str]:
     for q in result.quarantine or ():
         verdict = "within budget" if q.passed else "OVER BUDGET"
         where = f", stored in {q.location}" if q.location else ""
-        lines.append(f"quarantine {q.table}: {q.rows:,} rows ({q.rate:.2%}), {verdict} ({_limit(q)}){where}")
+        lines.append(
+            f"quarantine {q.table}: {q.rows:,} rows ({q.rate:.2%}), {verdict} ({_limit(q)}){where}"
+        )
         if q.error:
             lines.append(f"  {q.error}")
         for rule_id, rows in q.by_rule.items():

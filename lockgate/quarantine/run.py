@@ -71,7 +71,11 @@ def quarantine_table(
 ) -> tuple[list[RuleResult], TableQuarantine]:
     by_id = {r.rule.id: r for r in results}
     # a rule that could not be measured cannot single out rows; it keeps failing as judged
-    rules = [r for r in contract.rules_for(table.name) if r.id in policy.rule_ids and by_id.get(r.id) and by_id[r.id].error is None]
+    rules = [
+        r
+        for r in contract.rules_for(table.name)
+        if r.id in policy.rule_ids and by_id.get(r.id) and by_id[r.id].error is None
+    ]
     total = next((r.total_rows for r in results if r.total_rows is not None), None)
     zero = {r.id: 0 for r in rules if not by_id[r.id].failed_rows}
     rules = [r for r in rules if r.id not in zero]  # a rule that failed no row flags none: skip it
@@ -85,9 +89,14 @@ def quarantine_table(
         held, counts, total = single_out(engine, table, rules, policy, need_rows=request.needs_rows)
     except Exception as exc:  # noqa: BLE001 - any failure keeps the judged (failing) verdicts
         outcome = decide(policy, 0, total, {})
-        outcome.passed, outcome.error = False, f"the quarantined rows could not be singled out: {exc}"
+        outcome.passed, outcome.error = (
+            False,
+            f"the quarantined rows could not be singled out: {exc}",
+        )
         return results, outcome
-    outcome = decide(policy, counts["__quarantined"], total, {**zero, **{r.id: counts[r.id] for r in rules}})
+    outcome = decide(
+        policy, counts["__quarantined"], total, {**zero, **{r.id: counts[r.id] for r in rules}}
+    )
     if held is not None:
         outcome.load = request.load or load_id(contract, table, total, held)
         if request.keep_frames:
@@ -101,7 +110,10 @@ def load_id(contract: Contract, table: Table, total: int | None, held: HeldRows)
     """Without a load from the caller: a hash of the table's row count and its quarantined rows, so
     checking the same data again names the same load (and the store does not repeat rows)."""
     digest = hashlib.sha256(f"{contract.id}\0{table.name}\0{total}\0".encode())
-    for row in sorted(json.dumps(json_safe(r), sort_keys=True) for r in held.rows.astype(object).to_dict("records")):
+    for row in sorted(
+        json.dumps(json_safe(r), sort_keys=True)
+        for r in held.rows.astype(object).to_dict("records")
+    ):
         digest.update(row.encode() + b"\n")
     return digest.hexdigest()[:16]
 
@@ -112,12 +124,25 @@ def _with_reasons(held: HeldRows) -> pd.DataFrame:
     return out
 
 
-def _store(contract: Contract, table: Table, held: HeldRows, outcome: TableQuarantine, request: QuarantineRequest, now: dt.datetime) -> str:
+def _store(
+    contract: Contract,
+    table: Table,
+    held: HeldRows,
+    outcome: TableQuarantine,
+    request: QuarantineRequest,
+    now: dt.datetime,
+) -> str:
     from lockgate.quarantine.store import open_quarantine_store
 
-    store = open_quarantine_store(request.store) if not hasattr(request.store, "write") else request.store
+    store = (
+        open_quarantine_store(request.store)
+        if not hasattr(request.store, "write")
+        else request.store
+    )
     try:
-        store.write(contract, table, held.rows, held.rules, load=outcome.load, as_of=request.as_of or now)
+        store.write(
+            contract, table, held.rows, held.rules, load=outcome.load, as_of=request.as_of or now
+        )
         return store.location
     finally:
         if store is not request.store:

@@ -24,7 +24,11 @@ RULES_COLUMN = "lockgate_rules"  # the quarantine view's reason column: rule ids
 
 
 def annotated(
-    source: Callable[[str], IbisTable | None], table: Table, t: IbisTable, rules: list[ir.Rule], policy: QuarantinePolicy
+    source: Callable[[str], IbisTable | None],
+    table: Table,
+    t: IbisTable,
+    rules: list[ir.Rule],
+    policy: QuarantinePolicy,
 ) -> tuple[IbisTable, dict[str, str]]:
     """`t` with one flag column per rule (true: the row is quarantined by it); rule id -> column.
     `source` gives the ibis table of a physical name (the tables relationships point to)."""
@@ -38,7 +42,9 @@ def annotated(
             t, hit = _with_reference_hit(source, t, m, i)
             flags[rule.id] = all_present(t, m.columns) & t[hit].isnull()
         elif isinstance(m, ir.DuplicateRows):
-            t = _with_duplicate_flag(t, m.columns, duplicate_order(policy, rule, declared), FLAG.format(i))
+            t = _with_duplicate_flag(
+                t, m.columns, duplicate_order(policy, rule, declared), FLAG.format(i)
+            )
             names[rule.id] = FLAG.format(i)
             continue
         elif isinstance(m, ir.FailingRows):
@@ -51,20 +57,25 @@ def annotated(
     return t.select(*keep), names
 
 
-def _with_duplicate_flag(t: IbisTable, key: tuple[str, ...], order: tuple[str, ...], flag: str) -> IbisTable:
+def _with_duplicate_flag(
+    t: IbisTable, key: tuple[str, ...], order: tuple[str, ...], flag: str
+) -> IbisTable:
     """`t` plus `flag`: true for every row of a repeated key but the first in `order`.
 
     Ranking every row would sort the whole table; only rows whose key repeats (found with one
     hash aggregate) are ranked, and the rest are passed through with the flag false."""
     present = t.filter(all_present(t, key))
     keys = [f"__lg_k{j}" for j in range(len(key))]
-    repeated = present.group_by([present[c].name(k) for c, k in zip(key, keys)]).aggregate(__lg_n=present.count())
+    repeated = present.group_by([present[c].name(k) for c, k in zip(key, keys)]).aggregate(
+        __lg_n=present.count()
+    )
     repeated = repeated.filter(repeated.__lg_n > 1).select(*keys)
     match = [t[c] == repeated[k] for c, k in zip(key, keys)]
     once = t.anti_join(repeated, match).mutate(**{flag: ibis.literal(False)})
     dups = t.semi_join(repeated, match)
     rank = ibis.row_number().over(
-        group_by=[dups[c] for c in key], order_by=[ibis.asc(dups[c], nulls_first=False) for c in order]
+        group_by=[dups[c] for c in key],
+        order_by=[ibis.asc(dups[c], nulls_first=False) for c in order],
     )
     dups = dups.mutate(**{flag: rank > 0})
     return ibis.union(once, dups, distinct=False)
@@ -93,7 +104,10 @@ def valid(t: IbisTable, names: dict[str, str], columns: list[str]) -> IbisTable:
 
 def quarantined(t: IbisTable, names: dict[str, str], columns: list[str]) -> IbisTable:
     """The quarantined rows with the ids of every rule they broke in `lockgate_rules`."""
-    parts = [ibis.ifelse(t[n], ibis.literal(", " + rule_id), ibis.literal("")) for rule_id, n in names.items()]
+    parts = [
+        ibis.ifelse(t[n], ibis.literal(", " + rule_id), ibis.literal(""))
+        for rule_id, n in names.items()
+    ]
     reasons = reduce(lambda a, b: a.concat(b), parts).substr(2)
     return t.filter(any_flag(t, names)).select(*columns, **{RULES_COLUMN: reasons})
 

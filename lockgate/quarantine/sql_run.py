@@ -10,7 +10,9 @@ from lockgate.quarantine import sql as q
 from lockgate.quarantine.policy import QuarantinePolicy
 
 
-def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy, *, need_rows: bool):
+def single_out(
+    engine, table: Table, rules: list[Rule], policy: QuarantinePolicy, *, need_rows: bool
+):
     """(HeldRows or None, counts: {"__quarantined": n, rule id: n}, total rows)."""
     from lockgate.quarantine.run import HeldRows
 
@@ -36,5 +38,7 @@ def single_out(engine, table: Table, rules: list[Rule], policy: QuarantinePolicy
     flag_frame = frame[list(names.values())].astype(bool)
     counts = {"__quarantined": len(frame)}
     counts.update({rule_id: int(flag_frame[n].sum()) for rule_id, n in names.items()})
-    reasons = [[rule_id for rule_id, n in names.items() if row[n]] for row in flag_frame.to_dict("records")]
+    reasons = [
+        [rule_id for rule_id, n in names.items() if row[n]] for row in flag_frame.to_dict("records")
+    ]
     return HeldRows(frame[columns], reasons), counts, total

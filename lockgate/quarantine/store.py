@@ -26,7 +26,17 @@ from lockgate.contract.model import Contract, Table
 from lockgate.engines.results import json_safe
 from lockgate.errors import LockgateError
 
-COLUMNS = ("contract", "version", "table_name", "load_id", "as_of", "row_key", "rules", "row_json", "stored_at")
+COLUMNS = (
+    "contract",
+    "version",
+    "table_name",
+    "load_id",
+    "as_of",
+    "row_key",
+    "rules",
+    "row_json",
+    "stored_at",
+)
 PG_SCHEMA = "lockgate_quarantine"
 
 
@@ -40,7 +50,14 @@ def open_quarantine_store(location: str | os.PathLike):
     return ParquetQuarantineStore(path)
 
 
-def records(contract: Contract, table: Table, rows: pd.DataFrame, rules: list[list[str]], load: str, as_of: dt.datetime) -> pd.DataFrame:
+def records(
+    contract: Contract,
+    table: Table,
+    rows: pd.DataFrame,
+    rules: list[list[str]],
+    load: str,
+    as_of: dt.datetime,
+) -> pd.DataFrame:
     """One store record per quarantined row."""
     stored_at = dt.datetime.now(dt.UTC)
     keys = [k for k in table.key_columns if k in rows.columns]
@@ -48,8 +65,24 @@ def records(contract: Contract, table: Table, rows: pd.DataFrame, rules: list[li
     for row, ids in zip(rows.astype(object).to_dict("records"), rules):
         values = {str(k): json_safe(_none(v)) for k, v in row.items()}
         text = json.dumps(values, sort_keys=True)
-        key = json.dumps({k: values[k] for k in keys}, sort_keys=True) if keys else hashlib.sha256(text.encode()).hexdigest()[:16]
-        out.append((contract.id, contract.version, table.name, load, _utc(as_of), key, json.dumps(ids), text, stored_at))
+        key = (
+            json.dumps({k: values[k] for k in keys}, sort_keys=True)
+            if keys
+            else hashlib.sha256(text.encode()).hexdigest()[:16]
+        )
+        out.append(
+            (
+                contract.id,
+                contract.version,
+                table.name,
+                load,
+                _utc(as_of),
+                key,
+                json.dumps(ids),
+                text,
+                stored_at,
+            )
+        )
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
@@ -70,24 +103,45 @@ class _SqlStore:
 
     def _ddl(self) -> str:
         return (
-            f"CREATE TABLE IF NOT EXISTS {self.table} (contract TEXT, version TEXT, table_name TEXT, load_id TEXT,"
-            " as_of TIMESTAMPTZ, row_key TEXT, rules TEXT, row_json TEXT, stored_at TIMESTAMPTZ)"
+            f"CREATE TABLE IF NOT EXISTS {self.table} (contract TEXT, version TEXT,"
+            " table_name TEXT, load_id TEXT, as_of TIMESTAMPTZ, row_key TEXT, rules TEXT,"
+            " row_json TEXT, stored_at TIMESTAMPTZ)"
         )
 
-    def write(self, contract: Contract, table: Table, rows: pd.DataFrame, rules: list[list[str]], *, load: str, as_of: dt.datetime) -> int:
+    def write(
+        self,
+        contract: Contract,
+        table: Table,
+        rows: pd.DataFrame,
+        rules: list[list[str]],
+        *,
+        load: str,
+        as_of: dt.datetime,
+    ) -> int:
         frame = records(contract, table, rows, rules, load, as_of)
         p = self.param
         with self._transaction() as cur:
-            cur.execute(f"DELETE FROM {self.table} WHERE contract = {p} AND table_name = {p} AND load_id = {p}", (contract.id, table.name, load))
+            cur.execute(
+                f"DELETE FROM {self.table}"
+                f" WHERE contract = {p} AND table_name = {p} AND load_id = {p}",
+                (contract.id, table.name, load),
+            )
             if len(frame):
                 marks = ", ".join([p] * len(COLUMNS))
-                cur.executemany(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})", [tuple(r) for r in frame.itertuples(index=False)])
+                cur.executemany(
+                    f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})",
+                    [tuple(r) for r in frame.itertuples(index=False)],
+                )
         return len(frame)
 
     def read(self, table: str | None = None) -> pd.DataFrame:
         where, args = (f" WHERE table_name = {self.param}", (table,)) if table else ("", ())
         with self._transaction() as cur:
-            cur.execute(f"SELECT {', '.join(COLUMNS)} FROM {self.table}{where} ORDER BY table_name, as_of, row_key", args)
+            cur.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM {self.table}{where}"
+                " ORDER BY table_name, as_of, row_key",
+                args,
+            )
             rows = cur.fetchall()
         return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -100,7 +154,9 @@ class DuckDBQuarantineStore(_SqlStore):
         try:
             self.con = duckdb.connect(str(path))
         except duckdb.Error as exc:
-            raise LockgateError(f"cannot open the quarantine store {path}: {str(exc).splitlines()[0]}") from None
+            raise LockgateError(
+                f"cannot open the quarantine store {path}: {str(exc).splitlines()[0]}"
+            ) from None
         self.table = "lockgate_quarantine"
         self.location = str(path)
         self.con.execute(self._ddl())
@@ -137,20 +193,31 @@ class PostgresQuarantineStore(_SqlStore):
         query = parse_qs(parts.query)
         schema = (query.pop("schema", [PG_SCHEMA]) or [PG_SCHEMA])[0]
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
-            raise LockgateError(f"quarantine store schema must be a plain identifier, got {schema!r}")
+            raise LockgateError(
+                f"quarantine store schema must be a plain identifier, got {schema!r}"
+            )
         rest = "&".join(f"{k}={v[0]}" for k, v in query.items())
         conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, rest, ""))
         try:
-            self.con = psycopg.connect(conninfo, application_name="lockgate-quarantine", connect_timeout=10, autocommit=True)
+            self.con = psycopg.connect(
+                conninfo,
+                application_name="lockgate-quarantine",
+                connect_timeout=10,
+                autocommit=True,
+            )
             self.table = f'"{schema}".quarantined_rows'
             with self._transaction() as cur:
                 cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 cur.execute(self._ddl())
         except psycopg.Error as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise LockgateError(f"cannot open the quarantine store in PostgreSQL (schema {schema}): {reason}") from None
+            raise LockgateError(
+                f"cannot open the quarantine store in PostgreSQL (schema {schema}): {reason}"
+            ) from None
         info = self.con.info
-        self.location = f"postgresql://{info.host}:{info.port}/{info.dbname}?schema={schema}"  # no credentials
+        self.location = (
+            f"postgresql://{info.host}:{info.port}/{info.dbname}?schema={schema}"  # no credentials
+        )
 
     def _transaction(self):
         return _PgTransaction(self.con)
@@ -175,7 +242,7 @@ class _PgTransaction:
 
 
 class ParquetQuarantineStore:
-    """One Parquet file per (contract, table, load) under the folder; rewriting a load replaces it."""
+    """One Parquet file per (contract, table, load) in the folder; rewriting a load replaces it."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -184,7 +251,16 @@ class ParquetQuarantineStore:
     def _file(self, contract: str, table: str, load: str) -> Path:
         return self.folder / _slug(contract) / _slug(table) / f"load-{_slug(load)}.parquet"
 
-    def write(self, contract: Contract, table: Table, rows: pd.DataFrame, rules: list[list[str]], *, load: str, as_of: dt.datetime) -> int:
+    def write(
+        self,
+        contract: Contract,
+        table: Table,
+        rows: pd.DataFrame,
+        rules: list[list[str]],
+        *,
+        load: str,
+        as_of: dt.datetime,
+    ) -> int:
         frame = records(contract, table, rows, rules, load, as_of)
         path = self._file(contract.id, table.name, load)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -49,7 +49,9 @@ class TableQuarantine:
         }
 
 
-def decide(policy: QuarantinePolicy, rows: int, total: int | None, by_rule: dict[str, int]) -> TableQuarantine:
+def decide(
+    policy: QuarantinePolicy, rows: int, total: int | None, by_rule: dict[str, int]
+) -> TableQuarantine:
     return TableQuarantine(policy, rows, total, dict(by_rule), passed=policy.within(rows, total))
 
 

@@ -36,7 +36,7 @@ def relations(connector, contract: Contract, table: Table, source=None):
 def render_sql(contract: Contract, connector, source_note: str) -> str:
     """`lockgate export CONTRACT --to sql --valid`: CREATE VIEW statements."""
     lines = [
-        f"-- lockgate {_comment(contract.id)} {_comment(contract.version)}: valid and quarantined rows",
+        f"-- lockgate {_comment(contract.id)} {_comment(contract.version)}: clean and held rows",
         f"-- column types from {_comment(source_note)}",
     ]
     for table in contract.tables:
@@ -45,13 +45,19 @@ def render_sql(contract: Contract, connector, source_note: str) -> str:
             continue
         for name, expr in zip((VALID, QUARANTINE), pair):
             view = connector.quote_table(name.format(table.physical_name))
-            lines += ["", f"CREATE OR REPLACE VIEW {view} AS", connector.to_sql(expr).rstrip().rstrip(";") + ";"]
+            lines += [
+                "",
+                f"CREATE OR REPLACE VIEW {view} AS",
+                connector.to_sql(expr).rstrip().rstrip(";") + ";",
+            ]
     if len(lines) == 2:
         lines.append("-- no table of this contract has a quarantine policy")
     return "\n".join(lines) + "\n"
 
 
-def dbt_models(contract: Contract, connector, ref: str = "ref", source_name: str | None = None) -> dict[str, str]:
+def dbt_models(
+    contract: Contract, connector, ref: str = "ref", source_name: str | None = None
+) -> dict[str, str]:
     """dbt model files (`<table>__valid.sql`, `<table>__quarantine.sql`) reading the contract's
     tables with `ref()` (or `source()` with a source name). Contract values are literal SQL inside
     `{% raw %}` blocks, so nothing in a contract is rendered by dbt's Jinja."""
@@ -74,7 +80,9 @@ def dbt_models(contract: Contract, connector, ref: str = "ref", source_name: str
             continue
         for name, expr in zip((VALID, QUARANTINE), pair):
             sql = connector.to_sql(expr).rstrip().rstrip(";")
-            files[name.format(table.physical_name) + ".sql"] = _jinja(sql, placeholders, source_name)
+            files[name.format(table.physical_name) + ".sql"] = _jinja(
+                sql, placeholders, source_name
+            )
     return files
 
 
@@ -84,7 +92,11 @@ def _jinja(sql: str, placeholders: dict[str, str], source_name: str | None) -> s
     for match in pattern.finditer(sql):
         out.append(_raw(sql[last : match.start()]))
         physical = next(p for m, p in placeholders.items() if m in match.group(0))
-        call = f"source({_jinja_str(source_name)}, {_jinja_str(physical)})" if source_name else f"ref({_jinja_str(physical)})"
+        call = (
+            f"source({_jinja_str(source_name)}, {_jinja_str(physical)})"
+            if source_name
+            else f"ref({_jinja_str(physical)})"
+        )
         out.append("{{ " + call + " }}")
         last = match.end()
     out.append(_raw(sql[last:]))
@@ -97,7 +109,9 @@ def _raw(text: str) -> str:
     if not text:
         return ""
     parts = re.split(r"(endraw)", text)
-    return "".join("{% raw %}" + p + "{% endraw %}" if p != "endraw" else "{{ 'endraw' }}" for p in parts if p)
+    return "".join(
+        "{% raw %}" + p + "{% endraw %}" if p != "endraw" else "{{ 'endraw' }}" for p in parts if p
+    )
 
 
 def _jinja_str(value: str) -> str:

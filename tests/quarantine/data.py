@@ -57,8 +57,12 @@ schema:
 
 def contract_text(server_type: str = "duckdb", max_rate: float = 0.5, **options: str) -> str:
     name = {"duckdb": "duck", "postgres": "pg"}.get(server_type, server_type)
-    lines = "\n".join(f'    {k}: "{v}"' if isinstance(v, str) else f"    {k}: {v}" for k, v in options.items())
-    return CONTRACT.format(server_name=name, server_type=server_type, server_options=lines, max_rate=max_rate)
+    lines = "\n".join(
+        f'    {k}: "{v}"' if isinstance(v, str) else f"    {k}: {v}" for k, v in options.items()
+    )
+    return CONTRACT.format(
+        server_name=name, server_type=server_type, server_options=lines, max_rate=max_rate
+    )
 
 
 def pros() -> pd.DataFrame:
@@ -71,15 +75,27 @@ def quotes() -> pd.DataFrame:
     quote 9 is both a duplicate's loser and clean otherwise)."""
     rows = []
     for i in range(1, 16):
-        rows.append({"quote_id": i, "pro_id": 1 + i % 3, "amount": 100.0 + i, "status": "sent", "created_at": 1000 + i})
+        rows.append(
+            {
+                "quote_id": i,
+                "pro_id": 1 + i % 3,
+                "amount": 100.0 + i,
+                "status": "sent",
+                "created_at": 1000 + i,
+            }
+        )
     rows[1]["amount"] = -5.0  # quote 2
     rows[2]["status"] = "lost"  # quote 3
     rows[3]["pro_id"] = None  # quote 4
     rows[4]["pro_id"] = 99  # quote 5: orphan
     rows[5]["amount"] = 20000.0  # quote 6: two rules
     rows[5]["status"] = "??"
-    rows.append({"quote_id": 7, "pro_id": 2, "amount": 1.0, "status": "sent", "created_at": 5000})  # later copy
-    rows.append({"quote_id": 9, "pro_id": 1, "amount": 3.0, "status": "sent", "created_at": 10})  # earlier copy wins
+    rows.append(
+        {"quote_id": 7, "pro_id": 2, "amount": 1.0, "status": "sent", "created_at": 5000}
+    )  # later copy
+    rows.append(
+        {"quote_id": 9, "pro_id": 1, "amount": 3.0, "status": "sent", "created_at": 10}
+    )  # earlier copy wins
     df = pd.DataFrame(rows)
     df["pro_id"] = df["pro_id"].astype("Int64")
     return df.reset_index(drop=True)

@@ -20,13 +20,21 @@ def _run(tmp_path, max_rate: float):
     def quotes_asset() -> None:
         pass  # the table is already in the DuckDB file
 
-    checks = contract_checks(path, lambda contract, table: QUOTES if table.name == "quotes" else dg.AssetKey(table.name), LockgatePaths(history=str(tmp_path / "h.sqlite"), registry=tmp_path / "reg"))
+    checks = contract_checks(
+        path,
+        lambda contract, table: QUOTES if table.name == "quotes" else dg.AssetKey(table.name),
+        LockgatePaths(history=str(tmp_path / "h.sqlite"), registry=tmp_path / "reg"),
+    )
 
     @dg.asset(key=dg.AssetKey("pros"))
     def pros_asset() -> None:
         pass
 
-    result = dg.materialize([quotes_asset, pros_asset, checks], instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    result = dg.materialize(
+        [quotes_asset, pros_asset, checks],
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     return result, {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 

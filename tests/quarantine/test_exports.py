@@ -48,24 +48,41 @@ def test_dbt_models_build_with_dbt(tmp_path):
     db = duckdb_with(tmp_path / "w.duckdb", {"quotes": quotes(), "pros": pros()}, schema="raw")
     text = contract_text(database=str(db), schema="raw")
     # a contract value that dbt would render as Jinja if it were not kept literal
-    text = text.replace("[sent, accepted, declined]", "[sent, accepted, declined, \"{{ 1/0 }}\"]")
+    text = text.replace("[sent, accepted, declined]", '[sent, accepted, declined, "{{ 1/0 }}"]')
     contract_path = write_contract(tmp_path, text)
     project = tmp_path / "dbtproj"
     (project / "models").mkdir(parents=True)
-    (project / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n")
+    (project / "dbt_project.yml").write_text(
+        "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n"
+    )
     (project / "profiles.yml").write_text(
         f"shop:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{db}', schema: analytics, threads: 1}}\n"
     )
     (project / "models" / "sources.yml").write_text(
         "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: quotes\n      - name: pros\n"
     )
-    proc = run_cli("export", str(contract_path), "--to", "dbt", "--valid", "--dbt-source", "raw", "--output", str(project / "models" / "quarantine"))
+    proc = run_cli(
+        "export",
+        str(contract_path),
+        "--to",
+        "dbt",
+        "--valid",
+        "--dbt-source",
+        "raw",
+        "--output",
+        str(project / "models" / "quarantine"),
+    )
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in (project / "models" / "quarantine").iterdir()) == ["quotes__quarantine.sql", "quotes__valid.sql"]
+    assert sorted(p.name for p in (project / "models" / "quarantine").iterdir()) == [
+        "quotes__quarantine.sql",
+        "quotes__valid.sql",
+    ]
     dbt(project, "build", check=True, workdir=tmp_path)
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert _held(con, "analytics.quotes__quarantine") == EXPECTED
-        assert con.execute("select count(*) from analytics.quotes__valid").fetchone()[0] == 17 - len(EXPECTED)
+        assert con.execute("select count(*) from analytics.quotes__valid").fetchone()[
+            0
+        ] == 17 - len(EXPECTED)
     finally:
         con.close()

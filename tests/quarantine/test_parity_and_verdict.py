@@ -20,17 +20,24 @@ TOTAL = 17
 
 def held(outcome) -> dict:
     rows = outcome.quarantined
-    return {(int(r.quote_id), int(r.created_at)): r.lockgate_rules.split(", ") for r in rows.itertuples()}
+    return {
+        (int(r.quote_id), int(r.created_at)): r.lockgate_rules.split(", ")
+        for r in rows.itertuples()
+    }
 
 
 def duck_contract(tmp_path, max_rate=0.5):
     db = duckdb_with(tmp_path / "w.duckdb", {"quotes": quotes(), "pros": pros()})
-    return lockgate.load_contract(write_contract(tmp_path, contract_text(database=str(db), max_rate=max_rate)))
+    return lockgate.load_contract(
+        write_contract(tmp_path, contract_text(database=str(db), max_rate=max_rate))
+    )
 
 
 def test_frame_engine_returns_valid_and_quarantined_rows(tmp_path):
     contract = duck_contract(tmp_path)
-    result = lockgate.validate_frames(contract, {"quotes": quotes(), "pros": pros()}, now=NOW, quarantine=True)
+    result = lockgate.validate_frames(
+        contract, {"quotes": quotes(), "pros": pros()}, now=NOW, quarantine=True
+    )
     outcome = result.quarantine_of("quotes")
     assert held(outcome) == EXPECTED
     assert len(outcome.valid) == TOTAL - len(EXPECTED)
@@ -44,13 +51,25 @@ def test_within_budget_passes_with_quarantined_counts(tmp_path, engine):
     result = lockgate.validate(contract, engine=engine, now=NOW, quarantine=True)
     assert result.passed, [r.to_dict() for r in result.failures]
     minimum = result.result("quotes.amount.minimum")
-    assert (minimum.passed, minimum.failed_rows, minimum.observed) == (True, 1, "1 rows quarantined")
+    assert (minimum.passed, minimum.failed_rows, minimum.observed) == (
+        True,
+        1,
+        "1 rows quarantined",
+    )
     assert result.result("quotes.status.invalidValues").failed_rows == 2
     assert result.result("quotes.quote_id.primaryKey").failed_rows == 2
     report = json.loads(render(result))
     assert report["passed"] is True
     assert report["quarantine"] == [
-        {"schema": "quotes", "rows": 7, "rate": 7 / TOTAL, "maxRate": 0.5, "maxRows": None, "passed": True, "location": None}
+        {
+            "schema": "quotes",
+            "rows": 7,
+            "rate": 7 / TOTAL,
+            "maxRate": 0.5,
+            "maxRows": None,
+            "passed": True,
+            "location": None,
+        }
     ]
 
 
@@ -76,16 +95,31 @@ def test_no_policy_no_quarantine_key(tmp_path):
 
 def test_postgres_duckdb_and_frames_agree(tmp_path, pg_schema):  # noqa: F811
     con, schema = pg_schema
-    pg_load_frame(con, schema, "quotes", quotes(), {"pro_id": "BIGINT", "quote_id": "BIGINT", "created_at": "BIGINT"})
+    pg_load_frame(
+        con,
+        schema,
+        "quotes",
+        quotes(),
+        {"pro_id": "BIGINT", "quote_id": "BIGINT", "created_at": "BIGINT"},
+    )
     pg_load_frame(con, schema, "pros", pros())
     from tests.support.postgres import PG
 
-    pg = lockgate.load_contract(write_contract(tmp_path / "pg", contract_text("postgres", host=PG["host"], port=PG["port"], database=PG["dbname"], schema=schema)))
+    pg = lockgate.load_contract(
+        write_contract(
+            tmp_path / "pg",
+            contract_text(
+                "postgres", host=PG["host"], port=PG["port"], database=PG["dbname"], schema=schema
+            ),
+        )
+    )
     duck = duck_contract(tmp_path)
     outcomes = {
         "postgres": lockgate.validate(pg, now=NOW, quarantine=True).quarantine_of("quotes"),
         "duckdb": lockgate.validate(duck, now=NOW, quarantine=True).quarantine_of("quotes"),
-        "frame": lockgate.validate_frames(duck, {"quotes": quotes(), "pros": pros()}, now=NOW, quarantine=True).quarantine_of("quotes"),
+        "frame": lockgate.validate_frames(
+            duck, {"quotes": quotes(), "pros": pros()}, now=NOW, quarantine=True
+        ).quarantine_of("quotes"),
     }
     for name, outcome in outcomes.items():
         assert outcome.error is None, (name, outcome.error)

@@ -63,7 +63,9 @@ def test_default_rules_are_the_blocking_single_row_rules(tmp_path):
 
 
 def test_named_rules_and_order(tmp_path):
-    contract, findings, _ = lint(tmp_path, "check: quarantine\nmaxRate: 0.01\nrules: [t.w.nullValues]\norderBy: v")
+    contract, findings, _ = lint(
+        tmp_path, "check: quarantine\nmaxRate: 0.01\nrules: [t.w.nullValues]\norderBy: v"
+    )
     assert findings == []
     (policy,) = contract.quarantine
     assert policy.rule_ids == ("t.w.nullValues",)
@@ -72,7 +74,12 @@ def test_named_rules_and_order(tmp_path):
 
 
 def test_a_contract_without_policy_has_none(tmp_path):
-    path = write_contract(tmp_path, contract_text(database="x.duckdb").replace("check: quarantine", "check: extraColumns\n          policy: warn").replace("          maxRate: 0.5\n          orderBy: [created_at]\n", ""))
+    path = write_contract(
+        tmp_path,
+        contract_text(database="x.duckdb")
+        .replace("check: quarantine", "check: extraColumns\n          policy: warn")
+        .replace("          maxRate: 0.5\n          orderBy: [created_at]\n", ""),
+    )
     contract, findings = analyze(path)
     assert [f for f in findings if f.severity == "error"] == []
     assert contract.quarantine == ()
@@ -103,7 +110,9 @@ def test_unknown_argument_suggests(tmp_path):
 
 
 def test_unknown_rule_id_points_at_the_list_item(tmp_path):
-    _, findings, lines = lint(tmp_path, "check: quarantine\nmaxRate: 0.1\nrules: [t.v.minimum, t.v.minimun]")
+    _, findings, lines = lint(
+        tmp_path, "check: quarantine\nmaxRate: 0.1\nrules: [t.v.minimum, t.v.minimun]"
+    )
     f = only_error(findings)
     assert f.code == "unknown-rule" and "did you mean 't.v.minimum'" in f.message
     assert lines[f.location.line - 1][f.location.col - 1 :].startswith("t.v.minimun")

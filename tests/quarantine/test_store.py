@@ -28,12 +28,19 @@ def setup(tmp_path):
 
 
 def stored(frame) -> dict:
-    return {(json.loads(r.row_json)["quote_id"], json.loads(r.row_json)["created_at"]): json.loads(r.rules) for r in frame.itertuples()}
+    return {
+        (json.loads(r.row_json)["quote_id"], json.loads(r.row_json)["created_at"]): json.loads(
+            r.rules
+        )
+        for r in frame.itertuples()
+    }
 
 
 def _check_twice(contract, location) -> None:
     for _ in range(2):  # a retry of the same load
-        result = lockgate.validate(contract, quarantine=QuarantineRequest(store=location, as_of=AS_OF))
+        result = lockgate.validate(
+            contract, quarantine=QuarantineRequest(store=location, as_of=AS_OF)
+        )
         assert result.passed
         assert result.quarantine_of("quotes").location == open_location(location)
 
@@ -81,14 +88,19 @@ def test_postgres_store_in_its_own_schema(setup, pg_schema):  # noqa: F811
     _con, schema = pg_schema
     _path, contract = setup
     # trust auth ignores the password; the point is that no report or listing repeats it
-    url = f"postgresql://{PG['user']}:s3cret@{PG['host']}:{PG['port']}/{PG['dbname']}?schema={schema}"
+    url = (
+        f"postgresql://{PG['user']}:s3cret@{PG['host']}:{PG['port']}/{PG['dbname']}?schema={schema}"
+    )
     _check_twice(contract, url)
     store = open_quarantine_store(url)
     try:
         frame = store.read("quotes")
         assert stored(frame) == EXPECTED
         assert len(frame) == len(EXPECTED)
-        assert store.location == f"postgresql://{PG['host']}:{PG['port']}/{PG['dbname']}?schema={schema}"
+        assert (
+            store.location
+            == f"postgresql://{PG['host']}:{PG['port']}/{PG['dbname']}?schema={schema}"
+        )
     finally:
         store.close()
 
