@@ -125,3 +125,32 @@ def test_postgres_duckdb_and_frames_agree(tmp_path, pg_schema):  # noqa: F811
         assert outcome.error is None, (name, outcome.error)
         assert outcome.by_rule == outcomes["frame"].by_rule, name
         assert held(outcome) == EXPECTED, name
+
+
+@pytest.mark.parametrize("engine", ["sql", "frame"])
+def test_a_clean_table_quarantines_nothing(tmp_path, engine):
+    clean = quotes()
+    clean = clean[clean["quote_id"].isin([1, 8, 10, 11])].reset_index(drop=True)
+    db = duckdb_with(tmp_path / "w.duckdb", {"quotes": clean, "pros": pros()})
+    contract = lockgate.load_contract(write_contract(tmp_path, contract_text(database=str(db))))
+    if engine == "frame":
+        frames = {"quotes": clean, "pros": pros()}
+        result = lockgate.validate_frames(contract, frames, now=NOW, quarantine=True)
+    else:
+        result = lockgate.validate(contract, now=NOW, quarantine=True)
+    outcome = result.quarantine_of("quotes")
+    assert (outcome.rows, outcome.passed, outcome.rate) == (0, True, 0.0)
+    assert set(outcome.by_rule.values()) == {0}
+    assert len(outcome.quarantined) == 0
+    if engine == "frame":
+        assert len(outcome.valid) == 4
+    assert result.result("quotes.amount.minimum").observed == 0
+
+
+def test_max_rows_is_a_budget_too(tmp_path):
+    db = duckdb_with(tmp_path / "w.duckdb", {"quotes": quotes(), "pros": pros()})
+    text = contract_text(database=str(db)).replace("maxRate: 0.5", "maxRate: 0.5\n          maxRows: 6")
+    result = lockgate.validate(lockgate.load_contract(write_contract(tmp_path, text)), now=NOW)
+    (entry,) = result.to_dict()["quarantine"]
+    assert (entry["rows"], entry["maxRows"], entry["passed"]) == (7, 6, False)
+    assert not result.passed
