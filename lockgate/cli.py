@@ -118,6 +118,7 @@ def check(
         "Freshness and advancement are judged at it and history is ordered by it (default: now).",
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Text report: list every passing rule too."),
+    quarantine: Optional[str] = typer.Option(None, "--quarantine", help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a postgresql:// URL (never the warehouse connection)."),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -136,7 +137,7 @@ def check(
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:
-            result = validate(loaded, server, engine=engine.value, as_of=logical, progress=progress, history=store, record=not no_history)
+            result = validate(loaded, server, engine=engine.value, as_of=logical, progress=progress, history=store, record=not no_history, quarantine=quarantine)
     finally:
         if store is not None:
             store.close()
@@ -164,6 +165,7 @@ def export(
     dbt_source: Optional[str] = typer.Option(None, help="dbt: describe the tables as tables of this dbt source (default: models)."),
     dbt_schema: Optional[str] = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
     check: bool = typer.Option(False, "--check", help="Verify that generated files are up to date; exit 1 if not."),
+    valid: bool = typer.Option(False, "--valid", help="sql: the quarantine policy's __valid/__quarantine views; dbt: those models, written into --output DIR."),
 ) -> None:
     """Show what a contract compiles to: the fused SQL, the pandera schema, dbt tests."""
     from lockgate.contract.loader import load_contract
@@ -187,8 +189,14 @@ def export(
         output=str(output) if output else None,
         dbt_source=dbt_source,
         dbt_schema=dbt_schema,
+        valid=valid,
     )
     loaded = load_contract(paths[0])
+    if valid and to.value == "dbt":
+        from lockgate.quarantine.cli import export_dbt_models
+
+        export_dbt_models(loaded, options)
+        return
     text = run_export(loaded, to.value, options)
     for note in export_notes(loaded, to.value, options):
         typer.echo(f"lockgate: note: {note}", err=True)
@@ -507,6 +515,17 @@ def _serving_commands() -> None:
 
 
 _serving_commands()
+
+
+def _quarantine_commands() -> None:
+    from lockgate.quarantine.cli import app as quarantine_app
+
+    for command in quarantine_app.registered_commands:
+        command.callback = _guard(command.callback)
+    app.add_typer(quarantine_app, name="quarantine")
+
+
+_quarantine_commands()
 
 
 def main() -> None:

@@ -64,6 +64,8 @@ class Contract:
     servers: tuple[Server, ...]
     rules: tuple[Rule, ...]
     source: SourceDoc = field(repr=False, compare=False)
+    # one lockgate.quarantine.policy.QuarantinePolicy per table that has one
+    quarantine: tuple = field(default=(), compare=False)
 
     @property
     def file(self) -> str:
@@ -81,6 +83,9 @@ class Contract:
         if name is None:
             return self.servers[0] if self.servers else None
         return next((s for s in self.servers if s.name == name), None)
+
+    def quarantine_policy(self, table: str):
+        return next((p for p in self.quarantine if p.table == table), None)
 
     def rules_for(self, table: str) -> list[Rule]:
         return [r for r in self.rules if r.table == table]

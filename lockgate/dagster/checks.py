@@ -89,7 +89,7 @@ def contract_checks(
                 passed=r.passed,
                 severity=dg.AssetCheckSeverity.ERROR if r.rule.severity == "error" else dg.AssetCheckSeverity.WARN,
                 description=_one_line(r),
-                metadata=metadata,
+                metadata={**metadata, **_quarantine_metadata(result, r)},
             )
 
     return _checks
@@ -115,6 +115,16 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict:
         # detectors judge the table against history or a reference: no row is "the" failing one
         metadata["evidence"] = str(json_safe(r.observed))
     return metadata
+
+
+def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict:
+    """The table's quarantine (rows per rule) on each of its checks, when it has a policy."""
+    outcome = result.quarantine_of(r.rule.table)
+    if outcome is None:
+        return {}
+    from lockgate.quarantine.report import metadata
+
+    return metadata(outcome)
 
 
 def _one_line(r: RuleResult) -> str:

@@ -68,6 +68,8 @@ class ValidationResult:
     as_of: dt.datetime | None = None
     # table -> run that first checked the same data (this check repeats its verdicts); not in JSON
     retry_of: dict[str, int] = field(default_factory=dict)
+    # one lockgate.quarantine.verdict.TableQuarantine per table with a policy; None: no policy
+    quarantine: list | None = None
 
     @property
     def passed(self) -> bool:
@@ -87,12 +89,19 @@ class ValidationResult:
         return result_html(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "contract": self.contract_id,
             "version": self.contract_version,
             "passed": self.passed,
             "results": [r.to_dict() for r in self.results],
         }
+        if self.quarantine is not None:  # only when the contract has a quarantine policy
+            out["quarantine"] = [q.to_dict() for q in self.quarantine]
+        return out
+
+    def quarantine_of(self, table: str):
+        """The quarantine outcome of a table with a policy (valid/quarantined frames when kept)."""
+        return next((q for q in self.quarantine or () if q.table == table), None)
 
 
 def json_safe(value: Any) -> Any:

@@ -36,8 +36,13 @@ def validate(
     history=None,
     record: bool = True,
     now: dt.datetime | None = None,
+    quarantine=None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
+
+    `quarantine`: where to keep the rows a quarantine policy sets aside (a DuckDB file, a Parquet
+    folder, a postgresql:// URL) or a `lockgate.quarantine.run.QuarantineRequest`; the policy's
+    verdict applies without it.
 
     `history` is the history store that stateful rules (advancement, changeRate, constant,
     anomaly) compare with and that the run is recorded in (unless `record=False`): a store from
@@ -67,7 +72,7 @@ def validate(
             impl = FrameEngine.from_connector(connector, contract)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record)
+        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
 
 
 def validate_frames(
@@ -79,14 +84,18 @@ def validate_frames(
     history=None,
     record: bool = True,
     now: dt.datetime | None = None,
+    quarantine=False,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
-    `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`)."""
+    `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`).
+    `quarantine=True`: for each table with a quarantine policy, `result.quarantine_of(table)`
+    also carries `.valid` and `.quarantined` DataFrames (a store location or a
+    QuarantineRequest, as in `validate`, work too)."""
     from lockgate.engines.frame.engine import FrameEngine
 
     as_of = logical_time(as_of, now)
     with _store(history) as store:
-        return run_engine(contract, FrameEngine(frames, contract), server=None, as_of=as_of, progress=progress, history=store, record=record)
+        return run_engine(contract, FrameEngine(frames, contract), server=None, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
 
 
 def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -117,7 +126,7 @@ def _store(history):
         store.close()
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None) -> ValidationResult:
+def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None, quarantine=None) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
     as_of = logical_time(as_of or now) or clock.now()
@@ -135,7 +144,7 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
         rules, reconciled = split_reconcile(rules)  # compared with another server, not measured
         if reconciled:
-            result.results += reconcile_rules(contract, table, reconciled, engine, server, now, progress)
+            result.results += reconcile_rules(contract, table, reconciled, engine, server, as_of, progress)
         if not rules:
             continue
         if progress:
@@ -148,6 +157,7 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
         if load is not None:
             result.retry_of[table.name] = load.run_id
         past = _table_history(history, contract, server, table, rules, profile, as_of)
+        first = len(result.results)
         for rule in rules:
             repeated = _repeat(rule, load, any_total)
             if repeated is not None:
@@ -160,10 +170,26 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
                 samples = engine.samples(table, rule, SAMPLE_ROWS)
                 verdict = _with_samples(verdict, samples)
             result.results.append(verdict)
+        if contract.quarantine:
+            result.results[first:] = _quarantine(contract, engine, table, result, result.results[first:], quarantine, as_of)
     result.finished_at = dt.datetime.now(dt.timezone.utc)
     if history is not None and record:
         _record(history, result, profiles)
     return result
+
+
+def _quarantine(contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now):
+    """A table's quarantine policy applied to its verdicts (lockgate.quarantine)."""
+    from lockgate.quarantine.run import QuarantineRequest, quarantine_table
+
+    if result.quarantine is None:
+        result.quarantine = []
+    policy = contract.quarantine_policy(table.name)
+    if policy is None:
+        return verdicts
+    verdicts, outcome = quarantine_table(contract, engine, table, policy, verdicts, QuarantineRequest.of(request), now)
+    result.quarantine.append(outcome)
+    return verdicts
 
 
 def _earlier_load(store, contract: Contract, server: str | None, table: Table, profile):

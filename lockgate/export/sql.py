@@ -19,6 +19,13 @@ def render(contract: Contract, options) -> str:
     if options.server and server is None:
         raise UsageError(f"contract {contract.id} has no server named {options.server!r}")
     connector, source = _connector(contract, server, options.offline)
+    if getattr(options, "valid", False):  # the quarantine policy's valid and quarantined views
+        from lockgate.quarantine.views import render_sql
+
+        try:
+            return render_sql(contract, connector, source)
+        finally:
+            connector.close()
     # every contract string in a `--` comment goes through one_line: a line break in a name
     # would start a statement of its own when the file is run
     where = f"{server.name} ({server.type})" if server else "none"

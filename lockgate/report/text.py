@@ -109,6 +109,11 @@ def render(
         if style:
             text.stylize(style, 0, 4)
         console.print(text, highlight=False, no_wrap=True, overflow="ignore", crop=False)
+    if result.quarantine is not None:  # only when the contract has a quarantine policy
+        from lockgate.quarantine.report import text_lines
+
+        for line in text_lines(result):
+            console.print(line, highlight=False)
     for line in _wrap(verdict_line(result), width, rest="  "):
         verdict = Text(line, style="bold green" if result.passed else "bold red")
         console.print(verdict, highlight=False, no_wrap=True, overflow="ignore", crop=False)

@@ -11,6 +11,7 @@ from typing import Any
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.properties import composite_key_rule, property_rules
 from lockgate.contract.compile.quality import quality_rules
+from lockgate.contract.compile.quarantine import resolve_policies
 from lockgate.contract.compile.relationships import relationship_rules
 from lockgate.contract.compile.sla import sla_rules
 from lockgate.contract.findings import Finding
@@ -51,6 +52,7 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
         rules.extend(relationship_rules(ctx, tables, table, None, raw.get("relationships"), table.path + ("relationships",)))
     rules.extend(sla_rules(ctx, tables, data.get("slaProperties")))
     _check_unique_ids(ctx, rules)
+    quarantine = resolve_policies(ctx, rules)
     servers = tuple(_servers(ctx, data.get("servers")))
 
     contract = Contract(
@@ -62,6 +64,7 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
         servers=servers,
         rules=tuple(rules),
         source=doc,
+        quarantine=quarantine,
     )
     return contract, ctx.findings
 

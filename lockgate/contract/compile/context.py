@@ -14,6 +14,8 @@ from lockgate.contract.source import DocPath, SourceDoc
 class CompileContext:
     doc: SourceDoc
     findings: list[Finding] = field(default_factory=list)
+    # draft quarantine policies and where they were declared (lockgate.contract.compile.quarantine)
+    quarantine: list = field(default_factory=list)
 
     def loc(self, path: DocPath, *, key: bool = False) -> Location:
         return self.doc.locate(path, key=key)

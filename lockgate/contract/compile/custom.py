@@ -59,7 +59,7 @@ def _load_plugins() -> None:
     """Import the modules that register custom checks (stateful detectors live in lockgate.state)."""
     import importlib
 
-    for module in ("lockgate.state.checks", "lockgate.reconcile.compile"):
+    for module in ("lockgate.state.checks", "lockgate.reconcile.compile", "lockgate.contract.compile.quarantine"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
