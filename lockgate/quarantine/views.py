@@ -12,6 +12,7 @@ import re
 import ibis
 
 from lockgate.contract.model import Contract, Table
+from lockgate.export.escape import one_line
 from lockgate.quarantine import sql as q
 
 VALID, QUARANTINE = "{}__valid", "{}__quarantine"
@@ -36,8 +37,8 @@ def relations(connector, contract: Contract, table: Table, source=None):
 def render_sql(contract: Contract, connector, source_note: str) -> str:
     """`lockgate export CONTRACT --to sql --valid`: CREATE VIEW statements."""
     lines = [
-        f"-- lockgate {_comment(contract.id)} {_comment(contract.version)}: clean and held rows",
-        f"-- column types from {_comment(source_note)}",
+        f"-- lockgate {one_line(contract.id)} {one_line(contract.version)}: clean and held rows",
+        f"-- column types from {one_line(source_note)}",
     ]
     for table in contract.tables:
         pair = relations(connector, contract, table)
@@ -117,7 +118,3 @@ def _raw(text: str) -> str:
 def _jinja_str(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
-
-def _comment(text: str) -> str:
-    """Contract text in a SQL comment stays on its line."""
-    return re.sub(r"[\r\n\u2028\u2029\x0b\x0c\x85]", " ", str(text))
