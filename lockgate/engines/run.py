@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from contextlib import contextmanager
 from typing import Callable, Mapping, Protocol
 
