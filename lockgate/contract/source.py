@@ -181,7 +181,8 @@ def parse_source(text: str, name: str) -> SourceDoc:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        doc.findings.append(Finding(Location(name, line, col), f"invalid YAML: {exc}", code="yaml"))
+        problem = getattr(exc, "problem", None) or str(exc)  # the position is in the finding
+        doc.findings.append(Finding(Location(name, line, col), f"invalid YAML: {problem}", code="yaml"))
     return doc
 
 
@@ -191,7 +192,7 @@ def _build(node: yaml.Node, path: DocPath, doc: SourceDoc, constructor: yaml.Saf
         constructor.flatten_mapping(node)  # resolves `<<` merge keys like safe_load would
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = constructor.construct_object(key_node, deep=True)
+            key = _construct(constructor, key_node)
             if not isinstance(key, str):
                 key = str(key)
             child = path + (key,)
@@ -205,7 +206,20 @@ def _build(node: yaml.Node, path: DocPath, doc: SourceDoc, constructor: yaml.Saf
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(item, path + (i,), doc, constructor) for i, item in enumerate(node.value)]
-    return constructor.construct_object(node, deep=True)
+    return _construct(constructor, node)
+
+
+def _construct(constructor: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A scalar's value; a tag its text does not fit (`!!float quality`) is a YAML error at the
+    node, not a ValueError from deep inside PyYAML."""
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.YAMLError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise ValueError, TypeError, ...
+        raise yaml.constructor.ConstructorError(
+            None, None, f"cannot read the value as {node.tag}: {exc}", node.start_mark
+        ) from None
 
 
 def safe_yaml(text: str):

@@ -107,7 +107,8 @@ def _paths(node, prefix=()):
 
 def _mutated(rng: random.Random, db: Path, tmp: Path) -> str:
     doc = copy.deepcopy(BASE)
-    doc["servers"][0]["database"] = str(db)
+    # the real path goes in last: the mutations must not depend on where pytest put tmp_path
+    doc["servers"][0]["database"] = "{db}"
     for _ in range(rng.randint(1, 3)):
         path = rng.choice([p for p in _paths(doc) if p])
         parent = doc
@@ -127,7 +128,8 @@ def _mutated(rng: random.Random, db: Path, tmp: Path) -> str:
             text = text[:at] + rng.choice(TEXT_INSERTS) + text[at:]
     if rng.random() < 0.1:
         text = text[: rng.randrange(len(text) + 1)]
-    return text.replace("{out}", str(tmp / "out.csv")).replace("{marker}", str(tmp / "marker"))
+    text = text.replace("{out}", str(tmp / "out.csv")).replace("{marker}", str(tmp / "marker"))
+    return text.replace("{db}", str(db))
 
 
 def _files(folder: Path) -> set[str]:

@@ -117,3 +117,15 @@ def test_the_reference_contracts_are_within_the_limits():
         assert not [f for f in findings if f.code in ("yaml-limit", "encoding")], path
     contract, _ = analyze(REPO / "contracts" / "sources" / "customers.odcs.yaml")
     assert contract is not None
+
+
+def test_a_tag_its_value_does_not_fit_is_a_finding_at_the_node(tmp_path):
+    """`!!float quality:` made PyYAML raise a bare ValueError (found by the fuzz test)."""
+    from lockgate.contract.source import parse_source
+
+    text = "apiVersion: v3.1.0\nkind: DataContract\nschema:\n- name: t\n  !!float quality: []\n  size: !!int many\n"
+    doc = parse_source(text, "tagged.odcs.yaml")
+    assert doc.data is None or isinstance(doc.data, dict)
+    [finding] = doc.findings
+    assert (finding.location.line, finding.location.col) == (5, 3), finding
+    assert "float" in finding.message and "quality" in finding.message
