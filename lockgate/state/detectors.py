@@ -268,12 +268,12 @@ def _series(m: ir.Anomaly, profile: TableProfile, runs: list[PastRun]) -> tuple[
     """The tested value and the history points, oldest first (failed points flagged)."""
     if m.metric == "rowsAdded":
         counted = [run for run in runs if run.row_count is not None]
-        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.started_at) for a, b in zip(counted, counted[1:])]
+        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.as_of) for a, b in zip(counted, counted[1:])]
         last = counted[-1].row_count if counted else None
         value = None if last is None or profile.row_count is None else float(profile.row_count - last)
         return value, points
     points = [
-        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric), run.started_at)
+        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric), run.as_of)
         for run in runs
     ]
     value = metric_value(m.metric, profile.row_count, profile.columns.get(m.column) if m.column else None)
