@@ -1,0 +1,63 @@
+"""Attacks on the surfaces merged after issue 12 (quarantine, reconcile, scaffold, report, serve).
+
+A contract in a pull request is untrusted: its names must not choose where lockgate writes files,
+and its text must not become markup or code in what lockgate renders.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import yaml
+
+from tests.support.cli import lockgate
+from tests.support.files import duckdb_with, write_contract
+
+ESCAPING_NAME = "../../escaped/pwn"
+
+
+def _quarantine_contract(tmp_path: Path, db: Path, physical: str) -> Path:
+    body = {
+        "apiVersion": "v3.1.0", "kind": "DataContract", "id": "shop", "version": "1.0.0",
+        "status": "active",
+        "servers": [{"server": "duck", "type": "duckdb", "database": str(db)}],
+        "schema": [{
+            "name": "orders", "physicalName": physical,
+            "quality": [{"type": "custom", "engine": "lockgate",
+                         "implementation": {"check": "quarantine", "maxRows": 5}}],
+            "properties": [{"name": "id", "logicalType": "integer", "required": True}],
+        }],
+    }  # fmt: skip
+    return write_contract(tmp_path, yaml.safe_dump(body, sort_keys=False))
+
+
+def test_quarantine_dbt_models_cannot_be_written_outside_output(tmp_path):
+    """`export --to dbt --valid --output DIR` names its files after the table's physicalName; a
+    name with `..` (a real DuckDB table may be called that) must not write beside DIR."""
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    (tmp_path / "a" / "escaped").mkdir()  # where ../../escaped/pwn would land from a/b/models
+    db = duckdb_with(tmp_path / "w.duckdb", {ESCAPING_NAME: pd.DataFrame({"id": [1, None]})})
+    contract = _quarantine_contract(tmp_path, db, ESCAPING_NAME)
+    output = work / "models"
+    done = lockgate("export", contract, "--to", "dbt", "--valid", "--output", output)
+    written = sorted(p for p in tmp_path.rglob("*.sql"))
+    assert all(output in p.parents for p in written), written
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "physicalName" in done.stderr or "table name" in done.stderr, done.stderr
+    with duckdb.connect(str(db), read_only=True) as con:  # the warehouse is untouched
+        assert con.execute(f'select count(*) from "{ESCAPING_NAME}"').fetchone() == (2,)
+
+
+def test_quarantine_dbt_models_refuse_an_absolute_physical_name_offline(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    contract = _quarantine_contract(tmp_path, tmp_path / "absent.duckdb", str(target / "pwn"))
+    output = tmp_path / "models"
+    done = lockgate(
+        "export", contract, "--to", "dbt", "--valid", "--offline", "--output", output
+    )
+    assert list(target.iterdir()) == [], done.stderr
+    assert done.returncode == 2, done.stdout + done.stderr
