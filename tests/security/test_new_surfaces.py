@@ -6,10 +6,15 @@ and its text must not become markup or code in what lockgate renders.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import sys
+import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pytest
 import yaml
 
 from tests.support.cli import lockgate
@@ -61,3 +66,51 @@ def test_quarantine_dbt_models_refuse_an_absolute_physical_name_offline(tmp_path
     )
     assert list(target.iterdir()) == [], done.stderr
     assert done.returncode == 2, done.stdout + done.stderr
+
+
+HOSTILE_ESTIMATOR = """\
+estimator:
+  class: subprocess.Popen
+  params: {args: [%s, -c, "open(%r, 'w').write('ran')"]}
+"""
+
+
+def _hostile_spec(tmp_path: Path, marker: Path) -> Path:
+    from tests.serve.toy import SPEC, write_project
+
+    specs, _registry = write_project(tmp_path)
+    spec = specs / "toy.yaml"
+    head = SPEC.split("estimator:")[0]
+    tail = "metric: roc_auc\n"
+    spec.write_text(head + HOSTILE_ESTIMATOR % (json.dumps(sys.executable), str(marker)) + tail)
+    return spec
+
+
+def test_a_model_spec_cannot_name_a_program_as_its_estimator(tmp_path):
+    """`estimator.class` is imported and called with `params`: `subprocess.Popen` would run any
+    program at training time. Lint refuses it at its line, and training never calls it."""
+    from lockgate.errors import ContractError
+    from lockgate.ml.spec import ModelSpec, load_spec
+    from lockgate.ml.training import build_pipeline
+    from tests.serve.toy import SPEC, write_project
+
+    marker = tmp_path / "ran"
+    spec_path = _hostile_spec(tmp_path, marker)
+    with pytest.raises(ContractError) as refused:
+        load_spec(spec_path)  # what the code location, `lockgate new` and training load specs with
+    assert "estimator.class" in str(refused.value)
+    line = next(i for i, t in enumerate(spec_path.read_text().splitlines(), 1) if "Popen" in t)
+    assert f"toy.yaml:{line}:" in str(refused.value)
+    # a spec that got past lint (built by hand): training refuses it before calling anything
+    good_dir = tmp_path / "good"
+    good = write_project(good_dir)[0] / "toy.yaml"
+    assert good.read_text() == SPEC
+    spec: ModelSpec = dataclasses.replace(
+        load_spec(good),
+        estimator_class="subprocess.Popen",
+        estimator_params={"args": [sys.executable, "-c", f"open({str(marker)!r}, 'w')"]},
+    )
+    with pytest.raises(ValueError, match="estimator"):
+        build_pipeline(spec)
+    time.sleep(0.5)  # a started process would have written by now
+    assert not marker.exists()
