@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -114,3 +115,36 @@ def test_a_model_spec_cannot_name_a_program_as_its_estimator(tmp_path):
         build_pipeline(spec)
     time.sleep(0.5)  # a started process would have written by now
     assert not marker.exists()
+
+
+def test_alert_text_cannot_ping_a_channel_link_elsewhere_or_add_mail_headers(tmp_path):
+    """Rule ids come from contracts and observed values from the data: in Slack's mrkdwn
+    `<!channel>` pings everyone and `<url|text>` shows a disguised link; in an email subject a
+    line break would add headers (or make the message fail to send, silencing the alert)."""
+    from lockgate.alerts.config import load_alerts
+    from lockgate.alerts.dispatch import dispatch
+    from lockgate.alerts.message import Alert
+    from lockgate.serve.server import free_port
+    from tests.serve.receivers import HttpReceiver, SmtpReceiver
+    from tests.serve.test_alerts import write_alerts
+
+    rule = "orders.code.pattern\r\nBcc: thief@evil.example <!channel>"
+    observed = "<!here> <https://evil.example/login|Reset your password> & more"
+    smtp_port = free_port()
+    with HttpReceiver() as http, SmtpReceiver(smtp_port) as smtp:
+        write_alerts(tmp_path / "alerts.yaml", http.url, smtp_port)
+        alert = Alert("failing", "shop", "load-1", rule, "code", observed, "<= 0")
+        deliveries = dispatch(load_alerts(tmp_path / "alerts.yaml"), [alert], sleep=lambda s: None)
+    assert all(d.delivered for d in deliveries), [(d.sink, d.error) for d in deliveries]
+    [slack] = http.bodies("/slack")
+    shown = json.dumps(slack)
+    for control in ("<!channel>", "<!here>", "<https://"):
+        assert control not in shown, shown
+    assert "&lt;!here&gt;" in shown and "&amp; more" in shown  # still readable, as text
+    [mail] = smtp.messages
+    assert mail["to"] == ["oncall@example.com"]
+    subject = re.sub(r"\r?\n[ \t]", " ", mail["subject"])  # long headers are folded, legally
+    assert "\n" not in subject and "\r" not in subject
+    assert subject.startswith("[lockgate] FAILING: orders.code.pattern\\x0d\\x0aBcc:"), subject
+    [hook] = http.bodies("/hook")  # the JSON webhook carries the values as they are
+    assert hook["rule"] == rule and hook["observed"] == observed
