@@ -148,3 +148,33 @@ def test_alert_text_cannot_ping_a_channel_link_elsewhere_or_add_mail_headers(tmp
     assert subject.startswith("[lockgate] FAILING: orders.code.pattern\\x0d\\x0aBcc:"), subject
     [hook] = http.bodies("/hook")  # the JSON webhook carries the values as they are
     assert hook["rule"] == rule and hook["observed"] == observed
+
+
+WORKFLOW_COMMAND = "\n::error file=README.md,line=1::pwned"
+
+
+def test_pytest_plugin_failures_keep_contract_text_on_its_line(tmp_path):
+    """CI logs act on lines that start with `::` (GitHub Actions workflow commands: fake
+    annotations, `::stop-commands::`). A column name or contract id with a line break must not
+    start such a line in the failure report of `pytest --lockgate`."""
+    import subprocess
+
+    db = duckdb_with(tmp_path / "w.duckdb", {"orders": pd.DataFrame({"id": [1, None]})})
+    body = {
+        "apiVersion": "v3.1.0", "kind": "DataContract", "id": "shop" + WORKFLOW_COMMAND,
+        "version": "1.0.0", "status": "active",
+        "servers": [{"server": "duck", "type": "duckdb", "database": str(db)}],
+        "schema": [{"name": "orders", "properties": [{
+            "name": "id" + WORKFLOW_COMMAND, "physicalName": "id", "logicalType": "integer",
+            "quality": [{"metric": "nullValues", "mustBe": 0}],
+        }]}],
+    }  # fmt: skip
+    write_contract(tmp_path, yaml.safe_dump(body), name="orders.odcs.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lockgate=orders.odcs.yaml"],
+        check=False, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr  # the rule fails: one null id
+    assert "FAIL orders.id" in done.stdout, done.stdout
+    assert "\\x0a::error" in done.stdout, done.stdout  # the break is shown, escaped
+    assert not [line for line in done.stdout.splitlines() if line.startswith("::")], done.stdout
