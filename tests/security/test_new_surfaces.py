@@ -178,3 +178,57 @@ def test_pytest_plugin_failures_keep_contract_text_on_its_line(tmp_path):
     assert "FAIL orders.id" in done.stdout, done.stdout
     assert "\\x0a::error" in done.stdout, done.stdout  # the break is shown, escaped
     assert not [line for line in done.stdout.splitlines() if line.startswith("::")], done.stdout
+
+
+RECONCILE_TABLES = [
+    'requests"; DROP TABLE victim; --',
+    "requests; COMMIT; DROP TABLE victim",
+    "pg_read_file('/etc/passwd')",
+    "../../../../etc/passwd",
+]
+
+
+@pytest.mark.parametrize("source_table", RECONCILE_TABLES)
+def test_reconcile_source_table_is_only_a_name_on_postgres(tmp_path, pg_schema, source_table):
+    """The `table` argument of a reconcile rule reaches SQL on the source server: it must stay a
+    quoted identifier (a missing table: a contract error result), never SQL; the victim stays."""
+    from tests.reconcile.helpers import (
+        by_id,
+        check,
+        duck_server,
+        load_duckdb,
+        load_postgres,
+        pg_server,
+        rows,
+    )
+
+    con, schema = pg_schema
+    load_postgres(con, schema, rows(20))
+    con.execute(f'CREATE TABLE "{schema}".victim AS SELECT 1 AS x')
+    db = load_duckdb(tmp_path / "w.duckdb", rows(20))
+    servers = pg_server(schema) + duck_server(db)
+    result = check(tmp_path, servers, f"source: app\ntable: {json.dumps(source_table)}")
+    [found] = by_id(result).values()
+    assert found.error and "does not exist" in found.error, found.error
+    assert "root:" not in found.error
+    assert con.execute(f'SELECT count(*) FROM "{schema}".victim').fetchone() == (1,)
+
+
+def test_reconcile_source_table_cannot_leave_a_local_servers_folder(tmp_path):
+    """On a `local` source the table name fills `{object}` of the path; `../` must not read a
+    file beside the server's folder (DuckDB's allowed directories hold, whatever glob says)."""
+    from tests.reconcile.helpers import by_id, check, duck_server, load_duckdb, rows
+
+    data = tmp_path / "app"
+    data.mkdir()
+    secret = tmp_path / "secret.csv"
+    secret.write_text("id,status\n1,root-password\n")
+    pd.DataFrame({"id": [1], "status": ["open"]}).to_csv(data / "requests.csv", index=False)
+    servers = (
+        f"  - server: app\n    type: local\n    path: {data}/{{object}}.csv\n    format: csv\n"
+        + duck_server(load_duckdb(tmp_path / "w.duckdb", rows(5)))
+    )
+    result = check(tmp_path, servers, "source: app\ntable: ../secret")
+    [found] = by_id(result).values()
+    assert found.error and "does not exist" in found.error, found.error
+    assert not found.samples and "root-password" not in found.error
