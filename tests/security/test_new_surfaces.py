@@ -232,3 +232,47 @@ def test_reconcile_source_table_cannot_leave_a_local_servers_folder(tmp_path):
     [found] = by_id(result).values()
     assert found.error and "does not exist" in found.error, found.error
     assert not found.samples and "root-password" not in found.error
+
+
+XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'><svg onload=alert(3)>'
+
+
+def test_html_report_and_notebook_show_hostile_names_and_values_as_text(tmp_path):
+    """Table, column and contract names and the observed values and samples (the data) reach
+    `lockgate report`'s page and the notebook's `_repr_html_`: all of it must be text."""
+    import lockgate as api
+
+    db = tmp_path / "w.duckdb"
+    quoted = '"' + XSS.replace('"', '""') + '"'
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE TABLE {quoted} (id INTEGER, {quoted} VARCHAR)")
+        con.executemany(f"INSERT INTO {quoted} VALUES (?, ?)", [(1, XSS), (2, "b"), (3, XSS)])
+    body = {
+        "apiVersion": "v3.1.0", "kind": "DataContract", "id": "shop" + XSS, "version": "1.0.0",
+        "status": "active",
+        "servers": [{"server": "duck", "type": "duckdb", "database": str(db)}],
+        "schema": [{"name": XSS, "properties": [
+            {"name": "id", "logicalType": "integer"},
+            {"name": XSS, "logicalType": "string", "description": XSS,
+             "quality": [{"metric": "invalidValues", "mustBe": 0,
+                          "arguments": {"validValues": ["b", XSS + "x"]}}]},
+        ]}],
+    }  # fmt: skip
+    contract_path = write_contract(tmp_path, yaml.safe_dump(body), name="c.odcs.yaml")
+    history = tmp_path / "history.sqlite"
+    checked = lockgate("check", contract_path, "--history", history)
+    assert checked.returncode == 1, checked.stdout + checked.stderr  # the rule fails: 2 rows
+    result = api.validate(api.load_contract(contract_path))
+    assert not result.passed
+    shown = {"notebook": result._repr_html_()}
+    reported = lockgate(
+        "report", "--history", history, "--contracts", contract_path, "-o", tmp_path / "r"
+    )
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    shown["report"] = (tmp_path / "r" / "index.html").read_text()
+    for where, page in shown.items():
+        assert "&lt;script&gt;alert(1)" in page, where  # the text is there, escaped
+        lowered = page.lower()
+        # a tag of the payload, or its quote closing an attribute, would be live markup
+        for live in ("<script", "<img", "<svg onload", "\"'>"):
+            assert live not in lowered, (where, live)
