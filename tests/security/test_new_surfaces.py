@@ -276,3 +276,61 @@ def test_html_report_and_notebook_show_hostile_names_and_values_as_text(tmp_path
         # a tag of the payload, or its quote closing an attribute, would be live markup
         for live in ("<script", "<img", "<svg onload", "\"'>"):
             assert live not in lowered, (where, live)
+
+
+QUOTE_BREAK = "x'); DROP TABLE victim; --"
+PATTERN = "^[a-z]$|" + QUOTE_BREAK.replace(")", "") + "|endraw %}{{ 7\\*7 }}"  # a valid regex
+
+
+def _valid_export_contract(tmp_path: Path, db: Path) -> Path:
+    body = {
+        "apiVersion": "v3.1.0", "kind": "DataContract", "id": "shop", "version": "1.0.0",
+        "status": "active",
+        "servers": [{"server": "duck", "type": "duckdb", "database": str(db)}],
+        "schema": [{
+            "name": "orders",
+            "quality": [{"type": "custom", "engine": "lockgate",
+                         "implementation": {"check": "quarantine", "maxRows": 5}}],
+            "properties": [
+                {"name": "id", "logicalType": "integer", "required": True},
+                {"name": "code", "logicalType": "string",
+                 "logicalTypeOptions": {"pattern": PATTERN},
+                 "quality": [{"metric": "invalidValues", "mustBe": 0, "arguments": {
+                     "validValues": ["a", QUOTE_BREAK, "{% endraw %}{{ run_query('x') }}"]}}]},
+            ],
+        }],
+    }  # fmt: skip
+    return write_contract(tmp_path, yaml.safe_dump(body, sort_keys=False))
+
+
+def test_valid_views_keep_contract_values_as_literals(tmp_path):
+    """`export --to sql --valid` prints CREATE VIEW statements built from the rules' values: a
+    quote in a value stays inside its literal (running the file creates views, nothing else),
+    and the dbt models render, through Jinja, to the same SQL text (nothing in them runs)."""
+    import jinja2
+
+    frame = pd.DataFrame({"id": [1, 2], "code": ["a", "zz"]})
+    db = duckdb_with(tmp_path / "w.duckdb", {"orders": frame})
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE victim AS SELECT 1 AS x")
+    contract = _valid_export_contract(tmp_path, db)
+    done = lockgate("export", contract, "--to", "sql", "--valid")
+    assert done.returncode == 0, done.stderr
+    statements = duckdb.extract_statements(done.stdout)
+    assert len(statements) == 2 and {s.type for s in statements} == {duckdb.StatementType.CREATE}
+    with duckdb.connect(str(db)) as con:
+        for statement in statements:
+            con.execute(statement.query)
+        assert con.execute("SELECT count(*) FROM victim").fetchone() == (1,)
+        assert con.execute('SELECT id FROM "orders__valid"').fetchall() == [(1,)]
+    out = tmp_path / "models"
+    done = lockgate("export", contract, "--to", "dbt", "--valid", "--output", out)
+    assert done.returncode == 0, done.stderr
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    calls: list[str] = []
+    for model in sorted(out.glob("*.sql")):
+        text = model.read_text()
+        rendered = env.from_string(text).render(ref=lambda name: calls.append(name) or name)
+        assert "49" not in rendered and "run_query" in rendered  # `{{ 7*7 }}` stayed text
+        assert QUOTE_BREAK.replace("'", "''") in rendered
+    assert calls == ["orders", "orders"]  # lockgate's own ref() calls, and no other code ran
