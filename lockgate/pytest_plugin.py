@@ -89,6 +89,7 @@ class ContractFile(pytest.File):
     def collect(self):
         from lockgate.contract.loader import load_contract
         from lockgate.errors import ContractError
+        from lockgate.export.escape import one_line
 
         try:
             contract = load_contract(self.path)
@@ -97,8 +98,8 @@ class ContractFile(pytest.File):
             raise self.CollectError(f"{self.path} does not lint:\n{listed}") from None
         for table in contract.tables:
             if contract.rules_for(table.name):
-                yield ContractItem.from_parent(
-                    self, name=table.name, contract=contract, table=table.name
+                yield ContractItem.from_parent(  # the name is shown in CI logs: one line
+                    self, name=one_line(table.name), contract=contract, table=table.name
                 )
 
 
@@ -123,8 +124,10 @@ class ContractItem(pytest.Item):
                 history=history,
             )
         except LockgateError as exc:  # no such server, connection refused: one line, no traceback
+            from lockgate.export.escape import one_line
+
             raise ContractFailed(
-                f"contract {self.contract.id}, table {self.table}: {exc}"
+                one_line(f"contract {self.contract.id}, table {self.table}: {exc}")
             ) from None
         # without a store, rules that compare with earlier runs could not be judged: say so
         unchecked = [] if history else [r for r in result.results if _needs_history(r)]
@@ -143,11 +146,10 @@ class ContractItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return (
-            self.path,
-            None,
-            f"contract {self.contract.id} {self.contract.version}, table {self.table}",
-        )
+        from lockgate.export.escape import one_line
+
+        about = f"contract {self.contract.id} {self.contract.version}, table {self.table}"
+        return (self.path, None, one_line(about))
 
 
 class ContractFailed(AssertionError):
@@ -190,19 +192,20 @@ def lockgate_validate(request: pytest.FixtureRequest):
 def describe_failure(result, failed) -> str:
     """The failing rules as a CI log should show them: one block per rule."""
     from lockgate.engines.results import json_safe
+    from lockgate.export.escape import one_line as s  # contract text: a CI log acts on `::` lines
     from lockgate.rule_bounds import describe_bounds
 
-    where = f" on server {result.server}" if result.server else ""
-    contract = f"contract {result.contract_id} {result.contract_version}{where}"
+    where = f" on server {s(result.server)}" if result.server else ""
+    contract = f"contract {s(result.contract_id)} {s(result.contract_version)}{where}"
     lines = [f"{contract}: {len(failed)} of {len(result.results)} rules failed"]
     for r in failed:
-        column = f" (column {r.rule.column})" if r.rule.column else ""
-        lines.append(f"FAIL {r.rule.id}{column}: {r.rule.check}")
+        column = f" (column {s(r.rule.column)})" if r.rule.column else ""
+        lines.append(f"FAIL {s(r.rule.id)}{column}: {s(r.rule.check)}")
         bounds = describe_bounds(r.rule)
         if bounds:
-            lines.append(f"  bounds:   {bounds}")
-        lines.append(f"  observed: {r.error or json_safe(r.observed)}")
-        lines.append(f"  expected: {r.expected}")
+            lines.append(f"  bounds:   {s(bounds)}")
+        lines.append(f"  observed: {s(r.error or json_safe(r.observed))}")
+        lines.append(f"  expected: {s(r.expected)}")
         if r.failed_rows is not None:
             total = f" of {r.total_rows:,}" if r.total_rows else ""
             lines.append(f"  failing rows: {r.failed_rows:,}{total}")

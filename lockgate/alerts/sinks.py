@@ -12,6 +12,7 @@ from typing import Any
 
 from lockgate.alerts.config import SinkConfig
 from lockgate.alerts.message import Alert
+from lockgate.export.escape import one_line, slack_text
 
 Sender = Callable[[SinkConfig, Alert, float], None]
 
@@ -39,15 +40,17 @@ def send_webhook(sink: SinkConfig, alert: Alert, timeout: float) -> None:
 def slack_payload(alert: Alert) -> dict[str, Any]:
     """The incoming-webhook format: `text` (the fallback and notification line) and blocks."""
     icon = ":red_circle:" if alert.status == "failing" else ":large_green_circle:"
-    fields = [f"*load* {alert.load}"]
+    # rule ids come from contracts and observed values from the data: text, never mrkdwn controls
+    s = slack_text
+    fields = [f"*load* {s(alert.load)}"]
     if alert.status == "failing":
-        fields += [f"*observed* {alert.observed}", f"*expected* {alert.expected}"]
+        fields += [f"*observed* {s(alert.observed)}", f"*expected* {s(alert.expected)}"]
     if alert.action:
-        fields.append(f"*action* {alert.action}")
+        fields.append(f"*action* {s(alert.action)}")
     return {
-        "text": alert.title,
+        "text": s(alert.title),
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} *{alert.title}*"}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f"{icon} *{s(alert.title)}*"}},
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(fields)}},
         ],
     }
@@ -60,7 +63,7 @@ def send_slack(sink: SinkConfig, alert: Alert, timeout: float) -> None:
 def send_email(sink: SinkConfig, alert: Alert, timeout: float) -> None:
     o = sink.options
     message = EmailMessage()
-    message["Subject"] = alert.title
+    message["Subject"] = one_line(alert.title)  # a line break in a rule id: no extra headers
     message["From"] = o["from"]
     message["To"] = ", ".join(o["to"])
     message.set_content(alert.text())

@@ -63,3 +63,9 @@ def dbt_safe_name(name: str) -> bool:
 
 def plain_identifier(name: str) -> bool:
     return bool(_PLAIN_IDENTIFIER.match(name))
+
+
+def slack_text(text: Any) -> str:
+    """`text` for Slack's mrkdwn: `<`, `>` and `&` escaped as Slack documents, so a rule id or an
+    observed value cannot write `<!channel>` (a ping) or `<https://...|label>` (a disguised link)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

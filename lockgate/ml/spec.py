@@ -131,9 +131,32 @@ def _check(doc: SourceDoc) -> list[Finding]:
         err(("onMonitoringFailure",), f"onMonitoringFailure must be one of {', '.join(MONITORING_ACTIONS)}, got {action!r}", "invalid-value")
     out += _check_requires(doc, data.get("requires"))
     estimator = data.get("estimator") or {}
-    if isinstance(estimator, dict) and not str(estimator.get("class", "")).count("."):
-        err(("estimator", "class"), "estimator.class must be an import path, e.g. sklearn.linear_model.LogisticRegression", "invalid-value")
+    refused = estimator_refusal(estimator.get("class")) if isinstance(estimator, dict) else None
+    if refused:
+        err(("estimator", "class"), refused, "invalid-value")
     return out
+
+
+# `estimator.class` is imported and called with the spec's `params`: a spec in a pull request
+# naming `subprocess.Popen` would run a program at training time. Only these packages' modules
+# are imported, and only a classifier class of them is called (lockgate.ml.training).
+ESTIMATOR_PACKAGES = ("sklearn", "lightgbm", "xgboost", "catboost")
+
+
+def estimator_refusal(path: Any) -> str | None:
+    """Why `estimator.class` may not be imported, or None."""
+    text = str(path or "")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+", text):
+        return (
+            "estimator.class must be an import path, "
+            "e.g. sklearn.linear_model.LogisticRegression"
+        )
+    if text.split(".", 1)[0] not in ESTIMATOR_PACKAGES:
+        return (
+            f"estimator.class {text!r}: only classifiers of {', '.join(ESTIMATOR_PACKAGES)} "
+            "may be named (a spec must not choose what code runs)"
+        )
+    return None
 
 
 def _check_requires(doc: SourceDoc, requires: Any) -> list[Finding]:

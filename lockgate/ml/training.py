@@ -60,11 +60,7 @@ def build_pipeline(spec: ModelSpec):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    module_name, _, class_name = spec.estimator_class.rpartition(".")
-    try:
-        estimator_cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as exc:
-        raise ValueError(f"{spec.name}: cannot import estimator {spec.estimator_class}: {exc}") from None
+    estimator_cls = _estimator_class(spec)
     transformers = []
     if spec.numeric:
         transformers.append(("numeric", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), list(spec.numeric)))
@@ -80,6 +76,29 @@ def build_pipeline(spec: ModelSpec):
 
 
 DEFAULT_RANDOM_STATE = 0
+
+
+def _estimator_class(spec: ModelSpec) -> type:
+    """The spec's estimator class, refused unless it is a classifier of an allowed package (the
+    spec is untrusted: see `lockgate.ml.spec.estimator_refusal`), before anything is called."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+
+    from lockgate.ml.spec import estimator_refusal
+
+    refused = estimator_refusal(spec.estimator_class)
+    if refused:
+        raise ValueError(f"{spec.name}: {refused}")
+    module_name, _, class_name = spec.estimator_class.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        shown = f"{spec.name}: cannot import estimator {spec.estimator_class}: {exc}"
+        raise ValueError(shown) from None
+    classifier = isinstance(found, type) and issubclass(found, BaseEstimator)
+    if not (classifier and issubclass(found, ClassifierMixin)):
+        shown = f"{spec.name}: estimator {spec.estimator_class} is not a scikit-learn classifier"
+        raise ValueError(shown)  # callers report a bad spec as ValueError
+    return found
 
 
 @contextlib.contextmanager

@@ -12,7 +12,8 @@ import re
 import ibis
 
 from lockgate.contract.model import Contract, Table
-from lockgate.export.escape import one_line
+from lockgate.errors import LockgateError
+from lockgate.export.escape import dbt_safe_name, one_line
 from lockgate.quarantine import sql as q
 
 VALID, QUARANTINE = "{}__valid", "{}__quarantine"
@@ -79,12 +80,24 @@ def dbt_models(
         pair = relations(connector, contract, table, source)
         if pair is None:
             continue
+        _check_model_name(table.physical_name)
         for name, expr in zip((VALID, QUARANTINE), pair):
             sql = connector.to_sql(expr).rstrip().rstrip(";")
             files[name.format(table.physical_name) + ".sql"] = _jinja(
                 sql, placeholders, source_name
             )
     return files
+
+
+def _check_model_name(physical: str) -> None:
+    """The model files are named after the table: a physicalName such as `../../x` or `/etc/x`
+    would choose where `--output` writes (and dbt's `ref()` could not name it anyway)."""
+    segment = physical not in ("", ".", "..") and not any(s in physical for s in ("/", "\\"))
+    if not segment or not dbt_safe_name(physical):
+        raise LockgateError(
+            f"table physicalName {one_line(physical)!r} cannot name a dbt model file "
+            "(one path segment, no quotes, braces or control characters)"
+        )
 
 
 def _jinja(sql: str, placeholders: dict[str, str], source_name: str | None) -> str:

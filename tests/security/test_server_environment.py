@@ -90,6 +90,7 @@ def test_data_roots_confine_duckdb_files_and_local_paths(tmp_path, monkeypatch):
     inside = tmp_path / "data"
     inside.mkdir()
     db = duckdb_with(inside / "w.duckdb", {"t": pd.DataFrame({"a": [1]})})
+    (inside / "t.csv").write_text("a\n1\n")  # a local server with no file is a connection error
     monkeypatch.setenv("LOCKGATE_DATA_ROOTS", str(inside))
     DuckDBConnector(Server("d", "duckdb", {"database": str(db)})).close()
     LocalFilesConnector(

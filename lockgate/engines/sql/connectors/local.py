@@ -44,7 +44,9 @@ class LocalFilesConnector(Connector):
     def _ensure_view(self, table: str) -> bool:
         if table not in self._views:
             path = self.path.replace("{object}", table).replace("{model}", table)
-            exists = bool(glob.glob(path))
+            # a table name is one file name: `../x` (a reconcile `table`, a physicalName) would
+            # name a file outside the server's folder, which DuckDB then refuses mid-check
+            exists = not any(sep in table for sep in ("/", "\\")) and bool(glob.glob(path))
             if exists:
                 reader = READERS[self.format]
                 literal = path.replace("'", "''")
