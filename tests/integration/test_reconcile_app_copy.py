@@ -103,3 +103,14 @@ def test_clean_days_pass_and_a_frozen_rating_is_named_on_its_first_load(copies):
     assert mirror(duck, app) == 1
     repaired = by_id(reconcile_professionals(as_of=NOW))
     assert all(r.passed for r in repaired.values()), [r.to_dict() for r in repaired.values()]
+
+
+def test_without_the_setting_or_the_server_nothing_needs_postgres(monkeypatch):
+    from dagster_project.app_copy import postgres_answers
+
+    monkeypatch.delenv(APP_SCHEMA_ENV, raising=False)
+    assert app_target() is None  # the ETL asset then lands the warehouse only
+    assert postgres_answers(PostgresTarget(port=1)) is False  # the demo then skips reconcile
+    monkeypatch.setenv(APP_SCHEMA_ENV, "app; DROP TABLE x")
+    with pytest.raises(ValueError, match="invalid schema name"):
+        app_target()
