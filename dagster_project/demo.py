@@ -39,10 +39,56 @@ def step(number: int, title: str) -> None:
     say(f"\n{'─' * 100}\n{number}. {title}\n{'─' * 100}")
 
 
-def reset() -> None:
-    """The demo starts from nothing: its warehouse, history, registry and Dagster runs."""
+def enable_app_copy() -> bool:
+    """When PostgreSQL answers (LOCKGATE_PG_HOST, default 127.0.0.1:5432), the application's
+    own professionals land there too and the demo reconciles the warehouse copy with them."""
+    from dagster_project.app_copy import APP_SCHEMA_ENV, DEFAULT_APP_SCHEMA, postgres_answers
     from dagster_project.simulator import warehouse_path
 
+    if os.environ.get(APP_SCHEMA_ENV) or postgres_answers():
+        os.environ.setdefault(APP_SCHEMA_ENV, DEFAULT_APP_SCHEMA)
+        # the reconcile contract names the warehouse file relative to the working directory
+        os.environ.setdefault("LOCKGATE_WAREHOUSE", str(warehouse_path()))
+        return True
+    return False
+
+
+def say_reconcile(as_of) -> bool | None:
+    """The reconcile rule's verdict, warehouse against application, with no history."""
+    from dagster_project.app_copy import app_target, reconcile_professionals
+    from lockgate.errors import LockgateError
+
+    if app_target() is None:
+        say("   reconcile: skipped (no PostgreSQL at 127.0.0.1:5432 for the application's copy)")
+        return None
+    try:
+        results = reconcile_professionals(as_of=as_of)
+    except LockgateError as exc:
+        say(f"   reconcile: not run ({exc})")
+        return None
+    verdict = results[0]
+    say(f"   reconcile with the application (PostgreSQL, no history): {'pass' if verdict.passed else 'FAILED'} "
+        f"{verdict.rule.id}: {verdict.observed} keys differ")
+    for r in results[1:]:
+        if r.passed:
+            continue
+        column = r.rule.id.rsplit(".", 1)[-1]
+        shown = ", ".join(
+            f"{'/'.join(str(v) for v in s['key'].values())} (application {s.get('source')}, warehouse {s.get('warehouse')})"
+            for s in (r.samples or [])[:3]
+        )
+        say(f"     column {column}: {r.observed} keys differ, e.g. {shown}")
+    return verdict.passed
+
+
+def reset() -> None:
+    """The demo starts from nothing: its warehouse, history, registry and Dagster runs."""
+    from dagster_project.app_copy import app_target, reset_app
+    from dagster_project.simulator import warehouse_path
+
+    app = app_target()
+    if app is not None:
+        reset_app(app)
     warehouse = warehouse_path()
     for path in (warehouse, Path(f"{warehouse}.wal")):
         path.unlink(missing_ok=True)
@@ -117,6 +163,7 @@ def main() -> int:
     os.environ["DAGSTER_HOME"] = str(HOME)
     # dagster-dbt's manifest preparer looks for `dbt` on PATH: the venv's comes first
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    app_copy = enable_app_copy()
     reset()
     import dagster as dg
 
@@ -149,6 +196,8 @@ def main() -> int:
     fresh = sorted({c.description for c in checks if c.check_name.endswith("freshness")})
     say(f"   freshness at {judged_at:%Y-%m-%d %H:%M} UTC: {'; '.join(fresh)}")
     say(f"   validation receipt: {len(champion.receipt['contracts'])} contracts passed -> released as champion")
+    if app_copy:
+        say_reconcile(judged_at)
 
     with clock.pinned_to(today):  # the next day: its load has run before this clock
         step(2, "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)")
@@ -156,6 +205,7 @@ def main() -> int:
         failed = [c for c in frozen.get_asset_check_evaluations() if not c.passed]
         for c in failed:
             say(f"   FAILED check {c.asset_key.to_user_string()}:{c.check_name}: {c.description}")
+        say_reconcile(clock.now())  # beside changeRate: the same load, proven key by key
         untouched = [s for s in ("warehouse_models", "conversion__training_set", "conversion__release") if frozen.is_node_untouched(s)]
         say(f"   the blocking check halted the run: {', '.join(untouched)} did not run")
 

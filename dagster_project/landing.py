@@ -4,13 +4,15 @@ A run lands the next day; into an empty warehouse it lands `days_if_empty` days 
 last day whose load has run on lockgate's clock (`LOCKGATE_TODAY`, see lockgate/clock.py). A day
 whose load time is still ahead of that clock is refused: no landed row is "from the future".
 `inject` plays an upstream failure, e.g. `frozen:professionals.rating` (see
-`python -m dagster_project.simulator failures`).
+`python -m dagster_project.simulator failures`). With `LOCKGATE_APP_SCHEMA` set, the
+application's own copy is landed into PostgreSQL too (dagster_project/app_copy.py).
 """
 
 # no `from __future__ import annotations`: Dagster reads the config annotations at definition time
 
 import dagster as dg
 
+from dagster_project.app_copy import app_target, mirror
 from dagster_project.simulator import (
     TABLES,
     DuckDBTarget,
@@ -46,6 +48,9 @@ def upstream_etl(context: dg.AssetExecutionContext, config: LandingConfig):
     else:
         reports = [land_next_day(target, failures)]
         context.log.info(f"landed {reports[-1].day} with failures {config.inject or 'none'}")
+    app = app_target()
+    if app is not None:  # optional: the application's own copy, never with the ETL's failures
+        context.log.info(f"application copy: {mirror(target, app)} days into {app.describe()}")
     last = reports[-1]
     for table in RAW_TABLES:
         report = last.tables.get(table)
