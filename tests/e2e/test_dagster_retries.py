@@ -19,8 +19,8 @@ from tests.support.pipeline import Project, failure_message
 pytestmark = pytest.mark.slow
 
 RULE, CHECK = "professionals.rating.changeRate", "professionals_rating_changeRate"
-# The schedule tick the halted run was launched for: two minutes after the clean run, because
-# the simulator stamps _loaded_at with the wall clock and freshness is judged at the tick.
+# The schedule tick the halted run was launched for: two minutes into the pinned day that run
+# plays (tests/support/pipeline.py), after the 23:30 load it lands; freshness is judged at it.
 TICK_AFTER = dt.timedelta(minutes=2)
 ML_STEPS = ("conversion__training_set", "conversion__model", "conversion__evaluation", "conversion__release")
 
@@ -32,7 +32,8 @@ def frozen(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in ("LOCKGATE_WAREHOUSE", "LOCKGATE_TEST_PROJECT")}
     project = Project.create(tmp_path_factory.mktemp("retries"))
     assert project.run("daily_pipeline", days_if_empty=45).success
-    tick = (dt.datetime.now(dt.UTC) + TICK_AFTER).replace(microsecond=0)
+    day = project.clock_for(lands=True)
+    tick = dt.datetime.combine(day, dt.time(0, 0), tzinfo=dt.UTC) + TICK_AFTER
     halted = project.run("daily_pipeline", inject=["frozen:professionals.rating"], tags={".dagster/scheduled_execution_time": tick.isoformat()})
     assert not halted.success
     yield project, halted, tick
