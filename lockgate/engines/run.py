@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import warnings
 from contextlib import contextmanager
-from typing import Callable, Mapping, Protocol
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
@@ -38,8 +38,14 @@ def validate(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine=None,
+    partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
+
+    `partitions`: check only these partitions of the tables with a `partitioned: true` property
+    (values as `lockgate check --partition` takes them: `"2026-11-19"`, a `datetime.date`, or
+    `"column=value"` with several partition columns; see lockgate.engines.partitions). Key rules
+    still compare the partitions' keys with every other partition. None: whole tables.
 
     `quarantine`: where to keep the rows a quarantine policy sets aside (a DuckDB file, a Parquet
     folder, a postgresql:// URL) or a `lockgate.quarantine.run.QuarantineRequest`; the policy's
@@ -55,6 +61,7 @@ def validate(
     deprecated former name.
     """
     as_of = logical_time(as_of, now)
+    selection = _partitions(contract, partitions)
     chosen = contract.server(server)
     if chosen is None:
         names = ", ".join(s.name for s in contract.servers) or "none"
@@ -66,14 +73,14 @@ def validate(
         if engine == "sql":
             from lockgate.engines.sql.engine import SqlEngine
 
-            impl: Engine = SqlEngine(connector)
+            impl: Engine = SqlEngine(connector, selection)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine
 
-            impl = FrameEngine.from_connector(connector, contract)
+            impl = FrameEngine.from_connector(connector, contract, selection)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
+        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine, partitions=selection)
 
 
 def validate_frames(
@@ -86,8 +93,10 @@ def validate_frames(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine=False,
+    partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
+    `partitions` as in `validate`: the same rows are selected from the frames.
     `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`).
     `quarantine=True`: for each table with a quarantine policy, `result.quarantine_of(table)`
     also carries `.valid` and `.quarantined` DataFrames (a store location or a
@@ -95,8 +104,17 @@ def validate_frames(
     from lockgate.engines.frame.engine import FrameEngine
 
     as_of = logical_time(as_of, now)
+    selection = _partitions(contract, partitions)
     with _store(history) as store:
-        return run_engine(contract, FrameEngine(frames, contract), server=None, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
+        return run_engine(contract, FrameEngine(frames, contract, selection), server=None, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine, partitions=selection)
+
+
+def _partitions(contract: Contract, partitions: Sequence[Any] | None):
+    if not partitions:
+        return None
+    from lockgate.engines.partitions import select_partitions
+
+    return select_partitions(contract, partitions)
 
 
 def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -127,7 +145,7 @@ def _store(history):
         store.close()
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None, quarantine=None) -> ValidationResult:
+def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None, quarantine=None, partitions=None) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
     as_of = logical_time(as_of or now) or clock.now()
@@ -139,7 +157,12 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
         engine=engine.name,
         started_at=started,
         as_of=as_of,
+        partitions=partitions,
     )
+    if partitions is not None and history is not None:
+        from lockgate.state.partition_history import PartitionHistory
+
+        history = PartitionHistory(history, partitions)  # a partition's series, apart from whole-table checks
     profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
