@@ -119,6 +119,13 @@ def check(
     ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Text report: list every passing rule too."),
     quarantine: Optional[str] = typer.Option(None, "--quarantine", help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a postgresql:// URL (never the warehouse connection)."),
+    partition: Optional[List[str]] = typer.Option(
+        None,
+        "--partition",
+        help="Check only this partition (repeatable): a value of the partitioned property, parsed by its "
+        "logicalType (2026-11-19 for a date), or column=VALUE with several partition columns. Key rules "
+        "still compare its keys with every other partition.",
+    ),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -137,7 +144,7 @@ def check(
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:
-            result = validate(loaded, server, engine=engine.value, as_of=logical, progress=progress, history=store, record=not no_history, quarantine=quarantine)
+            result = validate(loaded, server, engine=engine.value, as_of=logical, progress=progress, history=store, record=not no_history, quarantine=quarantine, partitions=partition)
     finally:
         if store is not None:
             store.close()
