@@ -18,15 +18,17 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
-import pandas as pd
 from ibis.expr.types import BooleanValue, IntegerScalar
 from ibis.expr.types import Table as IbisTable
 
 from lockgate.contract.model import Column, Contract, Table
 from lockgate.errors import UsageError
+
+if TYPE_CHECKING:  # pandas is imported by the frame engine's functions only: SQL checks skip it
+    import pandas as pd
 
 _PAIR = re.compile(r"^([^=]+)=(.*)$", re.DOTALL)
 
@@ -66,6 +68,8 @@ class TableSelection:
         return t.filter(~ibis.coalesce(self.predicate(t), False))
 
     def mask(self, df: pd.DataFrame) -> pd.Series:
+        import pandas as pd
+
         out = pd.Series(True, index=df.index)
         for col, vals in self.values:
             out &= _frame_in(df[col], vals)
@@ -228,6 +232,8 @@ def _literal(value: Any, col: Any) -> Any:
 
 def _frame_in(series: pd.Series, values: tuple[Any, ...]) -> pd.Series:
     """The same selection on a DataFrame column (pandas has no date dtype: compare calendar days)."""
+    import pandas as pd
+
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         if _all_dates(values):
             return series.dt.normalize().isin([pd.Timestamp(v) for v in values]) & series.notna()
@@ -238,6 +244,8 @@ def _frame_in(series: pd.Series, values: tuple[Any, ...]) -> pd.Series:
 
 
 def _frame_stamp(value: dt.datetime, tz: Any) -> pd.Timestamp:
+    import pandas as pd
+
     stamp = pd.Timestamp(value)
     if tz is None and stamp.tzinfo is not None:
         return stamp.tz_convert("UTC").tz_localize(None)
@@ -279,6 +287,8 @@ def collision_samples(full: IbisTable, selection: TableSelection, columns: tuple
 
 def frame_collisions(full: pd.DataFrame, selected: pd.Series, columns: tuple[str, ...]) -> int:
     """`collision_count` on a DataFrame: distinct selected keys found among the other rows."""
+    import pandas as pd
+
     from lockgate.engines.frame.predicates import all_present
 
     present = all_present(full, columns).to_numpy()
@@ -358,6 +368,8 @@ def add_frame_collisions(full: pd.DataFrame, selection: TableSelection, rules: l
 
 def frame_collision_samples(full: pd.DataFrame, selection: TableSelection, columns: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
     """`collision_samples` on a DataFrame."""
+    import pandas as pd
+
     from lockgate.engines.frame.predicates import all_present
 
     cols = list(columns)
