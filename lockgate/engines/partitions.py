@@ -47,12 +47,6 @@ class TableSelection:
         """`day=2026-11-19` (what reports and the history store show)."""
         return ",".join(f"{col}={'|'.join(_text(v) for v in vals)}" for col, vals in self.values)
 
-    @property
-    def series(self) -> str:
-        """The partition columns: every check of some partitions of the table by these columns is
-        one history series (each partition a load), apart from whole-table checks."""
-        return ",".join(col for col, _ in self.values)
-
     def predicate(self, t: IbisTable) -> BooleanValue:
         parts = [_column_in(t[col], vals) for col, vals in self.values]
         out = parts[0]

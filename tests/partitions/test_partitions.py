@@ -161,32 +161,47 @@ def test_a_partition_value_is_data_not_sql(tmp_path, warehouse):
     assert lockgate.validate(contract, "duck", as_of=AS_OF).table_rows["events"] == 13
 
 
-def test_history_is_kept_per_partition(tmp_path, warehouse):
-    """A partition's data is a load of the table's partition series; checking it again is a retry
-    of that load; another partition is a new load; whole-table checks keep their own series."""
+def test_history_is_kept_per_partition(tmp_path):
+    """Each partition's data state is a load of that partition: checking it again is a retry,
+    another day is another table of the history, a whole-table check keeps its own, and the
+    detectors compare a re-loaded day with that day's earlier load."""
     import sqlite3
 
-    duck_path, _ = warehouse
+    import duckdb
+
+    from tests.partitions.data import customers, events
+    from tests.support.files import duckdb_with
+
+    db = duckdb_with(tmp_path / "own.duckdb", {"events": events(), "customers": customers()})
     anomaly = "      - {type: custom, engine: lockgate, implementation: {check: anomaly, metric: rowCount, minHistory: 1}}\n"
     text = CONTRACT.replace("        mustBeGreaterThan: 4\n", "        mustBeGreaterThan: 4\n" + anomaly.replace("{", "{{").replace("}", "}}"))
-    contract = contract_for(tmp_path, duck_path, text=text)
+    contract = contract_for(tmp_path, db, text=text)
     store = tmp_path / "history.sqlite"
-    first = lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["2026-06-29"], history=store)
-    again = lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["2026-06-29"], history=store)
-    other = lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["2026-06-28"], history=store)
-    whole = lockgate.validate(contract, "duck", as_of=AS_OF, history=store)
+
+    def check(partitions):
+        return lockgate.validate(contract, "duck", as_of=AS_OF, partitions=partitions, history=store)
+
+    first, again, other, whole = check(["2026-06-29"]), check(["2026-06-29"]), check(["2026-06-28"]), check(None)
     assert first.retry_of == {} and other.retry_of == {} and whole.retry_of == {}
     assert set(again.retry_of) == {"events"}
+    assert "not enough history" in str(other.result("events.anomaly.rowCount").observed)
+    con = duckdb.connect(str(db))
+    try:  # late rows land in day 3: a new load of that partition, judged against its first load
+        con.execute("INSERT INTO events SELECT * REPLACE (event_id + 100 AS event_id, seq + 100 AS seq) FROM events WHERE day = '2026-06-29'")
+    finally:
+        con.close()
+    reloaded = check(["2026-06-29"])
+    assert reloaded.retry_of == {}
+    assert "rowCount 10.00 is above the accepted band" in str(reloaded.result("events.anomaly.rowCount").observed)
+    assert "median 5.00 over 1 run" in str(reloaded.result("events.anomaly.rowCount").observed)
     with sqlite3.connect(store) as con:
-        rows = con.execute("SELECT run_id, table_name, row_count, state, first_run FROM table_profiles WHERE table_name LIKE 'events%' ORDER BY run_id").fetchall()
+        rows = con.execute("SELECT run_id, table_name, row_count, first_run FROM table_profiles WHERE table_name LIKE 'events%' ORDER BY run_id").fetchall()
         rule_tables = {t for (t,) in con.execute("SELECT DISTINCT table_name FROM rule_results")}
-    assert [(name, count) for _, name, count, _, _ in rows] == [("events[day]", 5), ("events[day]", 5), ("events[day]", 4), ("events", 13)]
-    assert rows[1][4] == rows[0][0]  # the second check of day 3 is a retry of the first
-    assert rows[2][4] is None and rows[3][4] is None
-    assert rule_tables == {"events[day]", "events", "customers"}
-    # like with like: day 2's row count against day 3's; the whole table has a series of its own
-    assert "median 5.00 over 1 run" in str(other.result("events.anomaly.rowCount").observed)
-    assert "not enough history" in str(whole.result("events.anomaly.rowCount").observed)
+    day3, day2 = "events[day=2026-06-29]", "events[day=2026-06-28]"
+    assert [(name, count) for _, name, count, _ in rows] == [(day3, 5), (day3, 5), (day2, 4), ("events", 13), (day3, 10)]
+    assert rows[1][3] == rows[0][0]  # the second check of day 3 is a retry of the first
+    assert [r[3] for r in rows[2:]] == [None, None, None]
+    assert rule_tables == {day3, day2, "events", "customers"}
 
 
 def test_cli_checks_one_partition(tmp_path, warehouse):
