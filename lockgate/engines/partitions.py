@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ibis
-from ibis.expr.types import BooleanValue, IntegerScalar
+from ibis.expr.types import BooleanValue
 from ibis.expr.types import Table as IbisTable
 
 from lockgate.contract.model import Column, Contract, Table
@@ -251,32 +251,48 @@ def _frame_stamp(value: dt.datetime, tz: Any) -> pd.Timestamp:
 # --- keys against the other partitions ---------------------------------------------------------
 
 
-def collision_count(full: IbisTable, selection: TableSelection, columns: tuple[str, ...]) -> IntegerScalar:
-    """How many distinct keys of the selected partitions also occur in another partition.
+SAMPLE_KEYS = 5  # colliding keys kept as samples (lockgate.engines.run.SAMPLE_ROWS)
 
-    The rows of the rest of the table are semi-joined onto the selection's distinct keys (a hash
-    table the size of the partition), so no distinct set of the whole table is ever built.
+
+def collision_query(full: IbisTable, selection: TableSelection, columns: tuple[str, ...]) -> IbisTable:
+    """The selection's keys that also occur in another partition: the first few (by key) with
+    their rows inside and outside the selection, and on every row `collided`, how many there are.
+
+    The rows of the rest of the table are semi-joined onto the selection's keys (a hash table the
+    size of the partition), so no distinct set of the whole table is ever built; the count and
+    the samples come from that one pass over the rest of the table.
     """
     from lockgate.engines.sql.expressions import all_present
 
     cols = list(columns)
-    keys = selection.restrict(full)
-    keys = keys.filter(all_present(keys, columns)).select(*cols).distinct()
+    mine = selection.restrict(full)
+    inside = mine.filter(all_present(mine, columns)).group_by(cols).aggregate(inside=lambda t: t.count())
     rest = selection.rest(full)
     rest = rest.filter(all_present(rest, columns)).select(*cols)
-    return rest.semi_join(keys, cols).distinct().count()
+    outside = rest.semi_join(inside.select(*cols), cols).group_by(cols).aggregate(outside=lambda t: t.count())
+    both = outside.inner_join(inside, cols)
+    both = both.mutate(collided=both.outside.count().over(ibis.window()))
+    return both.order_by(cols).limit(SAMPLE_KEYS)
 
 
-def collision_samples(full: IbisTable, selection: TableSelection, columns: tuple[str, ...]) -> IbisTable:
-    """Keys of the selection that repeat anywhere in the table, with their number of rows."""
+def within_duplicates(part: IbisTable, columns: tuple[str, ...]) -> IbisTable:
+    """Keys repeated inside the selection, with their number of rows (the first few by key)."""
     from lockgate.engines.sql.expressions import all_present
 
     cols = list(columns)
-    keys = selection.restrict(full)
-    keys = keys.filter(all_present(keys, columns)).select(*cols).distinct()
-    present = full.filter(all_present(full, columns)).select(*cols)
-    grouped = present.semi_join(keys, cols).group_by(cols).aggregate(duplicate_count=lambda t: t.count())
-    return grouped.filter(grouped.duplicate_count > 1).order_by(cols)
+    present = part.filter(all_present(part, columns))
+    grouped = present.group_by(cols).aggregate(duplicate_count=lambda t: t.count())
+    return grouped.filter(grouped.duplicate_count > 1).order_by(cols).limit(SAMPLE_KEYS)
+
+
+def merge_samples(within: list[dict[str, Any]], collided: list[dict[str, Any]], columns: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+    """Repeated keys of the selection, by key: a colliding key counts its rows in the whole table."""
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in within:
+        rows[tuple(row[c] for c in columns)] = row
+    for row in collided:
+        rows[tuple(row[c] for c in columns)] = row  # its total already includes the inside rows
+    return [rows[key] for key in sorted(rows)][:limit]
 
 
 def frame_collisions(full: pd.DataFrame, selected: pd.Series, columns: tuple[str, ...]) -> int:
@@ -308,20 +324,27 @@ def restrict_plan(plan: Any, selection: TableSelection) -> str | None:
 
 
 def add_collisions(connector: Any, plan: Any, out: dict[str, Any]) -> None:
-    """Add each key rule's collisions with other partitions to its within-partition count."""
+    """Add each key rule's collisions with other partitions to its within-partition count, and
+    keep the colliding keys for the rule's samples (`plan.collision_samples`)."""
     from dataclasses import replace
 
-    for rule_id, expr in plan.collisions.items():
+    for rule_id, (expr, columns) in plan.collisions.items():
         measured = out.get(rule_id)
         if measured is None or measured.error is not None:
             continue
         try:
-            found = int(connector.fetch_value(connector.to_sql(expr)) or 0)
+            names, rows = connector.fetch(connector.to_sql(expr))
         except Exception as exc:  # the lookup failing must not pass the rule
             first = str(exc).strip().splitlines()
             reason = first[0] if first else type(exc).__name__
             out[rule_id] = replace(measured, error=f"query failed: {reason}", failed_rows=None)
             continue
+        records = [dict(zip(names, row)) for row in rows]
+        found = int(records[0]["collided"]) if records else 0
+        plan.collision_samples[rule_id] = [
+            {**{c: r[c] for c in columns}, "duplicate_count": int(r["inside"]) + int(r["outside"])}
+            for r in records
+        ]
         out[rule_id] = replace(measured, failed_rows=(measured.failed_rows or 0) + found)
 
 
@@ -361,7 +384,7 @@ def add_frame_collisions(full: pd.DataFrame, selection: TableSelection, rules: l
 
 
 def frame_collision_samples(full: pd.DataFrame, selection: TableSelection, columns: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
-    """`collision_samples` on a DataFrame."""
+    """The SQL engine's duplicate samples on a DataFrame: selected keys repeated anywhere."""
     import pandas as pd
 
     from lockgate.engines.frame.predicates import all_present

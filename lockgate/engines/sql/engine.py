@@ -129,9 +129,14 @@ class SqlEngine:
             query = t.filter(failing(m.predicate, t)).select(*cols)
             query = query.order_by(keys) if keys else query
         elif isinstance(m, ir.DuplicateRows) and plan.selection is not None:
-            from lockgate.engines.partitions import collision_samples
+            from lockgate.engines.partitions import merge_samples, within_duplicates
 
-            query = collision_samples(plan.full, plan.selection, m.columns)
+            try:  # inside the partition here; keys of other partitions came with the count
+                names, rows = self.connector.fetch(self.connector.to_sql(within_duplicates(t, m.columns)))
+            except Exception:
+                return []
+            within = [dict(zip(names, row)) for row in rows]
+            return merge_samples(within, plan.collision_samples.get(rule.id, []), m.columns, limit)
         elif isinstance(m, ir.DuplicateRows):
             cols = list(m.columns)
             present = t.filter(all_present(t, m.columns))

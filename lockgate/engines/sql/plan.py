@@ -35,7 +35,8 @@ class TablePlan:
     # `full` the whole table, `collisions` the key rules' lookups into the other partitions
     selection: object = None
     full: IbisTable | None = None
-    collisions: dict[str, object] = field(default_factory=dict)
+    collisions: dict[str, tuple] = field(default_factory=dict)  # rule id -> (query, key columns)
+    collision_samples: dict[str, list] = field(default_factory=dict)  # rule id -> colliding keys
 
     def scan_expr(self):
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
@@ -117,9 +118,9 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
     elif isinstance(m, ir.DuplicateRows):
         expr = duplicate_count(t, m.columns)
         if plan.selection is not None:  # keys are also unique against the other partitions
-            from lockgate.engines.partitions import collision_count
+            from lockgate.engines.partitions import collision_query
 
-            plan.collisions[rule.id] = collision_count(plan.full, plan.selection, m.columns)
+            plan.collisions[rule.id] = (collision_query(plan.full, plan.selection, m.columns), m.columns)
     elif isinstance(m, ir.RowCount):
         plan.metric_of[rule.id] = ROWS
         return
