@@ -85,7 +85,7 @@ schema:
 
 
 def generate(db: Path, rows: int, days: int) -> tuple[dt.date, int]:
-    """`events` (rows, day-ordered) and `newest` (its last day alone); the newest day and its size."""
+    """`events` (rows, day-ordered) and `newest` (its last day alone); the newest day, its rows."""
     per_day = rows // days
     last = START + dt.timedelta(days=days - 1)
     con = duckdb.connect(str(db))
@@ -102,13 +102,15 @@ def generate(db: Path, rows: int, days: int) -> tuple[dt.date, int]:
                 (range * 7919) % 100000 AS customer_id,
                 ((range * 31) % 9000)::DOUBLE AS amount,
                 ['new', 'paid', 'refunded'][1 + range % 3] AS status,
-                TIMESTAMP '{START.isoformat()}' + to_seconds(range * 86400 // {per_day}) AS created_at
+                TIMESTAMP '{START.isoformat()}' + to_seconds(range * 86400 // {per_day})
+                    AS created_at
             FROM range({rows})
             ORDER BY range
             """
         )
         con.execute(f"CREATE TABLE newest AS SELECT * FROM events WHERE day = DATE '{last}'")
-        (size,) = con.execute("SELECT count(*) FROM newest").fetchone()
+        row = con.execute("SELECT count(*) FROM newest").fetchone()
+        size = row[0] if row else 0
     finally:
         con.close()
     return last, int(size)
@@ -126,7 +128,9 @@ def _in_process(contract: Any, partitions: list[str] | None) -> tuple[float, Any
     import lockgate
 
     started = time.perf_counter()
-    result = lockgate.validate(contract, as_of=dt.datetime(2026, 12, 31, tzinfo=dt.UTC), partitions=partitions)
+    result = lockgate.validate(
+        contract, as_of=dt.datetime(2026, 12, 31, tzinfo=dt.UTC), partitions=partitions
+    )
     return time.perf_counter() - started, result
 
 
@@ -155,11 +159,17 @@ def main() -> None:
             paths[table] = folder / f"{table}.odcs.yaml"
             paths[table].write_text(CONTRACT.format(db=db, table=table), encoding="utf-8")
         cases = {
-            "partition": ([str(paths["events"]), "--partition", newest.isoformat()], "events", [newest.isoformat()]),
+            "partition": (
+                [str(paths["events"]), "--partition", newest.isoformat()],
+                "events",
+                [newest.isoformat()],
+            ),
             "own_table": ([str(paths["newest"])], "newest", None),
             "whole_table": ([str(paths["events"])], "events", None),
         }
-        contracts = {name: lockgate.load_contract(paths[table]) for name, (_, table, _) in cases.items()}
+        contracts = {
+            name: lockgate.load_contract(paths[table]) for name, (_, table, _) in cases.items()
+        }
         for name, (_, _, parts) in cases.items():  # warm the file cache and the imports
             _in_process(contracts[name], parts)
         walls: dict[str, list[float]] = {n: [] for n in cases}

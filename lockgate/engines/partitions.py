@@ -88,7 +88,9 @@ class PartitionSelection:
         return {s.table: s.to_dict() for s in self.tables}
 
 
-def select_partitions(contract: Contract, values: Sequence[Any] | None) -> PartitionSelection | None:
+def select_partitions(
+    contract: Contract, values: Sequence[Any] | None
+) -> PartitionSelection | None:
     """Resolve `--partition` values against the contract; None (or empty) selects whole tables.
 
     A value is `VALUE` when each partitioned table has one partition column, else
@@ -99,15 +101,18 @@ def select_partitions(contract: Contract, values: Sequence[Any] | None) -> Parti
         return None
     partitioned = [t for t in contract.tables if t.partition_columns]
     if not partitioned:
-        raise UsageError(f"contract {contract.id} has no partitioned property (partitioned: true): --partition cannot select rows")
+        raise UsageError(
+            f"contract {contract.id} has no partitioned property (partitioned: true): "
+            "--partition cannot select rows"
+        )
     names = {n for t in partitioned for c in t.partition_columns for n in (c.name, c.physical_name)}
     chosen: dict[str, dict[str, list[Any]]] = {t.name: {} for t in partitioned}
     for raw in values:
         for table, column, text in _targets(partitioned, raw, names):
             parsed = parse_value(column, text, table)
-            picked = chosen[table.name].setdefault(column.physical_name, [])
-            if parsed not in picked:
-                picked.append(parsed)
+            listed = chosen[table.name].setdefault(column.physical_name, [])
+            if parsed not in listed:
+                listed.append(parsed)
     tables = []
     for table in partitioned:
         picked = chosen[table.name]
@@ -117,7 +122,9 @@ def select_partitions(contract: Contract, values: Sequence[Any] | None) -> Parti
     return PartitionSelection(tuple(_text(v) for v in values), tuple(tables))
 
 
-def _targets(partitioned: list[Table], raw: Any, names: set[str]) -> list[tuple[Table, Column, Any]]:
+def _targets(
+    partitioned: list[Table], raw: Any, names: set[str]
+) -> list[tuple[Table, Column, Any]]:
     """(table, partition column, value part) for each table `raw` selects in.
 
     `column=VALUE` when `column` names a partition column somewhere in the contract (tables
@@ -129,7 +136,9 @@ def _targets(partitioned: list[Table], raw: Any, names: set[str]) -> list[tuple[
         name = pair.group(1).strip()
         out = []
         for table in partitioned:
-            column = next((c for c in table.partition_columns if name in (c.name, c.physical_name)), None)
+            column = next(
+                (c for c in table.partition_columns if name in (c.name, c.physical_name)), None
+            )
             if column is not None:
                 out.append((table, column, pair.group(2)))
         return out
@@ -159,8 +168,14 @@ def parse_value(column: Column, raw: Any, table: Table) -> Any:
                 raise ValueError("not text")
             return raw
     except (TypeError, ValueError) as exc:
-        hint = {"date": "YYYY-MM-DD", "timestamp": "ISO 8601, e.g. 2026-11-19T00:00:00", "integer": "a whole number"}.get(kind or "", "text")
-        raise UsageError(f"--partition {raw!r} is not a value of {where}: expected {hint} ({exc})") from None
+        hint = {
+            "date": "YYYY-MM-DD",
+            "timestamp": "ISO 8601, e.g. 2026-11-19T00:00:00",
+            "integer": "a whole number",
+        }.get(kind or "", "text")
+        raise UsageError(
+            f"--partition {raw!r} is not a value of {where}: expected {hint} ({exc})"
+        ) from None
     raise UsageError(f"{where}: lockgate cannot parse partition values of this type")
 
 
@@ -225,7 +240,7 @@ def _literal(value: Any, col: Any) -> Any:
 
 
 def _frame_in(series: pd.Series, values: tuple[Any, ...]) -> pd.Series:
-    """The same selection on a DataFrame column (pandas has no date dtype: compare calendar days)."""
+    """The selection on a DataFrame column (pandas has no date dtype: compare calendar days)."""
     import pandas as pd
 
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
@@ -254,7 +269,9 @@ def _frame_stamp(value: dt.datetime, tz: Any) -> pd.Timestamp:
 SAMPLE_KEYS = 5  # colliding keys kept as samples (lockgate.engines.run.SAMPLE_ROWS)
 
 
-def collision_query(full: IbisTable, selection: TableSelection, columns: tuple[str, ...]) -> IbisTable:
+def collision_query(
+    full: IbisTable, selection: TableSelection, columns: tuple[str, ...]
+) -> IbisTable:
     """The selection's keys that also occur in another partition: the first few (by key) with
     their rows inside and outside the selection, and on every row `collided`, how many there are.
 
@@ -266,10 +283,16 @@ def collision_query(full: IbisTable, selection: TableSelection, columns: tuple[s
 
     cols = list(columns)
     mine = selection.restrict(full)
-    inside = mine.filter(all_present(mine, columns)).group_by(cols).aggregate(inside=lambda t: t.count())
+    inside = (
+        mine.filter(all_present(mine, columns)).group_by(cols).aggregate(inside=lambda t: t.count())
+    )
     rest = selection.rest(full)
     rest = rest.filter(all_present(rest, columns)).select(*cols)
-    outside = rest.semi_join(inside.select(*cols), cols).group_by(cols).aggregate(outside=lambda t: t.count())
+    outside = (
+        rest.semi_join(inside.select(*cols), cols)
+        .group_by(cols)
+        .aggregate(outside=lambda t: t.count())
+    )
     both = outside.inner_join(inside, cols)
     both = both.mutate(collided=both.outside.count().over(ibis.window()))
     return both.order_by(cols).limit(SAMPLE_KEYS)
@@ -285,8 +308,13 @@ def within_duplicates(part: IbisTable, columns: tuple[str, ...]) -> IbisTable:
     return grouped.filter(grouped.duplicate_count > 1).order_by(cols).limit(SAMPLE_KEYS)
 
 
-def merge_samples(within: list[dict[str, Any]], collided: list[dict[str, Any]], columns: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
-    """Repeated keys of the selection, by key: a colliding key counts its rows in the whole table."""
+def merge_samples(
+    within: list[dict[str, Any]],
+    collided: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Repeated keys of the selection, by key; a colliding key counts its rows table-wide."""
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
     for row in within:
         rows[tuple(row[c] for c in columns)] = row
@@ -339,7 +367,7 @@ def add_collisions(connector: Any, plan: Any, out: dict[str, Any]) -> None:
             reason = first[0] if first else type(exc).__name__
             out[rule_id] = replace(measured, error=f"query failed: {reason}", failed_rows=None)
             continue
-        records = [dict(zip(names, row)) for row in rows]
+        records = [dict(zip(names, row, strict=True)) for row in rows]
         found = int(records[0]["collided"]) if records else 0
         plan.collision_samples[rule_id] = [
             {**{c: r[c] for c in columns}, "duplicate_count": int(r["inside"]) + int(r["outside"])}
@@ -366,7 +394,9 @@ def frame_selection(df: pd.DataFrame, selection: TableSelection) -> pd.DataFrame
     return df[selection.mask(df)]
 
 
-def add_frame_collisions(full: pd.DataFrame, selection: TableSelection, rules: list[Any], out: dict[str, Any]) -> None:
+def add_frame_collisions(
+    full: pd.DataFrame, selection: TableSelection, rules: list[Any], out: dict[str, Any]
+) -> None:
     """The frame engine's `add_collisions`: key rules count keys found in other partitions too."""
     from dataclasses import replace
 
@@ -377,13 +407,19 @@ def add_frame_collisions(full: pd.DataFrame, selection: TableSelection, rules: l
     selected = selection.mask(full)
     for rule in rules:
         measured = out.get(rule.id)
-        if not isinstance(rule.measure, DuplicateRows) or measured is None or measured.error is not None:
+        if (
+            not isinstance(rule.measure, DuplicateRows)
+            or measured is None
+            or measured.error is not None
+        ):
             continue
         found = frame_collisions(full, selected, rule.measure.columns)
         out[rule.id] = replace(measured, failed_rows=(measured.failed_rows or 0) + found)
 
 
-def frame_collision_samples(full: pd.DataFrame, selection: TableSelection, columns: tuple[str, ...], limit: int) -> list[dict[str, Any]]:
+def frame_collision_samples(
+    full: pd.DataFrame, selection: TableSelection, columns: tuple[str, ...], limit: int
+) -> list[dict[str, Any]]:
     """The SQL engine's duplicate samples on a DataFrame: selected keys repeated anywhere."""
     import pandas as pd
 
@@ -391,7 +427,9 @@ def frame_collision_samples(full: pd.DataFrame, selection: TableSelection, colum
 
     cols = list(columns)
     present = full.loc[all_present(full, columns).to_numpy(), cols]
-    selected = full.loc[selection.mask(full).to_numpy() & all_present(full, columns).to_numpy(), cols]
+    selected = full.loc[
+        selection.mask(full).to_numpy() & all_present(full, columns).to_numpy(), cols
+    ]
     mine = pd.MultiIndex.from_frame(selected.astype(object)).unique()
     ours = present[pd.MultiIndex.from_frame(present.astype(object)).isin(mine)]
     sizes = ours.groupby(cols).size()
@@ -399,5 +437,5 @@ def frame_collision_samples(full: pd.DataFrame, selection: TableSelection, colum
     rows = []
     for key, count in sizes.items():
         values = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(columns, values)), "duplicate_count": int(count)})
+        rows.append({**dict(zip(columns, values, strict=True)), "duplicate_count": int(count)})
     return rows

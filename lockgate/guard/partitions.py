@@ -12,7 +12,9 @@ from typing import Any
 from lockgate.contract.model import Contract, Table
 
 
-def guarded_validations(contract: Contract, table: Table, partitions: list[Any] | None) -> list[tuple[str, Any]]:
+def guarded_validations(
+    contract: Contract, table: Table, partitions: list[Any] | None
+) -> list[tuple[str, Any]]:
     """(history table name, TableSelection or None) for each validation the guard must read:
     one per value of a single partition column, one for a set of column=value pairs."""
     if not partitions or not table.partition_columns:
@@ -26,6 +28,6 @@ def guarded_validations(contract: Contract, table: Table, partitions: list[Any] 
         return [(table.name, None)]  # the values name none of this table's partition columns
     if len(selection.values) > 1:  # one partition given as column=value pairs
         return [(partition_table_name(table.name, selection.label), selection)]
-    (column, values), = selection.values
+    ((column, values),) = selection.values
     singles = [TableSelection(table.name, ((column, (value,)),)) for value in values]
     return [(partition_table_name(table.name, s.label), s) for s in singles]

@@ -32,20 +32,40 @@ class PartitionHistory:
         chosen = self.selection.of(table)
         return table if chosen is None else partition_table_name(table, chosen.label)
 
-    def load_verdicts(self, contract_id: str, server: str | None, table: str, state: str, contract_hash: str) -> Any:
-        return self.store.load_verdicts(contract_id, server, self._table(table), state, contract_hash)
+    def load_verdicts(
+        self, contract_id: str, server: str | None, table: str, state: str, contract_hash: str
+    ) -> Any:
+        return self.store.load_verdicts(
+            contract_id, server, self._table(table), state, contract_hash
+        )
 
-    def table_history(self, contract_id: str, server: str | None, table: str, family: str | None, *, as_of: Any = None, state: str | None = None) -> Any:
-        return self.store.table_history(contract_id, server, self._table(table), family, as_of=as_of, state=state)
+    def table_history(
+        self,
+        contract_id: str,
+        server: str | None,
+        table: str,
+        family: str | None,
+        *,
+        as_of: Any = None,
+        state: str | None = None,
+    ) -> Any:
+        return self.store.table_history(
+            contract_id, server, self._table(table), family, as_of=as_of, state=state
+        )
 
     def latest_validation(self, contract_id: str, server: str | None, table: str) -> Any:
         return self.store.latest_validation(contract_id, server, self._table(table))
 
-    def record(self, result: ValidationResult, profiles: dict[str, Any], *, family: str | None = None) -> int:
+    def record(
+        self, result: ValidationResult, profiles: dict[str, Any], *, family: str | None = None
+    ) -> int:
         """Write the run with every partitioned table under its partition's own name."""
         renamed = replace(
             result,
-            results=[replace(r, rule=replace(r.rule, table=self._table(r.rule.table))) for r in result.results],
+            results=[
+                replace(r, rule=replace(r.rule, table=self._table(r.rule.table)))
+                for r in result.results
+            ],
             table_rows={self._table(t): rows for t, rows in result.table_rows.items()},
         )
         scoped = {self._table(t): p for t, p in profiles.items()}

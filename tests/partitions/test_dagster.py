@@ -1,7 +1,6 @@
 """Dagster: a partitioned asset gets per-partition blocking checks, and a step that trains on a
 partition reads that partition's validation (across runs too)."""
 
-
 import dagster as dg
 import duckdb
 import pytest
@@ -29,7 +28,9 @@ def project(tmp_path):
         con.execute("ALTER TABLE events ALTER day TYPE DATE")
     finally:
         con.close()
-    contract_for(tmp_path, db, text=CONTRACT.replace("mustBeGreaterThan: 4", "mustBeGreaterThan: 3"))
+    contract_for(
+        tmp_path, db, text=CONTRACT.replace("mustBeGreaterThan: 4", "mustBeGreaterThan: 3")
+    )
     paths = LockgatePaths(history=str(tmp_path / "h.sqlite"), registry=tmp_path / "reg")
     path = tmp_path / "contract.odcs.yaml"
 
@@ -41,14 +42,21 @@ def project(tmp_path):
     def customers_asset() -> None:
         pass
 
-    checks = contract_checks(path, lambda contract, table: dg.AssetKey(table.name), paths, partitions_def=DAYS)
+    checks = contract_checks(
+        path, lambda contract, table: dg.AssetKey(table.name), paths, partitions_def=DAYS
+    )
 
     @dg.asset(partitions_def=DAYS, deps=[EVENTS])
     def model(context: dg.AssetExecutionContext) -> None:
         import lockgate
 
         with open_store(paths.history) as store:
-            require_validated([lockgate.load_contract(path)], store=store, stage="training", partitions=run_partitions(context))
+            require_validated(
+                [lockgate.load_contract(path)],
+                store=store,
+                stage="training",
+                partitions=run_partitions(context),
+            )
 
     return path, paths, [events_asset, checks, model], customers_asset
 
@@ -83,7 +91,9 @@ def test_partitioned_checks_block_per_partition_and_guards_read_their_partitions
     # across runs: a later training step reads the validation of the partitions it trains on
     contract = lockgate.load_contract(path)
     with open_store(paths.history) as store:
-        receipt = require_validated([contract], store=store, stage="training", partitions=["2026-06-28"])
+        receipt = require_validated(
+            [contract], store=store, stage="training", partitions=["2026-06-28"]
+        )
         assert receipt["passed"]
         assert "events[day=2026-06-28]" in {e["table"] for e in receipt["contracts"]}
         with pytest.raises(ContractViolation) as bad_day:
@@ -94,4 +104,6 @@ def test_partitioned_checks_block_per_partition_and_guards_read_their_partitions
             require_validated([contract], store=store, stage="training", partitions=["2026-06-27"])
         # the clean day does not vouch for a bad one trained on with it
         with pytest.raises(ContractViolation, match="2026-06-29"):
-            require_validated([contract], store=store, stage="training", partitions=["2026-06-28", "2026-06-29"])
+            require_validated(
+                [contract], store=store, stage="training", partitions=["2026-06-28", "2026-06-29"]
+            )

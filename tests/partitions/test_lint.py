@@ -62,7 +62,10 @@ def test_two_partition_columns_at_one_position(tmp_path):
 
 
 def test_a_position_beyond_the_partition_columns(tmp_path):
-    body = TABLE + "      - name: day\n        logicalType: date\n        partitioned: true\n        partitionKeyPosition: 3\n"
+    body = (
+        TABLE + "      - name: day\n        logicalType: date\n        partitioned: true\n"
+        "        partitionKeyPosition: 3\n"
+    )
     f = one(findings_of(tmp_path, body), "partition-key")
     assert (f.location.line, f.location.col) == (14, 31)
     assert "must be between 1 and 1" in f.message

@@ -42,11 +42,17 @@ def _verdicts(result) -> dict[str, tuple[bool, int | None]]:
         (["2026-06-29"], DAY3_FAILED, 5),
         ([DAY1], DAY1_FAILED, 4),
         (["2026-06-28"], {"events.amount.minimum": 1, "events_rows": None}, 4),
-        (["2026-06-27", "2026-06-28"], {"events.event_id.unique": 1, "events.primaryKey": 1, "events.amount.minimum": 1}, 8),
+        (
+            ["2026-06-27", "2026-06-28"],
+            {"events.event_id.unique": 1, "events.primaryKey": 1, "events.amount.minimum": 1},
+            8,
+        ),
     ],
     ids=["whole", "day3", "day1", "day2", "day1+2"],
 )
-def test_duckdb_and_frame_engine_check_the_same_rows(tmp_path, warehouse, partitions, expected, rows):
+def test_duckdb_and_frame_engine_check_the_same_rows(
+    tmp_path, warehouse, partitions, expected, rows
+):
     duck_path, frames = warehouse
     contract = contract_for(tmp_path, duck_path)
     duck = lockgate.validate(contract, "duck", as_of=AS_OF, partitions=partitions)
@@ -71,7 +77,10 @@ def test_postgres_duckdb_and_frames_agree_with_partitions(tmp_path, warehouse, p
         frame = lockgate.validate_frames(contract, frames, as_of=AS_OF, partitions=partitions)
         assert _verdicts(pg) == _verdicts(duck) == _verdicts(frame), partitions
         assert [r for r in pg.results if r.error] == []
-    assert _failed(lockgate.validate(contract, "pg", as_of=AS_OF, partitions=["2026-06-29"])) == DAY3_FAILED
+    assert (
+        _failed(lockgate.validate(contract, "pg", as_of=AS_OF, partitions=["2026-06-29"]))
+        == DAY3_FAILED
+    )
 
 
 def test_a_key_reused_from_an_older_partition_is_a_duplicate(tmp_path, warehouse):
@@ -83,7 +92,10 @@ def test_a_key_reused_from_an_older_partition_is_a_duplicate(tmp_path, warehouse
     ):
         unique = result.result("events.event_id.unique")
         assert unique.failed_rows == 2  # 11 within the day, 3 from day 1
-        assert unique.samples == ({"event_id": 3, "duplicate_count": 2}, {"event_id": 11, "duplicate_count": 2})
+        assert unique.samples == (
+            {"event_id": 3, "duplicate_count": 2},
+            {"event_id": 11, "duplicate_count": 2},
+        )
         composite = result.result("events.primaryKey")
         assert [s["seq"] for s in composite.samples] == [3, 11]
 
@@ -105,7 +117,10 @@ def test_several_partition_columns_take_column_value_pairs(tmp_path, warehouse):
         "        logicalType: string\n        primaryKey: true\n        primaryKeyPosition: 1\n",
         "        logicalType: string\n        primaryKey: true\n        primaryKeyPosition: 1\n"
         "        partitioned: true\n        partitionKeyPosition: 1\n",
-    ).replace("        partitioned: true\n        required: true\n", "        partitioned: true\n        partitionKeyPosition: 2\n        required: true\n")
+    ).replace(
+        "        partitioned: true\n        required: true\n",
+        "        partitioned: true\n        partitionKeyPosition: 2\n        required: true\n",
+    )
     contract = contract_for(tmp_path, duck_path, text=text)
     assert [c.name for c in contract.table("events").partition_columns] == ["source", "day"]
     pairs = ["day=2026-06-29", "source=app"]
@@ -114,7 +129,9 @@ def test_several_partition_columns_take_column_value_pairs(tmp_path, warehouse):
     assert _failed(duck) == DAY3_FAILED
     assert _verdicts(frame) == _verdicts(duck)
     assert duck.to_dict()["partitions"] == {"events": {"source": ["app"], "day": ["2026-06-29"]}}
-    nothing = lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["source=web", "day=2026-06-29"])
+    nothing = lockgate.validate(
+        contract, "duck", as_of=AS_OF, partitions=["source=web", "day=2026-06-29"]
+    )
     assert nothing.table_rows["events"] == 0
     with pytest.raises(UsageError, match="several partition columns .*column=VALUE"):
         lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["2026-06-29"])
@@ -123,7 +140,10 @@ def test_several_partition_columns_take_column_value_pairs(tmp_path, warehouse):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2026-13-01", "not a value of partition column events.day \\(date\\): expected YYYY-MM-DD"),
+        (
+            "2026-13-01",
+            "not a value of partition column events.day \\(date\\): expected YYYY-MM-DD",
+        ),
         ("yesterday", "expected YYYY-MM-DD"),
         (dt.datetime(2026, 6, 29, 1), "a timestamp, not a date"),
         ("amount=3", "names no partition column|not a value"),
@@ -138,7 +158,9 @@ def test_a_value_that_does_not_parse_is_a_usage_error(tmp_path, warehouse, value
 
 def test_a_contract_without_partition_columns_refuses_partitions(tmp_path, warehouse):
     duck_path, _ = warehouse
-    contract = contract_for(tmp_path, duck_path, text=CONTRACT.replace("        partitioned: true\n", ""))
+    contract = contract_for(
+        tmp_path, duck_path, text=CONTRACT.replace("        partitioned: true\n", "")
+    )
     with pytest.raises(UsageError, match="no partitioned property"):
         lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["2026-06-29"])
 
@@ -157,7 +179,10 @@ def test_a_partition_value_is_data_not_sql(tmp_path, warehouse):
     frame = lockgate.validate_frames(contract, frames, as_of=AS_OF, partitions=[hostile])
     assert duck.table_rows["events"] == frame.table_rows["events"] == 0
     assert [r for r in duck.results if r.error] == []
-    assert lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["new"]).table_rows["events"] == 6
+    assert (
+        lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["new"]).table_rows["events"]
+        == 6
+    )
     assert lockgate.validate(contract, "duck", as_of=AS_OF).table_rows["events"] == 13
 
 
@@ -173,32 +198,59 @@ def test_history_is_kept_per_partition(tmp_path):
     from tests.support.files import duckdb_with
 
     db = duckdb_with(tmp_path / "own.duckdb", {"events": events(), "customers": customers()})
-    anomaly = "      - {type: custom, engine: lockgate, implementation: {check: anomaly, metric: rowCount, minHistory: 1}}\n"
-    text = CONTRACT.replace("        mustBeGreaterThan: 4\n", "        mustBeGreaterThan: 4\n" + anomaly.replace("{", "{{").replace("}", "}}"))
+    anomaly = (
+        "      - {type: custom, engine: lockgate, "
+        "implementation: {check: anomaly, metric: rowCount, minHistory: 1}}\n"
+    )
+    text = CONTRACT.replace(
+        "        mustBeGreaterThan: 4\n",
+        "        mustBeGreaterThan: 4\n" + anomaly.replace("{", "{{").replace("}", "}}"),
+    )
     contract = contract_for(tmp_path, db, text=text)
     store = tmp_path / "history.sqlite"
 
     def check(partitions):
-        return lockgate.validate(contract, "duck", as_of=AS_OF, partitions=partitions, history=store)
+        return lockgate.validate(
+            contract, "duck", as_of=AS_OF, partitions=partitions, history=store
+        )
 
-    first, again, other, whole = check(["2026-06-29"]), check(["2026-06-29"]), check(["2026-06-28"]), check(None)
+    first, again, other, whole = (
+        check(["2026-06-29"]),
+        check(["2026-06-29"]),
+        check(["2026-06-28"]),
+        check(None),
+    )
     assert first.retry_of == {} and other.retry_of == {} and whole.retry_of == {}
     assert set(again.retry_of) == {"events"}
     assert "not enough history" in str(other.result("events.anomaly.rowCount").observed)
     con = duckdb.connect(str(db))
     try:  # late rows land in day 3: a new load of that partition, judged against its first load
-        con.execute("INSERT INTO events SELECT * REPLACE (event_id + 100 AS event_id, seq + 100 AS seq) FROM events WHERE day = '2026-06-29'")
+        con.execute(
+            "INSERT INTO events SELECT * REPLACE (event_id + 100 AS event_id, seq + 100 AS seq) "
+            "FROM events WHERE day = '2026-06-29'"
+        )
     finally:
         con.close()
     reloaded = check(["2026-06-29"])
     assert reloaded.retry_of == {}
-    assert "rowCount 10.00 is above the accepted band" in str(reloaded.result("events.anomaly.rowCount").observed)
+    assert "rowCount 10.00 is above the accepted band" in str(
+        reloaded.result("events.anomaly.rowCount").observed
+    )
     assert "median 5.00 over 1 run" in str(reloaded.result("events.anomaly.rowCount").observed)
     with sqlite3.connect(store) as con:
-        rows = con.execute("SELECT run_id, table_name, row_count, first_run FROM table_profiles WHERE table_name LIKE 'events%' ORDER BY run_id").fetchall()
+        rows = con.execute(
+            "SELECT run_id, table_name, row_count, first_run FROM table_profiles "
+            "WHERE table_name LIKE 'events%' ORDER BY run_id"
+        ).fetchall()
         rule_tables = {t for (t,) in con.execute("SELECT DISTINCT table_name FROM rule_results")}
     day3, day2 = "events[day=2026-06-29]", "events[day=2026-06-28]"
-    assert [(name, count) for _, name, count, _ in rows] == [(day3, 5), (day3, 5), (day2, 4), ("events", 13), (day3, 10)]
+    assert [(name, count) for _, name, count, _ in rows] == [
+        (day3, 5),
+        (day3, 5),
+        (day2, 4),
+        ("events", 13),
+        (day3, 10),
+    ]
     assert rows[1][3] == rows[0][0]  # the second check of day 3 is a retry of the first
     assert [r[3] for r in rows[2:]] == [None, None, None]
     assert rule_tables == {day3, day2, "events", "customers"}
@@ -208,13 +260,36 @@ def test_cli_checks_one_partition(tmp_path, warehouse):
     duck_path, _ = warehouse
     contract_for(tmp_path, duck_path)
     path = tmp_path / "contract.odcs.yaml"
-    out = run_cli("check", path, "--partition", "2026-06-29", "--format", "json", "--no-history", "--as-of", "2026-06-30T02:00:00Z")
+    out = run_cli(
+        "check",
+        path,
+        "--partition",
+        "2026-06-29",
+        "--format",
+        "json",
+        "--no-history",
+        "--as-of",
+        "2026-06-30T02:00:00Z",
+    )
     assert out.returncode == 1, out.stderr
     report = json.loads(out.stdout)
     assert report["partitions"] == {"events": {"day": ["2026-06-29"]}}
-    assert {r["rule"]: r["failed_rows"] for r in report["results"] if not r["passed"]} == DAY3_FAILED
-    text = run_cli("check", path, "--partition", "2026-06-27", "--no-history", "--as-of", "2026-06-30T02:00:00Z")
+    assert {
+        r["rule"]: r["failed_rows"] for r in report["results"] if not r["passed"]
+    } == DAY3_FAILED
+    text = run_cli(
+        "check",
+        path,
+        "--partition",
+        "2026-06-27",
+        "--no-history",
+        "--as-of",
+        "2026-06-30T02:00:00Z",
+    )
     assert "partitions events day=2026-06-27" in text.stdout
     bad = run_cli("check", path, "--partition", "2026-02-30", "--no-history")
     assert bad.returncode == 2
-    assert "--partition '2026-02-30' is not a value of partition column events.day (date)" in bad.stderr
+    assert (
+        "--partition '2026-02-30' is not a value of partition column events.day (date)"
+        in bad.stderr
+    )

@@ -22,14 +22,32 @@ def partition_findings(ctx: CompileContext, table: Table) -> None:
     for col in table.columns:
         at = col.path + ("partitionKeyPosition",)
         if not col.partitioned and col.partition_key_position != NO_POSITION:
-            ctx.error(at, f"partitionKeyPosition on '{col.name}', which is not partitioned: true", "partition-key", key=True)
-        elif col.partitioned and col.partition_key_position not in (NO_POSITION, *range(1, len(marked) + 1)):
-            ctx.error(at, f"partitionKeyPosition of '{col.name}' must be between 1 and {len(marked)} (the number of partition columns of '{table.name}')", "partition-key")
+            ctx.error(
+                at,
+                f"partitionKeyPosition on '{col.name}', which is not partitioned: true",
+                "partition-key",
+                key=True,
+            )
+        elif col.partitioned and col.partition_key_position not in (
+            NO_POSITION,
+            *range(1, len(marked) + 1),
+        ):
+            ctx.error(
+                at,
+                f"partitionKeyPosition of '{col.name}' must be between 1 and {len(marked)} "
+                f"(the number of partition columns of '{table.name}')",
+                "partition-key",
+            )
     for col in marked:
         if col.logical_type not in PARTITION_TYPES:
             what = f"logicalType {col.logical_type!r}" if col.logical_type else "no logicalType"
             path = col.path + (("logicalType",) if col.logical_type else ("partitioned",))
-            ctx.error(path, f"partition column '{col.name}' has {what}; a --partition value is parsed as one of {', '.join(PARTITION_TYPES)}", "partition-type")
+            ctx.error(
+                path,
+                f"partition column '{col.name}' has {what}; a --partition value is parsed as "
+                f"one of {', '.join(PARTITION_TYPES)}",
+                "partition-type",
+            )
     if len(marked) > 1:
         _check_order(ctx, table, marked)
 
@@ -40,8 +58,19 @@ def _check_order(ctx: CompileContext, table: Table, marked: list) -> None:
     for col in marked:
         position = col.partition_key_position
         if position == NO_POSITION:
-            ctx.error(col.path + ("partitioned",), f"'{table.name}' has {len(marked)} partition columns: give '{col.name}' a partitionKeyPosition", "partition-key", key=True)
+            ctx.error(
+                col.path + ("partitioned",),
+                f"'{table.name}' has {len(marked)} partition columns: "
+                f"give '{col.name}' a partitionKeyPosition",
+                "partition-key",
+                key=True,
+            )
         elif position in seen:
-            ctx.error(col.path + ("partitionKeyPosition",), f"partitionKeyPosition {position} of '{col.name}' is also the position of '{seen[position]}'", "partition-key")
+            ctx.error(
+                col.path + ("partitionKeyPosition",),
+                f"partitionKeyPosition {position} of '{col.name}' "
+                f"is also the position of '{seen[position]}'",
+                "partition-key",
+            )
         else:
             seen[position] = col.name
