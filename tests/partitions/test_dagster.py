@@ -13,6 +13,8 @@ from tests.partitions.conftest import contract_for
 from tests.partitions.data import CONTRACT, customers, events
 from tests.support.files import duckdb_with
 
+pytestmark = pytest.mark.slow  # Dagster runs take seconds each
+
 DAYS = dg.DailyPartitionsDefinition(start_date="2026-06-27", end_date="2026-06-30")
 EVENTS, CUSTOMERS = dg.AssetKey("events"), dg.AssetKey("customers")
 
