@@ -119,6 +119,13 @@ def select_partitions(
         if picked:
             order = [c.physical_name for c in table.partition_columns if c.physical_name in picked]
             tables.append(TableSelection(table.name, tuple((c, tuple(picked[c])) for c in order)))
+    for chosen_table in tables:
+        if contract.quarantine_policy(chosen_table.table) is not None:
+            # the policy's row flags and duplicate handling are whole-table: refuse, never mix
+            raise UsageError(
+                f"table {chosen_table.table} has a quarantine policy, which lockgate does not "
+                "apply to a partitioned check yet: check it without --partition"
+            )
     return PartitionSelection(tuple(_text(v) for v in values), tuple(tables))
 
 

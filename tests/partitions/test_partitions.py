@@ -89,6 +89,7 @@ def test_a_key_reused_from_an_older_partition_is_a_duplicate(tmp_path, warehouse
     for result in (
         lockgate.validate(contract, "duck", as_of=AS_OF, partitions=[DAY3]),
         lockgate.validate_frames(contract, frames, as_of=AS_OF, partitions=[DAY3]),
+        lockgate.validate(contract, "duck", engine="frame", as_of=AS_OF, partitions=[DAY3]),
     ):
         unique = result.result("events.event_id.unique")
         assert unique.failed_rows == 2  # 11 within the day, 3 from day 1
@@ -154,6 +155,21 @@ def test_a_value_that_does_not_parse_is_a_usage_error(tmp_path, warehouse, value
     contract = contract_for(tmp_path, duck_path)
     with pytest.raises(UsageError, match=message):
         lockgate.validate(contract, "duck", as_of=AS_OF, partitions=[value])
+
+
+def test_a_quarantine_policy_is_not_mixed_with_partitions(tmp_path, warehouse):
+    duck_path, _ = warehouse
+    policy = (
+        "    quality:\n      - type: custom\n        engine: lockgate\n"
+        "        implementation: {{check: quarantine, maxRate: 0.5}}\n"
+    )
+    text = CONTRACT.replace(
+        "    quality:\n      - id: events_rows", policy + "      - id: events_rows"
+    )
+    contract = contract_for(tmp_path, duck_path, text=text)
+    assert contract.quarantine_policy("events") is not None
+    with pytest.raises(UsageError, match="quarantine policy.*without --partition"):
+        lockgate.validate(contract, "duck", as_of=AS_OF, partitions=["2026-06-29"])
 
 
 def test_a_contract_without_partition_columns_refuses_partitions(tmp_path, warehouse):
