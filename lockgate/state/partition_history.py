@@ -58,8 +58,9 @@ class PartitionHistory:
 
     def record(
         self, result: ValidationResult, profiles: dict[str, Any], *, family: str | None = None
-    ) -> int:
-        """Write the run with every partitioned table under its partition's own name."""
+    ) -> Any:
+        """Write the run with every partitioned table under its partition's own name (what the
+        store returns: a run id, or None from a store that could not be opened)."""
         renamed = replace(
             result,
             results=[
@@ -69,7 +70,7 @@ class PartitionHistory:
             table_rows={self._table(t): rows for t, rows in result.table_rows.items()},
         )
         scoped = {self._table(t): p for t, p in profiles.items()}
-        return int(self.store.record(renamed, scoped, family=family))
+        return self.store.record(renamed, scoped, family=family)
 
     def close(self) -> None:
         self.store.close()
