@@ -48,7 +48,7 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
         written = _materialized_at(context, upstream, contracts)
         with open_store(paths.history) as store:
             try:
-                receipt = require_validated(contracts, store=store, stage=stage, server=paths.server, changed_since=written, partitions=_partitions_of(context, contracts))
+                receipt = require_validated(contracts, store=store, stage=stage, server=paths.server, changed_since=written)
             except ContractViolation as exc:
                 if override is None or not override.override_guard:
                     raise
@@ -225,12 +225,3 @@ def _gates_text(gates) -> str:
 def _gates_markdown(gates) -> str:
     rows = "\n".join(f"| {'✅' if g.passed else '❌'} | {g.gate} | {g.detail} |" for g in gates)
     return "| | gate | detail |\n|---|---|---|\n" + rows
-
-
-def _partitions_of(context, contracts) -> list[str] | None:
-    """A partitioned step trains on its own partitions: the guard reads their validations."""
-    if not any(t.partition_columns for c in contracts for t in c.tables):
-        return None
-    from lockgate.dagster.partitions import run_partitions
-
-    return run_partitions(context)
