@@ -120,10 +120,12 @@ def scaling_table(rs: dict) -> list[str]:
     ]
     for n in rs["counts"]:
         row = rs["by_count"][str(n)]
-        h, l = row["handwritten"], row["lockgate_sql"]
+        h, lg = row["handwritten"], row["lockgate_sql"]
         lines.append(
-            f"| {n} | {_s(h['median_s'])} | {_s(l['median_s'])} | {_ratio(l['median_s'] / h['median_s'])} "
-            f"| {_s(h.get('median_cpu_s'))} | {_s(l.get('median_cpu_s'))} | {_cpu_ratio(l, h)} | {h['peak_rss_mb']:.0f} | {l['peak_rss_mb']:.0f} |"
+            f"| {n} | {_s(h['median_s'])} | {_s(lg['median_s'])} "
+            f"| {_ratio(lg['median_s'] / h['median_s'])} "
+            f"| {_s(h.get('median_cpu_s'))} | {_s(lg.get('median_cpu_s'))} | {_cpu_ratio(lg, h)} "
+            f"| {h['peak_rss_mb']:.0f} | {lg['peak_rss_mb']:.0f} |"
         )
     lines += [
         "",

@@ -10,7 +10,6 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -75,7 +74,7 @@ def _guard(fn):
 @app.command()
 @_guard
 def lint(
-    paths: List[Path] = typer.Argument(
+    paths: list[Path] = typer.Argument(
         ..., help="Contract files, or directories searched for *.odcs.yaml."
     ),
 ) -> None:
@@ -89,7 +88,7 @@ def lint(
         fail(f"no contracts (*.odcs.yaml) found in {', '.join(map(str, paths))}")
     results = lint_paths(paths)
     errors = warnings = 0
-    for path, findings in results.items():
+    for findings in results.values():
         for finding in findings:
             typer.echo(str(finding))
         errors += sum(f.severity == "error" for f in findings)
@@ -104,17 +103,17 @@ def lint(
 @_guard
 def check(
     contract: Path = typer.Argument(..., help="The contract file."),
-    server: Optional[str] = typer.Option(
+    server: str | None = typer.Option(
         None, help="Server name from the contract (default: the first)."
     ),
     engine: Engine = typer.Option(
         Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."
     ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the report to this file instead of stdout."
     ),
-    history: Optional[str] = typer.Option(
+    history: str | None = typer.Option(
         None,
         "--history",
         help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else the server's "
@@ -125,7 +124,7 @@ def check(
         "--no-history",
         help="Do not record this run (rules that compare with earlier runs still read them).",
     ),
-    as_of: Optional[str] = typer.Option(
+    as_of: str | None = typer.Option(
         None,
         "--as-of",
         help="Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; without one: UTC). "
@@ -134,7 +133,7 @@ def check(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Text report: list every passing rule too."
     ),
-    quarantine: Optional[str] = typer.Option(
+    quarantine: str | None = typer.Option(
         None,
         "--quarantine",
         help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a postgresql:// URL (never the warehouse connection).",
@@ -186,23 +185,23 @@ def check(
 @app.command()
 @_guard
 def export(
-    paths: List[Path] = typer.Argument(
+    paths: list[Path] = typer.Argument(
         ..., help="The contract file (with --check: generated files or folders to verify)."
     ),
-    to: Optional[ExportFormat] = typer.Option(None, "--to", help="What to export."),
-    server: Optional[str] = typer.Option(
+    to: ExportFormat | None = typer.Option(None, "--to", help="What to export."),
+    server: str | None = typer.Option(
         None, help="Server whose dialect and column types to use (default: the first)."
     ),
     offline: bool = typer.Option(
         False, help="Do not connect; take column types from the contract."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Write to this file instead of stdout."
     ),
-    dbt_source: Optional[str] = typer.Option(
+    dbt_source: str | None = typer.Option(
         None, help="dbt: describe the tables as tables of this dbt source (default: models)."
     ),
-    dbt_schema: Optional[str] = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
+    dbt_schema: str | None = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
     check: bool = typer.Option(
         False, "--check", help="Verify that generated files are up to date; exit 1 if not."
     ),
@@ -257,10 +256,10 @@ def export(
 @_guard
 def docs(
     contract: Path = typer.Argument(..., help="The contract file."),
-    server: Optional[str] = typer.Option(
+    server: str | None = typer.Option(
         None, help="Server to read the tables from (default: the first)."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None,
         "--output",
         "-o",
@@ -294,14 +293,12 @@ class HistoryFormat(str, Enum):
 @_guard
 def history_command(
     table: str = typer.Argument(..., help="Table name (the contract's schema[].name)."),
-    contract: Optional[str] = typer.Option(
-        None, "--contract", help="Only runs of this contract id."
-    ),
+    contract: str | None = typer.Option(None, "--contract", help="Only runs of this contract id."),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs, newest first."),
     format: HistoryFormat = typer.Option(
         HistoryFormat.text, "--format", "-f", help="Output format."
     ),
-    history: Optional[str] = typer.Option(
+    history: str | None = typer.Option(
         None,
         "--history",
         help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite).",
@@ -331,12 +328,12 @@ def report_command(
         "-o",
         help="Folder for index.html (default: lockgate-report/).",
     ),
-    contracts: Optional[List[Path]] = typer.Option(
+    contracts: list[Path] | None = typer.Option(
         None,
         "--contracts",
         help="Contract files or folders whose thresholds and drift references the charts show (default: contracts/ when it exists).",
     ),
-    history: Optional[str] = typer.Option(
+    history: str | None = typer.Option(
         None,
         "--history",
         help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite).",
@@ -359,10 +356,10 @@ def report_command(
 @_guard
 def profile(
     contract: Path = typer.Argument(..., help="The contract file."),
-    server: Optional[str] = typer.Option(
+    server: str | None = typer.Option(
         None, help="Server holding the reference (training) data (default: the first)."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the profile to this file instead of stdout."
     ),
     bins: int = typer.Option(20, min=1, help="Quantile bins of a numeric column's histogram."),
@@ -387,7 +384,7 @@ def profile(
         typer.echo(f"wrote {output}", err=True)
 
 
-def _parse_as_of(text: Optional[str]):
+def _parse_as_of(text: str | None):
     """--as-of: ISO 8601 with Z or an offset; a time without one is UTC."""
     if text is None:
         return None
@@ -406,7 +403,7 @@ def _parse_as_of(text: Optional[str]):
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _open_history(location: Optional[str], contract, server: Optional[str]):
+def _open_history(location: str | None, contract, server: str | None):
     """The run's history store. One that cannot be opened is an error (exit 2), never a run
     whose stateful rules quietly say "not checked": under a read-only warehouse role the
     default store (the server's schema lockgate_history) cannot be created (SECURITY.md)."""
@@ -434,10 +431,10 @@ class SelftestFormat(str, Enum):
 @app.command()
 @_guard
 def diff(
-    paths: List[Path] = typer.Argument(
+    paths: list[Path] = typer.Argument(
         ..., help="OLD NEW (two contract files); with --base: contract files or directories."
     ),
-    base: Optional[str] = typer.Option(
+    base: str | None = typer.Option(
         None,
         "--base",
         help="Git revision holding the old versions, e.g. origin/main (read with git show REF:path).",
@@ -445,14 +442,14 @@ def diff(
     format: ReviewFormat = typer.Option(
         ReviewFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."
     ),
-    manifest: Optional[Path] = typer.Option(
+    manifest: Path | None = typer.Option(
         None,
         help="dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists).",
     ),
-    specs: Optional[Path] = typer.Option(
+    specs: Path | None = typer.Option(
         None, help="Folder of ML pipeline specs (default: contracts/models when it exists)."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the report to this file instead of stdout."
     ),
 ) -> None:
@@ -468,38 +465,34 @@ def diff(
 @_guard
 def infer(
     table: str = typer.Argument(..., help="The table to profile."),
-    duckdb: Optional[Path] = typer.Option(
-        None, "--duckdb", help="A DuckDB file holding the table."
-    ),
-    schema: Optional[str] = typer.Option(
-        None, "--schema", help="The DuckDB schema (default: main)."
-    ),
-    postgres_host: Optional[str] = typer.Option(
+    duckdb: Path | None = typer.Option(None, "--duckdb", help="A DuckDB file holding the table."),
+    schema: str | None = typer.Option(None, "--schema", help="The DuckDB schema (default: main)."),
+    postgres_host: str | None = typer.Option(
         None, "--postgres-host", help="PostgreSQL host (default: $PGHOST, else 127.0.0.1)."
     ),
-    postgres_port: Optional[int] = typer.Option(
+    postgres_port: int | None = typer.Option(
         None, "--postgres-port", help="PostgreSQL port (default: $PGPORT, else 5432)."
     ),
-    postgres_database: Optional[str] = typer.Option(
+    postgres_database: str | None = typer.Option(
         None,
         "--postgres-database",
         help="PostgreSQL database (default: $PGDATABASE, else postgres).",
     ),
-    postgres_schema: Optional[str] = typer.Option(
+    postgres_schema: str | None = typer.Option(
         None, "--postgres-schema", help="PostgreSQL schema (default: public)."
     ),
-    server_url: Optional[str] = typer.Option(
+    server_url: str | None = typer.Option(
         None,
         "--server-url",
         help="postgresql://host:port/database?schema=name; user and password come from LOCKGATE_POSTGRES_USER/_PASSWORD.",
     ),
-    file: Optional[str] = typer.Option(
+    file: str | None = typer.Option(
         None, "--file", help="A Parquet or CSV file (or a glob of them) holding the table."
     ),
-    contract_id: Optional[str] = typer.Option(
+    contract_id: str | None = typer.Option(
         None, "--id", help="Id of the new contract (default: the table name)."
     ),
-    output: Optional[Path] = typer.Option(
+    output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the contract to this file instead of stdout."
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
@@ -621,7 +614,7 @@ def selftest(
     raise typer.Exit(report.exit_code)
 
 
-def _emit(text: str, output: Optional[Path], what: str = "") -> None:
+def _emit(text: str, output: Path | None, what: str = "") -> None:
     """To stdout, or atomically to `output` with a line on stderr."""
     if output is None:
         sys.stdout.write(text)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,7 +14,7 @@ RegistryOption = typer.Option(
 )
 
 
-def _registry(path: Optional[Path]):
+def _registry(path: Path | None):
     from lockgate.registry import ModelRegistry
 
     return ModelRegistry(path)
@@ -23,8 +22,8 @@ def _registry(path: Optional[Path]):
 
 @app.command("list")
 def list_versions(
-    model: Optional[str] = typer.Argument(None, help="One model (default: all)."),
-    registry: Optional[Path] = RegistryOption,
+    model: str | None = typer.Argument(None, help="One model (default: all)."),
+    registry: Path | None = RegistryOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions with their holdout metric, receipt and release verdict, and the aliases."""
@@ -71,13 +70,13 @@ def list_versions(
 
 
 @app.command()
-def promote(model: str, version: str, registry: Optional[Path] = RegistryOption) -> None:
+def promote(model: str, version: str, registry: Path | None = RegistryOption) -> None:
     """Make VERSION the champion (refused without a passing receipt and release)."""
     _say_aliases(model, _registry(registry).promote(model, version))
 
 
 @app.command()
-def rollback(model: str, registry: Optional[Path] = RegistryOption) -> None:
+def rollback(model: str, registry: Path | None = RegistryOption) -> None:
     """Restore the previous champion."""
     _say_aliases(model, _registry(registry).rollback(model))
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 RAW_PREFIX = "raw"
 ML_STAGES = ("training_set", "model", "evaluation", "release")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from lockgate.contract.compile import compile_document
 from lockgate.contract.findings import Finding

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 from lockgate.contract import hints, schema_cache
 from lockgate.contract.findings import Finding

@@ -10,7 +10,7 @@ the measure vocabulary closed and small is what lets every engine give the same 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from lockgate.contract.findings import Location
 
@@ -81,17 +81,17 @@ class AnyOf:
     predicates: tuple[Predicate, ...]
 
 
-Predicate = Union[
-    IsNull,
-    IsMissing,
-    NotInSet,
-    NotMatching,
-    OutOfRange,
-    LengthOutOfRange,
-    NotMultipleOf,
-    LagAbove,
-    AnyOf,
-]
+Predicate = (
+    IsNull
+    | IsMissing
+    | NotInSet
+    | NotMatching
+    | OutOfRange
+    | LengthOutOfRange
+    | NotMultipleOf
+    | LagAbove
+    | AnyOf
+)
 
 
 def predicate_columns(p: Predicate) -> tuple[str, ...]:
@@ -256,10 +256,10 @@ class Reconcile:
     drill_rows: int = 100_000  # rows per side the drill-down may fetch; beyond, counts are bounds
 
 
-Measure = Union[
-    FailingRows, RowCount, DuplicateRows, LatestValue, ColumnType, SqlValue, Orphans, ExtraColumns,
-    Advancement, ChangeRate, ConstantColumn, Anomaly, Drift, Reconcile,
-]  # fmt: skip
+Measure = (
+    FailingRows | RowCount | DuplicateRows | LatestValue | ColumnType | SqlValue | Orphans
+    | ExtraColumns | Advancement | ChangeRate | ConstantColumn | Anomaly | Drift | Reconcile
+)  # fmt: skip
 
 #: measures judged from a table profile (and history); engines answer them with one profile
 STATEFUL_MEASURES = (Advancement, ChangeRate, ConstantColumn, Anomaly, Drift)

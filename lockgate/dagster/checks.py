@@ -14,8 +14,8 @@ so a re-execution or a retry of the same data repeats the load's verdicts.
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 

@@ -290,7 +290,7 @@ def _materialized_at(
         if event is None:
             continue
         for table in contract.tables:
-            out[table.name] = dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc)
+            out[table.name] = dt.datetime.fromtimestamp(event.timestamp, dt.UTC)
     return out
 
 

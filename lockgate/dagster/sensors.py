@@ -28,7 +28,7 @@ def lockgate_sensors(alerts_file: str | Path) -> list:
             handle.write(
                 json.dumps(
                     {
-                        "at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                        "at": dt.datetime.now(dt.UTC).isoformat(),
                         "kind": kind,
                         "run_id": run_id,
                         "detail": detail,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
-from typing import Callable, Mapping, Protocol
+from typing import Protocol
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
@@ -214,7 +215,7 @@ def run_engine(
             result.results[first:] = _quarantine(
                 contract, engine, table, result, result.results[first:], quarantine, as_of
             )
-    result.finished_at = dt.datetime.now(dt.timezone.utc)
+    result.finished_at = dt.datetime.now(dt.UTC)
     if history is not None and record:
         _record(history, result, profiles)
     return result

@@ -3,8 +3,8 @@ report the ones that differ (for CI and pre-commit)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from lockgate.export.dbt import GENERATED_MARK, parse_command
 

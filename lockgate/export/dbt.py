@@ -346,7 +346,7 @@ def _literal(value: Any) -> str:
         return repr(value)
     if isinstance(value, dt.datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return f"cast('{value.isoformat(sep=' ')}' as timestamp)"
     if isinstance(value, dt.date):
         return f"cast('{value.isoformat()}' as date)"

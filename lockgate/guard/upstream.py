@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from lockgate.contract.model import Contract
 from lockgate.engines.judge import as_utc
@@ -52,7 +53,7 @@ def require_validated(
                 entries.append(_entry(contract, table.name, server_name, found))
     receipt = {
         "stage": stage,
-        "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "passed": not violations,
         "contracts": entries,
         "problems": [v.describe() for v in violations],

@@ -198,11 +198,7 @@ def _utc(value: Any) -> dt.datetime:
         value = dt.datetime.combine(value, dt.time())
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
-    return (
-        value.replace(tzinfo=dt.timezone.utc)
-        if value.tzinfo is None
-        else value.astimezone(dt.timezone.utc)
-    )
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def _age(age: dt.timedelta) -> str:

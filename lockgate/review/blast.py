@@ -9,9 +9,9 @@ matched by name, and the report says so.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from lockgate.contract.model import Contract, Table
 from lockgate.errors import UsageError

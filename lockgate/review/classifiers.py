@@ -12,7 +12,8 @@ only see the rule changes nothing else explained.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.rules import OPERATORS

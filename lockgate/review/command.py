@@ -9,8 +9,8 @@ Two ways to name the versions:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from lockgate.contract.loader import contract_files
 from lockgate.errors import UsageError

@@ -7,8 +7,9 @@ those rule ids, so the generic rule classifiers that run later do not report the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
-from typing import Any, Iterator
+from typing import Any
 
 from lockgate.contract.model import Column, Contract, Table
 from lockgate.contract.rules import ChangeRate, ExtraColumns, Measure, Rule

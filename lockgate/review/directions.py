@@ -14,9 +14,10 @@ expression is "changed": whether one regex accepts a subset of another is not de
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from lockgate.contract import rules as ir
 from lockgate.review.compare import own_definition

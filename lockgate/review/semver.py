@@ -7,8 +7,8 @@ different contracts share a version, and receipts that pin it become ambiguous) 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from lockgate.review.changes import BREAKING, RISKY, Change
 

@@ -64,7 +64,7 @@ def selftest(contract: Contract, now: dt.datetime | None = None) -> SelftestRepo
     from lockgate.selftest.vacuous import never_fails
     from lockgate.selftest.values import ANCHOR
 
-    now = now or ANCHOR.replace(tzinfo=dt.timezone.utc) + dt.timedelta(minutes=1)
+    now = now or ANCHOR.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=1)
     outcomes: dict[str, Outcome] = {}
     candidates = []
     for rule in contract.rules:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract

@@ -12,7 +12,7 @@ import re
 import re._constants as sre
 import re._parser as sre_parse
 import string
-from typing import Iterator
+from collections.abc import Iterator
 
 UNIVERSE = "".join(chr(c) for c in range(32, 127))  # printable ASCII
 PREFERRED = (

@@ -12,10 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -132,7 +133,7 @@ def _after(a: Any, b: Any) -> bool:
 def _naive(value: Any) -> Any:
     """Temporal bounds compared as naive UTC, the convention of the judge."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 
@@ -232,7 +233,7 @@ def _timestamps(c: Constraints, spec: ColumnSpec) -> Iterator[dt.datetime]:
     start = _temporal_start(c, ANCHOR, step, dates=False)
     values = _descending(start, step, c, dates=False)
     if spec.timezone:
-        return (v.replace(tzinfo=dt.timezone.utc) for v in values)
+        return (v.replace(tzinfo=dt.UTC) for v in values)
     return values
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Iterator
 from functools import singledispatch
-from typing import Any, Iterator
+from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.selftest.regex import examples
@@ -111,7 +112,7 @@ def _(p: ir.OutOfRange, spec, valid):
 
 def _with_tz(value, spec: ColumnSpec):
     if spec.kind == "timestamp" and spec.timezone:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value
 
 

@@ -10,9 +10,10 @@ history store is a failure that says so: it was not checked.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
-from typing import Any, Callable
+from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.rules import format_duration
@@ -222,7 +223,7 @@ def _latest(stats: ColumnStats | None) -> Any:
 def as_utc_naive(value: dt.datetime) -> dt.datetime:
     """Timestamps are compared and stored as naive UTC (naive ones are taken as UTC already)."""
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
 
 

@@ -17,8 +17,9 @@ same `family`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Collection, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,9 @@ class BucketFingerprints:
 
     @classmethod
     def empty(cls, buckets: int, columns: Iterable[str]) -> BucketFingerprints:
-        zeros = lambda: np.zeros(buckets, dtype=np.int64)
+        def zeros() -> np.ndarray:
+            return np.zeros(buckets, dtype=np.int64)
+
         return cls(buckets, zeros(), zeros(), zeros(), {c: zeros() for c in columns})
 
     def coarsen(self, buckets: int) -> BucketFingerprints:

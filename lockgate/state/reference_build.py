@@ -13,7 +13,7 @@ per categorical or low-cardinality numeric column. Those give the same summary a
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

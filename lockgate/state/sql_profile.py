@@ -111,7 +111,9 @@ class ProfilePlan:
         return None if name is None else values.get(name)
 
     def _column_stats(self, column: str, values: dict[str, Any]) -> ColumnStats:
-        get = lambda stat: self._value(values, column, stat)
+        def get(stat: str) -> Any:
+            return self._value(values, column, stat)
+
         stats = ColumnStats(
             non_null=_int(get("non_null")),
             distinct=_int(get("distinct")),
@@ -129,7 +131,10 @@ class ProfilePlan:
 
     def _drift_summary(self, rule: ir.Rule, values, row_count: int | None):
         m: ir.Drift = rule.measure
-        get = lambda stat: self._value(values, rule.id, stat)
+
+        def get(stat: str) -> Any:
+            return self._value(values, rule.id, stat)
+
         count = row_count or 0
         present = _int(get("present")) or 0
         if isinstance(m.reference, NumericSummary):
@@ -189,7 +194,10 @@ def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> Profil
         request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items())
     )
     hashing = _Hashing(dialect in NATIVE_HASH)
-    add = lambda subject, stat, expr: _add(plan, subject, stat, expr)
+
+    def add(subject: str, stat: str, expr: Any) -> None:
+        _add(plan, subject, stat, expr)
+
     add("", "rows", t.count())
     if request.state_columns and not state_from_buckets(request):
         # the data state: one more XOR in the same scan (the buckets hold it when changeRate runs)

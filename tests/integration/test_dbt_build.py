@@ -195,7 +195,7 @@ def test_features_are_taken_point_in_time(built):
     sample = f[~first_day].sample(200, random_state=1)
     snap = stats.merge(pros, on="professional_id")
     snap = snap[snap["is_active"]]
-    for request_id, row in sample.iterrows():
+    for _request_id, row in sample.iterrows():
         prev = snap[
             (snap["stat_date"] == pd.Timestamp(row["request_date"]) - pd.Timedelta(days=1))
             & (snap["primary_category"] == row["category"])

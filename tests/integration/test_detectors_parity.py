@@ -20,7 +20,7 @@ from lockgate.state.store.postgres import PostgresHistoryStore
 from tests.support.files import duckdb_with, write_contract
 from tests.support.postgres import PG, pg_load_frame
 
-NOW = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 CONTRACT = """
 apiVersion: v3.1.0

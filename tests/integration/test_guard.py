@@ -119,7 +119,7 @@ def test_data_changed_after_validation(setup):
         match=r"the data changed after its last validation \(3 rows validated, 4 now\)",
     ):
         require_validated([contract], store=store, stage="training")
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     with pytest.raises(ContractViolation, match="after its last validation"):
         require_validated(
             [contract],

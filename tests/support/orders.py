@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-NOW = dt.datetime(2026, 1, 15, 12, 0, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 15, 12, 0, 0, tzinfo=dt.UTC)
 _NAIVE_NOW = NOW.replace(tzinfo=None)
 
 CONTRACT = """

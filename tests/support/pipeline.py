@@ -117,12 +117,12 @@ class Project:
                 reexecution_options=options,
             )
 
-    def copy_to(self, target: Path, *, model_specs: Path | None = None) -> "Project":
+    def copy_to(self, target: Path, *, model_specs: Path | None = None) -> Project:
         shutil.copytree(self.root, target, ignore=shutil.ignore_patterns("dagster_home"))
         return Project.create(target, model_specs=model_specs)
 
     @classmethod
-    def create(cls, root: Path, *, model_specs: Path | None = None) -> "Project":
+    def create(cls, root: Path, *, model_specs: Path | None = None) -> Project:
         home = root / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
         return cls(

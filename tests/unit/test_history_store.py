@@ -17,7 +17,7 @@ from lockgate.state.store import DEFAULT_PATH, ENV, open_store
 from lockgate.state.store.sql_store import KEEP_BUCKET_RUNS, SqlHistoryStore
 from lockgate.state.store.sqlite import SqliteHistoryStore
 
-START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.UTC)
 NULLS = Rule(
     "t.v.anomaly.nullRate",
     "t",

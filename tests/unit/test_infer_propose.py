@@ -11,7 +11,7 @@ from lockgate.infer.profile import ColumnProfile, TableProfile
 from lockgate.infer.propose import nice, primary_key, propose, shape_pattern
 from lockgate.infer.sources import choose_source, file_source, postgres_url_source
 
-NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from lockgate.state.profile import BucketRequest, ProfileRequest
 from lockgate.state.store import open_store
 from tests.support.files import duckdb_with, write_contract
 
-NOW = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 CONTRACT = """
 apiVersion: v3.1.0

@@ -15,7 +15,7 @@ from lockgate.state.anomaly import HistoryPoint, judge_anomaly
 from lockgate.state.store import open_store
 from tests.support.files import write_contract
 
-NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 CONTRACT = """
 apiVersion: v3.1.0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from lockgate.contract.findings import Finding, Location
 from lockgate.contract.source import DocPath, SourceDoc

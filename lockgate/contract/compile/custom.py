@@ -8,7 +8,8 @@ one) whose `check` key names the check.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import yaml
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import is_number, pattern_problem

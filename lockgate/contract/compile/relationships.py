@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.model import Table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Mapping
+from collections.abc import Mapping
 
 import pandas as pd
 

@@ -128,7 +128,8 @@ class SqlHistoryStore(ABC):
     def _name(self, table: str) -> str:
         """The qualified, quoted name of one of TABLES (or of an index)."""
 
-    def _serialize_loads(self, cur, contract_id: str, server: str) -> None:
+    # an optional hook: a no-op where the database serializes writers itself (SQLite)
+    def _serialize_loads(self, cur, contract_id: str, server: str) -> None:  # noqa: B027
         """Make writers of the same contract and server wait for each other inside their write
         transactions, so that the second sees the first's load (SQLite's write lock does already)."""
 
@@ -580,7 +581,7 @@ def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value.isoformat(sep=" ")
 
 

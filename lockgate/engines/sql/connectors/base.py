@@ -108,7 +108,8 @@ class Connector(ABC):
     def type_parser(self):
         """The ibis type parser of this dialect (`from_string`)."""
 
-    def close(self) -> None:  # pragma: no cover - trivial
+    # an optional hook (no-op by default), not an abstract method
+    def close(self) -> None:  # noqa: B027  # pragma: no cover - trivial
         pass
 
     def __enter__(self):
