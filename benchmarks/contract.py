@@ -86,5 +86,6 @@ def check_compiles(path: Path, specs: tuple[RuleSpec, ...]) -> None:
     want = [s.id for s in specs]
     if sorted(got) != sorted(want):
         raise AssertionError(
-            f"{path.name}: lockgate compiled {sorted(set(got) ^ set(want))} differently from the catalogue"
+            f"{path.name}: lockgate compiled {sorted(set(got) ^ set(want))} differently "
+            "from the catalogue"
         )

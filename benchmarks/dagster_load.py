@@ -199,7 +199,10 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
             off,
         ),
     }
-    first_load = f"lockgate.dagster.contract_checks on {n} contracts + {n} plain assets, first load (schema cache empty)"
+    first_load = (
+        f"lockgate.dagster.contract_checks on {n} contracts + {n} plain assets, first load "
+        "(schema cache empty)"
+    )
     reload = "the same, re-load of unchanged contracts (schema cache warm)"
     command = [PYTHON, "-c", LOAD.format(where=str(root), module=modules["factory"])]
     variants[first_load] = (command, off)
@@ -213,8 +216,10 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
         env={**os.environ, "LOCKGATE_CACHE_DIR": str(cache)},
     )
     note = (
-        "Each variant is a fresh process, from spawn to exit: interpreter, imports, building and validating the `Definitions`. "
-        "A first load checks every contract against the ODCS JSON schema; a re-load finds the unchanged ones in lockgate's schema-check cache."
+        "Each variant is a fresh process, from spawn to exit: interpreter, imports, "
+        "building and validating the `Definitions`. "
+        "A first load checks every contract against the ODCS JSON schema; a re-load finds "
+        "the unchanged ones in lockgate's schema-check cache."
     )
     samples: dict[str, list[process.Finished]] = {k: [] for k in variants}
     out = root / "load.out"

@@ -123,7 +123,8 @@ def generate(
     tmp.replace(db_path)  # only a complete file gets the final name
     marker.write_text(json.dumps(wanted))
     print(
-        f"generated {rows:,} rows into {db_path.name} and {parquet_path.name} in {time.perf_counter() - started:.1f}s",
+        f"generated {rows:,} rows into {db_path.name} and {parquet_path.name} in "
+        f"{time.perf_counter() - started:.1f}s",
         flush=True,
     )
     return db_path, parquet_path

@@ -53,7 +53,8 @@ def main_table(results: dict, size: dict) -> list[str]:
     lines = [
         f"### {size['rows']:,} rows, {size['n_rules']} rules, {size['repeat']} repetitions",
         "",
-        "| approach | median s | min s | max s | ratio to (a) | ratio of mins | CPU s (median) | CPU ratio | process wall s (median) | peak RSS MB | parts (medians) |",
+        "| approach | median s | min s | max s | ratio to (a) | ratio of mins | CPU s "
+        "(median) | CPU ratio | process wall s (median) | peak RSS MB | parts (medians) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for key, label in labels.items():
@@ -67,15 +68,22 @@ def main_table(results: dict, size: dict) -> list[str]:
             f"{k.removesuffix('_s')} {_s(v)}" for k, v in sorted(a["details"].items())
         )
         lines.append(
-            f"| {label} | {_s(a['median_s'])} | {_s(a['min_s'])} | {_s(a['max_s'])} | {_ratio(a['median_s'] / base['median_s'])} | {_ratio(a['min_s'] / base['min_s'])} "
-            f"| {_s(a.get('median_cpu_s'))} | {_cpu_ratio(a, base)} | {_s(a['median_wall_s'])} | {a['peak_rss_mb']:.0f} | {parts} |"
+            f"| {label} | {_s(a['median_s'])} | {_s(a['min_s'])} | {_s(a['max_s'])} | "
+            f"{_ratio(a['median_s'] / base['median_s'])} | "
+            f"{_ratio(a['min_s'] / base['min_s'])} "
+            f"| {_s(a.get('median_cpu_s'))} | {_cpu_ratio(a, base)} | "
+            f"{_s(a['median_wall_s'])} | {a['peak_rss_mb']:.0f} | {parts} |"
         )
     lines += [
         "",
-        "`median s` is the timed part (see *What is timed* below); for the CLI it is the whole process. "
-        "`ratio of mins` compares the fastest repetitions, the least disturbed by the machine's other load. "
-        "`CPU s` is the user + system time of the timed part, all threads (the CLI: of the whole process), which other load on the machine disturbs less than wall time. "
-        "`process wall` is the fresh child process from spawn to exit, interpreter start-up and imports included. "
+        "`median s` is the timed part (see *What is timed* below); for the CLI it is the "
+        "whole process. "
+        "`ratio of mins` compares the fastest repetitions, the least disturbed by the "
+        "machine's other load. "
+        "`CPU s` is the user + system time of the timed part, all threads (the CLI: of the "
+        "whole process), which other load on the machine disturbs less than wall time. "
+        "`process wall` is the fresh child process from spawn to exit, interpreter "
+        "start-up and imports included. "
         "Peak RSS is the child's high-water mark (`os.wait4`).",
         "",
     ]
@@ -113,9 +121,11 @@ def growth_table(results: dict) -> list[str]:
 
 def scaling_table(rs: dict) -> list[str]:
     lines = [
-        f"At {rs['rows']:,} rows, {rs['repeat']} repetitions; contracts are prefixes of the catalogue in `benchmarks/rules.py`.",
+        f"At {rs['rows']:,} rows, {rs['repeat']} repetitions; contracts are prefixes of "
+        "the catalogue in `benchmarks/rules.py`.",
         "",
-        "| rules | (a) median s | lockgate SQL median s | ratio | (a) CPU s | lockgate CPU s | CPU ratio | (a) peak RSS MB | lockgate peak RSS MB |",
+        "| rules | (a) median s | lockgate SQL median s | ratio | (a) CPU s | lockgate CPU "
+        "s | CPU ratio | (a) peak RSS MB | lockgate peak RSS MB |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n in rs["counts"]:
@@ -129,7 +139,8 @@ def scaling_table(rs: dict) -> list[str]:
         )
     lines += [
         "",
-        "| | slope s/rule | intercept s | slope as % of the 25-rule check | slope as % of the smallest contract |",
+        "| | slope s/rule | intercept s | slope as % of the 25-rule check | slope as % of "
+        "the smallest contract |",
         "|---|---:|---:|---:|---:|",
     ]
     names = {
@@ -140,7 +151,9 @@ def scaling_table(rs: dict) -> list[str]:
     }
     for key, m in rs["marginal"].items():
         lines.append(
-            f"| {names.get(key, key)} | {m['slope_s_per_rule']:.4f} | {m['intercept_s']:.3f} | {m['pct_of_standard_check']:.1f} % | {m['pct_of_smallest']:.1f} % |"
+            f"| {names.get(key, key)} | {m['slope_s_per_rule']:.4f} | "
+            f"{m['intercept_s']:.3f} | {m['pct_of_standard_check']:.1f} % | "
+            f"{m['pct_of_smallest']:.1f} % |"
         )
     return lines + [""]
 
@@ -152,7 +165,8 @@ def startup_table(st: dict) -> list[str]:
     ]
     for name, v in st.items():
         lines.append(
-            f"| `{name}` | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | {_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |"
+            f"| `{name}` | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | "
+            f"{_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |"
         )
     return lines + [""]
 
@@ -166,7 +180,8 @@ def dagster_table(dg: dict) -> list[str]:
     ]
     for name, v in dg["variants"].items():
         lines.append(
-            f"| {name} | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | {_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |"
+            f"| {name} | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | "
+            f"{_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |"
         )
     return lines + [""]
 
@@ -325,16 +340,24 @@ def markdown(results: dict) -> str:
         "Generated by `benchmarks/report.py` from `results.json`. Re-run with:",
         "",
         "```bash",
-        ".venv/bin/python -m benchmarks.run            # this file: 10M rows x 5, plus 1M and 3M x 3, rule scaling, start-up, Dagster",
-        ".venv/bin/python -m benchmarks.run --quick    # a 20k-row smoke test into benchmarks/out/quick/",
-        ".venv/bin/python -m benchmarks.report         # re-render RESULTS.md and the plot from results.json",
+        ".venv/bin/python -m benchmarks.run            # this file: 10M rows x 5, plus 1M "
+        "and 3M x 3, rule scaling, start-up, Dagster",
+        ".venv/bin/python -m benchmarks.run --quick    # a 20k-row smoke test into "
+        "benchmarks/out/quick/",
+        ".venv/bin/python -m benchmarks.report         # re-render RESULTS.md and the plot "
+        "from results.json",
         "```",
         "",
-        f"This run: `{results['command']}` — started {results['started']}, took {results.get('duration_s', 0) / 60:.0f} min.",
+        f"This run: `{results['command']}` — started {results['started']}, took "
+        f"{results.get('duration_s', 0) / 60:.0f} min.",
         "",
-        f"**Machine:** {m['cpu_model']}, {m['logical_cores']} logical cores, {m['ram_gb']} GB RAM, {m['os']}; "
-        f"load average at start {m['load_average_start']}, at end {m.get('load_average_end')} (a shared machine: compare ratios, not seconds). "
-        f"Python {m['python']}, PYTHONDONTWRITEBYTECODE={m['pythondontwritebytecode'] or 'unset'}, lockgate at commit {m['lockgate_commit'] or '?'} (plus the working tree).",
+        f"**Machine:** {m['cpu_model']}, {m['logical_cores']} logical cores, {m['ram_gb']} "
+        f"GB RAM, {m['os']}; "
+        f"load average at start {m['load_average_start']}, at end "
+        f"{m.get('load_average_end')} (a shared machine: compare ratios, not seconds). "
+        f"Python {m['python']}, "
+        f"PYTHONDONTWRITEBYTECODE={m['pythondontwritebytecode'] or 'unset'}, lockgate at "
+        f"commit {m['lockgate_commit'] or '?'} (plus the working tree).",
         "",
         "**Versions:** " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         "",
@@ -351,7 +374,8 @@ def markdown(results: dict) -> str:
         lines += [
             "## Tight A/B: the SQL engine against the hand-written query",
             "",
-            "The three approaches the SQL-engine target concerns, interleaved, with more repetitions, at the end of the size runs.",
+            "The three approaches the SQL-engine target concerns, interleaved, with more "
+            "repetitions, at the end of the size runs.",
             "",
             *main_table(results, results["ab"])[2:],
         ]
@@ -469,7 +493,8 @@ def figure(results: dict):
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
     m = results["machine"]
     fig.suptitle(
-        f"lockgate benchmark — {m['logical_cores']} cores, {m['ram_gb']} GB, DuckDB {m['versions'].get('duckdb')}",
+        f"lockgate benchmark — {m['logical_cores']} cores, {m['ram_gb']} GB, DuckDB "
+        f"{m['versions'].get('duckdb')}",
         fontsize=11,
     )
     fig.tight_layout(rect=(0, 0.17, 1, 0.95))

@@ -172,7 +172,9 @@ def compare_at(
             sample = measure(approach, job_for(approach, db, parquet, contract, STANDARD), scratch)
             samples[approach.key].append(sample)
             log(
-                f"{rows:,} rows, rep {rep + 1}/{repeat}: {approach.key:22s} {sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  wall {sample['wall_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB"
+                f"{rows:,} rows, rep {rep + 1}/{repeat}: {approach.key:22s} "
+                f"{sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  wall "
+                f"{sample['wall_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB"
             )
     return {
         "rows": rows,
@@ -227,7 +229,9 @@ def rule_scaling(rows: int, counts: tuple[int, ...], repeat: int, data: Path) ->
             sample = measure(approach, job_for(approach, db, parquet, contracts[n], n), scratch)
             samples[(n, approach.key)].append(sample)
             log(
-                f"rules {n:2d}, rep {rep + 1}/{repeat}: {approach.key:14s} {sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB"
+                f"rules {n:2d}, rep {rep + 1}/{repeat}: {approach.key:14s} "
+                f"{sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  rss "
+                f"{sample['peak_rss_mb']:7.0f} MB"
             )
         for n in counts:  # the metrics must agree at every size of contract too
             a, b = (
@@ -312,7 +316,8 @@ def startup(repeat: int, data: Path) -> dict:
             done = process.run(cmd, stdout=out, cwd=cwd, env=cli_env(out.parent))
             if done.returncode != 0:
                 raise RuntimeError(
-                    f"{name} exited with {done.returncode}: {done.stderr[-2000:]}{out.read_text()[-2000:]}"
+                    f"{name} exited with {done.returncode}: "
+                    f"{done.stderr[-2000:]}{out.read_text()[-2000:]}"
                 )
             samples[name].append(done)
     log(
@@ -359,7 +364,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--sizes",
         default=None,
-        help="smaller sizes for the time-vs-rows plot (comma-separated, default 1000000,3000000; '' for none)",
+        help="smaller sizes for the time-vs-rows plot (comma-separated, default "
+        "1000000,3000000; '' for none)",
     )
     p.add_argument(
         "--repeat", type=int, default=None, help="repetitions at the main size (default 5)"
@@ -385,7 +391,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--ab-repeat",
         type=int,
         default=None,
-        help="repetitions of the tight A/B of (a) against lockgate at the main size (default 9; 0 to skip)",
+        help="repetitions of the tight A/B of (a) against lockgate at the main size (default 9; "
+        "0 to skip)",
     )
     p.add_argument(
         "--rule-counts",
@@ -416,7 +423,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="20k rows, 1 repetition, every phase small, no Dagster: a smoke test (the test suite runs it)",
+        help="20k rows, 1 repetition, every phase small, no Dagster: a smoke test (the test "
+        "suite runs it)",
     )
     args = p.parse_args(argv)
     full = {

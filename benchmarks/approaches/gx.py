@@ -81,7 +81,8 @@ def measure(job: Job) -> dict:
     for r in outcome.results:
         if r.exception_info and r.exception_info.get("raised_exception"):
             raise RuntimeError(
-                f"GX expectation failed to run: {r.expectation_config.type}: {r.exception_info.get('exception_message')}"
+                f"GX expectation failed to run: {r.expectation_config.type}: "
+                f"{r.exception_info.get('exception_message')}"
             )
         by_key[r.expectation_config.meta["key"]] = r.result
     metrics = {}
