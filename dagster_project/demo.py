@@ -68,7 +68,8 @@ def say_reconcile(as_of) -> bool | None:
         return None
     verdict = results[0]
     say(
-        f"   reconcile with the application (PostgreSQL, no history): {'pass' if verdict.passed else 'FAILED'} "
+        "   reconcile with the application (PostgreSQL, no history): "
+        f"{'pass' if verdict.passed else 'FAILED'} "
         f"{verdict.rule.id}: {verdict.observed} keys differ"
     )
     for r in results[1:]:
@@ -76,7 +77,8 @@ def say_reconcile(as_of) -> bool | None:
             continue
         column = r.rule.id.rsplit(".", 1)[-1]
         shown = ", ".join(
-            f"{'/'.join(str(v) for v in s['key'].values())} (application {s.get('source')}, warehouse {s.get('warehouse')})"
+            f"{'/'.join(str(v) for v in s['key'].values())} (application "
+            f"{s.get('source')}, warehouse {s.get('warehouse')})"
             for s in (r.samples or [])[:3]
         )
         say(f"     column {column}: {r.observed} keys differ, e.g. {shown}")
@@ -201,7 +203,8 @@ def main() -> int:
     registry = ModelRegistry(STATE / "registry")
 
     say(
-        f"Clock: day 1 is {yesterday}, the rest {today} ({clock.ENV}={clock.pinned() or 'unset: the real UTC date'})"
+        f"Clock: day 1 is {yesterday}, the rest {today} "
+        f"({clock.ENV}={clock.pinned() or 'unset: the real UTC date'})"
     )
     step(
         1, "A normal day: 90 days of marketplace data -> warehouse -> contracts -> train -> release"
@@ -217,14 +220,16 @@ def main() -> int:
     checks = first.get_asset_check_evaluations()
     say(f"   run {first.run_id[:8]}: {'succeeded' if first.success else 'FAILED'}")
     say(
-        f"   {len(checks)} contract rules checked as Dagster asset checks, {sum(not c.passed for c in checks)} failed"
+        f"   {len(checks)} contract rules checked as Dagster asset checks, "
+        f"{sum(not c.passed for c in checks)} failed"
     )
     champion = registry.alias("conversion", "champion")
     if not first.success or champion is None:
         say("   unexpected: the clean run did not release a champion; see `make ui`")
         return 1
     say(
-        f"   conversion {champion.version} trained on {champion.receipt['snapshot']['labelled_rows']} labelled requests, "
+        f"   conversion {champion.version} trained on "
+        f"{champion.receipt['snapshot']['labelled_rows']} labelled requests, "
         f"ROC AUC {champion.metrics['roc_auc']:.4f} on the out-of-time holdout"
     )
     for gate in (champion.release or {}).get("gates", []):
@@ -232,7 +237,8 @@ def main() -> int:
     fresh = sorted({c.description for c in checks if c.check_name.endswith("freshness")})
     say(f"   freshness at {judged_at:%Y-%m-%d %H:%M} UTC: {'; '.join(fresh)}")
     say(
-        f"   validation receipt: {len(champion.receipt['contracts'])} contracts passed -> released as champion"
+        f"   validation receipt: {len(champion.receipt['contracts'])} contracts passed -> "
+        "released as champion"
     )
     if app_copy:
         say_reconcile(judged_at)
@@ -240,7 +246,8 @@ def main() -> int:
     with clock.pinned_to(today):  # the next day: its load has run before this clock
         step(
             2,
-            "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)",
+            "The other team's ETL silently stops updating professionals.rating (nothing "
+            "errors upstream)",
         )
         frozen = run(
             defs,
@@ -287,7 +294,8 @@ def main() -> int:
             step="4a. warehouse rebuilt by hand on the frozen data",
         )
         say(
-            f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})"
+            f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen "
+            f"data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})"
         )
         forced = run(
             defs,
@@ -298,7 +306,8 @@ def main() -> int:
         )
         candidate = registry.versions("conversion")[-1]
         say(
-            f"   {candidate.version} trained with the guard overridden; its receipt: passed={candidate.receipt.get('passed')}"
+            f"   {candidate.version} trained with the guard overridden; its receipt: "
+            f"passed={candidate.receipt.get('passed')}"
         )
         say(
             textwrap.indent(
@@ -312,10 +321,12 @@ def main() -> int:
         say(f"   champion is still {registry.aliases('conversion')['champion']}")
 
     say(
-        f"\nDone in {time.time() - started:.0f}s (Dagster's and dbt's own logs: {LOG.relative_to(REPO)}). Every run above is in Dagster's UI:"
+        f"\nDone in {time.time() - started:.0f}s (Dagster's and dbt's own logs: "
+        f"{LOG.relative_to(REPO)}). Every run above is in Dagster's UI:"
     )
     say(
-        "   make ui     then open http://127.0.0.1:3000/asset-groups (failed checks are red; see /runs)"
+        "   make ui     then open http://127.0.0.1:3000/asset-groups (failed checks are "
+        "red; see /runs)"
     )
     say("   uv run lockgate registry list       uv run lockgate history professionals")
     ok = first.success and not frozen.success and not again.success and not forced.success

@@ -154,7 +154,8 @@ def _frozen(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
         return
     previous = ctx.writer.read_frame(
         f"SELECT {entity}, {col} AS _previous FROM {ctx.writer.qualified(t)} WHERE stat_date = "
-        f"(SELECT max(stat_date) FROM {ctx.writer.qualified(t)} WHERE stat_date < DATE '{ctx.stat_date:%Y-%m-%d}')"
+        f"(SELECT max(stat_date) FROM {ctx.writer.qualified(t)} WHERE stat_date < DATE "
+        f"'{ctx.stat_date:%Y-%m-%d}')"
     ).drop_duplicates(entity)
     if previous.empty:
         return
@@ -404,7 +405,8 @@ def describe_kinds() -> str:
     for kind in KINDS.values():
         target = "table.column" if kind.columns else "table"
         lines.append(
-            f"  {kind.name}:{target}\n      {kind.does}\n      next clean load: {kind.next_clean_load}"
+            f"  {kind.name}:{target}\n      {kind.does}\n      next clean load: "
+            f"{kind.next_clean_load}"
         )
     return "\n".join(lines)
 

@@ -168,12 +168,14 @@ class Writer(ABC):
 
     def add_column(self, table: str, column: str, logical: str) -> None:
         self._ddl(
-            f"ALTER TABLE {self.qualified(table)} ADD COLUMN {check_identifier(column)} {self.type_names[logical]}"
+            f"ALTER TABLE {self.qualified(table)} ADD COLUMN {check_identifier(column)} "
+            f"{self.type_names[logical]}"
         )
 
     def drop_column(self, table: str, column: str) -> None:
         self._ddl(
-            f"ALTER TABLE {self.qualified(table)} DROP COLUMN {check_identifier(column)}{self.cascade}"
+            f"ALTER TABLE {self.qualified(table)} DROP COLUMN "
+            f"{check_identifier(column)}{self.cascade}"
         )
 
     def rename_column(self, table: str, column: str, new_name: str) -> None:
@@ -207,7 +209,8 @@ class Writer(ABC):
             assignments = ", ".join(f"{c} = s.{c}" for c in set_columns)
             match = " AND ".join(f"t.{k} = s.{k}" for k in key)
             return self.execute_count(
-                f"UPDATE {self.qualified(table)} AS t SET {assignments} FROM {stage} AS s WHERE {match}"
+                f"UPDATE {self.qualified(table)} AS t SET {assignments} FROM {stage} AS s "
+                f"WHERE {match}"
             )
         finally:
             self._unstage(stage)
