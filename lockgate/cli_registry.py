@@ -63,7 +63,8 @@ def list_versions(
         auc = f"{r['roc_auc']:.4f}" if isinstance(r["roc_auc"], float) else "-"
         alias = ",".join(r["aliases"]) or "-"
         typer.echo(
-            f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt {r['receipt']:<6}  release {r['release']}  ({r['registered_at']})"
+            f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt "
+            f"{r['receipt']:<6}  release {r['release']}  ({r['registered_at']})"
         )
         if r["environment"]:
             typer.echo(f"{'':<23}trained with {_environment_line(r['environment'])}")

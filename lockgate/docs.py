@@ -57,7 +57,8 @@ def build_docs(
 ) -> DocsResult:
     if engine != "frame":
         raise UsageError(
-            f"engine {engine!r} is not available for docs: GX's SQL engine fails on DuckDB (GX #10738); use --engine frame"
+            f"engine {engine!r} is not available for docs: GX's SQL engine fails on DuckDB "
+            "(GX #10738); use --engine frame"
         )
     chosen = contract.server(server)
     if chosen is None:
