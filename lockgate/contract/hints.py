@@ -32,5 +32,8 @@ def enum_hint(path: DocPath, value: object) -> str | None:
     is_server_type = len(path) == 3 and path[0] == "servers" and path[2] == "type"
     if is_server_type and isinstance(value, str) and value.lower() in FILE_FORMATS:
         fmt = value.lower()
-        return f"{fmt} files are a `local` server: `type: local`, `format: {fmt}`, `path: <file or glob>`"
+        return (
+            f"{fmt} files are a `local` server: `type: local`, `format: {fmt}`, `path: <file "
+            "or glob>`"
+        )
     return None

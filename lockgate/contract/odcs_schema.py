@@ -153,12 +153,14 @@ def _explain(error) -> Iterator[tuple[DocPath, str]]:
         hint = f"did you mean '{close[0]}'? " if close else ""
         yield (
             path,
-            f"{where}: {error.instance!r} is not allowed; {hint}expected one of {', '.join(allowed)}",
+            f"{where}: {error.instance!r} is not allowed; {hint}expected one of "
+            f"{', '.join(allowed)}",
         )
     elif error.validator == "type":
         yield (
             path,
-            f"{where}: expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}",
+            f"{where}: expected {error.validator_value}, got "
+            f"{type(error.instance).__name__} {error.instance!r}",
         )
     else:
         yield path, f"{where}: {error.message}"

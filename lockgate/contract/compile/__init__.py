@@ -169,13 +169,15 @@ def _servers(ctx: CompileContext, servers: Any):
         if kind not in SUPPORTED_SERVERS:
             ctx.warn(
                 path + ("type",),
-                f"`lockgate check` cannot connect to {kind!r} servers (it supports {', '.join(SUPPORTED_SERVERS)}); lint and export still work",
+                f"`lockgate check` cannot connect to {kind!r} servers (it supports "
+                f"{', '.join(SUPPORTED_SERVERS)}); lint and export still work",
                 "unsupported-server",
             )
         elif kind == "local" and raw.get("format") not in LOCAL_FORMATS:
             ctx.warn(
                 path + ("format",),
-                f"local files in format {raw.get('format')!r} cannot be read; expected one of {', '.join(LOCAL_FORMATS)}",
+                f"local files in format {raw.get('format')!r} cannot be read; expected one "
+                f"of {', '.join(LOCAL_FORMATS)}",
                 "unsupported-server",
             )
         options = {k: v for k, v in raw.items() if k not in ("server", "type")}
@@ -196,7 +198,8 @@ def _check_unique_ids(ctx: CompileContext, rules: list[Rule]) -> None:
         ctx.findings.append(
             Finding(
                 rule.location,
-                f"duplicate rule id {rule.id!r} (first defined at line {where}); give one of them a distinct `id`",
+                f"duplicate rule id {rule.id!r} (first defined at line {where}); give one "
+                "of them a distinct `id`",
                 "error",
                 "duplicate-id",
             )

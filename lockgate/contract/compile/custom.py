@@ -37,7 +37,8 @@ def custom_rule(
     if engine != "lockgate":
         ctx.error(
             path + ("engine",),
-            f"lockgate cannot enforce custom rules for engine {engine!r}; use engine: lockgate or an ODCS library metric",
+            f"lockgate cannot enforce custom rules for engine {engine!r}; use engine: "
+            "lockgate or an ODCS library metric",
             "unsupported-engine",
         )
         return None
@@ -55,7 +56,8 @@ def custom_rule(
     if not isinstance(impl, dict) or "check" not in impl:
         ctx.error(
             path + ("implementation",),
-            f"implementation must be a mapping with a 'check' key ({', '.join(sorted(CUSTOM_CHECKS))})",
+            "implementation must be a mapping with a 'check' key "
+            f"({', '.join(sorted(CUSTOM_CHECKS))})",
             "invalid-value",
         )
         return None
@@ -66,7 +68,8 @@ def custom_rule(
         hint = f"did you mean '{close[0]}'? " if close else ""
         ctx.error(
             path + ("implementation", "check"),
-            f"unknown lockgate check {impl['check']!r}; {hint}known: {', '.join(sorted(CUSTOM_CHECKS))}",
+            f"unknown lockgate check {impl['check']!r}; {hint}known: "
+            f"{', '.join(sorted(CUSTOM_CHECKS))}",
             "unknown-check",
         )
         return None

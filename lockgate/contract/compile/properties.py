@@ -99,14 +99,15 @@ def property_rules(
 
     if raw.get("properties") or raw.get("items"):
         ctx.error(path + ("properties" if raw.get("properties") else "items",),
-                  f"nested properties of '{col.name}' are not checked by lockgate; flatten them into columns",
+                  f"nested properties of '{col.name}' are not checked by lockgate; flatten " "them into columns",
                   "unsupported-field", key=True)  # fmt: skip
 
     options = raw.get("logicalTypeOptions")
     if isinstance(options, dict) and options and not col.logical_type:
         ctx.error(
             path + ("logicalTypeOptions",),
-            f"logicalTypeOptions of '{col.name}' need a logicalType (which options apply depends on it)",
+            f"logicalTypeOptions of '{col.name}' need a logicalType (which options apply "
+            "depends on it)",
             "missing-field",
             key=True,
         )
@@ -174,7 +175,8 @@ def _option_rules(ctx, col: Column, options: dict, path: DocPath, rule) -> Itera
     ):
         ctx.error(
             path + ("maxLength",),
-            f"contradictory lengths for '{col.name}': minLength {lengths['minLength']} > maxLength {lengths['maxLength']}; no value can pass",
+            f"contradictory lengths for '{col.name}': minLength {lengths['minLength']} > "
+            f"maxLength {lengths['maxLength']}; no value can pass",
             "contradiction",
         )
     for key, value in lengths.items():
@@ -218,7 +220,8 @@ def _format_rules(ctx, col: Column, lt: str, fmt: Any, at: DocPath, rule) -> Ite
         if pattern is None:
             ctx.error(
                 at,
-                f"lockgate cannot enforce string format {fmt!r}; supported: {', '.join(STRING_FORMATS)} (or use pattern)",
+                f"lockgate cannot enforce string format {fmt!r}; supported: "
+                f"{', '.join(STRING_FORMATS)} (or use pattern)",
                 "unsupported-field",
             )
             return
@@ -272,7 +275,8 @@ def _check_bound_contradictions(
             if empty:
                 ctx.error(
                     path + (hk,),
-                    f"contradictory bounds for '{col.name}': {lk} {low} and {hk} {high} leave no valid value",
+                    f"contradictory bounds for '{col.name}': {lk} {low} and {hk} {high} "
+                    "leave no valid value",
                     "contradiction",
                 )
 

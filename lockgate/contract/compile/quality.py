@@ -272,7 +272,8 @@ def _duplicate_values(ctx, table: Table, column, args, path):
         known = ", ".join(c.name for c in table.columns)
         ctx.error(
             path + ("arguments", "properties"),
-            f"duplicateValues names unknown column(s) {', '.join(unknown)} of '{table.name}'; columns are: {known}",
+            f"duplicateValues names unknown column(s) {', '.join(unknown)} of "
+            f"'{table.name}'; columns are: {known}",
             "unknown-column",
         )
         return None

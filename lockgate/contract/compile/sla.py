@@ -31,7 +31,9 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
         if prop not in ENFORCED:
             ctx.error(
                 path + ("property",),
-                f"lockgate cannot enforce SLA property {prop!r}; it enforces {', '.join(ENFORCED)} ({', '.join(sorted(DOCUMENTARY))} are documentation)",
+                f"lockgate cannot enforce SLA property {prop!r}; it enforces "
+                f"{', '.join(ENFORCED)} ({', '.join(sorted(DOCUMENTARY))} are "
+                "documentation)",
                 "unsupported-field",
             )
             continue
@@ -61,7 +63,8 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             if len(elements) != 1:
                 ctx.error(
                     path + ("element",),
-                    "freshness takes one element: the table.column timestamp that shows the newest data",
+                    "freshness takes one element: the table.column timestamp that shows "
+                    "the newest data",
                     "invalid-value",
                 )
                 continue
@@ -75,7 +78,8 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             if len(elements) != 2:
                 ctx.error(
                     path + ("element",),
-                    "latency takes two elements, 'table.event_time, table.processed_time': the lag between them is bounded per row",
+                    "latency takes two elements, 'table.event_time, table.processed_time': "
+                    "the lag between them is bounded per row",
                     "invalid-value",
                 )
                 continue
@@ -148,14 +152,16 @@ def _elements(
             names = ", ".join(c.name for c in table.columns)
             ctx.error(
                 path,
-                f"{prop} element {ref!r}: '{table.name}' has no column {column_name!r} (columns: {names})",
+                f"{prop} element {ref!r}: '{table.name}' has no column {column_name!r} "
+                f"(columns: {names})",
                 "unknown-column",
             )
             return None
         if column.logical_type not in (None, "timestamp", "date"):
             ctx.error(
                 path,
-                f"{prop} element {ref!r} is a {column.logical_type} column; expected a timestamp or date",
+                f"{prop} element {ref!r} is a {column.logical_type} column; expected a "
+                "timestamp or date",
                 "invalid-value",
             )
             return None

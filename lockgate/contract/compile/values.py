@@ -58,7 +58,10 @@ def pattern_problem(pattern: Any) -> str | None:
         return f"invalid regular expression {pattern!r}: {exc}"
     for rx, name in _UNPORTABLE:
         if rx.search(pattern):
-            return f"regular expression {pattern!r} uses a {name}, which DuckDB (RE2) and PostgreSQL do not support"
+            return (
+                f"regular expression {pattern!r} uses a {name}, which DuckDB (RE2) and "
+                "PostgreSQL do not support"
+            )
     return None
 
 
