@@ -157,7 +157,10 @@ def _summary(result: ValidationResult) -> str:
         f"; {table}: same data as run #{run}, its verdicts repeated"
         for table, run in sorted(result.retry_of.items())
     )
-    return f"contract {result.contract_id} {result.contract_version}{as_of}: {len(result.results)} rules, {len(failed)} failed {failed}{retries}"
+    return (
+        f"contract {result.contract_id} {result.contract_version}{as_of}: "
+        f"{len(result.results)} rules, {len(failed)} failed {failed}{retries}"
+    )
 
 
 def _rules_table(result: ValidationResult) -> dg.MetadataValue:

@@ -79,7 +79,8 @@ def ml_pipeline_assets(
         deps=[source_key],
         group_name=group,
         automation_condition=GUARDED,
-        description=f"{spec.name}: labelled rows of {spec.table} with an out-of-time holdout of {spec.holdout_days} days",
+        description=f"{spec.name}: labelled rows of {spec.table} with an out-of-time holdout of "
+        f"{spec.holdout_days} days",
     )
     def training_set(context: dg.AssetExecutionContext, config: TrainingConfig) -> dg.Output:
         from lockgate.ml.training import out_of_time_split, prepare
@@ -142,7 +143,8 @@ def ml_pipeline_assets(
         }
         version = ModelRegistry(paths.registry).register(spec.name, fitted, record)
         context.log.info(
-            f"registered {spec.name} {version.version}: {spec.metric} {metrics[spec.metric]:.4f} on the holdout"
+            f"registered {spec.name} {version.version}: {spec.metric} "
+            f"{metrics[spec.metric]:.4f} on the holdout"
         )
         return dg.Output(
             version.version,
@@ -241,7 +243,10 @@ def ml_pipeline_assets(
             refused("upstream contracts", str(exc))
             raise
         if failed is not None:
-            why = f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}"
+            why = (
+                f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' "
+                f"failed: {failed.detail}"
+            )
             refused(failed.gate, why)
             raise release_failure(f"{why}\n" + _gates_text(gates), report["gates"], failed.gate)
         registry.record_release(
