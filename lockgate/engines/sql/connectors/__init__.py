@@ -26,5 +26,6 @@ def connect(server: Server) -> Connector:
 
         return LocalFilesConnector(server)
     raise UsageError(
-        f"server {server.name!r} is of type {server.type!r}; lockgate checks duckdb, postgres and local servers"
+        f"server {server.name!r} is of type {server.type!r}; lockgate checks duckdb, "
+        "postgres and local servers"
     )

@@ -27,7 +27,8 @@ class LocalFilesConnector(Connector):
         self.format = server.options.get("format")
         if self.format not in READERS:
             raise ConnectionFailed(
-                f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv"
+                f"server {server.name!r}: local format {self.format!r} is not supported; "
+                "use parquet or csv"
             )
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
@@ -62,7 +63,8 @@ class LocalFilesConnector(Connector):
         if not self._ensure_view(table):
             return None
         rows = self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_name = ? ORDER BY ordinal_position",
             [table],
         ).fetchall()
         return [(r[0], r[1]) for r in rows] or None
