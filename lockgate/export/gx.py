@@ -24,5 +24,6 @@ def notes(contract: Contract, options) -> list[str]:
         return []
     names = ", ".join(s["rule"] for s in skipped)
     return [
-        f"not exported to GX: {names} ({len(skipped)} rules; reasons in each suite's meta.lockgate_not_exported)"
+        f"not exported to GX: {names} ({len(skipped)} rules; reasons in each suite's "
+        "meta.lockgate_not_exported)"
     ]

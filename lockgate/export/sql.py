@@ -45,7 +45,8 @@ def render(contract: Contract, options) -> str:
             named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
             lines += ["", f"-- table {named}: {len(rules)} rules"]
             lines += [
-                f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} by lockgate.reconcile"
+                f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} "
+                "by lockgate.reconcile"
                 for r in reconciled
             ]
             for rule_id, error in plan.errors.items():
