@@ -30,7 +30,10 @@ class Violation:
             return f"{head}: {self.reason}"
         column = f" (column {self.column})" if self.column else ""
         rows = f", {self.failed_rows} failing rows" if self.failed_rows else ""
-        text = f"{head}: rule {self.rule}{column} failed: observed {json_safe(self.observed)!r}, expected {self.expected}{rows}"
+        text = (
+            f"{head}: rule {self.rule}{column} failed: observed {json_safe(self.observed)!r}, "
+            f"expected {self.expected}{rows}"
+        )
         if self.sample_keys:
             shown = "; ".join(
                 ", ".join(f"{k}={json_safe(v)}" for k, v in s.items())
