@@ -68,8 +68,10 @@ def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
         if _only_nulls(predicate):
             if share is None or share.empty or share.low != 0:
                 raise NotExported(
-                    f"the share of nulls must be {threshold.describe()}: GX can bound it from above only "
-                    "(`mostly` of not-null; expect_column_proportion_of_non_null_values_to_be_between "
+                    f"the share of nulls must be {threshold.describe()}: GX can bound it "
+                    "from above only "
+                    "(`mostly` of not-null; "
+                    "expect_column_proportion_of_non_null_values_to_be_between "
                     "reads an empty table as 0 % non-null where lockgate reads 0 % null)"
                 )
             return [
@@ -93,7 +95,8 @@ def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
                 _budget_reason(
                     predicate,
                     threshold.describe(),
-                    "GX's map expectations accept no failing row or a `mostly` share of rows, never a number of rows",
+                    "GX's map expectations accept no failing row or a `mostly` share of "
+                    "rows, never a number of rows",
                 )
             )
     return [e for atom in _atoms(predicate) for e in _predicate(atom, table)]
@@ -107,8 +110,10 @@ def _duplicate_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
         accepted = accepted_counts(threshold)
     if not (accepted and accepted.only_zero):
         raise NotExported(
-            f"a budget of {threshold.describe()} repeated keys: GX's uniqueness expectations count every row "
-            "of a repeated key (lockgate counts the repeats beyond the first) and `mostly` is a share of non-null rows"
+            f"a budget of {threshold.describe()} repeated keys: GX's uniqueness "
+            "expectations count every row "
+            "of a repeated key (lockgate counts the repeats beyond the first) and `mostly` "
+            "is a share of non-null rows"
         )
     columns = list(rule.measure.columns)
     if len(columns) == 1:
@@ -126,7 +131,8 @@ def _row_count(rule: ir.Rule, table: Table) -> list[Expectation]:
     counts = accepted_counts(rule.threshold)
     if counts is None:
         raise NotExported(
-            f"row count {rule.threshold.describe()} accepts two separate ranges; expect_table_row_count_to_be_between takes one"
+            f"row count {rule.threshold.describe()} accepts two separate ranges; "
+            "expect_table_row_count_to_be_between takes one"
         )
     if counts.empty:
         raise NotExported(f"no row count is {rule.threshold.describe()}")
@@ -143,17 +149,22 @@ MEASURES: dict[type, Callable[[ir.Rule, Table], list[Expectation]]] = {
 }
 
 UNEXPRESSIBLE = {
-    ir.LatestValue: "freshness is judged against the time of the check; a suite can only hold a fixed timestamp",
-    ir.SqlValue: "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a pandas frame",
+    ir.LatestValue: "freshness is judged against the time of the check; a suite can only hold a fixed "
+    "timestamp",
+    ir.SqlValue: "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
+    "pandas frame",
     ir.Orphans: "a GX expectation sees one table; a relationship needs the referenced table as well",
     ir.Reconcile: "reconcile compares two servers (a table against its source); a GX suite sees one",
     ir.ExtraColumns: (
-        "expect_table_columns_to_match_set fails on missing contract columns too (exact_match) or does not "
+        "expect_table_columns_to_match_set fails on missing contract columns too "
+        "(exact_match) or does not "
         "fail on extra ones; lockgate fails on extra columns only"
     ),
     ir.ColumnType: (
-        "lockgate reads a pandas column's kind from its values (object columns by their first value, "
-        "midnight-only datetimes as date or timestamp, time zones); GX's type lists compare dtype names"
+        "lockgate reads a pandas column's kind from its values (object columns by their "
+        "first value, "
+        "midnight-only datetimes as date or timestamp, time zones); GX's type lists "
+        "compare dtype names"
     ),
 }
 
@@ -267,7 +278,8 @@ def _require_text_column(column: str, table: Table, what: str) -> None:
     # lockgate's; the text (and set membership) of those prepared values is no longer the original's.
     if column in temporal_columns(table):
         raise NotExported(
-            f"{what} on a date/timestamp column: GX would see the values after lockgate's datetime normalisation, not as stored"
+            f"{what} on a date/timestamp column: GX would see the values after lockgate's "
+            "datetime normalisation, not as stored"
         )
 
 
@@ -295,7 +307,8 @@ def _bound(value: Any, column: str) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     raise NotExported(
-        f"bound {value!r} on '{column}': GX's pandas engine compares only numbers and datetimes with a JSON bound"
+        f"bound {value!r} on '{column}': GX's pandas engine compares only numbers and "
+        "datetimes with a JSON bound"
     )
 
 
@@ -305,5 +318,8 @@ def _budget_reason(predicate: ir.Predicate, budget: str, why: str) -> str:
         parts = [ir.IsNull(predicate.column), predicate]
     if len(parts) > 1:
         # nulls and placeholders (or invalid and mismatching values) share one budget in lockgate
-        return f"a budget of {budget} shared by {len(parts)} conditions: GX gives each expectation its own budget"
+        return (
+            f"a budget of {budget} shared by {len(parts)} conditions: GX gives each "
+            "expectation its own budget"
+        )
     return f"a budget of {budget}: {why}"

@@ -92,7 +92,8 @@ def _notes(
     ]
     if skipped:
         lines.append(
-            f"{len(skipped)} rule(s) are not in this suite because GX cannot give them lockgate's verdict "
+            f"{len(skipped)} rule(s) are not in this suite because GX cannot give them "
+            "lockgate's verdict "
             f"(reasons in meta.lockgate_not_exported): {', '.join(s['rule'] for s in skipped)}."
         )
     if datetime_columns:
