@@ -15,7 +15,10 @@ import yaml
 
 from lockgate.infer.sources import Source
 
-HEADER = "# Inferred by `lockgate infer` from {where} on {when}.\n# A starting point: review every rule, then bump the version as you change it.\n"
+HEADER = (
+    "# Inferred by `lockgate infer` from {where} on {when}.\n# A starting point: review every "
+    "rule, then bump the version as you change it.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,8 @@ def infer_contract(
     errors = [f for f in findings if f.severity == "error"]
     if contract is None or errors:
         raise LockgateError(
-            f"the inferred contract does not lint ({errors[0] if errors else 'no contract'}); please report this"
+            "the inferred contract does not lint "
+            f"({errors[0] if errors else 'no contract'}); please report this"
         )
     return Inferred(text, len(contract.rules), notes)
 

@@ -45,7 +45,8 @@ def propose(profile: TableProfile, now: dt.datetime) -> tuple[dict[str, Any], li
             {
                 "metric": "rowCount",
                 "mustBeGreaterOrEqualTo": max(1, profile.rows // 2),
-                "description": f"{profile.rows} rows when inferred; a load with under half of them is partial",
+                "description": f"{profile.rows} rows when inferred; a load with under half of them is "
+                "partial",
             }
         ]
     sla = _freshness(profile, now, notes)
@@ -183,7 +184,8 @@ def _freshness(profile: TableProfile, now: dt.datetime, notes: list[str]) -> lis
     age = max(now - _utc(newest.maximum), dt.timedelta(0))
     if age > STALE_AFTER:
         notes.append(
-            f"no freshness rule: the newest {newest.name} is {age.days} days old; add one once the table is loaded regularly"
+            f"no freshness rule: the newest {newest.name} is {age.days} days old; add one "
+            "once the table is loaded regularly"
         )
         return []
     # at least a day: a table loaded daily and inferred just after its load must pass tomorrow

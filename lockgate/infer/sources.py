@@ -30,7 +30,10 @@ class Source:
         if opts["type"] == "duckdb":
             return f"DuckDB {opts['database']} (schema {opts['schema']})"
         if opts["type"] == "postgres":
-            return f"PostgreSQL {opts['host']}:{opts['port']}/{opts['database']} (schema {opts['schema']})"
+            return (
+                f"PostgreSQL {opts['host']}:{opts['port']}/{opts['database']} (schema "
+                f"{opts['schema']})"
+            )
         return f"{opts['format']} files {opts['path']}"
 
 
@@ -69,7 +72,8 @@ def postgres_url_source(url: str) -> Source:
         )
     if parts.username or parts.password:
         raise UsageError(
-            "put no user or password in --server-url: set LOCKGATE_POSTGRES_USER and LOCKGATE_POSTGRES_PASSWORD (or PGUSER/PGPASSWORD)"
+            "put no user or password in --server-url: set LOCKGATE_POSTGRES_USER and "
+            "LOCKGATE_POSTGRES_PASSWORD (or PGUSER/PGPASSWORD)"
         )
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"schema"})
@@ -90,7 +94,8 @@ def file_source(path: str) -> Source:
     fmt = LOCAL_FORMATS.get(suffix)
     if fmt is None:
         raise UsageError(
-            f"--file {path}: cannot tell the format from {suffix or 'no extension'}; expected .parquet or .csv"
+            f"--file {path}: cannot tell the format from {suffix or 'no extension'}; "
+            "expected .parquet or .csv"
         )
     return _source("local", "local", path=path, format=fmt)
 
@@ -123,11 +128,13 @@ def choose_source(
     if len(given) != 1:
         what = f"got {' and '.join(given)}" if given else "got none"
         raise UsageError(
-            f"name one source: --duckdb PATH, --postgres-host/--postgres-database..., --server-url postgresql://..., or --file PATH ({what})"
+            "name one source: --duckdb PATH, --postgres-host/--postgres-database..., "
+            f"--server-url postgresql://..., or --file PATH ({what})"
         )
     if schema is not None and duckdb is None:
         raise UsageError(
-            "--schema is the DuckDB schema; for PostgreSQL use --postgres-schema (or ?schema= in --server-url)"
+            "--schema is the DuckDB schema; for PostgreSQL use --postgres-schema (or "
+            "?schema= in --server-url)"
         )
     if duckdb is not None:
         if not duckdb.is_file():
