@@ -123,7 +123,8 @@ def _champion_gate(
     return GateResult(
         "not worse than champion",
         ok,
-        f"{metric} {cand[metric]:.4f} vs champion {champ[metric]:.4f} on the same holdout (allowed drop {spec.release.max_drop_vs_champion})",
+        f"{metric} {cand[metric]:.4f} vs champion {champ[metric]:.4f} on the same holdout "
+        f"(allowed drop {spec.release.max_drop_vs_champion})",
     )
 
 
@@ -140,7 +141,8 @@ def _champion_release_gate(
     return GateResult(
         "not below champion's release score",
         ok,
-        f"{metric} {cand[metric]:.4f} vs {released[metric]:.4f} at the champion's release (allowed drop {spec.release.max_drop_vs_champion_release})",
+        f"{metric} {cand[metric]:.4f} vs {released[metric]:.4f} at the champion's release "
+        f"(allowed drop {spec.release.max_drop_vs_champion_release})",
     )
 
 
@@ -150,5 +152,6 @@ def _calibration_gate(spec: ModelSpec, m: dict[str, float]) -> GateResult:
     return GateResult(
         "calibration",
         ok,
-        f"mean prediction {m['mean_prediction']:.4f} vs base rate {m['base_rate']:.4f} (gap {gap:.4f}, allowed {spec.release.max_calibration_gap})",
+        f"mean prediction {m['mean_prediction']:.4f} vs base rate {m['base_rate']:.4f} "
+        f"(gap {gap:.4f}, allowed {spec.release.max_calibration_gap})",
     )

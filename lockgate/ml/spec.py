@@ -204,7 +204,10 @@ def _check_requires(doc: SourceDoc, requires: Any) -> list[Finding]:
     if requires is None:
         return []
     if not isinstance(requires, dict):
-        message = 'requires must map a distribution to a version specifier, e.g. {scikit-learn: ">=1.9,<2"}'
+        message = (
+            "requires must map a distribution to a version specifier, e.g. {scikit-learn: "
+            '">=1.9,<2"}'
+        )
         return [Finding(doc.locate(("requires",)), message, "error", "invalid-value")]
     out = []
     for name, specifier in requires.items():
@@ -225,7 +228,8 @@ def _check_requires(doc: SourceDoc, requires: Any) -> list[Finding]:
             out.append(
                 Finding(
                     where,
-                    f"invalid version specifier {specifier!r} for {name} (PEP 440, e.g. '>=1.9,<2')",
+                    f"invalid version specifier {specifier!r} for {name} (PEP 440, e.g. "
+                    "'>=1.9,<2')",
                     "error",
                     "invalid-value",
                 )

@@ -49,11 +49,13 @@ def out_of_time_split(spec: ModelSpec, rows: pd.DataFrame) -> Split:
     train, holdout = rows[times < cutoff], rows[times >= cutoff]
     if len(train) < spec.min_train_rows:
         raise ValueError(
-            f"{spec.name}: {len(train)} training rows before {cutoff.date()}; the spec asks for at least {spec.min_train_rows}"
+            f"{spec.name}: {len(train)} training rows before {cutoff.date()}; the spec "
+            f"asks for at least {spec.min_train_rows}"
         )
     if len(holdout) < spec.min_holdout_rows:
         raise ValueError(
-            f"{spec.name}: {len(holdout)} holdout rows from {cutoff.date()}; the spec asks for at least {spec.min_holdout_rows}"
+            f"{spec.name}: {len(holdout)} holdout rows from {cutoff.date()}; the spec asks "
+            f"for at least {spec.min_holdout_rows}"
         )
     return Split(train.reset_index(drop=True), holdout.reset_index(drop=True), cutoff)
 
