@@ -147,7 +147,8 @@ class ModelRegistry:
         release = candidate.release
         if release is not None and not release.get("passed"):
             raise RegistryError(
-                f"{name} {version} cannot become champion: it failed the release gate '{release.get('failed_gate')}'"
+                f"{name} {version} cannot become champion: it failed the release gate "
+                f"'{release.get('failed_gate')}'"
             )
         with self._lock(name):
             current = self.aliases(name)
