@@ -85,7 +85,8 @@ def read_tables(store) -> list[TableReport]:
     with store._read() as cur:
         cur.execute(
             store._sql(
-                "SELECT run_id, contract_id, contract_version, server, started_at FROM {runs} ORDER BY run_id"
+                "SELECT run_id, contract_id, contract_version, server, started_at FROM "
+                "{runs} ORDER BY run_id"
             )
         )
         runs = {row[0]: row[1:] for row in cur.fetchall()}
@@ -103,7 +104,7 @@ def read_tables(store) -> list[TableReport]:
             report.version = version
             report.loads.append(Load(run_id, _time(started), True, row_count))
         cur.execute(store._sql(
-            "SELECT run_id, rule_id, table_name, column_name, check_name, severity, passed, observed, expected, "
+            "SELECT run_id, rule_id, table_name, column_name, check_name, severity, " "passed, observed, expected, "
             "failed_rows, samples FROM {rule_results} ORDER BY run_id, rule_id"
         ))  # fmt: skip
         failed_runs: set[tuple[int, str]] = set()
@@ -147,7 +148,8 @@ def read_tables(store) -> list[TableReport]:
             latest = report.latest.run_id
             cur.execute(
                 store._sql(
-                    "SELECT column_name, null_count, min_value, max_value, mean_value, top_share FROM {column_profiles} WHERE run_id = ? AND table_name = ?"
+                    "SELECT column_name, null_count, min_value, max_value, mean_value, "
+                    "top_share FROM {column_profiles} WHERE run_id = ? AND table_name = ?"
                 ),
                 (latest, report.table),
             )

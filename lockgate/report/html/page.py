@@ -39,7 +39,8 @@ def render_page(
     body = [
         "<h1>lockgate report</h1>",
         (
-            f'<p class="meta">history store {esc(history)} · generated {esc(generated_at.strftime("%Y-%m-%d %H:%M UTC"))} · '
+            f'<p class="meta">history store {esc(history)} · generated '
+            f"{esc(generated_at.strftime('%Y-%m-%d %H:%M UTC'))} · "
             f"{len(tables)} table(s) of {len({t.contract_id for t in tables})} contract(s)</p>"
         ),
         _summary(tables),
@@ -48,8 +49,10 @@ def render_page(
         body.append(_table_section(table, contracts.get(table.contract_id)))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
-        f"<title>lockgate report</title><style>{CSS}</style></head><body>{''.join(body)}</body></html>\n"
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'; img-src data:\">"
+        "<title>lockgate "
+        f"report</title><style>{CSS}</style></head><body>{''.join(body)}</body></html>\n"
     )
 
 
@@ -59,12 +62,17 @@ def _summary(tables: list[TableReport]) -> str:
         verdict = "PASSED" if t.latest.passed else "FAILED"
         failing = t.failing()
         rows.append(
-            f'<tr data-table="{esc(t.table)}" data-contract="{esc(t.contract_id)}"><td>{esc(t.contract_id)} {esc(t.version)}</td>'
+            f'<tr data-table="{esc(t.table)}" '
+            f'data-contract="{esc(t.contract_id)}"><td>{esc(t.contract_id)} '
+            f"{esc(t.version)}</td>"
             f'<td><a href="#{esc(t.anchor)}">{esc(t.table)}</a></td><td>{esc(t.server)}</td>'
             f'<td class="verdict {verdict}">{verdict}</td><td>{len(failing)}</td>'
             f"<td>{esc(_when(t.latest.started_at))}</td><td>{esc(_rows(t.latest.row_count))}</td><td>{len(t.loads)}</td></tr>"
         )
-    head = "<tr><th>contract</th><th>table</th><th>server</th><th>latest verdict</th><th>rules failing</th><th>latest run</th><th>rows</th><th>runs</th></tr>"
+    head = (
+        "<tr><th>contract</th><th>table</th><th>server</th><th>latest verdict</th><th>rules "
+        "failing</th><th>latest run</th><th>rows</th><th>runs</th></tr>"
+    )
     return f'<h2>Latest verdicts</h2><table id="summary">{head}{"".join(rows)}</table>'
 
 
@@ -73,9 +81,11 @@ def _table_section(t: TableReport, contract) -> str:
     rules = {r.id: r for r in contract.rules} if contract is not None else {}
     parts = [
         f'<section id="{esc(t.anchor)}" class="table-report" data-table="{esc(t.table)}">',
-        f'<h2>{esc(t.contract_id)} {esc(t.version)} · {esc(t.table)} <span class="{verdict}">{verdict}</span></h2>',
+        f"<h2>{esc(t.contract_id)} {esc(t.version)} · {esc(t.table)} <span "
+        f'class="{verdict}">{verdict}</span></h2>',
         (
-            f'<p class="meta">server {esc(t.server)} · latest run #{t.latest.run_id} at {esc(_when(t.latest.started_at))} · '
+            f'<p class="meta">server {esc(t.server)} · latest run #{t.latest.run_id} at '
+            f"{esc(_when(t.latest.started_at))} · "
             f"{esc(_rows(t.latest.row_count))} rows · {len(t.loads)} run(s) shown</p>"
         ),
     ]
@@ -106,9 +116,13 @@ def _table_section(t: TableReport, contract) -> str:
 
 
 def _failures_table(failing: list[RuleHistory]) -> str:
-    head = "<tr><th>rule</th><th>column</th><th>check</th><th>severity</th><th>expected</th><th>observed</th><th>failed rows</th></tr>"
+    head = (
+        "<tr><th>rule</th><th>column</th><th>check</th><th>severity</th><th>expected</th><th>observed</th><th>failed "
+        "rows</th></tr>"
+    )
     rows = "".join(
-        f'<tr class="failing-rule" data-rule="{esc(r.rule_id)}"><td>{esc(r.rule_id)}</td><td>{esc(r.column or "")}</td><td>{esc(r.check)}</td>'
+        '<tr class="failing-rule" '
+        f'data-rule="{esc(r.rule_id)}"><td>{esc(r.rule_id)}</td><td>{esc(r.column or "")}</td><td>{esc(r.check)}</td>'
         f"<td>{esc(r.severity)}</td><td>{esc(r.expected)}</td><td>{esc(_show(r.latest.observed))}</td>"
         f"<td>{'' if r.latest.failed_rows is None else f'{r.latest.failed_rows:,}'}</td></tr>"
         for r in failing
@@ -185,7 +199,7 @@ def _bin_position(edges: list[float], value: float) -> float:
 def _loads(t: TableReport) -> str:
     points = [
         svg.Point(x.started_at.strftime("%m-%d %H:%M"), None if x.row_count is None else float(x.row_count), x.passed,
-                  f"run #{x.run_id} {_when(x.started_at)}: {_rows(x.row_count)} rows, {'passed' if x.passed else 'FAILED'}")
+                  f"run #{x.run_id} {_when(x.started_at)}: {_rows(x.row_count)} rows, " f"{'passed' if x.passed else 'FAILED'}")
         for x in t.loads
     ]  # fmt: skip
     chart = svg.metric_chart(
@@ -196,10 +210,14 @@ def _loads(t: TableReport) -> str:
     )
     rows = "".join(
         f"<tr><td>#{x.run_id}</td><td>{esc(_when(x.started_at))}</td><td>{esc(_rows(x.row_count))}</td>"
-        f'<td class="{"PASSED" if x.passed else "FAILED"}">{"PASSED" if x.passed else "FAILED"}</td></tr>'
+        "<td "
+        f'class="{"PASSED" if x.passed else "FAILED"}">{"PASSED" if x.passed else "FAILED"}</td></tr>'
         for x in reversed(t.loads[-20:])
     )
-    table = f'<table class="loads"><tr><th>run</th><th>started (UTC)</th><th>rows</th><th>verdict</th></tr>{rows}</table>'
+    table = (
+        '<table class="loads"><tr><th>run</th><th>started '
+        f"(UTC)</th><th>rows</th><th>verdict</th></tr>{rows}</table>"
+    )
     return f"<figure>{chart}</figure>{table}"
 
 
