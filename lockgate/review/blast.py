@@ -97,7 +97,8 @@ def load_downstream(manifest: Path | None, specs_dir: Path | None) -> Downstream
         )
     else:
         out.notes.append(
-            f"no dbt manifest at {DEFAULT_MANIFEST} (run `dbt parse`, or pass --manifest): dbt models and their assets are not listed"
+            f"no dbt manifest at {DEFAULT_MANIFEST} (run `dbt parse`, or pass --manifest): "
+            "dbt models and their assets are not listed"
         )
     directory = specs_dir or DEFAULT_SPECS
     if directory.is_dir():
@@ -117,7 +118,8 @@ def _spec_relation(spec: ModelSpec, notes: list[str]) -> Relation | None:
     table = contract.table(spec.table) if contract is not None else None
     if table is None:
         notes.append(
-            f"model spec {spec.name} ({spec.path}): cannot find table {spec.table!r} in {spec.contract}"
+            f"model spec {spec.name} ({spec.path}): cannot find table {spec.table!r} in "
+            f"{spec.contract}"
         )
         return None
     return relation_of(contract, table)

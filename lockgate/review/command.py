@@ -41,7 +41,8 @@ def run_diff(
 def _two_files(paths: Sequence[Path], downstream):
     if len(paths) != 2:
         raise UsageError(
-            f"expected OLD NEW (two contract files), or contracts with --base REF; got {len(paths)} path(s)"
+            "expected OLD NEW (two contract files), or contracts with --base REF; got "
+            f"{len(paths)} path(s)"
         )
     old_path, new_path = paths
     for path in paths:

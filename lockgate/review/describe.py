@@ -109,7 +109,10 @@ def _(m: ir.Advancement) -> str:
 
 @describe_measure.register
 def _(m: ir.ChangeRate) -> str:
-    return f"{m.column} changes with its rows (key {', '.join(m.key)}, min {m.min_changed} changed, {m.buckets} buckets)"
+    return (
+        f"{m.column} changes with its rows (key {', '.join(m.key)}, min {m.min_changed} "
+        f"changed, {m.buckets} buckets)"
+    )
 
 
 @describe_measure.register
@@ -123,7 +126,8 @@ def _(m: ir.Anomaly) -> str:
     of = f"{m.metric}({m.column})" if m.column else m.metric
     return (
         f"{of} within |z| <= {m.threshold:g} of the last {m.window} runs (min {m.min_history}, "
-        f"tolerance {m.min_rel_tolerance:g} relative / {m.min_abs_tolerance:g} absolute, {m.direction})"
+        f"tolerance {m.min_rel_tolerance:g} relative / {m.min_abs_tolerance:g} absolute, "
+        f"{m.direction})"
     )
 
 

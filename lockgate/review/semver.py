@@ -69,12 +69,14 @@ def verdict(old_version: str | None, new_version: str | None, changes: Sequence[
         if new is None or old is None:
             return Verdict(
                 FAIL,
-                f"{breaking} breaking change(s) need a major version bump, but {span} is not semantic versioning",
+                f"{breaking} breaking change(s) need a major version bump, but {span} is "
+                "not semantic versioning",
                 bump,
             )
         return Verdict(
             FAIL,
-            f"{breaking} breaking change(s) need a major version bump ({span}); e.g. version: {old[0] + 1}.0.0",
+            f"{breaking} breaking change(s) need a major version bump ({span}); e.g. "
+            f"version: {old[0] + 1}.0.0",
             bump,
         )
     if old is not None and new is not None and new > old:
@@ -83,6 +85,7 @@ def verdict(old_version: str | None, new_version: str | None, changes: Sequence[
         )
     return Verdict(
         WARN,
-        f"{len(changes)} non-breaking change(s) without a version bump ({span}); bump the {bump} version",
+        f"{len(changes)} non-breaking change(s) without a version bump ({span}); bump the "
+        f"{bump} version",
         bump,
     )

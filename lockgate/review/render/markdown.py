@@ -52,7 +52,9 @@ def _contract(diff: ContractDiff) -> list[str]:
         for c in sorted(diff.changes, key=lambda c: order[c.severity]):
             subject = "" if c.subject in (c.column, c.table) else f" ({_escape(c.subject)})"
             lines.append(
-                f"| {SEVERITY_ICONS[c.severity]} {c.severity} | `{c.kind}` | `{c.where}`{subject} | {_code(c.before)} | {_code(c.after)} | {_escape(c.explanation)} ({c.affects}) |"
+                f"| {SEVERITY_ICONS[c.severity]} {c.severity} | `{c.kind}` | "
+                f"`{c.where}`{subject} | {_code(c.before)} | {_code(c.after)} | "
+                f"{_escape(c.explanation)} ({c.affects}) |"
             )
         lines.append("")
     if diff.impacts:

@@ -36,7 +36,8 @@ def _summary(report: DiffReport) -> str:
 def _contract(diff: ContractDiff) -> list[str]:
     versions = f"{diff.old_version or '—'} -> {diff.new_version or '—'}"
     lines = [
-        f"{diff.path}: contract {diff.contract_id} {versions} ({diff.status}; old: {diff.old or 'none'})",
+        f"{diff.path}: contract {diff.contract_id} {versions} ({diff.status}; old: "
+        f"{diff.old or 'none'})",
         f"  {HEADS[diff.verdict.status]}: {diff.verdict.message}",
     ]
     order = {s: i for i, s in enumerate(SEVERITIES)}
@@ -46,7 +47,8 @@ def _contract(diff: ContractDiff) -> list[str]:
         where_width = max(len(c.where) for c in changes)
         for c in changes:
             lines.append(
-                f"  {c.severity.upper():<9} {c.kind:<{kind_width}}  {c.where:<{where_width}}  {c.subject}: {show(c.before)} -> {show(c.after)}"
+                f"  {c.severity.upper():<9} "
+                f"{c.kind:<{kind_width}}  {c.where:<{where_width}}  {c.subject}: {show(c.before)} -> {show(c.after)}"
             )
             lines.append(f"  {'':<9} {c.explanation} [{c.affects}]")
     for impact in diff.impacts:
