@@ -121,11 +121,13 @@ def _judged(rule: ir.Rule, valid: dict, broken: dict, how: str) -> Outcome:
         good, bad = valid[engine].get(rule.id), broken[engine].get(rule.id)
         if good is None or not good.passed:
             problems.append(
-                f"{engine} engine: failed on valid data ({good.describe() if good else 'not measured'})"
+                f"{engine} engine: failed on valid data "
+                f"({good.describe() if good else 'not measured'})"
             )
         if bad is None or bad.error:
             problems.append(
-                f"{engine} engine: could not measure the breaking data ({bad.describe() if bad else 'not measured'})"
+                f"{engine} engine: could not measure the breaking data "
+                f"({bad.describe() if bad else 'not measured'})"
             )
         elif bad.passed:
             problems.append(f"{engine} engine: passed the breaking data ({bad.describe()})")

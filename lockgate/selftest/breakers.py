@@ -65,7 +65,10 @@ def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
             "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
         )
     if isinstance(m, ir.Reconcile):
-        return f"reconcile compares the table with another server ({m.source}); selftest builds one dataset"
+        return (
+            f"reconcile compares the table with another server ({m.source}); selftest builds "
+            "one dataset"
+        )
     if (
         isinstance(m, ir.Orphans)
         and contract.table(m.ref_table) is None
@@ -73,7 +76,10 @@ def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
     ):
         return f"a relationship to {m.ref_table}, a table outside this contract"
     if isinstance(m, getattr(ir, "STATEFUL_MEASURES", ())):
-        return f"stateful check {rule.check}: judged against earlier runs or a reference profile, not one dataset"
+        return (
+            f"stateful check {rule.check}: judged against earlier runs or a reference profile, "
+            "not one dataset"
+        )
     if (
         isinstance(m, ir.FailingRows)
         and isinstance(m.predicate, ir.AnyOf)
@@ -185,7 +191,8 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
         return NotBroken(
-            f"even {table.rows - 1} repeated keys in {table.rows} rows pass {rule.threshold.describe()}",
+            f"even {table.rows - 1} repeated keys in {table.rows} rows pass "
+            f"{rule.threshold.describe()}",
             True,
         )
     rows = list(range(table.rows - k, table.rows))
@@ -194,7 +201,8 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         _set(table, column, rows, [table.columns[column][0]] * k, rules)
     return Broken(
         data,
-        f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of {table.rows} rows",
+        f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of "
+        f"{table.rows} rows",
     )
 
 

@@ -130,5 +130,8 @@ def _frame(contract: Contract, dataset: Dataset, now: dt.datetime) -> dict[str, 
 
 
 def _crashed(contract: Contract, engine: str, exc: Exception) -> dict[str, RuleVerdict]:
-    message = f"the {engine} engine crashed: {type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+    message = (
+        f"the {engine} engine crashed: {type(exc).__name__}: "
+        f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+    )
     return {r.id: RuleVerdict(False, None, message) for r in contract.rules}

@@ -27,7 +27,10 @@ def summary(report: SelftestReport) -> str:
     counts = ", ".join(f"{report.count(s)} {s}" for s in reversed(STATUSES) if report.count(s))
     head = "PASSED" if report.passed else "FAILED"
     sizes = ", ".join(f"{name} {rows} rows" for name, rows in report.rows.items())
-    return f"{head}: {counts} — contract {report.contract_id} {report.version}, {len(report.outcomes)} rules, sql and frame engines ({sizes})"
+    return (
+        f"{head}: {counts} — contract {report.contract_id} {report.version}, "
+        f"{len(report.outcomes)} rules, sql and frame engines ({sizes})"
+    )
 
 
 def render_text(report: SelftestReport) -> str:

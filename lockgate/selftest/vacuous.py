@@ -63,7 +63,10 @@ def _impossible(p: ir.Predicate, column: Column, check: str) -> str | None:
         high_ok = p.maximum is None or (limit is not None and p.maximum >= limit)
         if low_ok and high_ok and (p.minimum is not None or p.maximum is not None):
             if p.maximum is not None:
-                return f"maxLength {p.maximum} is at least the length of {column.physical_type}: no value is longer"
+                return (
+                    f"maxLength {p.maximum} is at least the length of {column.physical_type}: "
+                    "no value is longer"
+                )
             return f"minLength {p.minimum} is met by every string, even the empty one"
         return None
     if isinstance(p, ir.NotMultipleOf) and column.logical_type == "integer":

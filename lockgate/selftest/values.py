@@ -356,6 +356,7 @@ def take(spec: ColumnSpec, n: int) -> list:
     if spec.unique or not found:
         need = f"{n} distinct values" if spec.unique else "any value"
         raise CannotGenerate(
-            f"found {len(found)} value(s) of {spec.kind} column {spec.name} that keep all its rules; needed {need}"
+            f"found {len(found)} value(s) of {spec.kind} column {spec.name} that keep all "
+            f"its rules; needed {need}"
         )
     return list(itertools.islice(itertools.cycle(found), n))
