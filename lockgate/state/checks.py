@@ -123,7 +123,8 @@ def _advancement(
     if logical is not None and logical not in ADVANCING_TYPES:
         ctx.error(
             path,
-            f"advancement needs a column of logicalType {', '.join(ADVANCING_TYPES)}; {column} is {logical}",
+            f"advancement needs a column of logicalType {', '.join(ADVANCING_TYPES)}; "
+            f"{column} is {logical}",
             "invalid-value",
         )
         return None
@@ -133,7 +134,8 @@ def _advancement(
         if max_idle is None:
             ctx.error(
                 path + ("implementation", "maxIdle"),
-                f"maxIdle must be a positive duration such as 26h, 90m or 2d, got {args['maxIdle']!r}",
+                "maxIdle must be a positive duration such as 26h, 90m or 2d, got "
+                f"{args['maxIdle']!r}",
                 "invalid-value",
             )
             return None
@@ -183,7 +185,8 @@ def _change_rate(
     if buckets & (buckets - 1):
         ctx.error(
             path + ("implementation", "buckets"),
-            f"buckets must be a power of two (runs with different bucket counts are compared on the smaller one), got {buckets}",
+            "buckets must be a power of two (runs with different bucket counts are "
+            f"compared on the smaller one), got {buckets}",
             "invalid-value",
         )
         return None
@@ -216,7 +219,8 @@ def _key(ctx, table: Table, column: str, args: dict, path: DocPath) -> tuple[str
         if not table.key_columns:
             ctx.error(
                 path,
-                f"changeRate compares rows by key; {table.name!r} has no primaryKey, so name one: key: [col, ...]",
+                f"changeRate compares rows by key; {table.name!r} has no primaryKey, so "
+                "name one: key: [col, ...]",
                 "invalid-value",
             )
             return None
@@ -403,7 +407,8 @@ def _drift(
     if not isinstance(reference_file, str) or not reference_file:
         ctx.error(
             path + ("implementation",),
-            "drift needs reference: the path of a profile file (relative to the contract), written by `lockgate profile`",
+            "drift needs reference: the path of a profile file (relative to the contract), "
+            "written by `lockgate profile`",
             "invalid-value",
         )
         return None
@@ -451,7 +456,8 @@ def _reference_summary(
     except FileNotFoundError:
         ctx.error(
             location,
-            f"reference profile {reference_file} not found (looked for {file}); write it with `lockgate profile CONTRACT --server NAME --output {reference_file}`",
+            f"reference profile {reference_file} not found (looked for {file}); write it "
+            f"with `lockgate profile CONTRACT --server NAME --output {reference_file}`",
             "missing-reference",
         )
         return None
@@ -464,7 +470,8 @@ def _reference_summary(
     if summary is None:
         ctx.error(
             location,
-            f"reference profile {reference_file} has no column {table.name}.{column}; regenerate it with `lockgate profile`",
+            f"reference profile {reference_file} has no column {table.name}.{column}; "
+            "regenerate it with `lockgate profile`",
             "missing-reference",
         )
     return summary

@@ -70,7 +70,10 @@ def expected_text(rule: ir.Rule) -> str:
     if isinstance(m, ir.Anomaly):
         side = {"up": ", increases only", "down": ", decreases only"}.get(m.direction, "")
         side += ", same weekday" if m.seasonality == "weekly" else ""
-        return f"{m.metric} within the robust band of the last {m.window} runs (|z| <= {m.threshold:g}{side})"
+        return (
+            f"{m.metric} within the robust band of the last {m.window} runs (|z| <= "
+            f"{m.threshold:g}{side})"
+        )
     if isinstance(m, ir.Drift):
         default_warn, default_fail = DEFAULT_THRESHOLDS[m.method]
         fail = m.fail_at if m.fail_at is not None else default_fail
@@ -109,7 +112,8 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(
             rule,
             False,
-            f"no values now (the table is empty or the column all null); previous load: {_show(previous)}",
+            "no values now (the table is empty or the column all null); previous load: "
+            f"{_show(previous)}",
             profile,
         )
     if previous is not None and isinstance(current, dt.datetime) != isinstance(
@@ -118,7 +122,8 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(
             rule,
             True,
-            f"not computable: the column changed type since the previous load (latest {_show(current)}, previous load {_show(previous)})",
+            "not computable: the column changed type since the previous load (latest "
+            f"{_show(current)}, previous load {_show(previous)})",
             profile,
         )
     if previous is not None and current < previous:
@@ -141,14 +146,18 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(
             rule, True, f"latest {_show(current)}, previous load {_show(previous)}", profile
         )
-    unchanged = f"latest {_show(current)} unchanged for {format_duration(idle)} (since {_show(as_utc_naive(since))})"
+    unchanged = (
+        f"latest {_show(current)} unchanged for {format_duration(idle)} (since "
+        f"{_show(as_utc_naive(since))})"
+    )
     if allowance is None:
         return _result(rule, True, f"{unchanged}; {source}", profile)
     if idle > allowance:
         return _result(
             rule,
             False,
-            f"did not advance: {unchanged}, longer than the idle allowance {format_duration(allowance)} {source}",
+            f"did not advance: {unchanged}, longer than the idle allowance "
+            f"{format_duration(allowance)} {source}",
             profile,
         )
     return _result(
@@ -194,7 +203,8 @@ def _idle_allowance(
     if not gaps:
         return (
             None,
-            f"not enough history to learn the cadence: {len(moves)} of 2 loads that moved it (or set maxIdle)",
+            f"not enough history to learn the cadence: {len(moves)} of 2 loads that moved "
+            "it (or set maxIdle)",
         )
     median = (
         gaps[len(gaps) // 2]
@@ -204,7 +214,8 @@ def _idle_allowance(
     loads_text = f"{len(gaps)} interval{'s' if len(gaps) != 1 else ''}"
     return (
         LEARNED_SHARE * median,
-        f"(learned: {LEARNED_SHARE:.0%} of the median {format_duration(median)} between loads, {loads_text})",
+        f"(learned: {LEARNED_SHARE:.0%} of the median {format_duration(median)} between "
+        f"loads, {loads_text})",
     )
 
 
@@ -254,7 +265,8 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(
             rule,
             True,
-            f"not computable: every one of {outcome.occupied} buckets gained or lost keys since the previous run; raise buckets (now {outcome.buckets})",
+            f"not computable: every one of {outcome.occupied} buckets gained or lost keys "
+            f"since the previous run; raise buckets (now {outcome.buckets})",
             profile,
         )
     if outcome.touched == 0:
@@ -268,7 +280,8 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
         return _result(
             rule,
             True,
-            f"not computable: rows changed in only {outcome.touched} buckets, {m.min_changed} needed to judge",
+            f"not computable: rows changed in only {outcome.touched} buckets, "
+            f"{m.min_changed} needed to judge",
             profile,
         )
     passed, text = judge_change(rule.id, m, outcome, history.buckets, profile.buckets)
@@ -307,7 +320,8 @@ def _constant(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> Ru
         return _result(
             rule,
             False,
-            f"one value holds {top:.1%} of non-null rows (at most {m.max_top_share:.0%}); {stats.distinct} distinct, {past}",
+            f"one value holds {top:.1%} of non-null rows (at most {m.max_top_share:.0%}); "
+            f"{stats.distinct} distinct, {past}",
             profile,
         )
     share = f", top value {top:.1%}" if top is not None else ""

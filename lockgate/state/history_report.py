@@ -22,7 +22,8 @@ def render_runs(table: str, runs: list[dict[str, Any]], location: str) -> str:
         retry = f", retry of #{run['retry_of']}" if run.get("retry_of") else ""
         when = run.get("as_of") or run["started_at"]
         lines.append(
-            f"  #{run['run_id']}  {str(when)[:19]} UTC  {verdict:<6}  {run['contract']} {run['version']}"
+            f"  #{run['run_id']}  {str(when)[:19]} UTC  {verdict:<6}  {run['contract']} "
+            f"{run['version']}"
             f"  server {server} ({run['engine']})  {rows} rows{failed}{retry}"
         )
         for failure in run["failed"]:

@@ -215,7 +215,8 @@ def profile_request(
         if any(m.key != first.key for m in changes):
             # one grouped query buckets the table by one key
             raise ValueError(
-                f"the changeRate rules of table {table.name} name different keys; give them the same key"
+                f"the changeRate rules of table {table.name} name different keys; give "
+                "them the same key"
             )
         row_columns = tuple(
             c
@@ -226,7 +227,8 @@ def profile_request(
         if len(by) > 1:
             names = ", ".join(sorted(by))
             raise ValueError(
-                f"the changeRate rules of table {table.name} split by different columns ({names}); give them the same `by`"
+                f"the changeRate rules of table {table.name} split by different columns "
+                f"({names}); give them the same `by`"
             )
         buckets = BucketRequest(
             key=first.key,

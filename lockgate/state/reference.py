@@ -78,7 +78,8 @@ def load_reference(path: str | Path) -> ReferenceProfile:
         raise ReferenceError(f"not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get(FORMAT_KEY) != FORMAT_VERSION:
         raise ReferenceError(
-            f"expected a JSON object with {FORMAT_KEY}: {FORMAT_VERSION} (written by `lockgate profile`)"
+            f"expected a JSON object with {FORMAT_KEY}: {FORMAT_VERSION} (written by "
+            "`lockgate profile`)"
         )
     contract = data.get("contract") or {}
     profile = ReferenceProfile(

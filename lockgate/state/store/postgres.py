@@ -38,7 +38,11 @@ class PostgresHistoryStore(SqlHistoryStore):
             self.con = psycopg.connect(
                 **params, application_name="lockgate-history", connect_timeout=10, autocommit=True
             )
-            self.location = f"postgres {self.con.info.user}@{self.con.info.host}:{self.con.info.port}/{self.con.info.dbname} (schema {schema})"
+            self.location = (
+                "postgres "
+                f"{self.con.info.user}@{self.con.info.host}:{self.con.info.port}/{self.con.info.dbname} "
+                f"(schema {schema})"
+            )
             with self._write() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
                 cur.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

@@ -162,7 +162,8 @@ class SqlHistoryStore(ABC):
             from lockgate.errors import LockgateError
 
             raise LockgateError(
-                f"history store {self.location} has schema version {version}; this lockgate reads versions 2 to {SCHEMA_VERSION}"
+                f"history store {self.location} has schema version {version}; this "
+                f"lockgate reads versions 2 to {SCHEMA_VERSION}"
             )
         while version < SCHEMA_VERSION:
             for statement in steps[version]:
@@ -197,7 +198,7 @@ class SqlHistoryStore(ABC):
             self._serialize_loads(cur, result.contract_id, server)
             cur.execute(
                 self._sql(
-                    "INSERT INTO {runs} (contract_id, contract_version, contract_hash, server, engine, family, "
+                    "INSERT INTO {runs} (contract_id, contract_version, contract_hash, " "server, engine, family, "
                     "started_at, finished_at, passed, rules, failed_rules, as_of) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id"
                 ),
@@ -223,7 +224,8 @@ class SqlHistoryStore(ABC):
                 )
                 cur.execute(
                     self._sql(
-                        "INSERT INTO {table_profiles} (run_id, table_name, row_count, state, first_run) VALUES (?, ?, ?, ?, ?)"
+                        "INSERT INTO {table_profiles} (run_id, table_name, row_count, "
+                        "state, first_run) VALUES (?, ?, ?, ?, ?)"
                     ),
                     (run_id, table, row_count, state, first),
                 )
@@ -241,8 +243,8 @@ class SqlHistoryStore(ABC):
                 point = failed_point(r.rule)
                 cur.execute(
                     self._sql(
-                        "INSERT INTO {rule_results} (run_id, rule_id, table_name, column_name, check_name, severity, passed, "
-                        "observed, expected, failed_rows, metric, samples, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        "INSERT INTO {rule_results} (run_id, rule_id, table_name, " "column_name, check_name, severity, passed, "
+                        "observed, expected, failed_rows, metric, samples, error) VALUES " "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     ),
                     (run_id, r.rule.id, r.rule.table, r.rule.column, r.rule.check, r.rule.severity, int(r.passed),
                      json.dumps(json_safe(r.observed)), r.expected, r.failed_rows, point[1] if point else None,
@@ -268,7 +270,8 @@ class SqlHistoryStore(ABC):
             params.append(contract_hash)
         cur.execute(
             self._sql(
-                f"SELECT min(p.run_id) FROM {{table_profiles}} p JOIN {{runs}} r ON r.run_id = p.run_id WHERE {where}"
+                f"SELECT min(p.run_id) FROM {{table_profiles}} p JOIN {{runs}} r ON "
+                f"r.run_id = p.run_id WHERE {where}"
             ),
             params,
         )
@@ -288,7 +291,8 @@ class SqlHistoryStore(ABC):
             as_of = _parse_time(cur.fetchone()[0])
             cur.execute(
                 self._sql(
-                    "SELECT rule_id, passed, observed, expected, failed_rows, samples, severity FROM {rule_results} "
+                    "SELECT rule_id, passed, observed, expected, failed_rows, samples, "
+                    "severity FROM {rule_results} "
                     "WHERE run_id = ? AND table_name = ? AND (error IS NULL OR error = 0)"
                 ),
                 (run_id, table),
@@ -325,8 +329,8 @@ class SqlHistoryStore(ABC):
             )
             cur.execute(
                 self._sql(
-                    "INSERT INTO {column_profiles} (run_id, table_name, column_name, null_count, distinct_count, min_value, "
-                    "max_value, mean_value, top_share, max_timestamp, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO {column_profiles} (run_id, table_name, column_name, " "null_count, distinct_count, min_value, "
+                    "max_value, mean_value, top_share, max_timestamp, fingerprint) VALUES " "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 (run_id, table, column, nulls, s.distinct, s.minimum, s.maximum, s.mean, s.top_share,
                  _iso(s.max_time), s.fingerprint),
@@ -335,16 +339,21 @@ class SqlHistoryStore(ABC):
             columns, data = profile.buckets.to_bytes()
             cur.execute(
                 self._sql(
-                    "INSERT INTO {bucket_fingerprints} (run_id, table_name, family, buckets, columns, data) VALUES (?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO {bucket_fingerprints} (run_id, table_name, family, "
+                    "buckets, columns, data) VALUES (?, ?, ?, ?, ?, ?)"
                 ),
                 (run_id, table, profile.family, profile.buckets.buckets, json.dumps(columns), data),
             )
             cur.execute(
                 self._sql(
-                    "DELETE FROM {bucket_fingerprints} WHERE table_name = ? AND family = ? AND run_id IN "
-                    "(SELECT run_id FROM {runs} WHERE contract_id = ? AND server = ?) AND run_id NOT IN "
-                    "(SELECT b.run_id FROM {bucket_fingerprints} b JOIN {runs} r ON r.run_id = b.run_id "
-                    "WHERE b.table_name = ? AND b.family = ? AND r.contract_id = ? AND r.server = ? "
+                    "DELETE FROM {bucket_fingerprints} WHERE table_name = ? AND family = ? "
+                    "AND run_id IN "
+                    "(SELECT run_id FROM {runs} WHERE contract_id = ? AND server = ?) AND "
+                    "run_id NOT IN "
+                    "(SELECT b.run_id FROM {bucket_fingerprints} b JOIN {runs} r ON "
+                    "r.run_id = b.run_id "
+                    "WHERE b.table_name = ? AND b.family = ? AND r.contract_id = ? AND "
+                    "r.server = ? "
                     "ORDER BY r.as_of DESC, b.run_id DESC LIMIT ?)"
                 ),
                 (
@@ -383,9 +392,12 @@ class SqlHistoryStore(ABC):
         with self._read() as cur:
             cur.execute(
                 self._sql(
-                    "SELECT r.run_id, r.as_of, p.row_count, p.state FROM {runs} r JOIN {table_profiles} p ON p.run_id = r.run_id "
-                    "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.first_run IS NULL AND r.as_of <= ? "
-                    "AND (p.state IS NULL OR p.state <> ?) ORDER BY r.as_of DESC, r.run_id DESC LIMIT ?"
+                    "SELECT r.run_id, r.as_of, p.row_count, p.state FROM {runs} r JOIN "
+                    "{table_profiles} p ON p.run_id = r.run_id "
+                    "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? AND "
+                    "p.first_run IS NULL AND r.as_of <= ? "
+                    "AND (p.state IS NULL OR p.state <> ?) ORDER BY r.as_of DESC, r.run_id "
+                    "DESC LIMIT ?"
                 ),
                 (contract_id, server, table, until, state or "", limit),
             )
@@ -414,8 +426,10 @@ class SqlHistoryStore(ABC):
         first = min(runs)
         cur.execute(
             self._sql(
-                "SELECT c.run_id, c.column_name, c.null_count, c.distinct_count, c.min_value, c.max_value, c.mean_value, "
-                "c.top_share, c.max_timestamp, c.fingerprint FROM {column_profiles} c JOIN {runs} r ON r.run_id = c.run_id "
+                "SELECT c.run_id, c.column_name, c.null_count, c.distinct_count, "
+                "c.min_value, c.max_value, c.mean_value, "
+                "c.top_share, c.max_timestamp, c.fingerprint FROM {column_profiles} c JOIN "
+                "{runs} r ON r.run_id = c.run_id "
                 "WHERE r.contract_id = ? AND r.server = ? AND c.table_name = ? AND c.run_id >= ?"
             ),
             (contract_id, server, table, first),
@@ -429,8 +443,10 @@ class SqlHistoryStore(ABC):
                 )
         cur.execute(
             self._sql(
-                "SELECT x.run_id, x.column_name, x.metric FROM {rule_results} x JOIN {runs} r ON r.run_id = x.run_id "
-                "WHERE r.contract_id = ? AND r.server = ? AND x.table_name = ? AND x.passed = 0 AND x.metric IS NOT NULL AND x.run_id >= ?"
+                "SELECT x.run_id, x.column_name, x.metric FROM {rule_results} x JOIN "
+                "{runs} r ON r.run_id = x.run_id "
+                "WHERE r.contract_id = ? AND r.server = ? AND x.table_name = ? AND "
+                "x.passed = 0 AND x.metric IS NOT NULL AND x.run_id >= ?"
             ),
             (contract_id, server, table, first),
         )
@@ -447,7 +463,8 @@ class SqlHistoryStore(ABC):
         cur.execute(
             self._sql(
                 "SELECT min(r.as_of) FROM {runs} r JOIN {table_profiles} p ON p.run_id = r.run_id "
-                "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state = ? AND r.as_of <= ?"
+                "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state "
+                "= ? AND r.as_of <= ?"
             ),
             (contract_id, server, table, state, until),
         )
@@ -467,9 +484,11 @@ class SqlHistoryStore(ABC):
         """The bucket fingerprints of the latest earlier load of another data state."""
         cur.execute(
             self._sql(
-                "SELECT b.buckets, b.columns, b.data FROM {bucket_fingerprints} b JOIN {runs} r ON r.run_id = b.run_id "
+                "SELECT b.buckets, b.columns, b.data FROM {bucket_fingerprints} b JOIN "
+                "{runs} r ON r.run_id = b.run_id "
                 "JOIN {table_profiles} p ON p.run_id = b.run_id AND p.table_name = b.table_name "
-                "WHERE r.contract_id = ? AND r.server = ? AND b.table_name = ? AND b.family = ? AND r.as_of <= ? "
+                "WHERE r.contract_id = ? AND r.server = ? AND b.table_name = ? AND "
+                "b.family = ? AND r.as_of <= ? "
                 "AND (p.state IS NULL OR p.state <> ?) ORDER BY r.as_of DESC, b.run_id DESC LIMIT 1"
             ),
             (contract_id, server, table, family, until, state or ""),
@@ -491,9 +510,11 @@ class SqlHistoryStore(ABC):
         with self._read() as cur:
             cur.execute(
                 self._sql(
-                    "SELECT r.run_id, r.contract_id, r.contract_version, r.contract_hash, r.server, r.engine, r.started_at, "
+                    "SELECT r.run_id, r.contract_id, r.contract_version, r.contract_hash, "
+                    "r.server, r.engine, r.started_at, "
                     "r.finished_at, r.passed, p.row_count, r.as_of, p.first_run, p.state "
-                    f"FROM {{runs}} r JOIN {{table_profiles}} p ON p.run_id = r.run_id WHERE {where} "
+                    f"FROM {{runs}} r JOIN {{table_profiles}} p ON p.run_id = r.run_id "
+                    f"WHERE {where} "
                     "ORDER BY r.as_of DESC, r.run_id DESC LIMIT ?"
                 ),
                 (*params, limit),
@@ -505,7 +526,9 @@ class SqlHistoryStore(ABC):
                 run["passed"] = bool(run["passed"])
                 cur.execute(
                     self._sql(
-                        "SELECT rule_id, column_name, check_name, severity, passed, observed FROM {rule_results} WHERE run_id = ? AND table_name = ? ORDER BY rule_id"
+                        "SELECT rule_id, column_name, check_name, severity, passed, "
+                        "observed FROM {rule_results} WHERE run_id = ? AND table_name = ? "
+                        "ORDER BY rule_id"
                     ),
                     (run["run_id"], table),
                 )
@@ -534,9 +557,11 @@ class SqlHistoryStore(ABC):
         with self._read() as cur:
             cur.execute(
                 self._sql(
-                    "SELECT r.run_id, r.contract_version, r.contract_hash, r.started_at, r.finished_at, p.row_count, r.as_of "
+                    "SELECT r.run_id, r.contract_version, r.contract_hash, r.started_at, "
+                    "r.finished_at, p.row_count, r.as_of "
                     "FROM {runs} r JOIN {table_profiles} p ON p.run_id = r.run_id "
-                    "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? ORDER BY r.as_of DESC, r.run_id DESC LIMIT 1"
+                    "WHERE r.contract_id = ? AND r.server = ? AND p.table_name = ? ORDER "
+                    "BY r.as_of DESC, r.run_id DESC LIMIT 1"
                 ),
                 (contract_id, server or "", table),
             )
@@ -546,7 +571,8 @@ class SqlHistoryStore(ABC):
             run_id, version, content_hash, started, finished, row_count, as_of = row
             cur.execute(
                 self._sql(
-                    "SELECT rule_id, column_name, check_name, severity, passed, observed, expected, failed_rows, samples "
+                    "SELECT rule_id, column_name, check_name, severity, passed, observed, "
+                    "expected, failed_rows, samples "
                     "FROM {rule_results} WHERE run_id = ? AND table_name = ? ORDER BY rule_id"
                 ),
                 (run_id, table),
