@@ -169,11 +169,12 @@ def test_workflow_commands_on_a_breaking_change_without_a_major_bump(pull_reques
     assert review == summary
     assert review.splitlines()[:2] == [
         "<!-- lockgate-diff -->",
-        "### ❌ lockgate contract review: 1 breaking change(s) need a major version bump (1.0.0 -> 1.1.0); e.g. version: 2.0.0",
+        "### ❌ lockgate contract review: 1 breaking change(s) need a major version bump "
+        "(1.0.0 -> 1.1.0); e.g. version: 2.0.0",
     ]
     assert (
-        "| 🔴 breaking | `bound-tightened` | `readings.kwh` (readings.kwh.maximum) | `values <= 50` | `values <= 40` |"
-        in review
+        "| 🔴 breaking | `bound-tightened` | `readings.kwh` (readings.kwh.maximum) | "
+        "`values <= 50` | `values <= 40` |" in review
     )
 
 
@@ -199,7 +200,10 @@ def test_workflow_lint_and_selftest_fail_the_job_on_bad_contracts(pull_request, 
     )
     proc, _, _ = runner(lockgate_steps()["Lint contracts"], repo)
     assert proc.returncode == 1 and "minLength" in proc.stdout
-    never_fails = "\n        quality:\n          - metric: nullValues\n            mustBeLessOrEqualTo: 100\n            unit: percent\n"
+    never_fails = (
+        "\n        quality:\n          - metric: nullValues\n            mustBeLessOrEqualTo: "
+        "100\n            unit: percent\n"
+    )
     contract.write_text(
         CONTRACT.format(version="1.0.1", maximum=50).lstrip() + never_fails.lstrip("\n")
     )

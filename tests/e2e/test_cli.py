@@ -80,7 +80,8 @@ def test_text_report_lists_failures_first_then_a_verdict(contracts):
         for line in lines[lines.index(next(x for x in lines if x.startswith("FAILED:"))) :]
     )
     assert verdict.startswith(
-        "FAILED: 24 error rule(s) failed, 1 warning(s) — contract parity-orders 1.2.0 on server duck, 47 rules"
+        "FAILED: 24 error rule(s) failed, 1 warning(s) — contract parity-orders 1.2.0 on "
+        "server duck, 47 rules"
     )
 
 
@@ -155,7 +156,8 @@ def test_usage_contract_and_connection_errors_exit_2_with_one_line(tmp_path, con
             "check",
             write_contract(
                 tmp_path,
-                "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\nschema: [{name: t, properties: [{name: a, requried: true}]}]\n",
+                "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: "
+                "active\nschema: [{name: t, properties: [{name: a, requried: true}]}]\n",
                 "bad.odcs.yaml",
             ),
         ),
@@ -163,7 +165,9 @@ def test_usage_contract_and_connection_errors_exit_2_with_one_line(tmp_path, con
             "check",
             write_contract(
                 tmp_path,
-                "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\nservers: [{server: s, type: duckdb, database: /nowhere/w.duckdb}]\nschema: [{name: t}]\n",
+                "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: "
+                "active\nservers: [{server: s, type: duckdb, database: "
+                "/nowhere/w.duckdb}]\nschema: [{name: t}]\n",
                 "nodb.odcs.yaml",
             ),
         ),
@@ -187,7 +191,8 @@ def test_usage_contract_and_connection_errors_exit_2_with_one_line(tmp_path, con
 def test_local_server_whose_path_matches_no_file_is_a_connection_error(tmp_path):
     text = (
         "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\n"
-        "servers: [{server: files, type: local, path: 'nowhere/{object}.parquet', format: parquet}]\n"
+        "servers: [{server: files, type: local, path: 'nowhere/{object}.parquet', format: "
+        "parquet}]\n"
         "schema: [{name: orders, properties: [{name: a, logicalType: integer, required: true}]}]\n"
     )
     proc = lockgate(
@@ -196,7 +201,8 @@ def test_local_server_whose_path_matches_no_file_is_a_connection_error(tmp_path)
     assert proc.returncode == 2, (proc.stdout, proc.stderr)
     assert proc.stdout == ""
     assert proc.stderr.strip().splitlines() == [
-        f"lockgate: error: server 'files': no file matches path nowhere/{{object}}.parquet (relative to {tmp_path})"
+        f"lockgate: error: server 'files': no file matches path nowhere/{{object}}.parquet "
+        f"(relative to {tmp_path})"
     ]
 
 
@@ -206,7 +212,9 @@ def test_lint_exit_codes_and_output(tmp_path, contracts):
     assert "1 contract(s) linted: 0 invalid" in ok.stderr
     bad = write_contract(
         tmp_path,
-        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\nschema:\n  - name: t\n    properties:\n      - name: a\n        logicalType: integer\n        logicalTypeOptions: {minimum: 3, maximum: 1}\n",
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: "
+        "active\nschema:\n  - name: t\n    properties:\n      - name: a\n        "
+        "logicalType: integer\n        logicalTypeOptions: {minimum: 3, maximum: 1}\n",
         "sub/bad.odcs.yaml",
     )
     proc = lockgate("lint", tmp_path)
@@ -270,7 +278,8 @@ def test_export_pandera_yaml_round_trips(contracts):
 def test_help_and_import_do_not_load_heavy_libraries():
     code = (
         "import sys, lockgate, lockgate.cli\n"
-        "heavy = [m for m in ('great_expectations', 'dagster', 'dbt', 'pandas', 'pandera', 'ibis', 'duckdb', 'fastapi', 'uvicorn', 'starlette') if m in sys.modules]\n"
+        "heavy = [m for m in ('great_expectations', 'dagster', 'dbt', 'pandas', 'pandera', "
+        "'ibis', 'duckdb', 'fastapi', 'uvicorn', 'starlette') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     out = subprocess.run(
@@ -281,7 +290,10 @@ def test_help_and_import_do_not_load_heavy_libraries():
         [
             sys.executable,
             "-c",
-            "import sys\nfrom lockgate.cli import app\ntry:\n    app(['--help'])\nexcept SystemExit:\n    pass\nprint([m for m in ('great_expectations','dagster','dbt','pandas','ibis','fastapi','uvicorn') if m in sys.modules])",
+            "import sys\nfrom lockgate.cli import app\ntry:\n    app(['--help'])\nexcept "
+            "SystemExit:\n    pass\nprint([m for m in "
+            "('great_expectations','dagster','dbt','pandas','ibis','fastapi','uvicorn') if "
+            "m in sys.modules])",
         ],
         capture_output=True,
         text=True,

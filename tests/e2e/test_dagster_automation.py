@@ -92,7 +92,8 @@ class Tiny:
             colour = "CAST(NULL AS VARCHAR)" if config.mode == "warn" else "'blue'"
             with duckdb.connect(str(database)) as con:
                 con.execute(
-                    f"CREATE OR REPLACE TABLE main.widgets AS SELECT i AS widget_id, {price} AS price, {colour} AS colour FROM range(20) t(i)"
+                    "CREATE OR REPLACE TABLE main.widgets AS SELECT i AS widget_id, "
+                    f"{price} AS price, {colour} AS colour FROM range(20) t(i)"
                 )
 
         @dg.asset(key=GUARDED_KEY, deps=[WIDGETS], automation_condition=GUARDED)

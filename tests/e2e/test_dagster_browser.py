@@ -264,7 +264,8 @@ def test_asset_graph_shows_the_failed_check_and_the_blocked_downstream_assets(ui
             key
         )  # still the clean build
     steps = ui.server.graphql(
-        "query($id: ID!) { runOrError(runId: $id) { ... on Run { status stepStats { stepKey status } } } }",
+        "query($id: ID!) { runOrError(runId: $id) { ... on Run { status stepStats { "
+        "stepKey status } } } }",
         {"id": ui.failed_run},
     )["runOrError"]
     assert steps["status"] == "FAILURE"
@@ -324,7 +325,8 @@ def test_run_page_lists_the_blocked_steps_as_not_executed(ui, page):
     # the run's log says why: the dbt step's dependency (the contract check) failed
     expect(
         page.get_by_text(
-            "Dependencies for step warehouse_models failed: ['contract_raw_professionals']. Not executing."
+            "Dependencies for step warehouse_models failed: "
+            "['contract_raw_professionals']. Not executing."
         )
     ).to_be_visible()
     expect(page.get_by_text(f"{'/'.join(CHECKED_ASSET)}: {CHECK}").first).to_be_visible()

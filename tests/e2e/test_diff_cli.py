@@ -67,7 +67,8 @@ def repo(tmp_path):
             40,
             "energy",
             1,
-            "FAILED: 1 breaking change(s) need a major version bump (1.0.0 -> 1.1.0); e.g. version: 2.0.0",
+            "FAILED: 1 breaking change(s) need a major version bump (1.0.0 -> 1.1.0); e.g. "
+            "version: 2.0.0",
         ),
         (
             "2.0.0",
@@ -81,7 +82,8 @@ def repo(tmp_path):
             60,
             "energy",
             0,
-            "WARNING: 1 non-breaking change(s) without a version bump (1.0.0 -> 1.0.0); bump the minor version",
+            "WARNING: 1 non-breaking change(s) without a version bump (1.0.0 -> 1.0.0); "
+            "bump the minor version",
         ),
         (
             "1.0.1",
@@ -130,12 +132,14 @@ def test_markdown_format_is_a_pull_request_comment(tmp_path):
     assert lines[0] == "<!-- lockgate-diff -->"
     assert (
         lines[1]
-        == "### ❌ lockgate contract review: 1 breaking change(s) need a major version bump (1.0.0 -> 1.1.0); e.g. version: 2.0.0"
+        == "### ❌ lockgate contract review: 1 breaking change(s) need a major version bump "
+        "(1.0.0 -> 1.1.0); e.g. version: 2.0.0"
     )
     assert "| | change | where | before | after | why |" in lines
     breaking = next(line for line in lines if "`bound-tightened`" in line)
     assert breaking.startswith(
-        "| 🔴 breaking | `bound-tightened` | `readings.kwh` (readings.kwh.maximum) | `values <= 50` | `values <= 40` |"
+        "| 🔴 breaking | `bound-tightened` | `readings.kwh` (readings.kwh.maximum) | "
+        "`values <= 50` | `values <= 40` |"
     )
     safe = next(line for line in lines if "`description-changed`" in line)
     assert safe.startswith("| 🟢 safe |") and "`energy in kWh`" in safe
@@ -152,7 +156,8 @@ def test_json_format(tmp_path):
     (entry,) = report["contracts"]
     assert entry["verdict"] == {
         "status": "warn",
-        "message": "1 non-breaking change(s) without a version bump (1.0.0 -> 1.0.0); bump the minor version",
+        "message": "1 non-breaking change(s) without a version bump (1.0.0 -> 1.0.0); bump the minor "
+        "version",
         "required_bump": "minor",
     }
     assert entry["changes"] == [
@@ -221,7 +226,8 @@ def test_usage_errors_exit_2_with_one_line(repo, tmp_path):
             "contracts/readings.odcs.yaml",
             "--base",
             "no-such-branch",
-        ): "lockgate: error: unknown git revision 'no-such-branch' (in CI, fetch it first, e.g. git fetch origin main)",
+        ): "lockgate: error: unknown git revision 'no-such-branch' (in CI, fetch it first, "
+        "e.g. git fetch origin main)",
         (
             "contracts/missing.odcs.yaml",
             "--base",
@@ -229,7 +235,8 @@ def test_usage_errors_exit_2_with_one_line(repo, tmp_path):
         ): "lockgate: error: no such contract, here or at HEAD: contracts/missing.odcs.yaml",
         (
             "contracts/readings.odcs.yaml",
-        ): "lockgate: error: expected OLD NEW (two contract files), or contracts with --base REF; got 1 path(s)",
+        ): "lockgate: error: expected OLD NEW (two contract files), or contracts with --base "
+        "REF; got 1 path(s)",
         (
             "contracts/readings.odcs.yaml",
             "contracts/nope.odcs.yaml",

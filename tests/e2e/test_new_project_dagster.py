@@ -56,7 +56,8 @@ def test_scaffold_lint_train_and_release_through_dagster(warehouse, tmp_path):
     assert trained.success, trained.get_failed_step_keys()
     elapsed = time.perf_counter() - started
     print(
-        f"\nscaffolded project: {lines} lines of YAML, 0 of Python; `lockgate new` to released model in {elapsed:.1f}s"
+        f"\nscaffolded project: {lines} lines of YAML, 0 of Python; `lockgate new` to "
+        f"released model in {elapsed:.1f}s"
     )
 
     registry = ModelRegistry(project.registry)

@@ -44,14 +44,17 @@ def _project(tmp_path: Path, target: str, pg_schema: str | None) -> Path:
     project = tmp_path / "dbtproj"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(
-        "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  send_anonymous_usage_stats: false\n"
+        "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  "
+        "send_anonymous_usage_stats: false\n"
     )
     (project / "packages.yml").write_text(
         f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n"
     )
     outputs = {
-        "duckdb": f"    duckdb: {{type: duckdb, path: '{tmp_path / 'w.duckdb'}', schema: analytics, threads: 1}}\n",
-        "postgres": f"    postgres: {{type: postgres, host: 127.0.0.1, port: 5432, user: postgres, password: '', dbname: test, schema: {pg_schema}_analytics, threads: 1}}\n",
+        "duckdb": f"    duckdb: {{type: duckdb, path: '{tmp_path / 'w.duckdb'}', schema: analytics, "
+        f"threads: 1}}\n",
+        "postgres": f"    postgres: {{type: postgres, host: 127.0.0.1, port: 5432, user: postgres, "
+        f"password: '', dbname: test, schema: {pg_schema}_analytics, threads: 1}}\n",
     }
     (project / "profiles.yml").write_text(
         f"shop:\n  target: {target}\n  outputs:\n{outputs[target]}"
@@ -156,7 +159,10 @@ def test_dbt_counts_nan_and_infinity_like_lockgate(tmp_path, request, target):
 
     from tests.integration.test_parity import NAN_CONTRACT, NAN_EXPECTED, NAN_ROWS
 
-    create = "CREATE TABLE {t} (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score DOUBLE PRECISION)"
+    create = (
+        "CREATE TABLE {t} (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score "
+        "DOUBLE PRECISION)"
+    )
     if target == "postgres":
         con, schema = request.getfixturevalue("pg_schema")
         con.execute(create.format(t=f'"{schema}".readings'))

@@ -68,7 +68,8 @@ def setup(tmp_path, day: int, *, drift: bool, shift: float = 0.0):
             db=db,
             amount_rules=DRIFT
             if drift
-            else "          - {type: custom, engine: lockgate, implementation: {check: constant}}\n",
+            else "          - {type: custom, engine: lockgate, implementation: {check: "
+            "constant}}\n",
         ),
         "shop.odcs.yaml",
     )
@@ -114,8 +115,8 @@ def test_check_records_runs_in_the_working_directory_and_history_shows_them(tmp_
     assert stale.returncode == 1
     failed = [r for r in json.loads(stale.stdout)["results"] if not r["passed"]]
     assert [(r["rule"], r["observed"]) for r in failed] == [
-        ("orders.created_at.advancement", ("did not advance: latest 2026-02-02 08:19:00 unchanged for 1d (since 2026-02-02 09:00:00), "
-         "longer than the idle allowance 21h 36m (learned: 90% of the median 1d between loads, 1 interval)"))
+        ("orders.created_at.advancement", ("did not advance: latest 2026-02-02 08:19:00 unchanged for 1d (since 2026-02-02 " "09:00:00), "
+         "longer than the idle allowance 21h 36m (learned: 90% of the median 1d between " "loads, 1 interval)"))
     ]  # fmt: skip
     assert list(failed[0]) == [
         "rule",
@@ -135,7 +136,8 @@ def test_check_records_runs_in_the_working_directory_and_history_shows_them(tmp_
     lines = text.stdout.splitlines()
     assert lines[0] == "4 latest run(s) of table orders (.lockgate/history.sqlite), newest first:"
     assert lines[1].startswith(
-        "  #4  2026-02-03 09:00:00 UTC  FAILED  shop 2.0.0  server duck (sql)  500 rows, 1 of 8 rules failed, retry of #3"
+        "  #4  2026-02-03 09:00:00 UTC  FAILED  shop 2.0.0  server duck (sql)  500 rows, 1 "
+        "of 8 rules failed, retry of #3"
     )
     assert (
         lines[2]

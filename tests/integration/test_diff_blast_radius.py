@@ -51,8 +51,10 @@ DBT_FILES = {
         """,
     "models/stg_orders.sql": "select * from {{ source('raw', 'orders') }}",
     "models/stg_customers.sql": "select * from {{ source('raw', 'customers') }}",
-    "models/fct_orders.sql": "select o.*, c.segment from {{ ref('stg_orders') }} o join {{ ref('stg_customers') }} c using (customer_id)",
-    "models/features_orders.sql": "select order_id, amount, status, created_at, amount > 100 as converted from {{ ref('fct_orders') }}",
+    "models/fct_orders.sql": "select o.*, c.segment from {{ ref('stg_orders') }} o join {{ ref('stg_customers') }} "
+    "c using (customer_id)",
+    "models/features_orders.sql": "select order_id, amount, status, created_at, amount > 100 as converted from {{ "
+    "ref('fct_orders') }}",
 }
 
 RAW_CONTRACT = """
@@ -275,8 +277,8 @@ def test_markdown_and_text_show_the_blast_radius(project, manifest):
     text = lockgate("diff", old, new, "--manifest", manifest, cwd=project).stdout
     assert "    dbt: source raw.orders\n" in text
     assert (
-        "    ML pipeline order_value (contracts/models/order_value.yaml) via model features_orders: amount (numeric feature)"
-        in text
+        "    ML pipeline order_value (contracts/models/order_value.yaml) via model "
+        "features_orders: amount (numeric feature)" in text
     )
 
 
@@ -288,14 +290,16 @@ def test_without_a_manifest_the_pipeline_is_still_found_and_a_note_says_why_dbt_
     features.write_text(FEATURES_CONTRACT.format(version="2.0.0", minimum=10))
     report, _ = diff_json(old, features, cwd=project)
     assert report["notes"] == [
-        "no dbt manifest at dbt/target/manifest.json (run `dbt parse`, or pass --manifest): dbt models and their assets are not listed"
+        "no dbt manifest at dbt/target/manifest.json (run `dbt parse`, or pass "
+        "--manifest): dbt models and their assets are not listed"
     ]
     assert report["contracts"][0]["blast_radius"][0]["pipelines"][0]["spec"] == "order_value"
     missing = lockgate("diff", old, features, "--manifest", project / "nope.json", cwd=project)
     assert (
         missing.returncode == 2
         and missing.stderr.strip()
-        == f"lockgate: error: cannot read dbt manifest {project / 'nope.json'}: no such file (run `dbt parse` to write it)"
+        == f"lockgate: error: cannot read dbt manifest {project / 'nope.json'}: no such file "
+        "(run `dbt parse` to write it)"
     )
 
 
@@ -331,12 +335,16 @@ def test_the_reference_dbt_project_leads_from_raw_service_requests_to_the_conver
     )
     write_contract(
         tmp_path,
-        "name: conversion\nsource: {contract: ../features.odcs.yaml, table: features_conversion}\nfeatures: {numeric: [budget_eur]}\ntarget: converted\n",
+        "name: conversion\nsource: {contract: ../features.odcs.yaml, table: "
+        "features_conversion}\nfeatures: {numeric: [budget_eur]}\ntarget: converted\n",
         "contracts/models/conversion.yaml",
     )
     write_contract(
         tmp_path,
-        "apiVersion: v3.1.0\nkind: DataContract\nid: f\nversion: '1'\nstatus: active\nservers: [{server: w, type: duckdb, database: w.duckdb, schema: analytics}]\nschema: [{name: features_conversion, properties: [{name: budget_eur, logicalType: number}]}]\n",
+        "apiVersion: v3.1.0\nkind: DataContract\nid: f\nversion: '1'\nstatus: "
+        "active\nservers: [{server: w, type: duckdb, database: w.duckdb, schema: "
+        "analytics}]\nschema: [{name: features_conversion, properties: [{name: budget_eur, "
+        "logicalType: number}]}]\n",
         "contracts/features.odcs.yaml",
     )
     report, _ = diff_json(old, new, "--manifest", manifest, cwd=tmp_path)

@@ -42,7 +42,8 @@ def test_a_starved_check_gives_the_same_verdicts(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
         con.execute(
-            "CREATE TABLE t AS SELECT i AS id, i % 97 AS k, 'x' || (i % 1000) AS s FROM range(400000) r(i)"
+            "CREATE TABLE t AS SELECT i AS id, i % 97 AS k, 'x' || (i % 1000) AS s FROM "
+            "range(400000) r(i)"
         )
         con.execute("INSERT INTO t VALUES (5, 1, 'dup')")
     contract = lockgate.load_contract(

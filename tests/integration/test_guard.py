@@ -90,7 +90,8 @@ def test_failed_blocking_rule_is_named_with_observed_expected_and_samples(setup)
     )
     assert violation.sample_keys == [{"order_id": 2, "amount": -1.0}]
     assert (
-        "rule orders.amount.minimum (column amount) failed: observed 1, expected amount >= 0 (failing rows = 0), 1 failing rows; sample rows: order_id=2, amount=-1.0"
+        "rule orders.amount.minimum (column amount) failed: observed 1, expected amount >= "
+        "0 (failing rows = 0), 1 failing rows; sample rows: order_id=2, amount=-1.0"
         in str(info.value)
     )
 

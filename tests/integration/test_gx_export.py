@@ -295,8 +295,10 @@ def test_a_minimum_share_of_nulls_is_not_exported(tmp_path):
     text = (
         "apiVersion: v3.1.0\nkind: DataContract\nid: mins\nversion: '1'\nstatus: active\n"
         "schema:\n  - name: t\n    properties:\n      - name: a\n        logicalType: string\n"
-        "        quality:\n          - metric: nullValues\n            mustBeGreaterThan: 10\n            unit: percent\n"
-        "          - metric: nullValues\n            id: a_rows\n            mustBeLessOrEqualTo: 3\n"
+        "        quality:\n          - metric: nullValues\n            mustBeGreaterThan: "
+        "10\n            unit: percent\n"
+        "          - metric: nullValues\n            id: a_rows\n            "
+        "mustBeLessOrEqualTo: 3\n"
     )
     skipped = {
         s["rule"]: s["reason"]

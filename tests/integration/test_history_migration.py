@@ -70,19 +70,26 @@ def v2_statements(types: dict[str, str], prefix: str = "", index_prefix: str = "
         started = (START + dt.timedelta(days=i)).replace(tzinfo=None).isoformat(sep=" ")
         statements += [
             (
-                f"INSERT INTO {prefix}runs (contract_id, contract_version, contract_hash, server, engine, family, started_at, "
-                f"finished_at, passed, rules, failed_rules) VALUES ('c', '1.0.0', 'hash', 'duck', 'sql', 'duckdb', '{started}', "
+                f"INSERT INTO {prefix}runs (contract_id, contract_version, contract_hash, "
+                "server, engine, family, started_at, "
+                "finished_at, passed, rules, failed_rules) VALUES ('c', '1.0.0', 'hash', "
+                f"'duck', 'sql', 'duckdb', '{started}', "
                 f"'{started}', {int(i != 1)}, 1, {int(i == 1)})"
             ),
-            f"INSERT INTO {prefix}table_profiles (run_id, table_name, row_count) VALUES ({i + 1}, 't', {100 + i})",
+            f"INSERT INTO {prefix}table_profiles (run_id, table_name, row_count) VALUES "
+            f"({i + 1}, 't', {100 + i})",
             (
-                f"INSERT INTO {prefix}column_profiles (run_id, table_name, column_name, null_count, distinct_count) "
+                f"INSERT INTO {prefix}column_profiles (run_id, table_name, column_name, "
+                "null_count, distinct_count) "
                 f"VALUES ({i + 1}, 't', 'v', {10 + i}, 12)"
             ),
             (
-                f"INSERT INTO {prefix}rule_results (run_id, rule_id, table_name, column_name, check_name, severity, passed, "
-                f"observed, expected, metric) VALUES ({i + 1}, 't.v.anomaly.nullRate', 't', 'v', 'anomaly', 'error', "
-                f"{int(i != 1)}, '\"run {i}\"', 'in band', {'NULL' if i != 1 else repr('nullRate')})"
+                f"INSERT INTO {prefix}rule_results (run_id, rule_id, table_name, "
+                "column_name, check_name, severity, passed, "
+                f"observed, expected, metric) VALUES ({i + 1}, 't.v.anomaly.nullRate', "
+                "'t', 'v', 'anomaly', 'error', "
+                f"{int(i != 1)}, '\"run {i}\"', 'in band', "
+                f"{'NULL' if i != 1 else repr('nullRate')})"
             ),
         ]
     return statements
@@ -187,7 +194,8 @@ def test_a_failed_postgres_migration_leaves_the_v2_store_untouched(pg_schema):
     columns = [
         r[0]
         for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s AND table_name = 'runs'",
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = 'runs'",
             (schema,),
         )
     ]

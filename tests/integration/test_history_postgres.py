@@ -40,12 +40,14 @@ def test_two_processes_create_and_write_the_store_at_once(pg_schema):
             w.join(120)
         assert [w.exitcode for w in writers] == [0, 0]
         rows = con.execute(
-            f'SELECT contract_id, count(*) FROM "{store_schema}".runs GROUP BY contract_id ORDER BY 1'
+            f'SELECT contract_id, count(*) FROM "{store_schema}".runs GROUP BY contract_id '
+            "ORDER BY 1"
         ).fetchall()
         assert rows == [("writer0", RUNS_PER_WRITER), ("writer1", RUNS_PER_WRITER)]
         incomplete = con.execute(
             f'SELECT r.run_id FROM "{store_schema}".runs r WHERE '
-            f'(SELECT count(*) FROM "{store_schema}".table_profiles p WHERE p.run_id = r.run_id) != 2 OR '
+            f'(SELECT count(*) FROM "{store_schema}".table_profiles p WHERE p.run_id = '
+            "r.run_id) != 2 OR "
             f'(SELECT count(*) FROM "{store_schema}".rule_results x WHERE x.run_id = r.run_id) != 2'
         ).fetchall()
         assert incomplete == []

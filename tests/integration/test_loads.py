@@ -148,7 +148,8 @@ def test_a_reload_that_changed_nothing_fails_advancement_on_its_first_check_and_
         assert not result.passed
         assert [r.rule.id for r in result.failures] == [ADVANCE]
         assert verdicts[ADVANCE].observed.startswith(
-            f"did not advance: latest 2026-01-04 00:00:00 unchanged for 1d{' ' if minutes else ' ('}"
+            "did not advance: latest 2026-01-04 00:00:00 unchanged for "
+            f"1d{' ' if minutes else ' ('}"
         )
 
 

@@ -75,7 +75,10 @@ def test_thirty_days_with_retries_and_manual_checks(tmp_path):
     print(f"\nfalse alarms over {DAYS} days x {len(CHECKS)} checks: {len(false_alarms)}")
     for rule, delay in delays.items():
         print(
-            f"  {rule}: caught on check {delay} of its load (0 = the scheduled check), and on {sum(caught[d][k] for d in caught if INJECTED[d][1] == rule for k in CHECKS)} of {len(CHECKS)} checks"
+            f"  {rule}: caught on check {delay} of its load (0 = the scheduled check), and "
+            "on "
+            f"{sum(caught[d][k] for d in caught if INJECTED[d][1] == rule for k in CHECKS)} "
+            f"of {len(CHECKS)} checks"
         )
     assert false_alarms == []
     assert caught == {day: {kind: True for kind in CHECKS} for day in INJECTED}

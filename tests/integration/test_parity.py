@@ -220,7 +220,8 @@ def test_nan_and_infinity_give_the_same_verdict_on_postgres(tmp_path, pg_schema)
     """PostgreSQL's float8 NaN equals itself and sorts above every number: the same verdicts."""
     con, schema = pg_schema
     con.execute(
-        f'CREATE TABLE "{schema}".readings (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score DOUBLE PRECISION)'
+        f'CREATE TABLE "{schema}".readings (id BIGINT, value DOUBLE PRECISION, level '
+        "DOUBLE PRECISION, score DOUBLE PRECISION)"
     )
     with con.cursor() as cur:
         cur.executemany(f'INSERT INTO "{schema}".readings VALUES (%s, %s, %s, %s)', NAN_ROWS)

@@ -110,7 +110,8 @@ def test_rules_that_can_never_fail_are_reported(tmp_path):
     report = selftest(load(tmp_path, VACUOUS))
     never = {rid: o.reason for rid, o in outcomes(report).items() if o.status == NEVER_FAILS}
     assert never == {
-        "t.id.minimum": "minimum -1e+30 is outside format i32 (-2,147,483,648 to 2,147,483,647): no value it allows breaks it",
+        "t.id.minimum": "minimum -1e+30 is outside format i32 (-2,147,483,648 to 2,147,483,647): no value "
+        "it allows breaks it",
         "t.code.maxLength": "maxLength 100000 is at least the length of varchar(10): no value is longer",
         "t.share.nullValues": "<= 100% accepts every possible value of the metric",
         "t.n.multipleOf": "every integer is a multiple of 1",
@@ -151,8 +152,10 @@ schema:
     reasons = {rid: o.reason for rid, o in by_id.items() if o.status == NOT_EXERCISED}
     assert reasons == {
         "events.user_id.relationship": "a relationship to users, a table outside this contract",
-        "events.at.advancement": "stateful check advancement: judged against earlier runs or a reference profile, not one dataset",
-        "events.sql": "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it",
+        "events.at.advancement": "stateful check advancement: judged against earlier runs or a reference profile, "
+        "not one dataset",
+        "events.sql": "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails "
+        "it",
     }
     assert by_id["events.event_id.primaryKey"].status == OK
 
@@ -194,7 +197,10 @@ def sql_engine_blind_to_ranges():
 
 
 def test_an_engine_that_misses_a_failure_is_caught(tmp_path, sql_engine_blind_to_ranges):
-    body = "schema:\n  - name: t\n    properties:\n      - {name: x, logicalType: integer, logicalTypeOptions: {minimum: 0}}\n"
+    body = (
+        "schema:\n  - name: t\n    properties:\n      - {name: x, logicalType: integer, "
+        "logicalTypeOptions: {minimum: 0}}\n"
+    )
     by_id = outcomes(selftest(load(tmp_path, body)))
     assert by_id["t.x.minimum"].status == MISBEHAVED
     assert by_id["t.x.minimum"].reason == "sql engine: passed the breaking data (observed 0)"
@@ -204,8 +210,8 @@ def test_an_engine_that_misses_a_failure_is_caught(tmp_path, sql_engine_blind_to
 def test_cli_text_json_and_exit_codes(tmp_path):
     good = write_contract(
         tmp_path,
-        HEADER
-        + "schema:\n  - name: t\n    properties:\n      - {name: x, logicalType: integer, required: true, logicalTypeOptions: {maximum: 9}}\n",
+        HEADER + "schema:\n  - name: t\n    properties:\n      - {name: x, logicalType: integer, "
+        "required: true, logicalTypeOptions: {maximum: 9}}\n",
         "good.odcs.yaml",
     )
     proc = run("selftest", good, cwd=tmp_path)
@@ -284,13 +290,18 @@ def test_the_date_bound_defect_selftest_found_is_fixed_on_postgres(tmp_path, pg_
     DATE) with a date bound, where the SQL engine counted the row: both engines now agree."""
     con, schema = pg_schema
     con.execute(
-        f"CREATE TABLE \"{schema}\".days (day date); INSERT INTO \"{schema}\".days VALUES ('2024-01-01'), ('2019-05-01')"
+        f'CREATE TABLE "{schema}".days (day date); INSERT INTO "{schema}".days VALUES '
+        "('2024-01-01'), ('2019-05-01')"
     )
-    servers = f"servers: [{{server: pg, type: postgres, host: 127.0.0.1, port: 5432, database: test, schema: {schema}}}]\n"
+    servers = (
+        f"servers: [{{server: pg, type: postgres, host: 127.0.0.1, port: 5432, database: test, "
+        f"schema: {schema}}}]\n"
+    )
     contract = load(
         tmp_path,
         servers
-        + "schema:\n  - name: days\n    properties:\n      - {name: day, logicalType: date, logicalTypeOptions: {minimum: '2020-01-01'}}\n",
+        + "schema:\n  - name: days\n    properties:\n      - {name: day, logicalType: date, "
+        "logicalTypeOptions: {minimum: '2020-01-01'}}\n",
     )
     for engine in ("sql", "frame"):
         result = lockgate.validate(contract, engine=engine).result("days.day.minimum")

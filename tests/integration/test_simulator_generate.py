@@ -130,7 +130,8 @@ def _every_table(target) -> dict[str, pd.DataFrame]:
         names = [
             r[0]
             for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
+                "ORDER BY 1",
                 [target.raw_schema],
             ).fetchall()
         ]

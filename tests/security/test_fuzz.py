@@ -212,7 +212,8 @@ def test_generated_contracts_never_crash_lint_check_or_an_exporter(tmp_path, war
                     pass
         except Exception as exc:  # noqa: BLE001 - the point: say which generated case broke what
             pytest.fail(
-                f"case {case} (seed {SEED}) raised {type(exc).__name__}: {exc}\n--- contract ---\n{text[:3000]}"
+                f"case {case} (seed {SEED}) raised {type(exc).__name__}: {exc}\n--- "
+                f"contract ---\n{text[:3000]}"
             )
         assert time.perf_counter() - started < MAX_SECONDS_PER_CASE, f"case {case} took too long"
     assert compiled > 50 and checked > 5, (compiled, checked)

@@ -78,7 +78,8 @@ def test_ordinary_anchors_still_work():
 def test_embedded_implementation_yaml_has_the_same_limits():
     text = ANCHORED.replace(
         "        quality: *checks\n",
-        "        quality:\n          - type: custom\n            engine: lockgate\n            implementation: |\n"
+        "        quality:\n          - type: custom\n            engine: "
+        "lockgate\n            implementation: |\n"
         + "".join("              " + line + "\n" for line in BILLION_LAUGHS.splitlines()),
     )
     _, findings = analyze_text(text, "embedded.odcs.yaml")
@@ -123,7 +124,10 @@ def test_a_tag_its_value_does_not_fit_is_a_finding_at_the_node(tmp_path):
     """`!!float quality:` made PyYAML raise a bare ValueError (found by the fuzz test)."""
     from lockgate.contract.source import parse_source
 
-    text = "apiVersion: v3.1.0\nkind: DataContract\nschema:\n- name: t\n  !!float quality: []\n  size: !!int many\n"
+    text = (
+        "apiVersion: v3.1.0\nkind: DataContract\nschema:\n- name: t\n  !!float quality: []\n  "
+        "size: !!int many\n"
+    )
     doc = parse_source(text, "tagged.odcs.yaml")
     assert doc.data is None or isinstance(doc.data, dict)
     [finding] = doc.findings

@@ -164,8 +164,10 @@ def release_summary(project: Project, model: str = "conversion") -> str:
     for version in ModelRegistry(project.registry).versions(model):
         m = version.metrics or {}
         lines.append(
-            f"{model} {version.version}: roc_auc {m.get('roc_auc', float('nan')):.4f}, mean prediction "
-            f"{m.get('mean_prediction', float('nan')):.4f} vs base rate {m.get('base_rate', float('nan')):.4f}"
+            f"{model} {version.version}: roc_auc {m.get('roc_auc', float('nan')):.4f}, "
+            "mean prediction "
+            f"{m.get('mean_prediction', float('nan')):.4f} vs base rate "
+            f"{m.get('base_rate', float('nan')):.4f}"
         )
         lines += [
             f"  {'pass' if g['passed'] else 'FAIL'}  {g['gate']}: {g['detail']}"

@@ -20,7 +20,10 @@ from tests.support.cli import REPO
 
 VENV_BIN = Path(sys.executable).parent
 
-WORKSPACE_QUERY = "{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+WORKSPACE_QUERY = (
+    "{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus "
+    "locationOrLoadError { __typename ... on PythonError { message } } } } } }"
+)
 
 
 def free_port() -> int:
@@ -126,7 +129,8 @@ class Webserver:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(
-                    f"dagster-webserver exited with {self.proc.returncode} before it was ready:\n{self.log_text()}"
+                    f"dagster-webserver exited with {self.proc.returncode} before it was "
+                    f"ready:\n{self.log_text()}"
                 )
             try:
                 entries = self.graphql(WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
@@ -139,7 +143,8 @@ class Webserver:
                 ]
                 if errors:
                     raise AssertionError(
-                        f"code location failed to load: {errors[0]['locationOrLoadError']['message']}\n{self.log_text()}"
+                        "code location failed to load: "
+                        f"{errors[0]['locationOrLoadError']['message']}\n{self.log_text()}"
                     )
                 if entries and all(e["loadStatus"] == "LOADED" for e in entries):
                     return
@@ -154,7 +159,8 @@ class Webserver:
                 last = repr(exc)
             time.sleep(1)
         raise AssertionError(
-            f"dagster-webserver on {self.url} not ready after {timeout:.0f}s (last: {last}):\n{self.log_text()}"
+            f"dagster-webserver on {self.url} not ready after {timeout:.0f}s (last: "
+            f"{last}):\n{self.log_text()}"
         )
 
     def graphql(self, query: str, variables: dict | None = None, timeout: float = 60) -> dict:

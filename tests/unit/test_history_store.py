@@ -188,7 +188,8 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     assert per_contract == {"writer0": RUNS_PER_WRITER, "writer1": RUNS_PER_WRITER}
     # every run is complete: its table profiles, column profile and rule results are all there
     incomplete = con.execute(
-        "SELECT r.run_id FROM runs r WHERE (SELECT count(*) FROM table_profiles p WHERE p.run_id = r.run_id) != 2 "
+        "SELECT r.run_id FROM runs r WHERE (SELECT count(*) FROM table_profiles p WHERE "
+        "p.run_id = r.run_id) != 2 "
         "OR (SELECT count(*) FROM column_profiles c WHERE c.run_id = r.run_id) != 1 "
         "OR (SELECT count(*) FROM rule_results x WHERE x.run_id = r.run_id) != 2"
     ).fetchall()

@@ -152,7 +152,8 @@ def test_stale_data_gets_no_freshness_rule_and_a_note():
     profile = TableProfile("t", 5, [col("ts", "timestamp", maximum=dt.datetime(2025, 1, 1))])
     _, sla, notes = propose(profile, NOW)
     assert sla == [] and notes == [
-        "no freshness rule: the newest ts is 379 days old; add one once the table is loaded regularly"
+        "no freshness rule: the newest ts is 379 days old; add one once the table is "
+        "loaded regularly"
     ]
 
 

@@ -125,7 +125,10 @@ def test_load_reads_a_file(tmp_path):
 
 
 def test_lineage_imports_neither_dbt_nor_dagster():
-    code = "import sys, lockgate.lineage\nprint([m for m in ('dbt', 'dagster', 'pandas', 'ibis', 'yaml') if m in sys.modules])"
+    code = (
+        "import sys, lockgate.lineage\nprint([m for m in ('dbt', 'dagster', 'pandas', 'ibis', "
+        "'yaml') if m in sys.modules])"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()

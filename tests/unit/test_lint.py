@@ -67,8 +67,8 @@ def test_a_parquet_server_type_points_to_a_local_server(tmp_path):
     f = one(findings_of(tmp_path, body), "odcs-schema")
     assert (f.location.line, f.location.col) == (8, 11)
     assert (
-        "'parquet' is not allowed; parquet files are a `local` server: `type: local`, `format: parquet`"
-        in f.message
+        "'parquet' is not allowed; parquet files are a `local` server: `type: local`, "
+        "`format: parquet`" in f.message
     )
     assert "presto" not in f.message
 
@@ -84,8 +84,8 @@ def test_misspelt_operator_and_metric(tmp_path):
 
 def test_two_operators_are_one_error(tmp_path):
     body = (
-        TABLE
-        + "    quality:\n      - metric: rowCount\n        mustBe: 1\n        mustBeGreaterThan: 0\n"
+        TABLE + "    quality:\n      - metric: rowCount\n        mustBe: 1\n        "
+        "mustBeGreaterThan: 0\n"
     )
     f = one(findings_of(tmp_path, body), "odcs-schema")
     assert f.location.line == 12 and "exactly one comparison operator" in f.message
@@ -93,8 +93,8 @@ def test_two_operators_are_one_error(tmp_path):
 
 def test_rule_naming_a_missing_column(tmp_path):
     body = (
-        TABLE
-        + "    quality:\n      - metric: duplicateValues\n        arguments:\n          properties: [kwh, meter]\n        mustBe: 0\n"
+        TABLE + "    quality:\n      - metric: duplicateValues\n        arguments:\n          "
+        "properties: [kwh, meter]\n        mustBe: 0\n"
     )
     f = one(findings_of(tmp_path, body), "unknown-column")
     assert f.location.line == 14 and "meter" in f.message and "columns are: kwh" in f.message
@@ -102,8 +102,8 @@ def test_rule_naming_a_missing_column(tmp_path):
 
 def test_sla_element_naming_a_missing_column(tmp_path):
     body = (
-        TABLE
-        + "slaProperties:\n  - property: freshness\n    value: 1\n    unit: d\n    element: readings.ts\n"
+        TABLE + "slaProperties:\n  - property: freshness\n    value: 1\n    unit: d\n    element: "
+        "readings.ts\n"
     )
     f = one(findings_of(tmp_path, body), "unknown-column")
     assert f.location.line == 15 and "'readings' has no column 'ts'" in f.message
@@ -162,12 +162,14 @@ def test_regex_that_engines_would_read_differently(tmp_path):
     "snippet, code, words",
     [
         (
-            "        quality:\n          - type: custom\n            engine: soda\n            implementation: 'x'\n",
+            "        quality:\n          - type: custom\n            engine: "
+            "soda\n            implementation: 'x'\n",
             "unsupported-engine",
             "engine 'soda'",
         ),
         (
-            "        quality:\n          - type: custom\n            engine: lockgate\n            implementation: {check: freshnes}\n",
+            "        quality:\n          - type: custom\n            engine: "
+            "lockgate\n            implementation: {check: freshnes}\n",
             "unknown-check",
             "unknown lockgate check 'freshnes'",
         ),
@@ -177,17 +179,20 @@ def test_regex_that_engines_would_read_differently(tmp_path):
             "unknown number format",
         ),
         (
-            "        quality:\n          - metric: nullValues\n            mustBe: 0\n            unit: liters\n",
+            "        quality:\n          - metric: nullValues\n            mustBe: "
+            "0\n            unit: liters\n",
             "invalid-value",
             "unit 'liters'",
         ),
         (
-            "        quality:\n          - metric: nullValues\n            mustBe: 0\n            severity: fatal\n",
+            "        quality:\n          - metric: nullValues\n            mustBe: "
+            "0\n            severity: fatal\n",
             "invalid-value",
             "unknown severity 'fatal'",
         ),
         (
-            "        quality:\n          - metric: nullValues\n            mustBeLessThan: 150\n            unit: percent\n",
+            "        quality:\n          - metric: nullValues\n            mustBeLessThan: "
+            "150\n            unit: percent\n",
             "invalid-value",
             "not a percentage",
         ),
@@ -220,7 +225,8 @@ def test_unsupported_sla_property_and_single_element_latency(tmp_path):
 
 def test_duplicate_explicit_rule_ids(tmp_path):
     body = TABLE + (
-        "        quality:\n          - id: kwh_rule\n            metric: nullValues\n            mustBe: 0\n"
+        "        quality:\n          - id: kwh_rule\n            metric: "
+        "nullValues\n            mustBe: 0\n"
         "          - id: kwh_rule\n            metric: missingValues\n            mustBe: 0\n"
     )
     f = one(findings_of(tmp_path, body), "duplicate-id")
@@ -229,8 +235,10 @@ def test_duplicate_explicit_rule_ids(tmp_path):
 
 def test_derived_ids_that_collide_ask_for_an_id(tmp_path):
     body = TABLE + (
-        "        quality:\n          - metric: invalidValues\n            arguments: {validValues: [1]}\n            mustBe: 0\n"
-        "          - metric: invalidValues\n            arguments: {validValues: [2]}\n            mustBe: 0\n"
+        "        quality:\n          - metric: invalidValues\n            arguments: "
+        "{validValues: [1]}\n            mustBe: 0\n"
+        "          - metric: invalidValues\n            arguments: {validValues: "
+        "[2]}\n            mustBe: 0\n"
     )
     f = one(findings_of(tmp_path, body), "duplicate-id")
     assert "readings.kwh.invalidValues" in f.message and "distinct `id`" in f.message
@@ -305,6 +313,9 @@ def test_odcs_conformance_corpus(path):
 
 
 def test_type_options_need_a_logical_type(tmp_path):
-    body = "schema:\n  - name: t\n    properties:\n      - name: a\n        logicalTypeOptions:\n          minimum: 0\n"
+    body = (
+        "schema:\n  - name: t\n    properties:\n      - name: a\n        "
+        "logicalTypeOptions:\n          minimum: 0\n"
+    )
     f = one(findings_of(tmp_path, body), "missing-field")
     assert f.location.line == 10 and "need a logicalType" in f.message

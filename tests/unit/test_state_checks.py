@@ -154,7 +154,8 @@ def test_change_rate_needs_a_key(tmp_path):
 def test_advancement_needs_an_ordered_type(tmp_path):
     _, errors = analyze_text(tmp_path, region=custom("advancement"))
     assert [e.message for e in errors] == [
-        "advancement needs a column of logicalType timestamp, date, integer, number; region is string"
+        "advancement needs a column of logicalType timestamp, date, integer, number; "
+        "region is string"
     ]
 
 

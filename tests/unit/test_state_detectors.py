@@ -216,7 +216,8 @@ def test_advancement_with_max_idle(tmp_path, store):
     assert not second_night.passed
     assert (
         second_night.observed
-        == "did not advance: latest 2026-01-01 00:16:39 unchanged for 2d (since 2026-03-01 12:00:00), longer than the idle allowance 1d 2h (maxIdle)"
+        == "did not advance: latest 2026-01-01 00:16:39 unchanged for 2d (since 2026-03-01 "
+        "12:00:00), longer than the idle allowance 1d 2h (maxIdle)"
     )
     assert second_night.expected == "max(ts) not idle for longer than maxIdle 1d 2h"
 
@@ -273,7 +274,8 @@ def test_without_a_history_store_the_rules_say_they_were_not_checked(contract):
         assert not r.passed and r.error
         assert (
             r.observed
-            == "not checked: no history store was given (validate(..., history=...)); this rule compares with earlier runs"
+            == "not checked: no history store was given (validate(..., history=...)); this "
+            "rule compares with earlier runs"
         )
     assert not result.passed
 
@@ -284,7 +286,8 @@ def test_drift_needs_no_history_and_is_not_computable_on_empty_or_all_null_data(
     text = CONTRACT.format(null_args="").replace(
         "            implementation: {check: anomaly, metric: mean, direction: up}",
         "            implementation: {check: anomaly, metric: mean, direction: up}\n"
-        "          - {type: custom, engine: lockgate, implementation: {check: drift, reference: ref.json}}",
+        "          - {type: custom, engine: lockgate, implementation: {check: drift, "
+        "reference: ref.json}}",
     )
     plain = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(null_args="")))
     (tmp_path / "ref.json").write_text(

@@ -57,8 +57,8 @@ def test_verbose_lists_passes_and_never_splits_an_id_at_any_width():
     wide = render(_result(), width=200, verbose=True)
     assert "pass  readings.rowCount: row count > 10 rows: observed 1,200" in wide
     assert (
-        f"pass  {LONG_ID}: tariff in ['peak', 'offpeak', 'shoulder', 'night']: none of 1,200 rows break it"
-        in wide
+        f"pass  {LONG_ID}: tariff in ['peak', 'offpeak', 'shoulder', 'night']: none of "
+        "1,200 rows break it" in wide
     )
 
 
