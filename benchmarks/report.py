@@ -453,15 +453,28 @@ def figure(results: dict):
     seconds: list[float] = []
     ratios: list[float] = []
     for i, (key, label) in enumerate(results["approaches"].items()):
-        pts = [(s["rows"], s["approaches"][key]["median_s"], s["approaches"][key]["median_s"] / s["approaches"]["handwritten"]["median_s"])
-               for s in sizes if key in s["approaches"]]  # fmt: skip
+        pts = [
+            (
+                s["rows"],
+                s["approaches"][key]["median_s"],
+                s["approaches"][key]["median_s"] / s["approaches"]["handwritten"]["median_s"],
+            )
+            for s in sizes
+            if key in s["approaches"]
+        ]
         if not pts:
             continue
         color, marker, line = STYLES.get(key, (f"C{i % 10}", "osD^vP*X"[i % 8], "-"))
         xs = [p[0] / 1e6 for p in pts]
         ours = key.startswith("lockgate")
-        style = dict(color=color, marker=marker, linestyle=line, label=label, markersize=7 if ours else 6,
-                     linewidth=2.2 if key in ("handwritten", "lockgate_sql") else 1.4)  # fmt: skip
+        style = dict(
+            color=color,
+            marker=marker,
+            linestyle=line,
+            label=label,
+            markersize=7 if ours else 6,
+            linewidth=2.2 if key in ("handwritten", "lockgate_sql") else 1.4,
+        )
         left.plot(xs, [p[1] for p in pts], **style)
         right.plot(xs, [p[2] for p in pts], **style)
         seconds += [p[1] for p in pts]
