@@ -520,9 +520,15 @@ def infer(
     if output is not None and output.exists() and not force:
         fail(f"{output} exists; pass --force to overwrite it")
     source = choose_source(
-        duckdb=duckdb, schema=schema, postgres_host=postgres_host, postgres_port=postgres_port,
-        postgres_database=postgres_database, postgres_schema=postgres_schema, server_url=server_url, file=file,
-    )  # fmt: skip
+        duckdb=duckdb,
+        schema=schema,
+        postgres_host=postgres_host,
+        postgres_port=postgres_port,
+        postgres_database=postgres_database,
+        postgres_schema=postgres_schema,
+        server_url=server_url,
+        file=file,
+    )
     inferred = infer_contract(table, source, contract_id=contract_id)
     for note in inferred.notes:
         typer.echo(f"lockgate: note: {note}", err=True)
@@ -588,10 +594,15 @@ def new_command(
 
         postgres = any(v is not None for v in (postgres_host, postgres_port, postgres_database))
         source = choose_source(
-            duckdb=duckdb, schema=(schema or None) if duckdb else None, postgres_host=postgres_host,
-            postgres_port=postgres_port, postgres_database=postgres_database,
-            postgres_schema=(schema or None) if postgres else None, server_url=server_url, file=file,
-        )  # fmt: skip
+            duckdb=duckdb,
+            schema=(schema or None) if duckdb else None,
+            postgres_host=postgres_host,
+            postgres_port=postgres_port,
+            postgres_database=postgres_database,
+            postgres_schema=(schema or None) if postgres else None,
+            server_url=server_url,
+            file=file,
+        )
     project = new_project(
         model,
         table=table,
