@@ -98,9 +98,13 @@ def property_rules(
         yield rule("primaryKey", DuplicateRows((col.physical_name,)), at=path + ("primaryKey",))
 
     if raw.get("properties") or raw.get("items"):
-        ctx.error(path + ("properties" if raw.get("properties") else "items",),
-                  f"nested properties of '{col.name}' are not checked by lockgate; flatten " "them into columns",
-                  "unsupported-field", key=True)  # fmt: skip
+        ctx.error(
+            path + ("properties" if raw.get("properties") else "items",),
+            f"nested properties of '{col.name}' are not checked by lockgate; flatten "
+            "them into columns",
+            "unsupported-field",
+            key=True,
+        )
 
     options = raw.get("logicalTypeOptions")
     if isinstance(options, dict) and options and not col.logical_type:
