@@ -44,10 +44,17 @@ class Violation:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "contract": self.contract_id, "version": self.version, "table": self.table, "reason": self.reason,
-            "rule": self.rule, "column": self.column, "observed": json_safe(self.observed),
-            "expected": self.expected, "failed_rows": self.failed_rows, "sample_keys": json_safe(self.sample_keys),
-        }  # fmt: skip
+            "contract": self.contract_id,
+            "version": self.version,
+            "table": self.table,
+            "reason": self.reason,
+            "rule": self.rule,
+            "column": self.column,
+            "observed": json_safe(self.observed),
+            "expected": self.expected,
+            "failed_rows": self.failed_rows,
+            "sample_keys": json_safe(self.sample_keys),
+        }
 
 
 class ContractViolation(LockgateError):
