@@ -191,8 +191,15 @@ def _freshness(profile: TableProfile, now: dt.datetime, notes: list[str]) -> lis
     # at least a day: a table loaded daily and inferred just after its load must pass tomorrow
     hours = max(24, math.ceil(2 * age.total_seconds() / 3600))
     value, unit = (hours, "h") if hours <= 48 else (math.ceil(hours / 24), "d")
-    return [{"property": "freshness", "value": value, "unit": unit, "element": f"{profile.table}.{newest.name}",
-             "description": f"twice the age of the newest row when inferred ({_age(age)})"}]  # fmt: skip
+    return [
+        {
+            "property": "freshness",
+            "value": value,
+            "unit": unit,
+            "element": f"{profile.table}.{newest.name}",
+            "description": f"twice the age of the newest row when inferred ({_age(age)})",
+        }
+    ]
 
 
 def _utc(value: Any) -> dt.datetime:
