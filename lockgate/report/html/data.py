@@ -103,10 +103,13 @@ def read_tables(store) -> list[TableReport]:
             )
             report.version = version
             report.loads.append(Load(run_id, _time(started), True, row_count))
-        cur.execute(store._sql(
-            "SELECT run_id, rule_id, table_name, column_name, check_name, severity, " "passed, observed, expected, "
-            "failed_rows, samples FROM {rule_results} ORDER BY run_id, rule_id"
-        ))  # fmt: skip
+        cur.execute(
+            store._sql(
+                "SELECT run_id, rule_id, table_name, column_name, check_name, severity, "
+                "passed, observed, expected, "
+                "failed_rows, samples FROM {rule_results} ORDER BY run_id, rule_id"
+            )
+        )
         failed_runs: set[tuple[int, str]] = set()
         for (
             run_id,

@@ -198,10 +198,15 @@ def _bin_position(edges: list[float], value: float) -> float:
 
 def _loads(t: TableReport) -> str:
     points = [
-        svg.Point(x.started_at.strftime("%m-%d %H:%M"), None if x.row_count is None else float(x.row_count), x.passed,
-                  f"run #{x.run_id} {_when(x.started_at)}: {_rows(x.row_count)} rows, " f"{'passed' if x.passed else 'FAILED'}")
+        svg.Point(
+            x.started_at.strftime("%m-%d %H:%M"),
+            None if x.row_count is None else float(x.row_count),
+            x.passed,
+            f"run #{x.run_id} {_when(x.started_at)}: {_rows(x.row_count)} rows, "
+            f"{'passed' if x.passed else 'FAILED'}",
+        )
         for x in t.loads
-    ]  # fmt: skip
+    ]
     chart = svg.metric_chart(
         points,
         [],
