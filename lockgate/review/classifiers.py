@@ -273,12 +273,35 @@ def _server_moved(cmp: Comparison) -> Iterator[Hit]:
 STRUCTURE = {
     "contract": {"apiVersion", "kind", "id", "version", "schema", "servers", "slaProperties"},
     "table": {"name", "physicalName", "properties", "quality", "relationships"},
-    "column": {"name", "physicalName", "logicalType", "physicalType", "required", "unique", "primaryKey",
-               "primaryKeyPosition", "logicalTypeOptions", "quality", "relationships", "items"},
-    "quality": {"id", "type", "metric", "rule", "arguments", "unit", "severity", "query", "engine",
-                "implementation", *OPERATORS},
+    "column": {
+        "name",
+        "physicalName",
+        "logicalType",
+        "physicalType",
+        "required",
+        "unique",
+        "primaryKey",
+        "primaryKeyPosition",
+        "logicalTypeOptions",
+        "quality",
+        "relationships",
+        "items",
+    },
+    "quality": {
+        "id",
+        "type",
+        "metric",
+        "rule",
+        "arguments",
+        "unit",
+        "severity",
+        "query",
+        "engine",
+        "implementation",
+        *OPERATORS,
+    },
     "server": {"server", "id", "type"},
-}  # fmt: skip
+}
 
 
 def documented_pairs(
@@ -412,50 +435,285 @@ def _mapping(value: Any) -> dict:
 C = Classifier
 CLASSIFIERS: tuple[Classifier, ...] = (
     # the contract and its tables
-    C("contract-id-changed", BREAKING, "both", "the contract id changed: validation receipts, history and references to the old id no " "longer match", _contract_id),
-    C("table-removed", BREAKING, "consumers", "a table was removed: consumers that read it break", _tables_removed),
-    C("table-added", SAFE, "nobody", "a new table: nothing depends on it yet (producers must deliver it before its checks " "pass)", _tables_added),
-    C("table-physical-name-changed", BREAKING, "both", "the table's physical name changed: consumers querying the old name fail, producers " "must load the new one", _table_physical_name),
+    C(
+        "contract-id-changed",
+        BREAKING,
+        "both",
+        "the contract id changed: validation receipts, history and references to the old id no "
+        "longer match",
+        _contract_id,
+    ),
+    C(
+        "table-removed",
+        BREAKING,
+        "consumers",
+        "a table was removed: consumers that read it break",
+        _tables_removed,
+    ),
+    C(
+        "table-added",
+        SAFE,
+        "nobody",
+        "a new table: nothing depends on it yet (producers must deliver it before its checks pass)",
+        _tables_added,
+    ),
+    C(
+        "table-physical-name-changed",
+        BREAKING,
+        "both",
+        "the table's physical name changed: consumers querying the old name fail, producers "
+        "must load the new one",
+        _table_physical_name,
+    ),
     # columns
-    C("column-removed", BREAKING, "consumers", "a column was removed: consumers that select it break", _columns_removed),
-    C("column-added-required", BREAKING, "producers", "a new required column: producers must deliver it, non-null, before their data passes", _columns_added(required=True)),
-    C("column-added-optional", SAFE, "nobody", "a new optional column: consumers may start reading it, nothing existing depends on it", _columns_added(required=False)),
-    C("column-physical-name-changed", BREAKING, "both", "the column's physical name changed: consumers selecting the old name fail, producers " "must write the new one", _column_field("physical_name", "physicalName")),
-    C("column-type-changed", BREAKING, "both", "the logical type changed: producers must write, and consumers will read, a different " "type", _column_field("logical_type", "logicalType", claims_rule=True)),
-    C("column-physical-type-changed", BREAKING, "both", "the physical type changed (e.g. varchar(10) -> varchar(20)): values may no longer fit " "producers' or consumers' storage", _column_field("physical_type", "physicalType")),
-    C("primary-key-changed", BREAKING, "both", "the primary key changed: consumers joining or deduplicating on it break, producers " "must keep the new key unique and non-null", _primary_key),
-    C("column-required-added", BREAKING, "producers", "a column became required: producers' rows with nulls in it now fail", _required(added=True)),
-    C("column-required-removed", RISKY, "consumers", "a column is no longer required: consumers may now receive nulls", _required(added=False)),
+    C(
+        "column-removed",
+        BREAKING,
+        "consumers",
+        "a column was removed: consumers that select it break",
+        _columns_removed,
+    ),
+    C(
+        "column-added-required",
+        BREAKING,
+        "producers",
+        "a new required column: producers must deliver it, non-null, before their data passes",
+        _columns_added(required=True),
+    ),
+    C(
+        "column-added-optional",
+        SAFE,
+        "nobody",
+        "a new optional column: consumers may start reading it, nothing existing depends on it",
+        _columns_added(required=False),
+    ),
+    C(
+        "column-physical-name-changed",
+        BREAKING,
+        "both",
+        "the column's physical name changed: consumers selecting the old name fail, producers "
+        "must write the new one",
+        _column_field("physical_name", "physicalName"),
+    ),
+    C(
+        "column-type-changed",
+        BREAKING,
+        "both",
+        "the logical type changed: producers must write, and consumers will read, a different type",
+        _column_field("logical_type", "logicalType", claims_rule=True),
+    ),
+    C(
+        "column-physical-type-changed",
+        BREAKING,
+        "both",
+        "the physical type changed (e.g. varchar(10) -> varchar(20)): values may no longer fit "
+        "producers' or consumers' storage",
+        _column_field("physical_type", "physicalType"),
+    ),
+    C(
+        "primary-key-changed",
+        BREAKING,
+        "both",
+        "the primary key changed: consumers joining or deduplicating on it break, producers "
+        "must keep the new key unique and non-null",
+        _primary_key,
+    ),
+    C(
+        "column-required-added",
+        BREAKING,
+        "producers",
+        "a column became required: producers' rows with nulls in it now fail",
+        _required(added=True),
+    ),
+    C(
+        "column-required-removed",
+        RISKY,
+        "consumers",
+        "a column is no longer required: consumers may now receive nulls",
+        _required(added=False),
+    ),
     # rules kept under the same id
-    C("rule-redefined", BREAKING, "producers", "a rule id now measures something else: treat it as a new rule, which existing data " "may fail", _redefined),
-    C("bound-tightened", BREAKING, "producers", "a bound tightened (minimum raised, maximum lowered, maxLength lowered, latency " "shortened, coarser multipleOf): producers' values that passed may now fail", _measure_moved("bound", ("tighter", "changed"))),
-    C("bound-loosened", RISKY, "consumers", "a bound loosened: consumers may receive values the contract used to reject", _measure_moved("bound", ("looser",))),
-    C("allowed-values-removed", BREAKING, "producers", "allowed values were removed: producers' rows with those values now fail", _measure_moved("values", ("tighter", "changed"))),
-    C("allowed-values-added", RISKY, "consumers", "allowed values were added: consumers may receive values they do not handle", _measure_moved("values", ("looser",))),
-    C("pattern-changed", BREAKING, "producers", "a regular expression changed: values that matched may no longer match", _measure_moved("pattern", ("tighter", "looser", "changed"))),
-    C("rule-tightened", BREAKING, "producers", "a rule fails more data than before (e.g. more placeholders count as missing, a " "shorter duplicate key): producers' data that passed may now fail", _measure_moved("generic", ("tighter",))),
-    C("rule-loosened", RISKY, "consumers", "a rule fails less data than before: consumers get a weaker guarantee", _measure_moved("generic", ("looser",))),
-    C("rule-changed", BREAKING, "producers", "a rule changed in a way that is neither tighter nor looser (e.g. its SQL or its " "relationship target): treat it as new", _measure_moved("generic", ("changed",))),
-    C("threshold-tightened", BREAKING, "producers", "a threshold tightened (lower null budget, higher row-count floor, shorter freshness): " "producers' data that passed may now fail", _threshold_moved("tighter")),
-    C("threshold-loosened", RISKY, "consumers", "a threshold loosened (higher budget, lower floor, longer freshness): consumers " "tolerate more bad data", _threshold_moved("looser")),
-    C("threshold-changed", BREAKING, "producers", "a threshold changed incomparably (e.g. rows -> percent): treat it as tightened", _threshold_moved("changed")),
-    C("severity-raised", BREAKING, "producers", "a rule became blocking (warning/info -> error): producers' data that only warned now " "fails", _severity("raised")),
-    C("severity-lowered", RISKY, "consumers", "a rule no longer blocks (error -> warning/info): consumers are no longer protected by " "it", _severity("lowered")),
-    C("severity-relabelled", SAFE, "nobody", "a non-blocking rule moved between warning and info: it blocks nothing either way", _severity("relabelled")),
+    C(
+        "rule-redefined",
+        BREAKING,
+        "producers",
+        "a rule id now measures something else: treat it as a new rule, which existing data "
+        "may fail",
+        _redefined,
+    ),
+    C(
+        "bound-tightened",
+        BREAKING,
+        "producers",
+        "a bound tightened (minimum raised, maximum lowered, maxLength lowered, latency "
+        "shortened, coarser multipleOf): producers' values that passed may now fail",
+        _measure_moved("bound", ("tighter", "changed")),
+    ),
+    C(
+        "bound-loosened",
+        RISKY,
+        "consumers",
+        "a bound loosened: consumers may receive values the contract used to reject",
+        _measure_moved("bound", ("looser",)),
+    ),
+    C(
+        "allowed-values-removed",
+        BREAKING,
+        "producers",
+        "allowed values were removed: producers' rows with those values now fail",
+        _measure_moved("values", ("tighter", "changed")),
+    ),
+    C(
+        "allowed-values-added",
+        RISKY,
+        "consumers",
+        "allowed values were added: consumers may receive values they do not handle",
+        _measure_moved("values", ("looser",)),
+    ),
+    C(
+        "pattern-changed",
+        BREAKING,
+        "producers",
+        "a regular expression changed: values that matched may no longer match",
+        _measure_moved("pattern", ("tighter", "looser", "changed")),
+    ),
+    C(
+        "rule-tightened",
+        BREAKING,
+        "producers",
+        "a rule fails more data than before (e.g. more placeholders count as missing, a "
+        "shorter duplicate key): producers' data that passed may now fail",
+        _measure_moved("generic", ("tighter",)),
+    ),
+    C(
+        "rule-loosened",
+        RISKY,
+        "consumers",
+        "a rule fails less data than before: consumers get a weaker guarantee",
+        _measure_moved("generic", ("looser",)),
+    ),
+    C(
+        "rule-changed",
+        BREAKING,
+        "producers",
+        "a rule changed in a way that is neither tighter nor looser (e.g. its SQL or its "
+        "relationship target): treat it as new",
+        _measure_moved("generic", ("changed",)),
+    ),
+    C(
+        "threshold-tightened",
+        BREAKING,
+        "producers",
+        "a threshold tightened (lower null budget, higher row-count floor, shorter freshness): "
+        "producers' data that passed may now fail",
+        _threshold_moved("tighter"),
+    ),
+    C(
+        "threshold-loosened",
+        RISKY,
+        "consumers",
+        "a threshold loosened (higher budget, lower floor, longer freshness): consumers "
+        "tolerate more bad data",
+        _threshold_moved("looser"),
+    ),
+    C(
+        "threshold-changed",
+        BREAKING,
+        "producers",
+        "a threshold changed incomparably (e.g. rows -> percent): treat it as tightened",
+        _threshold_moved("changed"),
+    ),
+    C(
+        "severity-raised",
+        BREAKING,
+        "producers",
+        "a rule became blocking (warning/info -> error): producers' data that only warned now "
+        "fails",
+        _severity("raised"),
+    ),
+    C(
+        "severity-lowered",
+        RISKY,
+        "consumers",
+        "a rule no longer blocks (error -> warning/info): consumers are no longer protected by it",
+        _severity("lowered"),
+    ),
+    C(
+        "severity-relabelled",
+        SAFE,
+        "nobody",
+        "a non-blocking rule moved between warning and info: it blocks nothing either way",
+        _severity("relabelled"),
+    ),
     # rules added or removed
-    C("rule-added", BREAKING, "producers", "a new blocking rule: producers' data that passed may now fail", _rules_added(blocking=True)),
-    C("rule-added-nonblocking", SAFE, "nobody", "a new warning or info rule: reported, never blocks", _rules_added(blocking=False)),
-    C("rule-removed", RISKY, "consumers", "a rule was removed: the contract protects consumers less", _rules_removed),
+    C(
+        "rule-added",
+        BREAKING,
+        "producers",
+        "a new blocking rule: producers' data that passed may now fail",
+        _rules_added(blocking=True),
+    ),
+    C(
+        "rule-added-nonblocking",
+        SAFE,
+        "nobody",
+        "a new warning or info rule: reported, never blocks",
+        _rules_added(blocking=False),
+    ),
+    C(
+        "rule-removed",
+        RISKY,
+        "consumers",
+        "a rule was removed: the contract protects consumers less",
+        _rules_removed,
+    ),
     # servers
-    C("server-removed", BREAKING, "consumers", "a server was removed: consumers reading the data there lose it", _servers_removed),
-    C("server-location-changed", BREAKING, "consumers", "a server's location changed (type, host, database, schema, path...): consumers must " "read from the new place", _server_moved),
-    C("server-added", SAFE, "nobody", "a new server: one more place to read the data", _servers_added),
+    C(
+        "server-removed",
+        BREAKING,
+        "consumers",
+        "a server was removed: consumers reading the data there lose it",
+        _servers_removed,
+    ),
+    C(
+        "server-location-changed",
+        BREAKING,
+        "consumers",
+        "a server's location changed (type, host, database, schema, path...): consumers must "
+        "read from the new place",
+        _server_moved,
+    ),
+    C(
+        "server-added",
+        SAFE,
+        "nobody",
+        "a new server: one more place to read the data",
+        _servers_added,
+    ),
     # documentation
-    C("description-changed", SAFE, "nobody", "a description changed: documentation only", _documentation({"description"})),
+    C(
+        "description-changed",
+        SAFE,
+        "nobody",
+        "a description changed: documentation only",
+        _documentation({"description"}),
+    ),
     C("tags-changed", SAFE, "nobody", "tags changed: documentation only", _documentation({"tags"})),
-    C("metadata-changed", SAFE, "nobody", "other documentation changed (name, status, team, examples...): no effect on the data", _documentation(None)),
-    C("unclassified-change", RISKY, "both", "the documents differ in a way lockgate does not classify: review it by hand", _unclassified),
-)  # fmt: skip
+    C(
+        "metadata-changed",
+        SAFE,
+        "nobody",
+        "other documentation changed (name, status, team, examples...): no effect on the data",
+        _documentation(None),
+    ),
+    C(
+        "unclassified-change",
+        RISKY,
+        "both",
+        "the documents differ in a way lockgate does not classify: review it by hand",
+        _unclassified,
+    ),
+)
 
 BY_ID = {c.id: c for c in CLASSIFIERS}
 assert len(BY_ID) == len(CLASSIFIERS), "classifier ids must be unique"

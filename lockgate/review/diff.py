@@ -25,9 +25,18 @@ def classify(old: Contract, new: Contract) -> list[Change]:
             cmp.claimed |= hit.claims
             cmp.found += 1
             changes.append(
-                Change(classifier.id, classifier.severity, classifier.affects, classifier.explanation,
-                       hit.table, hit.column, hit.subject, hit.before, hit.after)
-            )  # fmt: skip
+                Change(
+                    classifier.id,
+                    classifier.severity,
+                    classifier.affects,
+                    classifier.explanation,
+                    hit.table,
+                    hit.column,
+                    hit.subject,
+                    hit.before,
+                    hit.after,
+                )
+            )
     return changes
 
 
