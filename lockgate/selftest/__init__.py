@@ -131,10 +131,17 @@ def _judged(rule: ir.Rule, valid: dict, broken: dict, how: str) -> Outcome:
             )
         elif bad.passed:
             problems.append(f"{engine} engine: passed the breaking data ({bad.describe()})")
-    also = sorted({
-        other for engine in ENGINES for other, verdict in broken[engine].items()
-        if other != rule.id and not verdict.passed and valid[engine].get(other) is not None and valid[engine][other].passed
-    })  # fmt: skip
+    also = sorted(
+        {
+            other
+            for engine in ENGINES
+            for other, verdict in broken[engine].items()
+            if other != rule.id
+            and not verdict.passed
+            and valid[engine].get(other) is not None
+            and valid[engine][other].passed
+        }
+    )
     return Outcome(rule, MISBEHAVED if problems else OK, "; ".join(problems), how, also)
 
 

@@ -58,9 +58,17 @@ def render_json(report: SelftestReport) -> str:
         "passed": report.passed,
         "rows": report.rows,
         "rules": [
-            {"rule": o.rule.id, "table": o.rule.table, "column": o.rule.column, "check": o.rule.check, "status": o.status,
-             "reason": o.reason or None, "breaking_data": o.broken_by or None, "also_failed": o.also_failed}
+            {
+                "rule": o.rule.id,
+                "table": o.rule.table,
+                "column": o.rule.column,
+                "check": o.rule.check,
+                "status": o.status,
+                "reason": o.reason or None,
+                "breaking_data": o.broken_by or None,
+                "also_failed": o.also_failed,
+            }
             for o in report.outcomes
         ],
-    }  # fmt: skip
+    }
     return json.dumps(doc, indent=2) + "\n"

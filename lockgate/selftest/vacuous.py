@@ -21,10 +21,23 @@ from lockgate.review.directions import can_fail
 from lockgate.selftest.regex import matches_everything
 
 _INTEGER_TYPES = {
-    "tinyint": "i8", "int1": "i8", "smallint": "i16", "int2": "i16", "integer": "i32", "int": "i32",
-    "int4": "i32", "serial": "i32", "bigint": "i64", "int8": "i64", "bigserial": "i64", "long": "i64",
-    "utinyint": "u8", "usmallint": "u16", "uinteger": "u32", "ubigint": "u64",
-}  # fmt: skip
+    "tinyint": "i8",
+    "int1": "i8",
+    "smallint": "i16",
+    "int2": "i16",
+    "integer": "i32",
+    "int": "i32",
+    "int4": "i32",
+    "serial": "i32",
+    "bigint": "i64",
+    "int8": "i64",
+    "bigserial": "i64",
+    "long": "i64",
+    "utinyint": "u8",
+    "usmallint": "u16",
+    "uinteger": "u32",
+    "ubigint": "u64",
+}
 _DECIMAL = re.compile(r"^(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
 _SIZED_TEXT = re.compile(
     r"^(?:varchar|character varying|char|character|nvarchar|nchar|string)\s*\(\s*(\d+)\s*\)$"
