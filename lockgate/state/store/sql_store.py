@@ -198,14 +198,26 @@ class SqlHistoryStore(ABC):
             self._serialize_loads(cur, result.contract_id, server)
             cur.execute(
                 self._sql(
-                    "INSERT INTO {runs} (contract_id, contract_version, contract_hash, " "server, engine, family, "
+                    "INSERT INTO {runs} (contract_id, contract_version, contract_hash, "
+                    "server, engine, family, "
                     "started_at, finished_at, passed, rules, failed_rules, as_of) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id"
                 ),
-                (result.contract_id, result.contract_version, result.contract_hash, server, result.engine, family,
-                 _iso(result.started_at), _iso(result.finished_at), int(result.passed), len(result.results), failed,
-                 _iso(as_of)),
-            )  # fmt: skip
+                (
+                    result.contract_id,
+                    result.contract_version,
+                    result.contract_hash,
+                    server,
+                    result.engine,
+                    family,
+                    _iso(result.started_at),
+                    _iso(result.finished_at),
+                    int(result.passed),
+                    len(result.results),
+                    failed,
+                    _iso(as_of),
+                ),
+            )
             run_id = int(cur.fetchone()[0])
             for table, rows in result.table_rows.items():
                 profile = profiles.get(table)
@@ -243,13 +255,27 @@ class SqlHistoryStore(ABC):
                 point = failed_point(r.rule)
                 cur.execute(
                     self._sql(
-                        "INSERT INTO {rule_results} (run_id, rule_id, table_name, " "column_name, check_name, severity, passed, "
-                        "observed, expected, failed_rows, metric, samples, error) VALUES " "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                        "INSERT INTO {rule_results} (run_id, rule_id, table_name, "
+                        "column_name, check_name, severity, passed, "
+                        "observed, expected, failed_rows, metric, samples, error) VALUES "
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     ),
-                    (run_id, r.rule.id, r.rule.table, r.rule.column, r.rule.check, r.rule.severity, int(r.passed),
-                     json.dumps(json_safe(r.observed)), r.expected, r.failed_rows, point[1] if point else None,
-                     json.dumps(json_safe(list(r.samples))) if r.samples else None, int(r.error is not None)),
-                )  # fmt: skip
+                    (
+                        run_id,
+                        r.rule.id,
+                        r.rule.table,
+                        r.rule.column,
+                        r.rule.check,
+                        r.rule.severity,
+                        int(r.passed),
+                        json.dumps(json_safe(r.observed)),
+                        r.expected,
+                        r.failed_rows,
+                        point[1] if point else None,
+                        json.dumps(json_safe(list(r.samples))) if r.samples else None,
+                        int(r.error is not None),
+                    ),
+                )
         return run_id
 
     def _first_check(
@@ -329,12 +355,25 @@ class SqlHistoryStore(ABC):
             )
             cur.execute(
                 self._sql(
-                    "INSERT INTO {column_profiles} (run_id, table_name, column_name, " "null_count, distinct_count, min_value, "
-                    "max_value, mean_value, top_share, max_timestamp, fingerprint) VALUES " "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO {column_profiles} (run_id, table_name, column_name, "
+                    "null_count, distinct_count, min_value, "
+                    "max_value, mean_value, top_share, max_timestamp, fingerprint) VALUES "
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
-                (run_id, table, column, nulls, s.distinct, s.minimum, s.maximum, s.mean, s.top_share,
-                 _iso(s.max_time), s.fingerprint),
-            )  # fmt: skip
+                (
+                    run_id,
+                    table,
+                    column,
+                    nulls,
+                    s.distinct,
+                    s.minimum,
+                    s.maximum,
+                    s.mean,
+                    s.top_share,
+                    _iso(s.max_time),
+                    s.fingerprint,
+                ),
+            )
         if profile.buckets is not None and new_load:  # a retry's buckets are its load's
             columns, data = profile.buckets.to_bytes()
             cur.execute(
@@ -519,8 +558,21 @@ class SqlHistoryStore(ABC):
                 ),
                 (*params, limit),
             )
-            keys = ("run_id", "contract", "version", "contract_hash", "server", "engine", "started_at", "finished_at", "passed", "row_count",
-                    "as_of", "retry_of", "state")  # fmt: skip
+            keys = (
+                "run_id",
+                "contract",
+                "version",
+                "contract_hash",
+                "server",
+                "engine",
+                "started_at",
+                "finished_at",
+                "passed",
+                "row_count",
+                "as_of",
+                "retry_of",
+                "state",
+            )
             runs = [dict(zip(keys, row)) for row in cur.fetchall()]
             for run in runs:
                 run["passed"] = bool(run["passed"])
