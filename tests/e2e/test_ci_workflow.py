@@ -84,8 +84,14 @@ def runner(tmp_path):
         outputs, summary = tmp_path / "github_output", tmp_path / "step_summary"
         outputs.write_text("")
         summary.write_text("")
-        env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_BASE_REF": "main",
-               "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary), "COLUMNS": "200"}  # fmt: skip
+        env = {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "GITHUB_BASE_REF": "main",
+            "GITHUB_OUTPUT": str(outputs),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "COLUMNS": "200",
+        }
         proc = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
             cwd=cwd,

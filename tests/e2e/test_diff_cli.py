@@ -162,11 +162,18 @@ def test_json_format(tmp_path):
     }
     assert entry["changes"] == [
         {
-            "kind": "bound-loosened", "severity": "risky", "level": "warning", "affects": "consumers", "table": "readings",
-            "column": "kwh", "subject": "readings.kwh.maximum", "before": "values <= 50", "after": "values <= 60",
+            "kind": "bound-loosened",
+            "severity": "risky",
+            "level": "warning",
+            "affects": "consumers",
+            "table": "readings",
+            "column": "kwh",
+            "subject": "readings.kwh.maximum",
+            "before": "values <= 50",
+            "after": "values <= 60",
             "explanation": "a bound loosened: consumers may receive values the contract used to reject",
         }
-    ]  # fmt: skip
+    ]
 
 
 def test_base_reads_the_old_version_from_git(repo):

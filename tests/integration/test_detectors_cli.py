@@ -115,9 +115,16 @@ def test_check_records_runs_in_the_working_directory_and_history_shows_them(tmp_
     assert stale.returncode == 1
     failed = [r for r in json.loads(stale.stdout)["results"] if not r["passed"]]
     assert [(r["rule"], r["observed"]) for r in failed] == [
-        ("orders.created_at.advancement", ("did not advance: latest 2026-02-02 08:19:00 unchanged for 1d (since 2026-02-02 " "09:00:00), "
-         "longer than the idle allowance 21h 36m (learned: 90% of the median 1d between " "loads, 1 interval)"))
-    ]  # fmt: skip
+        (
+            "orders.created_at.advancement",
+            (
+                "did not advance: latest 2026-02-02 08:19:00 unchanged for 1d (since 2026-02-02 "
+                "09:00:00), "
+                "longer than the idle allowance 21h 36m (learned: 90% of the median 1d between "
+                "loads, 1 interval)"
+            ),
+        )
+    ]
     assert list(failed[0]) == [
         "rule",
         "schema",

@@ -116,10 +116,23 @@ def test_thirty_clean_loads_pass_and_a_frozen_rating_fails_on_the_first_frozen_l
 
     # the other application's ETL stops updating professionals.rating (the simulator's own CLI)
     land = subprocess.run(
-        [sys.executable, "-m", "dagster_project.simulator", "next-day", "--warehouse", str(db), "--raw-schema", "raw",
-         "--inject", "frozen:professionals.rating"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "dagster_project.simulator",
+            "next-day",
+            "--warehouse",
+            str(db),
+            "--raw-schema",
+            "raw",
+            "--inject",
+            "frozen:professionals.rating",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert land.returncode == 0, land.stderr
     check = lockgate_cli(
         "check", contract_path, "--format", "json", "--history", history, cwd=tmp_path

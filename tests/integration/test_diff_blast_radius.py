@@ -208,9 +208,15 @@ def test_a_raw_table_reaches_dbt_models_assets_and_the_pipeline_downstream(proje
         "exposure.shop.revenue_dashboard",
     ]
     assert impact["asset_keys"] == [
-        ["raw", "orders"], ["stg_orders"], ["fct_orders"], ["features_orders"],
-        ["order_value", "training_set"], ["order_value", "model"], ["order_value", "evaluation"], ["order_value", "release"],
-    ]  # fmt: skip
+        ["raw", "orders"],
+        ["stg_orders"],
+        ["fct_orders"],
+        ["features_orders"],
+        ["order_value", "training_set"],
+        ["order_value", "model"],
+        ["order_value", "evaluation"],
+        ["order_value", "release"],
+    ]
     (pipeline,) = impact["pipelines"]
     assert pipeline["spec"] == "order_value" and pipeline["via"] == "model features_orders"
     assert (

@@ -119,8 +119,15 @@ def test_rules_that_can_never_fail_are_reported(tmp_path):
     }
     # the rules next to them are real, and are proven so
     assert {rid for rid, o in outcomes(report).items() if o.status == OK} == {
-        "t.id.logicalType", "t.id.required", "t.id.primaryKey", "t.id.format", "t.code.logicalType", "t.share.logicalType", "t.n.logicalType", "t.n.maximum",
-    }  # fmt: skip
+        "t.id.logicalType",
+        "t.id.required",
+        "t.id.primaryKey",
+        "t.id.format",
+        "t.code.logicalType",
+        "t.share.logicalType",
+        "t.n.logicalType",
+        "t.n.maximum",
+    }
     assert not report.passed and report.exit_code == 1
 
 

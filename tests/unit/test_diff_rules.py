@@ -386,10 +386,20 @@ def test_a_moved_server_shows_only_what_moved():
 # --- stateful rules: a rule is changed only when its own definition changed -------------------------
 
 DETECTORS = copy.deepcopy(BASE)
-column(DETECTORS, "amount").setdefault("quality", []).extend([
-    {"type": "custom", "engine": "lockgate", "implementation": {"check": "changeRate", "minRate": 0.2}},
-    {"type": "custom", "engine": "lockgate", "implementation": {"check": "anomaly", "metric": "mean"}},
-])  # fmt: skip
+column(DETECTORS, "amount").setdefault("quality", []).extend(
+    [
+        {
+            "type": "custom",
+            "engine": "lockgate",
+            "implementation": {"check": "changeRate", "minRate": 0.2},
+        },
+        {
+            "type": "custom",
+            "engine": "lockgate",
+            "implementation": {"check": "anomaly", "metric": "mean"},
+        },
+    ]
+)
 column(DETECTORS, "status").setdefault("quality", []).append(
     {
         "type": "custom",

@@ -14,11 +14,22 @@ LONG_ID = "dim_professionals._loaded_at.advancement_of_the_professionals_table"
 
 
 def _result() -> ValidationResult:
-    kwh = ir.Rule("readings.kwh.maximum", "readings", "kwh", "maximum",
-                  ir.FailingRows(ir.OutOfRange("kwh", maximum=50)), ir.Threshold("mustBe", 0))  # fmt: skip
-    tariff = ir.Rule(LONG_ID, "readings", "tariff", "invalidValues",
-                     ir.FailingRows(ir.NotInSet("tariff", ("peak", "offpeak", "shoulder", "night"))),
-                     ir.Threshold("mustBe", 0))  # fmt: skip
+    kwh = ir.Rule(
+        "readings.kwh.maximum",
+        "readings",
+        "kwh",
+        "maximum",
+        ir.FailingRows(ir.OutOfRange("kwh", maximum=50)),
+        ir.Threshold("mustBe", 0),
+    )
+    tariff = ir.Rule(
+        LONG_ID,
+        "readings",
+        "tariff",
+        "invalidValues",
+        ir.FailingRows(ir.NotInSet("tariff", ("peak", "offpeak", "shoulder", "night"))),
+        ir.Threshold("mustBe", 0),
+    )
     rows = ir.Rule(
         "readings.rowCount",
         "readings",
