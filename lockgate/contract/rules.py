@@ -14,7 +14,7 @@ from typing import Any
 
 from lockgate.contract.findings import Location
 
-# --- row predicates: a row "fails" when the predicate is true --------------------------------------
+# --- row predicates: a row "fails" when the predicate is true -------------------------------------
 # Nulls never fail a predicate unless the predicate is about nulls (IsNull, IsMissing).
 
 
@@ -102,7 +102,7 @@ def predicate_columns(p: Predicate) -> tuple[str, ...]:
     return (p.column,)
 
 
-# --- measures: what an engine returns a number for -------------------------------------------------
+# --- measures: what an engine returns a number for ------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class ExtraColumns:
     declared: tuple[str, ...]
 
 
-# --- stateful measures: judged against earlier runs (the history store) or a reference profile -----
+# --- stateful measures: judged against earlier runs (the history store) or a reference profile ----
 # Engines answer all of a table's stateful rules with one table profile (lockgate.state.profile);
 # lockgate.state.detectors judges them.
 
@@ -233,7 +233,7 @@ class Drift:
     reference: Any = field(default=None, compare=False)
 
 
-# --- cross-server measures: compared with another server of the same contract ----------------------
+# --- cross-server measures: compared with another server of the same contract ---------------------
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ def judging_phase(rule: Rule) -> int:
 ROW_MEASURES = (FailingRows, DuplicateRows, Orphans)
 
 
-# --- thresholds --------------------------------------------------------------------------------------
+# --- thresholds -----------------------------------------------------------------------------------
 
 OPERATORS = {
     "mustBe": "=",
@@ -333,7 +333,7 @@ def format_duration(seconds: float) -> str:
     return sign + " ".join(parts[:2])
 
 
-# --- the rule ---------------------------------------------------------------------------------------
+# --- the rule -------------------------------------------------------------------------------------
 
 SEVERITIES = ("error", "warning", "info")
 

@@ -43,7 +43,8 @@ INTEGER_FORMATS = {
 }  # fmt: skip
 
 BOUND_KEYS = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
-# Logical types whose `format` describes storage; the logicalType check already enforces real values.
+# Logical types whose `format` describes storage; the logicalType check already enforces real
+# values.
 DESCRIPTIVE_OPTIONS = {"date", "timestamp", "time"}
 UNSUPPORTED_OPTIONS = {
     "maxProperties",
