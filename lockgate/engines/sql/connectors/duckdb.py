@@ -39,7 +39,8 @@ def check_config() -> dict[str, str]:
     return {
         "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
         # Spill into the system's temp directory, never next to a (maybe read-only) warehouse file
-        # or into the working directory; DuckDB creates it on the first spill and removes it on close.
+        # or into the working directory; DuckDB creates it on the first spill and removes it on
+        # close.
         "temp_directory": os.path.join(
             tempfile.gettempdir(), f"lockgate-duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         ),
