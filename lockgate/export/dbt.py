@@ -289,7 +289,7 @@ def _why_not(m: ir.Measure, t: ir.Threshold) -> str:
     return reasons.get(type(m), f"{type(m).__name__} with {t.operator}")
 
 
-# --- conditions in SQL that DuckDB and PostgreSQL both read ------------------------------------------
+# --- conditions in SQL that DuckDB and PostgreSQL both read ---------------------------------------
 
 
 # NaN counts as NULL, as in the engines (lockgate.engines.sql.expressions). DuckDB and PostgreSQL
