@@ -57,7 +57,7 @@ def expectations_for(rule: ir.Rule, table: Table) -> list[Expectation]:
     )
 
 
-# --- measures ----------------------------------------------------------------------------------------
+# --- measures -------------------------------------------------------------------------------------
 
 
 def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
@@ -169,7 +169,7 @@ UNEXPRESSIBLE = {
 }
 
 
-# --- predicates (zero tolerance: every atom must hold on every non-null row) ------------------------
+# --- predicates (zero tolerance: every atom must hold on every non-null row) ----------------------
 
 
 def _not_null(p: ir.IsNull, table: Table) -> list[Expectation]:
@@ -265,7 +265,7 @@ def _only_nulls(p: ir.Predicate) -> bool:
     return isinstance(p, ir.IsNull) or (isinstance(p, ir.IsMissing) and not p.values)
 
 
-# --- values ------------------------------------------------------------------------------------------
+# --- values ---------------------------------------------------------------------------------------
 
 
 def temporal_columns(table: Table) -> list[str]:
@@ -274,8 +274,9 @@ def temporal_columns(table: Table) -> list[str]:
 
 
 def _require_text_column(column: str, table: Table, what: str) -> None:
-    # frames.prepare turns date/timestamp columns into naive-UTC datetimes so that bounds compare like
-    # lockgate's; the text (and set membership) of those prepared values is no longer the original's.
+    # frames.prepare turns date/timestamp columns into naive-UTC datetimes so that bounds compare
+    # like lockgate's; the text (and set membership) of those prepared values is no longer the
+    # original's.
     if column in temporal_columns(table):
         raise NotExported(
             f"{what} on a date/timestamp column: GX would see the values after lockgate's "

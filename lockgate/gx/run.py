@@ -105,7 +105,8 @@ def validate(
 
 
 def _import_gx():
-    # GX 1.24 sends nothing itself, but older 1.x releases read this before sending usage statistics.
+    # GX 1.24 sends nothing itself, but older 1.x releases read this before sending usage
+    # statistics.
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
