@@ -28,7 +28,8 @@ COUNTABLE_KINDS = (*ORDERED_KINDS, "string", "boolean")
 class ColumnProfile:
     name: str
     native_type: str
-    kind: str  # integer | number | string | boolean | date | timestamp | time | object | array | unknown
+    # integer | number | string | boolean | date | timestamp | time | object | array | unknown
+    kind: str
     non_null: int = 0
     distinct: int | None = None
     minimum: Any = None
