@@ -22,7 +22,7 @@ from lockgate.review.compare import Comparison
 from lockgate.review.describe import describe_measure, describe_rule, describe_threshold
 from lockgate.review.directions import measure_direction, threshold_direction
 
-# --- detectors: contract, tables, columns -----------------------------------------------------------
+# --- detectors: contract, tables, columns ---------------------------------------------------------
 
 
 def _contract_id(cmp: Comparison) -> Iterator[Hit]:
@@ -127,7 +127,7 @@ def _required(added: bool):
     return detect
 
 
-# --- detectors: rules kept under the same id ----------------------------------------------------------
+# --- detectors: rules kept under the same id ------------------------------------------------------
 
 
 def _redefined(cmp: Comparison) -> Iterator[Hit]:
@@ -224,7 +224,7 @@ def _rules_removed(cmp: Comparison) -> Iterator[Hit]:
         )
 
 
-# --- detectors: servers and documentation -------------------------------------------------------------
+# --- detectors: servers and documentation ---------------------------------------------------------
 
 SERVER_DOCUMENTATION = ("description", "environment", "roles", "customProperties")
 
@@ -430,7 +430,7 @@ def _mapping(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-# --- the table --------------------------------------------------------------------------------------
+# --- the table ------------------------------------------------------------------------------------
 
 C = Classifier
 CLASSIFIERS: tuple[Classifier, ...] = (

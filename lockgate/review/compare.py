@@ -59,7 +59,7 @@ class Comparison:
             if b is not None and a.physical_name != b.physical_name
         }
 
-    # --- rules --------------------------------------------------------------------------------------
+    # --- rules ------------------------------------------------------------------------------------
 
     def rule_ids(self, contract: Contract, table: str, column: str | None = None) -> frozenset[str]:
         rules = self.old_rules if contract is self.old else self.new_rules
@@ -90,7 +90,7 @@ class Comparison:
             if rule_id not in self.new_rules and rule_id not in self.claimed:
                 yield rule
 
-    # --- the raw documents --------------------------------------------------------------------------
+    # --- the raw documents ------------------------------------------------------------------------
 
     def raw(self, contract: Contract, path: DocPath) -> Any:
         node: Any = contract.raw

@@ -34,7 +34,7 @@ def combine(*directions: Direction) -> Direction:
     return "changed"
 
 
-# --- thresholds --------------------------------------------------------------------------------------
+# --- thresholds -----------------------------------------------------------------------------------
 
 INF = math.inf
 
@@ -171,7 +171,7 @@ def _set_direction(new_in_old: bool, old_in_new: bool) -> Direction:
     return "changed"
 
 
-# --- measures and predicates ---------------------------------------------------------------------------
+# --- measures and predicates ----------------------------------------------------------------------
 
 
 def measure_direction(
