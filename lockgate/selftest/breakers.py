@@ -181,7 +181,7 @@ def _follow(
                 table.columns[partner][i] = value + delta
 
 
-# --- whole-table measures ---------------------------------------------------------------------------
+# --- whole-table measures -------------------------------------------------------------------------
 
 
 @breaker(ir.DuplicateRows)
@@ -338,7 +338,7 @@ def _failing_age(rule: ir.Rule, now: dt.datetime, *, days: bool) -> dt.timedelta
     return None
 
 
-# --- metadata measures ------------------------------------------------------------------------------
+# --- metadata measures ----------------------------------------------------------------------------
 
 # a kind whose values the frame engine and DuckDB both read as "not this logical type"
 _WRONG_KIND = {"integer": "number", "number": "string", "string": "integer", "boolean": "integer",
