@@ -47,7 +47,7 @@ def summary_kind(column: Column, live_kind: str | None) -> str | None:
     return live_kind if column.logical_type is None else None
 
 
-# -- DataFrames -------------------------------------------------------------------------------------
+# -- DataFrames ------------------------------------------------------------------------------------
 
 
 def reference_from_frames(
@@ -87,7 +87,7 @@ def _frame_kind(values, pd) -> str | None:
     return None
 
 
-# -- a server ---------------------------------------------------------------------------------------
+# -- a server --------------------------------------------------------------------------------------
 
 
 def reference_from_server(
