@@ -36,7 +36,8 @@ def contracts(tmp_path):
     for state in ("clean", "corrupted"):
         corrupted = state == "corrupted"
         df = orders(corrupted)
-        # move the data to "now" so that freshness is judged as in the parity test (row 54 stays old)
+        # move the data to "now" so that freshness is judged as in the parity test (row 54 stays
+        # old)
         shift = pd.Timestamp(clock.now_naive()) - pd.Timestamp(
             "2026-01-15 12:00:00"
         )  # the pinned clock

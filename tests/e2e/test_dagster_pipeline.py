@@ -181,7 +181,8 @@ def test_a_model_retrained_on_corrupted_data_is_refused_at_release(baseline, tmp
         and "professionals.rating.changeRate" in v2.receipt["problems"][0]
     )
 
-    # the next day is clean and validated again; the model trained on the frozen day still cannot ship
+    # the next day is clean and validated again; the model trained on the frozen day still cannot
+    # ship
     assert project.run("land_and_build").success
     release = project.run("conversion_pipeline", assets=[dg.AssetKey(["conversion", "release"])])
     assert not release.success

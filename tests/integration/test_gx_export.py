@@ -212,7 +212,7 @@ def test_exporting_does_not_import_great_expectations(contract_path):
     assert out == "False"
 
 
-# --- the threshold arithmetic -------------------------------------------------------------------------
+# --- the threshold arithmetic ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -90,7 +90,7 @@ def test_suites_load_in_gx_and_give_lockgates_verdicts(gx, gx_context, tmp_path,
         assert len(failing) == 16  # the test has teeth: most exported rules fail here
 
 
-# --- edge cases: nulls, boundaries, budgets, search semantics, composite keys, row counts -------------
+# --- edge cases: nulls, boundaries, budgets, search semantics, composite keys, row counts ---------
 
 EDGES = """
 apiVersion: v3.1.0
@@ -243,7 +243,7 @@ def test_gx_matches_lockgate_on_edge_cases(edges):
     assert {rule for rule, outcomes in seen.items() if outcomes != {True, False}} == set()
 
 
-# --- time zones: compared with lockgate's SQL engine on DuckDB -----------------------------------------
+# --- time zones: compared with lockgate's SQL engine on DuckDB ------------------------------------
 
 TZ = """
 apiVersion: v3.1.0

@@ -89,7 +89,7 @@ def test_samples_name_the_offending_rows(tmp_path):
         assert result.result("orders.order_id.required").samples == ()
 
 
-# --- NaN and infinity: one rule for every engine ---------------------------------------------------
+# --- NaN and infinity: one rule for every engine --------------------------------------------------
 # NaN counts as NULL (docs/detectors.md, "NaN and infinity"): `required` and nullValues count it,
 # value rules skip it. ±inf are ordinary numbers, outside any finite range, multiples of nothing.
 

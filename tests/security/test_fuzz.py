@@ -300,7 +300,8 @@ def test_generated_sql_is_classified_without_crashing_and_what_passes_cannot_wri
                 try:
                     con.execute(sql).fetchall()
                 except duckdb.Error:
-                    pass  # a wrong query is the rule's problem; what matters is what it could not do
+                    # a wrong query is the rule's problem; what matters is what it could not do
+                    pass
     finally:
         con.close()
     assert accepted > 20  # the generator does reach the database

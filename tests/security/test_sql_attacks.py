@@ -209,7 +209,7 @@ def test_the_frame_engine_refuses_attacks_and_has_no_file_access(tmp_path):
     assert not (tmp_path / "out.csv").exists()
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------------
+# --- PostgreSQL -----------------------------------------------------------------------------------
 
 
 @pytest.mark.postgres

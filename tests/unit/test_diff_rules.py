@@ -383,7 +383,7 @@ def test_a_moved_server_shows_only_what_moved():
     ]
 
 
-# --- stateful rules: a rule is changed only when its own definition changed -------------------------
+# --- stateful rules: a rule is changed only when its own definition changed -----------------------
 
 DETECTORS = copy.deepcopy(BASE)
 column(DETECTORS, "amount").setdefault("quality", []).extend(

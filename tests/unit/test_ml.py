@@ -136,8 +136,8 @@ PASSING_RECEIPT = {"passed": True, "contracts": [{"id": "toy", "version": "1.0.0
             _metrics(0.80),
             "not worse than champion",
         ),
-        # the corrupted-retrain case: the fresh holdout is corrupted too, so the candidate "beats" the
-        # champion on it, but it is far below what the champion scored when it was released
+        # the corrupted-retrain case: the fresh holdout is corrupted too, so the candidate "beats"
+        # the champion on it, but it is far below what the champion scored when it was released
         (
             PASSING_RECEIPT,
             _metrics(0.74),
