@@ -442,7 +442,8 @@ def _log_axis(ax, candidates: tuple[float, ...], values: list[float], fmt: str) 
 
 
 def figure(results: dict):
-    """The two panels (seconds, ratio to the hand-written query) against rows; returns the figure."""
+    """The two panels (seconds, ratio to the hand-written query) against rows; returns the
+    figure."""
     import matplotlib
 
     matplotlib.use("Agg")
