@@ -117,7 +117,8 @@ def _non_key(spec: TableSpec) -> tuple[str, ...]:
 
 
 def _sample(rng: np.random.Generator, df: pd.DataFrame, fraction: float) -> np.ndarray:
-    """Boolean mask selecting about `fraction` of the rows (at least one if any and fraction > 0)."""
+    """Boolean mask selecting about `fraction` of the rows (at least one if there are rows and
+    fraction > 0)."""
     mask = rng.random(len(df)) < fraction
     if len(df) and fraction > 0 and not mask.any():
         mask[rng.integers(len(df))] = True
