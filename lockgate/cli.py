@@ -261,7 +261,10 @@ def export(
         typer.echo(f"wrote {output}", err=True)
 
 
-@app.command()
+@app.command(
+    help="Validate through Great Expectations and build its Data Docs; exit 1 if an error-severity "
+    "expectation failed."
+)
 @_guard
 def docs(
     contract: Path = typer.Argument(..., help="The contract file."),
@@ -280,7 +283,6 @@ def docs(
         "DuckDB).",
     ),
 ) -> None:
-    """Validate through Great Expectations and build its Data Docs; exit 1 if an error-severity expectation failed."""
     from lockgate.contract.loader import load_contract
     from lockgate.docs import build_docs
 
@@ -441,7 +443,10 @@ class SelftestFormat(str, Enum):
     json = "json"
 
 
-@app.command()
+@app.command(
+    help="Classify a contract change and name what it affects downstream; exit 1 if a breaking "
+    "change lacks a major bump."
+)
 @_guard
 def diff(
     paths: list[Path] = typer.Argument(
@@ -468,7 +473,6 @@ def diff(
         None, "--output", "-o", help="Write the report to this file instead of stdout."
     ),
 ) -> None:
-    """Classify a contract change and name what it affects downstream; exit 1 if a breaking change lacks a major bump."""
     from lockgate.review.command import run_diff
 
     text, code = run_diff(paths, base=base, fmt=format.value, manifest=manifest, specs=specs)
@@ -476,7 +480,10 @@ def diff(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(
+    help="Write a starting ODCS contract from a table's data: types, keys, ranges, values, "
+    "patterns, freshness."
+)
 @_guard
 def infer(
     table: str = typer.Argument(..., help="The table to profile."),
@@ -513,7 +520,6 @@ def infer(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
 ) -> None:
-    """Write a starting ODCS contract from a table's data: types, keys, ranges, values, patterns, freshness."""
     from lockgate.infer import infer_contract
     from lockgate.infer.sources import choose_source
 
@@ -535,7 +541,11 @@ def infer(
     _emit(inferred.text, output, f"{inferred.rules} rules")
 
 
-@app.command("new")
+@app.command(
+    "new",
+    help="Start an ML project on a table: reuse (or infer) its contract and write a model spec; no "
+    "Python.",
+)
 @_guard
 def new_command(
     model: str = typer.Argument(
@@ -581,7 +591,6 @@ def new_command(
         None, "--file", help="Infer: Parquet or CSV file(s) holding the table."
     ),
 ) -> None:
-    """Start an ML project on a table: reuse (or infer) its contract and write a model spec; no Python."""
     from lockgate.scaffold import new_project
 
     schema, _, _name = table.rpartition(".")
@@ -624,7 +633,10 @@ def new_command(
         typer.echo(f"  {command}")
 
 
-@app.command()
+@app.command(
+    help="Prove each rule catches data that breaks it, on both engines; exit 1 if one cannot fail "
+    "or misbehaves."
+)
 @_guard
 def selftest(
     contract: Path = typer.Argument(..., help="The contract file."),
@@ -632,7 +644,6 @@ def selftest(
         SelftestFormat.text, "--format", "-f", help="Report format."
     ),
 ) -> None:
-    """Prove each rule catches data that breaks it, on both engines; exit 1 if one cannot fail or misbehaves."""
     from lockgate.contract.loader import load_contract
     from lockgate.selftest import selftest as run_selftest
     from lockgate.selftest.report import render as render_selftest
