@@ -121,7 +121,8 @@ def schema_findings(doc: SourceDoc) -> list[Finding]:
 
 
 def _explain(error) -> Iterator[tuple[DocPath, str]]:
-    """Turn a jsonschema error into (path, message); oneOf/anyOf errors explain the closest branch."""
+    """Turn a jsonschema error into (path, message); oneOf/anyOf errors explain the closest
+    branch."""
     path = tuple(error.absolute_path)
     where = _describe_path(path)
     if error.validator in ("oneOf", "anyOf"):
@@ -241,7 +242,8 @@ def _has_logical_type(doc: SourceDoc, path: DocPath) -> bool:
 
 
 def _branches(schema: dict, root: dict, value: Any, depth: int = 0) -> Iterator[dict]:
-    """The schema and every sub-schema that could apply to `value` (refs, allOf, applicable if/then)."""
+    """The schema and every sub-schema that could apply to `value` (refs, allOf, applicable
+    if/then)."""
     if not isinstance(schema, dict) or depth > 12:
         return
     if "$ref" in schema:

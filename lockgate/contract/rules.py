@@ -117,7 +117,8 @@ class RowCount:
 
 @dataclass(frozen=True)
 class DuplicateRows:
-    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct key)."""
+    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct
+    key)."""
 
     columns: tuple[str, ...]
 
@@ -207,7 +208,8 @@ class ConstantColumn:
 
 @dataclass(frozen=True)
 class Anomaly:
-    """A profile metric judged against its own history with a robust z-score (lockgate.state.anomaly)."""
+    """A profile metric judged against its own history with a robust z-score
+    (lockgate.state.anomaly)."""
 
     metric: str  # see lockgate.state.profile.METRICS
     column: str | None

@@ -78,7 +78,8 @@ def custom_rule(
 
 
 def _load_plugins() -> None:
-    """Import the modules that register custom checks (stateful detectors live in lockgate.state)."""
+    """Import the modules that register custom checks (stateful detectors live in
+    lockgate.state)."""
     import importlib
 
     for module in (
