@@ -1,4 +1,5 @@
-"""`quality[].type: sql` rules: placeholder substitution and the read-only guard, for every engine."""
+"""`quality[].type: sql` rules: placeholder substitution and the read-only guard, for every
+engine."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the rest."""
+"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the
+rest."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class FrameEngine:
 
     @classmethod
     def from_connector(cls, connector, contract: Contract) -> FrameEngine:
-        """Load every table the contract names (and tables its relationships point to) into pandas."""
+        """Load every table the contract names (and tables its relationships point to) into
+        pandas."""
         names = {t.physical_name for t in contract.tables}
         names |= {r.measure.ref_table for r in contract.rules if isinstance(r.measure, ir.Orphans)}
         frames = {}

@@ -128,7 +128,8 @@ class SqlEngine:
         return Measurement(value=_number(value), total_rows=total)
 
     def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
-        """Up to `limit` offending rows (key columns + the rule's columns), only asked for failures."""
+        """Up to `limit` offending rows (key columns + the rule's columns), only asked for
+        failures."""
         plan = self._plans.get(table.name)
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []

@@ -98,7 +98,8 @@ class Connector(ABC):
 
     @abstractmethod
     def columns(self, table: str) -> list[tuple[str, str]] | None:
-        """(name, native type) of a table's columns in order, or None when the table does not exist."""
+        """(name, native type) of a table's columns in order, or None when the table does not
+        exist."""
 
     @abstractmethod
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:

@@ -17,7 +17,8 @@ READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
 
 
 class LocalFilesConnector(Connector):
-    """`path` may name one file, a glob, or contain `{object}` (the table name) for several tables."""
+    """`path` may name one file, a glob, or contain `{object}` (the table name) for several
+    tables."""
 
     dialect = "duckdb"
     namespace = "main"

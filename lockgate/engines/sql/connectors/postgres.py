@@ -1,4 +1,5 @@
-"""PostgreSQL through psycopg 3, in read-only transactions. Credentials come from the environment."""
+"""PostgreSQL through psycopg 3, in read-only transactions. Credentials come from the
+environment."""
 
 from __future__ import annotations
 
