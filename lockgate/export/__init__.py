@@ -42,7 +42,8 @@ def export(contract: Contract, fmt: str, options: ExportOptions = ExportOptions(
 
 
 def notes(contract: Contract, fmt: str, options: ExportOptions = ExportOptions()) -> list[str]:
-    """Remarks for stderr (e.g. rules the format cannot express), from an optional `notes` of the module."""
+    """Remarks for stderr (e.g. rules the format cannot express), from an optional `notes` of the
+    module."""
     module = importlib.import_module(EXPORTERS[fmt])
     describe = getattr(module, "notes", None)
     return describe(contract, options) if describe else []

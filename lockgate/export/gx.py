@@ -16,7 +16,8 @@ def render(contract: Contract, options) -> str:
 
 
 def notes(contract: Contract, options) -> list[str]:
-    """One line for stderr naming the rules the suites leave out (their reasons are in the suites)."""
+    """One line for stderr naming the rules the suites leave out (their reasons are in the
+    suites)."""
     from lockgate.gx.suite import not_exported
 
     skipped = not_exported(contract)
