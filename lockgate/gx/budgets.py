@@ -88,10 +88,12 @@ def accepted_counts(
 
 
 def mostly_for_null_share(accepted: Counts) -> float:
-    """GX `mostly` for a not-null expectation whose share of nulls may reach `accepted.high` micro-percents.
+    """GX `mostly` for a not-null expectation whose share of nulls may reach `accepted.high`
+    micro-percents.
 
-    lockgate accepts k = round(10**8 * nulls / rows) <= high, i.e. nulls / rows < (high + 0.5) / 10**8;
-    GX accepts (rows - nulls) / rows >= mostly. Putting the boundary half a grid step above `high`
+    lockgate accepts k = round(10**8 * nulls / rows) <= high, i.e. nulls / rows < (high + 0.5) /
+    10**8; GX accepts (rows - nulls) / rows >= mostly. Putting the boundary half a grid step above
+    `high`
     reproduces lockgate's rounding; the two differ only when a share lands exactly on that tie.
     """
     if accepted.high is None:

@@ -1,4 +1,5 @@
-"""One lockgate rule -> the GX 1.x expectations whose AND gives the rule's verdict on a pandas frame.
+"""One lockgate rule -> the GX 1.x expectations whose AND gives the rule's verdict on a pandas
+frame.
 
 A rule is translated only when GX reaches lockgate's verdict on every frame (see docs/gx.md for the
 GX behaviours this relies on). Otherwise `NotExported` says why, and the suite lists the rule
