@@ -64,7 +64,8 @@ def postgres_source(
 
 def postgres_url_source(url: str) -> Source:
     """`postgresql://host[:port]/database[?schema=name]`; credentials are refused (they would end
-    up in the contract's history) and come from LOCKGATE_POSTGRES_USER/_PASSWORD or PGUSER/PGPASSWORD."""
+    up in the contract's history) and come from LOCKGATE_POSTGRES_USER/_PASSWORD or
+    PGUSER/PGPASSWORD."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
         raise UsageError(
