@@ -1,4 +1,5 @@
-"""Model specs (`contracts/models/*.yaml`): loading with `file:line:col` findings, like contracts."""
+"""Model specs (`contracts/models/*.yaml`): loading with `file:line:col` findings, like
+contracts."""
 
 from __future__ import annotations
 
