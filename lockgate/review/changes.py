@@ -1,4 +1,5 @@
-"""What a contract diff reports: classified changes, and the classifier entries that produce them."""
+"""What a contract diff reports: classified changes, and the classifier entries that produce
+them."""
 
 from __future__ import annotations
 

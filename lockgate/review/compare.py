@@ -48,7 +48,8 @@ class Comparison:
                 yield table, name, old.column(name), new.column(name)
 
     def renamed(self, table: str) -> dict[str, str]:
-        """Old physical column name -> new, for the columns of `table` whose physical name changed."""
+        """Old physical column name -> new, for the columns of `table` whose physical name
+        changed."""
         old, new = self.old.table(table), self.new.table(table)
         if old is None or new is None:
             return {}

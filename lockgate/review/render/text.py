@@ -1,4 +1,5 @@
-"""The diff as plain text: one block per contract, changes most severe first, then the blast radius."""
+"""The diff as plain text: one block per contract, changes most severe first, then the blast
+radius."""
 
 from __future__ import annotations
 
