@@ -100,7 +100,8 @@ def _pick(chars: set[str], rng: random.Random) -> str:
 
 def matches_everything(pattern: str) -> bool:
     """True when `re.search(pattern, s)` succeeds for every string s: the pattern can match the
-    empty string and asserts nothing beyond a leading `^`, so it matches at position 0 of anything."""
+    empty string and asserts nothing beyond a leading `^`, so it matches at position 0 of
+    anything."""
     try:
         tree = list(sre_parse.parse(pattern))
     except re.error:
