@@ -89,7 +89,8 @@ def _number(
     integer=False,
     low_open=False,
 ):
-    """args[name] checked against [low, high] (or (low, high] when low_open); the default when absent."""
+    """args[name] checked against [low, high] (or (low, high] when low_open); the default when
+    absent."""
     if name not in args:
         return default
     value = args[name]

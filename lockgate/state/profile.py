@@ -253,7 +253,8 @@ def data_state(
 ) -> str | None:
     """The data-state fingerprint as text: `family:rows:xor:schema`. Exact for what a contract
     reads (the same rows in any order give the same state); two identical rows cancel in the
-    XOR, but then the row count still differs unless they were replaced by another identical pair."""
+    XOR, but then the row count still differs unless they were replaced by another identical
+    pair."""
     if row_count is None or rows_xor is None:
         return None
     import hashlib

@@ -184,8 +184,8 @@ def _numeric_scan(connector, t, columns: list[Column]) -> dict:
 
 
 def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str, tuple[float, ...]]:
-    """Physical column name -> edges at the reference quantile levels, as `numeric_summary` places them (the linear
-    interpolation of quantile_cont / percentile_cont is numpy's default)."""
+    """Physical column name -> edges at the reference quantile levels, as `numeric_summary` places
+    them (the linear interpolation of quantile_cont / percentile_cont is numpy's default)."""
     from lockgate.state.sql_profile import finite_number
 
     if not columns:

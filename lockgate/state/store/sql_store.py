@@ -59,7 +59,8 @@ INDEXES = (
 
 
 def ddl(types: dict[str, str]) -> list[str]:
-    """CREATE statements; `types` maps the abstract types (id, int, real, text, blob) per dialect."""
+    """CREATE statements; `types` maps the abstract types (id, int, real, text, blob) per
+    dialect."""
     t = types
     return [
         f"""CREATE TABLE IF NOT EXISTS {{meta}} (key {t["text"]} PRIMARY KEY, value {t["text"]})""",
@@ -131,7 +132,8 @@ class SqlHistoryStore(ABC):
     # an optional hook: a no-op where the database serializes writers itself (SQLite)
     def _serialize_loads(self, cur, contract_id: str, server: str) -> None:  # noqa: B027
         """Make writers of the same contract and server wait for each other inside their write
-        transactions, so that the second sees the first's load (SQLite's write lock does already)."""
+        transactions, so that the second sees the first's load (SQLite's write lock does
+        already)."""
 
     def close(self) -> None:
         self.con.close()
