@@ -110,7 +110,8 @@ def runner(tmp_path):
 
 @pytest.fixture
 def pull_request(tmp_path):
-    """A bare `origin` whose main holds the contract at 1.0.0, and a clone on a branch that edits it."""
+    """A bare `origin` whose main holds the contract at 1.0.0, and a clone on a branch that edits
+    it."""
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     seed = tmp_path / "seed"

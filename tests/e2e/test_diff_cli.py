@@ -1,4 +1,5 @@
-"""`lockgate diff` end to end: exit codes, the three formats, and `--base` on a real git repository."""
+"""`lockgate diff` end to end: exit codes, the three formats, and `--base` on a real git
+repository."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""`lockgate docs`: validate a DuckDB-backed contract through Great Expectations and build Data Docs."""
+"""`lockgate docs`: validate a DuckDB-backed contract through Great Expectations and build Data
+Docs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The exported suites in Great Expectations itself: they load, run on pandas, and every exported
-rule gets lockgate's verdict (the AND of its expectations), on clean, corrupted and edge-case data."""
+rule gets lockgate's verdict (the AND of its expectations), on clean, corrupted and edge-case
+data."""
 
 from __future__ import annotations
 

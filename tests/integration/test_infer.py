@@ -106,7 +106,8 @@ def properties(doc: dict) -> dict:
 
 
 def check(tmp_path):
-    """The Python API, without a history store; server paths are relative to the working directory."""
+    """The Python API, without a history store; server paths are relative to the working
+    directory."""
     return lockgate.validate(lockgate.load_contract(tmp_path / "inferred.odcs.yaml"))
 
 

@@ -71,7 +71,8 @@ def store(request, tmp_path):
 
 
 class Warehouse:
-    """One DuckDB file reloaded in place each night, checked with one contract (one content hash)."""
+    """One DuckDB file reloaded in place each night, checked with one contract (one content
+    hash)."""
 
     def __init__(self, tmp_path, store, engine: str):
         self.db = tmp_path / "warehouse.duckdb"

@@ -113,7 +113,8 @@ class Dimension:
 
 @pytest.fixture
 def run(tmp_path):
-    """Check one day's table with both engines, each with its own store; returns per-engine results."""
+    """Check one day's table with both engines, each with its own store; returns per-engine
+    results."""
     stores = {
         "sql": open_store(tmp_path / "sql.sqlite"),
         "frame": open_store(tmp_path / "frame.sqlite"),
