@@ -38,7 +38,9 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
     daily = dg.define_asset_job(
         "daily_pipeline",
         selection=dg.AssetSelection.all(),
-        description="Land a day, build the warehouse, validate every contract, retrain and release.",
+        description=(
+            "Land a day, build the warehouse, validate every contract, retrain and release."
+        ),
     )
     land_and_build = dg.define_asset_job(
         "land_and_build",

@@ -42,7 +42,9 @@ class LandingConfig(dg.Config):
         )
         for t in RAW_TABLES
     ],
-    description="The other application's daily ETL into the raw schema (the marketplace simulator).",
+    description=(
+        "The other application's daily ETL into the raw schema (the marketplace simulator)."
+    ),
 )
 def upstream_etl(context: dg.AssetExecutionContext, config: LandingConfig):
     target = DuckDBTarget()
