@@ -74,7 +74,9 @@ def contract_checks(
         name=check_name(f"contract_{contract.id}"),
         specs=specs,
         can_subset=True,
-        description=f"lockgate contract {contract.id} {contract.version} ({Path(contract_path).name})",
+        description=(
+            f"lockgate contract {contract.id} {contract.version} ({Path(contract_path).name})"
+        ),
     )
     def _checks(context: dg.AssetCheckExecutionContext):
         from lockgate import clock
