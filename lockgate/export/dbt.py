@@ -282,7 +282,9 @@ def _why_not(m: ir.Measure, t: ir.Threshold) -> str:
         ir.ExtraColumns: "dbt tests cannot see undeclared columns",
         ir.Orphans: "composite or budgeted relationships",
         ir.DuplicateRows: "duplicate budgets (dbt counts duplicated keys, not extra rows)",
-        ir.Reconcile: "reconcile compares two servers (a table against its source); a dbt test sees one",
+        ir.Reconcile: (
+            "reconcile compares two servers (a table against its source); a dbt test sees one"
+        ),
     }
     if isinstance(m, ir.FailingRows) and isinstance(m.predicate, (ir.LagAbove, ir.AnyOf)):
         return "per-row time lags and combined value rules need adapter-specific SQL"
