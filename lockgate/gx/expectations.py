@@ -150,12 +150,17 @@ MEASURES: dict[type, Callable[[ir.Rule, Table], list[Expectation]]] = {
 }
 
 UNEXPRESSIBLE = {
-    ir.LatestValue: "freshness is judged against the time of the check; a suite can only hold a fixed "
+    ir.LatestValue: "freshness is judged against the time of the "
+    "check; a suite can only hold a fixed "
     "timestamp",
     ir.SqlValue: "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
     "pandas frame",
-    ir.Orphans: "a GX expectation sees one table; a relationship needs the referenced table as well",
-    ir.Reconcile: "reconcile compares two servers (a table against its source); a GX suite sees one",
+    ir.Orphans: (
+        "a GX expectation sees one table; a relationship needs the referenced table as well"
+    ),
+    ir.Reconcile: (
+        "reconcile compares two servers (a table against its source); a GX suite sees one"
+    ),
     ir.ExtraColumns: (
         "expect_table_columns_to_match_set fails on missing contract columns too "
         "(exact_match) or does not "
