@@ -157,7 +157,8 @@ def test_json_format(tmp_path):
     (entry,) = report["contracts"]
     assert entry["verdict"] == {
         "status": "warn",
-        "message": "1 non-breaking change(s) without a version bump (1.0.0 -> 1.0.0); bump the minor "
+        "message": "1 non-breaking change(s) without a version bump "
+        "(1.0.0 -> 1.0.0); bump the minor "
         "version",
         "required_bump": "minor",
     }
@@ -172,7 +173,9 @@ def test_json_format(tmp_path):
             "subject": "readings.kwh.maximum",
             "before": "values <= 50",
             "after": "values <= 60",
-            "explanation": "a bound loosened: consumers may receive values the contract used to reject",
+            "explanation": (
+                "a bound loosened: consumers may receive values the contract used to reject"
+            ),
         }
     ]
 

@@ -51,9 +51,11 @@ DBT_FILES = {
         """,
     "models/stg_orders.sql": "select * from {{ source('raw', 'orders') }}",
     "models/stg_customers.sql": "select * from {{ source('raw', 'customers') }}",
-    "models/fct_orders.sql": "select o.*, c.segment from {{ ref('stg_orders') }} o join {{ ref('stg_customers') }} "
+    "models/fct_orders.sql": "select o.*, c.segment from {{ ref('stg_orders') }} "
+    "o join {{ ref('stg_customers') }} "
     "c using (customer_id)",
-    "models/features_orders.sql": "select order_id, amount, status, created_at, amount > 100 as converted from {{ "
+    "models/features_orders.sql": "select order_id, amount, status, created_at, "
+    "amount > 100 as converted from {{ "
     "ref('fct_orders') }}",
 }
 
