@@ -364,8 +364,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--sizes",
         default=None,
-        help="smaller sizes for the time-vs-rows plot (comma-separated, default "
-        "1000000,3000000; '' for none)",
+        help=(
+            "smaller sizes for the time-vs-rows plot (comma-separated, default "
+            "1000000,3000000; '' for none)"
+        ),
     )
     p.add_argument(
         "--repeat", type=int, default=None, help="repetitions at the main size (default 5)"
@@ -391,8 +393,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--ab-repeat",
         type=int,
         default=None,
-        help="repetitions of the tight A/B of (a) against lockgate at the main size (default 9; "
-        "0 to skip)",
+        help=(
+            "repetitions of the tight A/B of (a) against lockgate at the main size (default 9; "
+            "0 to skip)"
+        ),
     )
     p.add_argument(
         "--rule-counts",
@@ -423,8 +427,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--quick",
         action="store_true",
-        help="20k rows, 1 repetition, every phase small, no Dagster: a smoke test (the test "
-        "suite runs it)",
+        help=(
+            "20k rows, 1 repetition, every phase small, no Dagster: a smoke test (the test "
+            "suite runs it)"
+        ),
     )
     args = p.parse_args(argv)
     full = {

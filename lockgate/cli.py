@@ -15,8 +15,10 @@ import typer
 
 app = typer.Typer(
     name="lockgate",
-    help="Data contracts (ODCS v3.1) checked where the data lives, and pipelines that refuse "
-    "broken data.",
+    help=(
+        "Data contracts (ODCS v3.1) checked where the data lives, and pipelines that refuse "
+        "broken data."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -120,10 +122,12 @@ def check(
     history: str | None = typer.Option(
         None,
         "--history",
-        help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-        "else the server's "
-        "PostgreSQL schema lockgate_history when the server is PostgreSQL, else "
-        ".lockgate/history.sqlite).",
+        help=(
+            "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
+            "else the server's "
+            "PostgreSQL schema lockgate_history when the server is PostgreSQL, else "
+            ".lockgate/history.sqlite)."
+        ),
     ),
     no_history: bool = typer.Option(
         False,
@@ -133,9 +137,11 @@ def check(
     as_of: str | None = typer.Option(
         None,
         "--as-of",
-        help="Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; "
-        "without one: UTC). "
-        "Freshness and advancement are judged at it and history is ordered by it (default: now).",
+        help=(
+            "Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; "
+            "without one: UTC). "
+            "Freshness and advancement are judged at it and history is ordered by it (default: now)."
+        ),
     ),
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Text report: list every passing rule too."
@@ -143,8 +149,10 @@ def check(
     quarantine: str | None = typer.Option(
         None,
         "--quarantine",
-        help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a "
-        "postgresql:// URL (never the warehouse connection).",
+        help=(
+            "Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a "
+            "postgresql:// URL (never the warehouse connection)."
+        ),
     ),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
@@ -216,8 +224,10 @@ def export(
     valid: bool = typer.Option(
         False,
         "--valid",
-        help="sql: the quarantine policy's __valid/__quarantine views; dbt: those models, "
-        "written into --output DIR.",
+        help=(
+            "sql: the quarantine policy's __valid/__quarantine views; dbt: those models, "
+            "written into --output DIR."
+        ),
     ),
 ) -> None:
     """Show what a contract compiles to: the fused SQL, the pandera schema, dbt tests."""
@@ -262,8 +272,10 @@ def export(
 
 
 @app.command(
-    help="Validate through Great Expectations and build its Data Docs; exit 1 if an error-severity "
-    "expectation failed."
+    help=(
+        "Validate through Great Expectations and build its Data Docs; exit 1 if an error-severity "
+        "expectation failed."
+    )
 )
 @_guard
 def docs(
@@ -279,8 +291,9 @@ def docs(
     ),
     engine: Engine = typer.Option(
         Engine.frame,
-        help="frame: load each table into pandas and run GX there (GX's SQL engine fails on "
-        "DuckDB).",
+        help=(
+            "frame: load each table into pandas and run GX there (GX's SQL engine fails on DuckDB)."
+        ),
     ),
 ) -> None:
     from lockgate.contract.loader import load_contract
@@ -313,8 +326,10 @@ def history_command(
     history: str | None = typer.Option(
         None,
         "--history",
-        help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-        "else .lockgate/history.sqlite).",
+        help=(
+            "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
+            "else .lockgate/history.sqlite)."
+        ),
     ),
 ) -> None:
     """Show the latest recorded validation runs of a table."""
@@ -344,14 +359,18 @@ def report_command(
     contracts: list[Path] | None = typer.Option(
         None,
         "--contracts",
-        help="Contract files or folders whose thresholds and drift references the charts show "
-        "(default: contracts/ when it exists).",
+        help=(
+            "Contract files or folders whose thresholds and drift references the charts show "
+            "(default: contracts/ when it exists)."
+        ),
     ),
     history: str | None = typer.Option(
         None,
         "--history",
-        help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-        "else .lockgate/history.sqlite).",
+        help=(
+            "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
+            "else .lockgate/history.sqlite)."
+        ),
     ),
 ) -> None:
     """Write a self-contained HTML report from the history store: latest verdicts, failed rules
@@ -444,8 +463,10 @@ class SelftestFormat(str, Enum):
 
 
 @app.command(
-    help="Classify a contract change and name what it affects downstream; exit 1 if a breaking "
-    "change lacks a major bump."
+    help=(
+        "Classify a contract change and name what it affects downstream; exit 1 if a breaking "
+        "change lacks a major bump."
+    )
 )
 @_guard
 def diff(
@@ -455,16 +476,18 @@ def diff(
     base: str | None = typer.Option(
         None,
         "--base",
-        help="Git revision holding the old versions, e.g. origin/main (read with git show "
-        "REF:path).",
+        help=(
+            "Git revision holding the old versions, e.g. origin/main (read with git show REF:path)."
+        ),
     ),
     format: ReviewFormat = typer.Option(
         ReviewFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."
     ),
     manifest: Path | None = typer.Option(
         None,
-        help="dbt manifest for the blast radius (default: dbt/target/manifest.json when it "
-        "exists).",
+        help=(
+            "dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists)."
+        ),
     ),
     specs: Path | None = typer.Option(
         None, help="Folder of ML pipeline specs (default: contracts/models when it exists)."
@@ -481,8 +504,10 @@ def diff(
 
 
 @app.command(
-    help="Write a starting ODCS contract from a table's data: types, keys, ranges, values, "
-    "patterns, freshness."
+    help=(
+        "Write a starting ODCS contract from a table's data: types, keys, ranges, values, "
+        "patterns, freshness."
+    )
 )
 @_guard
 def infer(
@@ -506,8 +531,10 @@ def infer(
     server_url: str | None = typer.Option(
         None,
         "--server-url",
-        help="postgresql://host:port/database?schema=name; user and password come from "
-        "LOCKGATE_POSTGRES_USER/_PASSWORD.",
+        help=(
+            "postgresql://host:port/database?schema=name; user and password come from "
+            "LOCKGATE_POSTGRES_USER/_PASSWORD."
+        ),
     ),
     file: str | None = typer.Option(
         None, "--file", help="A Parquet or CSV file (or a glob of them) holding the table."
@@ -543,15 +570,18 @@ def infer(
 
 @app.command(
     "new",
-    help="Start an ML project on a table: reuse (or infer) its contract and write a model spec; no "
-    "Python.",
+    help=(
+        "Start an ML project on a table: reuse (or infer) its contract and write a model spec; no "
+        "Python."
+    ),
 )
 @_guard
 def new_command(
     model: str = typer.Argument(
         ...,
-        help="The model's name (lower case, digits and _): the spec is "
-        "contracts/models/MODEL.yaml.",
+        help=(
+            "The model's name (lower case, digits and _): the spec is contracts/models/MODEL.yaml."
+        ),
     ),
     table: str = typer.Option(
         ..., "--table", help="SCHEMA.TABLE (or TABLE) the model learns from."
@@ -634,8 +664,10 @@ def new_command(
 
 
 @app.command(
-    help="Prove each rule catches data that breaks it, on both engines; exit 1 if one cannot fail "
-    "or misbehaves."
+    help=(
+        "Prove each rule catches data that breaks it, on both engines; exit 1 if one cannot fail "
+        "or misbehaves."
+    )
 )
 @_guard
 def selftest(

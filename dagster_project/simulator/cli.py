@@ -85,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="python -m dagster_project.simulator",
-        description="Plays another application's ETL: lands a home-services marketplace "
-        "day by day into the warehouse's raw schema, with switchable failures.",
+        description=(
+            "Plays another application's ETL: lands a home-services marketplace "
+            "day by day into the warehouse's raw schema, with switchable failures."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -79,8 +79,10 @@ def ml_pipeline_assets(
         deps=[source_key],
         group_name=group,
         automation_condition=GUARDED,
-        description=f"{spec.name}: labelled rows of {spec.table} with an out-of-time holdout of "
-        f"{spec.holdout_days} days",
+        description=(
+            f"{spec.name}: labelled rows of {spec.table} with an out-of-time holdout of "
+            f"{spec.holdout_days} days"
+        ),
     )
     def training_set(context: dg.AssetExecutionContext, config: TrainingConfig) -> dg.Output:
         from lockgate.ml.training import out_of_time_split, prepare

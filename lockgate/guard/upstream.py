@@ -70,8 +70,9 @@ def _problems(
     if found is None:
         return [
             Violation(
-                reason="never validated: run its checks (lockgate check, or the asset checks) "
-                "first",
+                reason=(
+                    "never validated: run its checks (lockgate check, or the asset checks) first"
+                ),
                 **base,
             )
         ]
@@ -79,8 +80,10 @@ def _problems(
     if found["contract_hash"] != contract.content_hash:
         out.append(
             Violation(
-                reason="validated with another revision of the contract (version "
-                f"{found['contract_version']}); validate again",
+                reason=(
+                    "validated with another revision of the contract (version "
+                    f"{found['contract_version']}); validate again"
+                ),
                 **base,
             )
         )
@@ -105,9 +108,11 @@ def _problems(
     ):
         out.append(
             Violation(
-                reason=f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, "
-                "after its last validation "
-                f"({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)",
+                reason=(
+                    f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, "
+                    "after its last validation "
+                    f"({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)"
+                ),
                 **base,
             )
         )
@@ -116,8 +121,10 @@ def _problems(
         if now is not None and now != found["row_count"]:
             out.append(
                 Violation(
-                    reason=f"the data changed after its last validation ({found['row_count']} "
-                    f"rows validated, {now} now)",
+                    reason=(
+                        f"the data changed after its last validation ({found['row_count']} "
+                        f"rows validated, {now} now)"
+                    ),
                     **base,
                 )
             )

@@ -150,11 +150,13 @@ MEASURES: dict[type, Callable[[ir.Rule, Table], list[Expectation]]] = {
 }
 
 UNEXPRESSIBLE = {
-    ir.LatestValue: "freshness is judged against the time of the "
-    "check; a suite can only hold a fixed "
-    "timestamp",
-    ir.SqlValue: "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
-    "pandas frame",
+    ir.LatestValue: (
+        "freshness is judged against the time of the check; a suite can only hold a fixed timestamp"
+    ),
+    ir.SqlValue: (
+        "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
+        "pandas frame"
+    ),
     ir.Orphans: (
         "a GX expectation sees one table; a relationship needs the referenced table as well"
     ),

@@ -45,9 +45,9 @@ def propose(profile: TableProfile, now: dt.datetime) -> tuple[dict[str, Any], li
             {
                 "metric": "rowCount",
                 "mustBeGreaterOrEqualTo": max(1, profile.rows // 2),
-                "description": f"{profile.rows} rows when inferred; a load "
-                "with under half of them is "
-                "partial",
+                "description": (
+                    f"{profile.rows} rows when inferred; a load with under half of them is partial"
+                ),
             }
         ]
     sla = _freshness(profile, now, notes)

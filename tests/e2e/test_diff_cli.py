@@ -157,9 +157,11 @@ def test_json_format(tmp_path):
     (entry,) = report["contracts"]
     assert entry["verdict"] == {
         "status": "warn",
-        "message": "1 non-breaking change(s) without a version bump "
-        "(1.0.0 -> 1.0.0); bump the minor "
-        "version",
+        "message": (
+            "1 non-breaking change(s) without a version bump "
+            "(1.0.0 -> 1.0.0); bump the minor "
+            "version"
+        ),
         "required_bump": "minor",
     }
     assert entry["changes"] == [
@@ -237,17 +239,19 @@ def test_usage_errors_exit_2_with_one_line(repo, tmp_path):
             "contracts/readings.odcs.yaml",
             "--base",
             "no-such-branch",
-        ): "lockgate: error: unknown git revision 'no-such-branch' (in CI, fetch it first, "
-        "e.g. git fetch origin main)",
+        ): (
+            "lockgate: error: unknown git revision 'no-such-branch' (in CI, fetch it first, "
+            "e.g. git fetch origin main)"
+        ),
         (
             "contracts/missing.odcs.yaml",
             "--base",
             "HEAD",
         ): "lockgate: error: no such contract, here or at HEAD: contracts/missing.odcs.yaml",
-        (
-            "contracts/readings.odcs.yaml",
-        ): "lockgate: error: expected OLD NEW (two contract files), or contracts with --base "
-        "REF; got 1 path(s)",
+        ("contracts/readings.odcs.yaml",): (
+            "lockgate: error: expected OLD NEW (two contract files), or contracts with --base "
+            "REF; got 1 path(s)"
+        ),
         (
             "contracts/readings.odcs.yaml",
             "contracts/nope.odcs.yaml",

@@ -51,11 +51,15 @@ def _project(tmp_path: Path, target: str, pg_schema: str | None) -> Path:
         f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n"
     )
     outputs = {
-        "duckdb": f"    duckdb: {{type: duckdb, path: "
-        f"'{tmp_path / 'w.duckdb'}', schema: analytics, "
-        f"threads: 1}}\n",
-        "postgres": f"    postgres: {{type: postgres, host: 127.0.0.1, port: 5432, user: postgres, "
-        f"password: '', dbname: test, schema: {pg_schema}_analytics, threads: 1}}\n",
+        "duckdb": (
+            f"    duckdb: {{type: duckdb, path: "
+            f"'{tmp_path / 'w.duckdb'}', schema: analytics, "
+            f"threads: 1}}\n"
+        ),
+        "postgres": (
+            f"    postgres: {{type: postgres, host: 127.0.0.1, port: 5432, user: postgres, "
+            f"password: '', dbname: test, schema: {pg_schema}_analytics, threads: 1}}\n"
+        ),
     }
     (project / "profiles.yml").write_text(
         f"shop:\n  target: {target}\n  outputs:\n{outputs[target]}"

@@ -71,10 +71,14 @@ schema:
 """
 
 DRIFTS = {
-    "price_drift": "          - {type: custom, engine: lockgate, implementation: {check: drift, "
-    "reference: reference.json}}",
-    "category_drift": "          - {type: custom, engine: lockgate, implementation: {check: drift, "
-    "reference: reference.json, method: psi}}",
+    "price_drift": (
+        "          - {type: custom, engine: lockgate, implementation: {check: drift, "
+        "reference: reference.json}}"
+    ),
+    "category_drift": (
+        "          - {type: custom, engine: lockgate, implementation: {check: drift, "
+        "reference: reference.json, method: psi}}"
+    ),
 }
 
 

@@ -51,12 +51,16 @@ DBT_FILES = {
         """,
     "models/stg_orders.sql": "select * from {{ source('raw', 'orders') }}",
     "models/stg_customers.sql": "select * from {{ source('raw', 'customers') }}",
-    "models/fct_orders.sql": "select o.*, c.segment from {{ ref('stg_orders') }} "
-    "o join {{ ref('stg_customers') }} "
-    "c using (customer_id)",
-    "models/features_orders.sql": "select order_id, amount, status, created_at, "
-    "amount > 100 as converted from {{ "
-    "ref('fct_orders') }}",
+    "models/fct_orders.sql": (
+        "select o.*, c.segment from {{ ref('stg_orders') }} "
+        "o join {{ ref('stg_customers') }} "
+        "c using (customer_id)"
+    ),
+    "models/features_orders.sql": (
+        "select order_id, amount, status, created_at, "
+        "amount > 100 as converted from {{ "
+        "ref('fct_orders') }}"
+    ),
 }
 
 RAW_CONTRACT = """

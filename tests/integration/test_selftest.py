@@ -110,9 +110,11 @@ def test_rules_that_can_never_fail_are_reported(tmp_path):
     report = selftest(load(tmp_path, VACUOUS))
     never = {rid: o.reason for rid, o in outcomes(report).items() if o.status == NEVER_FAILS}
     assert never == {
-        "t.id.minimum": "minimum -1e+30 is outside format i32 "
-        "(-2,147,483,648 to 2,147,483,647): no value "
-        "it allows breaks it",
+        "t.id.minimum": (
+            "minimum -1e+30 is outside format i32 "
+            "(-2,147,483,648 to 2,147,483,647): no value "
+            "it allows breaks it"
+        ),
         "t.code.maxLength": (
             "maxLength 100000 is at least the length of varchar(10): no value is longer"
         ),
@@ -162,12 +164,14 @@ schema:
     reasons = {rid: o.reason for rid, o in by_id.items() if o.status == NOT_EXERCISED}
     assert reasons == {
         "events.user_id.relationship": "a relationship to users, a table outside this contract",
-        "events.at.advancement": "stateful check advancement: judged against "
-        "earlier runs or a reference profile, "
-        "not one dataset",
-        "events.sql": "a `type: sql` rule: its query is opaque, so "
-        "selftest cannot tell which data fails "
-        "it",
+        "events.at.advancement": (
+            "stateful check advancement: judged against "
+            "earlier runs or a reference profile, "
+            "not one dataset"
+        ),
+        "events.sql": (
+            "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
+        ),
     }
     assert by_id["events.event_id.primaryKey"].status == OK
 

@@ -61,8 +61,10 @@ class FrameEngine:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
                 out[rule.id] = Measurement(
-                    error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} "
-                    f"(it has: {have})",
+                    error=(
+                        f"{noun} {', '.join(missing)} missing from table {table.physical_name} "
+                        f"(it has: {have})"
+                    ),
                     total_rows=total,
                 )
             elif is_row_level(rule):
