@@ -140,7 +140,8 @@ def check(
         help=(
             "Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; "
             "without one: UTC). "
-            "Freshness and advancement are judged at it and history is ordered by it (default: now)."
+            "Freshness and advancement are judged at it and history is ordered by it "
+            "(default: now)."
         ),
     ),
     verbose: bool = typer.Option(
