@@ -2,7 +2,8 @@
 
 Output shape (always, even for one table, so readers need no special case):
 
-    {"<table>": {"name": "<contract id>.<table>", "expectations": [...], "meta": {...}, "notes": "..."}}
+    {"<table>": {"name": "<contract id>.<table>", "expectations": [...], "meta": {...},
+                 "notes": "..."}}
 
 Each value loads with `gx.ExpectationSuite(**value)`. Every expectation carries
 `meta: {"lockgate_rule": <rule id>, "severity": <lockgate severity>}` plus GX's own `severity`;
