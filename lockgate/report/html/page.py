@@ -20,12 +20,16 @@ from lockgate.report.html.svg import esc
 MAX_SAMPLES = 5
 
 CSS = """
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#263238;margin:24px auto;max-width:1400px;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px} h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #cfd8dc;padding-bottom:4px}
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#263238;
+  margin:24px auto;max-width:1400px;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:18px;margin:32px 0 8px;border-bottom:1px solid #cfd8dc;padding-bottom:4px}
 h3{font-size:15px;margin:20px 0 6px} .meta{color:#607d8b;font-size:12px}
-table{border-collapse:collapse;margin:6px 0 12px} th,td{border:1px solid #e0e0e0;padding:3px 8px;text-align:left;vertical-align:top}
+table{border-collapse:collapse;margin:6px 0 12px}
+th,td{border:1px solid #e0e0e0;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#eceff1} .PASSED{color:#2e7d32;font-weight:600} .FAILED{color:#c62828;font-weight:600}
-.rule{display:inline-block;margin:6px 12px 12px 0;vertical-align:top} .rule.failing svg{outline:2px solid #ffcdd2}
+.rule{display:inline-block;margin:6px 12px 12px 0;vertical-align:top}
+.rule.failing svg{outline:2px solid #ffcdd2}
 svg text{font:11px system-ui,sans-serif;fill:#455a64} svg .caption{font-weight:600;fill:#263238}
 svg .bound-label{font-weight:600;fill:#263238} code{background:#eceff1;padding:0 3px}
 """
@@ -117,12 +121,12 @@ def _table_section(t: TableReport, contract) -> str:
 
 def _failures_table(failing: list[RuleHistory]) -> str:
     head = (
-        "<tr><th>rule</th><th>column</th><th>check</th><th>severity</th><th>expected</th><th>observed</th><th>failed "
-        "rows</th></tr>"
+        "<tr><th>rule</th><th>column</th><th>check</th><th>severity</th><th>expected</th>"
+        "<th>observed</th><th>failed rows</th></tr>"
     )
     rows = "".join(
-        '<tr class="failing-rule" '
-        f'data-rule="{esc(r.rule_id)}"><td>{esc(r.rule_id)}</td><td>{esc(r.column or "")}</td><td>{esc(r.check)}</td>'
+        f'<tr class="failing-rule" data-rule="{esc(r.rule_id)}"><td>{esc(r.rule_id)}</td>'
+        f"<td>{esc(r.column or '')}</td><td>{esc(r.check)}</td>"
         f"<td>{esc(r.severity)}</td><td>{esc(r.expected)}</td><td>{esc(_show(r.latest.observed))}</td>"
         f"<td>{'' if r.latest.failed_rows is None else f'{r.latest.failed_rows:,}'}</td></tr>"
         for r in failing
@@ -214,9 +218,10 @@ def _loads(t: TableReport) -> str:
         css_class="loads",
     )
     rows = "".join(
-        f"<tr><td>#{x.run_id}</td><td>{esc(_when(x.started_at))}</td><td>{esc(_rows(x.row_count))}</td>"
-        "<td "
-        f'class="{"PASSED" if x.passed else "FAILED"}">{"PASSED" if x.passed else "FAILED"}</td></tr>'
+        f"<tr><td>#{x.run_id}</td><td>{esc(_when(x.started_at))}</td>"
+        f"<td>{esc(_rows(x.row_count))}</td>"
+        f'<td class="{"PASSED" if x.passed else "FAILED"}">'
+        f"{'PASSED' if x.passed else 'FAILED'}</td></tr>"
         for x in reversed(t.loads[-20:])
     )
     table = (
