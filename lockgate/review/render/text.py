@@ -49,7 +49,8 @@ def _contract(diff: ContractDiff) -> list[str]:
         for c in changes:
             lines.append(
                 f"  {c.severity.upper():<9} "
-                f"{c.kind:<{kind_width}}  {c.where:<{where_width}}  {c.subject}: {show(c.before)} -> {show(c.after)}"
+                f"{c.kind:<{kind_width}}  {c.where:<{where_width}}  "
+                f"{c.subject}: {show(c.before)} -> {show(c.after)}"
             )
             lines.append(f"  {'':<9} {c.explanation} [{c.affects}]")
     for impact in diff.impacts:
