@@ -39,9 +39,8 @@ class PostgresHistoryStore(SqlHistoryStore):
                 **params, application_name="lockgate-history", connect_timeout=10, autocommit=True
             )
             self.location = (
-                "postgres "
-                f"{self.con.info.user}@{self.con.info.host}:{self.con.info.port}/{self.con.info.dbname} "
-                f"(schema {schema})"
+                f"postgres {self.con.info.user}@{self.con.info.host}:{self.con.info.port}"
+                f"/{self.con.info.dbname} (schema {schema})"
             )
             with self._write() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))

@@ -66,7 +66,8 @@ def ddl(types: dict[str, str]) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {{meta}} (key {t["text"]} PRIMARY KEY, value {t["text"]})""",
         f"""CREATE TABLE IF NOT EXISTS {{runs}} (
             run_id {t["id"]}, contract_id {t["text"]} NOT NULL, contract_version {t["text"]},
-            contract_hash {t["text"]}, server {t["text"]} NOT NULL, engine {t["text"]}, family {t["text"]},
+            contract_hash {t["text"]}, server {t["text"]} NOT NULL, engine {t["text"]},
+            family {t["text"]},
             started_at {t["text"]} NOT NULL, finished_at {t["text"]}, passed {t["int"]} NOT NULL,
             rules {t["int"]}, failed_rules {t["int"]}, as_of {t["text"]})""",
         """CREATE INDEX IF NOT EXISTS {runs_by_contract} ON {runs} (contract_id, server, run_id)""",
@@ -74,21 +75,27 @@ def ddl(types: dict[str, str]) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {{table_profiles}} (
             run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, row_count {t["int"]},
             state {t["text"]}, first_run {t["int"]}, PRIMARY KEY (run_id, table_name))""",
-        """CREATE INDEX IF NOT EXISTS {table_profiles_by_table} ON {table_profiles} (table_name, run_id)""",
-        """CREATE INDEX IF NOT EXISTS {table_profiles_by_state} ON {table_profiles} (table_name, state)""",
+        """CREATE INDEX IF NOT EXISTS {table_profiles_by_table}
+            ON {table_profiles} (table_name, run_id)""",
+        """CREATE INDEX IF NOT EXISTS {table_profiles_by_state}
+            ON {table_profiles} (table_name, state)""",
         f"""CREATE TABLE IF NOT EXISTS {{column_profiles}} (
-            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, column_name {t["text"]} NOT NULL,
-            null_count {t["int"]}, distinct_count {t["int"]}, min_value {t["real"]}, max_value {t["real"]},
-            mean_value {t["real"]}, top_share {t["real"]}, max_timestamp {t["text"]}, fingerprint {t["int"]},
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL,
+            column_name {t["text"]} NOT NULL, null_count {t["int"]}, distinct_count {t["int"]},
+            min_value {t["real"]}, max_value {t["real"]}, mean_value {t["real"]},
+            top_share {t["real"]}, max_timestamp {t["text"]}, fingerprint {t["int"]},
             PRIMARY KEY (run_id, table_name, column_name))""",
         f"""CREATE TABLE IF NOT EXISTS {{rule_results}} (
-            run_id {t["int"]} NOT NULL, rule_id {t["text"]} NOT NULL, table_name {t["text"]} NOT NULL,
-            column_name {t["text"]}, check_name {t["text"]}, severity {t["text"]}, passed {t["int"]} NOT NULL,
+            run_id {t["int"]} NOT NULL, rule_id {t["text"]} NOT NULL,
+            table_name {t["text"]} NOT NULL, column_name {t["text"]}, check_name {t["text"]},
+            severity {t["text"]}, passed {t["int"]} NOT NULL,
             observed {t["text"]}, expected {t["text"]}, failed_rows {t["int"]}, metric {t["text"]},
             samples {t["text"]}, error {t["int"]}, PRIMARY KEY (run_id, rule_id))""",
-        """CREATE INDEX IF NOT EXISTS {rule_results_failed} ON {rule_results} (table_name, passed, run_id)""",
+        """CREATE INDEX IF NOT EXISTS {rule_results_failed}
+            ON {rule_results} (table_name, passed, run_id)""",
         f"""CREATE TABLE IF NOT EXISTS {{bucket_fingerprints}} (
-            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, family {t["text"]} NOT NULL,
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL,
+            family {t["text"]} NOT NULL,
             buckets {t["int"]} NOT NULL, columns {t["text"]} NOT NULL, data {t["blob"]} NOT NULL,
             PRIMARY KEY (run_id, table_name))""",
     ]
