@@ -40,8 +40,10 @@ schema:
           - {{type: custom, engine: lockgate, implementation: {{check: advancement}}}}
 """
 DRIFT = """\
-          - {type: custom, engine: lockgate, implementation: {check: drift, reference: profiles/orders.json}}
-          - {type: custom, engine: lockgate, implementation: {check: drift, reference: profiles/orders.json, method: psi}, id: amount_psi}
+          - {type: custom, engine: lockgate, implementation: {check: drift,
+             reference: profiles/orders.json}}
+          - {type: custom, engine: lockgate, implementation: {check: drift,
+             reference: profiles/orders.json, method: psi}, id: amount_psi}
 """
 
 

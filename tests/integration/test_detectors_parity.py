@@ -47,18 +47,24 @@ schema:
       - name: price
         logicalType: number
         quality:
-          - {{type: custom, engine: lockgate, implementation: {{check: changeRate, buckets: 64, minChanged: 5}}}}
-          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: nullRate, minHistory: 1}}}}
-          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: mean, minHistory: 1}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: changeRate, buckets: 64,
+              minChanged: 5}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: nullRate,
+              minHistory: 1}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: mean,
+              minHistory: 1}}}}
 {price_drift}
       - name: qty
         logicalType: integer
       - name: category
         logicalType: string
         quality:
-          - {{type: custom, engine: lockgate, implementation: {{check: constant, maxTopShare: 0.9}}}}
-          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: topShare, minHistory: 1}}}}
-          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: distinctCount, minHistory: 1}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: constant,
+              maxTopShare: 0.9}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: topShare,
+              minHistory: 1}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: anomaly,
+              metric: distinctCount, minHistory: 1}}}}
 {category_drift}
       - name: active
         logicalType: boolean
@@ -67,7 +73,8 @@ schema:
         quality:
           - {{type: custom, engine: lockgate, implementation: {{check: advancement}}}}
     quality:
-      - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: rowCount, minHistory: 1}}}}
+      - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: rowCount,
+          minHistory: 1}}}}
 """
 
 DRIFTS = {

@@ -332,7 +332,8 @@ def test_the_reference_dbt_project_leads_from_raw_service_requests_to_the_conver
         id: raw-marketplace
         version: {version}
         status: active
-        servers: [{{server: warehouse, type: duckdb, database: warehouse/marketplace.duckdb, schema: raw}}]
+        servers: [{{server: warehouse, type: duckdb, database: warehouse/marketplace.duckdb,
+                    schema: raw}}]
         schema:
           - name: service_requests
             properties:

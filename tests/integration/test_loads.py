@@ -38,7 +38,8 @@ servers:
 schema:
   - name: pros
     quality:
-      - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: rowCount, minHistory: 3}}}}
+      - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: rowCount,
+          minHistory: 3}}}}
     properties:
       - name: pro_id
         logicalType: string
@@ -47,7 +48,8 @@ schema:
         logicalType: number
         quality:
           - {{type: custom, engine: lockgate, implementation: {{check: changeRate, buckets: 256}}}}
-          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: nullRate, minHistory: 3}}}}
+          - {{type: custom, engine: lockgate, implementation: {{check: anomaly, metric: nullRate,
+              minHistory: 3}}}}
       - name: response_rate
         logicalType: number
       - name: is_active
