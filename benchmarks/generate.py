@@ -40,13 +40,14 @@ SELECT
     CAST(p // {users} AS INTEGER)                                 AS seq,
     CASE
         WHEN h(i, 1) % 500 = 0 THEN NULL                               -- 0.2 % null
-        WHEN i % 100000 = 99999 THEN 'u' || (i - 1) || '@' || {domains}[1 + (i - 1) % 3]  -- repeats the previous row
+        -- repeats the previous row
+        WHEN i % 100000 = 99999 THEN 'u' || (i - 1) || '@' || {domains}[1 + (i - 1) % 3]
         WHEN i % 50000 = 12345 THEN 'u' || i || '.' || {domains}[1 + i % 3]      -- no @: malformed
         ELSE 'u' || i || '@' || {domains}[1 + i % 3]
     END                                                           AS email,
     CASE
         WHEN h(i, 2) % 200 = 0 THEN NULL                               -- 0.5 % null
-        WHEN i % 10000 = 1017 THEN 'XX'                                           -- not a valid code
+        WHEN i % 10000 = 1017 THEN 'XX'                                -- not a valid code
         WHEN i % 10000 = 6017 THEN 'zz'                                         -- nor a code at all
         WHEN i % 20000 = 1333 THEN 'N/A'                                         -- a placeholder
         ELSE {countries}[1 + h(i, 3) % {n_countries}]
@@ -59,7 +60,8 @@ SELECT
     CAST(1 + h(i, 7) % 20 AS INTEGER)                  AS quantity,
     'SKU-' || lpad(CAST(h(i, 8) % 1000000 AS VARCHAR), 6, '0') AS sku,
     h(i, 9) % 97 = 0                                   AS is_test,
-    CAST(TIMESTAMP '2025-01-01 00:00:00' + to_seconds(CAST(i * 31535999 // {n} AS BIGINT)) AS DATE) AS event_date,
+    CAST(TIMESTAMP '2025-01-01 00:00:00' + to_seconds(CAST(i * 31535999 // {n} AS BIGINT)) AS DATE)
+                                                                  AS event_date,
     TIMESTAMP '2025-01-01 00:00:00' + to_seconds(CAST(i * 31535999 // {n} AS BIGINT))  AS created_at
 FROM base
 ORDER BY i

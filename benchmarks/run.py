@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.run                 # 10M rows, 5 repetitions (~1 h on 2 cores)
     .venv/bin/python -m benchmarks.run --rows 3000000 --repeat 3
-    .venv/bin/python -m benchmarks.run --quick         # 20k rows, 1 repetition, into benchmarks/out/quick
+    .venv/bin/python -m benchmarks.run --quick         # 20k rows, 1 repetition,
+                                                       # into benchmarks/out/quick
 
 Every measurement is a fresh child process; within a repetition the approaches run one after the
 other, starting each repetition with the next approach, so that a noisy neighbour slows all of them
