@@ -187,7 +187,8 @@ def test_failed_check_is_shown_with_its_contract_and_rule_results(ui, page):
 
     # GraphQL first: the latest execution of the check is the failed run's, a blocking ERROR
     data = ui.server.graphql(
-        """query($k: AssetKeyInput!, $c: String!) { assetCheckExecutions(assetKey: $k, checkName: $c, limit: 1) {
+        """query($k: AssetKeyInput!, $c: String!) {
+             assetCheckExecutions(assetKey: $k, checkName: $c, limit: 1) {
              runId status evaluation { severity success } } }""",
         {"k": {"path": list(CHECKED_ASSET)}, "c": CHECK},
     )
@@ -345,8 +346,8 @@ def test_refused_training_shows_the_contract_violation_not_a_traceback(ui, page)
 
     failure = ui.server.graphql(
         """query($id: ID!) { logsForRun(runId: $id) { ... on EventConnection { events {
-             __typename ... on ExecutionStepFailureEvent { stepKey error { message } failureMetadata { label description
-             metadataEntries { label } } } } } } }""",
+             __typename ... on ExecutionStepFailureEvent { stepKey error { message }
+             failureMetadata { label description metadataEntries { label } } } } } } }""",
         {"id": ui.refused_run},
     )["logsForRun"]["events"]
     (step,) = [e for e in failure if e["__typename"] == "ExecutionStepFailureEvent"]

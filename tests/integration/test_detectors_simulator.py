@@ -46,8 +46,9 @@ schema:
       - {{name: joined_at, logicalType: timestamp}}
       - {{name: primary_category, logicalType: string, quality: [{custom("constant")}]}}
       - {{name: region, logicalType: string, quality: [{custom("constant")}]}}
-      - {{name: hourly_rate_eur, logicalType: number, quality: [{custom("anomaly",
-          metric="mean")}]}}
+      - {{name: hourly_rate_eur, logicalType: number, quality: [{
+        custom("anomaly", metric="mean")
+    }]}}
       - name: rating
         logicalType: number
         quality:
@@ -73,8 +74,9 @@ schema:
       - {{name: region, logicalType: string}}
       - {{name: requested_at, logicalType: timestamp, quality: [{custom("advancement")}]}}
       - {{name: urgency, logicalType: string}}
-      - {{name: preferred_date, logicalType: date, quality: [{custom("anomaly",
-          metric="nullRate")}]}}
+      - {{name: preferred_date, logicalType: date, quality: [{
+        custom("anomaly", metric="nullRate")
+    }]}}
       - {{name: budget_eur, logicalType: number, quality: [{custom("anomaly", metric="mean")}]}}
       - {{name: channel, logicalType: string}}
       - {{name: _loaded_at, logicalType: timestamp, quality: [{custom("advancement")}]}}

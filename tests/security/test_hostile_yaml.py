@@ -50,10 +50,12 @@ def _peak_rss_mb() -> float:
     (BILLION_LAUGHS, "expands to more than"),
     (MERGE_BOMB, "expands to more than"),
     ("a: &a [1, *a]\n", "refers to its own collection"),
-    ("a:\n" + "".join("  " * i + " x:\n" for i in range(1, 990)), f"nested deeper than {MAX_DEPTH}"),
+    ("a:\n" + "".join("  " * i + " x:\n" for i in range(1, 990)),
+     f"nested deeper than {MAX_DEPTH}"),
     ("[" * 900 + "]" * 900, f"nested deeper than {MAX_DEPTH}"),
     ("{a: " * 900 + "1" + "}" * 900, f"nested deeper than {MAX_DEPTH}"),
-], ids=["billion-laughs", "merge-keys", "recursive-alias", "deep-block", "deep-flow-seq", "deep-flow-map"])  # fmt: skip
+], ids=["billion-laughs", "merge-keys", "recursive-alias", "deep-block", "deep-flow-seq",
+        "deep-flow-map"])  # fmt: skip
 def test_bombs_are_refused_before_anything_is_built(text, where):
     before = _peak_rss_mb()
     started = time.perf_counter()

@@ -265,7 +265,9 @@ def test_the_postgres_engine_refuses_each_attack_even_without_lint(tmp_path, pg_
 @pytest.mark.postgres
 @pytest.mark.parametrize("sql", [
     "SELECT 1; COMMIT; DELETE FROM {table}",
-    "SELECT count(*) AS \"\u2028$1a$\", 2 " "||\u2028$1a$; COMMIT; DELETE FROM {table}; " "SELECT 1 -- $1a$",
+    ("SELECT count(*) AS \"\u2028$1a$\", 2 "
+     "||\u2028$1a$; COMMIT; DELETE FROM {table}; "
+     "SELECT 1 -- $1a$"),
     "DELETE FROM {table}",
 ])  # fmt: skip
 def test_postgres_runs_one_statement_in_a_read_only_transaction(pg_schema, sql):

@@ -29,7 +29,8 @@ ROWS = ir.FailingRows(ir.IsNull("c"))
         ("mustBeGreaterOrEqualTo", 10, 10, True), ("mustBeGreaterOrEqualTo", 10, 9, False),
         ("mustBeLessThan", 5, 5, False), ("mustBeLessThan", 5, 4.99, True),
         ("mustBeLessOrEqualTo", 5, 5, True), ("mustBeLessOrEqualTo", 5, 5.01, False),
-        ("mustBeBetween", (1, 3), 1, True), ("mustBeBetween", (1, 3), 3, True), ("mustBeBetween", (1, 3), 3.5, False),
+        ("mustBeBetween", (1, 3), 1, True), ("mustBeBetween", (1, 3), 3, True),
+        ("mustBeBetween", (1, 3), 3.5, False),
         ("mustNotBeBetween", (1, 3), 2, False), ("mustNotBeBetween", (1, 3), 0, True),
     ],
 )  # fmt: skip
