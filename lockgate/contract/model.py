@@ -46,14 +46,16 @@ class Table:
     def key_columns(self) -> tuple[str, ...]:
         """Physical names of the primary key, ordered by primaryKeyPosition."""
         keys = [c for c in self.columns if c.primary_key]
-        keys.sort(key=lambda c: (c.primary_key_position if c.primary_key_position > 0 else 10**6))
+        keys.sort(key=lambda c: c.primary_key_position if c.primary_key_position > 0 else 10**6)
         return tuple(c.physical_name for c in keys)
 
     @property
     def partition_columns(self) -> tuple[Column, ...]:
         """The columns marked `partitioned: true`, ordered by partitionKeyPosition."""
         parts = [c for c in self.columns if c.partitioned]
-        parts.sort(key=lambda c: c.partition_key_position if c.partition_key_position > 0 else 10**6)
+        parts.sort(
+            key=lambda c: c.partition_key_position if c.partition_key_position > 0 else 10**6
+        )
         return tuple(parts)
 
 

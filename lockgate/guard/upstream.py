@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from lockgate.contract.model import Contract
 from lockgate.engines.judge import as_utc
@@ -45,13 +46,22 @@ def require_validated(
                 continue
             for name, selection in guarded_validations(contract, table, partitions):
                 found = store.latest_validation(contract.id, server_name, name)
-                problems = _problems(contract, name, found, chosen, check_row_counts, (changed_since or {}).get(table.name), table.name, selection)
+                problems = _problems(
+                    contract,
+                    name,
+                    found,
+                    chosen,
+                    check_row_counts,
+                    (changed_since or {}).get(table.name),
+                    table.name,
+                    selection,
+                )
                 violations += problems
                 if found is not None:
                     entries.append(_entry(contract, name, server_name, found))
     receipt = {
         "stage": stage,
-        "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "passed": not violations,
         "contracts": entries,
         "problems": [v.describe() for v in violations],
@@ -61,13 +71,37 @@ def require_validated(
     return receipt
 
 
-def _problems(contract: Contract, table: str, found, server, check_rows: bool, written_at, logical: str | None = None, selection=None) -> list[Violation]:
+def _problems(
+    contract: Contract,
+    table: str,
+    found,
+    server,
+    check_rows: bool,
+    written_at,
+    logical: str | None = None,
+    selection=None,
+) -> list[Violation]:
     base = {"contract_id": contract.id, "version": contract.version, "table": table}
     if found is None:
-        return [Violation(reason="never validated: run its checks (lockgate check, or the asset checks) first", **base)]
+        return [
+            Violation(
+                reason=(
+                    "never validated: run its checks (lockgate check, or the asset checks) first"
+                ),
+                **base,
+            )
+        ]
     out = []
     if found["contract_hash"] != contract.content_hash:
-        out.append(Violation(reason=f"validated with another revision of the contract (version {found['contract_version']}); validate again", **base))
+        out.append(
+            Violation(
+                reason=(
+                    "validated with another revision of the contract (version "
+                    f"{found['contract_version']}); validate again"
+                ),
+                **base,
+            )
+        )
     for r in found["results"]:
         if not r["passed"] and r["severity"] == "error":
             out.append(
@@ -82,12 +116,33 @@ def _problems(contract: Contract, table: str, found, server, check_rows: bool, w
                     **base,
                 )
             )
-    if written_at is not None and found["started_at"] is not None and as_utc(written_at) > as_utc(found["started_at"]):
-        out.append(Violation(reason=f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, after its last validation ({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)", **base))
+    if (
+        written_at is not None
+        and found["started_at"] is not None
+        and as_utc(written_at) > as_utc(found["started_at"])
+    ):
+        out.append(
+            Violation(
+                reason=(
+                    f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, "
+                    "after its last validation "
+                    f"({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)"
+                ),
+                **base,
+            )
+        )
     elif check_rows and server is not None and found["row_count"] is not None:
         now = current_row_count(contract, logical or table, server, selection)
         if now is not None and now != found["row_count"]:
-            out.append(Violation(reason=f"the data changed after its last validation ({found['row_count']} rows validated, {now} now)", **base))
+            out.append(
+                Violation(
+                    reason=(
+                        f"the data changed after its last validation ({found['row_count']} "
+                        f"rows validated, {now} now)"
+                    ),
+                    **base,
+                )
+            )
     return out
 
 
@@ -123,4 +178,3 @@ def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -
         "row_count": found["row_count"],
         "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
     }
-

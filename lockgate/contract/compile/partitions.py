@@ -9,7 +9,7 @@ guess at check time.
 from __future__ import annotations
 
 from lockgate.contract.compile.context import CompileContext
-from lockgate.contract.model import Table
+from lockgate.contract.model import Column, Table
 
 #: logical types a `--partition` value can be parsed as (lockgate.engines.partitions)
 PARTITION_TYPES = ("string", "integer", "date", "timestamp")
@@ -52,7 +52,7 @@ def partition_findings(ctx: CompileContext, table: Table) -> None:
         _check_order(ctx, table, marked)
 
 
-def _check_order(ctx: CompileContext, table: Table, marked: list) -> None:
+def _check_order(ctx: CompileContext, table: Table, marked: list[Column]) -> None:
     """Several partition columns need distinct positions, or `column=value` pairs are ambiguous."""
     seen: dict[int, str] = {}
     for col in marked:

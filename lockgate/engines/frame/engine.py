@@ -1,8 +1,10 @@
-"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the rest."""
+"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the
+rest."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from pandera.errors import SchemaErrorReason, SchemaErrors
@@ -27,7 +29,9 @@ class FrameEngine:
                 self.frames[table.physical_name] = self.frames[table.name]
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[
+            str, object
+        ] = {}  # table name -> its TableProfile (for the history store)
         self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
 
     def _frame(self, table: Table) -> pd.DataFrame | None:
@@ -42,7 +46,8 @@ class FrameEngine:
 
     @classmethod
     def from_connector(cls, connector, contract: Contract, partitions=None) -> FrameEngine:
-        """Load every table the contract names (and tables its relationships point to) into pandas."""
+        """Load every table the contract names (and tables its relationships point to) into
+        pandas."""
         names = {t.physical_name for t in contract.tables}
         names |= {r.measure.ref_table for r in contract.rules if isinstance(r.measure, ir.Orphans)}
         frames = {}
@@ -54,7 +59,10 @@ class FrameEngine:
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
         df = self._frame(table)
         if df is None:
-            return {r.id: Measurement(error=f"table {table.physical_name} does not exist") for r in rules}
+            return {
+                r.id: Measurement(error=f"table {table.physical_name} does not exist")
+                for r in rules
+            }
         if self.partitions is not None and self.partitions.of(table.name) is not None:
             from lockgate.engines.partitions import frame_problem
 
@@ -69,7 +77,13 @@ class FrameEngine:
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
-                out[rule.id] = Measurement(error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})", total_rows=total)
+                out[rule.id] = Measurement(
+                    error=(
+                        f"{noun} {', '.join(missing)} missing from table {table.physical_name} "
+                        f"(it has: {have})"
+                    ),
+                    total_rows=total,
+                )
             elif is_row_level(rule):
                 runnable.append(rule)
             elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
@@ -81,10 +95,14 @@ class FrameEngine:
         if self.partitions is not None and self.partitions.of(table.name) is not None:
             from lockgate.engines.partitions import add_frame_collisions
 
-            add_frame_collisions(self.frames[table.name], self.partitions.of(table.name), rules, out)
+            add_frame_collisions(
+                self.frames[table.name], self.partitions.of(table.name), rules, out
+            )
         return out
 
-    def _profile(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _profile(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
@@ -94,11 +112,18 @@ class FrameEngine:
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
         except Exception as exc:
-            return {r.id: Measurement(error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)) for r in rules}
+            return {
+                r.id: Measurement(
+                    error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)
+                )
+                for r in rules
+            }
         self.profiles[table.name] = profile
         return {r.id: Measurement(value=profile, total_rows=len(df)) for r in rules}
 
-    def _row_level(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _row_level(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         total = len(df)
         failed: dict[str, set] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
@@ -111,8 +136,13 @@ class FrameEngine:
                     if rule_id not in failed:
                         continue
                     if error.reason_code == SchemaErrorReason.CHECK_ERROR:
-                        errors[rule_id] = f"check failed to run: {str(error).strip().splitlines()[-1]}"
-                    elif isinstance(error.failure_cases, pd.DataFrame) and "index" in error.failure_cases:
+                        errors[rule_id] = (
+                            f"check failed to run: {str(error).strip().splitlines()[-1]}"
+                        )
+                    elif (
+                        isinstance(error.failure_cases, pd.DataFrame)
+                        and "index" in error.failure_cases
+                    ):
                         failed[rule_id].update(error.failure_cases["index"].dropna().tolist())
         out = {}
         for rule in rules:
@@ -147,4 +177,3 @@ class FrameEngine:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
         return rows.to_dict("records")
-
