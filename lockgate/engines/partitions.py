@@ -7,7 +7,7 @@ the column's logicalType into Python values and reach the database only as typed
 Within the selected partitions every engine sees only the selected rows, so row rules, aggregates,
 rowCount, relationships (from the partition's rows) and the stateful profile are per partition by
 construction. Key rules are the exception: a key is unique across the whole table, so the
-partition's keys are also looked up in every other partition (`collision_count`). That lookup is a
+partition's keys are also looked up in every other partition (`collision_query`). That lookup is a
 semi-join from the rest of the table onto the partition's distinct keys, whose hash table is the
 size of the partition, not of the table.
 """
@@ -331,7 +331,7 @@ def merge_samples(
 
 
 def frame_collisions(full: pd.DataFrame, selected: pd.Series, columns: tuple[str, ...]) -> int:
-    """`collision_count` on a DataFrame: distinct selected keys found among the other rows."""
+    """The frame engine's collision count: distinct selected keys found among the other rows."""
     import pandas as pd
 
     from lockgate.engines.frame.predicates import all_present
