@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
+from lockgate.contract.compile.partitions import partition_findings
 from lockgate.contract.compile.properties import composite_key_rule, property_rules
 from lockgate.contract.compile.quality import quality_rules
 from lockgate.contract.compile.quarantine import resolve_policies
@@ -133,14 +134,18 @@ def _tables(ctx: CompileContext, schema: Any):
                     else -1,
                     options=options if isinstance(options, dict) else {},
                     path=path + ("properties", j),
+                    partitioned=prop.get("partitioned") is True,
+                    partition_key_position=_int_or(prop.get("partitionKeyPosition"), -1),
                 )
             )
-        yield Table(
+        table = Table(
             name=name,
             physical_name=raw.get("physicalName") or name,
             columns=tuple(columns),
             path=path,
         )
+        partition_findings(ctx, table)
+        yield table
 
 
 def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
@@ -150,6 +155,10 @@ def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
         reason = env_refusal(value)
         if reason:
             ctx.error(path + (key,), reason, "unsafe-environment")
+
+
+def _int_or(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _items(value: Any) -> list:
