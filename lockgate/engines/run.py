@@ -9,7 +9,7 @@ from typing import Callable, Mapping, Protocol
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
+from lockgate.contract.rules import HistoryMeasure, Rule, judging_phase
 from lockgate.engines.judge import judge
 from lockgate.engines.results import Measurement, ValidationResult
 from lockgate.errors import LockgateError, UsageError
@@ -224,7 +224,7 @@ def _repeat(rule: Rule, load, total_rows: int | None):
 
 def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile, as_of: dt.datetime):
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
-    if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
+    if not any(isinstance(r.measure, HistoryMeasure) for r in rules):
         return None
     from lockgate.state.history import TableHistory
 

@@ -46,7 +46,7 @@ def expectations_for(rule: ir.Rule, table: Table) -> list[Expectation]:
     translate = MEASURES.get(type(rule.measure))
     if translate is not None:
         return translate(rule, table)
-    if isinstance(rule.measure, ir.STATEFUL_MEASURES):
+    if isinstance(rule.measure, ir.StatefulMeasure):
         raise NotExported("judged against earlier runs or a reference profile; a GX suite holds no history")
     raise NotExported(UNEXPRESSIBLE.get(type(rule.measure), f"GX has no counterpart of {type(rule.measure).__name__}"))
 

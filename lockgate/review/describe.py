@@ -14,7 +14,7 @@ def describe_rule(rule: ir.Rule) -> str:
 
 
 def describe_threshold(rule: ir.Rule) -> str:
-    noun = "failing rows" if isinstance(rule.measure, ir.ROW_MEASURES) else _metric_noun(rule.measure)
+    noun = "failing rows" if isinstance(rule.measure, ir.RowMeasure) else _metric_noun(rule.measure)
     return f"{noun} {rule.threshold.describe()}"
 
 

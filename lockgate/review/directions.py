@@ -86,7 +86,7 @@ def metric_domain(measure: ir.Measure, unit: str) -> tuple[Interval, bool]:
     """The values the judged metric can take, and whether it is a whole number."""
     if unit == "percent":
         return Interval(0, 100), False
-    if isinstance(measure, (*ir.ROW_MEASURES, ir.RowCount)):
+    if isinstance(measure, (ir.RowMeasure, ir.RowCount)):
         return Interval(0, INF), True
     return Interval(-INF, INF), False
 

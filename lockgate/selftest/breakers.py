@@ -66,9 +66,9 @@ def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
         return f"reconcile compares the table with another server ({m.source}); selftest builds one dataset"
     if isinstance(m, ir.Orphans) and contract.table(m.ref_table) is None and m.ref_table not in {t.physical_name for t in contract.tables}:
         return f"a relationship to {m.ref_table}, a table outside this contract"
-    if isinstance(m, getattr(ir, "STATEFUL_MEASURES", ())):
+    if isinstance(m, ir.StatefulMeasure):
         return f"stateful check {rule.check}: judged against earlier runs or a reference profile, not one dataset"
-    if isinstance(m, ir.FailingRows) and isinstance(m.predicate, ir.AnyOf) and len(ir.predicate_columns(m.predicate)) > 1:
+    if isinstance(m, ir.FailingRows) and isinstance(m.predicate, ir.AnyOf) and len(m.referenced_columns) > 1:
         return "a predicate over several columns that selftest has no generator for"
     if type(m) not in BREAKERS:
         return f"selftest has no data generator for {rule.check} ({type(m).__name__}) rules"
@@ -93,7 +93,7 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     p = rule.measure.predicate
     if isinstance(p, ir.LagAbove):
         return _late(rule, p, data, table, rows)
-    column = ir.predicate_columns(p)[0]
+    column = p.referenced_columns[0]
     spec = column_specs(table.table, ctx.contract.rules_for(rule.table))[column]
     values, _ = breaking_values(spec, rule.id, p, table.columns[column], k)
     if not values:

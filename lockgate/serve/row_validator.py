@@ -253,7 +253,7 @@ def is_record_rule(rule: ir.Rule, columns: set[str]) -> bool:
     """A row rule on the given columns only, that one failing record breaks by itself."""
     if not isinstance(rule.measure, ir.FailingRows):
         return False
-    if not set(ir.predicate_columns(rule.measure.predicate)) <= columns:
+    if not set(rule.measure.referenced_columns) <= columns:
         return False
     # zero tolerance: no failing row passes, one failing row (of any batch size) fails
     unit = rule.threshold.unit
@@ -286,14 +286,14 @@ class RowValidator:
             keep = (
                 is_record_rule(rule, wanted)
                 if zero_tolerance_only
-                else set(ir.predicate_columns(rule.measure.predicate)) <= wanted
+                else set(rule.measure.referenced_columns) <= wanted
             )
             if keep:
                 p = rule.measure.predicate
                 self.rules.append(
                     CompiledRule(
                         rule.id,
-                        ir.predicate_columns(p),
+                        p.referenced_columns,
                         describe_predicate(p),
                         compile_predicate(p),
                     )

@@ -37,7 +37,7 @@ def judge_stateful(
     """`now`: the check's logical time (weekly anomaly baselines compare the same weekday)."""
     profile: TableProfile = m.value
     expected = expected_text(rule)
-    if isinstance(rule.measure, ir.HISTORY_MEASURES) and (history is None or history.unavailable):
+    if isinstance(rule.measure, ir.HistoryMeasure) and (history is None or history.unavailable):
         reason = history.unavailable if history is not None else "no history store was given"
         message = f"not checked: {reason}; this rule compares with earlier runs"
         return RuleResult(rule, False, message, expected, None, profile.row_count, error=message)

@@ -13,7 +13,6 @@ from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggrega
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.engines.frame.schema import is_row_level, table_schema
 from lockgate.engines.results import Measurement
-from lockgate.engines.sql.plan import referenced_columns
 
 
 class FrameEngine:
@@ -48,14 +47,14 @@ class FrameEngine:
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
         for rule in rules:
-            missing = [c for c in referenced_columns(rule.measure) if c not in df.columns]
+            missing = [c for c in rule.measure.referenced_columns if c not in df.columns]
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
                 out[rule.id] = Measurement(error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})", total_rows=total)
             elif is_row_level(rule):
                 runnable.append(rule)
-            elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
+            elif isinstance(rule.measure, ir.StatefulMeasure):
                 stateful.append(rule)
             else:
                 out[rule.id] = measure_aggregate(rule, df, self.frames, table.physical_name)
@@ -108,7 +107,7 @@ class FrameEngine:
         m = rule.measure
         keys = [k for k in table.key_columns if k in df.columns]
         if isinstance(m, ir.FailingRows):
-            cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
+            cols = list(dict.fromkeys(keys + list(m.referenced_columns)))
             rows = df.loc[failing_mask(m.predicate, df), cols]
         elif isinstance(m, ir.DuplicateRows):
             return duplicate_samples(df, m.columns, limit)

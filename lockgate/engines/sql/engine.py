@@ -119,7 +119,7 @@ class SqlEngine:
         t, m = plan.expr, rule.measure
         keys = [k for k in table.key_columns if k in plan.native_types]
         if isinstance(m, ir.FailingRows):
-            cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
+            cols = list(dict.fromkeys(keys + list(m.referenced_columns)))
             query = t.filter(failing(m.predicate, t)).select(*cols)
             query = query.order_by(keys) if keys else query
         elif isinstance(m, ir.DuplicateRows):

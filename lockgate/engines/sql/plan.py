@@ -48,7 +48,7 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
     plan.scan[ROWS] = plan.expr.count()
     seen: dict[object, str] = {}  # identical expressions (e.g. required + nullValues) share a metric
     for rule in rules:
-        missing = [c for c in referenced_columns(rule.measure) if c not in plan.native_types]
+        missing = [c for c in rule.measure.referenced_columns if c not in plan.native_types]
         if missing:
             plan.errors[rule.id] = _missing_message(missing, table, plan.native_types)
             continue
@@ -82,7 +82,7 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
     if isinstance(m, (ir.ColumnType, ir.ExtraColumns)):
         plan.metadata_rules.append(rule)
         return
-    if isinstance(m, ir.STATEFUL_MEASURES):
+    if isinstance(m, ir.StatefulMeasure):
         plan.stateful.append(rule)
         return
     if isinstance(m, ir.SqlValue):
@@ -120,20 +120,6 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
     present = t.filter(all_present(t, m.columns))
     return present.anti_join(ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)])
-
-
-def referenced_columns(m: ir.Measure) -> tuple[str, ...]:
-    if isinstance(m, ir.FailingRows):
-        return ir.predicate_columns(m.predicate)
-    if isinstance(m, (ir.DuplicateRows, ir.Orphans)):
-        return m.columns
-    if isinstance(m, (ir.LatestValue, ir.ColumnType, ir.Advancement, ir.ConstantColumn, ir.Drift)):
-        return (m.column,)
-    if isinstance(m, ir.ChangeRate):
-        return (*m.key, m.column, *((m.by,) if m.by else ()))
-    if isinstance(m, (ir.SqlValue, ir.Anomaly)) and m.column:
-        return (m.column,)
-    return ()
 
 
 def _missing_message(missing: list[str], table: Table, native: dict[str, str]) -> str:
