@@ -4,46 +4,96 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.engines.frame.predicates import all_present
 from lockgate.engines.results import Measurement
 from lockgate.engines.sql.types import ACCEPTS
 
 
-def measure_aggregate(rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str) -> Measurement:
-    m, total = rule.measure, len(df)
-    if isinstance(m, ir.RowCount):
-        return Measurement(value=total, total_rows=total)
-    if isinstance(m, ir.LatestValue):
-        latest = df[m.column].max()
-        return Measurement(value=None if pd.isna(latest) else latest, total_rows=total)
-    if isinstance(m, ir.ColumnType):
-        kind = pandas_kind(df[m.column])
-        # pandas has no date dtype: a datetime column holding only midnights may be either
-        kinds = {"date", "timestamp"} if kind == "date_or_timestamp" else {kind}
-        ok = bool(kinds & ACCEPTS.get(m.logical_type, set()))
-        if ok and m.timezone is not None and "timestamp" in kinds:
-            ok = (getattr(df[m.column].dt, "tz", None) is not None) == m.timezone
-        return Measurement(value=0 if ok else 1, detail=str(df[m.column].dtype), total_rows=total)
-    if isinstance(m, ir.ExtraColumns):
-        extra = [str(c) for c in df.columns if c not in set(m.declared)]
-        detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"
-        return Measurement(value=len(extra), detail=detail, total_rows=total)
-    if isinstance(m, ir.SqlValue):
-        return _sql_value(m, df, table_name, total)
-    if isinstance(m, ir.Orphans):
-        ref = frames.get(m.ref_table)
-        if ref is None:
-            return Measurement(error=f"referenced table {m.ref_table} was not given to the frame engine", total_rows=total)
-        absent = [c for c in m.ref_columns if c not in ref.columns]
-        if absent:
-            return Measurement(error=f"referenced table {m.ref_table} has no column {', '.join(absent)}", total_rows=total)
-        return Measurement(failed_rows=int(orphan_mask(df, ref, m).sum()), total_rows=total)
-    raise TypeError(f"no frame measure for {type(m).__name__}")
+def measure_aggregate(
+    rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    return AGGREGATES(rule.measure, df, frames, table_name)
+
+
+_Aggregate = Callable[[Any, pd.DataFrame, Mapping[str, pd.DataFrame], str], Measurement]
+_ROW_LEVEL = "a row-level rule: pandera counts its failing rows (frame/schema.py)"
+AGGREGATES: KindTable[_Aggregate] = KindTable(
+    "frame: whole-table measure",
+    ir.Measure,
+    unsupported={
+        ir.FailingRows: _ROW_LEVEL,
+        ir.DuplicateRows: _ROW_LEVEL,
+        ir.StatefulMeasure: "answered by the table profile (FrameEngine._profile)",
+        ir.Reconcile: "compares two servers: lockgate.reconcile measures it, not an engine",
+    },
+)
+
+
+@AGGREGATES.register(ir.RowCount)
+def _(
+    m: ir.RowCount, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    return Measurement(value=len(df), total_rows=len(df))
+
+
+@AGGREGATES.register(ir.LatestValue)
+def _(
+    m: ir.LatestValue, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    latest = df[m.column].max()
+    return Measurement(value=None if pd.isna(latest) else latest, total_rows=len(df))
+
+
+@AGGREGATES.register(ir.ColumnType)
+def _(
+    m: ir.ColumnType, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    kind = pandas_kind(df[m.column])
+    # pandas has no date dtype: a datetime column holding only midnights may be either
+    kinds = {"date", "timestamp"} if kind == "date_or_timestamp" else {kind}
+    ok = bool(kinds & ACCEPTS.get(m.logical_type, set()))
+    if ok and m.timezone is not None and "timestamp" in kinds:
+        ok = (getattr(df[m.column].dt, "tz", None) is not None) == m.timezone
+    return Measurement(value=0 if ok else 1, detail=str(df[m.column].dtype), total_rows=len(df))
+
+
+@AGGREGATES.register(ir.ExtraColumns)
+def _(
+    m: ir.ExtraColumns, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    extra = [str(c) for c in df.columns if c not in set(m.declared)]
+    detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"
+    return Measurement(value=len(extra), detail=detail, total_rows=len(df))
+
+
+@AGGREGATES.register(ir.SqlValue)
+def _(
+    m: ir.SqlValue, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    return _sql_value(m, df, table_name, len(df))
+
+
+@AGGREGATES.register(ir.Orphans)
+def _(
+    m: ir.Orphans, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    total = len(df)
+    ref = frames.get(m.ref_table)
+    if ref is None:
+        error = f"referenced table {m.ref_table} was not given to the frame engine"
+        return Measurement(error=error, total_rows=total)
+    absent = [c for c in m.ref_columns if c not in ref.columns]
+    if absent:
+        error = f"referenced table {m.ref_table} has no column {', '.join(absent)}"
+        return Measurement(error=error, total_rows=total)
+    return Measurement(failed_rows=int(orphan_mask(df, ref, m).sum()), total_rows=total)
 
 
 def orphan_mask(df: pd.DataFrame, ref: pd.DataFrame, m: ir.Orphans) -> pd.Series:
