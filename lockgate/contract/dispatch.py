@@ -82,3 +82,17 @@ class KindTable(Generic[F]):
 
 #: every table created so far (a consumer's tables exist once its module is imported)
 TABLES: list[KindTable[Any]] = []
+
+
+def gaps(tables: Iterable[KindTable[Any]], kinds: Iterable[type]) -> list[str]:
+    """One line per (table, kind) the table must cover but has no entry for: the kind is a
+    subclass of the table's vocabulary (`over`) and neither handled nor listed as unsupported."""
+    kinds = list(kinds)
+    out = []
+    for table in tables:
+        for kind in table.missing(k for k in kinds if issubclass(k, table.over)):
+            out.append(
+                f"{table.module}: {table.consumer!r} has no entry for {kind.__name__} "
+                "(register a handler, or list it in `unsupported` with the reason)"
+            )
+    return out
