@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -11,6 +10,7 @@ import pandas as pd
 
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
+from lockgate.engines.column_kinds import pandas_logical
 from lockgate.engines.frame.predicates import all_present
 from lockgate.engines.results import Measurement
 from lockgate.engines.sql.types import ACCEPTS
@@ -55,7 +55,7 @@ def _(
 def _(
     m: ir.ColumnType, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
 ) -> Measurement:
-    kind = pandas_kind(df[m.column])
+    kind = pandas_logical(df[m.column])
     # pandas has no date dtype: a datetime column holding only midnights may be either
     kinds = {"date", "timestamp"} if kind == "date_or_timestamp" else {kind}
     ok = bool(kinds & ACCEPTS.get(m.logical_type, set()))
@@ -114,39 +114,6 @@ def duplicate_samples(df: pd.DataFrame, columns: tuple[str, ...], limit: int) ->
         values = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip(columns, values)), "duplicate_count": int(count)})
     return rows
-
-
-def pandas_kind(s: pd.Series) -> str:
-    """The logical kind of a pandas column, lenient where pandas has no exact type (dates)."""
-    dtype = s.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_float_dtype(dtype):
-        return "number"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = s.dropna()
-        if values.empty or (values == values.dt.normalize()).all():
-            return "date_or_timestamp"
-        return "timestamp"
-    sample = s.dropna()
-    first = sample.iloc[0] if not sample.empty else None
-    if isinstance(first, decimal.Decimal):
-        return "number"
-    if isinstance(first, dt.datetime):
-        return "timestamp"
-    if isinstance(first, dt.date):
-        return "date"
-    if isinstance(first, dt.time):
-        return "time"
-    if isinstance(first, dict):
-        return "object"
-    if isinstance(first, (list, tuple)):
-        return "array"
-    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-        return "string"
-    return "unknown"
 
 
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:
