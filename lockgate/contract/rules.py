@@ -337,7 +337,8 @@ def concrete_kinds(base: type) -> list[type]:
     """Every concrete (dataclass) subclass of `base` defined in this module: the measure and
     predicate vocabulary that every consumer's table must cover."""
     found: list[type] = []
-    for sub in base.__subclasses__():
+    subclasses: list[type] = base.__subclasses__()
+    for sub in subclasses:
         if "__dataclass_fields__" in vars(sub) and sub.__module__ == __name__:
             found.append(sub)
         found += [k for k in concrete_kinds(sub) if k not in found]
