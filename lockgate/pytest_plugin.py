@@ -53,8 +53,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--lockgate-history",
         metavar="PATH",
         default=None,
-        help="Record runs in this history store (SQLite file or postgresql:// URL) and judge "
-        "the rules that compare with earlier runs; default: record nothing.",
+        help=(
+            "Record runs in this history store (SQLite file or postgresql:// URL) and judge "
+            "the rules that compare with earlier runs; default: record nothing."
+        ),
     )
 
 

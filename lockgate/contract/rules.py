@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal, get_args
 
 from lockgate.contract.findings import Location
 
-# --- the closed vocabularies of a rule's words ----------------------------------------------------
+# --- the closed vocabularies of a rule's words ---------------------------------------------------
 
 Severity = Literal["error", "warning", "info"]
 Operator = Literal[
@@ -26,7 +26,7 @@ DriftMethod = Literal["wasserstein", "jensen_shannon", "psi"]
 AnomalyDirection = Literal["up", "down", "both"]
 Seasonality = Literal["none", "weekly"]
 
-# --- row predicates: a row "fails" when the predicate is true --------------------------------------
+# --- row predicates: a row "fails" when the predicate is true -------------------------------------
 # Nulls never fail a predicate unless the predicate is about nulls (IsNull, IsMissing).
 
 
@@ -36,7 +36,8 @@ class Predicate:
     @property
     def referenced_columns(self) -> tuple[str, ...]:
         """The physical columns the predicate reads (one, for every single-column predicate)."""
-        return (getattr(self, "column"),)
+        # every predicate without a single `column` field overrides this
+        return (self.column,)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class AnyOf(Predicate):
         return tuple(dict.fromkeys(c for sub in self.predicates for c in sub.referenced_columns))
 
 
-# --- measures: what an engine returns a number for -------------------------------------------------
+# --- measures: what an engine returns a number for ------------------------------------------------
 # The base class says how a measure is answered and judged; consumers key their tables on the
 # concrete classes (see lockgate.contract.dispatch and CONTRIBUTING.md).
 
@@ -174,7 +175,8 @@ class RowCount(TableMeasure):
 
 @dataclass(frozen=True)
 class DuplicateRows(RowMeasure):
-    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct key)."""
+    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct
+    key)."""
 
     columns: tuple[str, ...]
 
@@ -227,7 +229,7 @@ class ExtraColumns(MetadataMeasure):
     declared: tuple[str, ...]
 
 
-# --- stateful measures: judged against earlier runs (the history store) or a reference profile -----
+# --- stateful measures: judged against earlier runs (the history store) or a reference profile ----
 # Engines answer all of a table's stateful rules with one table profile (lockgate.state.profile);
 # lockgate.state.detectors judges them.
 
@@ -278,7 +280,8 @@ class ConstantColumn(HistoryMeasure):
 
 @dataclass(frozen=True)
 class Anomaly(HistoryMeasure):
-    """A profile metric judged against its own history with a robust z-score (lockgate.state.anomaly)."""
+    """A profile metric judged against its own history with a robust z-score
+    (lockgate.state.anomaly)."""
 
     metric: str  # see lockgate.state.profile.METRICS
     column: str | None
@@ -306,7 +309,7 @@ class Drift(StatefulMeasure):
     reference: Any = field(default=None, compare=False)
 
 
-# --- cross-server measures: compared with another server of the same contract ----------------------
+# --- cross-server measures: compared with another server of the same contract ---------------------
 
 
 @dataclass(frozen=True)
@@ -345,7 +348,7 @@ def concrete_kinds(base: type) -> list[type]:
     return found
 
 
-# --- thresholds --------------------------------------------------------------------------------------
+# --- thresholds -----------------------------------------------------------------------------------
 
 OPERATORS: dict[str, str] = {
     "mustBe": "=",
@@ -398,7 +401,7 @@ def format_duration(seconds: float) -> str:
     return sign + " ".join(parts[:2])
 
 
-# --- the rule ---------------------------------------------------------------------------------------
+# --- the rule -------------------------------------------------------------------------------------
 
 SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
@@ -408,7 +411,9 @@ class Rule:
     id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
     table: str  # schema object name (logical)
     column: str | None  # property name (logical), None for table rules
-    check: str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    check: (
+        str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    )
     measure: Measure  # what engines measure; column names in it are physical names
     threshold: Threshold
     severity: Severity = "error"

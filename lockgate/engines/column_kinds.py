@@ -34,7 +34,12 @@ Summary = Literal["numeric", "categorical"] | None
 #: storage kind -> (logical kind, profile kind, category kind, summary kind)
 _IBIS: dict[str, tuple[Logical, Profile, str, Summary]] = {
     "integer": ("integer", "numeric", "integer", "numeric"),
-    "decimal0": ("integer", "numeric", "number", "numeric"),  # decimal(p, 0): whole numbers, decimal storage
+    "decimal0": (
+        "integer",
+        "numeric",
+        "number",
+        "numeric",
+    ),  # decimal(p, 0): whole numbers, decimal storage
     "decimal": ("number", "numeric", "number", "numeric"),
     "float": ("number", "numeric", "number", "numeric"),
     "string": ("string", "other", "string", "categorical"),

@@ -14,9 +14,9 @@ expression is "changed": whether one regex accepts a subset of another is not de
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from lockgate.contract import rules as ir
@@ -35,7 +35,7 @@ def combine(*directions: Direction) -> Direction:
     return "changed"
 
 
-# --- thresholds --------------------------------------------------------------------------------------
+# --- thresholds -----------------------------------------------------------------------------------
 
 INF = math.inf
 
@@ -48,11 +48,17 @@ class Interval:
     high_closed: bool = True
 
     def empty(self) -> bool:
-        return self.low > self.high or (self.low == self.high and not (self.low_closed and self.high_closed))
+        return self.low > self.high or (
+            self.low == self.high and not (self.low_closed and self.high_closed)
+        )
 
     def within(self, other: Interval) -> bool:
-        low_ok = other.low < self.low or (other.low == self.low and (other.low_closed or not self.low_closed))
-        high_ok = self.high < other.high or (self.high == other.high and (other.high_closed or not self.high_closed))
+        low_ok = other.low < self.low or (
+            other.low == self.low and (other.low_closed or not self.low_closed)
+        )
+        high_ok = self.high < other.high or (
+            self.high == other.high and (other.high_closed or not self.high_closed)
+        )
         return low_ok and high_ok
 
     def intersect(self, other: Interval) -> Interval:
@@ -106,8 +112,24 @@ def restrict(intervals: list[Interval], domain: Interval, whole: bool) -> list[I
 
 def _whole_numbers(i: Interval) -> Interval:
     """The closed interval of the integers inside `i` (row counts are whole)."""
-    low = i.low if math.isinf(i.low) else (math.floor(i.low) + 1 if (not i.low_closed and float(i.low).is_integer()) else math.ceil(i.low))
-    high = i.high if math.isinf(i.high) else (math.ceil(i.high) - 1 if (not i.high_closed and float(i.high).is_integer()) else math.floor(i.high))
+    low = (
+        i.low
+        if math.isinf(i.low)
+        else (
+            math.floor(i.low) + 1
+            if (not i.low_closed and float(i.low).is_integer())
+            else math.ceil(i.low)
+        )
+    )
+    high = (
+        i.high
+        if math.isinf(i.high)
+        else (
+            math.ceil(i.high) - 1
+            if (not i.high_closed and float(i.high).is_integer())
+            else math.floor(i.high)
+        )
+    )
     return Interval(low, high)
 
 
@@ -150,10 +172,12 @@ def _set_direction(new_in_old: bool, old_in_new: bool) -> Direction:
     return "changed"
 
 
-# --- measures and predicates ---------------------------------------------------------------------------
+# --- measures and predicates ----------------------------------------------------------------------
 
 
-def measure_direction(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None = None) -> Direction:
+def measure_direction(
+    old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None = None
+) -> Direction:
     """Compare two measures of one rule. A renamed physical column is reported by the column
     classifiers, not as a change of every rule on it: predicates are compared without their
     column, key columns after applying `renamed` (old physical name -> new)."""
@@ -247,8 +271,12 @@ def _(old: ir.IsNull, new: ir.IsNull) -> Direction:
 @PREDICATE_DIRECTIONS.register(ir.OutOfRange)
 def _(old: ir.OutOfRange, new: ir.OutOfRange) -> Direction:
     return combine(
-        _bound_direction(old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True),
-        _bound_direction(old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False),
+        _bound_direction(
+            old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True
+        ),
+        _bound_direction(
+            old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False
+        ),
     )
 
 
@@ -294,7 +322,9 @@ def _(old: ir.AnyOf, new: ir.AnyOf) -> Direction:
     return combine(*(predicate_direction(a, b) for a, b in zip(old.predicates, new.predicates)))
 
 
-def _bound_direction(old: Any, old_exclusive: bool, new: Any, new_exclusive: bool, *, lower: bool) -> Direction:
+def _bound_direction(
+    old: Any, old_exclusive: bool, new: Any, new_exclusive: bool, *, lower: bool
+) -> Direction:
     """A lower bound raised (or an upper bound lowered) lets fewer values through: tighter."""
     if old is None and new is None:
         return "same"

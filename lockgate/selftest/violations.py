@@ -14,7 +14,9 @@ from lockgate.selftest.regex import examples
 from lockgate.selftest.values import ColumnSpec, as_temporal, breaks, constraints, keeps_all, typed
 
 
-def breaking_values(spec: ColumnSpec, rule_id: str, predicate: ir.Predicate, valid: list, k: int) -> tuple[list, bool]:
+def breaking_values(
+    spec: ColumnSpec, rule_id: str, predicate: ir.Predicate, valid: list, k: int
+) -> tuple[list, bool]:
     """k values that make `predicate` true; the flag says whether they keep every other rule of the
     column (False: other rules will fail too)."""
     pool = list(dict.fromkeys(_breakers(predicate, spec, valid)))
@@ -74,7 +76,16 @@ def _(p: ir.NotInSet, spec: ColumnSpec, valid: list) -> Iterator[Any]:
 def _(p: ir.NotMatching, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     for v in valid[:20]:
         text = str(v)
-        yield from (text + "!", "!" + text, text.lower(), text.upper(), text[:-1], text[1:], text * 2, text + " ")
+        yield from (
+            text + "!",
+            "!" + text,
+            text.lower(),
+            text.upper(),
+            text[:-1],
+            text[1:],
+            text * 2,
+            text + " ",
+        )
     yield from ("", " ", "!", "0", "a", "Z", "zzzzzzzzzz", "__invalid__", "a@b", "00000000")
 
 
@@ -91,8 +102,15 @@ def _(p: ir.OutOfRange, spec: ColumnSpec, valid: list) -> Iterator[Any]:
             yield from typed([p.maximum + d for d in deltas], spec.kind)
     elif spec.kind in ("date", "timestamp"):
         dates = spec.kind == "date"
-        steps = [dt.timedelta(days=1), dt.timedelta(days=30)] if dates else [dt.timedelta(hours=1), dt.timedelta(minutes=1), dt.timedelta(days=1)]
-        for bound, sign, exclusive in ((p.minimum, -1, p.exclusive_minimum), (p.maximum, 1, p.exclusive_maximum)):
+        steps = (
+            [dt.timedelta(days=1), dt.timedelta(days=30)]
+            if dates
+            else [dt.timedelta(hours=1), dt.timedelta(minutes=1), dt.timedelta(days=1)]
+        )
+        for bound, sign, exclusive in (
+            (p.minimum, -1, p.exclusive_minimum),
+            (p.maximum, 1, p.exclusive_maximum),
+        ):
             if bound is None:
                 continue
             base = as_temporal(bound, dates)
@@ -104,7 +122,7 @@ def _(p: ir.OutOfRange, spec: ColumnSpec, valid: list) -> Iterator[Any]:
 
 def _with_tz(value, spec: ColumnSpec):
     if spec.kind == "timestamp" and spec.timezone:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value
 
 
@@ -121,7 +139,9 @@ def _(p: ir.LengthOutOfRange, spec: ColumnSpec, valid: list) -> Iterator[Any]:
         yield from (t + t * long for t in texts if t)
         yield "a" * long
     for pattern in constraints(pred for _, pred in spec.predicates).patterns:
-        yield from itertools.islice(examples(pattern, seed=11, extra_repeats=max(8, (p.maximum or 0) + 2)), 300)
+        yield from itertools.islice(
+            examples(pattern, seed=11, extra_repeats=max(8, (p.maximum or 0) + 2)), 300
+        )
 
 
 @BREAKERS.register(ir.NotMultipleOf)

@@ -14,8 +14,15 @@ from lockgate.errors import ConnectionFailed, LockgateError
 
 
 def _contract(server: dict) -> str:
-    body = {"apiVersion": "v3.1.0", "kind": "DataContract", "id": "env", "version": "1.0.0", "status": "active",
-            "servers": [server], "schema": [{"name": "t", "properties": [{"name": "a"}]}]}  # fmt: skip
+    body = {
+        "apiVersion": "v3.1.0",
+        "kind": "DataContract",
+        "id": "env",
+        "version": "1.0.0",
+        "status": "active",
+        "servers": [server],
+        "schema": [{"name": "t", "properties": [{"name": "a"}]}],
+    }
     return yaml.safe_dump(body, sort_keys=False)
 
 

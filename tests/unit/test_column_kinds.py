@@ -66,7 +66,11 @@ PANDAS = {
     "str": (pd.Series(["a", "b"]), "string", "other"),
     "object str": (pd.Series(["a"], dtype=object), "string", "other"),
     "object date": (pd.Series([dt.date(2026, 1, 1)], dtype=object), "date", "temporal"),
-    "object datetime": (pd.Series([dt.datetime(2026, 1, 1, 3)], dtype=object), "timestamp", "temporal"),
+    "object datetime": (
+        pd.Series([dt.datetime(2026, 1, 1, 3)], dtype=object),
+        "timestamp",
+        "temporal",
+    ),
     "object Decimal": (pd.Series([decimal.Decimal("1.5")], dtype=object), "number", "other"),
     "object time": (pd.Series([dt.time(1, 2)], dtype=object), "time", "other"),
     "object dict": (pd.Series([{"a": 1}], dtype=object), "object", "other"),

@@ -58,8 +58,12 @@ def test_the_same_key_written_out_lints_clean(tmp_path):
 
 
 def test_two_segmentations_on_one_table_are_a_lint_error(tmp_path):
-    text = (CONTRACT % ", by: shop").replace("{check: changeRate}", "{check: changeRate, by: stock}")
+    text = (CONTRACT % ", by: shop").replace(
+        "{check: changeRate}", "{check: changeRate, by: stock}"
+    )
     path = tmp_path / "c.odcs.yaml"
     path.write_text(text, encoding="utf-8")
     findings = [f for f in analyze(path)[1] if f.code == "conflicting-key"]
-    assert [(f.location.line, "split by one `by` column" in f.message) for f in findings] == [(23, True)]
+    assert [(f.location.line, "split by one `by` column" in f.message) for f in findings] == [
+        (23, True)
+    ]

@@ -107,7 +107,12 @@ def test_a_new_measure_without_consumers_fails_the_matrix():
         "lockgate.selftest.breakers",
     }
     # each line names the module to fill in
-    assert any(line.startswith("lockgate.engines.sql.plan: 'SQL: plan a measure' has no entry for ColumnMedian") for line in found)
+    assert any(
+        line.startswith(
+            "lockgate.engines.sql.plan: 'SQL: plan a measure' has no entry for ColumnMedian"
+        )
+        for line in found
+    )
     assert any(line.startswith("lockgate.export.dbt:") and "IsNegative" in line for line in found)
     # and calling a table with it says where, instead of a silent fallback
     describe = next(t for t in TABLES if t.consumer == "review: describe a measure")
@@ -129,7 +134,9 @@ def test_a_new_stateful_measure_is_covered_where_the_decision_is_per_trait():
 
 
 def test_unsupported_kinds_raise_their_reason():
-    gx = next(t for t in TABLES if t.consumer == "GX: expectations for a row predicate (zero tolerance)")
+    gx = next(
+        t for t in TABLES if t.consumer == "GX: expectations for a row predicate (zero tolerance)"
+    )
     with pytest.raises(Unsupported, match="multiple-of"):
         gx.handler(ir.NotMultipleOf)
 

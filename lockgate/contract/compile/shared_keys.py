@@ -31,7 +31,9 @@ def check_change_rate_keys(ctx: CompileContext, rules: list[Rule]) -> None:
             _conflict(ctx, rule, first, "split by one `by` column", m.by, str(other.by))
 
 
-def _conflict(ctx: CompileContext, rule: Rule, first: Rule, must: str, this: str, that: str) -> None:
+def _conflict(
+    ctx: CompileContext, rule: Rule, first: Rule, must: str, this: str, that: str
+) -> None:
     where = f"line {first.location.line}" if first.location else "another rule"
     message = (
         f"the changeRate rules of table {rule.table!r} must {must} (the table is bucketed once "

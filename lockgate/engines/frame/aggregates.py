@@ -134,6 +134,10 @@ def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) ->
         finally:
             con.close()
     except Exception as exc:
-        return Measurement(error=f"query failed: {str(exc).strip().splitlines()[0]}", total_rows=total)
+        return Measurement(
+            error=f"query failed: {str(exc).strip().splitlines()[0]}", total_rows=total
+        )
     value = row[0] if row else None
-    return Measurement(value=float(value) if isinstance(value, decimal.Decimal) else value, total_rows=total)
+    return Measurement(
+        value=float(value) if isinstance(value, decimal.Decimal) else value, total_rows=total
+    )

@@ -1,8 +1,10 @@
-"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the rest."""
+"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the
+rest."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from pandera.errors import SchemaErrorReason, SchemaErrors
@@ -26,11 +28,14 @@ class FrameEngine:
                 self.frames[table.physical_name] = self.frames[table.name]
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[
+            str, object
+        ] = {}  # table name -> its TableProfile (for the history store)
 
     @classmethod
     def from_connector(cls, connector, contract: Contract) -> FrameEngine:
-        """Load every table the contract names (and tables its relationships point to) into pandas."""
+        """Load every table the contract names (and tables its relationships point to) into
+        pandas."""
         names = {t.physical_name for t in contract.tables}
         names |= {r.measure.ref_table for r in contract.rules if isinstance(r.measure, ir.Orphans)}
         frames = {}
@@ -42,7 +47,10 @@ class FrameEngine:
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
         df = self.frames.get(table.name)
         if df is None:
-            return {r.id: Measurement(error=f"table {table.physical_name} does not exist") for r in rules}
+            return {
+                r.id: Measurement(error=f"table {table.physical_name} does not exist")
+                for r in rules
+            }
         total = len(df)
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
@@ -51,7 +59,13 @@ class FrameEngine:
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
-                out[rule.id] = Measurement(error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})", total_rows=total)
+                out[rule.id] = Measurement(
+                    error=(
+                        f"{noun} {', '.join(missing)} missing from table {table.physical_name} "
+                        f"(it has: {have})"
+                    ),
+                    total_rows=total,
+                )
             elif is_row_level(rule):
                 runnable.append(rule)
             elif isinstance(rule.measure, ir.StatefulMeasure):
@@ -62,7 +76,9 @@ class FrameEngine:
         out.update(self._profile(table, df, stateful))
         return out
 
-    def _profile(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _profile(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
@@ -72,11 +88,18 @@ class FrameEngine:
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
         except Exception as exc:
-            return {r.id: Measurement(error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)) for r in rules}
+            return {
+                r.id: Measurement(
+                    error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)
+                )
+                for r in rules
+            }
         self.profiles[table.name] = profile
         return {r.id: Measurement(value=profile, total_rows=len(df)) for r in rules}
 
-    def _row_level(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _row_level(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         total = len(df)
         failed: dict[str, set] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
@@ -89,8 +112,13 @@ class FrameEngine:
                     if rule_id not in failed:
                         continue
                     if error.reason_code == SchemaErrorReason.CHECK_ERROR:
-                        errors[rule_id] = f"check failed to run: {str(error).strip().splitlines()[-1]}"
-                    elif isinstance(error.failure_cases, pd.DataFrame) and "index" in error.failure_cases:
+                        errors[rule_id] = (
+                            f"check failed to run: {str(error).strip().splitlines()[-1]}"
+                        )
+                    elif (
+                        isinstance(error.failure_cases, pd.DataFrame)
+                        and "index" in error.failure_cases
+                    ):
                         failed[rule_id].update(error.failure_cases["index"].dropna().tolist())
         out = {}
         for rule in rules:
@@ -120,4 +148,3 @@ class FrameEngine:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
         return rows.to_dict("records")
-

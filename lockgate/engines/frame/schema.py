@@ -16,6 +16,7 @@ from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.engines.frame import checks  # noqa: F401  (registers the check methods)
 
+
 def is_row_level(rule: ir.Rule) -> bool:
     """Rules pandera counts the failing rows of (the rest are measured in `aggregates.py`)."""
     return isinstance(rule.measure, (ir.FailingRows, ir.DuplicateRows))
@@ -26,14 +27,20 @@ def table_schema(name: str, rules: list[ir.Rule]) -> pa.DataFrameSchema:
     frame_checks: list[pa.Check] = []
     for rule in rules:
         if isinstance(rule.measure, ir.DuplicateRows):
-            frame_checks.append(pa.Check.lockgate_unique_key(rule=rule.id, columns=list(rule.measure.columns), error=rule.id, ignore_na=False))
+            frame_checks.append(
+                pa.Check.lockgate_unique_key(
+                    rule=rule.id, columns=list(rule.measure.columns), error=rule.id, ignore_na=False
+                )
+            )
         elif isinstance(rule.measure, ir.FailingRows):
             for column, check in _predicate_checks(rule.id, rule.measure.predicate):
                 if column is None:
                     frame_checks.append(check)
                 else:
                     column_checks.setdefault(column, []).append(check)
-    columns = {c: pa.Column(checks=cs, nullable=True, required=False) for c, cs in column_checks.items()}
+    columns = {
+        c: pa.Column(checks=cs, nullable=True, required=False) for c, cs in column_checks.items()
+    }
     return pa.DataFrameSchema(columns, checks=frame_checks, name=name)
 
 

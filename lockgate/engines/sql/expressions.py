@@ -20,7 +20,6 @@ from ibis.expr.types import BooleanValue, Table
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 
-
 #: `failing(p, t)`: a boolean expression that is true for rows breaking the predicate (never true
 #: for NULL)
 failing: KindTable[Callable[..., BooleanValue]] = KindTable(
@@ -142,8 +141,12 @@ def _literal(value, col):
     kind = col.type()
     if isinstance(value, dt.datetime) and kind.is_timestamp():
         if value.tzinfo is not None and kind.timezone is None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return ibis.literal(value, type=kind)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return ibis.literal(value, type="date") if kind.is_date() else ibis.literal(dt.datetime.combine(value, dt.time()))
+        return (
+            ibis.literal(value, type="date")
+            if kind.is_date()
+            else ibis.literal(dt.datetime.combine(value, dt.time()))
+        )
     return ibis.literal(value)

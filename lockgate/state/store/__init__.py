@@ -21,7 +21,8 @@ HistoryStore = SqlHistoryStore
 
 
 def open_store(location: str | os.PathLike | None = None, *, server=None) -> SqlHistoryStore:
-    """Open (creating if needed) the history store for `location`, or the default one for `server`."""
+    """Open (creating if needed) the history store for `location`, or the default one for
+    `server`."""
     if location is None:
         location = os.environ.get(ENV) or None
     if location is None and server is not None and server.type == "postgres":
