@@ -172,13 +172,13 @@ def check(
     repeats that load's verdicts for the data rules; `lockgate history` shows it as a retry.
     """
     from lockgate.contract.loader import load_contract
-    from lockgate.contract.rules import HISTORY_MEASURES
+    from lockgate.contract.rules import HistoryMeasure
     from lockgate.engines.run import validate
     from lockgate.report import render
 
     logical = _parse_as_of(as_of)
     loaded = load_contract(contract)
-    reads_history = any(isinstance(r.measure, HISTORY_MEASURES) for r in loaded.rules)
+    reads_history = any(isinstance(r.measure, HistoryMeasure) for r in loaded.rules)
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:

@@ -21,7 +21,7 @@ import dagster as dg
 
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import ROW_MEASURES
+from lockgate.contract.rules import RowMeasure
 from lockgate.dagster.resources import LockgatePaths
 from lockgate.engines.results import RuleResult, ValidationResult, json_safe
 from lockgate.report.statement import statement
@@ -137,7 +137,7 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict:
         "observed": str(json_safe(r.observed)),
         "expected": r.expected,
     }
-    if isinstance(r.rule.measure, ROW_MEASURES):
+    if isinstance(r.rule.measure, RowMeasure):
         failed = r.failed_rows
         metadata["failed_rows"] = (
             dg.MetadataValue.int(failed) if failed is not None else dg.MetadataValue.text("n/a")

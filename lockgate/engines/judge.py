@@ -11,13 +11,13 @@ import math
 from typing import Any
 
 from lockgate.contract.rules import (
-    ROW_MEASURES,
-    STATEFUL_MEASURES,
     ColumnType,
     ExtraColumns,
     LatestValue,
     RowCount,
+    RowMeasure,
     Rule,
+    StatefulMeasure,
     Threshold,
 )
 from lockgate.engines.results import Measurement, RuleResult
@@ -30,11 +30,11 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
     if m.error is not None:
         return RuleResult(rule, False, m.error, expected, None, m.total_rows, error=m.error)
     measure = rule.measure
-    if isinstance(measure, STATEFUL_MEASURES):
+    if isinstance(measure, StatefulMeasure):
         from lockgate.state.detectors import judge_stateful
 
         return judge_stateful(rule, m, history, now)
-    if isinstance(measure, ROW_MEASURES):
+    if isinstance(measure, RowMeasure):
         metric = (
             _percent(m.failed_rows, m.total_rows)
             if rule.threshold.unit == "percent"
@@ -87,11 +87,11 @@ def expected_text(rule: Rule) -> str:
         return f"age {rule.threshold.describe()}"
     if isinstance(measure, ExtraColumns):
         return "no columns beyond the contract"
-    if isinstance(measure, STATEFUL_MEASURES):
+    if isinstance(measure, StatefulMeasure):
         from lockgate.state.detectors import expected_text as stateful_expected
 
         return stateful_expected(rule)
-    if isinstance(measure, ROW_MEASURES):
+    if isinstance(measure, RowMeasure):
         # name the condition itself (`kwh <= 50`), not only how many rows may break it
         from lockgate.review.describe import describe_expected
 

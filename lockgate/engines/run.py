@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
+from lockgate.contract.rules import HistoryMeasure, Rule, judging_phase
 from lockgate.engines.judge import judge
 from lockgate.engines.results import Measurement, ValidationResult
 from lockgate.errors import LockgateError, UsageError
@@ -318,7 +318,7 @@ def _table_history(
     as_of: dt.datetime,
 ):
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
-    if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
+    if not any(isinstance(r.measure, HistoryMeasure) for r in rules):
         return None
     from lockgate.state.history import TableHistory
 

@@ -12,10 +12,11 @@ only see the rule changes nothing else explained.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.rules import OPERATORS
 from lockgate.review.changes import BREAKING, RISKY, SAFE, Classifier, Hit
 from lockgate.review.compare import Comparison
@@ -147,19 +148,23 @@ def _redefined(cmp: Comparison) -> Iterator[Hit]:
             )
 
 
-# Which classifier reports a predicate moving in a direction; predicates not listed fall through
-# to the generic rule-tightened / rule-loosened / rule-changed entries.
-_BOUNDS = (ir.OutOfRange, ir.LengthOutOfRange, ir.LagAbove, ir.NotMultipleOf)
+# Which classifier reports a predicate moving in a direction; "generic" predicates fall through to
+# the rule-tightened / rule-loosened / rule-changed entries.
+PREDICATE_KINDS: KindTable[Callable[[Any], str]] = KindTable(
+    "review: which classifier reports a moved predicate", ir.Predicate
+)
+for _kinds, _name in (
+    ((ir.OutOfRange, ir.LengthOutOfRange, ir.LagAbove, ir.NotMultipleOf), "bound"),
+    ((ir.NotInSet,), "values"),
+    ((ir.NotMatching,), "pattern"),
+    ((ir.IsNull, ir.IsMissing, ir.AnyOf), "generic"),
+):
+    PREDICATE_KINDS.register(*_kinds)(lambda p, name=_name: name)
 
 
 def _predicate_kind(measure: ir.Measure) -> str:
-    p = measure.predicate if isinstance(measure, ir.FailingRows) else None
-    if isinstance(p, _BOUNDS):
-        return "bound"
-    if isinstance(p, ir.NotInSet):
-        return "values"
-    if isinstance(p, ir.NotMatching):
-        return "pattern"
+    if isinstance(measure, ir.FailingRows):
+        return PREDICATE_KINDS(measure.predicate)
     return "generic"
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
-import ibis.expr.datatypes as dtypes
 import numpy as np
 from ibis import _
 
 from lockgate.contract import rules as ir
+from lockgate.engines.column_kinds import ibis_category, ibis_profile
 from lockgate.engines.sql.expressions import present
 from lockgate.state.categories import category_value
 from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary
@@ -209,7 +209,7 @@ def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> Profil
     key_hash = hashing.key(t, request.key) if request.key else None
     for column in request.columns:
         col = t[column]
-        kind = column_kind(col.type())
+        kind = ibis_profile(col.type())
         plan.kinds[column] = kind
         add(column, "non_null", t.count(where=present(col)))  # NaN counts as NULL, as in the rules
         add(column, "distinct", col.approx_nunique())
@@ -237,14 +237,6 @@ def _fingerprinted_by_buckets(request: ProfileRequest) -> tuple[str, ...]:
     if spec is None or spec.key != request.key:
         return ()
     return tuple(c for c in spec.columns if c in request.columns)
-
-
-def column_kind(dtype: dtypes.DataType) -> str:
-    if dtype.is_numeric():
-        return "numeric"
-    if dtype.is_timestamp() or dtype.is_date():
-        return "temporal"
-    return "other"
 
 
 def _add(plan: ProfilePlan, subject: str, stat: str, expr) -> None:
@@ -291,25 +283,13 @@ def _plan_drift(plan: ProfilePlan, t: ibis.Table, rule: ir.Rule) -> None:
         for i, count in enumerate(histogram_counts(t, number, finite, m.reference.edges)):
             _add(plan, rule.id, f"bin{i}", count)
         return
-    kind = _category_kind(col.type())
+    kind = ibis_category(col.type())
     _add(plan, rule.id, "present", col.count())
     text = col if kind in ("string", "boolean", "integer", "number") else col.cast("string")
     for i, key in enumerate(_listed(m.reference)):
         value = category_value(key, kind)
         match = (text == ibis.literal(value)) if value is not None else ibis.literal(False)
         _add(plan, rule.id, f"cat{i}", t.count(where=col.notnull() & match))
-
-
-def _category_kind(dtype: dtypes.DataType) -> str:
-    if dtype.is_string():
-        return "string"
-    if dtype.is_boolean():
-        return "boolean"
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_numeric():
-        return "number"
-    return "other"
 
 
 def _listed(reference: CategoricalSummary) -> list[str]:

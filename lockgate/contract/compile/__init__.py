@@ -14,6 +14,7 @@ from lockgate.contract.compile.properties import composite_key_rule, property_ru
 from lockgate.contract.compile.quality import quality_rules
 from lockgate.contract.compile.quarantine import resolve_policies
 from lockgate.contract.compile.relationships import relationship_rules
+from lockgate.contract.compile.shared_keys import check_change_rate_keys
 from lockgate.contract.compile.sla import sla_rules
 from lockgate.contract.findings import Finding
 from lockgate.contract.model import Column, Contract, Server, Table
@@ -78,6 +79,7 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
         )
     rules.extend(sla_rules(ctx, tables, data.get("slaProperties")))
     _check_unique_ids(ctx, rules)
+    check_change_rate_keys(ctx, rules)
     quarantine = resolve_policies(ctx, rules)
     servers = tuple(_servers(ctx, data.get("servers")))
 

@@ -3,19 +3,19 @@ rest."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract, Table
 from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggregate, orphan_mask
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.engines.frame.schema import is_row_level, table_schema
 from lockgate.engines.results import Measurement
-from lockgate.engines.sql.plan import referenced_columns
 
 
 class FrameEngine:
@@ -73,7 +73,7 @@ class FrameEngine:
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
         for rule in rules:
-            missing = [c for c in referenced_columns(rule.measure) if c not in df.columns]
+            missing = [c for c in rule.measure.referenced_columns if c not in df.columns]
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
@@ -86,7 +86,7 @@ class FrameEngine:
                 )
             elif is_row_level(rule):
                 runnable.append(rule)
-            elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
+            elif isinstance(rule.measure, ir.StatefulMeasure):
                 stateful.append(rule)
             else:
                 out[rule.id] = measure_aggregate(rule, df, self.frames, table.physical_name)
@@ -163,17 +163,59 @@ class FrameEngine:
 
             return frame_collision_samples(self.frames[table.name], selection, m.columns, limit)
         keys = [k for k in table.key_columns if k in df.columns]
-        if isinstance(m, ir.FailingRows):
-            cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
-            rows = df.loc[failing_mask(m.predicate, df), cols]
-        elif isinstance(m, ir.DuplicateRows):
-            return duplicate_samples(df, m.columns, limit)
-        elif isinstance(m, ir.Orphans) and m.ref_table in self.frames:
-            cols = list(dict.fromkeys(keys + list(m.columns)))
-            rows = df.loc[orphan_mask(df, self.frames[m.ref_table], m), cols]
-        else:
+        sample, _ = SAMPLES.entry(type(rule.measure))
+        found = sample(rule.measure, df, keys, self.frames, limit) if sample else None
+        if found is None:
             return []
+        if isinstance(found, list):  # already shaped (repeated keys with their counts)
+            return found
+        rows = found
         if keys:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
         return rows.to_dict("records")
+
+
+_NO_ROWS = "one number for the whole table: there are no offending rows to show"
+# `sample(m, df, keys, frames, limit)`: the offending rows, a list of ready rows, or None
+_Sample = Callable[[Any, pd.DataFrame, list[str], Mapping[str, pd.DataFrame], int], Any]
+SAMPLES: KindTable[_Sample] = KindTable(
+    "frame: offending rows of a failed rule",
+    ir.Measure,
+    unsupported=dict.fromkeys(
+        (ir.TableMeasure, ir.MetadataMeasure, ir.StatefulMeasure, ir.CrossServerMeasure), _NO_ROWS
+    ),
+)
+
+
+@SAMPLES.register(ir.FailingRows)
+def _(
+    m: ir.FailingRows,
+    df: pd.DataFrame,
+    keys: list[str],
+    frames: Mapping[str, pd.DataFrame],
+    limit: int,
+) -> pd.DataFrame:
+    cols = list(dict.fromkeys(keys + list(m.referenced_columns)))
+    return df.loc[failing_mask(m.predicate, df), cols]
+
+
+@SAMPLES.register(ir.DuplicateRows)
+def _(
+    m: ir.DuplicateRows,
+    df: pd.DataFrame,
+    keys: list[str],
+    frames: Mapping[str, pd.DataFrame],
+    limit: int,
+) -> list[dict[str, Any]]:
+    return duplicate_samples(df, m.columns, limit)
+
+
+@SAMPLES.register(ir.Orphans)
+def _(
+    m: ir.Orphans, df: pd.DataFrame, keys: list[str], frames: Mapping[str, pd.DataFrame], limit: int
+) -> pd.DataFrame | None:
+    if m.ref_table not in frames:
+        return None
+    cols = list(dict.fromkeys(keys + list(m.columns)))
+    return df.loc[orphan_mask(df, frames[m.ref_table], m), cols]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from typing import Any
 
+from ibis.expr.types import Table as IbisTable
+
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
+from lockgate.engines.partitions import merge_samples, within_duplicates
 from lockgate.engines.results import Measurement
 from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, failing
@@ -139,43 +144,63 @@ class SqlEngine:
         plan = self._plans.get(table.name)
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
-        t, m = plan.expr, rule.measure
         keys = [k for k in table.key_columns if k in plan.native_types]
-        if isinstance(m, ir.FailingRows):
-            cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
-            query = t.filter(failing(m.predicate, t)).select(*cols)
-            query = query.order_by(keys) if keys else query
-        elif isinstance(m, ir.DuplicateRows) and plan.selection is not None:
-            from lockgate.engines.partitions import merge_samples, within_duplicates
-
-            try:  # inside the partition here; keys of other partitions came with the count
+        m = rule.measure
+        if isinstance(m, ir.DuplicateRows) and plan.selection is not None:
+            # inside the partition here; the keys of other partitions came with the count
+            try:
                 names, rows = self.connector.fetch(
-                    self.connector.to_sql(within_duplicates(t, m.columns))
+                    self.connector.to_sql(within_duplicates(plan.expr, m.columns))
                 )
             except Exception:
                 return []
             within = [dict(zip(names, row)) for row in rows]
             return merge_samples(within, plan.collision_samples.get(rule.id, []), m.columns, limit)
-        elif isinstance(m, ir.DuplicateRows):
-            cols = list(m.columns)
-            present = t.filter(all_present(t, m.columns))
-            grouped = present.group_by(cols).aggregate(duplicate_count=present.count())
-            query = grouped.filter(grouped.duplicate_count > 1).order_by(cols)
-        elif isinstance(m, ir.Orphans):
-            ref = self.connector.table_expr(m.ref_table)
-            if ref is None:
-                return []
-            missing = orphans(t, ref, m)
-            cols = list(dict.fromkeys(keys + list(m.columns)))
-            query = missing.select(*cols)
-            query = query.order_by(keys) if keys else query
-        else:
+        sample, _ = SAMPLES.entry(type(m))
+        query = sample(m, plan.expr, keys, self.connector) if sample else None
+        if query is None:
             return []
         try:
             names, rows = self.connector.fetch(self.connector.to_sql(query.limit(limit)))
         except Exception:
             return []  # samples are a courtesy; the verdict does not depend on them
         return [dict(zip(names, row)) for row in rows]
+
+
+_NO_ROWS = "one number for the whole table: there are no offending rows to show"
+# `sample(m, t, keys, connector)`: the query of the offending rows (None: none to show)
+SAMPLES: KindTable[Callable[[Any, IbisTable, list[str], Any], Any]] = KindTable(
+    "SQL: offending rows of a failed rule",
+    ir.Measure,
+    unsupported=dict.fromkeys(
+        (ir.TableMeasure, ir.MetadataMeasure, ir.StatefulMeasure, ir.CrossServerMeasure), _NO_ROWS
+    ),
+)
+
+
+@SAMPLES.register(ir.FailingRows)
+def _(m: ir.FailingRows, t: IbisTable, keys: list[str], connector: Any) -> Any:
+    cols = list(dict.fromkeys(keys + list(m.referenced_columns)))
+    query = t.filter(failing(m.predicate, t)).select(*cols)
+    return query.order_by(keys) if keys else query
+
+
+@SAMPLES.register(ir.DuplicateRows)
+def _(m: ir.DuplicateRows, t: IbisTable, keys: list[str], connector: Any) -> Any:
+    cols = list(m.columns)
+    present = t.filter(all_present(t, m.columns))
+    grouped = present.group_by(cols).aggregate(duplicate_count=present.count())
+    return grouped.filter(grouped.duplicate_count > 1).order_by(cols)
+
+
+@SAMPLES.register(ir.Orphans)
+def _(m: ir.Orphans, t: IbisTable, keys: list[str], connector: Any) -> Any:
+    ref = connector.table_expr(m.ref_table)
+    if ref is None:
+        return None
+    cols = list(dict.fromkeys(keys + list(m.columns)))
+    query = orphans(t, ref, m).select(*cols)
+    return query.order_by(keys) if keys else query
 
 
 def _from_scan(rule: ir.Rule, value: Any, total: int | None) -> Measurement:

@@ -11,18 +11,20 @@ any finite range.
 from __future__ import annotations
 
 import datetime as dt
-from functools import reduce, singledispatch
+from collections.abc import Callable
+from functools import reduce
 
 import ibis
 from ibis.expr.types import BooleanValue, Table
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 
-
-@singledispatch
-def failing(p, t: Table) -> BooleanValue:
-    """A boolean expression that is true for rows breaking the predicate (never true for NULL)."""
-    raise TypeError(f"no SQL translation for {type(p).__name__}")
+#: `failing(p, t)`: a boolean expression that is true for rows breaking the predicate (never true
+#: for NULL)
+failing: KindTable[Callable[..., BooleanValue]] = KindTable(
+    "SQL: row predicate as ibis", ir.Predicate
+)
 
 
 def missing(col) -> BooleanValue:
@@ -40,32 +42,32 @@ def present(col) -> BooleanValue:
     return ~missing(col)
 
 
-@failing.register
-def _(p: ir.IsNull, t: Table):
+@failing.register(ir.IsNull)
+def _(p: ir.IsNull, t: Table) -> BooleanValue:
     return missing(t[p.column])
 
 
-@failing.register
-def _(p: ir.IsMissing, t: Table):
+@failing.register(ir.IsMissing)
+def _(p: ir.IsMissing, t: Table) -> BooleanValue:
     col = t[p.column]
     return missing(col) | col.isin(list(p.values)) if p.values else missing(col)
 
 
-@failing.register
-def _(p: ir.NotInSet, t: Table):
+@failing.register(ir.NotInSet)
+def _(p: ir.NotInSet, t: Table) -> BooleanValue:
     col = t[p.column]
     return present(col) & ~col.isin(list(p.values))
 
 
-@failing.register
-def _(p: ir.NotMatching, t: Table):
+@failing.register(ir.NotMatching)
+def _(p: ir.NotMatching, t: Table) -> BooleanValue:
     col = t[p.column]
     text = col if col.type().is_string() else col.cast("string")
     return present(col) & ~text.re_search(p.pattern)
 
 
-@failing.register
-def _(p: ir.OutOfRange, t: Table):
+@failing.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, t: Table) -> BooleanValue:
     col = t[p.column]
     outside = []
     if p.minimum is not None:
@@ -77,8 +79,8 @@ def _(p: ir.OutOfRange, t: Table):
     return present(col) & reduce(lambda a, b: a | b, outside)
 
 
-@failing.register
-def _(p: ir.LengthOutOfRange, t: Table):
+@failing.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, t: Table) -> BooleanValue:
     col = t[p.column]
     length = (col if col.type().is_string() else col.cast("string")).length()
     outside = []
@@ -89,8 +91,8 @@ def _(p: ir.LengthOutOfRange, t: Table):
     return present(col) & reduce(lambda a, b: a | b, outside)
 
 
-@failing.register
-def _(p: ir.NotMultipleOf, t: Table):
+@failing.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, t: Table) -> BooleanValue:
     col = t[p.column]
     ratio = col.cast("float64") / p.factor
     # ibis rounds to BIGINT, which overflows beyond 2**63: round only where a double can still
@@ -100,15 +102,15 @@ def _(p: ir.NotMultipleOf, t: Table):
     return present(col) & (ratio.isinf() | (exact & ((bounded - bounded.round()).abs() > 1e-9)))
 
 
-@failing.register
-def _(p: ir.LagAbove, t: Table):
+@failing.register(ir.LagAbove)
+def _(p: ir.LagAbove, t: Table) -> BooleanValue:
     start, end = t[p.start], t[p.end]
     lag = _epoch(end) - _epoch(start)
     return start.notnull() & end.notnull() & (lag > p.seconds)
 
 
-@failing.register
-def _(p: ir.AnyOf, t: Table):
+@failing.register(ir.AnyOf)
+def _(p: ir.AnyOf, t: Table) -> BooleanValue:
     return reduce(lambda a, b: a | b, (failing(sub, t) for sub in p.predicates))
 
 
