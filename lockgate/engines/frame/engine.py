@@ -34,7 +34,7 @@ class FrameEngine:
         ] = {}  # table name -> its TableProfile (for the history store)
 
     @classmethod
-    def from_connector(cls, connector, contract: Contract) -> FrameEngine:
+    def from_connector(cls, connector: Any, contract: Contract) -> FrameEngine:
         """Load every table the contract names (and tables its relationships point to) into
         pandas."""
         names = {t.physical_name for t in contract.tables}
@@ -102,7 +102,7 @@ class FrameEngine:
         self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
     ) -> dict[str, Measurement]:
         total = len(df)
-        failed: dict[str, set] = {r.id: set() for r in rules}
+        failed: dict[str, set[Any]] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
         if rules:
             try:
@@ -148,4 +148,5 @@ class FrameEngine:
         if keys:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
-        return rows.to_dict("records")
+        records: list[dict[str, Any]] = rows.to_dict("records")
+        return records

@@ -7,6 +7,8 @@ extra columns) are not pandera checks: `aggregates.py` measures them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from typing import Any
 
 import pandera.pandas as pa
 
@@ -42,7 +44,7 @@ def table_schema(name: str, rules: list[ir.Rule]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, checks=frame_checks, name=name)
 
 
-def _predicate_checks(rule_id: str, p: ir.Predicate):
+def _predicate_checks(rule_id: str, p: ir.Predicate) -> Iterator[tuple[str | None, pa.Check]]:
     """(column or None for frame-level, pandera check) for each part of a predicate."""
     common = {"rule": rule_id, "error": rule_id, "ignore_na": False}
     if isinstance(p, ir.AnyOf):
@@ -83,5 +85,5 @@ def _predicate_checks(rule_id: str, p: ir.Predicate):
         raise TypeError(f"no pandera check for {type(p).__name__}")
 
 
-def _plain(bound):
+def _plain(bound: Any) -> Any:
     return bound.isoformat() if isinstance(bound, (dt.date, dt.datetime)) else bound

@@ -12,20 +12,21 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import reduce, singledispatch
+from typing import Any
 
 import ibis
-from ibis.expr.types import BooleanValue, Table
+from ibis.expr.types import BooleanValue, IntegerValue, Table, Value
 
 from lockgate.contract import rules as ir
 
 
 @singledispatch
-def failing(p, t: Table) -> BooleanValue:
+def failing(p: ir.Predicate, t: Table) -> BooleanValue:
     """A boolean expression that is true for rows breaking the predicate (never true for NULL)."""
     raise TypeError(f"no SQL translation for {type(p).__name__}")
 
 
-def missing(col) -> BooleanValue:
+def missing(col: Value) -> BooleanValue:
     """NULL, or NaN where the column's type can hold one (see the module docstring)."""
     kind = col.type()
     if kind.is_floating():
@@ -35,37 +36,37 @@ def missing(col) -> BooleanValue:
     return col.isnull()
 
 
-def present(col) -> BooleanValue:
+def present(col: Value) -> BooleanValue:
     """Neither NULL nor NaN: a value that value rules judge."""
     return ~missing(col)
 
 
 @failing.register
-def _(p: ir.IsNull, t: Table):
+def _(p: ir.IsNull, t: Table) -> BooleanValue:
     return missing(t[p.column])
 
 
 @failing.register
-def _(p: ir.IsMissing, t: Table):
+def _(p: ir.IsMissing, t: Table) -> BooleanValue:
     col = t[p.column]
     return missing(col) | col.isin(list(p.values)) if p.values else missing(col)
 
 
 @failing.register
-def _(p: ir.NotInSet, t: Table):
+def _(p: ir.NotInSet, t: Table) -> BooleanValue:
     col = t[p.column]
     return present(col) & ~col.isin(list(p.values))
 
 
 @failing.register
-def _(p: ir.NotMatching, t: Table):
+def _(p: ir.NotMatching, t: Table) -> BooleanValue:
     col = t[p.column]
     text = col if col.type().is_string() else col.cast("string")
     return present(col) & ~text.re_search(p.pattern)
 
 
 @failing.register
-def _(p: ir.OutOfRange, t: Table):
+def _(p: ir.OutOfRange, t: Table) -> BooleanValue:
     col = t[p.column]
     outside = []
     if p.minimum is not None:
@@ -78,7 +79,7 @@ def _(p: ir.OutOfRange, t: Table):
 
 
 @failing.register
-def _(p: ir.LengthOutOfRange, t: Table):
+def _(p: ir.LengthOutOfRange, t: Table) -> BooleanValue:
     col = t[p.column]
     length = (col if col.type().is_string() else col.cast("string")).length()
     outside = []
@@ -90,7 +91,7 @@ def _(p: ir.LengthOutOfRange, t: Table):
 
 
 @failing.register
-def _(p: ir.NotMultipleOf, t: Table):
+def _(p: ir.NotMultipleOf, t: Table) -> BooleanValue:
     col = t[p.column]
     ratio = col.cast("float64") / p.factor
     # ibis rounds to BIGINT, which overflows beyond 2**63: round only where a double can still
@@ -101,14 +102,14 @@ def _(p: ir.NotMultipleOf, t: Table):
 
 
 @failing.register
-def _(p: ir.LagAbove, t: Table):
+def _(p: ir.LagAbove, t: Table) -> BooleanValue:
     start, end = t[p.start], t[p.end]
     lag = _epoch(end) - _epoch(start)
     return start.notnull() & end.notnull() & (lag > p.seconds)
 
 
 @failing.register
-def _(p: ir.AnyOf, t: Table):
+def _(p: ir.AnyOf, t: Table) -> BooleanValue:
     return reduce(lambda a, b: a | b, (failing(sub, t) for sub in p.predicates))
 
 
@@ -116,7 +117,7 @@ def all_present(t: Table, columns: tuple[str, ...]) -> BooleanValue:
     return reduce(lambda a, b: a & b, (present(t[c]) for c in columns))
 
 
-def duplicate_count(t: Table, columns: tuple[str, ...]):
+def duplicate_count(t: Table, columns: tuple[str, ...]) -> IntegerValue:
     """count(key) - count(distinct key), over rows whose key columns are all non-null."""
     if len(columns) == 1:
         col = t[columns[0]]
@@ -128,13 +129,13 @@ def duplicate_count(t: Table, columns: tuple[str, ...]):
     return t.count(where=complete) - key.nunique(where=complete)
 
 
-def _epoch(col):
+def _epoch(col: Value) -> Value:
     if col.type().is_date():
         col = col.cast("timestamp")
     return col.epoch_seconds()
 
 
-def _literal(value, col):
+def _literal(value: Any, col: Value) -> Value:
     """Bounds are compared in the column's own type (dates to dates, timestamps to timestamps)."""
     kind = col.type()
     if isinstance(value, dt.datetime) and kind.is_timestamp():

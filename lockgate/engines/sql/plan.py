@@ -7,6 +7,7 @@ query (`type: sql`, relationships), plus the rules answered from the table's met
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ibis.expr.types import Table as IbisTable
 
@@ -26,15 +27,14 @@ class TablePlan:
     native_types: dict[str, str] = field(default_factory=dict)
     scan: dict[str, object] = field(default_factory=dict)  # metric name -> ibis scalar expression
     metric_of: dict[str, str] = field(default_factory=dict)  # rule id -> metric name in the scan
-    queries: dict[str, str] = field(
-        default_factory=dict
-    )  # rule id -> its own SQL (sql rules, orphans)
+    # rule id -> its own SQL (sql rules, orphans)
+    queries: dict[str, str] = field(default_factory=dict)
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
-    profile: object = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
+    profile: Any = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
 
-    def scan_expr(self):
+    def scan_expr(self) -> Any:
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
 
 
@@ -50,11 +50,12 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
         for rule in rules:
             plan.errors[rule.id] = f"table {where} does not exist"
         return plan
-    plan = TablePlan(table, connector.table_expr(table.physical_name), dict(native))
-    plan.scan[ROWS] = plan.expr.count()
-    seen: dict[
-        object, str
-    ] = {}  # identical expressions (e.g. required + nullValues) share a metric
+    expr = connector.table_expr(table.physical_name)
+    assert expr is not None  # its columns were just read
+    plan = TablePlan(table, expr, dict(native))
+    plan.scan[ROWS] = expr.count()
+    # identical expressions (e.g. required + nullValues) share a metric
+    seen: dict[Any, str] = {}
     for rule in rules:
         missing = [c for c in referenced_columns(rule.measure) if c not in plan.native_types]
         if missing:
@@ -85,8 +86,9 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     plan.scan.update(plan.profile.scan)
 
 
-def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
+def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict[Any, str]) -> None:
     t, m = plan.expr, rule.measure
+    assert t is not None  # plan_table plans rules only for a table that exists
     if isinstance(m, (ir.ColumnType, ir.ExtraColumns)):
         plan.metadata_rules.append(rule)
         return
