@@ -182,29 +182,31 @@ def measure_direction(
     column, key columns after applying `renamed` (old physical name -> new)."""
     if type(old) is not type(new):
         return "changed"
-    if isinstance(old, ir.FailingRows):
+    if isinstance(old, ir.FailingRows) and isinstance(new, ir.FailingRows):
         return predicate_direction(old.predicate, new.predicate)
-    if isinstance(old, ir.DuplicateRows):
+    if isinstance(old, ir.DuplicateRows) and isinstance(new, ir.DuplicateRows):
         before = {(renamed or {}).get(c, c) for c in old.columns}
         # fewer key columns -> more rows count as repeats
         return _set_direction(set(new.columns) <= before, before <= set(new.columns))
-    if isinstance(old, (ir.RowCount, ir.LatestValue)):
+    if isinstance(old, (ir.RowCount, ir.LatestValue)) and isinstance(
+        new, (ir.RowCount, ir.LatestValue)
+    ):
         return "same"
-    if isinstance(old, ir.ColumnType):
+    if isinstance(old, ir.ColumnType) and isinstance(new, ir.ColumnType):
         return (
             "same"
             if (old.logical_type, old.timezone) == (new.logical_type, new.timezone)
             else "changed"
         )
-    if isinstance(old, ir.ExtraColumns):
+    if isinstance(old, ir.ExtraColumns) and isinstance(new, ir.ExtraColumns):
         return "same"  # the declared set follows the columns, which the column classifiers report
-    if isinstance(old, ir.Orphans):
+    if isinstance(old, ir.Orphans) and isinstance(new, ir.Orphans):
         return (
             "same"
             if (old.ref_table, old.ref_columns) == (new.ref_table, new.ref_columns)
             else "changed"
         )
-    if isinstance(old, ir.SqlValue):
+    if isinstance(old, ir.SqlValue) and isinstance(new, ir.SqlValue):
         return "same" if old.query == new.query else "changed"
     # measures this module has no ordering for (the stateful detectors): compared on their own
     # definition, with a renamed physical column mapped to its new name
@@ -231,9 +233,9 @@ def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> i
 def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:
     if type(old) is not type(new):
         return "changed"
-    if isinstance(old, ir.IsNull):
+    if isinstance(old, ir.IsNull) and isinstance(new, ir.IsNull):
         return "same"
-    if isinstance(old, ir.OutOfRange):
+    if isinstance(old, ir.OutOfRange) and isinstance(new, ir.OutOfRange):
         return combine(
             _bound_direction(
                 old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True
@@ -242,28 +244,28 @@ def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:
                 old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False
             ),
         )
-    if isinstance(old, ir.LengthOutOfRange):
+    if isinstance(old, ir.LengthOutOfRange) and isinstance(new, ir.LengthOutOfRange):
         return combine(
             _bound_direction(old.minimum, False, new.minimum, False, lower=True),
             _bound_direction(old.maximum, False, new.maximum, False, lower=False),
         )
-    if isinstance(old, ir.LagAbove):
+    if isinstance(old, ir.LagAbove) and isinstance(new, ir.LagAbove):
         return _bound_direction(old.seconds, False, new.seconds, False, lower=False)
-    if isinstance(old, ir.NotInSet):
+    if isinstance(old, ir.NotInSet) and isinstance(new, ir.NotInSet):
         # the allowed set shrinking fails more values
         return _set_direction(
             set(new.values) <= set(old.values), set(old.values) <= set(new.values)
         )
-    if isinstance(old, ir.IsMissing):
+    if isinstance(old, ir.IsMissing) and isinstance(new, ir.IsMissing):
         # more placeholder values counted as missing fails more rows
         return _set_direction(
             set(old.values) <= set(new.values), set(new.values) <= set(old.values)
         )
-    if isinstance(old, ir.NotMatching):
+    if isinstance(old, ir.NotMatching) and isinstance(new, ir.NotMatching):
         return "same" if old.pattern == new.pattern else "changed"
-    if isinstance(old, ir.NotMultipleOf):
+    if isinstance(old, ir.NotMultipleOf) and isinstance(new, ir.NotMultipleOf):
         return _factor_direction(old.factor, new.factor)
-    if isinstance(old, ir.AnyOf):
+    if isinstance(old, ir.AnyOf) and isinstance(new, ir.AnyOf):
         if len(old.predicates) != len(new.predicates):
             return "changed"
         return combine(*(predicate_direction(a, b) for a, b in zip(old.predicates, new.predicates)))
