@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
@@ -24,6 +25,7 @@ from lockgate.selftest.values import CannotGenerate, take
 from lockgate.selftest.violations import breaking_values
 
 EXTRA_COLUMN = "__selftest_extra__"
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,14 @@ Breaker = Callable[[ir.Rule, Context], "Broken | NotBroken"]
 BREAKERS: dict[type, Breaker] = {}
 
 
-def breaker(measure_type: type):
+def _measure(rule: ir.Rule, kind: type[M]) -> M:
+    """The rule's measure, of the kind its breaker is registered for (BREAKERS dispatches on it)."""
+    measure = rule.measure
+    assert isinstance(measure, kind)
+    return measure
+
+
+def breaker(measure_type: type) -> Callable[[Breaker], Breaker]:
     def register(fn: Breaker) -> Breaker:
         BREAKERS[measure_type] = fn
         return fn
@@ -109,7 +118,7 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
             True,
         )
     rows = list(range(table.rows - k, table.rows))
-    p = rule.measure.predicate
+    p = _measure(rule, ir.FailingRows).predicate
     if isinstance(p, ir.LagAbove):
         return _late(rule, p, data, table, rows)
     column = ir.predicate_columns(p)[0]
@@ -197,12 +206,12 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         )
     rows = list(range(table.rows - k, table.rows))
     rules = ctx.contract.rules_for(rule.table)
-    for column in rule.measure.columns:
+    key = _measure(rule, ir.DuplicateRows).columns
+    for column in key:
         _set(table, column, rows, [table.columns[column][0]] * k, rules)
     return Broken(
         data,
-        f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of "
-        f"{table.rows} rows",
+        f"the key ({', '.join(key)}) of row 1 repeated in {k} of {table.rows} rows",
     )
 
 
@@ -210,7 +219,7 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
 def _orphans(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = rule.measure
+    m = _measure(rule, ir.Orphans)
     parent = next(t for t in data.tables.values() if t.table.physical_name == m.ref_table)
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
@@ -269,6 +278,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
     """The table regenerated with n rows; streams are prefix-stable, so the first rows (and the
     keys other tables reference) stay as they were."""
     table = ctx.contract.table(table_name)
+    assert table is not None  # the rule's own table
     rules = [
         r
         for r in ctx.contract.rules
@@ -292,7 +302,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
 def _stale(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    column = rule.measure.column
+    column = _measure(rule, ir.LatestValue).column
     values = [v for v in table.columns[column] if v is not None]
     if not values:
         return NotBroken(f"{column} has no values", True)
@@ -349,7 +359,7 @@ _WRONG_KIND = {"integer": "number", "number": "string", "string": "integer", "bo
 def _wrong_type(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = rule.measure
+    m = _measure(rule, ir.ColumnType)
     values = table.columns[m.column]
     if m.timezone is not None and m.logical_type == "timestamp":
         table.timezones[m.column] = not m.timezone
