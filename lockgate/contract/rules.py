@@ -10,7 +10,7 @@ the measure vocabulary closed and small is what lets every engine give the same 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from lockgate.contract.findings import Location
 
@@ -345,9 +345,8 @@ class Rule:
     id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
     table: str  # schema object name (logical)
     column: str | None  # property name (logical), None for table rules
-    check: (
-        str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
-    )
+    # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    check: str
     measure: Measure  # what engines measure; column names in it are physical names
     threshold: Threshold
     severity: str = "error"
@@ -357,3 +356,17 @@ class Rule:
     @property
     def blocking(self) -> bool:
         return self.severity == "error"
+
+
+M = TypeVar("M")
+
+
+def measure_as(rule: Rule, kind: type[M]) -> M:
+    """The rule's measure, which the caller's dispatch (a registry keyed by measure type, a
+    filter) knows to be a `kind`; checked, so a wrong dispatch fails here with the rule's id."""
+    measure = rule.measure
+    if not isinstance(measure, kind):
+        raise TypeError(
+            f"rule {rule.id}: a {kind.__name__} measure was expected, not {type(measure).__name__}"
+        )
+    return measure

@@ -13,7 +13,6 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
@@ -25,7 +24,6 @@ from lockgate.selftest.values import CannotGenerate, take
 from lockgate.selftest.violations import breaking_values
 
 EXTRA_COLUMN = "__selftest_extra__"
-M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -49,13 +47,6 @@ class Context:
 
 Breaker = Callable[[ir.Rule, Context], "Broken | NotBroken"]
 BREAKERS: dict[type, Breaker] = {}
-
-
-def _measure(rule: ir.Rule, kind: type[M]) -> M:
-    """The rule's measure, of the kind its breaker is registered for (BREAKERS dispatches on it)."""
-    measure = rule.measure
-    assert isinstance(measure, kind)
-    return measure
 
 
 def breaker(measure_type: type) -> Callable[[Breaker], Breaker]:
@@ -118,7 +109,7 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
             True,
         )
     rows = list(range(table.rows - k, table.rows))
-    p = _measure(rule, ir.FailingRows).predicate
+    p = ir.measure_as(rule, ir.FailingRows).predicate
     if isinstance(p, ir.LagAbove):
         return _late(rule, p, data, table, rows)
     column = ir.predicate_columns(p)[0]
@@ -206,7 +197,7 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         )
     rows = list(range(table.rows - k, table.rows))
     rules = ctx.contract.rules_for(rule.table)
-    key = _measure(rule, ir.DuplicateRows).columns
+    key = ir.measure_as(rule, ir.DuplicateRows).columns
     for column in key:
         _set(table, column, rows, [table.columns[column][0]] * k, rules)
     return Broken(
@@ -219,7 +210,7 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
 def _orphans(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = _measure(rule, ir.Orphans)
+    m = ir.measure_as(rule, ir.Orphans)
     parent = next(t for t in data.tables.values() if t.table.physical_name == m.ref_table)
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
@@ -302,7 +293,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
 def _stale(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    column = _measure(rule, ir.LatestValue).column
+    column = ir.measure_as(rule, ir.LatestValue).column
     values = [v for v in table.columns[column] if v is not None]
     if not values:
         return NotBroken(f"{column} has no values", True)
@@ -359,7 +350,7 @@ _WRONG_KIND = {"integer": "number", "number": "string", "string": "integer", "bo
 def _wrong_type(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = _measure(rule, ir.ColumnType)
+    m = ir.measure_as(rule, ir.ColumnType)
     values = table.columns[m.column]
     if m.timezone is not None and m.logical_type == "timestamp":
         table.timezones[m.column] = not m.timezone

@@ -98,7 +98,7 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
     """Idle time, not "different from the previous check": a retry minutes after a good load
     sees the same max and passes; a reload that changed nothing is idle since the previous load
     and fails once that exceeds the allowance, on its first check and on every retry after it."""
-    m: ir.Advancement = rule.measure
+    m = ir.measure_as(rule, ir.Advancement)
     current = _latest(profile.columns.get(m.column))
     loads = [
         (run.as_of, v)
@@ -248,7 +248,7 @@ def _show(value: Any) -> str:
 
 
 def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
-    m: ir.ChangeRate = rule.measure
+    m = ir.measure_as(rule, ir.ChangeRate)
     if history.buckets is None:
         return _result(
             rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile
@@ -292,7 +292,7 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
 
 
 def _constant(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
-    m: ir.ConstantColumn = rule.measure
+    m = ir.measure_as(rule, ir.ConstantColumn)
     stats = profile.columns.get(m.column)
     if not profile.row_count or stats is None or stats.distinct is None:
         return _result(rule, True, "not computable: the table is empty", profile)
@@ -344,7 +344,7 @@ def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -
 def _anomaly(
     rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
 ) -> RuleResult:
-    m: ir.Anomaly = rule.measure
+    m = ir.measure_as(rule, ir.Anomaly)
     value, points = _series(m, profile, history.runs)
     if m.metric == "rowsAdded" and value is None:
         return _result(rule, True, _not_enough(0, m.min_history), profile)
@@ -408,7 +408,7 @@ def _series(
 
 
 def _drift(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
-    m: ir.Drift = rule.measure
+    m = ir.measure_as(rule, ir.Drift)
     current = profile.summaries.get(rule.id)
     stats = profile.columns.get(m.column)
     if current is None:

@@ -130,7 +130,7 @@ class ProfilePlan:
         return stats
 
     def _drift_summary(self, rule: ir.Rule, values, row_count: int | None):
-        m: ir.Drift = rule.measure
+        m = ir.measure_as(rule, ir.Drift)
 
         def get(stat: str) -> Any:
             return self._value(values, rule.id, stat)
@@ -281,7 +281,7 @@ def histogram_counts(t: ibis.Table, number, finite, edges) -> list:
 
 
 def _plan_drift(plan: ProfilePlan, t: ibis.Table, rule: ir.Rule) -> None:
-    m: ir.Drift = rule.measure
+    m = ir.measure_as(rule, ir.Drift)
     col = t[m.column]
     if isinstance(m.reference, NumericSummary):
         number, finite = finite_number(col)
