@@ -168,9 +168,10 @@ def _rule_chart(r: RuleHistory, rule: ir.Rule | None) -> str:
 def _drift_chart(rule: ir.Rule, t: TableReport) -> str:
     from lockgate.state.drift import CategoricalSummary
 
-    reference = rule.measure.reference
-    caption = f"{rule.id}: reference distribution of {rule.measure.column} ({rule.measure.method})"
-    latest = t.latest_columns.get(rule.measure.column, {})
+    m = ir.measure_as(rule, ir.Drift)
+    reference = m.reference
+    caption = f"{rule.id}: reference distribution of {m.column} ({m.method})"
+    latest = t.latest_columns.get(m.column, {})
     if isinstance(reference, CategoricalSummary):
         labels, counts = list(reference.frequencies), list(reference.frequencies.values())
         top = latest.get("top_share")
