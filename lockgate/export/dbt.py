@@ -49,10 +49,10 @@ def render(contract: Contract, options) -> str:
         entry = _table_entry(contract, table, per_table, source is not None)
         tables.append(jinja_literals(entry, keep=frozenset({"to"})))
     if source:
-        entry: dict[str, Any] = {"name": source}
+        source_entry: dict[str, Any] = {"name": source}
         if schema:
-            entry["schema"] = schema
-        body = {"version": 2, "sources": [{**entry, "tables": tables}]}
+            source_entry["schema"] = schema
+        body = {"version": 2, "sources": [{**source_entry, "tables": tables}]}
     else:
         body = {"version": 2, "models": tables}
     return _header(contract, options, out.skipped) + yaml.safe_dump(
@@ -153,7 +153,7 @@ def _export_rule(
             raise _NotExpressible("the table name has characters dbt cannot quote")
         if isinstance(m, ir.FailingRows):
             spec = _failing_rows(m.predicate, t, _nan_columns(table))
-            target = m.predicate.column if spec and "column" in spec[1] else None
+            target = getattr(m.predicate, "column", None) if spec and "column" in spec[1] else None
             if spec is not None:
                 name, args = spec
                 args.pop("column", None)
@@ -164,10 +164,10 @@ def _export_rule(
             if len(m.columns) == 1 and not nan:
                 _add(out, m.columns[0], rule, "unique", {})
             else:  # dbt's unique groups NaN keys together; lockgate ignores them like NULL
-                args: dict[str, Any] = {"columns": [_quote(c) for c in m.columns]}
+                key_args: dict[str, Any] = {"columns": [_quote(c) for c in m.columns]}
                 if nan:
-                    args["nan_columns"] = nan
-                _add(out, None, rule, "lockgate.lockgate_duplicate_keys", args)
+                    key_args["nan_columns"] = nan
+                _add(out, None, rule, "lockgate.lockgate_duplicate_keys", key_args)
             return
         elif isinstance(m, ir.RowCount):
             _add(
@@ -301,14 +301,15 @@ _NAN = "cast('NaN' as double precision)"
 
 def condition_sql(p: ir.Predicate, nan: frozenset[str] = frozenset()) -> str:
     """`p` as SQL that DuckDB and PostgreSQL both read; `nan`: the columns that may hold NaN."""
-    c = _quote(p.column) if hasattr(p, "column") else None
-    is_nan = f" or {c} = {_NAN}" if c and p.column in nan else ""
+    column: str | None = getattr(p, "column", None)
+    c = _quote(column) if column is not None else None
+    is_nan = f" or {c} = {_NAN}" if c and column in nan else ""
     if isinstance(p, ir.IsNull):
         return f"({c} is null{is_nan})" if is_nan else f"{c} is null"
     if isinstance(p, ir.IsMissing):
         values = f" or {c} in ({_values(p.values)})" if p.values else ""
         return f"({c} is null{is_nan}{values})"
-    if c and p.column in nan:  # value rules skip NaN like NULL
+    if c and column in nan:  # value rules skip NaN like NULL
         return f"{c} <> {_NAN} and ({condition_sql(p)})"
     if isinstance(p, ir.NotInSet):
         return f"{c} is not null and {c} not in ({_values(p.values)})"
