@@ -37,7 +37,11 @@ def expected_text(m: Reconcile, cutoff: dt.datetime | None) -> str:
 
 
 def error_results(rule: Rule, table: Table, message: str) -> list[RuleResult]:
-    return [RuleResult(rule, False, message, expected_text(rule.measure, None), error=message)]
+    return [
+        RuleResult(
+            rule, False, message, expected_text(measure_as(rule, Reconcile), None), error=message
+        )
+    ]
 
 
 def results(

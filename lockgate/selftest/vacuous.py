@@ -67,7 +67,7 @@ def _impossible(p: ir.Predicate, column: Column, check: str) -> str | None:
     """Why no value of the column's type makes `p` true, or None."""
     if isinstance(p, ir.AnyOf):
         reasons = [_impossible(sub, column, check) for sub in p.predicates]
-        return "; ".join(reasons) if all(reasons) else None
+        return "; ".join(r for r in reasons if r) if all(reasons) else None
     if isinstance(p, ir.OutOfRange):
         return _range_impossible(p, column, check)
     if isinstance(p, ir.LengthOutOfRange):
@@ -99,7 +99,7 @@ def _impossible(p: ir.Predicate, column: Column, check: str) -> str | None:
 
 
 def _range_impossible(p: ir.OutOfRange, column: Column, check: str) -> str | None:
-    domain = integer_domain(column, use_format=check != "format")
+    domain: tuple[float, float, str] | None = integer_domain(column, use_format=check != "format")
     if domain is None:
         domain = decimal_domain(column.physical_type)
     if domain is None or not all(
