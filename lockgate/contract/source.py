@@ -244,7 +244,8 @@ def _construct(constructor: yaml.SafeLoader, node: yaml.Node) -> Any:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError:
         raise
-    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise ValueError, TypeError, ...
+    # PyYAML's constructors raise ValueError, TypeError, ...
+    except Exception as exc:  # noqa: BLE001
         raise yaml.constructor.ConstructorError(
             None, None, f"cannot read the value as {node.tag}: {exc}", node.start_mark
         ) from None

@@ -257,7 +257,8 @@ def _earlier_load(
         return None
     try:
         return store.load_verdicts(contract.id, server, table.name, state, contract.content_hash)
-    except Exception:  # noqa: BLE001 - an unreadable store: judge afresh (the history rules say why)
+    # an unreadable store: judge afresh (the history rules say why)
+    except Exception:  # noqa: BLE001
         return None
 
 
