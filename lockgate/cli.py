@@ -156,6 +156,15 @@ def check(
             "postgresql:// URL (never the warehouse connection)."
         ),
     ),
+    partition: list[str] | None = typer.Option(
+        None,
+        "--partition",
+        help=(
+            "Check only this partition (repeatable): a value of the partitioned property, parsed "
+            "by its logicalType (2026-11-19 for a date), or column=VALUE with several partition "
+            "columns. Key rules still compare its keys with every other partition."
+        ),
+    ),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -183,6 +192,7 @@ def check(
                 history=store,
                 record=not no_history,
                 quarantine=quarantine,
+                partitions=partition,
             )
     finally:
         if store is not None:

@@ -22,6 +22,9 @@ class Column:
     primary_key_position: int
     options: dict[str, Any]
     path: DocPath
+    # ODCS `partitioned` / `partitionKeyPosition`: `lockgate check --partition` selects by it
+    partitioned: bool = False
+    partition_key_position: int = -1
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,15 @@ class Table:
         keys = [c for c in self.columns if c.primary_key]
         keys.sort(key=lambda c: c.primary_key_position if c.primary_key_position > 0 else 10**6)
         return tuple(c.physical_name for c in keys)
+
+    @property
+    def partition_columns(self) -> tuple[Column, ...]:
+        """The columns marked `partitioned: true`, ordered by partitionKeyPosition."""
+        parts = [c for c in self.columns if c.partitioned]
+        parts.sort(
+            key=lambda c: c.partition_key_position if c.partition_key_position > 0 else 10**6
+        )
+        return tuple(parts)
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,11 @@ def contract_checks(
     contract_path: str | Path,
     asset_key_for: Callable[[Contract, Table], dg.AssetKey],
     paths: LockgatePaths,
+    partitions_def: dg.PartitionsDefinition | None = None,
 ) -> dg.AssetChecksDefinition | None:
+    """`partitions_def`: the partitions of the assets whose tables have a partitioned property.
+    Their checks are then partitioned checks: a run of one partition validates that partition
+    (lockgate.engines.partitions) and its evaluations belong to it."""
     contract = load_contract(contract_path)
     specs = []
     keys: dict[str, dg.AssetCheckKey] = {}
@@ -64,6 +68,7 @@ def contract_checks(
                     "lockgate/version": contract.version,
                     "lockgate/rule": rule.id,
                 },
+                partitions_def=partitions_def if table.partition_columns else None,
             )
             specs.append(spec)
             keys[rule.id] = spec.key
@@ -85,7 +90,14 @@ def contract_checks(
 
         # the run's partition end or schedule tick; a manual run is judged on lockgate's clock
         as_of = run_logical_time(context) or clock.now()
-        result = validate(contract, paths.server, as_of=as_of, history=paths.history)
+        partitions = None
+        if partitions_def is not None and any(t.partition_columns for t in contract.tables):
+            from lockgate.dagster.partitions import run_partitions
+
+            partitions = run_partitions(context)  # this run's partitions only
+        result = validate(
+            contract, paths.server, as_of=as_of, history=paths.history, partitions=partitions
+        )
         context.log.info(_summary(result))
         table_attached = False
         for r in result.results:

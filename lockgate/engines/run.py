@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -41,8 +41,14 @@ def validate(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = None,
+    partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
+
+    `partitions`: check only these partitions of the tables with a `partitioned: true` property
+    (values as `lockgate check --partition` takes them: `"2026-11-19"`, a `datetime.date`, or
+    `"column=value"` with several partition columns; see lockgate.engines.partitions). Key rules
+    still compare the partitions' keys with every other partition. None: whole tables.
 
     `quarantine`: where to keep the rows a quarantine policy sets aside (a DuckDB file, a Parquet
     folder, a postgresql:// URL) or a `lockgate.quarantine.run.QuarantineRequest`; the policy's
@@ -58,6 +64,7 @@ def validate(
     deprecated former name.
     """
     as_of = logical_time(as_of, now)
+    selection = _partitions(contract, partitions)
     chosen = contract.server(server)
     if chosen is None:
         names = ", ".join(s.name for s in contract.servers) or "none"
@@ -69,11 +76,11 @@ def validate(
         if engine == "sql":
             from lockgate.engines.sql.engine import SqlEngine
 
-            impl: Engine = SqlEngine(connector)
+            impl: Engine = SqlEngine(connector, selection)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine
 
-            impl = FrameEngine.from_connector(connector, contract)
+            impl = FrameEngine.from_connector(connector, contract, selection)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
         return run_engine(
@@ -85,6 +92,7 @@ def validate(
             history=store,
             record=record,
             quarantine=quarantine,
+            partitions=selection,
         )
 
 
@@ -98,8 +106,10 @@ def validate_frames(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = False,
+    partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
+    `partitions` as in `validate`: the same rows are selected from the frames.
     `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`).
     `quarantine=True`: for each table with a quarantine policy, `result.quarantine_of(table)`
     also carries `.valid` and `.quarantined` DataFrames (a store location or a
@@ -107,17 +117,27 @@ def validate_frames(
     from lockgate.engines.frame.engine import FrameEngine
 
     as_of = logical_time(as_of, now)
+    selection = _partitions(contract, partitions)
     with _store(history) as store:
         return run_engine(
             contract,
-            FrameEngine(frames, contract),
+            FrameEngine(frames, contract, selection),
             server=None,
             as_of=as_of,
             progress=progress,
             history=store,
             record=record,
             quarantine=quarantine,
+            partitions=selection,
         )
+
+
+def _partitions(contract: Contract, partitions: Sequence[Any] | None) -> Any:
+    if not partitions:
+        return None
+    from lockgate.engines.partitions import select_partitions
+
+    return select_partitions(contract, partitions)
 
 
 def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -163,6 +183,7 @@ def run_engine(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = None,
+    partitions: Any = None,
 ) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
@@ -175,7 +196,14 @@ def run_engine(
         engine=engine.name,
         started_at=started,
         as_of=as_of,
+        partitions=partitions,
     )
+    if partitions is not None and history is not None:
+        from lockgate.state.partition_history import PartitionHistory
+
+        history = PartitionHistory(
+            history, partitions
+        )  # a partition's series, apart from whole-table checks
     profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)

@@ -320,3 +320,18 @@ def test_rules_that_read_other_tables_are_judged_again_on_a_retry(tmp_path, stor
 
 def first_run(store) -> int:
     return store.recent_runs("items")[-1]["run_id"]
+
+
+def test_data_that_returns_to_an_earlier_state_is_a_new_load_not_a_retry(tmp_path, store):
+    """A -> B -> A: the table changed twice, so the third check judges a new load; only a check of
+    the load the table has now, unchanged since, repeats that load's verdicts."""
+    wh, dim = Warehouse(tmp_path, store, "frame"), Dimension()
+    nightly_history(wh, dim, 3)
+    before = dim.df.copy()
+    wh.load(dim.next_day())
+    assert wh.check(NIGHT + dt.timedelta(days=3))[0].passed
+    wh.load(before)  # the upstream re-sends the load of night 2
+    reverted, _ = wh.check(NIGHT + dt.timedelta(days=4))
+    assert not reverted.retry_of, reverted.retry_of
+    retry, _ = wh.check(NIGHT + dt.timedelta(days=4, minutes=10))
+    assert retry.retry_of == {"pros": wh.store.recent_runs("pros", limit=1)[0]["run_id"] - 1}

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 from lockgate.contract.compile.context import CompileContext
+from lockgate.contract.compile.partitions import partition_findings
 from lockgate.contract.compile.properties import composite_key_rule, property_rules
 from lockgate.contract.compile.quality import quality_rules
 from lockgate.contract.compile.quarantine import resolve_policies
@@ -133,14 +134,18 @@ def _tables(ctx: CompileContext, schema: Any) -> Iterator[Table]:
                     primary_key_position=_int_or(prop.get("primaryKeyPosition"), -1),
                     options=options if isinstance(options, dict) else {},
                     path=path + ("properties", j),
+                    partitioned=prop.get("partitioned") is True,
+                    partition_key_position=_int_or(prop.get("partitionKeyPosition"), -1),
                 )
             )
-        yield Table(
+        table = Table(
             name=name,
             physical_name=raw.get("physicalName") or name,
             columns=tuple(columns),
             path=path,
         )
+        partition_findings(ctx, table)
+        yield table
 
 
 def _check_environment(ctx: CompileContext, path: tuple[Any, ...], options: dict[str, Any]) -> None:
@@ -153,7 +158,7 @@ def _check_environment(ctx: CompileContext, path: tuple[Any, ...], options: dict
 
 
 def _int_or(value: Any, default: int) -> int:
-    return value if isinstance(value, int) else default
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _items(value: Any) -> list[Any]:

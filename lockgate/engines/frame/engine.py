@@ -21,7 +21,9 @@ from lockgate.engines.sql.plan import referenced_columns
 class FrameEngine:
     name = "frame"
 
-    def __init__(self, frames: Mapping[str, pd.DataFrame], contract: Contract):
+    def __init__(
+        self, frames: Mapping[str, pd.DataFrame], contract: Contract, partitions: Any = None
+    ):
         # Frames may be keyed by logical or physical table name; relationships use physical names.
         self.frames: dict[str, pd.DataFrame] = dict(frames)
         for table in contract.tables:
@@ -32,9 +34,22 @@ class FrameEngine:
         self.profiles: dict[
             str, object
         ] = {}  # table name -> its TableProfile (for the history store)
+        self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
+
+    def _frame(self, table: Table) -> pd.DataFrame | None:
+        """The table's rows to check: the selected partitions only, when some were asked for."""
+        df = self.frames.get(table.name)
+        selection = self.partitions.of(table.name) if self.partitions is not None else None
+        if df is None or selection is None:
+            return df
+        from lockgate.engines.partitions import frame_selection
+
+        return frame_selection(df, selection)
 
     @classmethod
-    def from_connector(cls, connector: Any, contract: Contract) -> FrameEngine:
+    def from_connector(
+        cls, connector: Any, contract: Contract, partitions: Any = None
+    ) -> FrameEngine:
         """Load every table the contract names (and tables its relationships point to) into
         pandas."""
         names = {t.physical_name for t in contract.tables}
@@ -43,15 +58,21 @@ class FrameEngine:
         for name in sorted(names):
             if connector.columns(name) is not None:
                 frames[name] = connector.fetch_frame(name)
-        return cls(frames, contract)
+        return cls(frames, contract, partitions)
 
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
-        df = self.frames.get(table.name)
+        df = self._frame(table)
         if df is None:
             return {
                 r.id: Measurement(error=f"table {table.physical_name} does not exist")
                 for r in rules
             }
+        if self.partitions is not None and self.partitions.of(table.name) is not None:
+            from lockgate.engines.partitions import frame_problem
+
+            problem = frame_problem(self.frames[table.name], table, self.partitions.of(table.name))
+            if problem is not None:
+                return {r.id: Measurement(error=problem) for r in rules}
         total = len(df)
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
@@ -75,6 +96,12 @@ class FrameEngine:
                 out[rule.id] = measure_aggregate(rule, df, self.frames, table.physical_name)
         out.update(self._row_level(table, df, runnable))
         out.update(self._profile(table, df, stateful))
+        if self.partitions is not None and self.partitions.of(table.name) is not None:
+            from lockgate.engines.partitions import add_frame_collisions
+
+            add_frame_collisions(
+                self.frames[table.name], self.partitions.of(table.name), rules, out
+            )
         return out
 
     def _profile(
@@ -130,10 +157,15 @@ class FrameEngine:
         return out
 
     def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
-        df = self.frames.get(table.name)
+        df = self._frame(table)
         if df is None:
             return []
         m = rule.measure
+        selection = self.partitions.of(table.name) if self.partitions is not None else None
+        if isinstance(m, ir.DuplicateRows) and selection is not None:
+            from lockgate.engines.partitions import frame_collision_samples
+
+            return frame_collision_samples(self.frames[table.name], selection, m.columns, limit)
         keys = [k for k in table.key_columns if k in df.columns]
         if isinstance(m, ir.FailingRows):
             cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))

@@ -18,15 +18,17 @@ from lockgate.engines.sql_rules import ensure_select_only
 class SqlEngine:
     name = "sql"
 
-    def __init__(self, connector: Connector):
+    def __init__(self, connector: Connector, partitions: Any = None):
         self.connector = connector
+        self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
         self._plans: dict[str, TablePlan] = {}
         self.profiles: dict[
             str, object
         ] = {}  # table name -> its TableProfile (for the history store)
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
-        plan = plan_table(self.connector, table, rules)
+        selection = self.partitions.of(table.name) if self.partitions is not None else None
+        plan = plan_table(self.connector, table, rules, selection)
         self._plans[table.name] = plan
         return plan
 
@@ -49,6 +51,10 @@ class SqlEngine:
                 out[rule.id] = self._run_query(rule, plan.queries[rule.id], total)
         for rule in plan.metadata_rules:
             out[rule.id] = _from_metadata(rule, plan, total)
+        if plan.collisions:
+            from lockgate.engines.partitions import add_collisions
+
+            add_collisions(self.connector, plan, out)
         if plan.profile is not None:
             out.update(self._measure_profile(table, plan, values, total))
         return out
@@ -141,6 +147,17 @@ class SqlEngine:
             cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
             query = t.filter(failing(m.predicate, t)).select(*cols)
             query = query.order_by(keys) if keys else query
+        elif isinstance(m, ir.DuplicateRows) and plan.selection is not None:
+            from lockgate.engines.partitions import merge_samples, within_duplicates
+
+            try:  # inside the partition here; keys of other partitions came with the count
+                names, rows = self.connector.fetch(
+                    self.connector.to_sql(within_duplicates(t, m.columns))
+                )
+            except Exception:
+                return []
+            within = [dict(zip(names, row)) for row in rows]
+            return merge_samples(within, plan.collision_samples.get(rule.id, []), m.columns, limit)
         elif isinstance(m, ir.DuplicateRows):
             cols = list(m.columns)
             present = t.filter(all_present(t, m.columns))

@@ -33,12 +33,22 @@ class TablePlan:
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
     profile: Any = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
+    # partitioned checks (lockgate.engines.partitions): `expr` holds only the selected rows,
+    # `full` the whole table, `collisions` the key rules' lookups into the other partitions
+    selection: Any = None
+    full: IbisTable | None = None
+    # rule id -> (query, key columns)
+    collisions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # rule id -> colliding keys
+    collision_samples: dict[str, list[Any]] = field(default_factory=dict)
 
     def scan_expr(self) -> Any:
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
 
 
-def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> TablePlan:
+def plan_table(
+    connector: Connector, table: Table, rules: list[ir.Rule], selection: Any = None
+) -> TablePlan:
     native = connector.columns(table.physical_name)
     if native is None:
         plan = TablePlan(table, None)
@@ -50,9 +60,17 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
         for rule in rules:
             plan.errors[rule.id] = f"table {where} does not exist"
         return plan
-    expr = connector.table_expr(table.physical_name)
+    plan = TablePlan(table, connector.table_expr(table.physical_name), dict(native))
+    if selection is not None:
+        from lockgate.engines.partitions import restrict_plan
+
+        problem = restrict_plan(plan, selection)
+        if problem is not None:
+            plan.errors.update((rule.id, problem) for rule in rules)
+            plan.expr = None
+            return plan
+    expr = plan.expr
     assert expr is not None  # its columns were just read
-    plan = TablePlan(table, expr, dict(native))
     plan.scan[ROWS] = expr.count()
     # identical expressions (e.g. required + nullValues) share a metric
     seen: dict[Any, str] = {}
@@ -115,6 +133,13 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict[
         expr = t.count(where=failing(m.predicate, t))
     elif isinstance(m, ir.DuplicateRows):
         expr = duplicate_count(t, m.columns)
+        if plan.selection is not None:  # keys are also unique against the other partitions
+            from lockgate.engines.partitions import collision_query
+
+            plan.collisions[rule.id] = (
+                collision_query(plan.full, plan.selection, m.columns),
+                m.columns,
+            )
     elif isinstance(m, ir.RowCount):
         plan.metric_of[rule.id] = ROWS
         return

@@ -296,10 +296,18 @@ class SqlHistoryStore(ABC):
         state: str,
         contract_hash: str | None = None,
     ) -> int | None:
-        """The run that first checked this data state of the table (with `contract_hash`, when
-        given), or None."""
-        where = "r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state = ?"
-        params: list[Any] = [contract_id, server, table, state]
+        """The run that first checked the table's current load, when that load has this data
+        state (and was checked under `contract_hash`, when given), or None.
+
+        Only runs after the last one that saw a different state count: data that goes A -> B -> A
+        is a new load the third time (the table changed twice), not a retry of the first."""
+        where = (
+            "r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state = ? "
+            "AND p.run_id > COALESCE((SELECT max(q.run_id) FROM {table_profiles} q "
+            "JOIN {runs} s ON s.run_id = q.run_id WHERE s.contract_id = ? AND s.server = ? "
+            "AND q.table_name = ? AND q.state <> ?), 0)"
+        )
+        params: list[Any] = [contract_id, server, table, state, contract_id, server, table, state]
         if contract_hash is not None:
             where += " AND r.contract_hash = ?"
             params.append(contract_hash)
