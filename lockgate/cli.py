@@ -10,6 +10,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -43,7 +44,7 @@ class ExportFormat(str, Enum):
     gx = "gx"
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr, no traceback (set LOCKGATE_DEBUG=1 to see one)."""
     typer.echo(f"lockgate: error: {message}", err=True)
     raise typer.Exit(code)

@@ -77,7 +77,7 @@ class Contract:
     rules: tuple[Rule, ...]
     source: SourceDoc = field(repr=False, compare=False)
     # one lockgate.quarantine.policy.QuarantinePolicy per table that has one
-    quarantine: tuple = field(default=(), compare=False)
+    quarantine: tuple[Any, ...] = field(default=(), compare=False)
 
     @property
     def file(self) -> str:
@@ -96,7 +96,9 @@ class Contract:
             return self.servers[0] if self.servers else None
         return next((s for s in self.servers if s.name == name), None)
 
-    def quarantine_policy(self, table: str):
+    def quarantine_policy(self, table: str) -> Any:
+        """The table's QuarantinePolicy, or None (typed Any: the policy type lives above the
+        contract layer, in lockgate.quarantine)."""
         return next((p for p in self.quarantine if p.table == table), None)
 
     def rules_for(self, table: str) -> list[Rule]:
@@ -104,4 +106,5 @@ class Contract:
 
     @property
     def raw(self) -> dict[str, Any]:
-        return self.source.data
+        data: dict[str, Any] = self.source.data
+        return data

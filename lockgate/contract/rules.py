@@ -411,9 +411,8 @@ class Rule:
     id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
     table: str  # schema object name (logical)
     column: str | None  # property name (logical), None for table rules
-    check: (
-        str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
-    )
+    # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    check: str
     measure: Measure  # what engines measure; column names in it are physical names
     threshold: Threshold
     severity: Severity = "error"
@@ -423,3 +422,17 @@ class Rule:
     @property
     def blocking(self) -> bool:
         return self.severity == "error"
+
+
+M = TypeVar("M")
+
+
+def measure_as(rule: Rule, kind: type[M]) -> M:
+    """The rule's measure, which the caller's dispatch (a registry keyed by measure type, a
+    filter) knows to be a `kind`; checked, so a wrong dispatch fails here with the rule's id."""
+    measure = rule.measure
+    if not isinstance(measure, kind):
+        raise TypeError(
+            f"rule {rule.id}: a {kind.__name__} measure was expected, not {type(measure).__name__}"
+        )
+    return measure

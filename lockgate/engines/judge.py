@@ -23,7 +23,7 @@ from lockgate.contract.rules import (
 from lockgate.engines.results import Measurement, RuleResult
 
 
-def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleResult:
+def judge(rule: Rule, m: Measurement, now: dt.datetime, history: Any = None) -> RuleResult:
     """`history` (a lockgate.state.history.TableHistory, None without a store) is read only by the
     stateful rules, which lockgate.state.detectors judges."""
     expected = expected_text(rule)
@@ -66,13 +66,13 @@ def compare(metric: Any, threshold: Threshold) -> bool:
     except (TypeError, ValueError):
         return False
     if op == "mustBeGreaterThan":
-        return metric > target
+        return bool(metric > target)
     if op == "mustBeGreaterOrEqualTo":
-        return metric >= target
+        return bool(metric >= target)
     if op == "mustBeLessThan":
-        return metric < target
+        return bool(metric < target)
     if op == "mustBeLessOrEqualTo":
-        return metric <= target
+        return bool(metric <= target)
     low, high = target
     inside = low <= metric <= high
     return inside if op == "mustBeBetween" else not inside
@@ -81,7 +81,7 @@ def compare(metric: Any, threshold: Threshold) -> bool:
 def expected_text(rule: Rule) -> str:
     measure = rule.measure
     if isinstance(measure, ColumnType):
-        tz = {True: " with time zone", False: " without time zone"}.get(measure.timezone, "")
+        tz = {True: " with time zone", False: " without time zone", None: ""}[measure.timezone]
         return f"logicalType {measure.logical_type}{tz}"
     if isinstance(measure, LatestValue):
         return f"age {rule.threshold.describe()}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -12,7 +12,7 @@ from lockgate import clock
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import HistoryMeasure, Rule, judging_phase
 from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement, ValidationResult
+from lockgate.engines.results import Measurement, RuleResult, ValidationResult
 from lockgate.errors import LockgateError, UsageError
 from lockgate.reconcile.hook import reconcile_rules, split_reconcile
 
@@ -25,7 +25,9 @@ class Engine(Protocol):
 
     def measure(self, table: Table, rules: list[Rule]) -> dict[str, Measurement]: ...
 
-    def samples(self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS) -> list[dict]: ...
+    def samples(
+        self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS
+    ) -> list[dict[str, Any]]: ...
 
 
 def validate(
@@ -35,10 +37,10 @@ def validate(
     engine: str = "sql",
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history=None,
+    history: Any = None,
     record: bool = True,
     now: dt.datetime | None = None,
-    quarantine=None,
+    quarantine: Any = None,
     partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
@@ -100,10 +102,10 @@ def validate_frames(
     *,
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history=None,
+    history: Any = None,
     record: bool = True,
     now: dt.datetime | None = None,
-    quarantine=False,
+    quarantine: Any = False,
     partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
@@ -130,7 +132,7 @@ def validate_frames(
         )
 
 
-def _partitions(contract: Contract, partitions: Sequence[Any] | None):
+def _partitions(contract: Contract, partitions: Sequence[Any] | None) -> Any:
     if not partitions:
         return None
     from lockgate.engines.partitions import select_partitions
@@ -156,7 +158,7 @@ def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> d
 
 
 @contextmanager
-def _store(history):
+def _store(history: Any) -> Iterator[Any]:
     """A store given as an object is the caller's to close; one given as a location is ours."""
     if history is None or hasattr(history, "table_history"):
         yield history
@@ -175,13 +177,13 @@ def run_engine(
     engine: Engine,
     *,
     server: str | None,
-    as_of=None,
-    progress=None,
-    history=None,
+    as_of: dt.datetime | None = None,
+    progress: Progress | None = None,
+    history: Any = None,
     record: bool = True,
-    now=None,
-    quarantine=None,
-    partitions=None,
+    now: dt.datetime | None = None,
+    quarantine: Any = None,
+    partitions: Any = None,
 ) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
@@ -250,8 +252,14 @@ def run_engine(
 
 
 def _quarantine(
-    contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now
-):
+    contract: Contract,
+    engine: Engine,
+    table: Table,
+    result: ValidationResult,
+    verdicts: list[RuleResult],
+    request: Any,
+    now: dt.datetime,
+) -> list[RuleResult]:
     """A table's quarantine policy applied to its verdicts (lockgate.quarantine)."""
     from lockgate.quarantine.run import QuarantineRequest, quarantine_table
 
@@ -267,7 +275,9 @@ def _quarantine(
     return verdicts
 
 
-def _earlier_load(store, contract: Contract, server: str | None, table: Table, profile):
+def _earlier_load(
+    store: Any, contract: Contract, server: str | None, table: Table, profile: Any
+) -> Any:
     """The first check of the same data under the same contract content, if there was one: this
     check is then a retry (or a manual look), and its data rules repeat that check's verdicts."""
     state = getattr(profile, "state", None)
@@ -275,11 +285,12 @@ def _earlier_load(store, contract: Contract, server: str | None, table: Table, p
         return None
     try:
         return store.load_verdicts(contract.id, server, table.name, state, contract.content_hash)
-    except Exception:  # noqa: BLE001 - an unreadable store: judge afresh (the history rules say why)
+    # an unreadable store: judge afresh (the history rules say why)
+    except Exception:  # noqa: BLE001
         return None
 
 
-def _repeat(rule: Rule, load, total_rows: int | None):
+def _repeat(rule: Rule, load: Any, total_rows: int | None) -> RuleResult | None:
     """The verdict of the load's first check for a data rule; None to judge the rule now."""
     from lockgate.state.history import judged_every_check
 
@@ -309,14 +320,14 @@ def _repeat(rule: Rule, load, total_rows: int | None):
 
 
 def _table_history(
-    store,
+    store: Any,
     contract: Contract,
     server: str | None,
     table: Table,
     rules: list[Rule],
-    profile,
+    profile: Any,
     as_of: dt.datetime,
-):
+) -> Any:
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
     if not any(isinstance(r.measure, HistoryMeasure) for r in rules):
         return None
@@ -338,7 +349,7 @@ def _table_history(
         return TableHistory.missing(f"the history store could not be read: {exc}")
 
 
-def _record(store, result: ValidationResult, profiles) -> None:
+def _record(store: Any, result: ValidationResult, profiles: Mapping[str, Any]) -> None:
     """A run that cannot be recorded is an error: the next run's stateful rules would compare
     with a history that silently stopped (e.g. a read-only role that cannot write the store)."""
     family = next((p.family for p in profiles.values()), None)
@@ -348,7 +359,7 @@ def _record(store, result: ValidationResult, profiles) -> None:
         raise LockgateError(f"this run could not be recorded in the history store: {exc}") from None
 
 
-def _with_samples(verdict, samples):
+def _with_samples(verdict: RuleResult, samples: list[dict[str, Any]]) -> RuleResult:
     from dataclasses import replace
 
     return replace(verdict, samples=tuple(samples))

@@ -51,10 +51,10 @@ def render(contract: Contract, options) -> str:
         entry = _table_entry(contract, table, per_table, source is not None)
         tables.append(jinja_literals(entry, keep=frozenset({"to"})))
     if source:
-        entry: dict[str, Any] = {"name": source}
+        source_entry: dict[str, Any] = {"name": source}
         if schema:
-            entry["schema"] = schema
-        body = {"version": 2, "sources": [{**entry, "tables": tables}]}
+            source_entry["schema"] = schema
+        body = {"version": 2, "sources": [{**source_entry, "tables": tables}]}
     else:
         body = {"version": 2, "models": tables}
     return _header(contract, options, out.skipped) + yaml.safe_dump(

@@ -45,7 +45,8 @@ def render(contract: Contract, options) -> str:
             named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
             lines += ["", f"-- table {named}: {len(rules)} rules"]
             lines += [
-                f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} "
+                f"-- {one_line(r.id)}: compared with server "
+                f"{one_line(ir.measure_as(r, ir.Reconcile).source)} "
                 "by lockgate.reconcile"
                 for r in reconciled
             ]

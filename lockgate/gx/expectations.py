@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable, Unsupported
@@ -56,7 +56,7 @@ def expectations_for(rule: ir.Rule, table: Table) -> list[Expectation]:
 
 
 def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
-    predicate = rule.measure.predicate
+    predicate = ir.measure_as(rule, ir.FailingRows).predicate
     threshold = rule.threshold
     if threshold.unit == "percent":
         share = accepted_counts(threshold, scale=MICRO_PERCENT, maximum=ALL_MICRO_PERCENT)
@@ -110,7 +110,7 @@ def _duplicate_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
             "of a repeated key (lockgate counts the repeats beyond the first) and `mostly` "
             "is a share of non-null rows"
         )
-    columns = list(rule.measure.columns)
+    columns = list(ir.measure_as(rule, ir.DuplicateRows).columns)
     if len(columns) == 1:
         return [Expectation("expect_column_values_to_be_unique", {"column": columns[0]})]
     # lockgate ignores keys with any null part; GX's default ("never") would compare them too
@@ -266,7 +266,7 @@ def _atoms(p: ir.Predicate) -> list[ir.Predicate]:
     return [p]
 
 
-def _only_nulls(p: ir.Predicate) -> bool:
+def _only_nulls(p: ir.Predicate) -> TypeGuard[ir.IsNull | ir.IsMissing]:
     return isinstance(p, ir.IsNull) or (isinstance(p, ir.IsMissing) and not p.values)
 
 

@@ -38,7 +38,7 @@ class QuarantinePolicy:
         if self.max_rows is not None and rows > self.max_rows:
             return False
         if self.max_rate is not None and rows > 0:
-            return bool(total) and rows / total <= self.max_rate
+            return total is not None and total != 0 and rows / total <= self.max_rate
         return True
 
 

@@ -33,13 +33,13 @@ def _contract_id(cmp: Comparison) -> Iterator[Hit]:
 
 def _tables_removed(cmp: Comparison) -> Iterator[Hit]:
     for name, old, new in cmp.tables():
-        if new is None:
+        if new is None and old is not None:
             yield Hit(name, None, name, old.physical_name, None, cmp.rule_ids(cmp.old, name))
 
 
 def _tables_added(cmp: Comparison) -> Iterator[Hit]:
     for name, old, new in cmp.tables():
-        if old is None:
+        if old is None and new is not None:
             yield Hit(name, None, name, None, new.physical_name, cmp.rule_ids(cmp.new, name))
 
 
@@ -51,7 +51,7 @@ def _table_physical_name(cmp: Comparison) -> Iterator[Hit]:
 
 def _columns_removed(cmp: Comparison) -> Iterator[Hit]:
     for table, name, old, new in cmp.columns():
-        if new is None:
+        if new is None and old is not None:
             yield Hit(table, name, name, old.logical_type, None, cmp.rule_ids(cmp.old, table, name))
 
 
@@ -62,7 +62,11 @@ def _required_rule(table: str, column: str) -> str:
 def _columns_added(required: bool):
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for table, name, old, new in cmp.columns():
-            if old is None and (_required_rule(table, name) in cmp.new_rules) == required:
+            if (
+                old is None
+                and new is not None
+                and (_required_rule(table, name) in cmp.new_rules) == required
+            ):
                 yield Hit(
                     table, name, name, None, new.logical_type, cmp.rule_ids(cmp.new, table, name)
                 )
@@ -329,12 +333,12 @@ def documented_pairs(
         )
         yield name, None, name, old_raw, new_raw, STRUCTURE["table"]
         yield from _quality_pairs(name, None, old_raw, new_raw)
-    for table, name, old, new in cmp.columns():
-        if old is None or new is None:
+    for table, name, old_column, new_column in cmp.columns():
+        if old_column is None or new_column is None:
             continue
         old_raw, new_raw = (
-            _mapping(cmp.raw(cmp.old, old.path)),
-            _mapping(cmp.raw(cmp.new, new.path)),
+            _mapping(cmp.raw(cmp.old, old_column.path)),
+            _mapping(cmp.raw(cmp.new, new_column.path)),
         )
         yield table, name, name, old_raw, new_raw, STRUCTURE["column"]
         yield from _quality_pairs(table, name, old_raw, new_raw)
@@ -374,7 +378,7 @@ def _quality_pairs(table, column, old_raw: dict, new_raw: dict):
     for key in dict.fromkeys([*old_entries, *new_entries]):
         old, new = old_entries.get(key), new_entries.get(key)
         if old is None or new is None:
-            entry = old or new
+            entry = old or new or {}
             if entry.get("type") != "text":
                 continue  # a rule entry added or removed: the rule classifiers report it
         yield table, column, f"quality {key}", old or {}, new or {}, STRUCTURE["quality"]

@@ -59,7 +59,7 @@ def _(m: ir.LatestValue) -> str:
 
 @describe_measure.register(ir.ColumnType)
 def _(m: ir.ColumnType) -> str:
-    tz = {True: " with time zone", False: " without time zone"}.get(m.timezone, "")
+    tz = {True: " with time zone", False: " without time zone", None: ""}[m.timezone]
     return f"logicalType {m.logical_type}{tz}"
 
 

@@ -112,7 +112,7 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
             True,
         )
     rows = list(range(table.rows - k, table.rows))
-    p = rule.measure.predicate
+    p = ir.measure_as(rule, ir.FailingRows).predicate
     if isinstance(p, ir.LagAbove):
         return _late(rule, p, data, table, rows)
     column = p.referenced_columns[0]
@@ -200,12 +200,12 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         )
     rows = list(range(table.rows - k, table.rows))
     rules = ctx.contract.rules_for(rule.table)
-    for column in rule.measure.columns:
+    key = ir.measure_as(rule, ir.DuplicateRows).columns
+    for column in key:
         _set(table, column, rows, [table.columns[column][0]] * k, rules)
     return Broken(
         data,
-        f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of "
-        f"{table.rows} rows",
+        f"the key ({', '.join(key)}) of row 1 repeated in {k} of {table.rows} rows",
     )
 
 
@@ -213,7 +213,7 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
 def _orphans(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = rule.measure
+    m = ir.measure_as(rule, ir.Orphans)
     parent = next(t for t in data.tables.values() if t.table.physical_name == m.ref_table)
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
@@ -272,6 +272,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
     """The table regenerated with n rows; streams are prefix-stable, so the first rows (and the
     keys other tables reference) stay as they were."""
     table = ctx.contract.table(table_name)
+    assert table is not None  # the rule's own table
     rules = [
         r
         for r in ctx.contract.rules
@@ -295,7 +296,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
 def _stale(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    column = rule.measure.column
+    column = ir.measure_as(rule, ir.LatestValue).column
     values = [v for v in table.columns[column] if v is not None]
     if not values:
         return NotBroken(f"{column} has no values", True)
@@ -352,7 +353,7 @@ _WRONG_KIND = {"integer": "number", "number": "string", "string": "integer", "bo
 def _wrong_type(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = rule.measure
+    m = ir.measure_as(rule, ir.ColumnType)
     values = table.columns[m.column]
     if m.timezone is not None and m.logical_type == "timestamp":
         table.timezones[m.column] = not m.timezone

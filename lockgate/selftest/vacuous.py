@@ -129,7 +129,7 @@ def _(p: ir.NotInSet, column: Column, check: str) -> str | None:
 
 
 def _range_impossible(p: ir.OutOfRange, column: Column, check: str) -> str | None:
-    domain = integer_domain(column, use_format=check != "format")
+    domain: tuple[float, float, str] | None = integer_domain(column, use_format=check != "format")
     if domain is None:
         domain = decimal_domain(column.physical_type)
     if domain is None or not all(

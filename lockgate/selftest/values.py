@@ -204,7 +204,7 @@ def _numbers(c: Constraints, spec: ColumnSpec) -> Iterator[float]:
             low = step
         if low is None:
             start = math.floor(high / step) * step
-            values = (start - i * step for i in itertools.count())
+            values: Iterator[Any] = (start - i * step for i in itertools.count())
         else:
             start = math.ceil(low / step) * step
             values = itertools.takewhile(

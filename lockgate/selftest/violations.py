@@ -92,7 +92,9 @@ def _(p: ir.NotMatching, spec: ColumnSpec, valid: list) -> Iterator[Any]:
 @BREAKERS.register(ir.OutOfRange)
 def _(p: ir.OutOfRange, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     if spec.kind in ("integer", "number"):
-        deltas = [1, 2, 10, 100] if spec.kind == "integer" else [1, 0.5, 0.01, 10, 100, 2]
+        deltas: list[float] = (
+            [1, 2, 10, 100] if spec.kind == "integer" else [1, 0.5, 0.01, 10, 100, 2]
+        )
         deltas += [f for f in constraints(pred for _, pred in spec.predicates).factors]
         if p.minimum is not None:
             yield from typed([p.minimum] if p.exclusive_minimum else [], spec.kind)

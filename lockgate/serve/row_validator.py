@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -379,7 +379,7 @@ class RowValidator:
         """The ids of the row rules this record fails (types not included): the parity surface."""
         return [r.id for r in self.rules if r.fails(record)]
 
-    def validate(self, records: list[Record]) -> list[Violation]:
+    def validate(self, records: Sequence[Record]) -> list[Violation]:
         out: list[Violation] = []
         for index, record in enumerate(records):
             mistyped = set()

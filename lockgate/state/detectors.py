@@ -126,7 +126,7 @@ def _advancement(
     """Idle time, not "different from the previous check": a retry minutes after a good load
     sees the same max and passes; a reload that changed nothing is idle since the previous load
     and fails once that exceeds the allowance, on its first check and on every retry after it."""
-    m: ir.Advancement = rule.measure
+    m = ir.measure_as(rule, ir.Advancement)
     current = _latest(profile.columns.get(m.column))
     loads = [
         (run.as_of, v)
@@ -376,7 +376,7 @@ def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -
 def _anomaly(
     rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
 ) -> RuleResult:
-    m: ir.Anomaly = rule.measure
+    m = ir.measure_as(rule, ir.Anomaly)
     value, points = _series(m, profile, history.runs)
     if m.metric == "rowsAdded" and value is None:
         return _result(rule, True, _not_enough(0, m.min_history), profile)

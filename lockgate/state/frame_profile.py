@@ -39,7 +39,8 @@ def frame_profile(df: pd.DataFrame, request: ProfileRequest) -> TableProfile:
         counts = df[column].value_counts(dropna=True)
         stats.top_share = float(counts.max() / stats.non_null) if stats.non_null else None
     for rule in request.drifts:
-        profile.summaries[rule.id] = _drift_summary(rule.measure, df[rule.measure.column])
+        drift = ir.measure_as(rule, ir.Drift)
+        profile.summaries[rule.id] = _drift_summary(drift, df[drift.column])
     if request.buckets:
         profile.buckets = _buckets(df, request)
     profile.state = data_state(
@@ -136,6 +137,7 @@ def _category_kind(s: pd.Series) -> str:
 
 def _buckets(df: pd.DataFrame, request: ProfileRequest) -> BucketFingerprints:
     spec = request.buckets
+    assert spec is not None  # called for a bucket request only
     result = BucketFingerprints.empty(spec.buckets, spec.columns)
     if df.empty:
         return result

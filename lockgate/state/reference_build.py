@@ -140,7 +140,7 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
             name = column.physical_name
             entry.columns[column.name] = NumericSummary(
                 edges[name],
-                counts[name],
+                tuple(counts[name]),  # (__post_init__ makes tuples of any sequence)
                 stats["mean"],
                 stats["std"],
                 entry.row_count,

@@ -86,6 +86,7 @@ class ProfilePlan:
         if grouped_rows is not None:
             self._read_grouped(profile, grouped_rows)
             for column in _fingerprinted_by_buckets(self.request):
+                assert profile.buckets is not None  # read from the grouped rows just above
                 # the same XOR of the same row terms, only split by bucket: fold it back
                 profile.columns[column].fingerprint = int(
                     np.bitwise_xor.reduce(profile.buckets.values[column])
@@ -130,7 +131,7 @@ class ProfilePlan:
         return stats
 
     def _drift_summary(self, rule: ir.Rule, values, row_count: int | None):
-        m: ir.Drift = rule.measure
+        m = ir.measure_as(rule, ir.Drift)
 
         def get(stat: str) -> Any:
             return self._value(values, rule.id, stat)
@@ -143,7 +144,7 @@ class ProfilePlan:
             counts = [_int(get(f"bin{i}")) or 0 for i in range(len(m.reference.counts))]
             return NumericSummary(
                 m.reference.edges,
-                counts,
+                tuple(counts),  # (__post_init__ makes tuples of any sequence)
                 _float(get("mean")),
                 _std(get("std"), present),
                 count,
@@ -157,17 +158,20 @@ class ProfilePlan:
 
     def _read_grouped(self, profile: TableProfile, rows: list[tuple]) -> None:
         request = self.request.buckets
+        buckets = None
         if request is not None:
-            profile.buckets = BucketFingerprints.empty(request.buckets, request.columns)
+            buckets = profile.buckets = BucketFingerprints.empty(request.buckets, request.columns)
         for part, bucket, n, *fps, segment in rows:
             if part == "buckets":
-                targets = [profile.buckets]
+                # bucket rows come only from a bucket request
+                assert request is not None and buckets is not None
+                targets = [buckets]
                 if request.by is not None:  # one row per (bucket, segment): fold into both
                     label = segment_label(segment)
-                    if label not in profile.buckets.segments:
+                    if label not in buckets.segments:
                         empty = BucketFingerprints.empty(request.buckets, request.columns)
-                        profile.buckets.segments[label] = empty
-                    targets.append(profile.buckets.segments[label])
+                        buckets.segments[label] = empty
+                    targets.append(buckets.segments[label])
                 for target in targets:
                     _accumulate(target, int(bucket), int(n), [int(f) for f in fps], request.columns)
             elif part in self.top_parts:
@@ -273,7 +277,7 @@ def histogram_counts(t: ibis.Table, number, finite, edges) -> list:
 
 
 def _plan_drift(plan: ProfilePlan, t: ibis.Table, rule: ir.Rule) -> None:
-    m: ir.Drift = rule.measure
+    m = ir.measure_as(rule, ir.Drift)
     col = t[m.column]
     if isinstance(m.reference, NumericSummary):
         number, finite = finite_number(col)
@@ -321,8 +325,9 @@ def _grouped_query(plan: ProfilePlan, t: ibis.Table, hashing: _Hashing):
     return query
 
 
-def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing):
+def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing) -> ibis.Table:
     spec = request.buckets
+    assert spec is not None  # only planned for a bucket request
     key = f"{_PREFIX}key"
     keyed = t.mutate(**{key: hashing.key(t, spec.key)})
     k = keyed[key]

@@ -14,7 +14,13 @@ from dagster_project.simulator.schema import LOADED_AT, TABLES
 try:
     from .simulator_fixtures import START, copy_of, landed_template, loaded_at, read_raw
 except ImportError:
-    from simulator_fixtures import START, copy_of, landed_template, loaded_at, read_raw  # noqa: F401
+    from simulator_fixtures import (  # noqa: F401
+        START,
+        copy_of,
+        landed_template,
+        loaded_at,
+        read_raw,
+    )
 
 DAY = START + dt.timedelta(days=4)  # the load that carries the failure
 NEXT = DAY + dt.timedelta(days=1)

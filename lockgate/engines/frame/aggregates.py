@@ -105,7 +105,9 @@ def orphan_mask(df: pd.DataFrame, ref: pd.DataFrame, m: ir.Orphans) -> pd.Series
     return pd.Series(present.to_numpy() & ~found, index=df.index)
 
 
-def duplicate_samples(df: pd.DataFrame, columns: tuple[str, ...], limit: int) -> list[dict]:
+def duplicate_samples(
+    df: pd.DataFrame, columns: tuple[str, ...], limit: int
+) -> list[dict[str, Any]]:
     """Repeated keys with their number of rows, like the SQL engine's GROUP BY ... HAVING sample."""
     sizes = df.loc[all_present(df, columns), list(columns)].groupby(list(columns)).size()
     sizes = sizes[sizes > 1].sort_index().head(limit)

@@ -21,7 +21,9 @@ from lockgate.engines.results import Measurement
 class FrameEngine:
     name = "frame"
 
-    def __init__(self, frames: Mapping[str, pd.DataFrame], contract: Contract, partitions=None):
+    def __init__(
+        self, frames: Mapping[str, pd.DataFrame], contract: Contract, partitions: Any = None
+    ):
         # Frames may be keyed by logical or physical table name; relationships use physical names.
         self.frames: dict[str, pd.DataFrame] = dict(frames)
         for table in contract.tables:
@@ -45,7 +47,9 @@ class FrameEngine:
         return frame_selection(df, selection)
 
     @classmethod
-    def from_connector(cls, connector, contract: Contract, partitions=None) -> FrameEngine:
+    def from_connector(
+        cls, connector: Any, contract: Contract, partitions: Any = None
+    ) -> FrameEngine:
         """Load every table the contract names (and tables its relationships point to) into
         pandas."""
         names = {t.physical_name for t in contract.tables}
@@ -125,7 +129,7 @@ class FrameEngine:
         self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
     ) -> dict[str, Measurement]:
         total = len(df)
-        failed: dict[str, set] = {r.id: set() for r in rules}
+        failed: dict[str, set[Any]] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
         if rules:
             try:

@@ -32,7 +32,7 @@ def missing(s: pd.Series) -> pd.Series:
     return out
 
 
-def _is_nan(value) -> bool:
+def _is_nan(value: Any) -> bool:
     if isinstance(value, decimal.Decimal):
         return value.is_nan()
     return isinstance(value, float) and math.isnan(value)
@@ -145,7 +145,7 @@ def _comparable(values: pd.Series) -> pd.Series:
     return values
 
 
-def _bound(value, values: pd.Series):
+def _bound(value: Any, values: pd.Series) -> Any:
     """Compare dates and timestamps in the column's own representation (see the SQL twin)."""
     if isinstance(value, (dt.date, dt.datetime)) and pd.api.types.is_datetime64_any_dtype(values):
         ts = pd.Timestamp(value)

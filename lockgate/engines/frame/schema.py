@@ -112,5 +112,5 @@ def _(p: ir.LagAbove, rule_id: str, common: dict[str, Any]) -> _Checks:
     return [(None, check)]
 
 
-def _plain(bound):
+def _plain(bound: Any) -> Any:
     return bound.isoformat() if isinstance(bound, (dt.date, dt.datetime)) else bound

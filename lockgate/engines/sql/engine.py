@@ -23,7 +23,7 @@ from lockgate.engines.sql_rules import ensure_select_only
 class SqlEngine:
     name = "sql"
 
-    def __init__(self, connector: Connector, partitions=None):
+    def __init__(self, connector: Connector, partitions: Any = None):
         self.connector = connector
         self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
         self._plans: dict[str, TablePlan] = {}
@@ -111,10 +111,12 @@ class SqlEngine:
         except Exception:
             values: dict[str, Any] = {}
             failed: dict[str, str] = {}
+            table = plan.expr
+            assert table is not None  # a missing table has no scan
             for name, expr in plan.scan.items():
                 try:
                     values[name] = self.connector.fetch_value(
-                        self.connector.to_sql(plan.expr.aggregate(**{name: expr}))
+                        self.connector.to_sql(table.aggregate(**{name: expr}))
                     )
                 except Exception as exc:
                     failed[name] = _first_line(exc)
@@ -215,11 +217,13 @@ def _from_scan(rule: ir.Rule, value: Any, total: int | None) -> Measurement:
 def _from_metadata(rule: ir.Rule, plan: TablePlan, total: int | None) -> Measurement:
     m = rule.measure
     if isinstance(m, ir.ColumnType):
+        assert plan.expr is not None  # metadata rules are planned for existing tables only
         dtype = plan.expr.schema()[m.column]
         ok = type_matches(m, dtype)
         return Measurement(
             value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total
         )
+    assert isinstance(m, ir.ExtraColumns)  # the only other metadata measure
     declared = set(m.declared)
     extra = [c for c in plan.native_types if c not in declared]
     detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"

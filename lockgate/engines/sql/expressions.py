@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import reduce
 
 import ibis
-from ibis.expr.types import BooleanValue, Table
+from ibis.expr.types import BooleanValue, IntegerValue, Table, Value
 
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
@@ -27,7 +27,7 @@ failing: KindTable[Callable[..., BooleanValue]] = KindTable(
 )
 
 
-def missing(col) -> BooleanValue:
+def missing(col: Value) -> BooleanValue:
     """NULL, or NaN where the column's type can hold one (see the module docstring)."""
     kind = col.type()
     if kind.is_floating():
@@ -37,7 +37,7 @@ def missing(col) -> BooleanValue:
     return col.isnull()
 
 
-def present(col) -> BooleanValue:
+def present(col: Value) -> BooleanValue:
     """Neither NULL nor NaN: a value that value rules judge."""
     return ~missing(col)
 
@@ -118,7 +118,7 @@ def all_present(t: Table, columns: tuple[str, ...]) -> BooleanValue:
     return reduce(lambda a, b: a & b, (present(t[c]) for c in columns))
 
 
-def duplicate_count(t: Table, columns: tuple[str, ...]):
+def duplicate_count(t: Table, columns: tuple[str, ...]) -> IntegerValue:
     """count(key) - count(distinct key), over rows whose key columns are all non-null."""
     if len(columns) == 1:
         col = t[columns[0]]
@@ -130,13 +130,13 @@ def duplicate_count(t: Table, columns: tuple[str, ...]):
     return t.count(where=complete) - key.nunique(where=complete)
 
 
-def _epoch(col):
+def _epoch(col: Value) -> Value:
     if col.type().is_date():
         col = col.cast("timestamp")
     return col.epoch_seconds()
 
 
-def _literal(value, col):
+def _literal(value: Any, col: Value) -> Value:
     """Bounds are compared in the column's own type (dates to dates, timestamps to timestamps)."""
     kind = col.type()
     if isinstance(value, dt.datetime) and kind.is_timestamp():

@@ -30,26 +30,27 @@ class TablePlan:
     native_types: dict[str, str] = field(default_factory=dict)
     scan: dict[str, object] = field(default_factory=dict)  # metric name -> ibis scalar expression
     metric_of: dict[str, str] = field(default_factory=dict)  # rule id -> metric name in the scan
-    queries: dict[str, str] = field(
-        default_factory=dict
-    )  # rule id -> its own SQL (sql rules, orphans)
+    # rule id -> its own SQL (sql rules, orphans)
+    queries: dict[str, str] = field(default_factory=dict)
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
-    profile: object = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
+    profile: Any = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
     # partitioned checks (lockgate.engines.partitions): `expr` holds only the selected rows,
     # `full` the whole table, `collisions` the key rules' lookups into the other partitions
-    selection: object = None
+    selection: Any = None
     full: IbisTable | None = None
-    collisions: dict[str, tuple] = field(default_factory=dict)  # rule id -> (query, key columns)
-    collision_samples: dict[str, list] = field(default_factory=dict)  # rule id -> colliding keys
+    # rule id -> (query, key columns)
+    collisions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # rule id -> colliding keys
+    collision_samples: dict[str, list[Any]] = field(default_factory=dict)
 
-    def scan_expr(self):
+    def scan_expr(self) -> Any:
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
 
 
 def plan_table(
-    connector: Connector, table: Table, rules: list[ir.Rule], selection=None
+    connector: Connector, table: Table, rules: list[ir.Rule], selection: Any = None
 ) -> TablePlan:
     native = connector.columns(table.physical_name)
     if native is None:
@@ -71,10 +72,11 @@ def plan_table(
             plan.errors.update((rule.id, problem) for rule in rules)
             plan.expr = None
             return plan
-    plan.scan[ROWS] = plan.expr.count()
-    seen: dict[
-        object, str
-    ] = {}  # identical expressions (e.g. required + nullValues) share a metric
+    expr = plan.expr
+    assert expr is not None  # its columns were just read
+    plan.scan[ROWS] = expr.count()
+    # identical expressions (e.g. required + nullValues) share a metric
+    seen: dict[Any, str] = {}
     for rule in rules:
         missing = [c for c in rule.measure.referenced_columns if c not in plan.native_types]
         if missing:

