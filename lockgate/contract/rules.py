@@ -10,7 +10,7 @@ the measure vocabulary closed and small is what lets every engine give the same 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 from lockgate.contract.findings import Location
 

@@ -13,6 +13,7 @@ import decimal
 import math
 from collections.abc import Callable
 from functools import reduce
+from typing import Any
 
 import numpy as np
 import pandas as pd

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import reduce
+from typing import Any
 
 import ibis
 from ibis.expr.types import BooleanValue, IntegerValue, Table, Value
