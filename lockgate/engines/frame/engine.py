@@ -177,12 +177,16 @@ class FrameEngine:
         if keys:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
-        return rows.to_dict("records")
+        records: list[dict[str, Any]] = rows.to_dict("records")  # pandas is untyped here
+        return records
 
 
 _NO_ROWS = "one number for the whole table: there are no offending rows to show"
 # `sample(m, df, keys, frames, limit)`: the offending rows, a list of ready rows, or None
-_Sample = Callable[[Any, pd.DataFrame, list[str], Mapping[str, pd.DataFrame], int], Any]
+_Sample = Callable[
+    [Any, pd.DataFrame, list[str], Mapping[str, pd.DataFrame], int],
+    "pd.DataFrame | list[dict[str, Any]] | None",
+]
 SAMPLES: KindTable[_Sample] = KindTable(
     "frame: offending rows of a failed rule",
     ir.Measure,
