@@ -45,6 +45,11 @@ class TablePlan:
     # rule id -> colliding keys
     collision_samples: dict[str, list[Any]] = field(default_factory=dict)
 
+    def rows(self) -> IbisTable:
+        """`expr`, for the steps that run only when the table exists (planning its rules)."""
+        assert self.expr is not None, f"{self.table.name}: rules are planned for existing tables"
+        return self.expr
+
     def scan_expr(self) -> Any:
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
 
@@ -98,7 +103,7 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
 
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)
-        plan.profile = plan_profile(connector.dialect, plan.expr, request)
+        plan.profile = plan_profile(connector.dialect, plan.rows(), request)
     except Exception as exc:
         for rule in plan.stateful:
             plan.errors[rule.id] = f"cannot profile the table for {rule.check}: {_short(exc)}"
@@ -107,7 +112,7 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     plan.scan.update(plan.profile.scan)
 
 
-def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
+def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict[Any, str]) -> None:
     expr = PLANS(rule.measure, connector, plan, rule)
     if expr is None:
         return
@@ -153,12 +158,13 @@ def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> No
     absent = [c for c in m.ref_columns if c not in ref.columns]
     if absent:
         raise LookupError(f"referenced table {m.ref_table} has no column {', '.join(absent)}")
-    plan.queries[rule.id] = connector.to_sql(orphans(plan.expr, ref, m).count())
+    plan.queries[rule.id] = connector.to_sql(orphans(plan.rows(), ref, m).count())
 
 
 @PLANS.register(ir.FailingRows)
 def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
-    return plan.expr.count(where=failing(m.predicate, plan.expr))
+    rows = plan.rows()
+    return rows.count(where=failing(m.predicate, rows))
 
 
 @PLANS.register(ir.DuplicateRows)
@@ -168,7 +174,7 @@ def _(m: ir.DuplicateRows, connector: Connector, plan: TablePlan, rule: ir.Rule)
             collision_query(plan.full, plan.selection, m.columns),
             m.columns,
         )
-    return duplicate_count(plan.expr, m.columns)
+    return duplicate_count(plan.rows(), m.columns)
 
 
 @PLANS.register(ir.RowCount)
@@ -178,7 +184,7 @@ def _(m: ir.RowCount, connector: Connector, plan: TablePlan, rule: ir.Rule) -> N
 
 @PLANS.register(ir.LatestValue)
 def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
-    return plan.expr[m.column].max()
+    return plan.rows()[m.column].max()
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
