@@ -23,7 +23,7 @@ from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
 from lockgate.contract.compile.values import duration_seconds
 from lockgate.contract.model import Table
-from lockgate.contract.rules import Reconcile, Rule, Threshold
+from lockgate.contract.rules import Reconcile, Rule, Severity, Threshold
 from lockgate.contract.source import DocPath
 
 ARGUMENTS = (
@@ -59,7 +59,12 @@ def parse_lag(value: Any) -> float:
 
 @register_custom_check("reconcile")
 def reconcile_rule(
-    ctx: CompileContext, table: Table, column: str | None, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict,
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     args = impl_arguments(ctx, impl, ARGUMENTS, path)
     if args is None:

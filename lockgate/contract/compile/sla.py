@@ -10,7 +10,7 @@ from typing import Any
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import duration_seconds
 from lockgate.contract.model import Column, Table
-from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Threshold
+from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Severity, Threshold
 from lockgate.contract.source import DocPath
 
 # Lifecycle dates of the data product: statements to people, not properties of the data.
@@ -58,7 +58,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
                 "invalid-value",
             )
             continue
-        severity = "error"
+        severity: Severity = "error"
         if prop == "freshness":
             if len(elements) != 1:
                 ctx.error(
