@@ -128,7 +128,7 @@ def check(
     """
     from lockgate.contract.loader import load_contract
     from lockgate.contract.rules import HISTORY_MEASURES
-    from lockgate.engines.run import validate
+    from lockgate.validation import validate
     from lockgate.report import render
 
     logical = _parse_as_of(as_of)

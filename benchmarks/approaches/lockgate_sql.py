@@ -16,8 +16,8 @@ _state: dict = {}
 
 def prepare(job: Job) -> None:
     import lockgate
-    import lockgate.engines.run  # noqa: F401  (the lazily imported engine modules, so that
-    import lockgate.engines.sql.connectors.duckdb  # noqa: F401  their import time is not timed)
+    import lockgate.validation  # noqa: F401  (the lazily imported engine modules, so that
+    import lockgate.connectors.duckdb  # noqa: F401  their import time is not timed)
     import lockgate.engines.sql.engine  # noqa: F401
 
     started = time.perf_counter()

@@ -23,7 +23,7 @@ from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import ROW_MEASURES
 from lockgate.dagster.resources import LockgatePaths
-from lockgate.engines.results import RuleResult, ValidationResult, json_safe
+from lockgate.results.model import RuleResult, ValidationResult, json_safe
 from lockgate.report.statement import statement
 
 RULE_COLUMNS = ("rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows")
@@ -66,7 +66,7 @@ def contract_checks(
     def _checks(context: dg.AssetCheckExecutionContext):
         from lockgate import clock
         from lockgate.dagster.logical_time import run_logical_time
-        from lockgate.engines.run import validate
+        from lockgate.validation import validate
 
         # the run's partition end or schedule tick; a manual run is judged on lockgate's clock
         as_of = run_logical_time(context) or clock.now()

@@ -11,7 +11,7 @@ from typing import Any
 
 import dagster as dg
 
-from lockgate.engines.results import json_safe
+from lockgate.results.model import json_safe
 from lockgate.guard import ContractViolation, Violation
 
 

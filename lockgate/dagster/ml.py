@@ -195,7 +195,7 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
 
 
 def _read_source(spec: ModelSpec, paths: LockgatePaths):
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     contract = load_contract(spec.contract_path)
     table = contract.table(spec.table)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
-from lockgate.engines.sql.connectors.base import Connector
+from lockgate.connectors.base import Connector
 from lockgate.engines.sql.plan import ROWS, plan_table
-from lockgate.engines.sql.safety import ensure_safe
+from lockgate.connectors.safety import ensure_safe
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
 from lockgate.reconcile.hook import split_reconcile
@@ -71,7 +71,7 @@ def render(contract: Contract, options) -> str:
 
 
 def _connector(contract: Contract, server, offline: bool) -> tuple[Connector, str]:
-    from lockgate.engines.sql.connectors.offline import OfflineConnector
+    from lockgate.connectors.offline import OfflineConnector
 
     dialect = DIALECTS.get(server.type, "duckdb") if server else "duckdb"
     namespace = None
@@ -79,7 +79,7 @@ def _connector(contract: Contract, server, offline: bool) -> tuple[Connector, st
         namespace = server.options.get("schema") or ("public" if dialect == "postgres" else "main")
     if offline or server is None or server.type not in DIALECTS:
         return OfflineConnector(contract, dialect, namespace), "the contract's logicalType (offline)"
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     try:
         return connect(server), f"the live server {server.name}"

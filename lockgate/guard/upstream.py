@@ -13,7 +13,7 @@ import json
 from typing import Any, Iterable
 
 from lockgate.contract.model import Contract
-from lockgate.engines.judge import as_utc
+from lockgate.judge.verdicts import as_utc
 from lockgate.guard.violation import ContractViolation, Violation
 
 
@@ -87,7 +87,7 @@ def _problems(contract: Contract, table: str, found, server, check_rows: bool, w
 
 def current_row_count(contract: Contract, table_name: str, server) -> int | None:
     """count(*) of the table as it is now (None when it cannot be read: the checks report why)."""
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
     from lockgate.errors import LockgateError
 
     table = contract.table(table_name)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockgate.contract.compile.properties import STRING_FORMATS
-from lockgate.engines.sql.connectors.base import Connector
+from lockgate.connectors.base import Connector
 from lockgate.engines.sql.types import kind_of
 from lockgate.errors import UsageError
 

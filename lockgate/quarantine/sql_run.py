@@ -7,7 +7,7 @@ import pandas as pd
 from lockgate.contract.model import Table
 from lockgate.contract.rules import Rule
 from lockgate.quarantine import sql as q
-from lockgate.quarantine.policy import QuarantinePolicy
+from lockgate.contract.quarantine_policy import QuarantinePolicy
 
 
 def single_out(

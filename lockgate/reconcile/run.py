@@ -10,7 +10,7 @@ import datetime as dt
 
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import Reconcile, Rule
-from lockgate.engines.results import RuleResult
+from lockgate.results.model import RuleResult
 from lockgate.reconcile import canonical
 from lockgate.reconcile.compare import reconcile_sides
 from lockgate.reconcile.side import Side
@@ -20,7 +20,7 @@ from lockgate.reconcile.verdict import error_results, results
 def reconcile_one(
     contract: Contract, table: Table, rule: Rule, connector, now: dt.datetime
 ) -> list[RuleResult]:
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     m: Reconcile = rule.measure
     server = contract.server(m.source)

@@ -15,7 +15,7 @@ from typing import Any
 
 from lockgate.contract.model import Table
 from lockgate.contract.rules import Reconcile, Rule
-from lockgate.engines.results import RuleResult
+from lockgate.results.model import RuleResult
 from lockgate.reconcile.compare import Differences
 from lockgate.reconcile.side import Side
 

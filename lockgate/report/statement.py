@@ -5,7 +5,7 @@ checks all show this sentence, so a reader never has to open the contract to lea
 from __future__ import annotations
 
 from lockgate.contract.rules import ROW_MEASURES
-from lockgate.engines.results import RuleResult, json_safe
+from lockgate.results.model import RuleResult, json_safe
 
 
 def statement(r: RuleResult) -> str:

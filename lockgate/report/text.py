@@ -14,7 +14,7 @@ import textwrap
 from rich.console import Console
 from rich.text import Text
 
-from lockgate.engines.results import RuleResult, ValidationResult
+from lockgate.results.model import RuleResult, ValidationResult
 from lockgate.report.statement import sample_text, statement
 
 MAX_SAMPLES_SHOWN = 3

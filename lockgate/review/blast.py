@@ -114,7 +114,7 @@ def _spec_relation(spec: ModelSpec, notes: list[str]) -> Relation | None:
 def relation_of(contract: Contract, table: Table) -> Relation:
     """`${VAR:-default}` in a server's schema is read as `lockgate check` reads it; a variable
     that is unset and has no default leaves that server's schema out."""
-    from lockgate.engines.sql.connectors.base import expand_env
+    from lockgate.connectors.base import expand_env
     from lockgate.errors import LockgateError
 
     schemas = []

@@ -26,7 +26,7 @@ from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
-from lockgate.engines.judge import compare
+from lockgate.judge.verdicts import compare
 
 Record = Mapping[str, Any]
 Fails = Callable[[Record], bool]

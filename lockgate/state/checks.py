@@ -32,7 +32,7 @@ from lockgate.contract.rules import (
     Threshold,
 )
 from lockgate.contract.source import DocPath
-from lockgate.state.profile import COLUMN_METRICS, METRICS, TABLE_METRICS
+from lockgate.profile.model import COLUMN_METRICS, METRICS, TABLE_METRICS
 
 ADVANCING_TYPES = ("timestamp", "date", "integer", "number")
 MAX_BUCKETS = 65536
@@ -280,7 +280,7 @@ def _drift(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath,
     reference = _reference_summary(ctx, table, column, reference_file, path)
     if reference is None:
         return None
-    from lockgate.state.drift import CategoricalSummary
+    from lockgate.profile.drift import CategoricalSummary
 
     categorical = isinstance(reference, CategoricalSummary)
     method_name = args.get("method", "jensenShannon" if categorical else "wasserstein")

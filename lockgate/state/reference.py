@@ -3,7 +3,7 @@
 `lockgate profile CONTRACT --server S --output FILE` writes one from the training data; a drift
 rule names it (`reference: FILE`, relative to the contract). The file is deterministic (same data,
 same bytes): tables and columns in contract order, summaries in the fixed key order of
-`lockgate.state.drift.summary_to_dict`, no timestamps. Regenerating it is a reviewed change.
+`lockgate.profile.drift.summary_to_dict`, no timestamps. Regenerating it is a reviewed change.
 
     {
       "lockgateReferenceProfile": 1,
@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lockgate.state.drift import (
+from lockgate.profile.drift import (
     CategoricalSummary,
     NumericSummary,
     summary_from_dict,

@@ -209,8 +209,8 @@ def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
 
     from lockgate.contract import rules as ir
     from lockgate.engines.frame.engine import FrameEngine
-    from lockgate.engines.run import run_engine
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.validation import run_engine
+    from lockgate.connectors import connect
     from lockgate.engines.sql.engine import SqlEngine
 
     contract = _nan_contract(tmp_path, "unused")

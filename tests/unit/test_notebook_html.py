@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract.rules import FailingRows, OutOfRange, RowCount, Rule, Threshold
-from lockgate.engines.results import RuleResult, ValidationResult
+from lockgate.results.model import RuleResult, ValidationResult
 from lockgate.guard import ContractViolation, Violation
 
 EVIL = "<script>alert('x')</script>"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract import rules as ir
-from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement, ValidationResult
+from lockgate.judge.verdicts import judge
+from lockgate.results.model import Measurement, ValidationResult
 from lockgate.report.text import render, terminal_width
 
 NOW = dt.datetime(2026, 1, 15, tzinfo=dt.UTC)

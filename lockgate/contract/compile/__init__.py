@@ -108,7 +108,7 @@ def _tables(ctx: CompileContext, schema: Any):
 
 
 def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
-    from lockgate.engines.sql.connectors.base import env_refusal
+    from lockgate.connectors.base import env_refusal
 
     for key, value in options.items():
         reason = env_refusal(value)

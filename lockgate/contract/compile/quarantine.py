@@ -15,7 +15,7 @@ from lockgate.contract.compile.values import is_number
 from lockgate.contract.model import Table
 from lockgate.contract.rules import Rule
 from lockgate.contract.source import DocPath
-from lockgate.quarantine.policy import QuarantinePolicy, can_quarantine, default_rules
+from lockgate.contract.quarantine_policy import QuarantinePolicy, can_quarantine, default_rules
 
 ARGUMENTS = ("maxRate", "maxRows", "rules", "orderBy")
 

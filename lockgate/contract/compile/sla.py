@@ -81,7 +81,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
 def _future_tolerance(ctx: CompileContext, entry: dict, path: DocPath) -> float | None:
     """Freshness's `valueExt`: how far ahead of the check max(column) may be (clock skew), as a
     duration such as "5m" or "2h", or a number in the SLA's `unit`; 5 minutes when absent."""
-    from lockgate.engines.freshness import DEFAULT_FUTURE_TOLERANCE
+    from lockgate.judge.freshness import DEFAULT_FUTURE_TOLERANCE
 
     if "valueExt" not in entry:
         return DEFAULT_FUTURE_TOLERANCE

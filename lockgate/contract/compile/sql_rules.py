@@ -27,7 +27,7 @@ def query_dialects(data: object) -> tuple[str, ...]:
 def check_query(ctx: CompileContext, query: str, path: DocPath) -> bool:
     """Whether `query` may run; if not, an `unsafe-sql` error at the query. The message names
     the construct refused, never the text of the query."""
-    from lockgate.engines.sql.safety import lint_refusal
+    from lockgate.connectors.safety import lint_refusal
 
     reason = lint_refusal(query, query_dialects(ctx.doc.data))
     if reason is None:

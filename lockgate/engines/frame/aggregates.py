@@ -10,7 +10,7 @@ import pandas as pd
 
 from lockgate.contract import rules as ir
 from lockgate.engines.frame.predicates import all_present
-from lockgate.engines.results import Measurement
+from lockgate.results.model import Measurement
 from lockgate.engines.sql.types import ACCEPTS
 
 
@@ -101,8 +101,8 @@ def pandas_kind(s: pd.Series) -> str:
 
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:
     """`type: sql` rules on a DataFrame run in an in-memory DuckDB that sees only this frame."""
-    from lockgate.engines.sql.connectors.duckdb import execute_bounded, safe_connect
-    from lockgate.engines.sql_rules import ensure_select_only, substitute
+    from lockgate.connectors.duckdb import execute_bounded, safe_connect
+    from lockgate.connectors.safety.sql_rules import ensure_select_only, substitute
 
     def quoted(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'

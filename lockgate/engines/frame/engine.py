@@ -12,7 +12,7 @@ from lockgate.contract.model import Contract, Table
 from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggregate, orphan_mask
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.engines.frame.schema import is_row_level, table_schema
-from lockgate.engines.results import Measurement
+from lockgate.results.model import Measurement
 from lockgate.engines.sql.plan import referenced_columns
 
 
@@ -67,8 +67,8 @@ class FrameEngine:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
-        from lockgate.state.frame_profile import frame_profile
-        from lockgate.state.profile import profile_request
+        from lockgate.engines.frame.profile import frame_profile
+        from lockgate.profile.model import profile_request
 
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))

@@ -7,12 +7,12 @@ from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
-from lockgate.engines.results import Measurement
-from lockgate.engines.sql.connectors.base import Connector
+from lockgate.results.model import Measurement
+from lockgate.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, failing
 from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table
 from lockgate.engines.sql.types import type_matches
-from lockgate.engines.sql_rules import ensure_select_only
+from lockgate.connectors.safety.sql_rules import ensure_select_only
 
 
 class SqlEngine:

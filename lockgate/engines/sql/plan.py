@@ -12,9 +12,9 @@ from ibis.expr.types import Table as IbisTable
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
-from lockgate.engines.sql.connectors.base import Connector
+from lockgate.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
-from lockgate.engines.sql_rules import substitute
+from lockgate.connectors.safety.sql_rules import substitute
 
 ROWS = "__rows"
 
@@ -30,7 +30,7 @@ class TablePlan:
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
-    profile: object = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
+    profile: object = None  # lockgate.engines.sql.profile.ProfilePlan: its metrics are in `scan`
 
     def scan_expr(self):
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
@@ -63,8 +63,8 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
 
 def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     """The stateful rules' table profile: its aggregates join the fused scan (no extra pass)."""
-    from lockgate.state.profile import profile_request
-    from lockgate.state.sql_profile import plan_profile
+    from lockgate.profile.model import profile_request
+    from lockgate.engines.sql.profile import plan_profile
 
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)

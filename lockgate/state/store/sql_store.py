@@ -31,9 +31,9 @@ import json
 from abc import ABC, abstractmethod
 from typing import Any
 
-from lockgate.engines.results import ValidationResult, json_safe
+from lockgate.results.model import ValidationResult, json_safe
 from lockgate.state.history import Load, PastRun, StoredVerdict, TableHistory, failed_point
-from lockgate.state.profile import BucketFingerprints, ColumnStats, TableProfile
+from lockgate.profile.model import BucketFingerprints, ColumnStats, TableProfile
 
 # 2: rule_results.samples (the guard quotes failing rows)
 # 3: loads: runs.as_of, table_profiles.state and first_run, rule_results.error

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ibis.backends.sql.datatypes import DuckDBType, PostgresType
 
 from lockgate.contract.model import Contract
-from lockgate.engines.sql.connectors.base import Connector
+from lockgate.connectors.base import Connector
 from lockgate.errors import LockgateError
 
 # logicalType -> a type name the dialect's parser understands

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from lockgate.engines.sql.safety.tree import TooComplex, dicts, load
+from lockgate.connectors.safety.tree import TooComplex, dicts, load
 
 ALLOWED_FUNCTIONS = frozenset({
     # aggregates

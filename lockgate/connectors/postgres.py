@@ -9,7 +9,7 @@ import psycopg
 from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env, redact, statement_timeout
+from lockgate.connectors.base import Connector, expand_env, redact, statement_timeout
 from lockgate.errors import ConnectionFailed
 
 CONNECT_TIMEOUT_S = 10

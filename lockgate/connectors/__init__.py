@@ -8,21 +8,21 @@ short (no ibis backend objects) and lets `lockgate export --to sql` show exactly
 from __future__ import annotations
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector
+from lockgate.connectors.base import Connector
 from lockgate.errors import UsageError
 
 
 def connect(server: Server) -> Connector:
     if server.type == "duckdb":
-        from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
+        from lockgate.connectors.duckdb import DuckDBConnector
 
         return DuckDBConnector(server)
     if server.type == "postgres":
-        from lockgate.engines.sql.connectors.postgres import PostgresConnector
+        from lockgate.connectors.postgres import PostgresConnector
 
         return PostgresConnector(server)
     if server.type == "local":
-        from lockgate.engines.sql.connectors.local import LocalFilesConnector
+        from lockgate.connectors.local import LocalFilesConnector
 
         return LocalFilesConnector(server)
     raise UsageError(f"server {server.name!r} is of type {server.type!r}; lockgate checks duckdb, postgres and local servers")

@@ -20,8 +20,8 @@ import datetime as dt
 from typing import Any
 
 from lockgate.contract.rules import LatestValue, Rule, format_duration
-from lockgate.engines.judge import compare
-from lockgate.engines.results import Measurement, RuleResult
+from lockgate.judge.verdicts import compare
+from lockgate.results.model import Measurement, RuleResult
 
 DEFAULT_FUTURE_TOLERANCE = 300.0  # seconds: clock skew between loader, warehouse and checker
 # Newest values that are defaults, not load times (dates of midnight UTC).

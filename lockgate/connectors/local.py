@@ -9,8 +9,8 @@ import re
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
-from lockgate.engines.sql.connectors.duckdb import execute, execute_bounded, safe_connect
+from lockgate.connectors.base import Connector, check_data_path, expand_env
+from lockgate.connectors.duckdb import execute, execute_bounded, safe_connect
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}

@@ -20,7 +20,7 @@ from lockgate.contract.rules import (
     Rule,
     Threshold,
 )
-from lockgate.engines.results import Measurement, RuleResult
+from lockgate.results.model import Measurement, RuleResult
 
 
 def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleResult:
@@ -38,7 +38,7 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
         metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
         observed: Any = metric
     elif isinstance(measure, LatestValue):
-        from lockgate.engines.freshness import judge_freshness
+        from lockgate.judge.freshness import judge_freshness
 
         return judge_freshness(rule, m, now, expected)
     else:
@@ -116,7 +116,7 @@ def _percent(failed: int | None, total: int | None) -> float | None:
 
 def as_utc(value: Any) -> dt.datetime:
     """Naive timestamps are taken as UTC, the convention of the reference warehouse."""
-    from lockgate.engines.freshness import as_timestamp
+    from lockgate.judge.freshness import as_timestamp
 
     stamp = as_timestamp(value)
     if stamp is None:

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from lockgate.engines.results import json_safe
+from lockgate.results.model import json_safe
 from lockgate.rule_bounds import describe_bounds
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lockgate.engines.results import RuleResult, ValidationResult
+    from lockgate.results.model import RuleResult, ValidationResult
     from lockgate.guard.violation import ContractViolation
 
 MAX_SAMPLES = 3

@@ -12,7 +12,7 @@ import duckdb
 from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import (
+from lockgate.connectors.base import (
     TIMEOUT_ENV,
     Connector,
     check_data_path,

@@ -38,10 +38,10 @@ def refusal(sql: str, dialect: str) -> str | None:
     if "\x00" in sql:
         return "the query contains a NUL character"
     if dialect == "postgres":
-        from lockgate.engines.sql.safety.postgres_rules import refusal as postgres_refusal
+        from lockgate.connectors.safety.postgres_rules import refusal as postgres_refusal
 
         return postgres_refusal(sql)
-    from lockgate.engines.sql.safety.duckdb_rules import refusal as duckdb_refusal
+    from lockgate.connectors.safety.duckdb_rules import refusal as duckdb_refusal
 
     return duckdb_refusal(sql)  # DuckDB is also what runs SQL rules on DataFrames and local files
 
@@ -55,7 +55,7 @@ def ensure_safe(sql: str, dialect: str) -> None:
 
 def lint_refusal(query: str, dialects: tuple[str, ...]) -> str | None:
     """`refusal` for a rule's query as written in the contract, before any server is known."""
-    from lockgate.engines.sql_rules import substitute
+    from lockgate.connectors.safety.sql_rules import substitute
 
     sql = substitute(query, _STAND_INS["table"], _STAND_INS["column"], _STAND_INS["schema"])
     for dialect in dialects:

@@ -27,9 +27,9 @@ from ibis import _
 
 from lockgate.contract import rules as ir
 from lockgate.engines.sql.expressions import present
-from lockgate.state.categories import category_value
-from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary
-from lockgate.state.profile import (
+from lockgate.profile.categories import category_value
+from lockgate.profile.drift import OTHER, CategoricalSummary, NumericSummary
+from lockgate.profile.model import (
     MAX_SEGMENTS,
     BucketFingerprints,
     ColumnStats,

@@ -10,8 +10,8 @@ from typing import Callable, Mapping, Protocol
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
-from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement, ValidationResult
+from lockgate.judge.verdicts import judge
+from lockgate.results.model import Measurement, ValidationResult
 from lockgate.errors import LockgateError, UsageError
 from lockgate.reconcile.hook import reconcile_rules, split_reconcile
 
@@ -60,7 +60,7 @@ def validate(
         names = ", ".join(s.name for s in contract.servers) or "none"
         what = f"no server named {server!r}" if server else "no servers"
         raise UsageError(f"contract {contract.id} has {what} (servers: {names})")
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     with _store(history) as store, connect(chosen) as connector:
         if engine == "sql":
@@ -216,7 +216,7 @@ def _repeat(rule: Rule, load, total_rows: int | None):
         return None
     from dataclasses import replace
 
-    from lockgate.engines.results import RuleResult
+    from lockgate.results.model import RuleResult
 
     judged = replace(rule, severity=stored.severity) if stored.severity and stored.severity != rule.severity else rule
     return RuleResult(judged, stored.passed, stored.observed, stored.expected, stored.failed_rows, total_rows, samples=stored.samples)

@@ -22,7 +22,7 @@ def substitute(query: str, table_sql: str, column_sql: str | None, schema_sql: s
 
 def ensure_select_only(sql: str, dialect: str) -> None:
     """Refuse anything but one read-only SELECT, classified by the database's own parser (see
-    `lockgate.engines.sql.safety`); raises UnsafeSql, a contract error."""
-    from lockgate.engines.sql.safety import ensure_safe
+    `lockgate.connectors.safety`); raises UnsafeSql, a contract error."""
+    from lockgate.connectors.safety import ensure_safe
 
     ensure_safe(sql, "postgres" if dialect == "postgres" else "duckdb")
