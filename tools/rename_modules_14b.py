@@ -2,7 +2,11 @@
 
 Usage: python move.py [--rewrite-only] ROOT   (--rewrite-only: the references only, for a branch
 that merges after the files moved)."""
-import pathlib, re, subprocess, sys
+
+import pathlib
+import re
+import subprocess
+import sys
 
 # old module -> new module (a package maps with its submodules)
 MAPPING = {
@@ -20,12 +24,15 @@ MAPPING = {
     "lockgate.engines.freshness": "lockgate.judge.freshness",
     "lockgate.engines.run": "lockgate.validation",
     "lockgate.quarantine.policy": "lockgate.contract.quarantine_policy",
+    "lockgate.review.describe": "lockgate.contract.describe",
 }
 NEW_PACKAGES = ["lockgate/results", "lockgate/profile", "lockgate/judge"]
+
 
 def path_of(mod, root):
     p = root / mod.replace(".", "/")
     return p if p.is_dir() else p.with_suffix(".py")
+
 
 def main():
     args = sys.argv[1:]
@@ -41,12 +48,19 @@ def main():
             subprocess.run(["git", "mv", str(src), str(dst)], cwd=root, check=True)
     olds = sorted(MAPPING, key=len, reverse=True)
     dotted = re.compile(r"(?<![\w.])(" + "|".join(re.escape(o) for o in olds) + r")(?![\w])")
-    slashed = re.compile(r"(?<![\w/])(" + "|".join(re.escape(o.replace(".", "/")) for o in olds) + r")(?=[/.\s`'\")]|$)")
-    files = subprocess.run(["git", "ls-files", "*.py", "*.md", "*.toml", "*.yaml", "*.yml", "*.cfg", "Makefile"],
-                           cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    slashed = re.compile(
+        r"(?<![\w/])("
+        + "|".join(re.escape(o.replace(".", "/")) for o in olds)
+        + r")(?=[/.\s`'\")]|$)"
+    )
+    # this file itself keeps the old names: it is the mapping
+    globs = ["*.py", "*.md", "*.toml", "*.yaml", "*.yml", "*.cfg", "Makefile"]
+    files = subprocess.run(
+        ["git", "ls-files", *globs], cwd=root, capture_output=True, text=True, check=True
+    ).stdout.split()
     for name in files:
         f = root / name
-        if not f.is_file():
+        if not f.is_file() or f.resolve() == pathlib.Path(__file__).resolve():
             continue
         text = f.read_text()
         new = dotted.sub(lambda m: MAPPING[m.group(1)], text)
@@ -54,5 +68,6 @@ def main():
         if new != text:
             f.write_text(new)
             print("rewrote", name)
+
 
 main()

@@ -89,7 +89,7 @@ def expected_text(rule: Rule) -> str:
         return stateful_expected(rule)
     if isinstance(measure, ROW_MEASURES):
         # name the condition itself (`kwh <= 50`), not only how many rows may break it
-        from lockgate.review.describe import describe_expected
+        from lockgate.contract.describe import describe_expected
 
         return describe_expected(rule)
     if isinstance(measure, RowCount):

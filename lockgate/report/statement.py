@@ -17,7 +17,7 @@ def statement(r: RuleResult) -> str:
 
 
 def _rows_statement(r: RuleResult) -> str:
-    from lockgate.review.describe import describe_condition
+    from lockgate.contract.describe import describe_condition
 
     condition = describe_condition(r.rule)
     bound = r.rule.threshold.describe().replace(" rows", "").removeprefix("= ")

@@ -7,16 +7,39 @@ column names) and the data's own values are untrusted and must not become markup
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lockgate.results.model import json_safe
 from lockgate.rule_bounds import describe_bounds
 
 if TYPE_CHECKING:  # pragma: no cover
     from lockgate.results.model import RuleResult, ValidationResult
-    from lockgate.guard.violation import ContractViolation
+
+
+
+class ViolationView(Protocol):
+    """What the page shows of one violation (lockgate.guard.violation.Violation, a layer up)."""
+
+    contract_id: str
+    version: str
+    table: str
+    reason: str
+    rule: str | None
+    column: str | None
+    observed: Any
+    expected: str | None
+    failed_rows: int | None
+    sample_keys: list[dict[str, Any]]
+
+
+class RefusalView(Protocol):
+    """What the page shows of a refusal (lockgate.guard.violation.ContractViolation)."""
+
+    stage: str
+    violations: Sequence[ViolationView]
+
 
 MAX_SAMPLES = 3
 _STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
@@ -60,7 +83,7 @@ def result_html(result: ValidationResult) -> str:
     return "<div class='lockgate-result'>" + "".join(parts) + "</div>"
 
 
-def violation_html(error: ContractViolation) -> str:
+def violation_html(error: RefusalView) -> str:
     head = f"{error.stage} refused: {len(error.violations)} contract violation(s) upstream"
     header = (
         "contract",

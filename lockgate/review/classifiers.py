@@ -18,7 +18,7 @@ from lockgate.contract import rules as ir
 from lockgate.contract.rules import OPERATORS
 from lockgate.review.changes import BREAKING, RISKY, SAFE, Classifier, Hit
 from lockgate.review.compare import Comparison
-from lockgate.review.describe import describe_measure, describe_rule, describe_threshold
+from lockgate.contract.describe import describe_measure, describe_rule, describe_threshold
 from lockgate.review.directions import measure_direction, threshold_direction
 
 # --- detectors: contract, tables, columns -----------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Callable
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
 from lockgate.results.model import Measurement
-from lockgate.review.describe import describe_predicate
+from lockgate.contract.describe import describe_predicate
 from lockgate.selftest.dataset import Dataset, TableData, build_dataset, column_specs
 from lockgate.selftest.sizing import passes, row_count_passes, row_counts_to_try, rows_to_fail
 from lockgate.selftest.values import CannotGenerate, take

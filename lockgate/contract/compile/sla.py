@@ -16,6 +16,7 @@ from lockgate.contract.source import DocPath
 # Lifecycle dates of the data product: statements to people, not properties of the data.
 DOCUMENTARY = {"generalAvailability", "endOfSupport", "endOfLife"}
 ENFORCED = ("freshness", "latency")
+DEFAULT_FUTURE_TOLERANCE = 300.0  # seconds: clock skew between loader, warehouse and checker
 
 
 def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> Iterator[Rule]:
@@ -81,8 +82,6 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
 def _future_tolerance(ctx: CompileContext, entry: dict, path: DocPath) -> float | None:
     """Freshness's `valueExt`: how far ahead of the check max(column) may be (clock skew), as a
     duration such as "5m" or "2h", or a number in the SLA's `unit`; 5 minutes when absent."""
-    from lockgate.judge.freshness import DEFAULT_FUTURE_TOLERANCE
-
     if "valueExt" not in entry:
         return DEFAULT_FUTURE_TOLERANCE
     raw = entry["valueExt"]
