@@ -3,28 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Callable, Mapping, Protocol
+from dataclasses import replace
+from typing import Any
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
-from lockgate.judge.verdicts import judge
-from lockgate.results.model import Measurement, ValidationResult
+from lockgate.engines.protocol import SAMPLE_ROWS, Engine
 from lockgate.errors import LockgateError, UsageError
+from lockgate.judge.verdicts import judge
+from lockgate.profile.model import TableProfile
 from lockgate.reconcile.hook import reconcile_rules, split_reconcile
+from lockgate.results.model import Measurement, RuleResult, ValidationResult
+from lockgate.state.history import Load, TableHistory, judged_every_check
+from lockgate.state.store import HistoryStore, Location, open_store
 
-SAMPLE_ROWS = 5
 Progress = Callable[[str], None]
-
-
-class Engine(Protocol):
-    name: str
-
-    def measure(self, table: Table, rules: list[Rule]) -> dict[str, Measurement]: ...
-
-    def samples(self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS) -> list[dict]: ...
 
 
 def validate(
@@ -34,10 +32,10 @@ def validate(
     engine: str = "sql",
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history=None,
+    history: HistoryStore | Location | None = None,
     record: bool = True,
     now: dt.datetime | None = None,
-    quarantine=None,
+    quarantine: Any = None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
 
@@ -82,10 +80,10 @@ def validate_frames(
     *,
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history=None,
+    history: HistoryStore | Location | None = None,
     record: bool = True,
     now: dt.datetime | None = None,
-    quarantine=False,
+    quarantine: Any = False,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
     `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`).
@@ -113,13 +111,11 @@ def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> d
 
 
 @contextmanager
-def _store(history):
+def _store(history: HistoryStore | Location | None) -> Iterator[HistoryStore | None]:
     """A store given as an object is the caller's to close; one given as a location is ours."""
-    if history is None or hasattr(history, "table_history"):
+    if history is None or not isinstance(history, (str, os.PathLike)):
         yield history
         return
-    from lockgate.state.store import open_store
-
     store = open_store(history)
     try:
         yield store
@@ -127,7 +123,18 @@ def _store(history):
         store.close()
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None, quarantine=None) -> ValidationResult:
+def run_engine(
+    contract: Contract,
+    engine: Engine,
+    *,
+    server: str | None,
+    as_of: dt.datetime | None = None,
+    progress: Progress | None = None,
+    history: HistoryStore | None = None,
+    record: bool = True,
+    now: dt.datetime | None = None,
+    quarantine: Any = None,
+) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
     as_of = logical_time(as_of or now) or clock.now()
@@ -140,7 +147,7 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
         started_at=started,
         as_of=as_of,
     )
-    profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
+    profiles = engine.profiles  # filled by measure(), for the tables with stateful rules
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
         rules, reconciled = split_reconcile(rules)  # compared with another server, not measured
@@ -193,10 +200,10 @@ def _quarantine(contract: Contract, engine, table: Table, result: ValidationResu
     return verdicts
 
 
-def _earlier_load(store, contract: Contract, server: str | None, table: Table, profile):
+def _earlier_load(store: HistoryStore | None, contract: Contract, server: str | None, table: Table, profile: TableProfile | None) -> Load | None:
     """The first check of the same data under the same contract content, if there was one: this
     check is then a retry (or a manual look), and its data rules repeat that check's verdicts."""
-    state = getattr(profile, "state", None)
+    state = profile.state if profile is not None else None
     if store is None or state is None:
         return None
     try:
@@ -205,39 +212,32 @@ def _earlier_load(store, contract: Contract, server: str | None, table: Table, p
         return None
 
 
-def _repeat(rule: Rule, load, total_rows: int | None):
+def _repeat(rule: Rule, load: Load | None, total_rows: int | None) -> RuleResult | None:
     """The verdict of the load's first check for a data rule; None to judge the rule now."""
-    from lockgate.state.history import judged_every_check
-
     if load is None or judged_every_check(rule):
         return None
     stored = load.verdicts.get(rule.id)
     if stored is None:
         return None
-    from dataclasses import replace
-
-    from lockgate.results.model import RuleResult
-
     judged = replace(rule, severity=stored.severity) if stored.severity and stored.severity != rule.severity else rule
     return RuleResult(judged, stored.passed, stored.observed, stored.expected, stored.failed_rows, total_rows, samples=stored.samples)
 
 
-def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile, as_of: dt.datetime):
+def _table_history(store: HistoryStore | None, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile: TableProfile | None, as_of: dt.datetime) -> TableHistory | None:
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
     if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
         return None
-    from lockgate.state.history import TableHistory
-
     if store is None:
         return TableHistory.missing("no history store was given (validate(..., history=...))")
-    family = getattr(profile, "family", None)
+    family = profile.family if profile is not None else None
+    state = profile.state if profile is not None else None
     try:
-        return store.table_history(contract.id, server, table.name, family, as_of=as_of, state=getattr(profile, "state", None))
+        return store.table_history(contract.id, server, table.name, family, as_of=as_of, state=state)
     except Exception as exc:
         return TableHistory.missing(f"the history store could not be read: {exc}")
 
 
-def _record(store, result: ValidationResult, profiles) -> None:
+def _record(store: HistoryStore, result: ValidationResult, profiles: Mapping[str, TableProfile]) -> None:
     """A run that cannot be recorded is an error: the next run's stateful rules would compare
     with a history that silently stopped (e.g. a read-only role that cannot write the store)."""
     family = next((p.family for p in profiles.values()), None)
@@ -247,7 +247,5 @@ def _record(store, result: ValidationResult, profiles) -> None:
         raise LockgateError(f"this run could not be recorded in the history store: {exc}") from None
 
 
-def _with_samples(verdict, samples):
-    from dataclasses import replace
-
+def _with_samples(verdict: RuleResult, samples: list[dict[str, Any]]) -> RuleResult:
     return replace(verdict, samples=tuple(samples))

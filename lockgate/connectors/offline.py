@@ -6,10 +6,9 @@ request). It can plan but not execute.
 
 from __future__ import annotations
 
-from ibis.backends.sql.datatypes import DuckDBType, PostgresType
-
 from lockgate.contract.model import Contract
 from lockgate.connectors.base import Connector
+from lockgate.connectors.servers import type_parser
 from lockgate.errors import LockgateError
 
 # logicalType -> a type name the dialect's parser understands
@@ -26,7 +25,7 @@ class OfflineConnector(Connector):
         self.namespace = namespace
 
     def type_parser(self):
-        return PostgresType if self.dialect == "postgres" else DuckDBType
+        return type_parser(self.dialect)
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
         found = next((t for t in self.contract.tables if t.physical_name == table), None)

@@ -5,13 +5,12 @@ from __future__ import annotations
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
 from lockgate.connectors.base import Connector
+from lockgate.connectors.servers import FALLBACK, for_dialect, server_type
 from lockgate.engines.sql.plan import ROWS, plan_table
 from lockgate.connectors.safety import ensure_safe
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
 from lockgate.reconcile.hook import split_reconcile
-
-DIALECTS = {"duckdb": "duckdb", "local": "duckdb", "postgres": "postgres"}
 
 
 def render(contract: Contract, options) -> str:
@@ -59,7 +58,7 @@ def render(contract: Contract, options) -> str:
             lines.append(connector.to_sql(plan.scan_expr()).rstrip() + ";")
             for rule_id, sql in plan.queries.items():
                 if rule_id in own_sql:  # the contract's own SQL: one SELECT, as at check time
-                    ensure_safe(sql, "postgres" if connector.dialect == "postgres" else "duckdb")
+                    ensure_safe(sql, for_dialect(connector.dialect).statement_parser)
                 lines += [f"-- {one_line(rule_id)}: own query", sql.rstrip().rstrip(";") + ";"]
             for rule in plan.metadata_rules:
                 lines.append(
@@ -73,11 +72,12 @@ def render(contract: Contract, options) -> str:
 def _connector(contract: Contract, server, offline: bool) -> tuple[Connector, str]:
     from lockgate.connectors.offline import OfflineConnector
 
-    dialect = DIALECTS.get(server.type, "duckdb") if server else "duckdb"
+    known = server_type(server.type) if server else None
+    dialect = (known or FALLBACK).dialect
     namespace = None
     if server is not None:
-        namespace = server.options.get("schema") or ("public" if dialect == "postgres" else "main")
-    if offline or server is None or server.type not in DIALECTS:
+        namespace = server.options.get("schema") or for_dialect(dialect).default_schema
+    if offline or server is None or known is None:
         return OfflineConnector(contract, dialect, namespace), "the contract's logicalType (offline)"
     from lockgate.connectors import connect
 

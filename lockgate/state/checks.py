@@ -302,7 +302,7 @@ def _drift(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath,
 
 
 def _reference_summary(ctx: CompileContext, table: Table, column: str, reference_file: str, path: DocPath):
-    from lockgate.state.reference import ReferenceError, load_reference
+    from lockgate.state.reference import InvalidReferenceFile, load_reference
 
     location = path + ("implementation", "reference")
     file = Path(ctx.doc.file).parent / reference_file
@@ -311,7 +311,7 @@ def _reference_summary(ctx: CompileContext, table: Table, column: str, reference
     except FileNotFoundError:
         ctx.error(location, f"reference profile {reference_file} not found (looked for {file}); write it with `lockgate profile CONTRACT --server NAME --output {reference_file}`", "missing-reference")
         return None
-    except ReferenceError as exc:
+    except InvalidReferenceFile as exc:
         ctx.error(location, f"reference profile {reference_file} is invalid: {exc}", "invalid-reference")
         return None
     summary = profile.summary(table.name, column)

@@ -24,5 +24,6 @@ def ensure_select_only(sql: str, dialect: str) -> None:
     """Refuse anything but one read-only SELECT, classified by the database's own parser (see
     `lockgate.connectors.safety`); raises UnsafeSql, a contract error."""
     from lockgate.connectors.safety import ensure_safe
+    from lockgate.connectors.servers import for_dialect
 
-    ensure_safe(sql, "postgres" if dialect == "postgres" else "duckdb")
+    ensure_safe(sql, for_dialect(dialect).statement_parser)

@@ -11,7 +11,9 @@ from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract, Table
 from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggregate, orphan_mask
 from lockgate.engines.frame.predicates import failing_mask
+from lockgate.engines.frame.profile import frame_profile
 from lockgate.engines.frame.schema import is_row_level, table_schema
+from lockgate.profile.model import TableProfile, profile_request
 from lockgate.results.model import Measurement
 from lockgate.engines.sql.plan import referenced_columns
 
@@ -27,7 +29,7 @@ class FrameEngine:
                 self.frames[table.physical_name] = self.frames[table.name]
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
 
     @classmethod
     def from_connector(cls, connector, contract: Contract) -> FrameEngine:
@@ -67,9 +69,6 @@ class FrameEngine:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
-        from lockgate.engines.frame.profile import frame_profile
-        from lockgate.profile.model import profile_request
-
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
         except Exception as exc:

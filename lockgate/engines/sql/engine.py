@@ -7,6 +7,7 @@ from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
+from lockgate.profile.model import TableProfile
 from lockgate.results.model import Measurement
 from lockgate.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, failing
@@ -21,7 +22,7 @@ class SqlEngine:
     def __init__(self, connector: Connector):
         self.connector = connector
         self._plans: dict[str, TablePlan] = {}
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
         plan = plan_table(self.connector, table, rules)

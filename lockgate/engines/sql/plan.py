@@ -14,6 +14,8 @@ from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
 from lockgate.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
+from lockgate.engines.sql.profile import plan_profile
+from lockgate.profile.model import profile_request
 from lockgate.connectors.safety.sql_rules import substitute
 
 ROWS = "__rows"
@@ -63,9 +65,6 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
 
 def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     """The stateful rules' table profile: its aggregates join the fused scan (no extra pass)."""
-    from lockgate.profile.model import profile_request
-    from lockgate.engines.sql.profile import plan_profile
-
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)
         plan.profile = plan_profile(connector.dialect, plan.expr, request)

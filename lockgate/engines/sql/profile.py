@@ -9,8 +9,8 @@ when a rule asks for them.
 
 Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values); other servers hash
 the value's text (`hashtextextended` on PostgreSQL), which is slower but needs no per-type code.
-That choice (`NATIVE_HASH`) is the only place this module distinguishes servers; the expressions
-themselves are compiled by ibis for each backend.
+That choice (`native_hash` of the server type, lockgate.connectors.servers) is the only place this
+module distinguishes servers; the expressions themselves are compiled by ibis for each backend.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import ibis.expr.datatypes as dtypes
 import numpy as np
 from ibis import _
 
+from lockgate.connectors.servers import for_dialect
 from lockgate.contract import rules as ir
 from lockgate.engines.sql.expressions import present
 from lockgate.profile.categories import category_value
@@ -40,7 +41,6 @@ from lockgate.profile.model import (
     state_from_buckets,
 )
 
-NATIVE_HASH = {"duckdb"}  # dialects whose hash() takes any type; the others hash text
 NULL_HASH = 0x2545F4914F6CDD1D  # stands for NULL where a server's hash of NULL is NULL
 _PREFIX = "__lg_"
 
@@ -153,7 +153,7 @@ def _accumulate(
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
     plan = ProfilePlan(request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items()))
-    hashing = _Hashing(dialect in NATIVE_HASH)
+    hashing = _Hashing(for_dialect(dialect).native_hash)
     add = lambda subject, stat, expr: _add(plan, subject, stat, expr)
     add("", "rows", t.count())
     if request.state_columns and not state_from_buckets(request):

@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
 from lockgate.results.model import ValidationResult, json_safe
@@ -159,7 +160,7 @@ class SqlHistoryStore(ABC):
         elif int(row[0]) != SCHEMA_VERSION:
             cur.execute(self._sql("UPDATE {meta} SET value = ? WHERE key = 'schema_version'"), (str(SCHEMA_VERSION),))
 
-    def record(self, result: ValidationResult, profiles: dict[str, TableProfile], *, family: str | None = None) -> int:
+    def record(self, result: ValidationResult, profiles: Mapping[str, TableProfile], *, family: str | None = None) -> int:
         """Write one run atomically; returns its run_id. A table whose data state was recorded
         before is written as a retry of that load (`first_run`), without bucket fingerprints."""
         server = result.server or ""
