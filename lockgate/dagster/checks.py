@@ -13,18 +13,24 @@ so a re-execution or a retry of the same data repeats the load's verdicts.
 
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
 
+import os
 import re
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable
 
 import dagster as dg
 
+from lockgate import clock
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import ROW_MEASURES
-from lockgate.dagster.resources import LockgatePaths
-from lockgate.results.model import RuleResult, ValidationResult, json_safe
+from lockgate.dagster.logical_time import run_logical_time
+from lockgate.dagster.resources import LockgateResource
+from lockgate.quarantine.report import metadata as quarantine_metadata
 from lockgate.report.statement import statement
+from lockgate.results.model import RuleResult, ValidationResult, json_safe
+
+AssetKeyFor = Callable[[Contract, Table], dg.AssetKey]  # which asset holds a contract's table
 
 RULE_COLUMNS = ("rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows")
 
@@ -34,10 +40,19 @@ def check_name(rule_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", rule_id).strip("_")
 
 
-def contract_checks(
-    contract_path: str | Path,
-    asset_key_for: Callable[[Contract, Table], dg.AssetKey],
-    paths: LockgatePaths,
+def build_contract_checks(
+    *, contracts: Iterable[str | os.PathLike[str]], asset_key_for: AssetKeyFor
+) -> Sequence[dg.AssetChecksDefinition]:
+    """One multi-asset check per contract that has rules (one fused scan each), on the assets
+    `asset_key_for` names. The checks need the `lockgate` resource (LockgateResource)."""
+    if isinstance(contracts, (str, os.PathLike)):
+        raise TypeError("contracts: a list of contract paths, not one path")
+    built = (_contract_checks(Path(path), asset_key_for) for path in contracts)
+    return [checks for checks in built if checks is not None]
+
+
+def _contract_checks(
+    contract_path: Path, asset_key_for: AssetKeyFor
 ) -> dg.AssetChecksDefinition | None:
     contract = load_contract(contract_path)
     specs = []
@@ -63,14 +78,13 @@ def contract_checks(
         can_subset=True,
         description=f"lockgate contract {contract.id} {contract.version} ({Path(contract_path).name})",
     )
-    def _checks(context: dg.AssetCheckExecutionContext):
-        from lockgate import clock
-        from lockgate.dagster.logical_time import run_logical_time
+    def _checks(context: dg.AssetCheckExecutionContext, lockgate: LockgateResource):
+        # lazy: the engines (ibis, numpy) load when a check runs, not when the code location loads
         from lockgate.validation import validate
 
         # the run's partition end or schedule tick; a manual run is judged on lockgate's clock
         as_of = run_logical_time(context) or clock.now()
-        result = validate(contract, paths.server, as_of=as_of, history=paths.history)
+        result = validate(contract, lockgate.server, as_of=as_of, history=lockgate.history)
         context.log.info(_summary(result))
         table_attached = False
         for r in result.results:
@@ -81,7 +95,7 @@ def contract_checks(
             if not r.passed and not table_attached:
                 metadata["contract_rule_results"] = _rules_table(result)  # once per run
                 # every rule over time, against its threshold: lockgate's own HTML report
-                metadata["history_report"] = f"lockgate report --history {paths.history} --output lockgate-report"
+                metadata["history_report"] = f"lockgate report --history {lockgate.history} --output lockgate-report"
                 table_attached = True
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key,
@@ -95,9 +109,9 @@ def contract_checks(
     return _checks
 
 
-def check_metadata(contract: Contract, r: RuleResult) -> dict:
+def check_metadata(contract: Contract, r: RuleResult) -> dict[str, object]:
     """One rule's own result: no other rule's, so each evaluation stays small."""
-    metadata: dict = {
+    metadata: dict[str, object] = {
         "contract": contract.id,
         "contract_version": contract.version,
         "rule": r.rule.id,
@@ -117,14 +131,12 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict:
     return metadata
 
 
-def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict:
+def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict[str, object]:
     """The table's quarantine (rows per rule) on each of its checks, when it has a policy."""
     outcome = result.quarantine_of(r.rule.table)
     if outcome is None:
         return {}
-    from lockgate.quarantine.report import metadata
-
-    return metadata(outcome)
+    return quarantine_metadata(outcome)
 
 
 def _one_line(r: RuleResult) -> str:
