@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+
 @dataclass(frozen=True)
 class ServerType:
     name: str  # the contract's `servers[].type`

@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -109,9 +110,9 @@ def _contract_checks(
     return _checks
 
 
-def check_metadata(contract: Contract, r: RuleResult) -> dict[str, object]:
+def check_metadata(contract: Contract, r: RuleResult) -> dict[str, Any]:
     """One rule's own result: no other rule's, so each evaluation stays small."""
-    metadata: dict[str, object] = {
+    metadata: dict[str, Any] = {
         "contract": contract.id,
         "contract_version": contract.version,
         "rule": r.rule.id,
@@ -131,7 +132,7 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict[str, object]:
     return metadata
 
 
-def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict[str, object]:
+def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict[str, Any]:
     """The table's quarantine (rows per rule) on each of its checks, when it has a policy."""
     outcome = result.quarantine_of(r.rule.table)
     if outcome is None:

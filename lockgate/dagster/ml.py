@@ -98,7 +98,10 @@ def training_set_asset(
         deps=[source_key],
         group_name=spec.name,
         automation_condition=GUARDED,
-        description=f"{spec.name}: labelled rows of {spec.table} with an out-of-time holdout of {spec.holdout_days} days",
+        description=(
+            f"{spec.name}: labelled rows of {spec.table} "
+            f"with an out-of-time holdout of {spec.holdout_days} days"
+        ),
     )
     def training_set(
         context: dg.AssetExecutionContext, config: TrainingConfig, lockgate: LockgateResource
@@ -131,7 +134,12 @@ def _training_set(
         "labelled_rows": int(len(rows)),
         "max_time": str(times.max()),
     }
-    value = {"train": split.train, "holdout": split.holdout, "cutoff": str(split.cutoff), "receipt": receipt}
+    value = {
+        "train": split.train,
+        "holdout": split.holdout,
+        "cutoff": str(split.cutoff),
+        "receipt": receipt,
+    }
     return dg.Output(
         value,
         metadata={
@@ -152,7 +160,9 @@ def model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         group_name=spec.name,
         automation_condition=dg.AutomationCondition.eager(),
     )
-    def model(context: dg.AssetExecutionContext, data: dict, lockgate: LockgateResource) -> dg.Output:
+    def model(
+        context: dg.AssetExecutionContext, data: dict, lockgate: LockgateResource
+    ) -> dg.Output:
         return _model(context, data, lockgate, spec)
 
     return model
@@ -178,17 +188,27 @@ def _model(
         "trained_by_run": context.run.run_id,
     }
     version = ModelRegistry(lockgate.registry_path).register(spec.name, fitted, record)
-    context.log.info(f"registered {spec.name} {version.version}: {spec.metric} {metrics[spec.metric]:.4f} on the holdout")
+    context.log.info(
+        f"registered {spec.name} {version.version}: "
+        f"{spec.metric} {metrics[spec.metric]:.4f} on the holdout"
+    )
     return dg.Output(
         version.version,
-        metadata={"version": version.version, spec.metric: metrics[spec.metric], "receipt_passed": bool(data["receipt"].get("passed"))},
+        metadata={
+            "version": version.version,
+            spec.metric: metrics[spec.metric],
+            "receipt_passed": bool(data["receipt"].get("passed")),
+        },
     )
 
 
 def evaluation_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=[spec.name, "evaluation"],
-        ins={"version": dg.AssetIn([spec.name, "model"]), "data": dg.AssetIn([spec.name, "training_set"])},
+        ins={
+            "version": dg.AssetIn([spec.name, "model"]),
+            "data": dg.AssetIn([spec.name, "training_set"]),
+        },
         group_name=spec.name,
         automation_condition=dg.AutomationCondition.eager(),
     )
@@ -222,7 +242,13 @@ def _evaluation(version: str, data: dict, lockgate: LockgateResource, spec: Mode
         "champion_at_release": champion_release,
         "gates": [g.to_dict() for g in gates],
     }
-    return dg.Output(report, metadata={"gates": dg.MetadataValue.md(_gates_markdown(gates)), "champion": report["champion"] or "none"})
+    return dg.Output(
+        report,
+        metadata={
+            "gates": dg.MetadataValue.md(_gates_markdown(gates)),
+            "champion": report["champion"] or "none",
+        },
+    )
 
 
 def release_asset(spec: ModelSpec, upstream: Sequence[Upstream]) -> dg.AssetsDefinition:
@@ -262,13 +288,32 @@ def _release(
         _refuse(context, registry, candidate, report, "upstream contracts", str(exc))
         raise
     if failed is not None:
-        why = f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}"
+        why = (
+            f"{spec.name} {candidate.version} refused at release: "
+            f"gate '{failed.gate}' failed: {failed.detail}"
+        )
         _refuse(context, registry, candidate, report, failed.gate, why)
         raise release_failure(f"{why}\n" + _gates_text(gates), report["gates"], failed.gate)
-    registry.record_release(candidate, {"passed": True, "gates": report["gates"], "candidate": candidate.metrics, "release_receipt": receipt})
+    registry.record_release(
+        candidate,
+        {
+            "passed": True,
+            "gates": report["gates"],
+            "candidate": candidate.metrics,
+            "release_receipt": receipt,
+        },
+    )
     aliases = registry.promote(spec.name, candidate.version)
-    context.log.info(f"{spec.name} {candidate.version} is the champion (previous: {aliases['previous']})")
-    return dg.MaterializeResult(metadata={"champion": aliases["champion"], "previous": aliases["previous"] or "none", "gates": dg.MetadataValue.md(_gates_markdown(gates))})
+    context.log.info(
+        f"{spec.name} {candidate.version} is the champion (previous: {aliases['previous']})"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "champion": aliases["champion"],
+            "previous": aliases["previous"] or "none",
+            "gates": dg.MetadataValue.md(_gates_markdown(gates)),
+        }
+    )
 
 
 def _refuse(
@@ -280,7 +325,15 @@ def _refuse(
     why: str,
 ) -> None:
     """Record the refusal in the registry and, on the release asset's own page, say why."""
-    registry.record_release(candidate, {"passed": False, "failed_gate": gate, "gates": report["gates"], "candidate": candidate.metrics})
+    registry.record_release(
+        candidate,
+        {
+            "passed": False,
+            "failed_gate": gate,
+            "gates": report["gates"],
+            "candidate": candidate.metrics,
+        },
+    )
     context.log_event(dg.AssetObservation(
         asset_key=context.asset_key, description=why,
         metadata={"refused": candidate.version, "failed_gate": gate, "reason": why},
@@ -294,7 +347,12 @@ def _read_source(spec: ModelSpec, lockgate: LockgateResource) -> Any:
     table = contract.table(spec.table)
     if table is None:
         raise LockgateError(f"{spec.name}: contract {contract.id} has no table {spec.table!r}")
-    with connect(contract.server(spec.server or lockgate.server)) as connector:
+    server = contract.server(spec.server or lockgate.server)
+    if server is None:
+        raise LockgateError(
+            f"{spec.name}: contract {contract.id} has no server {spec.server or lockgate.server!r}"
+        )
+    with connect(server) as connector:
         return connector.fetch_frame(table.physical_name)
 
 
@@ -304,12 +362,12 @@ def _materialized_at(
     """When each upstream table was last written, from Dagster's event log (a validation that
     started before that no longer vouches for the data). `contracts` are `upstream`'s, loaded."""
     out = {}
-    for u, contract in zip(upstream, contracts):
+    for u, contract in zip(upstream, contracts, strict=True):
         event = context.instance.get_latest_materialization_event(u.asset_key)
         if event is None:
             continue
         for table in contract.tables:
-            out[table.name] = dt.datetime.fromtimestamp(event.timestamp, dt.timezone.utc)
+            out[table.name] = dt.datetime.fromtimestamp(event.timestamp, dt.UTC)
     return out
 
 

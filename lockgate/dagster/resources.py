@@ -9,7 +9,6 @@ run may override it in its run config, like any other Dagster resource. Nothing 
 # no `from __future__ import annotations`: Dagster reads the field annotations at definition time
 
 from pathlib import Path
-from typing import Optional
 
 import dagster as dg
 
@@ -22,7 +21,7 @@ class LockgateResource(dg.ConfigurableResource):
 
     history: str
     registry: str
-    server: Optional[str] = None
+    server: str | None = None
 
     @property
     def registry_path(self) -> Path:

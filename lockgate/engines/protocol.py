@@ -16,9 +16,14 @@ SAMPLE_ROWS = 5  # failing rows fetched per failed rule
 
 class Engine(Protocol):
     name: str
-    #: table name -> the profile computed by the last `measure` of it (stateful rules only)
-    profiles: Mapping[str, TableProfile]
+
+    @property
+    def profiles(self) -> Mapping[str, TableProfile]:
+        """Table name -> the profile its last `measure` computed (tables with stateful rules)."""
+        ...
 
     def measure(self, table: Table, rules: list[Rule]) -> dict[str, Measurement]: ...
 
-    def samples(self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS) -> list[dict[str, Any]]: ...
+    def samples(
+        self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS
+    ) -> list[dict[str, Any]]: ...

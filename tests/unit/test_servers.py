@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lockgate.connectors.servers import SERVER_TYPES, load, server_type, supported_names
 from lockgate.connectors.safety import DIALECTS as STATEMENT_PARSERS
+from lockgate.connectors.servers import SERVER_TYPES, load, server_type, supported_names
 
 
 @pytest.mark.parametrize("entry", SERVER_TYPES, ids=lambda t: t.name)
