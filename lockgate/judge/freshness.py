@@ -20,7 +20,7 @@ import datetime as dt
 from typing import Any
 
 from lockgate.contract.rules import LatestValue, Rule, format_duration
-from lockgate.judge.verdicts import compare
+from lockgate.judge.thresholds import compare
 from lockgate.results.model import Measurement, RuleResult
 
 # Newest values that are defaults, not load times (dates of midnight UTC).

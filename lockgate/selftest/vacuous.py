@@ -43,7 +43,7 @@ def never_fails(contract: Contract, rule: ir.Rule) -> str | None:
 
 
 def _accepts_zero(rule: ir.Rule) -> bool:
-    from lockgate.judge.verdicts import compare
+    from lockgate.judge.thresholds import compare
 
     return compare(0, rule.threshold)
 

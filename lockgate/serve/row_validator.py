@@ -26,7 +26,7 @@ from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
-from lockgate.judge.verdicts import compare
+from lockgate.judge.thresholds import compare
 
 Record = Mapping[str, Any]
 Fails = Callable[[Record], bool]

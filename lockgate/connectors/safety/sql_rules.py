@@ -1,4 +1,5 @@
-"""`quality[].type: sql` rules: placeholder substitution and the read-only guard, for every engine."""
+"""`quality[].type: sql` rules: placeholder substitution, for every engine (the read-only guard
+is `ensure_select_only` in this package's __init__)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,3 @@ def substitute(query: str, table_sql: str, column_sql: str | None, schema_sql: s
     if schema_sql is not None:
         sql = _SCHEMA.sub(lambda _: schema_sql, sql)
     return sql
-
-
-def ensure_select_only(sql: str, dialect: str) -> None:
-    """Refuse anything but one read-only SELECT, classified by the database's own parser (see
-    `lockgate.connectors.safety`); raises UnsafeSql, a contract error."""
-    from lockgate.connectors.safety import ensure_safe
-    from lockgate.connectors.servers import for_dialect
-
-    ensure_safe(sql, for_dialect(dialect).statement_parser)

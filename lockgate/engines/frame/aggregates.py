@@ -102,7 +102,8 @@ def pandas_kind(s: pd.Series) -> str:
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:
     """`type: sql` rules on a DataFrame run in an in-memory DuckDB that sees only this frame."""
     from lockgate.connectors.duckdb import execute_bounded, safe_connect
-    from lockgate.connectors.safety.sql_rules import ensure_select_only, substitute
+    from lockgate.connectors.safety import ensure_select_only
+    from lockgate.connectors.safety.sql_rules import substitute
 
     def quoted(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'

@@ -13,7 +13,7 @@ from lockgate.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, failing
 from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table
 from lockgate.engines.sql.types import type_matches
-from lockgate.connectors.safety.sql_rules import ensure_select_only
+from lockgate.connectors.safety import ensure_select_only
 
 
 class SqlEngine:
