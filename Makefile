@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV ?= $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 RUN := $(UV) run --frozen
 
-.PHONY: setup demo demo-serving ui quickstart test test-fast lint-contracts dbt-contracts clean
+.PHONY: setup demo demo-serving ui quickstart test test-fast lint lint-contracts dbt-contracts clean
 
 setup: .venv/.lockgate-setup
 
@@ -28,6 +28,14 @@ ui: setup
 
 quickstart: setup
 	$(RUN) python -m examples.quickstart
+
+# The code-quality gate (CI runs it before the tests): lint rules incl. line length, formatting, types.
+LINT_PATHS := lockgate dagster_project benchmarks tests
+
+lint: setup
+	$(RUN) ruff check $(LINT_PATHS)
+	$(RUN) ruff format --check $(LINT_PATHS)
+	$(RUN) mypy
 
 test: setup
 	$(RUN) pytest -q -p no:cacheprovider -n 2 --dist loadfile

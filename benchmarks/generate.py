@@ -40,13 +40,14 @@ SELECT
     CAST(p // {users} AS INTEGER)                                 AS seq,
     CASE
         WHEN h(i, 1) % 500 = 0 THEN NULL                               -- 0.2 % null
-        WHEN i % 100000 = 99999 THEN 'u' || (i - 1) || '@' || {domains}[1 + (i - 1) % 3]  -- repeats the previous row
+        -- repeats the previous row
+        WHEN i % 100000 = 99999 THEN 'u' || (i - 1) || '@' || {domains}[1 + (i - 1) % 3]
         WHEN i % 50000 = 12345 THEN 'u' || i || '.' || {domains}[1 + i % 3]      -- no @: malformed
         ELSE 'u' || i || '@' || {domains}[1 + i % 3]
     END                                                           AS email,
     CASE
         WHEN h(i, 2) % 200 = 0 THEN NULL                               -- 0.5 % null
-        WHEN i % 10000 = 1017 THEN 'XX'                                           -- not a valid code
+        WHEN i % 10000 = 1017 THEN 'XX'                                -- not a valid code
         WHEN i % 10000 = 6017 THEN 'zz'                                         -- nor a code at all
         WHEN i % 20000 = 1333 THEN 'N/A'                                         -- a placeholder
         ELSE {countries}[1 + h(i, 3) % {n_countries}]
@@ -59,7 +60,8 @@ SELECT
     CAST(1 + h(i, 7) % 20 AS INTEGER)                  AS quantity,
     'SKU-' || lpad(CAST(h(i, 8) % 1000000 AS VARCHAR), 6, '0') AS sku,
     h(i, 9) % 97 = 0                                   AS is_test,
-    CAST(TIMESTAMP '2025-01-01 00:00:00' + to_seconds(CAST(i * 31535999 // {n} AS BIGINT)) AS DATE) AS event_date,
+    CAST(TIMESTAMP '2025-01-01 00:00:00' + to_seconds(CAST(i * 31535999 // {n} AS BIGINT)) AS DATE)
+                                                                  AS event_date,
     TIMESTAMP '2025-01-01 00:00:00' + to_seconds(CAST(i * 31535999 // {n} AS BIGINT))  AS created_at
 FROM base
 ORDER BY i
@@ -93,7 +95,9 @@ def paths_for(rows: int, data_dir: Path = DATA) -> tuple[Path, Path]:
     return data_dir / f"{TABLE}_{rows}.duckdb", data_dir / f"{TABLE}_{rows}.parquet"
 
 
-def generate(rows: int, seed: int = DEFAULT_SEED, data_dir: Path = DATA, force: bool = False) -> tuple[Path, Path]:
+def generate(
+    rows: int, seed: int = DEFAULT_SEED, data_dir: Path = DATA, force: bool = False
+) -> tuple[Path, Path]:
     """Write `events` into a DuckDB file and a Parquet file; reuse them when already generated
     with the same rows, seed and DuckDB version (a marker file records those)."""
     import duckdb
@@ -120,15 +124,23 @@ def generate(rows: int, seed: int = DEFAULT_SEED, data_dir: Path = DATA, force: 
         con.close()
     tmp.replace(db_path)  # only a complete file gets the final name
     marker.write_text(json.dumps(wanted))
-    print(f"generated {rows:,} rows into {db_path.name} and {parquet_path.name} in {time.perf_counter() - started:.1f}s", flush=True)
+    print(
+        f"generated {rows:,} rows into {db_path.name} and {parquet_path.name} in "
+        f"{time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
     return db_path, parquet_path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--data", type=Path, default=DATA, help="output directory (default benchmarks/data)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="output directory (default benchmarks/data)"
+    )
     parser.add_argument("--force", action="store_true", help="regenerate even if the files exist")
     args = parser.parse_args()
     for path in generate(args.rows, args.seed, args.data, args.force):

@@ -78,11 +78,14 @@ def generate(db: Path, rows: int, seed: int = 7, duplicates: bool = True) -> Non
             f"""
             CREATE TABLE quotes AS
             SELECT
-                CASE WHEN {"range % 800 = 7" if duplicates else "false"} THEN range - 1 ELSE range END AS quote_id,
-                CASE WHEN range % 800 = 3 THEN 99999 ELSE (range * 7919) % 10000 END AS professional_id,
-                CASE WHEN range % 800 = 5 THEN -1.0 ELSE 1 + (range * 31) % 4000 END::DOUBLE AS price_eur,
-                CASE WHEN range % 800 = 1 THEN 'lost' ELSE ['sent', 'accepted', 'declined'][1 + range % 3] END
-                    AS status,
+                CASE WHEN {"range % 800 = 7" if duplicates else "false"}
+                    THEN range - 1 ELSE range END AS quote_id,
+                CASE WHEN range % 800 = 3 THEN 99999 ELSE (range * 7919) % 10000 END
+                    AS professional_id,
+                CASE WHEN range % 800 = 5 THEN -1.0 ELSE 1 + (range * 31) % 4000 END::DOUBLE
+                    AS price_eur,
+                CASE WHEN range % 800 = 1 THEN 'lost'
+                    ELSE ['sent', 'accepted', 'declined'][1 + range % 3] END AS status,
                 TIMESTAMP '2026-01-01' + to_seconds(range % 8640000) AS quoted_at
             FROM range({rows})
             """

@@ -41,7 +41,9 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
     daily = dg.define_asset_job(
         "daily_pipeline",
         selection=dg.AssetSelection.all(),
-        description="Land a day, build the warehouse, validate every contract, retrain and release.",
+        description=(
+            "Land a day, build the warehouse, validate every contract, retrain and release."
+        ),
     )
     land_and_build = dg.define_asset_job(
         "land_and_build",
@@ -49,7 +51,11 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
         description="Land a day and build the warehouse with its contract checks; no training.",
     )
     ml_jobs = [
-        dg.define_asset_job(f"{group}_pipeline", selection=dg.AssetSelection.groups(group), description=f"Train, evaluate and release {group} (guarded)")
+        dg.define_asset_job(
+            f"{group}_pipeline",
+            selection=dg.AssetSelection.groups(group),
+            description=f"Train, evaluate and release {group} (guarded)",
+        )
         for group in (spec.name for spec in discover_specs(model_specs))
     ]
     # production monitoring: one `<model>_monitoring` job and hourly schedule per spec

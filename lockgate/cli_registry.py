@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 app = typer.Typer(help="Model versions and their champion/previous aliases.", no_args_is_help=True)
 
-RegistryOption = typer.Option(None, "--registry", help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry).")
+RegistryOption = typer.Option(
+    None, "--registry", help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry)."
+)
 
 
-def _registry(path: Optional[Path]):
+def _registry(path: Path | None):
     from lockgate.registry import ModelRegistry
 
     return ModelRegistry(path)
@@ -21,8 +22,8 @@ def _registry(path: Optional[Path]):
 
 @app.command("list")
 def list_versions(
-    model: Optional[str] = typer.Argument(None, help="One model (default: all)."),
-    registry: Optional[Path] = RegistryOption,
+    model: str | None = typer.Argument(None, help="One model (default: all)."),
+    registry: Path | None = RegistryOption,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Versions with their holdout metric, receipt and release verdict, and the aliases."""
@@ -42,7 +43,13 @@ def list_versions(
                     "registered_at": v.record.get("registered_at"),
                     "roc_auc": v.metrics.get("roc_auc"),
                     "receipt": "passed" if v.receipt.get("passed") else "FAILED",
-                    "release": "not evaluated" if release is None else ("passed" if release.get("passed") else f"refused ({release.get('failed_gate')})"),
+                    "release": "not evaluated"
+                    if release is None
+                    else (
+                        "passed"
+                        if release.get("passed")
+                        else f"refused ({release.get('failed_gate')})"
+                    ),
                     "environment": v.receipt.get("environment"),
                 }
             )
@@ -55,19 +62,22 @@ def list_versions(
     for r in rows:
         auc = f"{r['roc_auc']:.4f}" if isinstance(r["roc_auc"], float) else "-"
         alias = ",".join(r["aliases"]) or "-"
-        typer.echo(f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt {r['receipt']:<6}  release {r['release']}  ({r['registered_at']})")
+        typer.echo(
+            f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt "
+            f"{r['receipt']:<6}  release {r['release']}  ({r['registered_at']})"
+        )
         if r["environment"]:
             typer.echo(f"{'':<23}trained with {_environment_line(r['environment'])}")
 
 
 @app.command()
-def promote(model: str, version: str, registry: Optional[Path] = RegistryOption) -> None:
+def promote(model: str, version: str, registry: Path | None = RegistryOption) -> None:
     """Make VERSION the champion (refused without a passing receipt and release)."""
     _say_aliases(model, _registry(registry).promote(model, version))
 
 
 @app.command()
-def rollback(model: str, registry: Optional[Path] = RegistryOption) -> None:
+def rollback(model: str, registry: Path | None = RegistryOption) -> None:
     """Restore the previous champion."""
     _say_aliases(model, _registry(registry).rollback(model))
 
@@ -81,4 +91,6 @@ def _environment_line(env: dict) -> str:
 
 
 def _say_aliases(model: str, aliases: dict) -> None:
-    typer.echo(f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})")
+    typer.echo(
+        f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})"
+    )

@@ -53,8 +53,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--lockgate-history",
         metavar="PATH",
         default=None,
-        help="Record runs in this history store (SQLite file or postgresql:// URL) and judge "
-        "the rules that compare with earlier runs; default: record nothing.",
+        help=(
+            "Record runs in this history store (SQLite file or postgresql:// URL) and judge "
+            "the rules that compare with earlier runs; default: record nothing."
+        ),
     )
 
 
@@ -191,8 +193,8 @@ def lockgate_validate(request: pytest.FixtureRequest):
 
 def describe_failure(result, failed) -> str:
     """The failing rules as a CI log should show them: one block per rule."""
-    from lockgate.results.model import json_safe
     from lockgate.export.escape import one_line as s  # contract text: a CI log acts on `::` lines
+    from lockgate.results.model import json_safe
     from lockgate.rule_bounds import describe_bounds
 
     where = f" on server {s(result.server)}" if result.server else ""

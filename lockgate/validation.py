@@ -71,7 +71,16 @@ def validate(
             impl = FrameEngine.from_connector(connector, contract)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
+        return run_engine(
+            contract,
+            impl,
+            server=chosen.name,
+            as_of=as_of,
+            progress=progress,
+            history=store,
+            record=record,
+            quarantine=quarantine,
+        )
 
 
 def validate_frames(
@@ -94,13 +103,26 @@ def validate_frames(
 
     as_of = logical_time(as_of, now)
     with _store(history) as store:
-        return run_engine(contract, FrameEngine(frames, contract), server=None, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
+        return run_engine(
+            contract,
+            FrameEngine(frames, contract),
+            server=None,
+            as_of=as_of,
+            progress=progress,
+            history=store,
+            record=record,
+            quarantine=quarantine,
+        )
 
 
 def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
     """`as_of` as an aware UTC time (naive means UTC); `now`, its deprecated alias, warns."""
     if now is not None:
-        warnings.warn("lockgate: `now=` is deprecated; pass `as_of=` (the logical time of the load)", DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            "lockgate: `now=` is deprecated; pass `as_of=` (the logical time of the load)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         if as_of is None:
             as_of = now
     if as_of is None:
@@ -152,13 +174,17 @@ def run_engine(
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
         rules, reconciled = split_reconcile(rules)  # compared with another server, not measured
         if reconciled:
-            result.results += reconcile_rules(contract, table, reconciled, engine, server, as_of, progress)
+            result.results += reconcile_rules(
+                contract, table, reconciled, engine, server, as_of, progress
+            )
         if not rules:
             continue
         if progress:
             progress(f"{table.name}: measuring {len(rules)} rules")
         measured = engine.measure(table, rules)
-        any_total = next((m.total_rows for m in measured.values() if m.total_rows is not None), None)
+        any_total = next(
+            (m.total_rows for m in measured.values() if m.total_rows is not None), None
+        )
         result.table_rows[table.name] = any_total
         profile = profiles.get(table.name)
         load = _earlier_load(history, contract, server, table, profile)
@@ -171,7 +197,9 @@ def run_engine(
             if repeated is not None:
                 result.results.append(repeated)
                 continue
-            verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), as_of, past)
+            verdict = judge(
+                rule, measured.get(rule.id) or Measurement(error="not measured"), as_of, past
+            )
             if not verdict.passed and verdict.error is None:
                 if progress:
                     progress(f"{table.name}: sampling rows failing {rule.id}")
@@ -179,14 +207,18 @@ def run_engine(
                 verdict = _with_samples(verdict, samples)
             result.results.append(verdict)
         if contract.quarantine:
-            result.results[first:] = _quarantine(contract, engine, table, result, result.results[first:], quarantine, as_of)
-    result.finished_at = dt.datetime.now(dt.timezone.utc)
+            result.results[first:] = _quarantine(
+                contract, engine, table, result, result.results[first:], quarantine, as_of
+            )
+    result.finished_at = dt.datetime.now(dt.UTC)
     if history is not None and record:
         _record(history, result, profiles)
     return result
 
 
-def _quarantine(contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now):
+def _quarantine(
+    contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now
+):
     """A table's quarantine policy applied to its verdicts (lockgate.quarantine)."""
     from lockgate.quarantine.run import QuarantineRequest, quarantine_table
 
@@ -195,12 +227,20 @@ def _quarantine(contract: Contract, engine, table: Table, result: ValidationResu
     policy = contract.quarantine_policy(table.name)
     if policy is None:
         return verdicts
-    verdicts, outcome = quarantine_table(contract, engine, table, policy, verdicts, QuarantineRequest.of(request), now)
+    verdicts, outcome = quarantine_table(
+        contract, engine, table, policy, verdicts, QuarantineRequest.of(request), now
+    )
     result.quarantine.append(outcome)
     return verdicts
 
 
-def _earlier_load(store: HistoryStore | None, contract: Contract, server: str | None, table: Table, profile: TableProfile | None) -> Load | None:
+def _earlier_load(
+    store: HistoryStore | None,
+    contract: Contract,
+    server: str | None,
+    table: Table,
+    profile: TableProfile | None,
+) -> Load | None:
     """The first check of the same data under the same contract content, if there was one: this
     check is then a retry (or a manual look), and its data rules repeat that check's verdicts."""
     state = profile.state if profile is not None else None
@@ -219,11 +259,31 @@ def _repeat(rule: Rule, load: Load | None, total_rows: int | None) -> RuleResult
     stored = load.verdicts.get(rule.id)
     if stored is None:
         return None
-    judged = replace(rule, severity=stored.severity) if stored.severity and stored.severity != rule.severity else rule
-    return RuleResult(judged, stored.passed, stored.observed, stored.expected, stored.failed_rows, total_rows, samples=stored.samples)
+    judged = (
+        replace(rule, severity=stored.severity)
+        if stored.severity and stored.severity != rule.severity
+        else rule
+    )
+    return RuleResult(
+        judged,
+        stored.passed,
+        stored.observed,
+        stored.expected,
+        stored.failed_rows,
+        total_rows,
+        samples=stored.samples,
+    )
 
 
-def _table_history(store: HistoryStore | None, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile: TableProfile | None, as_of: dt.datetime) -> TableHistory | None:
+def _table_history(
+    store: HistoryStore | None,
+    contract: Contract,
+    server: str | None,
+    table: Table,
+    rules: list[Rule],
+    profile: TableProfile | None,
+    as_of: dt.datetime,
+) -> TableHistory | None:
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
     if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
         return None
@@ -232,12 +292,16 @@ def _table_history(store: HistoryStore | None, contract: Contract, server: str |
     family = profile.family if profile is not None else None
     state = profile.state if profile is not None else None
     try:
-        return store.table_history(contract.id, server, table.name, family, as_of=as_of, state=state)
+        return store.table_history(
+            contract.id, server, table.name, family, as_of=as_of, state=state
+        )
     except Exception as exc:
         return TableHistory.missing(f"the history store could not be read: {exc}")
 
 
-def _record(store: HistoryStore, result: ValidationResult, profiles: Mapping[str, TableProfile]) -> None:
+def _record(
+    store: HistoryStore, result: ValidationResult, profiles: Mapping[str, TableProfile]
+) -> None:
     """A run that cannot be recorded is an error: the next run's stateful rules would compare
     with a history that silently stopped (e.g. a read-only role that cannot write the store)."""
     family = next((p.family for p in profiles.values()), None)

@@ -158,7 +158,8 @@ def make_requests(
 
 
 def _minutes_of(ts: np.ndarray, start: dt.date) -> np.ndarray:
-    """datetime64 -> absolute business minute (inverse of business_timestamps for in-hours times)."""
+    """datetime64 -> absolute business minute (inverse of business_timestamps for in-hours
+    times)."""
     us = ts.astype("datetime64[us]").astype(np.int64) - np.datetime64(start, "us").astype(np.int64)
     days = np.floor_divide(us, 86_400_000_000)
     in_day_min = (us - days * 86_400_000_000) / 60_000_000 - C.OPEN_HOUR * 60

@@ -1,4 +1,6 @@
-"""Time the simulator: `python -m dagster_project.simulator.bench [--days 90] [--scale 1] [--target duckdb]`.
+"""Time the simulator:
+
+    python -m dagster_project.simulator.bench [--days 90] [--scale 1] [--target duckdb]
 
 Prints the time to generate the days in memory and the time to generate and land them into a
 fresh warehouse (a temporary DuckDB file, or a throw-away schema on Postgres).

@@ -85,8 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(
         prog="python -m dagster_project.simulator",
-        description="Plays another application's ETL: lands a home-services marketplace "
-        "day by day into the warehouse's raw schema, with switchable failures.",
+        description=(
+            "Plays another application's ETL: lands a home-services marketplace "
+            "day by day into the warehouse's raw schema, with switchable failures."
+        ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -126,7 +128,8 @@ def _progress(report: LoadReport, i: int, n: int) -> None:
     if i % 10 == 0 or i == n:
         rows = {t: r.inserted for t, r in report.tables.items()}
         print(
-            f"  landed {i}/{n}: {report.day}  requests +{rows['service_requests']}, quotes +{rows['quotes']}, "
+            f"  landed {i}/{n}: {report.day}  requests +{rows['service_requests']}, quotes "
+            f"+{rows['quotes']}, "
             f"hires +{rows['hires']}",
             flush=True,
         )
@@ -163,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                 progress=_progress,
             )
             print(
-                f"landed {reports[0].day} .. {reports[-1].day} in {time.perf_counter() - started:.1f}s"
+                f"landed {reports[0].day} .. {reports[-1].day} in "
+                f"{time.perf_counter() - started:.1f}s"
             )
         elif args.command == "next-day":
             _print_load(land_next_day(target, failures))
@@ -192,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
                     target, args.days, seed=args.seed, scale=args.scale, progress=_progress
                 )
                 print(
-                    f"landed {reports[0].day} .. {reports[-1].day} in {time.perf_counter() - started:.1f}s"
+                    f"landed {reports[0].day} .. {reports[-1].day} in "
+                    f"{time.perf_counter() - started:.1f}s"
                 )
         elif args.command == "status":
             print(status(target).render())

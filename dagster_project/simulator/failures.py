@@ -117,7 +117,8 @@ def _non_key(spec: TableSpec) -> tuple[str, ...]:
 
 
 def _sample(rng: np.random.Generator, df: pd.DataFrame, fraction: float) -> np.ndarray:
-    """Boolean mask selecting about `fraction` of the rows (at least one if any and fraction > 0)."""
+    """Boolean mask selecting about `fraction` of the rows (at least one if there are rows and
+    fraction > 0)."""
     mask = rng.random(len(df)) < fraction
     if len(df) and fraction > 0 and not mask.any():
         mask[rng.integers(len(df))] = True
@@ -136,12 +137,16 @@ def _set_values(df: pd.DataFrame, column: str, mask: np.ndarray, value) -> pd.Da
 
 @failure_kind(
     "frozen",
-    does="the column stops changing: UPDATEs of a dimension leave it at its landed value (new rows "
-    "still arrive with their first value); a snapshot's new rows repeat each entity's previous "
-    "value. Frozen on professionals also freezes that column in the same load's "
-    "professional_daily_stats, which is copied from the landed professionals.",
-    next_clean_load="every row whose value went stale is re-sent with its current value; the "
-    "column changes again.",
+    does=(
+        "the column stops changing: UPDATEs of a dimension leave it at its landed value (new rows "
+        "still arrive with their first value); a snapshot's new rows repeat each entity's previous "
+        "value. Frozen on professionals also freezes that column in the same load's "
+        "professional_daily_stats, which is copied from the landed professionals."
+    ),
+    next_clean_load=(
+        "every row whose value went stale is re-sent with its current value; the "
+        "column changes again."
+    ),
     columns=lambda spec: spec.mutable,
     tables=lambda spec: spec.kind in ("dimension", "snapshot"),
 )
@@ -154,7 +159,8 @@ def _frozen(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
         return
     previous = ctx.writer.read_frame(
         f"SELECT {entity}, {col} AS _previous FROM {ctx.writer.qualified(t)} WHERE stat_date = "
-        f"(SELECT max(stat_date) FROM {ctx.writer.qualified(t)} WHERE stat_date < DATE '{ctx.stat_date:%Y-%m-%d}')"
+        f"(SELECT max(stat_date) FROM {ctx.writer.qualified(t)} WHERE stat_date < DATE "
+        f"'{ctx.stat_date:%Y-%m-%d}')"
     ).drop_duplicates(entity)
     if previous.empty:
         return
@@ -201,9 +207,11 @@ def _typed(value: str, logical: str):
 
 @failure_kind(
     "constant",
-    does="every value of the column in the load's new and changed rows becomes one constant, as "
-    "from COALESCE(x, 0) on a broken source (parameter value; default 0, 'unknown', false, "
-    "or 1970-01-01 by type).",
+    does=(
+        "every value of the column in the load's new and changed rows becomes one constant, as "
+        "from COALESCE(x, 0) on a broken source (parameter value; default 0, 'unknown', false, "
+        "or 1970-01-01 by type)."
+    ),
     next_clean_load="the rows are re-sent with their values.",
     columns=_non_key,
     params={"value": None},
@@ -216,9 +224,11 @@ def _constant(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
 
 @failure_kind(
     "drop_column",
-    does="the column is dropped from the raw table (ALTER TABLE ... DROP COLUMN; on Postgres "
-    "with CASCADE, which also drops dbt views reading it) and the load carries no values "
-    "for it.",
+    does=(
+        "the column is dropped from the raw table (ALTER TABLE ... DROP COLUMN; on Postgres "
+        "with CASCADE, which also drops dbt views reading it) and the load carries no values "
+        "for it."
+    ),
     next_clean_load="the column is added back and back-filled for every row.",
     columns=_non_key,
 )
@@ -230,8 +240,10 @@ def _drop_column(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
 
 @failure_kind(
     "rename_column",
-    does="the column is renamed in the raw table (parameter new_name, default <column>_v2) and "
-    "the load writes its values under the new name.",
+    does=(
+        "the column is renamed in the raw table (parameter new_name, default <column>_v2) and "
+        "the load writes its values under the new name."
+    ),
     next_clean_load="the renamed column is dropped, the original one added back and back-filled.",
     columns=_non_key,
     params={"new_name": None},
@@ -246,8 +258,10 @@ def _rename_column(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
 
 @failure_kind(
     "duplicate_keys",
-    does="a fan-out join duplicates rows: about `fraction` (default 0.2) of the load's new and "
-    "changed rows are inserted once or twice more, with the same key.",
+    does=(
+        "a fan-out join duplicates rows: about `fraction` (default 0.2) of the load's new and "
+        "changed rows are inserted once or twice more, with the same key."
+    ),
     next_clean_load="the duplicates are deleted (one row per key remains).",
     params={"fraction": 0.2},
 )
@@ -263,10 +277,14 @@ def _duplicate_keys(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
 
 @failure_kind(
     "partial_load",
-    does="only a fraction (parameter fraction, default 0.1) of the load's new rows and dimension "
-    "updates arrive; the volume drops.",
-    next_clean_load="the missing rows and updates arrive late, with that load's _loaded_at "
-    "(so that load's volume is above normal).",
+    does=(
+        "only a fraction (parameter fraction, default 0.1) of the load's new rows and dimension "
+        "updates arrive; the volume drops."
+    ),
+    next_clean_load=(
+        "the missing rows and updates arrive late, with that load's _loaded_at "
+        "(so that load's volume is above normal)."
+    ),
     params={"fraction": 0.1},
 )
 def _partial_load(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
@@ -276,8 +294,10 @@ def _partial_load(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
 
 @failure_kind(
     "unit_change",
-    does="a money column arrives in cents instead of euros: values x100 (parameter factor) in "
-    "the load's new and changed rows.",
+    does=(
+        "a money column arrives in cents instead of euros: values x100 (parameter factor) in "
+        "the load's new and changed rows."
+    ),
     next_clean_load="the rows are re-sent in euros.",
     columns=lambda spec: spec.money_columns,
     params={"factor": 100.0},
@@ -293,10 +313,13 @@ def _unit_change(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
 
 @failure_kind(
     "stale",
-    does="the table receives nothing in this load: no new rows, no updates; max(_loaded_at) "
-    "stops advancing.",
-    next_clean_load="the missed rows and updates arrive with that load (catch-up: above-normal "
-    "volume).",
+    does=(
+        "the table receives nothing in this load: no new rows, no updates; max(_loaded_at) "
+        "stops advancing."
+    ),
+    next_clean_load=(
+        "the missed rows and updates arrive with that load (catch-up: above-normal volume)."
+    ),
 )
 def _stale(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
     batch.skip = True
@@ -310,9 +333,11 @@ def _broken_key(values: pd.Series) -> pd.Series:
 
 @failure_kind(
     "broken_join_key",
-    does="a foreign-key column arrives in another format (c_000123 becomes C-000123) in about "
-    "`fraction` (default 1.0) of the load's rows, so its match rate to the referenced table "
-    "drops.",
+    does=(
+        "a foreign-key column arrives in another format (c_000123 becomes C-000123) in about "
+        "`fraction` (default 1.0) of the load's rows, so its match rate to the referenced table "
+        "drops."
+    ),
     next_clean_load="the rows are re-sent with well-formed keys.",
     columns=lambda spec: tuple(spec.foreign_keys),
     tables=lambda spec: bool(spec.foreign_keys),
@@ -404,7 +429,8 @@ def describe_kinds() -> str:
     for kind in KINDS.values():
         target = "table.column" if kind.columns else "table"
         lines.append(
-            f"  {kind.name}:{target}\n      {kind.does}\n      next clean load: {kind.next_clean_load}"
+            f"  {kind.name}:{target}\n      {kind.does}\n      next clean load: "
+            f"{kind.next_clean_load}"
         )
     return "\n".join(lines)
 

@@ -126,7 +126,8 @@ def land_next_day(target: Target | None = None, failures: Iterable[Failure] = ()
     def plan(state: SimState | None) -> tuple[dt.date, int]:
         if state is None:
             raise SimulatorError(
-                f"nothing landed yet in {(target or DuckDBTarget()).describe()}: land some days first"
+                f"nothing landed yet in {(target or DuckDBTarget()).describe()}: land some "
+                "days first"
             )
         return state.next_day, 1
 
@@ -181,10 +182,12 @@ class Status:
         lines = [
             f"{self.target}",
             (
-                f"  seed {s.seed}, scale {s.scale:g}, days {s.start_date} .. {s.last_day} ({s.days_landed} loads), "
+                f"  seed {s.seed}, scale {s.scale:g}, days {s.start_date} .. {s.last_day} "
+                f"({s.days_landed} loads), "
                 f"generator {s.generator}"
             ),
-            f"  dirty tables (repaired by the next clean load): {', '.join(sorted(s.dirty)) or 'none'}",
+            "  dirty tables (repaired by the next clean load): "
+            f"{', '.join(sorted(s.dirty)) or 'none'}",
             "  rows: " + ", ".join(f"{t} {n}" for t, n in self.row_counts.items()),
         ]
         failed = (

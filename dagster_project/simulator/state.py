@@ -81,7 +81,8 @@ def read_state(writer: Writer) -> SimState | None:
     version, seed, scale, start, last, dirty, generator = rows[0]
     if version != FORMAT_VERSION:
         raise RuntimeError(
-            f"warehouse state has format {version}, this simulator writes {FORMAT_VERSION}: reset it"
+            f"warehouse state has format {version}, this simulator writes "
+            f"{FORMAT_VERSION}: reset it"
         )
     return SimState(
         int(seed),
@@ -123,7 +124,8 @@ def read_loads(writer: Writer) -> pd.DataFrame:
     if LOADS_TABLE not in writer.tables():
         return pd.DataFrame(columns=list(LOADS_COLUMNS))
     return writer.read_frame(
-        f"SELECT * FROM {writer.qualified(LOADS_TABLE)} ORDER BY load_day, landed_wallclock, table_name"
+        f"SELECT * FROM {writer.qualified(LOADS_TABLE)} ORDER BY load_day, "
+        "landed_wallclock, table_name"
     )
 
 

@@ -73,7 +73,10 @@ class PostgresTarget:
     name = "postgres"
 
     def describe(self) -> str:
-        return f"postgres {self.user}@{self.host}:{self.port}/{self.database} (schema {self.raw_schema})"
+        return (
+            f"postgres {self.user}@{self.host}:{self.port}/{self.database} (schema "
+            f"{self.raw_schema})"
+        )
 
     def conninfo(self) -> dict[str, object]:
         info: dict[str, object] = {

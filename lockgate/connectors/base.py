@@ -98,7 +98,8 @@ class Connector(ABC):
 
     @abstractmethod
     def columns(self, table: str) -> list[tuple[str, str]] | None:
-        """(name, native type) of a table's columns in order, or None when the table does not exist."""
+        """(name, native type) of a table's columns in order, or None when the table does not
+        exist."""
 
     @abstractmethod
     def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
@@ -108,7 +109,8 @@ class Connector(ABC):
     def type_parser(self):
         """The ibis type parser of this dialect (`from_string`)."""
 
-    def close(self) -> None:  # pragma: no cover - trivial
+    # an optional hook (no-op by default), not an abstract method
+    def close(self) -> None:  # noqa: B027  # pragma: no cover - trivial
         pass
 
     def __enter__(self):
@@ -129,7 +131,9 @@ class Connector(ABC):
         for name, native in cols:
             try:
                 schema[name] = parse(native)
-            except Exception:  # an exotic type ibis cannot name: still checkable for nulls/duplicates
+            except (
+                Exception
+            ):  # an exotic type ibis cannot name: still checkable for nulls/duplicates
                 schema[name] = dt.unknown
         return ibis.table(ibis.schema(schema), name=table, database=self.namespace)
 
@@ -153,7 +157,6 @@ class Connector(ABC):
         if not rows:
             return None
         return rows[0][0]
-
 
 
 TIMEOUT_ENV = "LOCKGATE_STATEMENT_TIMEOUT"

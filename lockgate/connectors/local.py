@@ -8,16 +8,17 @@ import re
 
 from ibis.backends.sql.datatypes import DuckDBType
 
-from lockgate.contract.model import Server
 from lockgate.connectors.base import Connector, check_data_path, expand_env
 from lockgate.connectors.duckdb import execute, execute_bounded, safe_connect
+from lockgate.contract.model import Server
 from lockgate.errors import ConnectionFailed
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
 
 
 class LocalFilesConnector(Connector):
-    """`path` may name one file, a glob, or contain `{object}` (the table name) for several tables."""
+    """`path` may name one file, a glob, or contain `{object}` (the table name) for several
+    tables."""
 
     dialect = "duckdb"
     namespace = "main"
@@ -26,7 +27,10 @@ class LocalFilesConnector(Connector):
         self.path = expand_env(server.options.get("path"))
         self.format = server.options.get("format")
         if self.format not in READERS:
-            raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
+            raise ConnectionFailed(
+                f"server {server.name!r}: local format {self.format!r} is not supported; "
+                "use parquet or csv"
+            )
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
         given, self.path = self.path, os.path.abspath(self.path)
@@ -50,7 +54,9 @@ class LocalFilesConnector(Connector):
             if exists:
                 reader = READERS[self.format]
                 literal = path.replace("'", "''")
-                self.con.execute(f"CREATE VIEW {self.quote_table(table)} AS SELECT * FROM {reader}('{literal}')")
+                self.con.execute(
+                    f"CREATE VIEW {self.quote_table(table)} AS SELECT * FROM {reader}('{literal}')"
+                )
             self._views[table] = exists
         return self._views[table]
 
@@ -58,7 +64,8 @@ class LocalFilesConnector(Connector):
         if not self._ensure_view(table):
             return None
         rows = self.con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_name = ? ORDER BY ordinal_position",
             [table],
         ).fetchall()
         return [(r[0], r[1]) for r in rows] or None

@@ -6,9 +6,9 @@ request). It can plan but not execute.
 
 from __future__ import annotations
 
-from lockgate.contract.model import Contract
 from lockgate.connectors.base import Connector
 from lockgate.connectors.servers import type_parser
+from lockgate.contract.model import Contract
 from lockgate.errors import LockgateError
 
 # logicalType -> a type name the dialect's parser understands
@@ -31,7 +31,10 @@ class OfflineConnector(Connector):
         found = next((t for t in self.contract.tables if t.physical_name == table), None)
         if found is None:
             return None
-        return [(c.physical_name, _NATIVE.get(c.logical_type or "string", "VARCHAR")) for c in found.columns]
+        return [
+            (c.physical_name, _NATIVE.get(c.logical_type or "string", "VARCHAR"))
+            for c in found.columns
+        ]
 
     def fetch(self, sql: str):
         raise LockgateError("the offline connector cannot run queries")

@@ -1,4 +1,5 @@
-"""PostgreSQL through psycopg 3, in read-only transactions. Credentials come from the environment."""
+"""PostgreSQL through psycopg 3, in read-only transactions. Credentials come from the
+environment."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import sys
 import psycopg
 from ibis.backends.sql.datatypes import PostgresType
 
-from lockgate.contract.model import Server
 from lockgate.connectors.base import Connector, expand_env, redact, statement_timeout
+from lockgate.contract.model import Server
 from lockgate.errors import ConnectionFailed
 
 CONNECT_TIMEOUT_S = 10
@@ -26,7 +27,9 @@ class PostgresConnector(Connector):
             "host": opts.get("host") or os.environ.get("PGHOST", "127.0.0.1"),
             "port": _port(opts.get("port") or os.environ.get("PGPORT") or 5432, server),
             "dbname": opts.get("database") or os.environ.get("PGDATABASE", "postgres"),
-            "user": os.environ.get("LOCKGATE_POSTGRES_USER") or os.environ.get("PGUSER") or "postgres",
+            "user": os.environ.get("LOCKGATE_POSTGRES_USER")
+            or os.environ.get("PGUSER")
+            or "postgres",
             "connect_timeout": CONNECT_TIMEOUT_S,
             "application_name": "lockgate",
         }

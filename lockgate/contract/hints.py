@@ -21,7 +21,9 @@ def unknown_key_hint(path: DocPath, key: str) -> str | None:
     """`path` ends with the unknown key; property-level `maximum` belongs in logicalTypeOptions."""
     on_property = len(path) >= 3 and path[-3] == "properties" and isinstance(path[-2], int)
     if on_property and key in LOGICAL_TYPE_OPTIONS:
-        return f"'{key}' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {{{key}: ...}}`"
+        return (
+            f"'{key}' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {{{key}: ...}}`"
+        )
     return None
 
 
@@ -30,5 +32,8 @@ def enum_hint(path: DocPath, value: object) -> str | None:
     is_server_type = len(path) == 3 and path[0] == "servers" and path[2] == "type"
     if is_server_type and isinstance(value, str) and value.lower() in FILE_FORMATS:
         fmt = value.lower()
-        return f"{fmt} files are a `local` server: `type: local`, `format: {fmt}`, `path: <file or glob>`"
+        return (
+            f"{fmt} files are a `local` server: `type: local`, `format: {fmt}`, `path: <file "
+            "or glob>`"
+        )
     return None

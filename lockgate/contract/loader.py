@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from lockgate.contract.compile import compile_document
 from lockgate.contract.findings import Finding
@@ -17,7 +17,8 @@ CONTRACT_GLOBS = ("*.odcs.yaml", "*.odcs.yml")
 
 
 def analyze(path: str | Path) -> tuple[Contract | None, list[Finding]]:
-    """Parse, validate against ODCS, compile; return the contract (if it compiled) and all findings."""
+    """Parse, validate against ODCS, compile; return the contract (if it compiled) and all
+    findings."""
     return _analyze_source(load_source(path, display=_display(path)))
 
 

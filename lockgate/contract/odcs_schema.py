@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from lockgate.contract import hints, schema_cache
 from lockgate.contract.findings import Finding
@@ -53,7 +54,11 @@ def _without_unevaluated(schema: dict[str, Any]) -> dict[str, Any]:
     errors through keywords that decide on sub-results (oneOf, anyOf, not, if); if any closed
     object is reachable under one of those, the schema is used unchanged.
     """
-    if any("unevaluatedProperties" in node for sub in _deciding_subschemas(schema, schema) for node in _reachable(sub, schema)):
+    if any(
+        "unevaluatedProperties" in node
+        for sub in _deciding_subschemas(schema, schema)
+        for node in _reachable(sub, schema)
+    ):
         return schema
 
     def strip(node: Any) -> Any:
@@ -133,7 +138,8 @@ def schema_findings(doc: SourceDoc) -> list[Finding]:
 
 
 def _explain(error) -> Iterator[tuple[DocPath, str]]:
-    """Turn a jsonschema error into (path, message); oneOf/anyOf errors explain the closest branch."""
+    """Turn a jsonschema error into (path, message); oneOf/anyOf errors explain the closest
+    branch."""
     path = tuple(error.absolute_path)
     where = _describe_path(path)
     if error.validator in ("oneOf", "anyOf"):
@@ -142,9 +148,14 @@ def _explain(error) -> Iterator[tuple[DocPath, str]]:
             yield from _explain(deepest)
             return
         if _is_operator_choice(error):
-            present = [k for k in _OPERATORS if isinstance(error.instance, dict) and k in error.instance]
+            present = [
+                k for k in _OPERATORS if isinstance(error.instance, dict) and k in error.instance
+            ]
             if present:
-                yield path, f"{where}: give exactly one comparison operator, found {', '.join(present)}"
+                yield (
+                    path,
+                    f"{where}: give exactly one comparison operator, found {', '.join(present)}",
+                )
             else:
                 yield path, f"{where}: expected one comparison operator ({', '.join(_OPERATORS)})"
             return
@@ -158,9 +169,17 @@ def _explain(error) -> Iterator[tuple[DocPath, str]]:
             return
         close = difflib.get_close_matches(str(error.instance), allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        yield path, f"{where}: {error.instance!r} is not allowed; {hint}expected one of {', '.join(allowed)}"
+        yield (
+            path,
+            f"{where}: {error.instance!r} is not allowed; {hint}expected one of "
+            f"{', '.join(allowed)}",
+        )
     elif error.validator == "type":
-        yield path, f"{where}: expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
+        yield (
+            path,
+            f"{where}: expected {error.validator_value}, got "
+            f"{type(error.instance).__name__} {error.instance!r}",
+        )
     else:
         yield path, f"{where}: {error.message}"
 
@@ -208,10 +227,15 @@ def _walk(doc: SourceDoc, value: Any, schema: dict, path: DocPath, root: dict) -
         closed = False
         for branch in branches:
             known.update(branch.get("properties", {}))
-            if branch.get("unevaluatedProperties") is False or branch.get("additionalProperties") is False:
+            if (
+                branch.get("unevaluatedProperties") is False
+                or branch.get("additionalProperties") is False
+            ):
                 closed = True
         for key, child in value.items():
-            child_schemas = [b["properties"][key] for b in branches if key in b.get("properties", {})]
+            child_schemas = [
+                b["properties"][key] for b in branches if key in b.get("properties", {})
+            ]
             if key not in known:
                 if closed:
                     yield _unknown_key(doc, path + (key,), key, known)
@@ -235,7 +259,8 @@ def _has_logical_type(doc: SourceDoc, path: DocPath) -> bool:
 
 
 def _branches(schema: dict, root: dict, value: Any, depth: int = 0) -> Iterator[dict]:
-    """The schema and every sub-schema that could apply to `value` (refs, allOf, applicable if/then)."""
+    """The schema and every sub-schema that could apply to `value` (refs, allOf, applicable
+    if/then)."""
     if not isinstance(schema, dict) or depth > 12:
         return
     if "$ref" in schema:
@@ -282,6 +307,10 @@ def _unknown_key(doc: SourceDoc, path: DocPath, key: str, known: set[str]) -> Fi
     guess = close[0] if close else lowered.get(key.lower())
     hint = hints.unknown_key_hint(path, key)
     if hint is None:
-        hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
+        hint = (
+            f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
+        )
     where = _describe_path(path[:-1])
-    return Finding(doc.locate(path, key=True), f"unknown key '{key}' in {where}; {hint}", code="unknown-key")
+    return Finding(
+        doc.locate(path, key=True), f"unknown key '{key}' in {where}; {hint}", code="unknown-key"
+    )

@@ -10,11 +10,11 @@ the measure vocabulary closed and small is what lets every engine give the same 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from lockgate.contract.findings import Location
 
-# --- row predicates: a row "fails" when the predicate is true --------------------------------------
+# --- row predicates: a row "fails" when the predicate is true -------------------------------------
 # Nulls never fail a predicate unless the predicate is about nulls (IsNull, IsMissing).
 
 
@@ -81,7 +81,17 @@ class AnyOf:
     predicates: tuple[Predicate, ...]
 
 
-Predicate = Union[IsNull, IsMissing, NotInSet, NotMatching, OutOfRange, LengthOutOfRange, NotMultipleOf, LagAbove, AnyOf]
+Predicate = (
+    IsNull
+    | IsMissing
+    | NotInSet
+    | NotMatching
+    | OutOfRange
+    | LengthOutOfRange
+    | NotMultipleOf
+    | LagAbove
+    | AnyOf
+)
 
 
 def predicate_columns(p: Predicate) -> tuple[str, ...]:
@@ -92,7 +102,7 @@ def predicate_columns(p: Predicate) -> tuple[str, ...]:
     return (p.column,)
 
 
-# --- measures: what an engine returns a number for -------------------------------------------------
+# --- measures: what an engine returns a number for ------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,8 @@ class RowCount:
 
 @dataclass(frozen=True)
 class DuplicateRows:
-    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct key)."""
+    """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct
+    key)."""
 
     columns: tuple[str, ...]
 
@@ -152,7 +163,7 @@ class ExtraColumns:
     declared: tuple[str, ...]
 
 
-# --- stateful measures: judged against earlier runs (the history store) or a reference profile -----
+# --- stateful measures: judged against earlier runs (the history store) or a reference profile ----
 # Engines answer all of a table's stateful rules with one table profile (lockgate.profile.model);
 # lockgate.state.detectors judges them.
 
@@ -197,7 +208,8 @@ class ConstantColumn:
 
 @dataclass(frozen=True)
 class Anomaly:
-    """A profile metric judged against its own history with a robust z-score (lockgate.state.anomaly)."""
+    """A profile metric judged against its own history with a robust z-score
+    (lockgate.state.anomaly)."""
 
     metric: str  # see lockgate.profile.model.METRICS
     column: str | None
@@ -223,7 +235,7 @@ class Drift:
     reference: Any = field(default=None, compare=False)
 
 
-# --- cross-server measures: compared with another server of the same contract ----------------------
+# --- cross-server measures: compared with another server of the same contract ---------------------
 
 
 @dataclass(frozen=True)
@@ -246,10 +258,10 @@ class Reconcile:
     drill_rows: int = 100_000  # rows per side the drill-down may fetch; beyond, counts are bounds
 
 
-Measure = Union[
-    FailingRows, RowCount, DuplicateRows, LatestValue, ColumnType, SqlValue, Orphans, ExtraColumns,
-    Advancement, ChangeRate, ConstantColumn, Anomaly, Drift, Reconcile,
-]  # fmt: skip
+Measure = (
+    FailingRows | RowCount | DuplicateRows | LatestValue | ColumnType | SqlValue | Orphans
+    | ExtraColumns | Advancement | ChangeRate | ConstantColumn | Anomaly | Drift | Reconcile
+)  # fmt: skip
 
 #: measures judged from a table profile (and history); engines answer them with one profile
 STATEFUL_MEASURES = (Advancement, ChangeRate, ConstantColumn, Anomaly, Drift)
@@ -265,11 +277,12 @@ _PHASES = {ConstantColumn: 1, Advancement: 2, ChangeRate: 2, Anomaly: 2, Drift: 
 def judging_phase(rule: Rule) -> int:
     return _PHASES.get(type(rule.measure), 0)
 
+
 #: measures whose observed value is a number of rows, so `unit: percent` makes sense
 ROW_MEASURES = (FailingRows, DuplicateRows, Orphans)
 
 
-# --- thresholds --------------------------------------------------------------------------------------
+# --- thresholds -----------------------------------------------------------------------------------
 
 OPERATORS = {
     "mustBe": "=",
@@ -322,7 +335,7 @@ def format_duration(seconds: float) -> str:
     return sign + " ".join(parts[:2])
 
 
-# --- the rule ---------------------------------------------------------------------------------------
+# --- the rule -------------------------------------------------------------------------------------
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -332,7 +345,9 @@ class Rule:
     id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
     table: str  # schema object name (logical)
     column: str | None  # property name (logical), None for table rules
-    check: str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    check: (
+        str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    )
     measure: Measure  # what engines measure; column names in it are physical names
     threshold: Threshold
     severity: str = "error"

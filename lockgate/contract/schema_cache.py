@@ -66,4 +66,3 @@ def remember_clean(text: str, checker: bytes) -> None:
         os.replace(tmp, marker)
     except OSError:
         pass  # a read-only or full disk costs only the speed-up
-

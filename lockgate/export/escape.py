@@ -67,5 +67,6 @@ def plain_identifier(name: str) -> bool:
 
 def slack_text(text: Any) -> str:
     """`text` for Slack's mrkdwn: `<`, `>` and `&` escaped as Slack documents, so a rule id or an
-    observed value cannot write `<!channel>` (a ping) or `<https://...|label>` (a disguised link)."""
+    observed value cannot write `<!channel>` (a ping) or `<https://...|label>` (a disguised
+    link)."""
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

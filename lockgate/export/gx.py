@@ -16,11 +16,15 @@ def render(contract: Contract, options) -> str:
 
 
 def notes(contract: Contract, options) -> list[str]:
-    """One line for stderr naming the rules the suites leave out (their reasons are in the suites)."""
+    """One line for stderr naming the rules the suites leave out (their reasons are in the
+    suites)."""
     from lockgate.gx.suite import not_exported
 
     skipped = not_exported(contract)
     if not skipped:
         return []
     names = ", ".join(s["rule"] for s in skipped)
-    return [f"not exported to GX: {names} ({len(skipped)} rules; reasons in each suite's meta.lockgate_not_exported)"]
+    return [
+        f"not exported to GX: {names} ({len(skipped)} rules; reasons in each suite's "
+        "meta.lockgate_not_exported)"
+    ]

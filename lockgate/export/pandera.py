@@ -12,7 +12,8 @@ def render(contract: Contract, options) -> str:
     docs = [
         f"# lockgate {one_line(contract.id)} {one_line(contract.version)}: "
         "pandera schemas used by the frame engine.\n"
-        "# Each check reports every failing row; lockgate's judge applies the contract's thresholds\n"
+        "# Each check reports every failing row; lockgate's judge applies the contract's "
+        "thresholds\n"
         "# (e.g. 'at most 5 percent') to those counts."
     ]
     for table in contract.tables:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from lockgate.connectors.base import Connector
+from lockgate.connectors.safety import ensure_safe
+from lockgate.connectors.servers import FALLBACK, for_dialect, server_type
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
-from lockgate.connectors.base import Connector
-from lockgate.connectors.servers import FALLBACK, for_dialect, server_type
 from lockgate.engines.sql.plan import ROWS, plan_table
-from lockgate.connectors.safety import ensure_safe
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
 from lockgate.reconcile.hook import split_reconcile
@@ -43,7 +43,11 @@ def render(contract: Contract, options) -> str:
             own_sql = {r.id for r in rules if isinstance(r.measure, ir.SqlValue)}
             named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
             lines += ["", f"-- table {named}: {len(rules)} rules"]
-            lines += [f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} by lockgate.reconcile" for r in reconciled]
+            lines += [
+                f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} "
+                "by lockgate.reconcile"
+                for r in reconciled
+            ]
             for rule_id, error in plan.errors.items():
                 lines.append(f"-- {one_line(rule_id)}: cannot be measured: {one_line(error)}")
             if plan.expr is None:
@@ -78,10 +82,14 @@ def _connector(contract: Contract, server, offline: bool) -> tuple[Connector, st
     if server is not None:
         namespace = server.options.get("schema") or for_dialect(dialect).default_schema
     if offline or server is None or known is None:
-        return OfflineConnector(contract, dialect, namespace), "the contract's logicalType (offline)"
+        return OfflineConnector(
+            contract, dialect, namespace
+        ), "the contract's logicalType (offline)"
     from lockgate.connectors import connect
 
     try:
         return connect(server), f"the live server {server.name}"
     except LockgateError as exc:
-        return OfflineConnector(contract, dialect, namespace), f"the contract's logicalType (server unreachable: {exc})"
+        return OfflineConnector(
+            contract, dialect, namespace
+        ), f"the contract's logicalType (server unreachable: {exc})"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockgate.results.model import json_safe
 from lockgate.errors import LockgateError
+from lockgate.results.model import json_safe
 
 MAX_SAMPLES_IN_MESSAGE = 3
 
@@ -30,18 +30,31 @@ class Violation:
             return f"{head}: {self.reason}"
         column = f" (column {self.column})" if self.column else ""
         rows = f", {self.failed_rows} failing rows" if self.failed_rows else ""
-        text = f"{head}: rule {self.rule}{column} failed: observed {json_safe(self.observed)!r}, expected {self.expected}{rows}"
+        text = (
+            f"{head}: rule {self.rule}{column} failed: observed {json_safe(self.observed)!r}, "
+            f"expected {self.expected}{rows}"
+        )
         if self.sample_keys:
-            shown = "; ".join(", ".join(f"{k}={json_safe(v)}" for k, v in s.items()) for s in self.sample_keys[:MAX_SAMPLES_IN_MESSAGE])
+            shown = "; ".join(
+                ", ".join(f"{k}={json_safe(v)}" for k, v in s.items())
+                for s in self.sample_keys[:MAX_SAMPLES_IN_MESSAGE]
+            )
             text += f"; sample rows: {shown}"
         return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "contract": self.contract_id, "version": self.version, "table": self.table, "reason": self.reason,
-            "rule": self.rule, "column": self.column, "observed": json_safe(self.observed),
-            "expected": self.expected, "failed_rows": self.failed_rows, "sample_keys": json_safe(self.sample_keys),
-        }  # fmt: skip
+            "contract": self.contract_id,
+            "version": self.version,
+            "table": self.table,
+            "reason": self.reason,
+            "rule": self.rule,
+            "column": self.column,
+            "observed": json_safe(self.observed),
+            "expected": self.expected,
+            "failed_rows": self.failed_rows,
+            "sample_keys": json_safe(self.sample_keys),
+        }
 
 
 class ContractViolation(LockgateError):

@@ -1,4 +1,5 @@
-"""Great Expectations glue: contract rules as GX 1.x expectation suites, validated and rendered as Data Docs.
+"""Great Expectations glue: contract rules as GX 1.x expectation suites, validated and rendered as
+Data Docs.
 
 - `budgets`      which GX form expresses a lockgate threshold exactly (counts, `mostly`)
 - `expectations` one rule -> the GX expectations whose AND is the rule's verdict, or why none can

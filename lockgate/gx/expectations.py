@@ -1,4 +1,5 @@
-"""One lockgate rule -> the GX 1.x expectations whose AND gives the rule's verdict on a pandas frame.
+"""One lockgate rule -> the GX 1.x expectations whose AND gives the rule's verdict on a pandas
+frame.
 
 A rule is translated only when GX reaches lockgate's verdict on every frame (see docs/gx.md for the
 GX behaviours this relies on). Otherwise `NotExported` says why, and the suite lists the rule
@@ -47,11 +48,17 @@ def expectations_for(rule: ir.Rule, table: Table) -> list[Expectation]:
     if translate is not None:
         return translate(rule, table)
     if isinstance(rule.measure, ir.STATEFUL_MEASURES):
-        raise NotExported("judged against earlier runs or a reference profile; a GX suite holds no history")
-    raise NotExported(UNEXPRESSIBLE.get(type(rule.measure), f"GX has no counterpart of {type(rule.measure).__name__}"))
+        raise NotExported(
+            "judged against earlier runs or a reference profile; a GX suite holds no history"
+        )
+    raise NotExported(
+        UNEXPRESSIBLE.get(
+            type(rule.measure), f"GX has no counterpart of {type(rule.measure).__name__}"
+        )
+    )
 
 
-# --- measures ----------------------------------------------------------------------------------------
+# --- measures -------------------------------------------------------------------------------------
 
 
 def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
@@ -62,17 +69,37 @@ def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
         if _only_nulls(predicate):
             if share is None or share.empty or share.low != 0:
                 raise NotExported(
-                    f"the share of nulls must be {threshold.describe()}: GX can bound it from above only "
-                    "(`mostly` of not-null; expect_column_proportion_of_non_null_values_to_be_between "
+                    f"the share of nulls must be {threshold.describe()}: GX can bound it "
+                    "from above only "
+                    "(`mostly` of not-null; "
+                    "expect_column_proportion_of_non_null_values_to_be_between "
                     "reads an empty table as 0 % non-null where lockgate reads 0 % null)"
                 )
-            return [Expectation("expect_column_values_to_not_be_null", {"column": predicate.column, "mostly": mostly_for_null_share(share)})]
+            return [
+                Expectation(
+                    "expect_column_values_to_not_be_null",
+                    {"column": predicate.column, "mostly": mostly_for_null_share(share)},
+                )
+            ]
         if not (share and share.only_zero):
-            raise NotExported(_budget_reason(predicate, f"{threshold.describe()} of all rows", "GX's `mostly` for this expectation is a share of the non-null rows"))
+            raise NotExported(
+                _budget_reason(
+                    predicate,
+                    f"{threshold.describe()} of all rows",
+                    "GX's `mostly` for this expectation is a share of the non-null rows",
+                )
+            )
     else:
         counts = accepted_counts(threshold)
         if not (counts and counts.only_zero):
-            raise NotExported(_budget_reason(predicate, threshold.describe(), "GX's map expectations accept no failing row or a `mostly` share of rows, never a number of rows"))
+            raise NotExported(
+                _budget_reason(
+                    predicate,
+                    threshold.describe(),
+                    "GX's map expectations accept no failing row or a `mostly` share of "
+                    "rows, never a number of rows",
+                )
+            )
     return [e for atom in _atoms(predicate) for e in _predicate(atom, table)]
 
 
@@ -84,20 +111,30 @@ def _duplicate_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
         accepted = accepted_counts(threshold)
     if not (accepted and accepted.only_zero):
         raise NotExported(
-            f"a budget of {threshold.describe()} repeated keys: GX's uniqueness expectations count every row "
-            "of a repeated key (lockgate counts the repeats beyond the first) and `mostly` is a share of non-null rows"
+            f"a budget of {threshold.describe()} repeated keys: GX's uniqueness "
+            "expectations count every row "
+            "of a repeated key (lockgate counts the repeats beyond the first) and `mostly` "
+            "is a share of non-null rows"
         )
     columns = list(rule.measure.columns)
     if len(columns) == 1:
         return [Expectation("expect_column_values_to_be_unique", {"column": columns[0]})]
     # lockgate ignores keys with any null part; GX's default ("never") would compare them too
-    return [Expectation("expect_compound_columns_to_be_unique", {"column_list": columns, "ignore_row_if": "any_value_is_missing"})]
+    return [
+        Expectation(
+            "expect_compound_columns_to_be_unique",
+            {"column_list": columns, "ignore_row_if": "any_value_is_missing"},
+        )
+    ]
 
 
 def _row_count(rule: ir.Rule, table: Table) -> list[Expectation]:
     counts = accepted_counts(rule.threshold)
     if counts is None:
-        raise NotExported(f"row count {rule.threshold.describe()} accepts two separate ranges; expect_table_row_count_to_be_between takes one")
+        raise NotExported(
+            f"row count {rule.threshold.describe()} accepts two separate ranges; "
+            "expect_table_row_count_to_be_between takes one"
+        )
     if counts.empty:
         raise NotExported(f"no row count is {rule.threshold.describe()}")
     kwargs: dict[str, Any] = {"min_value": counts.low}
@@ -113,22 +150,34 @@ MEASURES: dict[type, Callable[[ir.Rule, Table], list[Expectation]]] = {
 }
 
 UNEXPRESSIBLE = {
-    ir.LatestValue: "freshness is judged against the time of the check; a suite can only hold a fixed timestamp",
-    ir.SqlValue: "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a pandas frame",
-    ir.Orphans: "a GX expectation sees one table; a relationship needs the referenced table as well",
-    ir.Reconcile: "reconcile compares two servers (a table against its source); a GX suite sees one",
+    ir.LatestValue: (
+        "freshness is judged against the time of the check; a suite can only hold a fixed timestamp"
+    ),
+    ir.SqlValue: (
+        "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
+        "pandas frame"
+    ),
+    ir.Orphans: (
+        "a GX expectation sees one table; a relationship needs the referenced table as well"
+    ),
+    ir.Reconcile: (
+        "reconcile compares two servers (a table against its source); a GX suite sees one"
+    ),
     ir.ExtraColumns: (
-        "expect_table_columns_to_match_set fails on missing contract columns too (exact_match) or does not "
+        "expect_table_columns_to_match_set fails on missing contract columns too "
+        "(exact_match) or does not "
         "fail on extra ones; lockgate fails on extra columns only"
     ),
     ir.ColumnType: (
-        "lockgate reads a pandas column's kind from its values (object columns by their first value, "
-        "midnight-only datetimes as date or timestamp, time zones); GX's type lists compare dtype names"
+        "lockgate reads a pandas column's kind from its values (object columns by their "
+        "first value, "
+        "midnight-only datetimes as date or timestamp, time zones); GX's type lists "
+        "compare dtype names"
     ),
 }
 
 
-# --- predicates (zero tolerance: every atom must hold on every non-null row) ------------------------
+# --- predicates (zero tolerance: every atom must hold on every non-null row) ----------------------
 
 
 def _not_null(p: ir.IsNull, table: Table) -> list[Expectation]:
@@ -139,23 +188,38 @@ def _not_missing(p: ir.IsMissing, table: Table) -> list[Expectation]:
     out = [Expectation("expect_column_values_to_not_be_null", {"column": p.column})]
     if p.values:
         _require_text_column(p.column, table, "placeholder values")
-        out.append(Expectation("expect_column_values_to_not_be_in_set", {"column": p.column, "value_set": _json_values(p.values)}))
+        out.append(
+            Expectation(
+                "expect_column_values_to_not_be_in_set",
+                {"column": p.column, "value_set": _json_values(p.values)},
+            )
+        )
     return out
 
 
 def _in_set(p: ir.NotInSet, table: Table) -> list[Expectation]:
     _require_text_column(p.column, table, "a set of valid values")
-    return [Expectation("expect_column_values_to_be_in_set", {"column": p.column, "value_set": _json_values(p.values)})]
+    return [
+        Expectation(
+            "expect_column_values_to_be_in_set",
+            {"column": p.column, "value_set": _json_values(p.values)},
+        )
+    ]
 
 
 def _matching(p: ir.NotMatching, table: Table) -> list[Expectation]:
     _require_text_column(p.column, table, "a pattern")
-    return [Expectation("expect_column_values_to_match_regex", {"column": p.column, "regex": p.pattern})]
+    return [
+        Expectation("expect_column_values_to_match_regex", {"column": p.column, "regex": p.pattern})
+    ]
 
 
 def _in_range(p: ir.OutOfRange, table: Table) -> list[Expectation]:
     kwargs: dict[str, Any] = {"column": p.column}
-    for side, value, strict in (("min", p.minimum, p.exclusive_minimum), ("max", p.maximum, p.exclusive_maximum)):
+    for side, value, strict in (
+        ("min", p.minimum, p.exclusive_minimum),
+        ("max", p.maximum, p.exclusive_maximum),
+    ):
         if value is None:
             continue
         kwargs[f"{side}_value"] = _bound(value, p.column)
@@ -209,7 +273,7 @@ def _only_nulls(p: ir.Predicate) -> bool:
     return isinstance(p, ir.IsNull) or (isinstance(p, ir.IsMissing) and not p.values)
 
 
-# --- values ------------------------------------------------------------------------------------------
+# --- values ---------------------------------------------------------------------------------------
 
 
 def temporal_columns(table: Table) -> list[str]:
@@ -218,16 +282,22 @@ def temporal_columns(table: Table) -> list[str]:
 
 
 def _require_text_column(column: str, table: Table, what: str) -> None:
-    # frames.prepare turns date/timestamp columns into naive-UTC datetimes so that bounds compare like
-    # lockgate's; the text (and set membership) of those prepared values is no longer the original's.
+    # frames.prepare turns date/timestamp columns into naive-UTC datetimes so that bounds compare
+    # like lockgate's; the text (and set membership) of those prepared values is no longer the
+    # original's.
     if column in temporal_columns(table):
-        raise NotExported(f"{what} on a date/timestamp column: GX would see the values after lockgate's datetime normalisation, not as stored")
+        raise NotExported(
+            f"{what} on a date/timestamp column: GX would see the values after lockgate's "
+            "datetime normalisation, not as stored"
+        )
 
 
 def _json_values(values: tuple) -> list:
     for v in values:
         if not isinstance(v, (str, int, float, bool)):
-            raise NotExported(f"value {v!r} ({type(v).__name__}) does not survive JSON as the same value")
+            raise NotExported(
+                f"value {v!r} ({type(v).__name__}) does not survive JSON as the same value"
+            )
     return list(values)
 
 
@@ -245,7 +315,10 @@ def _bound(value: Any, column: str) -> Any:
         return dt.datetime.combine(value, dt.time()).isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    raise NotExported(f"bound {value!r} on '{column}': GX's pandas engine compares only numbers and datetimes with a JSON bound")
+    raise NotExported(
+        f"bound {value!r} on '{column}': GX's pandas engine compares only numbers and "
+        "datetimes with a JSON bound"
+    )
 
 
 def _budget_reason(predicate: ir.Predicate, budget: str, why: str) -> str:
@@ -254,5 +327,8 @@ def _budget_reason(predicate: ir.Predicate, budget: str, why: str) -> str:
         parts = [ir.IsNull(predicate.column), predicate]
     if len(parts) > 1:
         # nulls and placeholders (or invalid and mismatching values) share one budget in lockgate
-        return f"a budget of {budget} shared by {len(parts)} conditions: GX gives each expectation its own budget"
+        return (
+            f"a budget of {budget} shared by {len(parts)} conditions: GX gives each "
+            "expectation its own budget"
+        )
     return f"a budget of {budget}: {why}"

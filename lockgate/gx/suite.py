@@ -2,7 +2,8 @@
 
 Output shape (always, even for one table, so readers need no special case):
 
-    {"<table>": {"name": "<contract id>.<table>", "expectations": [...], "meta": {...}, "notes": "..."}}
+    {"<table>": {"name": "<contract id>.<table>", "expectations": [...], "meta": {...},
+                 "notes": "..."}}
 
 Each value loads with `gx.ExpectationSuite(**value)`. Every expectation carries
 `meta: {"lockgate_rule": <rule id>, "severity": <lockgate severity>}` plus GX's own `severity`;
@@ -33,7 +34,14 @@ def table_suite(contract: Contract, table: Table) -> dict[str, Any]:
         try:
             parts = expectations_for(rule, table)
         except NotExported as why:
-            skipped.append({"rule": rule.id, "check": rule.check, "severity": rule.severity, "reason": str(why)})
+            skipped.append(
+                {
+                    "rule": rule.id,
+                    "check": rule.check,
+                    "severity": rule.severity,
+                    "reason": str(why),
+                }
+            )
             continue
         for part in parts:
             expectations.append(
@@ -65,19 +73,28 @@ def table_suite(contract: Contract, table: Table) -> dict[str, Any]:
 
 def not_exported(contract: Contract) -> list[dict[str, str]]:
     """Every rule left out of the suites, with its reason, in contract order."""
-    return [item for suite in suites(contract).values() for item in suite["meta"]["lockgate_not_exported"]]
+    return [
+        item
+        for suite in suites(contract).values()
+        for item in suite["meta"]["lockgate_not_exported"]
+    ]
 
 
 def render(contract: Contract) -> str:
     return json.dumps(suites(contract), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _notes(contract: Contract, table: Table, skipped: list[dict[str, str]], datetime_columns: list[str]) -> str:
+def _notes(
+    contract: Contract, table: Table, skipped: list[dict[str, str]], datetime_columns: list[str]
+) -> str:
     """Shown by Data Docs next to the suite, so a reader knows what the page does not cover."""
-    lines = [f"Exported by lockgate from contract {contract.id} {contract.version}, table {table.name}."]
+    lines = [
+        f"Exported by lockgate from contract {contract.id} {contract.version}, table {table.name}."
+    ]
     if skipped:
         lines.append(
-            f"{len(skipped)} rule(s) are not in this suite because GX cannot give them lockgate's verdict "
+            f"{len(skipped)} rule(s) are not in this suite because GX cannot give them "
+            "lockgate's verdict "
             f"(reasons in meta.lockgate_not_exported): {', '.join(s['rule'] for s in skipped)}."
         )
     if datetime_columns:

@@ -15,7 +15,10 @@ import yaml
 
 from lockgate.infer.sources import Source
 
-HEADER = "# Inferred by `lockgate infer` from {where} on {when}.\n# A starting point: review every rule, then bump the version as you change it.\n"
+HEADER = (
+    "# Inferred by `lockgate infer` from {where} on {when}.\n# A starting point: review every "
+    "rule, then bump the version as you change it.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,12 @@ class Inferred:
     notes: list[str]  # what was left out, and why
 
 
-def infer_contract(table: str, source: Source, *, contract_id: str | None = None, now: dt.datetime | None = None) -> Inferred:
+def infer_contract(
+    table: str, source: Source, *, contract_id: str | None = None, now: dt.datetime | None = None
+) -> Inferred:
     from lockgate import clock
-    from lockgate.contract.loader import analyze_text
     from lockgate.connectors import connect
+    from lockgate.contract.loader import analyze_text
     from lockgate.errors import LockgateError
     from lockgate.infer.profile import profile_table
     from lockgate.infer.propose import propose
@@ -49,11 +54,16 @@ def infer_contract(table: str, source: Source, *, contract_id: str | None = None
     }
     if sla:
         doc["slaProperties"] = sla
-    text = HEADER.format(where=source.where, when=now.strftime("%Y-%m-%d %H:%M UTC")) + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    text = HEADER.format(
+        where=source.where, when=now.strftime("%Y-%m-%d %H:%M UTC")
+    ) + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
     contract, findings = analyze_text(text, f"<inferred {table}>")
     errors = [f for f in findings if f.severity == "error"]
     if contract is None or errors:
-        raise LockgateError(f"the inferred contract does not lint ({errors[0] if errors else 'no contract'}); please report this")
+        raise LockgateError(
+            "the inferred contract does not lint "
+            f"({errors[0] if errors else 'no contract'}); please report this"
+        )
     return Inferred(text, len(contract.rules), notes)
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockgate.contract.compile.properties import STRING_FORMATS
 from lockgate.connectors.base import Connector
+from lockgate.contract.compile.properties import STRING_FORMATS
 from lockgate.engines.sql.types import kind_of
 from lockgate.errors import UsageError
 
@@ -28,7 +28,8 @@ COUNTABLE_KINDS = (*ORDERED_KINDS, "string", "boolean")
 class ColumnProfile:
     name: str
     native_type: str
-    kind: str  # integer | number | string | boolean | date | timestamp | time | object | array | unknown
+    # integer | number | string | boolean | date | timestamp | time | object | array | unknown
+    kind: str
     non_null: int = 0
     distinct: int | None = None
     minimum: Any = None
@@ -57,7 +58,10 @@ def profile_table(connector: Connector, table: str) -> TableProfile:
         raise UsageError(f"table {where} does not exist")
     schema = t.schema()
     native = dict(connector.columns(table) or [])
-    columns = [ColumnProfile(name, native.get(name, str(dtype)), kind_of(dtype)) for name, dtype in schema.items()]
+    columns = [
+        ColumnProfile(name, native.get(name, str(dtype)), kind_of(dtype))
+        for name, dtype in schema.items()
+    ]
     metrics: dict[str, Any] = {"rows": t.count()}
     slots: dict[str, tuple[ColumnProfile, str]] = {}  # metric alias -> (column, attribute)
 
@@ -104,6 +108,8 @@ def profile_table(connector: Connector, table: str) -> TableProfile:
 
 
 def _distinct_values(connector: Connector, t, name: str) -> list[Any]:
-    query = t.select(name).filter(t[name].notnull()).distinct().order_by(name).limit(MAX_CATEGORIES + 1)
+    query = (
+        t.select(name).filter(t[name].notnull()).distinct().order_by(name).limit(MAX_CATEGORIES + 1)
+    )
     _, rows = connector.fetch(connector.to_sql(query))
     return [row[0] for row in rows]

@@ -36,7 +36,11 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
 
         return judge_stateful(rule, m, history, now)
     if isinstance(measure, ROW_MEASURES):
-        metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
+        metric = (
+            _percent(m.failed_rows, m.total_rows)
+            if rule.threshold.unit == "percent"
+            else m.failed_rows
+        )
         observed: Any = metric
     elif isinstance(measure, LatestValue):
         return judge_freshness(rule, m, now, expected)

@@ -50,8 +50,9 @@ def monitoring_job(
 
     @dg.op(
         name=op_name,
-        description=f"Check a window of {spec.name}'s prediction log against its monitoring "
-        "contract",
+        description=(
+            f"Check a window of {spec.name}'s prediction log against its monitoring contract"
+        ),
     )
     def check_window(context: dg.OpExecutionContext, config: MonitorConfig) -> dg.Output:
         from lockgate.monitor.run import monitor, parse_duration
@@ -84,8 +85,10 @@ def monitoring_job(
             failed = ", ".join(r.rule.id for r in outcome.failed)
             action = f"; {outcome.action}" if outcome.action else ""
             raise dg.Failure(
-                description=f"{spec.name} {outcome.version}: window {outcome.window.key} "
-                f"failed {failed}{action}",
+                description=(
+                    f"{spec.name} {outcome.version}: window {outcome.window.key} "
+                    f"failed {failed}{action}"
+                ),
                 metadata=metadata,
             )
         return dg.Output(outcome.window.key, metadata=metadata)

@@ -18,7 +18,6 @@ import pandas as pd
 
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract
-from lockgate.results.model import ValidationResult
 from lockgate.ml.spec import ModelSpec
 from lockgate.monitor.contract import (
     PREDICTION,
@@ -30,6 +29,7 @@ from lockgate.monitor.contract import (
 )
 from lockgate.monitor.window import Window, read_window, require_log
 from lockgate.registry import ModelRegistry, RegistryError
+from lockgate.results.model import ValidationResult
 
 
 def default_monitoring_root() -> Path:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lockgate.results.model import RuleResult
 from lockgate.contract.quarantine_policy import QuarantinePolicy
+from lockgate.results.model import RuleResult
 
 
 @dataclass

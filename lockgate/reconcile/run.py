@@ -10,11 +10,11 @@ import datetime as dt
 
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import Reconcile, Rule
-from lockgate.results.model import RuleResult
 from lockgate.reconcile import canonical
 from lockgate.reconcile.compare import reconcile_sides
 from lockgate.reconcile.side import Side
 from lockgate.reconcile.verdict import error_results, results
+from lockgate.results.model import RuleResult
 
 
 def reconcile_one(

@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from lockgate.results.model import RuleResult, ValidationResult
 
 
-
 class ViolationView(Protocol):
     """What the page shows of one violation (lockgate.guard.violation.Violation, a layer up)."""
 

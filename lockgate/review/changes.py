@@ -1,9 +1,11 @@
-"""What a contract diff reports: classified changes, and the classifier entries that produce them."""
+"""What a contract diff reports: classified changes, and the classifier entries that produce
+them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lockgate.review.compare import Comparison
@@ -23,7 +25,9 @@ class Hit:
     subject: str  # what changed: a rule id, a field, a server name
     before: Any = None
     after: Any = None
-    claims: frozenset[str] = frozenset()  # rule ids this change explains (later classifiers skip them)
+    claims: frozenset[str] = (
+        frozenset()
+    )  # rule ids this change explains (later classifiers skip them)
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,18 @@ def classify(old: Contract, new: Contract) -> list[Change]:
             cmp.claimed |= hit.claims
             cmp.found += 1
             changes.append(
-                Change(classifier.id, classifier.severity, classifier.affects, classifier.explanation,
-                       hit.table, hit.column, hit.subject, hit.before, hit.after)
-            )  # fmt: skip
+                Change(
+                    classifier.id,
+                    classifier.severity,
+                    classifier.affects,
+                    classifier.explanation,
+                    hit.table,
+                    hit.column,
+                    hit.subject,
+                    hit.before,
+                    hit.after,
+                )
+            )
     return changes
 
 
@@ -64,7 +73,9 @@ class DiffReport:
         return [c for d in self.diffs for c in d.changes]
 
 
-def diff_versions(path: Path, old: Version | None, new: Version | None, downstream: Downstream) -> ContractDiff:
+def diff_versions(
+    path: Path, old: Version | None, new: Version | None, downstream: Downstream
+) -> ContractDiff:
     """Compare two versions; either may be None (a contract added or removed)."""
     if old is None and new is None:
         raise ValueError("nothing to compare")
@@ -75,11 +86,20 @@ def diff_versions(path: Path, old: Version | None, new: Version | None, downstre
         status, judged = "added", Verdict(PASS, f"new contract, version {after.version}", None)
     elif new is None:
         tables = len(before.tables)
-        status, judged = "removed", Verdict(WARN, f"contract removed: its {tables} table(s) are no longer guaranteed to anyone", "major")
+        status, judged = (
+            "removed",
+            Verdict(
+                WARN,
+                f"contract removed: its {tables} table(s) are no longer guaranteed to anyone",
+                "major",
+            ),
+        )
     else:
         status = "changed" if changes else "unchanged"
         judged = verdict(before.version, after.version, changes)
-    impacts = blast_radius(old.contract if old else None, new.contract if new else None, path, changes, downstream)
+    impacts = blast_radius(
+        old.contract if old else None, new.contract if new else None, path, changes, downstream
+    )
     return ContractDiff(
         path=str(path),
         contract_id=(new or old).contract.id,

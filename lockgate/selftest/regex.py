@@ -12,10 +12,12 @@ import re
 import re._constants as sre
 import re._parser as sre_parse
 import string
-from typing import Iterator
+from collections.abc import Iterator
 
 UNIVERSE = "".join(chr(c) for c in range(32, 127))  # printable ASCII
-PREFERRED = string.ascii_lowercase + string.digits  # what a negated class or `.` produces, if allowed
+PREFERRED = (
+    string.ascii_lowercase + string.digits
+)  # what a negated class or `.` produces, if allowed
 _CATEGORIES = {
     sre.CATEGORY_DIGIT: set(string.digits),
     sre.CATEGORY_NOT_DIGIT: set(UNIVERSE) - set(string.digits),
@@ -98,7 +100,8 @@ def _pick(chars: set[str], rng: random.Random) -> str:
 
 def matches_everything(pattern: str) -> bool:
     """True when `re.search(pattern, s)` succeeds for every string s: the pattern can match the
-    empty string and asserts nothing beyond a leading `^`, so it matches at position 0 of anything."""
+    empty string and asserts nothing beyond a leading `^`, so it matches at position 0 of
+    anything."""
     try:
         tree = list(sre_parse.parse(pattern))
     except re.error:

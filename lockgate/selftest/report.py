@@ -6,7 +6,13 @@ import json
 
 from lockgate.selftest import FAILING, OK, STATUSES, SelftestReport
 
-LABELS = {"ok": "ok", "never-fails": "NEVER FAILS", "unbreakable": "UNBREAKABLE", "misbehaved": "MISBEHAVED", "not-exercised": "not exercised"}
+LABELS = {
+    "ok": "ok",
+    "never-fails": "NEVER FAILS",
+    "unbreakable": "UNBREAKABLE",
+    "misbehaved": "MISBEHAVED",
+    "not-exercised": "not exercised",
+}
 
 
 def render(report: SelftestReport, fmt: str) -> str:
@@ -21,7 +27,10 @@ def summary(report: SelftestReport) -> str:
     counts = ", ".join(f"{report.count(s)} {s}" for s in reversed(STATUSES) if report.count(s))
     head = "PASSED" if report.passed else "FAILED"
     sizes = ", ".join(f"{name} {rows} rows" for name, rows in report.rows.items())
-    return f"{head}: {counts} — contract {report.contract_id} {report.version}, {len(report.outcomes)} rules, sql and frame engines ({sizes})"
+    return (
+        f"{head}: {counts} — contract {report.contract_id} {report.version}, "
+        f"{len(report.outcomes)} rules, sql and frame engines ({sizes})"
+    )
 
 
 def render_text(report: SelftestReport) -> str:
@@ -35,7 +44,9 @@ def render_text(report: SelftestReport) -> str:
         if o.status in FAILING and o.broken_by:
             lines.append(f"{'':<13}  {'':<{width}}  breaking data: {o.broken_by}")
         if o.also_failed:
-            lines.append(f"{'':<13}  {'':<{width}}  (the same data also fails: {', '.join(o.also_failed)})")
+            lines.append(
+                f"{'':<13}  {'':<{width}}  (the same data also fails: {', '.join(o.also_failed)})"
+            )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 
@@ -47,9 +58,17 @@ def render_json(report: SelftestReport) -> str:
         "passed": report.passed,
         "rows": report.rows,
         "rules": [
-            {"rule": o.rule.id, "table": o.rule.table, "column": o.rule.column, "check": o.rule.check, "status": o.status,
-             "reason": o.reason or None, "breaking_data": o.broken_by or None, "also_failed": o.also_failed}
+            {
+                "rule": o.rule.id,
+                "table": o.rule.table,
+                "column": o.rule.column,
+                "check": o.rule.check,
+                "status": o.status,
+                "reason": o.reason or None,
+                "breaking_data": o.broken_by or None,
+                "also_failed": o.also_failed,
+            }
             for o in report.outcomes
         ],
-    }  # fmt: skip
+    }
     return json.dumps(doc, indent=2) + "\n"

@@ -184,7 +184,10 @@ def main() -> None:
     from lockgate.serve.server import BackgroundServer
 
     root = Path(tempfile.mkdtemp(prefix="lockgate-serving-demo-"))
-    say = lambda text: print(f"\n== {text}", flush=True)
+
+    def say(text: str) -> None:
+        print(f"\n== {text}", flush=True)
+
     say(f"project in {root}: a feature contract, a spec with onMonitoringFailure: rollback")
     specs, registry_root = write_project(root)
     frame = quotes_frame()

@@ -40,9 +40,19 @@ def test_scaffold_lint_train_and_release_through_dagster(warehouse, tmp_path):
     shutil.copytree(REPO / "contracts", contracts)
     started = time.perf_counter()
     made = lockgate(
-        "new", MODEL, "--table", "analytics.features_conversion", "--target", "converted",
-        "--time-column", "requested_at", "--where-true", "label_available", "--contracts", contracts,
-    )  # fmt: skip
+        "new",
+        MODEL,
+        "--table",
+        "analytics.features_conversion",
+        "--target",
+        "converted",
+        "--time-column",
+        "requested_at",
+        "--where-true",
+        "label_available",
+        "--contracts",
+        contracts,
+    )
     assert made.returncode == 0, made.stderr
     spec_path = contracts / "models" / f"{MODEL}.yaml"
     lines = len(spec_path.read_text().splitlines())
@@ -56,7 +66,8 @@ def test_scaffold_lint_train_and_release_through_dagster(warehouse, tmp_path):
     assert trained.success, trained.get_failed_step_keys()
     elapsed = time.perf_counter() - started
     print(
-        f"\nscaffolded project: {lines} lines of YAML, 0 of Python; `lockgate new` to released model in {elapsed:.1f}s"
+        f"\nscaffolded project: {lines} lines of YAML, 0 of Python; `lockgate new` to "
+        f"released model in {elapsed:.1f}s"
     )
 
     registry = ModelRegistry(project.registry)

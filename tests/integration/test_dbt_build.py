@@ -195,7 +195,7 @@ def test_features_are_taken_point_in_time(built):
     sample = f[~first_day].sample(200, random_state=1)
     snap = stats.merge(pros, on="professional_id")
     snap = snap[snap["is_active"]]
-    for request_id, row in sample.iterrows():
+    for _request_id, row in sample.iterrows():
         prev = snap[
             (snap["stat_date"] == pd.Timestamp(row["request_date"]) - pd.Timedelta(days=1))
             & (snap["primary_category"] == row["category"])
@@ -263,7 +263,9 @@ def test_a_frozen_upstream_column_silently_goes_stale_in_the_features(built, tmp
 
 
 @pytest.mark.postgres
-def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_column(built, tmp_path, monkeypatch):
+def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_column(
+    built, tmp_path, monkeypatch
+):
     require_postgres()
     raw, analytics = unique_schema("lg_raw"), unique_schema("lg_analytics")
     env = {

@@ -46,7 +46,9 @@ schema:
       - {{name: joined_at, logicalType: timestamp}}
       - {{name: primary_category, logicalType: string, quality: [{custom("constant")}]}}
       - {{name: region, logicalType: string, quality: [{custom("constant")}]}}
-      - {{name: hourly_rate_eur, logicalType: number, quality: [{custom("anomaly", metric="mean")}]}}
+      - {{name: hourly_rate_eur, logicalType: number, quality: [{
+        custom("anomaly", metric="mean")
+    }]}}
       - name: rating
         logicalType: number
         quality:
@@ -72,7 +74,9 @@ schema:
       - {{name: region, logicalType: string}}
       - {{name: requested_at, logicalType: timestamp, quality: [{custom("advancement")}]}}
       - {{name: urgency, logicalType: string}}
-      - {{name: preferred_date, logicalType: date, quality: [{custom("anomaly", metric="nullRate")}]}}
+      - {{name: preferred_date, logicalType: date, quality: [{
+        custom("anomaly", metric="nullRate")
+    }]}}
       - {{name: budget_eur, logicalType: number, quality: [{custom("anomaly", metric="mean")}]}}
       - {{name: channel, logicalType: string}}
       - {{name: _loaded_at, logicalType: timestamp, quality: [{custom("advancement")}]}}
@@ -84,7 +88,8 @@ schema:
       - {{name: request_id, logicalType: string}}
       - {{name: professional_id, logicalType: string}}
       - {{name: quoted_at, logicalType: timestamp, quality: [{custom("advancement")}]}}
-      - {{name: price_eur, logicalType: number, quality: [{custom("anomaly", metric="mean")}, {custom("anomaly", metric="nullRate")}]}}
+      - {{name: price_eur, logicalType: number, quality: [{custom("anomaly", metric="mean")},
+          {custom("anomaly", metric="nullRate")}]}}
       - {{name: _loaded_at, logicalType: timestamp}}
     quality:
       - {custom("anomaly", metric="rowsAdded")}
@@ -116,24 +121,47 @@ def test_thirty_clean_loads_pass_and_a_frozen_rating_fails_on_the_first_frozen_l
 
     # the other application's ETL stops updating professionals.rating (the simulator's own CLI)
     land = subprocess.run(
-        [sys.executable, "-m", "dagster_project.simulator", "next-day", "--warehouse", str(db), "--raw-schema", "raw",
-         "--inject", "frozen:professionals.rating"],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "dagster_project.simulator",
+            "next-day",
+            "--warehouse",
+            str(db),
+            "--raw-schema",
+            "raw",
+            "--inject",
+            "frozen:professionals.rating",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert land.returncode == 0, land.stderr
-    check = lockgate_cli("check", contract_path, "--format", "json", "--history", history, cwd=tmp_path)
+    check = lockgate_cli(
+        "check", contract_path, "--format", "json", "--history", history, cwd=tmp_path
+    )
     assert check.returncode == 1, check.stderr
     report = json.loads(check.stdout)
     failed = {(r["rule"], r["severity"]) for r in report["results"] if not r["passed"]}
     assert failed == {("professionals.rating.changeRate", "error")}
     frozen = next(r for r in report["results"] if r["rule"] == "professionals.rating.changeRate")
     assert frozen["observed"].startswith("frozen? rating changed in 0 of ")
-    live = next(r for r in report["results"] if r["rule"] == "professionals.response_rate.changeRate")
+    live = next(
+        r for r in report["results"] if r["rule"] == "professionals.response_rate.changeRate"
+    )
     assert live["passed"] and live["observed"].startswith("response_rate changed in ")
     # the frozen ratings look perfectly normal to a mean-anomaly rule: that is the point
-    assert next(r for r in report["results"] if r["rule"] == "professionals.rating.anomaly.mean")["passed"]
+    assert next(r for r in report["results"] if r["rule"] == "professionals.rating.anomaly.mean")[
+        "passed"
+    ]
 
-    shown = json.loads(lockgate_cli("history", "professionals", "--history", history, "-n", "1", "-f", "json", cwd=tmp_path).stdout)
+    shown = json.loads(
+        lockgate_cli(
+            "history", "professionals", "--history", history, "-n", "1", "-f", "json", cwd=tmp_path
+        ).stdout
+    )
     assert [f["rule"] for f in shown[0]["failed"]] == ["professionals.rating.changeRate"]
 
     land_next_day(target)  # the upstream is fixed: stale ratings are re-sent

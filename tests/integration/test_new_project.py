@@ -167,9 +167,22 @@ def test_a_postgres_table_gets_its_contract_inferred_in_its_schema(tmp_path, pg_
     pg_load_frame(con, schema, "bookings", bookings(400))
     contracts = tmp_path / "contracts"
     made = lockgate(
-        "new", "cancellation", "--table", f"{schema}.bookings", "--target", "cancelled", "--time-column", "booked_at",
-        "--contracts", contracts, "--postgres-host", "127.0.0.1", "--postgres-database", "test", cwd=tmp_path,
-    )  # fmt: skip
+        "new",
+        "cancellation",
+        "--table",
+        f"{schema}.bookings",
+        "--target",
+        "cancelled",
+        "--time-column",
+        "booked_at",
+        "--contracts",
+        contracts,
+        "--postgres-host",
+        "127.0.0.1",
+        "--postgres-database",
+        "test",
+        cwd=tmp_path,
+    )
     assert made.returncode == 0, made.stderr
     server = yaml.safe_load((contracts / "bookings.odcs.yaml").read_text())["servers"][0]
     assert (server["type"], server["schema"]) == ("postgres", schema)

@@ -191,7 +191,8 @@ def test_postgres_on_the_named_server(pytester, pg_schema):
     pg_load_frame(con, schema, "orders", orders())
     servers = (
         f"{duckdb_server(pytester.path / 'absent.duckdb')}\n"
-        f"  - server: pg\n    type: postgres\n    host: 127.0.0.1\n    port: 5432\n    database: test\n    schema: {schema}"
+        "  - server: pg\n    type: postgres\n    host: 127.0.0.1\n    port: 5432\n    "
+        f"database: test\n    schema: {schema}"
     )
     (pytester.path / "orders.odcs.yaml").write_text(CONTRACT.format(servers=servers))
     clean = pytester.runpytest_subprocess(
@@ -245,7 +246,10 @@ def test_fixtures_assert_a_contract_on_dataframes_in_a_teams_own_tests(pytester,
 
 
 def test_loading_the_plugin_imports_nothing_heavy():
-    code = "import sys, lockgate.pytest_plugin; print(sorted(m for m in ('pandas', 'ibis', 'duckdb', 'dagster', 'great_expectations', 'lockgate.engines') if m in sys.modules))"
+    code = (
+        "import sys, lockgate.pytest_plugin; print(sorted(m for m in ('pandas', 'ibis', "
+        "'duckdb', 'dagster', 'great_expectations', 'lockgate.engines') if m in sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout

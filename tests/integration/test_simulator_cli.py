@@ -132,8 +132,8 @@ def test_land_next_day_status_and_reset(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "seed 11, scale 1, days 2026-03-02 .. 2026-03-05 (4 loads)" in result.stdout
     assert (
-        "dirty tables (repaired by the next clean load): professional_daily_stats, professionals, quotes"
-        in result.stdout
+        "dirty tables (repaired by the next clean load): professional_daily_stats, "
+        "professionals, quotes" in result.stdout
     )
     assert (
         "2026-03-05: " in result.stdout
@@ -165,7 +165,9 @@ def test_a_day_whose_load_has_not_run_on_the_clock_is_refused(tmp_path, monkeypa
     path = tmp_path / "w.duckdb"
     monkeypatch.setenv("LOCKGATE_TODAY", "2026-03-04")  # 00:00: the load of 03-03 is the last run
     result = cli("land", "--days", "3", "--start-date", START.isoformat(), warehouse=path)
-    assert result.returncode == 2 and "day 2026-03-04 cannot land yet" in result.stderr, result.stderr
+    assert result.returncode == 2 and "day 2026-03-04 cannot land yet" in result.stderr, (
+        result.stderr
+    )
     result = cli("land", "--days", "2", "--start-date", START.isoformat(), warehouse=path)
     assert result.returncode == 0, result.stderr
     result = cli("next-day", warehouse=path)
@@ -174,7 +176,9 @@ def test_a_day_whose_load_has_not_run_on_the_clock_is_refused(tmp_path, monkeypa
     result = cli("status", warehouse=path)
     assert result.returncode == 0  # status reads no clock
     result = cli("next-day", warehouse=path)
-    assert result.returncode == 1 and "LOCKGATE_TODAY='2026-03-0x' is not an ISO date" in result.stderr
+    assert (
+        result.returncode == 1 and "LOCKGATE_TODAY='2026-03-0x' is not an ISO date" in result.stderr
+    )
 
 
 def test_warehouse_in_use_is_a_clear_error(tmp_path):
@@ -182,7 +186,10 @@ def test_warehouse_in_use_is_a_clear_error(tmp_path):
 
     path = tmp_path / "w.duckdb"
     land_days(DuckDBTarget(path), 1, start=START)
-    code = f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); time.sleep(60)"
+    code = (
+        f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ok', flush=True); "
+        "time.sleep(60)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ok"
@@ -220,6 +227,8 @@ def test_ninety_default_days_timing(tmp_path, capsys):
     assert result.stdout.count("landed ") >= 9  # a progress line per 10 days
     with capsys.disabled():
         print(
-            f"\n[timing] python -m dagster_project.simulator land --days 90 (duckdb, scale 1): {elapsed:.1f}s "
-            f"wall, including interpreter start; simulator says: {result.stdout.strip().splitlines()[-1]}"
+            "\n[timing] python -m dagster_project.simulator land --days 90 (duckdb, scale "
+            f"1): {elapsed:.1f}s "
+            "wall, including interpreter start; simulator says: "
+            f"{result.stdout.strip().splitlines()[-1]}"
         )

@@ -1,4 +1,5 @@
-"""The simulator against the real Postgres server: same data as DuckDB, same failures, same repairs."""
+"""The simulator against the real Postgres server: same data as DuckDB, same failures, same
+repairs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The Dagster asset checks of a contract with a quarantine policy: within budget the quarantining
-checks pass (the run is green) and every check of the table carries the quarantined rows per rule."""
+checks pass (the run is green) and every check of the table carries the quarantined rows per
+rule."""
 
 from __future__ import annotations
 

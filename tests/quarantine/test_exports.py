@@ -56,10 +56,12 @@ def test_dbt_models_build_with_dbt(tmp_path):
         "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\n"
     )
     (project / "profiles.yml").write_text(
-        f"shop:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{db}', schema: analytics, threads: 1}}\n"
+        f"shop:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{db}', "
+        f"schema: analytics, threads: 1}}\n"
     )
     (project / "models" / "sources.yml").write_text(
-        "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: quotes\n      - name: pros\n"
+        "version: 2\nsources:\n  - name: raw\n    schema: raw\n    tables:\n      - name: "
+        "quotes\n      - name: pros\n"
     )
     proc = run_cli(
         "export",

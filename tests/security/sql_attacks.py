@@ -6,7 +6,10 @@ tries to create; both are filled in by the tests with paths in their tmp_path.
 
 from __future__ import annotations
 
-SMUGGLE = 'SELECT count(*) AS "\u2028$1a$", 2 ||\u2028$1a${payload}; SELECT count(*) FROM {object} -- $1a$'
+SMUGGLE = (
+    'SELECT count(*) AS "\u2028$1a$", 2 ||\u2028$1a${payload}; SELECT count(*) FROM {object} '
+    "-- $1a$"
+)
 
 DUCKDB = [
     ("u2028-dollar-copy", SMUGGLE.replace("{payload}", "; COPY (SELECT 'x') TO '{out}'")),

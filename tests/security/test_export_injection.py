@@ -50,13 +50,15 @@ def _project(tmp_path: Path, db: Path) -> Path:
     project = tmp_path / "dbtproj"
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(
-        "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  send_anonymous_usage_stats: false\n"
+        "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  "
+        "send_anonymous_usage_stats: false\n"
     )
     (project / "packages.yml").write_text(
         f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n"
     )
     (project / "profiles.yml").write_text(
-        f"shop:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{db}', schema: analytics, threads: 1}}\n"
+        f"shop:\n  target: duckdb\n  outputs:\n    duckdb: {{type: duckdb, path: '{db}', "
+        f"schema: analytics, threads: 1}}\n"
     )
     (project / "models" / "orders_copy.sql").write_text(
         "select * from {{ source('raw', 'orders') }}\n"

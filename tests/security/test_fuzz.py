@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 import lockgate
-from lockgate.contract.loader import analyze_text
 from lockgate.connectors.safety import refusal
+from lockgate.contract.loader import analyze_text
 from lockgate.errors import LockgateError
 from lockgate.export import ExportOptions, export
 from tests.security.sql_attacks import DUCKDB, POSTGRES
@@ -34,44 +34,167 @@ CHECK_EVERY = 6  # every 6th contract that compiles is also checked against the 
 MAX_SECONDS_PER_CASE = 5
 
 SQL_PIECES = [
-    "SELECT", "count(*)", "FROM", "{object}", "WHERE", "a", ">", "0", ";", "--", "/*", "*/", "'", '"',
-    "$1a$", "$$", "\u2028", "\u2029", "\x85", "\n", "(", ")", ",", "||", "COPY", "TO", "'{out}'",
-    "PROGRAM", "'touch {marker}'", "COMMIT", "DELETE", "INSERT INTO {object} VALUES (1)", "DROP TABLE {object}",
-    "WITH d AS (", "RETURNING 1", "UNION ALL", "read_csv('/etc/passwd')", "read_text('/etc/passwd')",
-    "glob('/*')", "pg_read_file('/etc/passwd')", "pg_sleep(1)", "set_config('a','b',true)", "lo_import('x')",
-    "INTO", "FOR UPDATE", "ATTACH", "INSTALL", "PRAGMA", "SET", "\\", "E'\\''", "::text", "::regproc",
-    "current_setting('x')", "query('SELECT 1')", "{property}", "{schema}", "$", "1e308", "NULL", "~",
-]  # fmt: skip
+    "SELECT",
+    "count(*)",
+    "FROM",
+    "{object}",
+    "WHERE",
+    "a",
+    ">",
+    "0",
+    ";",
+    "--",
+    "/*",
+    "*/",
+    "'",
+    '"',
+    "$1a$",
+    "$$",
+    "\u2028",
+    "\u2029",
+    "\x85",
+    "\n",
+    "(",
+    ")",
+    ",",
+    "||",
+    "COPY",
+    "TO",
+    "'{out}'",
+    "PROGRAM",
+    "'touch {marker}'",
+    "COMMIT",
+    "DELETE",
+    "INSERT INTO {object} VALUES (1)",
+    "DROP TABLE {object}",
+    "WITH d AS (",
+    "RETURNING 1",
+    "UNION ALL",
+    "read_csv('/etc/passwd')",
+    "read_text('/etc/passwd')",
+    "glob('/*')",
+    "pg_read_file('/etc/passwd')",
+    "pg_sleep(1)",
+    "set_config('a','b',true)",
+    "lo_import('x')",
+    "INTO",
+    "FOR UPDATE",
+    "ATTACH",
+    "INSTALL",
+    "PRAGMA",
+    "SET",
+    "\\",
+    "E'\\''",
+    "::text",
+    "::regproc",
+    "current_setting('x')",
+    "query('SELECT 1')",
+    "{property}",
+    "{schema}",
+    "$",
+    "1e308",
+    "NULL",
+    "~",
+]
 HOSTILE_VALUES = [
-    None, "", -1, 10**30, 1e308, math.inf, True, [], {}, [[[[]]]], {"a": {"b": {"c": None}}},
-    "x" * 5000, "{{ run_query('drop table t') }}", "{% do run_query('create table pwned as select 1') %}",
-    "a\nDROP TABLE t;\n--", "\u2028\u2029\x85", "'; DROP TABLE t; --", '"', "../../etc/passwd",
-    "/etc/passwd", "${HOME}", "${LOCKGATE_FUZZ_UNSET}", "2024-13-45", "\x00", "\udcff"[:0] + "\ufffd",
-    "<script>alert(1)</script>", "*" * 3, "%s %d", "{object}", "NaN",
-]  # fmt: skip
+    None,
+    "",
+    -1,
+    10**30,
+    1e308,
+    math.inf,
+    True,
+    [],
+    {},
+    [[[[]]]],
+    {"a": {"b": {"c": None}}},
+    "x" * 5000,
+    "{{ run_query('drop table t') }}",
+    "{% do run_query('create table pwned as select 1') %}",
+    "a\nDROP TABLE t;\n--",
+    "\u2028\u2029\x85",
+    "'; DROP TABLE t; --",
+    '"',
+    "../../etc/passwd",
+    "/etc/passwd",
+    "${HOME}",
+    "${LOCKGATE_FUZZ_UNSET}",
+    "2024-13-45",
+    "\x00",
+    "\udcff"[:0] + "\ufffd",
+    "<script>alert(1)</script>",
+    "*" * 3,
+    "%s %d",
+    "{object}",
+    "NaN",
+]
 TEXT_INSERTS = [
-    "&a ", "*a", "<<: *a\n", "!!python/object/apply:os.system ['touch {marker}']", "[", "{", "]", "}",
-    "\t", "%YAML 1.1\n", "---\n", "...\n", "? ", ": ", "- ", "\u2028", "\x85", "\ufeff", "'", '"', "#",
-    "!!binary AAAA", "!!float", "&b [*b]", "\n" + "  " * 40 + "x:",
-]  # fmt: skip
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "!!python/object/apply:os.system ['touch {marker}']",
+    "[",
+    "{",
+    "]",
+    "}",
+    "\t",
+    "%YAML 1.1\n",
+    "---\n",
+    "...\n",
+    "? ",
+    ": ",
+    "- ",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    "'",
+    '"',
+    "#",
+    "!!binary AAAA",
+    "!!float",
+    "&b [*b]",
+    "\n" + "  " * 40 + "x:",
+]
 
 BASE = {
-    "apiVersion": "v3.1.0", "kind": "DataContract", "id": "fuzz", "version": "1.0.0", "status": "active",
+    "apiVersion": "v3.1.0",
+    "kind": "DataContract",
+    "id": "fuzz",
+    "version": "1.0.0",
+    "status": "active",
     "servers": [{"server": "duck", "type": "duckdb", "database": "{db}", "schema": "main"}],
-    "schema": [{
-        "name": "t", "physicalName": "t",
-        "properties": [
-            {"name": "a", "logicalType": "integer", "required": True, "unique": True,
-             "logicalTypeOptions": {"minimum": 0, "maximum": 100}},
-            {"name": "b", "logicalType": "string", "logicalTypeOptions": {"pattern": "^[a-z]+$", "maxLength": 5},
-             "quality": [{"metric": "invalidValues", "arguments": {"validValues": ["x", "y"]}, "mustBe": 0}]},
-        ],
-        "quality": [
-            {"metric": "rowCount", "mustBeGreaterThan": 0},
-            {"type": "sql", "query": "SELECT count(*) FROM {object} WHERE a < 0", "mustBe": 0},
-        ],
-    }],
-}  # fmt: skip
+    "schema": [
+        {
+            "name": "t",
+            "physicalName": "t",
+            "properties": [
+                {
+                    "name": "a",
+                    "logicalType": "integer",
+                    "required": True,
+                    "unique": True,
+                    "logicalTypeOptions": {"minimum": 0, "maximum": 100},
+                },
+                {
+                    "name": "b",
+                    "logicalType": "string",
+                    "logicalTypeOptions": {"pattern": "^[a-z]+$", "maxLength": 5},
+                    "quality": [
+                        {
+                            "metric": "invalidValues",
+                            "arguments": {"validValues": ["x", "y"]},
+                            "mustBe": 0,
+                        }
+                    ],
+                },
+            ],
+            "quality": [
+                {"metric": "rowCount", "mustBeGreaterThan": 0},
+                {"type": "sql", "query": "SELECT count(*) FROM {object} WHERE a < 0", "mustBe": 0},
+            ],
+        }
+    ],
+}
 
 
 EXPRESSIONS = [
@@ -177,7 +300,8 @@ def test_generated_sql_is_classified_without_crashing_and_what_passes_cannot_wri
                 try:
                     con.execute(sql).fetchall()
                 except duckdb.Error:
-                    pass  # a wrong query is the rule's problem; what matters is what it could not do
+                    # a wrong query is the rule's problem; what matters is what it could not do
+                    pass
     finally:
         con.close()
     assert accepted > 20  # the generator does reach the database
@@ -212,7 +336,8 @@ def test_generated_contracts_never_crash_lint_check_or_an_exporter(tmp_path, war
                     pass
         except Exception as exc:  # noqa: BLE001 - the point: say which generated case broke what
             pytest.fail(
-                f"case {case} (seed {SEED}) raised {type(exc).__name__}: {exc}\n--- contract ---\n{text[:3000]}"
+                f"case {case} (seed {SEED}) raised {type(exc).__name__}: {exc}\n--- "
+                f"contract ---\n{text[:3000]}"
             )
         assert time.perf_counter() - started < MAX_SECONDS_PER_CASE, f"case {case} took too long"
     assert compiled > 50 and checked > 5, (compiled, checked)

@@ -50,10 +50,12 @@ def _peak_rss_mb() -> float:
     (BILLION_LAUGHS, "expands to more than"),
     (MERGE_BOMB, "expands to more than"),
     ("a: &a [1, *a]\n", "refers to its own collection"),
-    ("a:\n" + "".join("  " * i + " x:\n" for i in range(1, 990)), f"nested deeper than {MAX_DEPTH}"),
+    ("a:\n" + "".join("  " * i + " x:\n" for i in range(1, 990)),
+     f"nested deeper than {MAX_DEPTH}"),
     ("[" * 900 + "]" * 900, f"nested deeper than {MAX_DEPTH}"),
     ("{a: " * 900 + "1" + "}" * 900, f"nested deeper than {MAX_DEPTH}"),
-], ids=["billion-laughs", "merge-keys", "recursive-alias", "deep-block", "deep-flow-seq", "deep-flow-map"])  # fmt: skip
+], ids=["billion-laughs", "merge-keys", "recursive-alias", "deep-block", "deep-flow-seq",
+        "deep-flow-map"])  # fmt: skip
 def test_bombs_are_refused_before_anything_is_built(text, where):
     before = _peak_rss_mb()
     started = time.perf_counter()
@@ -78,7 +80,8 @@ def test_ordinary_anchors_still_work():
 def test_embedded_implementation_yaml_has_the_same_limits():
     text = ANCHORED.replace(
         "        quality: *checks\n",
-        "        quality:\n          - type: custom\n            engine: lockgate\n            implementation: |\n"
+        "        quality:\n          - type: custom\n            engine: "
+        "lockgate\n            implementation: |\n"
         + "".join("              " + line + "\n" for line in BILLION_LAUGHS.splitlines()),
     )
     _, findings = analyze_text(text, "embedded.odcs.yaml")
@@ -123,7 +126,10 @@ def test_a_tag_its_value_does_not_fit_is_a_finding_at_the_node(tmp_path):
     """`!!float quality:` made PyYAML raise a bare ValueError (found by the fuzz test)."""
     from lockgate.contract.source import parse_source
 
-    text = "apiVersion: v3.1.0\nkind: DataContract\nschema:\n- name: t\n  !!float quality: []\n  size: !!int many\n"
+    text = (
+        "apiVersion: v3.1.0\nkind: DataContract\nschema:\n- name: t\n  !!float quality: []\n  "
+        "size: !!int many\n"
+    )
     doc = parse_source(text, "tagged.odcs.yaml")
     assert doc.data is None or isinstance(doc.data, dict)
     [finding] = doc.findings

@@ -1,6 +1,7 @@
 """The registry never leaves its folder: model names are one path segment, versions are `vN`,
 and aliases only name versions inside the registry (issue 12: `promote conversion ../../../evil`
-was accepted when a model with a passing receipt was planted there; release loads it with joblib)."""
+was accepted when a model with a passing receipt was planted there; release loads it with
+joblib)."""
 
 from __future__ import annotations
 

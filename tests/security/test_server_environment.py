@@ -7,15 +7,22 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from lockgate.connectors.base import expand_env
 from lockgate.contract.loader import analyze_text
 from lockgate.contract.model import Server
-from lockgate.connectors.base import expand_env
 from lockgate.errors import ConnectionFailed, LockgateError
 
 
 def _contract(server: dict) -> str:
-    body = {"apiVersion": "v3.1.0", "kind": "DataContract", "id": "env", "version": "1.0.0", "status": "active",
-            "servers": [server], "schema": [{"name": "t", "properties": [{"name": "a"}]}]}  # fmt: skip
+    body = {
+        "apiVersion": "v3.1.0",
+        "kind": "DataContract",
+        "id": "env",
+        "version": "1.0.0",
+        "status": "active",
+        "servers": [server],
+        "schema": [{"name": "t", "properties": [{"name": "a"}]}],
+    }
     return yaml.safe_dump(body, sort_keys=False)
 
 

@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 import lockgate
+from lockgate.connectors.safety import UnsafeSql
 from lockgate.contract import rules as ir
 from lockgate.contract.loader import analyze_text
 from lockgate.contract.model import Server
-from lockgate.connectors.safety import UnsafeSql
 from lockgate.errors import ContractError, LockgateError
 from tests.security.sql_attacks import DUCKDB, POSTGRES
 from tests.support.cli import lockgate as lockgate_cli
@@ -78,10 +78,14 @@ def test_every_attack_is_a_lint_error_at_the_query(tmp_path, server, corpus):
 def test_ordinary_rules_still_lint_clean_on_both_dialects():
     ordinary = [
         "SELECT count(*) FROM {object} WHERE a < 0",
-        "SELECT count(*) FROM {object} WHERE CAST(a AS VARCHAR) LIKE 'x%' AND lower(cast(a as varchar)) ~ '^[0-9]{2}$'",
-        "WITH s AS (SELECT a, row_number() OVER (ORDER BY a) AS n FROM {object}) SELECT count(*) FROM s WHERE n > 1",
-        "SELECT coalesce(max(a), 0) - min(a) FROM {object} WHERE a IN (SELECT a FROM {schema}.other)",
-        "SELECT count(*) FROM {object} WHERE extract(year FROM now()) > 2000 AND date_trunc('day', now()) IS NOT NULL",
+        "SELECT count(*) FROM {object} WHERE CAST(a AS VARCHAR) LIKE 'x%' AND lower(cast(a "
+        "as varchar)) ~ '^[0-9]{2}$'",
+        "WITH s AS (SELECT a, row_number() OVER (ORDER BY a) AS n FROM {object}) SELECT "
+        "count(*) FROM s WHERE n > 1",
+        "SELECT coalesce(max(a), 0) - min(a) FROM {object} WHERE a IN (SELECT a FROM "
+        "{schema}.other)",
+        "SELECT count(*) FROM {object} WHERE extract(year FROM now()) > 2000 AND "
+        "date_trunc('day', now()) IS NOT NULL",
     ]
     for server in (DUCK_SERVER, PG_SERVER):
         for query in ordinary:
@@ -205,7 +209,7 @@ def test_the_frame_engine_refuses_attacks_and_has_no_file_access(tmp_path):
     assert not (tmp_path / "out.csv").exists()
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------------
+# --- PostgreSQL -----------------------------------------------------------------------------------
 
 
 @pytest.mark.postgres
@@ -261,7 +265,9 @@ def test_the_postgres_engine_refuses_each_attack_even_without_lint(tmp_path, pg_
 @pytest.mark.postgres
 @pytest.mark.parametrize("sql", [
     "SELECT 1; COMMIT; DELETE FROM {table}",
-    "SELECT count(*) AS \"\u2028$1a$\", 2 ||\u2028$1a$; COMMIT; DELETE FROM {table}; SELECT 1 -- $1a$",
+    ("SELECT count(*) AS \"\u2028$1a$\", 2 "
+     "||\u2028$1a$; COMMIT; DELETE FROM {table}; "
+     "SELECT 1 -- $1a$"),
     "DELETE FROM {table}",
 ])  # fmt: skip
 def test_postgres_runs_one_statement_in_a_read_only_transaction(pg_schema, sql):

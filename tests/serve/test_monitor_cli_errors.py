@@ -43,8 +43,8 @@ def test_on_monitoring_failure_is_checked_at_file_line_col(toy):
         load_spec(spec)
     line = len(spec.read_text().splitlines())
     assert (
-        f"{spec}:{line}:22: error: onMonitoringFailure must be one of alert, rollback, got 'rollbak'"
-        in str(info.value)
+        f"{spec}:{line}:22: error: onMonitoringFailure must be one of alert, rollback, got "
+        "'rollbak'" in str(info.value)
     )
     spec.write_text(spec.read_text().replace("rollbak", "rollback"))
     assert load_spec(spec).on_monitoring_failure == "rollback"

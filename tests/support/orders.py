@@ -10,7 +10,7 @@ import datetime as dt
 
 import pandas as pd
 
-NOW = dt.datetime(2026, 1, 15, 12, 0, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 15, 12, 0, 0, tzinfo=dt.UTC)
 _NAIVE_NOW = NOW.replace(tzinfo=None)
 
 CONTRACT = """
@@ -254,8 +254,8 @@ def orders(corrupted: bool = False) -> pd.DataFrame:
     put(56, "shipped_at", None)
     created_57 = df.loc[df.order_id == 57, "created_at"].iloc[0]
     put(57, "shipped_at", created_57 + pd.Timedelta(days=10))
-    df["priority"] = df["priority"].map({0: "low", 1: "mid", 2: "high"})  # type drift: integer -> text
+    df["priority"] = df["priority"].map(
+        {0: "low", 1: "mid", 2: "high"}
+    )  # type drift: integer -> text
     df["extra_col"] = 1
     return df
-
-

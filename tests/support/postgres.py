@@ -32,7 +32,10 @@ def require_postgres():
     try:
         return pg_connect()
     except psycopg.Error as exc:
-        reason = f"PostgreSQL at {PG['host']}:{PG['port']} (database {PG['dbname']}) is not reachable: {str(exc).strip()}"
+        reason = (
+            f"PostgreSQL at {PG['host']}:{PG['port']} (database {PG['dbname']}) is not "
+            f"reachable: {str(exc).strip()}"
+        )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"CI=true requires PostgreSQL: {reason}")
         pytest.skip(reason)
@@ -51,7 +54,13 @@ def pg_schema():
         con.close()
 
 
-PG_TYPES = {"int64": "BIGINT", "Int64": "BIGINT", "float64": "DOUBLE PRECISION", "bool": "BOOLEAN", "boolean": "BOOLEAN"}
+PG_TYPES = {
+    "int64": "BIGINT",
+    "Int64": "BIGINT",
+    "float64": "DOUBLE PRECISION",
+    "bool": "BOOLEAN",
+    "boolean": "BOOLEAN",
+}
 
 
 def pg_load_frame(con, schema: str, table: str, df, types: dict[str, str] | None = None) -> None:

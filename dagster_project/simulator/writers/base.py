@@ -51,7 +51,8 @@ def normalize(df: pd.DataFrame, types: dict[str, str], strict: bool = False) -> 
             if kind in (INT, DOUBLE):
                 s = pd.to_numeric(s)
             s = s.astype(_CANONICAL[kind])
-        elif kind == STRING and not (ptypes.is_string_dtype(dtype) and dtype != object):
+        # a numpy dtype compares equal to the `object` type (`is` would not): keep `!=`
+        elif kind == STRING and not (ptypes.is_string_dtype(dtype) and dtype != object):  # noqa: E721
             s = s.astype("str")
         elif kind == INT and not ptypes.is_integer_dtype(dtype):
             s = pd.to_numeric(s).astype("Int64")
@@ -167,12 +168,14 @@ class Writer(ABC):
 
     def add_column(self, table: str, column: str, logical: str) -> None:
         self._ddl(
-            f"ALTER TABLE {self.qualified(table)} ADD COLUMN {check_identifier(column)} {self.type_names[logical]}"
+            f"ALTER TABLE {self.qualified(table)} ADD COLUMN {check_identifier(column)} "
+            f"{self.type_names[logical]}"
         )
 
     def drop_column(self, table: str, column: str) -> None:
         self._ddl(
-            f"ALTER TABLE {self.qualified(table)} DROP COLUMN {check_identifier(column)}{self.cascade}"
+            f"ALTER TABLE {self.qualified(table)} DROP COLUMN "
+            f"{check_identifier(column)}{self.cascade}"
         )
 
     def rename_column(self, table: str, column: str, new_name: str) -> None:
@@ -206,7 +209,8 @@ class Writer(ABC):
             assignments = ", ".join(f"{c} = s.{c}" for c in set_columns)
             match = " AND ".join(f"t.{k} = s.{k}" for k in key)
             return self.execute_count(
-                f"UPDATE {self.qualified(table)} AS t SET {assignments} FROM {stage} AS s WHERE {match}"
+                f"UPDATE {self.qualified(table)} AS t SET {assignments} FROM {stage} AS s "
+                f"WHERE {match}"
             )
         finally:
             self._unstage(stage)

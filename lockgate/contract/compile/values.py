@@ -17,7 +17,8 @@ _DURATION_UNITS = {
 
 
 def duration_seconds(value: Any, unit: str | None) -> float:
-    """`value` in `unit` (d, h, m, s, w, y and their long forms) as seconds; ValueError if unknown."""
+    """`value` in `unit` (d, h, m, s, w, y and their long forms) as seconds; ValueError if
+    unknown."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"expected a number, got {value!r}")
     key = (unit or "").strip().lower()
@@ -58,7 +59,10 @@ def pattern_problem(pattern: Any) -> str | None:
         return f"invalid regular expression {pattern!r}: {exc}"
     for rx, name in _UNPORTABLE:
         if rx.search(pattern):
-            return f"regular expression {pattern!r} uses a {name}, which DuckDB (RE2) and PostgreSQL do not support"
+            return (
+                f"regular expression {pattern!r} uses a {name}, which DuckDB (RE2) and "
+                "PostgreSQL do not support"
+            )
     return None
 
 

@@ -1,8 +1,10 @@
-"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the rest."""
+"""Run a table's rules on a pandas DataFrame: pandera counts failing rows, aggregates do the
+rest."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 from pandera.errors import SchemaErrorReason, SchemaErrors
@@ -13,9 +15,9 @@ from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggrega
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.engines.frame.profile import frame_profile
 from lockgate.engines.frame.schema import is_row_level, table_schema
+from lockgate.engines.sql.plan import referenced_columns
 from lockgate.profile.model import TableProfile, profile_request
 from lockgate.results.model import Measurement
-from lockgate.engines.sql.plan import referenced_columns
 
 
 class FrameEngine:
@@ -33,7 +35,8 @@ class FrameEngine:
 
     @classmethod
     def from_connector(cls, connector, contract: Contract) -> FrameEngine:
-        """Load every table the contract names (and tables its relationships point to) into pandas."""
+        """Load every table the contract names (and tables its relationships point to) into
+        pandas."""
         names = {t.physical_name for t in contract.tables}
         names |= {r.measure.ref_table for r in contract.rules if isinstance(r.measure, ir.Orphans)}
         frames = {}
@@ -45,7 +48,10 @@ class FrameEngine:
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
         df = self.frames.get(table.name)
         if df is None:
-            return {r.id: Measurement(error=f"table {table.physical_name} does not exist") for r in rules}
+            return {
+                r.id: Measurement(error=f"table {table.physical_name} does not exist")
+                for r in rules
+            }
         total = len(df)
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
@@ -54,7 +60,13 @@ class FrameEngine:
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
-                out[rule.id] = Measurement(error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})", total_rows=total)
+                out[rule.id] = Measurement(
+                    error=(
+                        f"{noun} {', '.join(missing)} missing from table {table.physical_name} "
+                        f"(it has: {have})"
+                    ),
+                    total_rows=total,
+                )
             elif is_row_level(rule):
                 runnable.append(rule)
             elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
@@ -65,18 +77,27 @@ class FrameEngine:
         out.update(self._profile(table, df, stateful))
         return out
 
-    def _profile(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _profile(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
         except Exception as exc:
-            return {r.id: Measurement(error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)) for r in rules}
+            return {
+                r.id: Measurement(
+                    error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)
+                )
+                for r in rules
+            }
         self.profiles[table.name] = profile
         return {r.id: Measurement(value=profile, total_rows=len(df)) for r in rules}
 
-    def _row_level(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _row_level(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         total = len(df)
         failed: dict[str, set] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
@@ -89,8 +110,13 @@ class FrameEngine:
                     if rule_id not in failed:
                         continue
                     if error.reason_code == SchemaErrorReason.CHECK_ERROR:
-                        errors[rule_id] = f"check failed to run: {str(error).strip().splitlines()[-1]}"
-                    elif isinstance(error.failure_cases, pd.DataFrame) and "index" in error.failure_cases:
+                        errors[rule_id] = (
+                            f"check failed to run: {str(error).strip().splitlines()[-1]}"
+                        )
+                    elif (
+                        isinstance(error.failure_cases, pd.DataFrame)
+                        and "index" in error.failure_cases
+                    ):
                         failed[rule_id].update(error.failure_cases["index"].dropna().tolist())
         out = {}
         for rule in rules:
@@ -120,4 +146,3 @@ class FrameEngine:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
         return rows.to_dict("records")
-

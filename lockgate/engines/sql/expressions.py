@@ -139,8 +139,12 @@ def _literal(value, col):
     kind = col.type()
     if isinstance(value, dt.datetime) and kind.is_timestamp():
         if value.tzinfo is not None and kind.timezone is None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
         return ibis.literal(value, type=kind)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return ibis.literal(value, type="date") if kind.is_date() else ibis.literal(dt.datetime.combine(value, dt.time()))
+        return (
+            ibis.literal(value, type="date")
+            if kind.is_date()
+            else ibis.literal(dt.datetime.combine(value, dt.time()))
+        )
     return ibis.literal(value)

@@ -29,8 +29,11 @@ Location = str | os.PathLike[str]  # a SQLite path or a postgresql:// URL
 __all__ = ["DEFAULT_PATH", "ENV", "HistoryStore", "Location", "UnavailableStore", "open_store"]
 
 
-def open_store(location: Location | None = None, *, server: Server | None = None) -> SqlHistoryStore:
-    """Open (creating if needed) the history store for `location`, or the default one for `server`."""
+def open_store(
+    location: Location | None = None, *, server: Server | None = None
+) -> SqlHistoryStore:
+    """Open (creating if needed) the history store for `location`, or the default one for
+    `server`."""
     if location is None:
         location = os.environ.get(ENV) or None
     if location is None and server is not None and _holds_history(server):
