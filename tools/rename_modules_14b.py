@@ -60,7 +60,7 @@ def main():
     ).stdout.split()
     for name in files:
         f = root / name
-        if not f.is_file() or f.resolve() == pathlib.Path(__file__).resolve():
+        if not f.is_file() or name == "tools/rename_modules_14b.py":
             continue
         text = f.read_text()
         new = dotted.sub(lambda m: MAPPING[m.group(1)], text)

@@ -178,9 +178,9 @@ def test_the_checks_can_fail(tmp_path):
         "__init__.py": "",
         "errors.py": "",
         "contract/__init__.py": "",
-        "contract/model.py": "from lockgate.engines import run\n",
+        "contract/model.py": "from lockgate.engines import scan\n",
         "engines/__init__.py": "",
-        "engines/run.py": "def f():\n    from lockgate.contract import model\n",
+        "engines/scan.py": "def f():\n    from lockgate.contract import model\n",
     }.items():
         (pkg / name).parent.mkdir(parents=True, exist_ok=True)
         (pkg / name).write_text(text)
@@ -191,8 +191,8 @@ def test_the_checks_can_fail(tmp_path):
     ]
     up = upward_imports(found, layers)
     assert up == [
-        "lockgate/contract/model.py:1: lockgate.contract.model imports lockgate.engines.run"
+        "lockgate/contract/model.py:1: lockgate.contract.model imports lockgate.engines.scan"
         " (layer 'contract' below 'engines')"
     ]
     circles = unit_circles(found, layers)
-    assert len(circles) == 1 and "lockgate/engines/run.py:2" in circles[0]
+    assert len(circles) == 1 and "lockgate/engines/scan.py:2" in circles[0]
