@@ -26,6 +26,7 @@ app = typer.Typer(
 class Engine(str, Enum):
     sql = "sql"
     frame = "frame"
+    spark = "spark"
 
 
 class Format(str, Enum):
@@ -101,7 +102,11 @@ def lint(paths: List[Path] = typer.Argument(..., help="Contract files, or direct
 def check(
     contract: Path = typer.Argument(..., help="The contract file."),
     server: Optional[str] = typer.Option(None, help="Server name from the contract (default: the first)."),
-    engine: Engine = typer.Option(Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."),
+    engine: Engine = typer.Option(
+        Engine.sql,
+        help="sql: push down into the server; frame: load into pandas and use pandera; "
+        "spark: the SQL engine on Spark (local and databricks servers; docs/spark.md).",
+    ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
     history: Optional[str] = typer.Option(

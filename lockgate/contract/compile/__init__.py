@@ -19,7 +19,7 @@ from lockgate.contract.model import Column, Contract, Server, Table
 from lockgate.contract.rules import Rule
 from lockgate.contract.source import SourceDoc
 
-SUPPORTED_SERVERS = ("duckdb", "postgres", "postgresql", "local")
+SUPPORTED_SERVERS = ("duckdb", "postgres", "postgresql", "local", "databricks")  # databricks: --engine spark
 LOCAL_FORMATS = ("parquet", "csv")
 
 

@@ -48,6 +48,10 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
     plan.scan[ROWS] = plan.expr.count()
     seen: dict[object, str] = {}  # identical expressions (e.g. required + nullValues) share a metric
     for rule in rules:
+        refused = connector.unsupported(rule)
+        if refused is not None:
+            plan.errors[rule.id] = refused
+            continue
         missing = [c for c in referenced_columns(rule.measure) if c not in plan.native_types]
         if missing:
             plan.errors[rule.id] = _missing_message(missing, table, plan.native_types)

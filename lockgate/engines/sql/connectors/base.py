@@ -111,6 +111,10 @@ class Connector(ABC):
     def close(self) -> None:  # pragma: no cover - trivial
         pass
 
+    def unsupported(self, rule) -> str | None:
+        """Why this server cannot check `rule` (a failed result says so), or None."""
+        return None
+
     def __enter__(self):
         return self
 
