@@ -26,6 +26,7 @@ from lockgate.contract import rules as ir
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
 from lockgate.engines.sql.connectors.local import data_directory
+from lockgate.engines.spark.regex import with_java_patterns
 from lockgate.engines.spark.unsupported import unsupported_reason
 from lockgate.errors import ConnectionFailed, UsageError
 
@@ -93,6 +94,9 @@ class SparkConnector(Connector):
     def unsupported(self, rule: ir.Rule) -> str | None:
         reason = unsupported_reason(rule)
         return None if reason is None else f"not supported on Spark: {reason}"
+
+    def adapt(self, rule: ir.Rule) -> ir.Rule:
+        return with_java_patterns(rule)
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
         if any(sep in table for sep in ("/", "\\", "`")):

@@ -116,7 +116,7 @@ class SqlEngine:
         plan = self._plans.get(table.name)
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
-        t, m = plan.expr, rule.measure
+        t, m = plan.expr, self.connector.adapt(rule).measure
         keys = [k for k in table.key_columns if k in plan.native_types]
         if isinstance(m, ir.FailingRows):
             cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))

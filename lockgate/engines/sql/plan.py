@@ -57,7 +57,7 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
             plan.errors[rule.id] = _missing_message(missing, table, plan.native_types)
             continue
         try:
-            _plan_rule(connector, plan, rule, seen)
+            _plan_rule(connector, plan, connector.adapt(rule), seen)
         except Exception as exc:  # a rule that cannot be expressed against these column types
             plan.errors[rule.id] = f"cannot check {rule.check} on this column: {_short(exc)}"
     if plan.stateful:

@@ -115,6 +115,11 @@ class Connector(ABC):
         """Why this server cannot check `rule` (a failed result says so), or None."""
         return None
 
+    def adapt(self, rule):
+        """`rule` as this server must run it to mean what it means elsewhere (e.g. a pattern
+        in the server's regex dialect); most servers run it as it is."""
+        return rule
+
     def __enter__(self):
         return self
 
