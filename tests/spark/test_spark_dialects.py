@@ -53,6 +53,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: regex-dialects
 version: 1.0.0
+status: active
 servers:
   - server: duck
     type: duckdb
@@ -93,7 +94,7 @@ def test_regex_dialects_agree_with_duckdb(spark, tmp_path):
         "words.upper.pattern": 3,
         "words.digits.pattern": 4,
         "words.dotted.pattern": 2,
-        "words.dollar.pattern": 2,
+        "words.dollar.pattern": 3,
     }
     assert on_spark == on_duck
 
@@ -103,6 +104,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: time-zones
 version: 1.0.0
+status: active
 servers:
   - server: duck
     type: duckdb

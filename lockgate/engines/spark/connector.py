@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
-from ibis.backends.pyspark import Backend as _PySparkBackend
 from ibis.backends.sql.datatypes import PySparkType
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
 from lockgate.engines.sql.connectors.local import data_directory
+from lockgate.engines.spark.compiler import to_spark_sql
 from lockgate.engines.spark.regex import with_java_patterns
 from lockgate.engines.spark.unsupported import unsupported_reason
 from lockgate.errors import ConnectionFailed, UsageError
@@ -34,10 +34,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 SPARK_SERVER_TYPES = ("local", "databricks")
-# the PySpark compiler reads `ibis.options.pyspark`, which exists once the backend registers it;
-# its default (NaN stays NaN) is what lockgate's NaN rule needs (see engines/sql/expressions.py)
-if ibis.options.pyspark is None:
-    _PySparkBackend.register_options()
+
 READERS = ("parquet", "csv")
 
 
@@ -125,6 +122,9 @@ class SparkConnector(Connector):
             return ibis.table(ibis.schema(schema), name=name)
         catalog, database = _catalog_and_database(self.namespace)
         return ibis.table(ibis.schema(schema), name=name, catalog=catalog, database=database)
+
+    def to_sql(self, expr) -> str:
+        return to_spark_sql(expr)
 
     def quote_table(self, table: str) -> str:
         return self._qualified(table)
