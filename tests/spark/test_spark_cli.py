@@ -10,7 +10,8 @@ import sys
 import textwrap
 
 import lockgate  # noqa: F401
-from tests.support.cli import REPO, lockgate as run_lockgate
+from tests.support.cli import REPO
+from tests.support.cli import lockgate as run_lockgate
 from tests.support.files import duckdb_with, write_contract
 from tests.support.orders import CONTRACT, customers, orders
 from tests.support.spark import catalog_server, require_spark, with_servers, write_files
@@ -25,7 +26,9 @@ def test_spark_engine_on_a_duckdb_server_exits_2_with_one_line(tmp_path):
     assert done.returncode == 2, done.stderr
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "--engine spark checks local (Parquet, CSV) and databricks" in lines[0]
+    assert (
+        len(lines) == 1 and "--engine spark checks local (Parquet, CSV) and databricks" in lines[0]
+    )
     assert "'duckdb'" in lines[0]
 
 
@@ -54,7 +57,9 @@ def test_a_fresh_process_checks_catalog_tables_and_leaves_the_cwd_clean(tmp_path
         cwd=cwd, env={**_environ(), **env}, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert saver.returncode == 0, saver.stderr[-2000:]
-    text = with_servers(CONTRACT.format(duck_path="unused", pg_schema="unused"), catalog_server("lake", "lg_cli"))
+    text = with_servers(
+        CONTRACT.format(duck_path="unused", pg_schema="unused"), catalog_server("lake", "lg_cli")
+    )
     path = write_contract(tmp_path, text)
 
     done = run_lockgate(

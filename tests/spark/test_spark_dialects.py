@@ -13,7 +13,7 @@ from tests.integration.test_parity import NAN_CONTRACT, NAN_EXPECTED, NAN_ROWS
 from tests.support.files import duckdb_with, write_contract
 from tests.support.spark import write_files
 
-NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
 
 def _failed(result) -> dict[str, int]:
@@ -43,9 +43,14 @@ def test_nan_and_infinity_on_spark(spark, tmp_path):
     con.executemany("INSERT INTO readings VALUES (?, ?, ?, ?)", NAN_ROWS)
     con.execute(f"COPY readings TO '{tmp_path / 'readings.parquet'}' (FORMAT parquet)")
     con.close()
-    contract = lockgate.load_contract(write_contract(tmp_path, NAN_CONTRACT.format(duck_path=path, pg_schema="x")))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, NAN_CONTRACT.format(duck_path=path, pg_schema="x"))
+    )
     df = spark.read.parquet(str(tmp_path / "readings.parquet"))
-    assert _failed(lockgate.validate_spark(contract, {"readings": df}, as_of=NOW, record=False)) == NAN_EXPECTED
+    assert (
+        _failed(lockgate.validate_spark(contract, {"readings": df}, as_of=NOW, record=False))
+        == NAN_EXPECTED
+    )
 
 
 REGEX_CONTRACT = """
@@ -117,7 +122,9 @@ schema:
         unique: true
       - name: at_utc
         logicalType: timestamp
-        logicalTypeOptions: {{minimum: "2026-01-10T00:00:00+02:00", maximum: "2026-01-15T00:00:00Z"}}
+        logicalTypeOptions:
+          minimum: "2026-01-10T00:00:00+02:00"
+          maximum: "2026-01-15T00:00:00Z"
       - name: at_local
         logicalType: timestamp
         logicalTypeOptions: {{minimum: "2026-01-10T00:00:00", maximum: "2026-01-15T00:00:00"}}

@@ -13,33 +13,51 @@ from tests.integration.test_detectors_parity import CONTRACT, DRIFTS, items
 from tests.support.files import duckdb_with, write_contract
 from tests.support.spark import files_server, with_servers, write_files
 
-NOW = dt.datetime(2026, 3, 1, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 
 
-def _contract(tmp_path, day: int, duck, files):
-    text = CONTRACT.format(duck=duck, host="127.0.0.1", port=5432, db="test", schema="unused", **DRIFTS)
+def _contract(tmp_path, day: int, duck, files, drifts: bool = True):
+    drift = DRIFTS if drifts else {"price_drift": "", "category_drift": ""}
+    text = CONTRACT.format(
+        duck=duck, host="127.0.0.1", port=5432, db="test", schema="unused", **DRIFTS
+    )
     text = with_servers(text.replace("\n\n", "\n"), files_server("files", files, "parquet"))
     return lockgate.load_contract(write_contract(tmp_path, text, f"items{day}.odcs.yaml"))
 
 
 def test_spark_gives_duckdbs_stateful_verdicts_with_its_own_fingerprints(spark, tmp_path):
     first = items(0)
-    scratch = _contract(tmp_path, 0, tmp_path / "unused.duckdb", tmp_path)
-    (tmp_path / "reference.json").write_text(reference_from_frames(scratch, {"items": first}).to_json(), encoding="utf-8")
+    scratch = _contract(tmp_path, 0, tmp_path / "unused.duckdb", tmp_path, drifts=False)
+    (tmp_path / "reference.json").write_text(
+        reference_from_frames(scratch, {"items": first}).to_json(), encoding="utf-8"
+    )
     days = [
         first,
         items(1),  # a live day
-        items(2, frozen_price=items(1)["price"], category="tools"),  # price frozen, category constant
+        items(
+            2, frozen_price=items(1)["price"], category="tools"
+        ),  # price frozen, category constant
     ]
-    stores = {"duck": open_store(tmp_path / "duck.sqlite"), "spark": open_store(tmp_path / "spark.sqlite")}
+    stores = {
+        "duck": open_store(tmp_path / "duck.sqlite"),
+        "spark": open_store(tmp_path / "spark.sqlite"),
+    }
     failing = []
     try:
         for day, df in enumerate(days, start=1):
             duck = duckdb_with(tmp_path / f"d{day}.duckdb", {"items": df})
             files = write_files(tmp_path / f"files{day}", {"items": df}, "parquet")
             contract = _contract(tmp_path, day, duck, files)
-            on_duck = lockgate.validate(contract, "duck", as_of=NOW + dt.timedelta(days=day), history=stores["duck"])
-            on_spark = lockgate.validate(contract, "files", engine="spark", as_of=NOW + dt.timedelta(days=day), history=stores["spark"])
+            on_duck = lockgate.validate(
+                contract, "duck", as_of=NOW + dt.timedelta(days=day), history=stores["duck"]
+            )
+            on_spark = lockgate.validate(
+                contract,
+                "files",
+                engine="spark",
+                as_of=NOW + dt.timedelta(days=day),
+                history=stores["spark"],
+            )
             errors = [r.rule.id for r in on_spark.results if r.error]
             assert errors == []
             verdicts = {r.rule.id: r.passed for r in on_spark.results}
@@ -74,7 +92,12 @@ def test_spark_profile_fingerprints_are_their_own_family(spark, tmp_path):
     df = items(1)
     duck = duckdb_with(tmp_path / "d.duckdb", {"items": df})
     files = write_files(tmp_path / "files", {"items": df}, "parquet")
-    (tmp_path / "reference.json").write_text(reference_from_frames(_contract(tmp_path, 0, duck, files), {"items": df}).to_json(), encoding="utf-8")
+    (tmp_path / "reference.json").write_text(
+        reference_from_frames(
+            _contract(tmp_path, 0, duck, files, drifts=False), {"items": df}
+        ).to_json(),
+        encoding="utf-8",
+    )
     contract = _contract(tmp_path, 1, duck, files)
     table, rules = contract.table("items"), contract.rules_for("items")
     frame = spark.read.parquet(str(files / "items.parquet"))
@@ -90,4 +113,6 @@ def test_spark_profile_fingerprints_are_their_own_family(spark, tmp_path):
     assert first.columns["price"].fingerprint == again.columns["price"].fingerprint
     assert first.state == again.state
     assert first.columns["price"].fingerprint is not None
-    assert abs(first.columns["price"].fingerprint) > 2**32  # 64-bit xxhash64, not Spark's 32-bit hash
+    assert (
+        abs(first.columns["price"].fingerprint) > 2**32
+    )  # 64-bit xxhash64, not Spark's 32-bit hash

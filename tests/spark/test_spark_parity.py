@@ -12,7 +12,14 @@ import pytest
 import lockgate
 from lockgate.engines.spark.unsupported import unsupported_reason
 from tests.support.files import duckdb_with, write_contract
-from tests.support.orders import CONTRACT, CORRUPTED_FAILED_ROWS, CORRUPTED_FAILING, NOW, customers, orders
+from tests.support.orders import (
+    CONTRACT,
+    CORRUPTED_FAILED_ROWS,
+    CORRUPTED_FAILING,
+    NOW,
+    customers,
+    orders,
+)
 from tests.support.spark import catalog_server, files_server, with_servers, write_files
 
 
@@ -101,7 +108,9 @@ def test_samples_name_the_offending_rows_on_spark(parity):
     result = _on_spark(contract, "parquet")
     status = result.result("orders.status.invalidValues")
     assert [s["order_id"] for s in status.samples] == [7, 8]
-    assert result.result("orders.order_id.primaryKey").samples == ({"order_id": 1, "duplicate_count": 2},)
+    assert result.result("orders.order_id.primaryKey").samples == (
+        {"order_id": 1, "duplicate_count": 2},
+    )
     orphan = result.result("orders.customer_id.relationship")
     assert [(s["order_id"], s["customer_id"]) for s in orphan.samples] == [(6, "zzz")]
     assert result.result("orders.order_id.required").samples == ()

@@ -75,8 +75,10 @@ def with_servers(contract_text: str, servers: str) -> str:
 
 
 def files_server(name: str, directory: Path, fmt: str) -> str:
-    return f'  - server: {name}\n    type: local\n    format: {fmt}\n    path: "{directory}/{{object}}.{fmt}"\n'
+    path = f"{directory}/{{object}}.{fmt}"
+    return f'  - server: {name}\n    type: local\n    format: {fmt}\n    path: "{path}"\n'
 
 
 def catalog_server(name: str, schema: str) -> str:
-    return f"  - server: {name}\n    type: databricks\n    catalog: spark_catalog\n    schema: {schema}\n"
+    kind = "type: databricks\n    catalog: spark_catalog"
+    return f"  - server: {name}\n    {kind}\n    schema: {schema}\n"

@@ -13,7 +13,6 @@ from ibis.backends.pyspark import Backend as PySparkBackend
 from ibis.backends.sql.compilers.base import FALSE
 from ibis.backends.sql.compilers.pyspark import PySparkCompiler
 
-
 # The compiler reads `ibis.options.pyspark`, which exists once the backend registers it; its
 # default (NaN stays NaN, not NULL) is what lockgate's NaN rule needs (engines/sql/expressions.py).
 if ibis.options.pyspark is None:

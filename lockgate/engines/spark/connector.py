@@ -23,11 +23,11 @@ from ibis.backends.sql.datatypes import PySparkType
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
-from lockgate.engines.sql.connectors.local import data_directory
 from lockgate.engines.spark.compiler import to_spark_sql
 from lockgate.engines.spark.regex import with_java_patterns
 from lockgate.engines.spark.unsupported import unsupported_reason
+from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
+from lockgate.engines.sql.connectors.local import data_directory
 from lockgate.errors import ConnectionFailed, UsageError
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ class SparkConnector(Connector):
         `collect()` would turn them into the Python process's local time."""
         arrow = self.session.sql(sql).toArrow()
         columns = [c.to_pylist() for c in arrow.columns]
-        return list(arrow.column_names), list(zip(*columns)) if columns else []
+        return list(arrow.column_names), list(zip(*columns, strict=True)) if columns else []
 
     def close(self) -> None:
         for view in self._views:
@@ -152,7 +152,9 @@ def _files_connector(session: SparkSession, server: Server) -> SparkConnector:
     path = expand_env(server.options.get("path"))
     fmt = server.options.get("format")
     if fmt not in READERS:
-        raise ConnectionFailed(f"server {server.name!r}: local format {fmt!r} is not supported; use parquet or csv")
+        raise ConnectionFailed(
+            f"server {server.name!r}: local format {fmt!r} is not supported; use parquet or csv"
+        )
     if not path:
         raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
     given, path = path, os.path.abspath(path)
@@ -212,7 +214,9 @@ def _catalog_connector(session: SparkSession, server: Server) -> SparkConnector:
     except Exception:  # noqa: BLE001 - an unknown catalog
         found = False
     if not found:
-        raise ConnectionFailed(f"server {server.name!r}: the Spark catalog has no schema {namespace}")
+        raise ConnectionFailed(
+            f"server {server.name!r}: the Spark catalog has no schema {namespace}"
+        )
     return SparkConnector(session, {}, namespace)
 
 

@@ -1,4 +1,4 @@
-"""Contract patterns in Java's regex dialect, with the meaning DuckDB (RE2) and PostgreSQL give them.
+"""Contract patterns in Java's regex dialect, meaning what DuckDB (RE2) and PostgreSQL read.
 
 Java's `$` (without MULTILINE) also matches before a final line terminator, and its `.` stops at
 `\\r`, `\\u0085`, `\\u2028`, `\\u2029` as well as `\\n`; RE2's `$` is the end of the text and its
@@ -55,5 +55,7 @@ def with_java_patterns(rule: ir.Rule) -> ir.Rule:
     """`rule` with its patterns (if any) in Java's dialect."""
     m = rule.measure
     if isinstance(m, ir.FailingRows):
-        return dataclasses.replace(rule, measure=dataclasses.replace(m, predicate=_predicate(m.predicate)))
+        return dataclasses.replace(
+            rule, measure=dataclasses.replace(m, predicate=_predicate(m.predicate))
+        )
     return rule

@@ -74,7 +74,9 @@ def spark_session(extra: dict[str, str] | None = None) -> SparkSession:
     if remote:
         return SparkSession.builder.remote(remote).getOrCreate()
     if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        raise UsageError("the Spark engine needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)")
+        raise UsageError(
+            "the Spark engine needs Java 17 (Debian: apt-get install openjdk-17-jre-headless)"
+        )
     warehouse = warehouse_dir()
     warehouse.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read by the JVM before any setting
