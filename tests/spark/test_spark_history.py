@@ -19,7 +19,7 @@ NOW = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 def _contract(tmp_path, day: int, duck, files, drifts: bool = True):
     drift = DRIFTS if drifts else {"price_drift": "", "category_drift": ""}
     text = CONTRACT.format(
-        duck=duck, host="127.0.0.1", port=5432, db="test", schema="unused", **DRIFTS
+        duck=duck, host="127.0.0.1", port=5432, db="test", schema="unused", **drift
     )
     text = with_servers(text.replace("\n\n", "\n"), files_server("files", files, "parquet"))
     return lockgate.load_contract(write_contract(tmp_path, text, f"items{day}.odcs.yaml"))
