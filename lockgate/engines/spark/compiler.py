@@ -1,8 +1,10 @@
-"""ibis's PySpark compiler, with the one translation lockgate needs that ibis 12 gets wrong.
+"""ibis's PySpark compiler, with the two translations lockgate needs that ibis 12 lacks.
 
-ibis 12 compiles `isinf(x)` for Spark as `FALSE OR FALSE`: it compares sqlglot nodes with
-Python's `==` (a structural test that returns a bool) instead of building SQL `=`. The
-`multipleOf` rule fails ±infinity through `isinf`, so on Spark it would pass them.
+- ibis 12 compiles `isinf(x)` for Spark as `FALSE OR FALSE`: it compares sqlglot nodes with
+  Python's `==` (a structural test that returns a bool) instead of building SQL `=`. The
+  `multipleOf` rule fails ±infinity through `isinf`, so on Spark it would pass them.
+- ibis 12 has no Spark translation of the `bit_xor` aggregate, which the history's
+  order-independent fingerprints are made of; Spark has had `bit_xor` since 3.0.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ class LockgateSparkCompiler(PySparkCompiler):
         if op.arg.dtype.is_floating():
             return sg.or_(arg.eq(self.POS_INF), arg.eq(self.NEG_INF))
         return FALSE
+
+    def visit_BitXor(self, op, *, arg, where):
+        return self.agg.bit_xor(arg, where=where)
 
 
 COMPILER = LockgateSparkCompiler()
