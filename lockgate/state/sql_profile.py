@@ -7,10 +7,11 @@ the top-value share (a count per value) and the per-bucket fingerprints of chang
 XOR per bucket). They are one extra query per table, a UNION ALL of those group-bys, and only
 when a rule asks for them.
 
-Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values); other servers hash
-the value's text (`hashtextextended` on PostgreSQL), which is slower but needs no per-type code.
-That choice (`NATIVE_HASH`, and the family it names) is the only place this module distinguishes servers; the expressions
-themselves are compiled by ibis for each backend.
+Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values), Spark too
+(`xxhash64`); other servers hash the value's text (`hashtextextended` on PostgreSQL), which is
+slower but needs no per-type code. That choice (`NATIVE_HASH`, and the fingerprint family it
+names) is the only place this module distinguishes servers; the expressions themselves are
+compiled by ibis for each backend.
 """
 
 from __future__ import annotations
@@ -157,7 +158,8 @@ def _accumulate(
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
     family = FAMILIES.get(dialect, dialect)
-    plan = ProfilePlan(request, family=family, schema=tuple((n, str(ty)) for n, ty in t.schema().items()))
+    schema = tuple((n, str(ty)) for n, ty in t.schema().items())
+    plan = ProfilePlan(request, family=family, schema=schema)
     hashing = _Hashing(NATIVE_HASH.get(dialect))
     add = lambda subject, stat, expr: _add(plan, subject, stat, expr)
     add("", "rows", t.count())
