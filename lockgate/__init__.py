@@ -15,6 +15,7 @@ _LAZY = {
     "lint_paths": ("lockgate.contract.loader", "lint_paths"),
     "validate": ("lockgate.engines.run", "validate"),
     "validate_frames": ("lockgate.engines.run", "validate_frames"),
+    "validate_spark": ("lockgate.engines.spark.validate", "validate_spark"),
     "Contract": ("lockgate.contract.model", "Contract"),
     "Rule": ("lockgate.contract.rules", "Rule"),
     "ValidationResult": ("lockgate.engines.results", "ValidationResult"),
@@ -27,6 +28,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 if TYPE_CHECKING:  # pragma: no cover
     from lockgate.contract.loader import lint_paths, load_contract  # noqa: F401
     from lockgate.engines.run import validate, validate_frames  # noqa: F401
+    from lockgate.engines.spark.validate import validate_spark  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -29,6 +29,7 @@ app = typer.Typer(
 class Engine(str, Enum):
     sql = "sql"
     frame = "frame"
+    spark = "spark"
 
 
 class Format(str, Enum):
@@ -114,7 +115,9 @@ def check(
         None, help="Server name from the contract (default: the first)."
     ),
     engine: Engine = typer.Option(
-        Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."
+        Engine.sql,
+        help="sql: push down into the server; frame: load into pandas and use pandera; "
+        "spark: the SQL engine on Spark (local and databricks servers; docs/spark.md).",
     ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
     output: Path | None = typer.Option(

@@ -72,17 +72,24 @@ def validate(
         raise UsageError(f"contract {contract.id} has {what} (servers: {names})")
     from lockgate.engines.sql.connectors import connect
 
-    with _store(history) as store, connect(chosen) as connector:
-        if engine == "sql":
+    if engine == "spark":
+        from lockgate.engines.spark.connector import SparkConnector
+
+        opened = SparkConnector.for_server(chosen)
+    else:
+        opened = connect(chosen)
+    with _store(history) as store, opened as connector:
+        if engine in ("sql", "spark"):
             from lockgate.engines.sql.engine import SqlEngine
 
             impl: Engine = SqlEngine(connector, selection)
+            impl.name = engine  # the history records which engine measured (sql or spark)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine
 
             impl = FrameEngine.from_connector(connector, contract, selection)
         else:
-            raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
+            raise UsageError(f"unknown engine {engine!r}; expected sql, spark or frame")
         return run_engine(
             contract,
             impl,

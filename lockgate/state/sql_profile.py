@@ -7,10 +7,11 @@ the top-value share (a count per value) and the per-bucket fingerprints of chang
 XOR per bucket). They are one extra query per table, a UNION ALL of those group-bys, and only
 when a rule asks for them.
 
-Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values); other servers hash
-the value's text (`hashtextextended` on PostgreSQL), which is slower but needs no per-type code.
-That choice (`NATIVE_HASH`) is the only place this module distinguishes servers; the expressions
-themselves are compiled by ibis for each backend.
+Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values), Spark too
+(`xxhash64`); other servers hash the value's text (`hashtextextended` on PostgreSQL), which is
+slower but needs no per-type code. That choice (`NATIVE_HASH`, and the fingerprint family it
+names) is the only place this module distinguishes servers; the expressions themselves are
+compiled by ibis for each backend.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dtypes
 import numpy as np
 from ibis import _
 
@@ -40,7 +42,11 @@ from lockgate.state.profile import (
     state_from_buckets,
 )
 
-NATIVE_HASH = {"duckdb"}  # dialects whose hash() takes any type; the others hash text
+# dialect -> its 64-bit hash of any type (NULL hashes to a constant): DuckDB's hash, Spark's
+# xxhash64 (Spark's own `hash` is 32-bit Murmur3). The other dialects hash the value's text.
+NATIVE_HASH = {"duckdb": "hash", "pyspark": "xxhash64"}
+# the fingerprint family a dialect's hashes belong to (fingerprints compare only within one)
+FAMILIES = {"pyspark": "spark"}
 NULL_HASH = 0x2545F4914F6CDD1D  # stands for NULL where a server's hash of NULL is NULL
 _PREFIX = "__lg_"
 
@@ -194,10 +200,10 @@ def _accumulate(
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
-    plan = ProfilePlan(
-        request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items())
-    )
-    hashing = _Hashing(dialect in NATIVE_HASH)
+    family = FAMILIES.get(dialect, dialect)
+    schema = tuple((n, str(ty)) for n, ty in t.schema().items())
+    plan = ProfilePlan(request, family=family, schema=schema)
+    hashing = _Hashing(NATIVE_HASH.get(dialect))
 
     def add(subject: str, stat: str, expr: Any) -> None:
         _add(plan, subject, stat, expr)
@@ -364,12 +370,14 @@ class _Hashing:
     two rows' values changes the fingerprint, and so does swapping a composite key's parts.
     """
 
-    def __init__(self, native: bool):
+    def __init__(self, native: str | None):
         self.native = native
 
     def value(self, expr):
-        if self.native:
+        if self.native == "hash":
             return expr.hash()  # DuckDB hashes NULL to a constant already
+        if self.native == "xxhash64":
+            return _xxhash64(expr)  # so does Spark (to its seed)
         return expr.cast("string").hash().fill_null(NULL_HASH)
 
     def chain(self, hashes: list):
@@ -380,6 +388,11 @@ class _Hashing:
 
     def key(self, t: ibis.Table, key: tuple[str, ...]):
         return self.chain([self.value(t[c]) for c in key])
+
+
+@ibis.udf.scalar.builtin(name="xxhash64")
+def _xxhash64(value) -> dtypes.int64:  # type: ignore[empty-body]
+    """Spark's xxhash64, compiled by name (ibis's `hash` is Spark's 32-bit one)."""
 
 
 def _int(x) -> int | None:

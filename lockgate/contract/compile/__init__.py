@@ -22,7 +22,8 @@ from lockgate.contract.model import Column, Contract, Server, Table
 from lockgate.contract.rules import Rule
 from lockgate.contract.source import SourceDoc
 
-SUPPORTED_SERVERS = ("duckdb", "postgres", "postgresql", "local")
+# databricks: a Spark catalog, checked with --engine spark
+SUPPORTED_SERVERS = ("duckdb", "postgres", "postgresql", "local", "databricks")
 LOCAL_FORMATS = ("parquet", "csv")
 
 

@@ -147,7 +147,7 @@ class SqlEngine:
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
         keys = [k for k in table.key_columns if k in plan.native_types]
-        m = rule.measure
+        m = self.connector.adapt(rule).measure  # e.g. a pattern in the server's regex dialect
         if isinstance(m, ir.DuplicateRows) and plan.selection is not None:
             # inside the partition here; the keys of other partitions came with the count
             try:

