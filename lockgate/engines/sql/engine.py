@@ -10,7 +10,8 @@ from lockgate.contract.model import Table
 from lockgate.engines.results import Measurement
 from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.expressions import all_present, failing
-from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table
+from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table, referenced_columns
+from lockgate.engines.sql.scan_batches import batch_query, narrowed, one_metric, scan_batches
 from lockgate.engines.sql.types import type_matches
 from lockgate.engines.sql_rules import ensure_select_only
 
@@ -77,24 +78,29 @@ class SqlEngine:
         return out
 
     def _run_scan(self, plan: TablePlan, out: dict[str, Measurement]) -> dict[str, Any]:
-        """One query for all metrics. If it fails, run metrics one by one so that only the rules
-        whose expression the database rejects get the error."""
-        scan = plan.scan_expr()
-        try:
-            names, rows = self.connector.fetch(self.connector.to_sql(scan))
-            return dict(zip(names, rows[0]))
-        except Exception:
-            values: dict[str, Any] = {}
-            failed: dict[str, str] = {}
-            for name, expr in plan.scan.items():
+        """The fused scan (in column batches on a wide table: `scan_batches`). If a query fails,
+        its metrics run one by one so that only the rules whose expression the database rejects
+        get the error."""
+        values: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        for batch in scan_batches(plan.scan, self.connector.dialect):
+            try:
+                query = batch_query(plan.expr, batch)
+                names, rows = self.connector.fetch(self.connector.to_sql(query))
+                values.update(zip(names, rows[0]))
+                continue
+            except Exception:
+                pass
+            for name, expr in batch.metrics.items():
                 try:
-                    values[name] = self.connector.fetch_value(self.connector.to_sql(plan.expr.aggregate(**{name: expr})))
+                    query = batch_query(plan.expr, one_metric(name, expr))
+                    values[name] = self.connector.fetch_value(self.connector.to_sql(query))
                 except Exception as exc:
                     failed[name] = _first_line(exc)
-            for rule_id, metric in plan.metric_of.items():
-                if metric in failed:
-                    out[rule_id] = Measurement(error=f"query failed: {failed[metric]}")
-            return values
+        for rule_id, metric in plan.metric_of.items():
+            if metric in failed:
+                out[rule_id] = Measurement(error=f"query failed: {failed[metric]}")
+        return values
 
     def _run_query(self, rule: ir.Rule, sql: str, total: int | None) -> Measurement:
         if isinstance(rule.measure, ir.SqlValue):
@@ -116,8 +122,14 @@ class SqlEngine:
         plan = self._plans.get(table.name)
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
-        t, m = plan.expr, rule.measure
+        m = rule.measure
         keys = [k for k in table.key_columns if k in plan.native_types]
+        t, star = plan.expr, None
+        if isinstance(m, (ir.FailingRows, ir.DuplicateRows)):
+            # compiled against the columns it reads (ibis's cost follows the table's width); ibis
+            # writes `SELECT *` for a selection of all of them, which must name them instead
+            t = narrowed(plan.expr, [*keys, *referenced_columns(m)])
+            star = tuple(t.columns) if isinstance(m, ir.FailingRows) else None
         if isinstance(m, ir.FailingRows):
             cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
             query = t.filter(failing(m.predicate, t)).select(*cols)
@@ -138,7 +150,7 @@ class SqlEngine:
         else:
             return []
         try:
-            names, rows = self.connector.fetch(self.connector.to_sql(query.limit(limit)))
+            names, rows = self.connector.fetch(self.connector.to_sql(query.limit(limit), star=star))
         except Exception:
             return []  # samples are a courtesy; the verdict does not depend on them
         return [dict(zip(names, row)) for row in rows]

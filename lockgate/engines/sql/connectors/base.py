@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Sequence
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -133,8 +133,12 @@ class Connector(ABC):
                 schema[name] = dt.unknown
         return ibis.table(ibis.schema(schema), name=table, database=self.namespace)
 
-    def to_sql(self, expr) -> str:
-        return str(ibis.to_sql(expr, dialect=self.dialect))
+    def to_sql(self, expr, star: Sequence[str] | None = None) -> str:
+        """SQL text of an ibis expression; `star`: the columns a `SELECT *` must name instead
+        (for expressions built on a narrowed table, `lockgate.engines.sql.scan_batches`)."""
+        from lockgate.engines.sql.dialect_sql import compile_sql
+
+        return compile_sql(expr, self.dialect, star=star)
 
     def quote_table(self, table: str) -> str:
         return exp.table_(table, db=self.namespace, quoted=True).sql(dialect=self.dialect)
