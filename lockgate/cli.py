@@ -131,6 +131,9 @@ def check(
     from lockgate.engines.run import validate
     from lockgate.report import render
 
+    from lockgate.engines.sql import plan_cache
+
+    plan_cache.use_default_directory()  # a repeated check skips ibis and sqlglot
     logical = _parse_as_of(as_of)
     loaded = load_contract(contract)
     reads_history = any(isinstance(r.measure, HISTORY_MEASURES) for r in loaded.rules)

@@ -66,7 +66,7 @@ def validate(
         if engine == "sql":
             from lockgate.engines.sql.engine import SqlEngine
 
-            impl: Engine = SqlEngine(connector)
+            impl: Engine = SqlEngine(connector, contract_hash=contract.content_hash)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine
 

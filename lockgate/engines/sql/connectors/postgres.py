@@ -6,7 +6,6 @@ import os
 import sys
 
 import psycopg
-from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, expand_env, redact, statement_timeout
@@ -46,6 +45,8 @@ class PostgresConnector(Connector):
         self.superuser = self.con.info.parameter_status("is_superuser") == "on"
 
     def type_parser(self):
+        from ibis.backends.sql.datatypes import PostgresType
+
         return PostgresType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
