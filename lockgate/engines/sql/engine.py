@@ -22,7 +22,7 @@ class SqlEngine:
         self.connector = connector
         # with the contract's hash, plans are cached (lockgate.engines.sql.plan_cache)
         self.contract_hash = contract_hash
-        self._rules: dict[str, list[ir.Rule]] = {}
+        self._cached: dict[str, plan_cache.CachedPlan] = {}
         self._native: dict[str, dict[str, str]] = {}
         self._plans: dict[str, TablePlan] = {}
         self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
@@ -33,7 +33,6 @@ class SqlEngine:
         return plan
 
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
-        self._rules[table.name] = rules
         cached, key = self._cached_plan(table, rules)
         if cached is not None:
             measured = self._measure_cached(table, rules, cached)
@@ -77,6 +76,15 @@ class SqlEngine:
         self._native[table.name] = dict(native)
         return plan_cache.load(key, self.connector.dialect), key
 
+    def _sampling_plan(self, table: Table) -> TablePlan:
+        """What `samples` needs after a check from a cached plan: the table as an ibis expression
+        (the rules are not planned again: 3,000 of them took seconds)."""
+        cached = self._cached[table.name]
+        expr = self.connector.table_expr(table.physical_name)
+        plan = TablePlan(table, expr, dict(self._native[table.name]), errors=dict(cached.errors))
+        self._plans[table.name] = plan
+        return plan
+
     def _measure_cached(self, table: Table, rules: list[ir.Rule], cached) -> dict[str, Measurement] | None:
         """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
         then finds which metric the database rejects)."""
@@ -88,6 +96,7 @@ class SqlEngine:
                 values.update(zip(names, rows[0]))
         except Exception:
             return None
+        self._cached[table.name] = cached
         total = values.get(ROWS)
         self._assemble(rules, out, values, cached.metric_of, cached.queries, total)
         native = self._native[table.name]
@@ -174,8 +183,8 @@ class SqlEngine:
     def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
         """Up to `limit` offending rows (key columns + the rule's columns), only asked for failures."""
         plan = self._plans.get(table.name)
-        if plan is None and table.name in self._rules:  # measured from a cached plan
-            plan = self.plan(table, self._rules[table.name])
+        if plan is None and table.name in self._cached:  # measured from a cached plan
+            plan = self._sampling_plan(table)
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
         from lockgate.engines.sql.expressions import all_present, failing
