@@ -43,7 +43,9 @@ def run_series(commands: list[Command], repeat: int, scratch: Path, timeout: flo
             done = process.run(command.argv, stdout=out, timeout=timeout, env=env)
             if done.returncode not in command.ok_codes:
                 raise RuntimeError(f"{command.key} exited {done.returncode}: {done.stderr[-2000:]}")
-            runs[command.key].append({"wall_s": done.wall_s, "cpu_s": done.cpu_s, "rss_mb": done.peak_rss_mb})
+            runs[command.key].append(
+                {"wall_s": done.wall_s, "cpu_s": done.cpu_s, "rss_mb": done.peak_rss_mb}
+            )
             log(f"{command.key} rep {rep + 1}: {done.wall_s:.2f} s, {done.peak_rss_mb:.0f} MB")
     return {key: summary(rs) for key, rs in runs.items()}
 

@@ -3,7 +3,7 @@
 adversarial case with `unique` on every column, and the scan-split crossover.
 
     .venv/bin/python -m benchmarks.wide_table                  # RESULTS_WIDE.md, wide_table.png
-    .venv/bin/python -m benchmarks.wide_table --quick          # 60 columns x 2k rows, into benchmarks/out/
+    .venv/bin/python -m benchmarks.wide_table --quick   # 60 columns x 2k rows, benchmarks/out/
 
 Every figure is a fresh process (benchmarks/fresh.py). The baseline is the fastest hand-written
 fused query found: one SELECT with `count_if(...)` per rule, run in a fresh Python process that
@@ -44,7 +44,7 @@ def child(db: str, sql_file: str, out: str) -> None:
         con.execute("RESET memory_limit")
         cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
-    Path(out).write_text(json.dumps(dict(zip(names, cursor.fetchone()))))
+    Path(out).write_text(json.dumps(dict(zip(names, cursor.fetchone(), strict=True))))
 
 
 # --- data, contract, baseline SQL ---------------------------------------------------------------
@@ -173,15 +173,29 @@ def run_case(args, db: Path, scratch: Path, unique: bool, lockgate: str, python:
     hand_out = scratch / "hand.json"
     check = [lockgate, "check", str(path), "--format", "json", "--no-history"]
     cache = scratch / "plans"
-    base = fresh.Command("handwritten", "hand-written fused query",
-                         [python, "-m", "benchmarks.wide_table", "--child", str(db), str(sql), str(hand_out)])  # fmt: skip
-    cold = fresh.Command("lockgate_cold", "lockgate check, plan compiled", check, {"LOCKGATE_PLAN_CACHE": "off"})
-    warm = fresh.Command("lockgate_warm", "lockgate check, cached plan", check, {"LOCKGATE_PLAN_CACHE": str(cache)})
+    child_argv = [
+        python,
+        "-m",
+        "benchmarks.wide_table",
+        "--child",
+        str(db),
+        str(sql),
+        str(hand_out),
+    ]
+    base = fresh.Command("handwritten", "hand-written fused query", child_argv)
+    cold = fresh.Command(
+        "lockgate_cold", "lockgate check, plan compiled", check, {"LOCKGATE_PLAN_CACHE": "off"}
+    )
+    warm = fresh.Command(
+        "lockgate_warm", "lockgate check, cached plan", check, {"LOCKGATE_PLAN_CACHE": str(cache)}
+    )
     commands = [base, cold, warm]
     batches = [] if unique else [int(b) for b in args.batches.split(",")]
     for b in batches:
         env = {"LOCKGATE_PLAN_CACHE": str(cache), "LOCKGATE_SCAN_BATCH_COLUMNS": str(b)}
-        commands.append(fresh.Command(f"batch_{b}", f"cached plan, {b} columns per query", check, env))
+        commands.append(
+            fresh.Command(f"batch_{b}", f"cached plan, {b} columns per query", check, env)
+        )
     fresh.log(f"{'unique' if unique else 'range'}: warming the plan caches")
     for command in commands[2:]:  # fill each cache entry; not timed
         fresh.run_series([command], 1, scratch / "warmup", timeout=3600)
@@ -204,7 +218,8 @@ def run_case(args, db: Path, scratch: Path, unique: bool, lockgate: str, python:
 def _row(label: str, s: dict, base: dict) -> str:
     return (
         f"| {label} | {s['median_s']:.2f} | {s['min_s']:.2f} | {s['median_cpu_s']:.2f} | "
-        f"{s['median_s'] / base['median_s']:.2f}× | {s['median_cpu_s'] / base['median_cpu_s']:.2f}× | "
+        f"{s['median_s'] / base['median_s']:.2f}× | "
+        f"{s['median_cpu_s'] / base['median_cpu_s']:.2f}× | "
         f"{s['max_rss_mb']:.0f} |"
     )
 
@@ -217,7 +232,8 @@ def write_report(results: dict, out: Path) -> None:
         "`benchmarks/notes_wide_startup.md`.",
         "",
         f"Run: started {results['started']}, load average at start {results['load_average']}, "
-        f"Python {results['python']}. Table: {results['cols']:,} DOUBLE columns × {results['rows']:,} rows.",
+        f"Python {results['python']}. "
+        f"Table: {results['cols']:,} DOUBLE columns × {results['rows']:,} rows.",
         "",
     ]
     for case in ("range", "unique"):
@@ -225,15 +241,27 @@ def write_report(results: dict, out: Path) -> None:
             continue
         r = results[case]
         s, base = r["series"], r["series"]["handwritten"]
-        title = "`required` + `minimum` + `maximum` on every column" if case == "range" else "`unique` on every column (adversarial)"
-        lines += [f"## {title}: {r['rules']:,} rules", "",
-                  "| command (fresh process) | median s | fastest s | median CPU s | × hand-written (wall) | × (CPU) | peak RSS MB |",
-                  "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+        title = (
+            "`required` + `minimum` + `maximum` on every column"
+            if case == "range"
+            else "`unique` on every column (adversarial)"
+        )
+        lines += [
+            f"## {title}: {r['rules']:,} rules",
+            "",
+            "| command (fresh process) | median s | fastest s | median CPU s "
+            "| × hand-written (wall) | × (CPU) | peak RSS MB |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
         for key, label in r["commands"].items():
             lines.append(_row(label, s[key], base))
         p = r["parity"]
-        lines += ["", f"Parity: {p['compared']:,} metrics compared with the hand-written query, "
-                  f"{len(p['differ'])} differ; the check fails {p['failing_rules']} rules.", ""]  # fmt: skip
+        lines += [
+            "",
+            f"Parity: {p['compared']:,} metrics compared with the hand-written query, "
+            f"{len(p['differ'])} differ; the check fails {p['failing_rules']} rules.",
+            "",
+        ]
     (out / "RESULTS_WIDE.md").write_text("\n".join(lines) + "\n")
     if "range" in results and results["range"]["batches"]:
         plot(results, out / "wide_table.png")
