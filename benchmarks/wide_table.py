@@ -36,7 +36,9 @@ def child(db: str, sql_file: str, out: str) -> None:
             cursor = con.execute(sql)
             break
         except duckdb.OutOfMemoryException:
-            limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            setting = con.execute("SELECT current_setting('memory_limit')").fetchone()
+            assert setting is not None
+            limit = setting[0]
             number, unit = limit.split()
             size = float(number) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30}.get(unit, 1)
             con.execute(f"SET memory_limit = '{int(size * 2) // 2**20}MiB'")
@@ -44,7 +46,9 @@ def child(db: str, sql_file: str, out: str) -> None:
         con.execute("RESET memory_limit")
         cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
-    Path(out).write_text(json.dumps(dict(zip(names, cursor.fetchone(), strict=True))))
+    row = cursor.fetchone()
+    assert row is not None  # an aggregate query returns one row
+    Path(out).write_text(json.dumps(dict(zip(names, row, strict=True))))
 
 
 # --- data, contract, baseline SQL ---------------------------------------------------------------
