@@ -162,6 +162,19 @@ def test_a_tampered_cache_file_is_not_run(setup, sql):
     assert json.loads(path.read_text())["batches"][0][0] != sql  # replaced by a fresh plan
 
 
+def test_a_query_smuggled_into_a_cached_plan_is_not_run(setup):
+    tmp_path, _db, contract = setup
+    cold = lockgate.validate(contract())
+    (path,) = _cache_files(tmp_path)
+    data = json.loads(path.read_text())
+    rule = "t.amount.required"  # a scan metric, whose query would run unguarded by the engine
+    data["metric_of"].pop(rule)
+    data["queries"][rule] = "COPY t TO 'stolen.csv'"
+    path.write_text(json.dumps(data))
+    assert _verdicts(lockgate.validate(contract())) == _verdicts(cold)
+    assert not (tmp_path / "stolen.csv").exists()
+
+
 def test_a_cache_file_under_another_key_is_ignored(setup):
     tmp_path, _db, contract = setup
     cold = lockgate.validate(contract(10))

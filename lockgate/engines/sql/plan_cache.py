@@ -19,8 +19,9 @@ on another table) or a stateful rule (profiles are built with ibis), none for a 
 
 A cache file is not trusted input: it carries its own key, which must match the file's name
 and the key computed now, and every scan query it holds passes the same read-only guard as a
-contract's own SQL (`lockgate.engines.sql.safety`) before it runs; a file that fails either is
-ignored and the plan is compiled afresh. Contract SQL rules are guarded at run time anyway.
+contract's own SQL (`lockgate.engines.sql.safety`) before it runs, and so does every other query
+it holds (contract SQL rules are guarded again at run time); a file that fails either is ignored
+and the plan is compiled afresh.
 
 Where: `LOCKGATE_PLAN_CACHE` (a directory; `off` disables it). The CLI defaults to
 `.lockgate/plans` beside the default history store; library calls cache only when the variable
@@ -160,7 +161,8 @@ def load(key: str, dialect: str) -> CachedPlan | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if cached.key != key or not all(_safe(sql, dialect) for sql, _ in cached.batches):
+    queries = [sql for sql, _ in cached.batches] + list(cached.queries.values())
+    if cached.key != key or not all(_safe(sql, dialect) for sql in queries):
         return None
     return cached
 
