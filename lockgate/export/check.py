@@ -35,9 +35,15 @@ def stale_exports(paths: Iterable[Path]) -> tuple[list[tuple[Path, str]], list[P
 def _generated_files(paths: Iterable[Path]) -> list[Path]:
     found = []
     for path in map(Path, paths):
-        candidates = sorted(p for p in path.rglob("*") if p.suffix in GENERATED_SUFFIXES) if path.is_dir() else [path]
+        candidates = (
+            sorted(p for p in path.rglob("*") if p.suffix in GENERATED_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
         for candidate in candidates:
-            if candidate.is_file() and candidate.read_text(encoding="utf-8", errors="replace").startswith(GENERATED_MARK):
+            if candidate.is_file() and candidate.read_text(
+                encoding="utf-8", errors="replace"
+            ).startswith(GENERATED_MARK):
                 found.append(candidate)
     return found
 
@@ -58,5 +64,7 @@ def _regenerate(args: list[str]) -> str:
     parser.add_argument("--dbt-source")
     parser.add_argument("--dbt-schema")
     ns = parser.parse_args(args)
-    options = ExportOptions(server=ns.server, output=ns.output, dbt_source=ns.dbt_source, dbt_schema=ns.dbt_schema)
+    options = ExportOptions(
+        server=ns.server, output=ns.output, dbt_source=ns.dbt_source, dbt_schema=ns.dbt_schema
+    )
     return export(load_contract(ns.contract), ns.to, options)

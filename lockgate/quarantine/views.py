@@ -130,4 +130,3 @@ def _raw(text: str) -> str:
 
 def _jinja_str(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-

@@ -25,7 +25,9 @@ class SqlEngine:
         self._cached: dict[str, plan_cache.CachedPlan] = {}
         self._native: dict[str, dict[str, str]] = {}
         self._plans: dict[str, TablePlan] = {}
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[
+            str, object
+        ] = {}  # table name -> its TableProfile (for the history store)
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
         plan = plan_table(self.connector, table, rules)
@@ -85,7 +87,9 @@ class SqlEngine:
         self._plans[table.name] = plan
         return plan
 
-    def _measure_cached(self, table: Table, rules: list[ir.Rule], cached) -> dict[str, Measurement] | None:
+    def _measure_cached(
+        self, table: Table, rules: list[ir.Rule], cached
+    ) -> dict[str, Measurement] | None:
         """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
         then finds which metric the database rejects)."""
         out = {rule_id: Measurement(error=msg) for rule_id, msg in cached.errors.items()}
@@ -106,12 +110,16 @@ class SqlEngine:
             m = rule.measure
             if isinstance(m, ir.ColumnType):
                 ok = cached.column_types_ok[rule.id]
-                out[rule.id] = Measurement(value=0 if ok else 1, detail=native[m.column], total_rows=total)
+                out[rule.id] = Measurement(
+                    value=0 if ok else 1, detail=native[m.column], total_rows=total
+                )
             else:
                 out[rule.id] = _extra_columns(m, native, total)
         return out
 
-    def _measure_profile(self, table: Table, plan: TablePlan, values: dict[str, Any], total: int | None) -> dict[str, Measurement]:
+    def _measure_profile(
+        self, table: Table, plan: TablePlan, values: dict[str, Any], total: int | None
+    ) -> dict[str, Measurement]:
         """Every stateful rule is answered with the table's profile: the scan's profile metrics,
         plus the one grouped query (top-value shares, change-rate buckets) when a rule needs it."""
         profile_plan = plan.profile
@@ -123,13 +131,23 @@ class SqlEngine:
                 grouped_error = f"query failed: {_first_line(exc)}"
         try:
             profile = profile_plan.read(values, rows)
-        except Exception as exc:  # a partial scan (some metric failed) can leave the profile inconsistent
-            return {rule.id: Measurement(error=f"cannot profile the table: {_first_line(exc)}", total_rows=total) for rule in plan.stateful}
+        except (
+            Exception
+        ) as exc:  # a partial scan (some metric failed) can leave the profile inconsistent
+            return {
+                rule.id: Measurement(
+                    error=f"cannot profile the table: {_first_line(exc)}", total_rows=total
+                )
+                for rule in plan.stateful
+            }
         self.profiles[table.name] = profile
         out = {}
         for rule in plan.stateful:
             if any(name not in values for name in profile_plan.metric_names(rule)):
-                out[rule.id] = Measurement(error="query failed: a profile metric of this column could not be computed", total_rows=total)
+                out[rule.id] = Measurement(
+                    error="query failed: a profile metric of this column could not be computed",
+                    total_rows=total,
+                )
             elif grouped_error and profile_plan.uses_grouped(rule):
                 out[rule.id] = Measurement(error=grouped_error, total_rows=total)
             else:
@@ -239,7 +257,9 @@ def _from_metadata(rule: ir.Rule, plan: TablePlan, total: int | None) -> Measure
     if isinstance(m, ir.ColumnType):
         dtype = plan.expr.schema()[m.column]
         ok = type_matches(m, dtype)
-        return Measurement(value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total)
+        return Measurement(
+            value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total
+        )
     return _extra_columns(m, plan.native_types, total)
 
 
