@@ -82,7 +82,7 @@ def validate(
         if engine in ("sql", "spark"):
             from lockgate.engines.sql.engine import SqlEngine
 
-            impl: Engine = SqlEngine(connector, selection)
+            impl: Engine = SqlEngine(connector, selection, contract_hash=contract.content_hash)
             impl.name = engine  # the history records which engine measured (sql or spark)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine

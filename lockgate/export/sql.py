@@ -7,6 +7,7 @@ from lockgate.contract.model import Contract
 from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.plan import ROWS, plan_table
 from lockgate.engines.sql.safety import ensure_safe
+from lockgate.engines.sql.scan_batches import batch_query, scan_batches
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
 from lockgate.reconcile.hook import split_reconcile
@@ -61,7 +62,11 @@ def render(contract: Contract, options) -> str:
                 f"{m} -> {', '.join(ids)}" for m, ids in by_metric.items() if m != ROWS
             )
             lines.append(f"-- one fused scan: {ROWS} counts rows; " + one_line(metrics))
-            lines.append(connector.to_sql(plan.scan_expr()).rstrip() + ";")
+            batches = scan_batches(plan.scan, connector.dialect)
+            if len(batches) > 1:
+                lines.append(f"-- a wide table: the scan runs as {len(batches)} column batches")
+            for batch in batches:
+                lines.append(connector.to_sql(batch_query(plan.expr, batch)).rstrip() + ";")
             for rule_id, sql in plan.queries.items():
                 if rule_id in own_sql:  # the contract's own SQL: one SELECT, as at check time
                     ensure_safe(sql, "postgres" if connector.dialect == "postgres" else "duckdb")

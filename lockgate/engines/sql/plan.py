@@ -8,17 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from ibis.expr.types import Table as IbisTable
+from typing import TYPE_CHECKING, Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
-from lockgate.engines.partitions import collision_query
 from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
 from lockgate.engines.sql_rules import substitute
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table as IbisTable
 
 ROWS = "__rows"
 
@@ -162,12 +161,18 @@ def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> No
 
 @PLANS.register(ir.FailingRows)
 def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    from lockgate.engines.sql.expressions import failing
+
     return plan.expr.count(where=failing(m.predicate, plan.expr))
 
 
 @PLANS.register(ir.DuplicateRows)
 def _(m: ir.DuplicateRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    from lockgate.engines.sql.expressions import duplicate_count
+
     if plan.selection is not None:  # keys are also unique against the other partitions
+        from lockgate.engines.partitions import collision_query
+
         plan.collisions[rule.id] = (
             collision_query(plan.full, plan.selection, m.columns),
             m.columns,
@@ -186,6 +191,8 @@ def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
+    from lockgate.engines.sql.expressions import all_present
+
     present = t.filter(all_present(t, m.columns))
     return present.anti_join(
         ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)]

@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Self
-
-import ibis
-import ibis.expr.datatypes as dt
-from sqlglot import exp
 
 from lockgate.errors import LockgateError
 
 if TYPE_CHECKING:
+    import ibis
     import pandas as pd
 
     from lockgate.contract import rules as ir
@@ -137,6 +135,11 @@ class Connector(ABC):
 
     def table_expr(self, table: str) -> ibis.Table | None:
         """An unbound ibis table with the live column types, or None when the table is missing."""
+        # ibis and sqlglot are imported where a plan is built, not with the connector: a check
+        # whose plan is cached (lockgate.engines.sql.plan_cache) needs neither
+        import ibis
+        import ibis.expr.datatypes as dt
+
         cols = self.columns(table)
         if cols is None:
             return None
@@ -150,13 +153,21 @@ class Connector(ABC):
                 schema[name] = dt.unknown
         return ibis.table(ibis.schema(schema), name=table, database=self.namespace)
 
-    def to_sql(self, expr: ibis.Expr) -> str:
-        return str(ibis.to_sql(expr, dialect=self.dialect))
+    def to_sql(self, expr: ibis.Expr, star: Sequence[str] | None = None) -> str:
+        """SQL text of an ibis expression; `star`: the columns a `SELECT *` must name instead
+        (for expressions built on a narrowed table, `lockgate.engines.sql.scan_batches`)."""
+        from lockgate.engines.sql.dialect_sql import compile_sql
+
+        return compile_sql(expr, self.dialect, star=star)
 
     def quote_table(self, table: str) -> str:
+        from sqlglot import exp
+
         return exp.table_(table, db=self.namespace, quoted=True).sql(dialect=self.dialect)
 
     def quote_column(self, column: str) -> str:
+        from sqlglot import exp
+
         return exp.to_identifier(column, quoted=True).sql(dialect=self.dialect)
 
     def fetch_rule_value(self, sql: str) -> Any:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import (
@@ -135,6 +134,8 @@ class DuckDBConnector(Connector):
             raise ConnectionFailed(message) from None
 
     def type_parser(self) -> Any:
+        from ibis.backends.sql.datatypes import DuckDBType
+
         return DuckDBType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:

@@ -7,8 +7,6 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from ibis.backends.sql.datatypes import DuckDBType
-
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
 from lockgate.engines.sql.connectors.duckdb import execute, execute_bounded, safe_connect
@@ -47,6 +45,8 @@ class LocalFilesConnector(Connector):
         self._views: dict[str, bool] = {}
 
     def type_parser(self) -> Any:
+        from ibis.backends.sql.datatypes import DuckDBType
+
         return DuckDBType
 
     def _ensure_view(self, table: str) -> bool:

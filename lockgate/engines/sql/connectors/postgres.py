@@ -8,7 +8,6 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.contract.model import Server
 from lockgate.engines.sql.connectors.base import Connector, expand_env, redact, statement_timeout
@@ -53,6 +52,8 @@ class PostgresConnector(Connector):
         self.superuser = self.con.info.parameter_status("is_superuser") == "on"
 
     def type_parser(self) -> Any:
+        from ibis.backends.sql.datatypes import PostgresType
+
         return PostgresType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
