@@ -116,7 +116,7 @@ def plan_key(
 def cacheable(plan: Any, rules: list[ir.Rule]) -> bool:
     if plan.expr is None or plan.stateful or plan.profile is not None:
         return False
-    return not any(isinstance(r.measure, (ir.Orphans, *ir.STATEFUL_MEASURES)) for r in rules)
+    return not any(isinstance(r.measure, (ir.Orphans, ir.StatefulMeasure)) for r in rules)
 
 
 def from_plan(key: str, plan: Any, batches: list[tuple[str, list[str]]]) -> CachedPlan:

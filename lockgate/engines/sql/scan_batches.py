@@ -114,8 +114,8 @@ def narrowed(table: Any, columns: Iterable[str]) -> Any:
     schema = table.schema()
     op = table.op()
     keep = {name: kind for name, kind in schema.items() if name in wanted}
-    if len(keep) == len(schema):
-        return table
+    if len(keep) == len(schema) or not hasattr(op, "namespace"):
+        return table  # a derived relation (a partition's filter) is compiled as it is
     namespace = op.namespace
     return ibis.table(
         ibis.schema(keep), name=op.name, catalog=namespace.catalog, database=namespace.database
