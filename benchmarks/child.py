@@ -32,7 +32,17 @@ def main() -> None:
     metrics = module.measure(job)
     finished, cpu = time.perf_counter(), time.process_time() - cpu  # CPU time of every thread
     details = module.details() if hasattr(module, "details") else {}
-    out.write_text(json.dumps({"seconds": finished - prepared, "cpu_s": cpu, "prepare_s": prepared - started, "metrics": metrics, "details": details}))
+    out.write_text(
+        json.dumps(
+            {
+                "seconds": finished - prepared,
+                "cpu_s": cpu,
+                "prepare_s": prepared - started,
+                "metrics": metrics,
+                "details": details,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

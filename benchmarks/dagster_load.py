@@ -161,11 +161,21 @@ def write_contracts(n: int, root: Path, data: Path) -> Path:
 def write_modules(n: int, root: Path, contracts: Path) -> dict[str, str]:
     root.mkdir(parents=True, exist_ok=True)
     (root / "bench_plain_location.py").write_text(PLAIN.format(n=n, rules=STANDARD, table=TABLE))
-    (root / "bench_contract_location.py").write_text(FROM_CONTRACTS.format(contracts=str(contracts)))
-    (root / "bench_factory_location.py").write_text(
-        FACTORY.format(contracts=str(contracts), history=str(root / "history.sqlite"), registry=str(root / "registry"))
+    (root / "bench_contract_location.py").write_text(
+        FROM_CONTRACTS.format(contracts=str(contracts))
     )
-    return {"plain": "bench_plain_location", "contracts": "bench_contract_location", "factory": "bench_factory_location"}
+    (root / "bench_factory_location.py").write_text(
+        FACTORY.format(
+            contracts=str(contracts),
+            history=str(root / "history.sqlite"),
+            registry=str(root / "registry"),
+        )
+    )
+    return {
+        "plain": "bench_plain_location",
+        "contracts": "bench_contract_location",
+        "factory": "bench_factory_location",
+    }
 
 
 def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
@@ -180,8 +190,14 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
     off = {"LOCKGATE_CACHE_DIR": "off"}
     variants = {
         "import dagster (floor)": ([PYTHON, "-c", "import dagster"], off),
-        f"plain Dagster: {n} assets x 1 multi-asset check of {STANDARD} specs": ([PYTHON, "-c", LOAD.format(where=str(root), module=modules["plain"])], off),
-        f"plain Dagster + {n} contracts read by lockgate.load_contract": ([PYTHON, "-c", LOAD.format(where=str(root), module=modules["contracts"])], off),
+        f"plain Dagster: {n} assets x 1 multi-asset check of {STANDARD} specs": (
+            [PYTHON, "-c", LOAD.format(where=str(root), module=modules["plain"])],
+            off,
+        ),
+        f"plain Dagster + {n} contracts read by lockgate.load_contract": (
+            [PYTHON, "-c", LOAD.format(where=str(root), module=modules["contracts"])],
+            off,
+        ),
     }
     first_load = f"lockgate.dagster.contract_checks on {n} contracts + {n} plain assets, first load (schema cache empty)"
     reload = "the same, re-load of unchanged contracts (schema cache warm)"
@@ -189,7 +205,13 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
     variants[first_load] = (command, off)
     variants[reload] = (command, {"LOCKGATE_CACHE_DIR": str(cache)})
     shutil.rmtree(cache, ignore_errors=True)
-    process.run(command, stdout=root / "warm.out", cwd=REPO, timeout=600, env={**os.environ, "LOCKGATE_CACHE_DIR": str(cache)})
+    process.run(
+        command,
+        stdout=root / "warm.out",
+        cwd=REPO,
+        timeout=600,
+        env={**os.environ, "LOCKGATE_CACHE_DIR": str(cache)},
+    )
     note = (
         "Each variant is a fresh process, from spawn to exit: interpreter, imports, building and validating the `Definitions`. "
         "A first load checks every contract against the ODCS JSON schema; a re-load finds the unchanged ones in lockgate's schema-check cache."
@@ -198,9 +220,11 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
     out = root / "load.out"
     for rep in range(repeat):
         names = list(variants)
-        for name in names[rep % len(names):] + names[: rep % len(names)]:
+        for name in names[rep % len(names) :] + names[: rep % len(names)]:
             command, env = variants[name]
-            done = process.run(command, stdout=out, cwd=REPO, timeout=600, env={**os.environ, **env})
+            done = process.run(
+                command, stdout=out, cwd=REPO, timeout=600, env={**os.environ, **env}
+            )
             if done.returncode != 0:
                 raise RuntimeError(f"{name} exited with {done.returncode}: {done.stderr[-3000:]}")
             samples[name].append(done)
@@ -215,11 +239,19 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
         }
         for name, runs in samples.items()
     }
-    return {"contracts": n, "rules_per_contract": STANDARD, "note": note, "headlines": [first_load, reload], "variants": summary}
+    return {
+        "contracts": n,
+        "rules_per_contract": STANDARD,
+        "note": note,
+        "headlines": [first_load, reload],
+        "variants": summary,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--contracts", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

@@ -93,7 +93,9 @@ def paths_for(rows: int, data_dir: Path = DATA) -> tuple[Path, Path]:
     return data_dir / f"{TABLE}_{rows}.duckdb", data_dir / f"{TABLE}_{rows}.parquet"
 
 
-def generate(rows: int, seed: int = DEFAULT_SEED, data_dir: Path = DATA, force: bool = False) -> tuple[Path, Path]:
+def generate(
+    rows: int, seed: int = DEFAULT_SEED, data_dir: Path = DATA, force: bool = False
+) -> tuple[Path, Path]:
     """Write `events` into a DuckDB file and a Parquet file; reuse them when already generated
     with the same rows, seed and DuckDB version (a marker file records those)."""
     import duckdb
@@ -120,15 +122,22 @@ def generate(rows: int, seed: int = DEFAULT_SEED, data_dir: Path = DATA, force: 
         con.close()
     tmp.replace(db_path)  # only a complete file gets the final name
     marker.write_text(json.dumps(wanted))
-    print(f"generated {rows:,} rows into {db_path.name} and {parquet_path.name} in {time.perf_counter() - started:.1f}s", flush=True)
+    print(
+        f"generated {rows:,} rows into {db_path.name} and {parquet_path.name} in {time.perf_counter() - started:.1f}s",
+        flush=True,
+    )
     return db_path, parquet_path
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
-    parser.add_argument("--data", type=Path, default=DATA, help="output directory (default benchmarks/data)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="output directory (default benchmarks/data)"
+    )
     parser.add_argument("--force", action="store_true", help="regenerate even if the files exist")
     args = parser.parse_args()
     for path in generate(args.rows, args.seed, args.data, args.force):

@@ -20,7 +20,10 @@ def main() -> None:
     result, stdout, stderr, timeout = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
     cmd = sys.argv[sys.argv.index("--") + 1 :]
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    actions = [(os.POSIX_SPAWN_OPEN, 1, stdout, flags, 0o644), (os.POSIX_SPAWN_OPEN, 2, stderr, flags, 0o644)]
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 1, stdout, flags, 0o644),
+        (os.POSIX_SPAWN_OPEN, 2, stderr, flags, 0o644),
+    ]
     started = time.perf_counter()
     pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
     signal.signal(signal.SIGALRM, lambda *_: os.kill(pid, signal.SIGKILL))  # a runaway child
@@ -29,7 +32,15 @@ def main() -> None:
     wall = time.perf_counter() - started
     signal.alarm(0)
     with open(result, "w") as f:
-        json.dump({"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "returncode": os.waitstatus_to_exitcode(status), "maxrss_kb": usage.ru_maxrss}, f)
+        json.dump(
+            {
+                "wall_s": wall,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "returncode": os.waitstatus_to_exitcode(status),
+                "maxrss_kb": usage.ru_maxrss,
+            },
+            f,
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,18 @@ from importlib import metadata
 
 from benchmarks.paths import REPO
 
-PACKAGES = ("duckdb", "ibis-framework", "sqlglot", "pandas", "pyarrow", "numpy", "pandera", "great-expectations", "dagster", "psutil")
+PACKAGES = (
+    "duckdb",
+    "ibis-framework",
+    "sqlglot",
+    "pandas",
+    "pyarrow",
+    "numpy",
+    "pandera",
+    "great-expectations",
+    "dagster",
+    "psutil",
+)
 
 
 def cpu_model() -> str:
@@ -36,7 +47,13 @@ def describe() -> dict:
         except metadata.PackageNotFoundError:
             versions[name] = None
     try:  # read-only: which commit the lockgate code came from
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except OSError:
         commit = ""
     return {

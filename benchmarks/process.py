@@ -26,12 +26,38 @@ class Finished:
     stderr: str
 
 
-def run(cmd: list[str], *, stdout: Path, timeout: float = 3600, cwd: Path | None = None, env: dict | None = None) -> Finished:
+def run(
+    cmd: list[str],
+    *,
+    stdout: Path,
+    timeout: float = 3600,
+    cwd: Path | None = None,
+    env: dict | None = None,
+) -> Finished:
     stdout = Path(stdout)
     stderr = stdout.with_name(stdout.name + ".stderr")
     result = stdout.with_name(stdout.name + ".launch.json")
     result.unlink(missing_ok=True)
-    subprocess.run([PYTHON, "-I", "-S", str(LAUNCHER), str(result), str(stdout), str(stderr), str(timeout), "--", *cmd], cwd=cwd, env=env, check=True, timeout=timeout + 60)
+    subprocess.run(
+        [
+            PYTHON,
+            "-I",
+            "-S",
+            str(LAUNCHER),
+            str(result),
+            str(stdout),
+            str(stderr),
+            str(timeout),
+            "--",
+            *cmd,
+        ],
+        cwd=cwd,
+        env=env,
+        check=True,
+        timeout=timeout + 60,
+    )
     data = json.loads(result.read_text())
     text = stderr.read_text(errors="replace") if stderr.exists() else ""
-    return Finished(data["wall_s"], data["cpu_s"], data["returncode"], data["maxrss_kb"] / 1024, text)  # ru_maxrss: KiB on Linux
+    return Finished(
+        data["wall_s"], data["cpu_s"], data["returncode"], data["maxrss_kb"] / 1024, text
+    )  # ru_maxrss: KiB on Linux

@@ -63,7 +63,9 @@ def main_table(results: dict, size: dict) -> list[str]:
         a = size["approaches"].get(key)
         if a is None:
             continue
-        parts = ", ".join(f"{k.removesuffix('_s')} {_s(v)}" for k, v in sorted(a["details"].items()))
+        parts = ", ".join(
+            f"{k.removesuffix('_s')} {_s(v)}" for k, v in sorted(a["details"].items())
+        )
         lines.append(
             f"| {label} | {_s(a['median_s'])} | {_s(a['min_s'])} | {_s(a['max_s'])} | {_ratio(a['median_s'] / base['median_s'])} | {_ratio(a['min_s'] / base['min_s'])} "
             f"| {_s(a.get('median_cpu_s'))} | {_cpu_ratio(a, base)} | {_s(a['median_wall_s'])} | {a['peak_rss_mb']:.0f} | {parts} |"
@@ -83,7 +85,11 @@ def main_table(results: dict, size: dict) -> list[str]:
 def growth_table(results: dict) -> list[str]:
     sizes = results["sizes"]
     labels = results["approaches"]
-    head = "| approach | " + " | ".join(f"{s['rows']:,} rows" for s in sizes) + " | growth first→last |"
+    head = (
+        "| approach | "
+        + " | ".join(f"{s['rows']:,} rows" for s in sizes)
+        + " | growth first→last |"
+    )
     lines = [head, "|---|" + "---:|" * (len(sizes) + 1)]
     for key, label in labels.items():
         cells = []
@@ -96,7 +102,11 @@ def growth_table(results: dict) -> list[str]:
             ratio = a["median_s"] / s["approaches"]["handwritten"]["median_s"]
             cells.append(f"{_s(a['median_s'])} s ({_ratio(ratio)})")
             vals.append((s["rows"], a["median_s"]))
-        growth = f"{vals[-1][1] / vals[0][1]:.1f}× for {vals[-1][0] / vals[0][0]:.0f}× rows" if len(vals) > 1 else "–"
+        growth = (
+            f"{vals[-1][1] / vals[0][1]:.1f}× for {vals[-1][0] / vals[0][0]:.0f}× rows"
+            if len(vals) > 1
+            else "–"
+        )
         lines.append(f"| {label} | " + " | ".join(cells) + f" | {growth} |")
     return lines + ["", "Cells: median seconds (ratio to the hand-written query at that size).", ""]
 
@@ -115,24 +125,47 @@ def scaling_table(rs: dict) -> list[str]:
             f"| {n} | {_s(h['median_s'])} | {_s(l['median_s'])} | {_ratio(l['median_s'] / h['median_s'])} "
             f"| {_s(h.get('median_cpu_s'))} | {_s(l.get('median_cpu_s'))} | {_cpu_ratio(l, h)} | {h['peak_rss_mb']:.0f} | {l['peak_rss_mb']:.0f} |"
         )
-    lines += ["", "| | slope s/rule | intercept s | slope as % of the 25-rule check | slope as % of the smallest contract |", "|---|---:|---:|---:|---:|"]
-    names = {"handwritten": "(a) hand-written, wall", "lockgate_sql": "lockgate SQL, wall", "handwritten_cpu": "(a) hand-written, CPU", "lockgate_sql_cpu": "lockgate SQL, CPU"}
+    lines += [
+        "",
+        "| | slope s/rule | intercept s | slope as % of the 25-rule check | slope as % of the smallest contract |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    names = {
+        "handwritten": "(a) hand-written, wall",
+        "lockgate_sql": "lockgate SQL, wall",
+        "handwritten_cpu": "(a) hand-written, CPU",
+        "lockgate_sql_cpu": "lockgate SQL, CPU",
+    }
     for key, m in rs["marginal"].items():
-        lines.append(f"| {names.get(key, key)} | {m['slope_s_per_rule']:.4f} | {m['intercept_s']:.3f} | {m['pct_of_standard_check']:.1f} % | {m['pct_of_smallest']:.1f} % |")
+        lines.append(
+            f"| {names.get(key, key)} | {m['slope_s_per_rule']:.4f} | {m['intercept_s']:.3f} | {m['pct_of_standard_check']:.1f} % | {m['pct_of_smallest']:.1f} % |"
+        )
     return lines + [""]
 
 
 def startup_table(st: dict) -> list[str]:
-    lines = ["| command | median s | min s | max s | CPU s (median) | peak RSS MB |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| command | median s | min s | max s | CPU s (median) | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, v in st.items():
-        lines.append(f"| `{name}` | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | {_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| `{name}` | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | {_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |"
+        )
     return lines + [""]
 
 
 def dagster_table(dg: dict) -> list[str]:
-    lines = [dg.get("note", ""), "", "| variant | median s | min s | max s | CPU s (median) | peak RSS MB |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        dg.get("note", ""),
+        "",
+        "| variant | median s | min s | max s | CPU s (median) | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for name, v in dg["variants"].items():
-        lines.append(f"| {name} | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | {_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |")
+        lines.append(
+            f"| {name} | {_s(v['median_s'])} | {_s(v['min_s'])} | {_s(v['max_s'])} | {_s(v.get('median_cpu_s'))} | {v['peak_rss_mb']:.0f} |"
+        )
     return lines + [""]
 
 
@@ -141,13 +174,24 @@ def parity_lines(results: dict) -> list[str]:
     for size in results["sizes"]:
         parts = []
         for key, p in size["parity"].items():
-            status = "same" if not p["mismatches"] else f"**{len(p['mismatches'])} differ**: {p['mismatches']}"
+            status = (
+                "same"
+                if not p["mismatches"]
+                else f"**{len(p['mismatches'])} differ**: {p['mismatches']}"
+            )
             extra = f", {len(p['not_compared'])} not comparable" if p["not_compared"] else ""
             parts.append(f"{key}: {p['compared']} metrics {status}{extra}")
         lines.append(f"- {size['rows']:,} rows — " + "; ".join(parts))
-    gx_notes = {k: v for s in results["sizes"] for k, v in s["parity"].get("gx", {}).get("not_compared", {}).items()}
+    gx_notes = {
+        k: v
+        for s in results["sizes"]
+        for k, v in s["parity"].get("gx", {}).get("not_compared", {}).items()
+    }
     if gx_notes:
-        lines.append("- GX, not compared (different definition or no core expectation): " + "; ".join(f"`{k}`: {v}" for k, v in gx_notes.items()))
+        lines.append(
+            "- GX, not compared (different definition or no core expectation): "
+            + "; ".join(f"`{k}`: {v}" for k, v in gx_notes.items())
+        )
     return lines + [""]
 
 
@@ -162,38 +206,111 @@ def targets(results: dict) -> list[str]:
     if size:
         a = size["approaches"]
         ab = results.get("ab", {}).get("approaches") or a  # the tight A/B when the run has one
-        where = f"tight A/B, {results['ab']['repeat']} repetitions" if "ab" in results else f"{size['repeat']} repetitions"
-        ratio = ab["lockgate_sql"]["median_s"] / ab["handwritten"]["median_s"] if "lockgate_sql" in ab else None
-        add(f"lockgate SQL engine vs hand-written, {size['rows']:,} rows ({where})", _ratio(ratio), None if ratio is None else ratio <= TARGETS["sql_ratio"], f"≤ {TARGETS['sql_ratio']}×")
+        where = (
+            f"tight A/B, {results['ab']['repeat']} repetitions"
+            if "ab" in results
+            else f"{size['repeat']} repetitions"
+        )
+        ratio = (
+            ab["lockgate_sql"]["median_s"] / ab["handwritten"]["median_s"]
+            if "lockgate_sql" in ab
+            else None
+        )
+        add(
+            f"lockgate SQL engine vs hand-written, {size['rows']:,} rows ({where})",
+            _ratio(ratio),
+            None if ratio is None else ratio <= TARGETS["sql_ratio"],
+            f"≤ {TARGETS['sql_ratio']}×",
+        )
         if "lockgate_sql" in ab:
-            add("… the same in CPU time", _cpu_ratio(ab["lockgate_sql"], ab["handwritten"]), None, "(supporting)")
-            add("… the same, ratio of the fastest repetitions", _ratio(ab["lockgate_sql"]["min_s"] / ab["handwritten"]["min_s"]), None, "(supporting)")
+            add(
+                "… the same in CPU time",
+                _cpu_ratio(ab["lockgate_sql"], ab["handwritten"]),
+                None,
+                "(supporting)",
+            )
+            add(
+                "… the same, ratio of the fastest repetitions",
+                _ratio(ab["lockgate_sql"]["min_s"] / ab["handwritten"]["min_s"]),
+                None,
+                "(supporting)",
+            )
         if "lockgate_sql" in a and "ab" in results:
-            add(f"… in the main comparison ({size['repeat']} repetitions, all approaches)", _ratio(a["lockgate_sql"]["median_s"] / a["handwritten"]["median_s"]), None, "(supporting)")
+            add(
+                f"… in the main comparison ({size['repeat']} repetitions, all approaches)",
+                _ratio(a["lockgate_sql"]["median_s"] / a["handwritten"]["median_s"]),
+                None,
+                "(supporting)",
+            )
         if "lockgate_cli" in a:
-            cli = max((x["lockgate_cli"] for x in (a, ab) if "lockgate_cli" in x), key=lambda c: c["peak_rss_mb"])
-            add(f"peak RSS of `lockgate check`, {size['rows']:,} rows (max of the repetitions)", f"{cli['peak_rss_mb']:.0f} MB", cli["peak_rss_mb"] < TARGETS["check_rss_mb"], f"< {TARGETS['check_rss_mb']} MB")
-            wall_ratio = ab["lockgate_cli"]["median_s"] / ab["handwritten"]["median_wall_s"] if "lockgate_cli" in ab else cli["median_s"] / a["handwritten"]["median_wall_s"]
-            add("`lockgate check` process vs a Python process running (a)", _ratio(wall_ratio), None, "(context)")
+            cli = max(
+                (x["lockgate_cli"] for x in (a, ab) if "lockgate_cli" in x),
+                key=lambda c: c["peak_rss_mb"],
+            )
+            add(
+                f"peak RSS of `lockgate check`, {size['rows']:,} rows (max of the repetitions)",
+                f"{cli['peak_rss_mb']:.0f} MB",
+                cli["peak_rss_mb"] < TARGETS["check_rss_mb"],
+                f"< {TARGETS['check_rss_mb']} MB",
+            )
+            wall_ratio = (
+                ab["lockgate_cli"]["median_s"] / ab["handwritten"]["median_wall_s"]
+                if "lockgate_cli" in ab
+                else cli["median_s"] / a["handwritten"]["median_wall_s"]
+            )
+            add(
+                "`lockgate check` process vs a Python process running (a)",
+                _ratio(wall_ratio),
+                None,
+                "(context)",
+            )
     rs = results.get("rule_scaling")
     if rs and "lockgate_sql" in rs["marginal"]:
         m = rs["marginal"]["lockgate_sql"]
-        add("cost of an extra rule (slope, % of the 25-rule check)", f"{m['pct_of_standard_check']:.1f} % ({m['slope_s_per_rule'] * 1000:.0f} ms)", m["pct_of_standard_check"] <= TARGETS["per_rule_pct"], f"≤ {TARGETS['per_rule_pct']:.0f} %")
-        for key, label in (("lockgate_sql_cpu", "… the same in CPU time"), ("handwritten", "… for the hand-written query (a), wall")):
+        add(
+            "cost of an extra rule (slope, % of the 25-rule check)",
+            f"{m['pct_of_standard_check']:.1f} % ({m['slope_s_per_rule'] * 1000:.0f} ms)",
+            m["pct_of_standard_check"] <= TARGETS["per_rule_pct"],
+            f"≤ {TARGETS['per_rule_pct']:.0f} %",
+        )
+        for key, label in (
+            ("lockgate_sql_cpu", "… the same in CPU time"),
+            ("handwritten", "… for the hand-written query (a), wall"),
+        ):
             if key in rs["marginal"]:
                 c = rs["marginal"][key]
-                add(label, f"{c['pct_of_standard_check']:.1f} % ({c['slope_s_per_rule'] * 1000:.0f} ms)", None, "(supporting)")
+                add(
+                    label,
+                    f"{c['pct_of_standard_check']:.1f} % ({c['slope_s_per_rule'] * 1000:.0f} ms)",
+                    None,
+                    "(supporting)",
+                )
     st = results.get("startup")
     if st:
         help_s = st["lockgate --help"]["median_s"]
-        add("`lockgate --help`", f"{help_s:.3f} s", help_s < TARGETS["help_s"], f"< {TARGETS['help_s']} s")
+        add(
+            "`lockgate --help`",
+            f"{help_s:.3f} s",
+            help_s < TARGETS["help_s"],
+            f"< {TARGETS['help_s']} s",
+        )
         small = next(v for k, v in st.items() if k.startswith("lockgate check"))
-        add("`lockgate check`, 1,000-row table, end to end", f"{small['median_s']:.3f} s", small["median_s"] < TARGETS["small_check_s"], f"< {TARGETS['small_check_s']} s")
+        add(
+            "`lockgate check`, 1,000-row table, end to end",
+            f"{small['median_s']:.3f} s",
+            small["median_s"] < TARGETS["small_check_s"],
+            f"< {TARGETS['small_check_s']} s",
+        )
     dg = results.get("dagster")
     if dg:
         for name in dg["headlines"]:
             v = dg["variants"][name]
-            add(f"Dagster code location, {dg['contracts']} contracts ({name})", f"{v['median_s']:.2f} s", v["median_s"] < TARGETS["dagster_s"], f"< {TARGETS['dagster_s']} s")
+            add(
+                f"Dagster code location, {dg['contracts']} contracts ({name})",
+                f"{v['median_s']:.2f} s",
+                v["median_s"] < TARGETS["dagster_s"],
+                f"< {TARGETS['dagster_s']} s",
+            )
     return ["| target | goal | measured (median) | |", "|---|---|---:|---|", *rows, ""]
 
 
@@ -229,20 +346,42 @@ def markdown(results: dict) -> str:
     if size:
         lines += main_table(results, size)
     if results.get("ab"):
-        lines += ["## Tight A/B: the SQL engine against the hand-written query", "",
-                  "The three approaches the SQL-engine target concerns, interleaved, with more repetitions, at the end of the size runs.", "",
-                  *main_table(results, results["ab"])[2:]]
-    lines += ["## Growth with table size", "", f"![time vs rows]({PLOT})", "", *growth_table(results)]
+        lines += [
+            "## Tight A/B: the SQL engine against the hand-written query",
+            "",
+            "The three approaches the SQL-engine target concerns, interleaved, with more repetitions, at the end of the size runs.",
+            "",
+            *main_table(results, results["ab"])[2:],
+        ]
+    lines += [
+        "## Growth with table size",
+        "",
+        f"![time vs rows]({PLOT})",
+        "",
+        *growth_table(results),
+    ]
     for s in results["sizes"]:
         if s is not size:
             lines += main_table(results, s)
     if results.get("rule_scaling"):
         lines += ["## Cost of an extra rule", "", *scaling_table(results["rule_scaling"])]
     if results.get("startup"):
-        lines += ["## Start-up", "", "Each a fresh process, timed from spawn to exit.", "", *startup_table(results["startup"])]
+        lines += [
+            "## Start-up",
+            "",
+            "Each a fresh process, timed from spawn to exit.",
+            "",
+            *startup_table(results["startup"]),
+        ]
     if results.get("dagster"):
         lines += ["## Dagster code location loading", "", *dagster_table(results["dagster"])]
-    lines += ["## Same metrics from every approach", "", "First repetition of each approach against the hand-written query, rule by rule:", "", *parity_lines(results)]
+    lines += [
+        "## Same metrics from every approach",
+        "",
+        "First repetition of each approach against the hand-written query, rule by rule:",
+        "",
+        *parity_lines(results),
+    ]
     if NOTES.exists():
         lines += [NOTES.read_text().rstrip(), ""]
     return "\n".join(lines)
@@ -316,11 +455,21 @@ def figure(results: dict):
     right.set_ylabel("× the hand-written fused query")
     right.set_title("Ratio to the hand-written fused query (a)")
     right.axhline(1.3, color="grey", linestyle="--", linewidth=1)
-    right.annotate("1.3× target", (ticks[-1], 1.3), textcoords="offset points", xytext=(-60, 4), color="grey", fontsize=8)
+    right.annotate(
+        "1.3× target",
+        (ticks[-1], 1.3),
+        textcoords="offset points",
+        xytext=(-60, 4),
+        color="grey",
+        fontsize=8,
+    )
     handles, labels = left.get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9, frameon=False)
     m = results["machine"]
-    fig.suptitle(f"lockgate benchmark — {m['logical_cores']} cores, {m['ram_gb']} GB, DuckDB {m['versions'].get('duckdb')}", fontsize=11)
+    fig.suptitle(
+        f"lockgate benchmark — {m['logical_cores']} cores, {m['ram_gb']} GB, DuckDB {m['versions'].get('duckdb')}",
+        fontsize=11,
+    )
     fig.tight_layout(rect=(0, 0.17, 1, 0.95))
     return fig
 

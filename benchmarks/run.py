@@ -65,11 +65,27 @@ def _measure_once(approach: Approach, job: Job, scratch: Path) -> dict:
     else:
         result = scratch / f"{approach.key}.json"
         result.unlink(missing_ok=True)
-        done = process.run([PYTHON, "-m", "benchmarks.child", json.dumps(job.to_dict()), str(result)], stdout=out, cwd=REPO)
+        done = process.run(
+            [PYTHON, "-m", "benchmarks.child", json.dumps(job.to_dict()), str(result)],
+            stdout=out,
+            cwd=REPO,
+        )
         _check(done, approach, out)
         data = json.loads(result.read_text())
-        seconds, cpu, details, metrics = data["seconds"], data["cpu_s"], {"prepare_s": data["prepare_s"], **data["details"]}, data["metrics"]
-    return {"seconds": seconds, "cpu_s": cpu, "wall_s": done.wall_s, "peak_rss_mb": done.peak_rss_mb, "details": details, "metrics": metrics}
+        seconds, cpu, details, metrics = (
+            data["seconds"],
+            data["cpu_s"],
+            {"prepare_s": data["prepare_s"], **data["details"]},
+            data["metrics"],
+        )
+    return {
+        "seconds": seconds,
+        "cpu_s": cpu,
+        "wall_s": done.wall_s,
+        "peak_rss_mb": done.peak_rss_mb,
+        "details": details,
+        "metrics": metrics,
+    }
 
 
 def cli_env(scratch: Path) -> dict:
@@ -80,12 +96,22 @@ def cli_env(scratch: Path) -> dict:
 
 def _check(done: process.Finished, approach: Approach, out: Path) -> None:
     if done.returncode != 0:
-        tail = "\n".join((done.stderr or out.read_text(errors="replace")).strip().splitlines()[-15:])
+        tail = "\n".join(
+            (done.stderr or out.read_text(errors="replace")).strip().splitlines()[-15:]
+        )
         raise RuntimeError(f"{approach.key} exited with {done.returncode}:\n{tail}")
 
 
 def job_for(approach: Approach, db: Path, parquet: Path, contract: Path, n_rules: int) -> Job:
-    return Job(approach.key, db, parquet, contract, n_rules, approach.source, {} if approach.duckdb_defaults else lockgate_duckdb_settings())
+    return Job(
+        approach.key,
+        db,
+        parquet,
+        contract,
+        n_rules,
+        approach.source,
+        {} if approach.duckdb_defaults else lockgate_duckdb_settings(),
+    )
 
 
 def lockgate_duckdb_settings() -> dict:
@@ -108,7 +134,9 @@ def summarize(samples: list[dict]) -> dict:
     rss = [s["peak_rss_mb"] for s in samples]
     details: dict[str, float] = {}
     for key in {k for s in samples for k, v in s["details"].items() if isinstance(v, (int, float))}:
-        details[key] = statistics.median(s["details"][key] for s in samples if isinstance(s["details"].get(key), (int, float)))
+        details[key] = statistics.median(
+            s["details"][key] for s in samples if isinstance(s["details"].get(key), (int, float))
+        )
     return {
         "n": len(samples),
         "median_s": statistics.median(secs),
@@ -127,7 +155,9 @@ def summarize(samples: list[dict]) -> dict:
 # --- phases ------------------------------------------------------------------------------------
 
 
-def compare_at(rows: int, approaches: list[Approach], repeat: int, data: Path, skip: dict[str, str]) -> dict:
+def compare_at(
+    rows: int, approaches: list[Approach], repeat: int, data: Path, skip: dict[str, str]
+) -> dict:
     """Every approach on the standard 25-rule contract at one table size."""
     db, parquet = generate(rows, data_dir=data)
     contract = write_contract(first(STANDARD), db, parquet, data / "contracts")
@@ -141,12 +171,16 @@ def compare_at(rows: int, approaches: list[Approach], repeat: int, data: Path, s
         for approach in alternate(runnable, rep):
             sample = measure(approach, job_for(approach, db, parquet, contract, STANDARD), scratch)
             samples[approach.key].append(sample)
-            log(f"{rows:,} rows, rep {rep + 1}/{repeat}: {approach.key:22s} {sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  wall {sample['wall_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB")
+            log(
+                f"{rows:,} rows, rep {rep + 1}/{repeat}: {approach.key:22s} {sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  wall {sample['wall_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB"
+            )
     return {
         "rows": rows,
         "n_rules": STANDARD,
         "repeat": repeat,
-        "contract": str(contract.relative_to(data.parent) if contract.is_relative_to(data.parent) else contract),
+        "contract": str(
+            contract.relative_to(data.parent) if contract.is_relative_to(data.parent) else contract
+        ),
         "skipped": skip,
         "approaches": {key: summarize(s) for key, s in samples.items()},
         "parity": parity({key: s[0]["metrics"] for key, s in samples.items()}),
@@ -167,7 +201,9 @@ def parity(metrics: dict[str, dict]) -> dict:
                 not_compared[rule_id] = "not expressible"
                 continue
             if key == "gx" and not gx_approach.comparable(SPECS[rule_id]):
-                not_compared[rule_id] = f"GX counts differently: {theirs[rule_id]} (hand-written {expected})"
+                not_compared[rule_id] = (
+                    f"GX counts differently: {theirs[rule_id]} (hand-written {expected})"
+                )
                 continue
             compared += 1
             if theirs[rule_id] != expected:
@@ -190,13 +226,29 @@ def rule_scaling(rows: int, counts: tuple[int, ...], repeat: int, data: Path) ->
         for n, approach in alternate(pairs, rep):
             sample = measure(approach, job_for(approach, db, parquet, contracts[n], n), scratch)
             samples[(n, approach.key)].append(sample)
-            log(f"rules {n:2d}, rep {rep + 1}/{repeat}: {approach.key:14s} {sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB")
+            log(
+                f"rules {n:2d}, rep {rep + 1}/{repeat}: {approach.key:14s} {sample['seconds']:8.3f}s  cpu {sample['cpu_s']:8.3f}s  rss {sample['peak_rss_mb']:7.0f} MB"
+            )
         for n in counts:  # the metrics must agree at every size of contract too
-            a, b = samples[(n, BASELINE)][-1]["metrics"], samples[(n, "lockgate_sql")][-1]["metrics"]
+            a, b = (
+                samples[(n, BASELINE)][-1]["metrics"],
+                samples[(n, "lockgate_sql")][-1]["metrics"],
+            )
             if a != b:
-                raise AssertionError(f"{n} rules: lockgate and the hand-written query disagree: {_diff(a, b)}")
-    table = {str(n): {key: summarize(samples[(n, key)]) for key in (BASELINE, "lockgate_sql")} for n in counts}
-    return {"rows": rows, "repeat": repeat, "counts": list(counts), "by_count": table, "marginal": marginal(table, counts)}
+                raise AssertionError(
+                    f"{n} rules: lockgate and the hand-written query disagree: {_diff(a, b)}"
+                )
+    table = {
+        str(n): {key: summarize(samples[(n, key)]) for key in (BASELINE, "lockgate_sql")}
+        for n in counts
+    }
+    return {
+        "rows": rows,
+        "repeat": repeat,
+        "counts": list(counts),
+        "by_count": table,
+        "marginal": marginal(table, counts),
+    }
 
 
 def marginal(table: dict, counts: tuple[int, ...]) -> dict:
@@ -210,7 +262,9 @@ def marginal(table: dict, counts: tuple[int, ...]) -> dict:
             if len(xs) < 2:
                 continue
             mx, my = statistics.fmean(xs), statistics.fmean(ys)
-            slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+            slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum(
+                (x - mx) ** 2 for x in xs
+            )
             ref = table[str(STANDARD)][key][measure] if str(STANDARD) in table else ys[-1]
             out[key if measure == "median_s" else f"{key}_cpu"] = {
                 "slope_s_per_rule": slope,
@@ -240,8 +294,14 @@ def startup(repeat: int, data: Path) -> dict:
         "python -c 'import duckdb'": ([PYTHON, "-c", "import duckdb"], REPO),
         "lockgate --help": ([LOCKGATE, "--help"], REPO),
         check: ([LOCKGATE, "check", contract], REPO),
-        "python -m lockgate.cli check, lockgate from source": ([PYTHON, "-m", "lockgate.cli", "check", contract], REPO),
-        "python -m lockgate.cli check, lockgate byte-compiled": ([PYTHON, "-m", "lockgate.cli", "check", contract], compiled),
+        "python -m lockgate.cli check, lockgate from source": (
+            [PYTHON, "-m", "lockgate.cli", "check", contract],
+            REPO,
+        ),
+        "python -m lockgate.cli check, lockgate byte-compiled": (
+            [PYTHON, "-m", "lockgate.cli", "check", contract],
+            compiled,
+        ),
     }
     samples: dict[str, list[process.Finished]] = {k: [] for k in commands}
     out = data / "scratch" / "startup.out"
@@ -251,9 +311,16 @@ def startup(repeat: int, data: Path) -> dict:
             cmd, cwd = commands[name]
             done = process.run(cmd, stdout=out, cwd=cwd, env=cli_env(out.parent))
             if done.returncode != 0:
-                raise RuntimeError(f"{name} exited with {done.returncode}: {done.stderr[-2000:]}{out.read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"{name} exited with {done.returncode}: {done.stderr[-2000:]}{out.read_text()[-2000:]}"
+                )
             samples[name].append(done)
-    log("start-up: " + ", ".join(f"{k} {statistics.median(d.wall_s for d in v):.3f}s" for k, v in samples.items()))
+    log(
+        "start-up: "
+        + ", ".join(
+            f"{k} {statistics.median(d.wall_s for d in v):.3f}s" for k, v in samples.items()
+        )
+    )
     return {
         name: {
             "n": len(runs),
@@ -274,7 +341,9 @@ def byte_compiled_copy(root: Path) -> Path:
     import shutil
 
     shutil.rmtree(root, ignore_errors=True)
-    shutil.copytree(REPO / "lockgate", root / "lockgate", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "lockgate", root / "lockgate", ignore=shutil.ignore_patterns("__pycache__")
+    )
     compileall.compile_dir(root / "lockgate", quiet=1)
     return root
 
@@ -283,23 +352,93 @@ def byte_compiled_copy(root: Path) -> Path:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--rows", type=int, default=None, help="the main table size (default 10M)")
-    p.add_argument("--sizes", default=None, help="smaller sizes for the time-vs-rows plot (comma-separated, default 1000000,3000000; '' for none)")
-    p.add_argument("--repeat", type=int, default=None, help="repetitions at the main size (default 5)")
-    p.add_argument("--sizes-repeat", type=int, default=None, help="repetitions at the smaller sizes (default 3)")
-    p.add_argument("--approaches", default=",".join(a.key for a in APPROACHES), help="which approaches (comma-separated keys)")
-    p.add_argument("--gx-max-rows", type=int, default=3_000_000, help="skip Great Expectations above this many rows (default 3M)")
-    p.add_argument("--ab-repeat", type=int, default=None, help="repetitions of the tight A/B of (a) against lockgate at the main size (default 9; 0 to skip)")
-    p.add_argument("--rule-counts", default=None, help="contract sizes for the cost per rule (default 5,10,25,50; '' to skip)")
-    p.add_argument("--startup-repeat", type=int, default=None, help="runs of --help and of the 1,000-row check (default 10; 0 to skip)")
-    p.add_argument("--dagster-contracts", type=int, default=None, help="contracts for the Dagster loading benchmark (default 200; 0 to skip)")
-    p.add_argument("--data", type=Path, default=DATA, help="where tables and contracts are generated")
-    p.add_argument("--out", type=Path, default=None, help="where results go (default: benchmarks/, or benchmarks/out/quick with --quick)")
-    p.add_argument("--quick", action="store_true", help="20k rows, 1 repetition, every phase small, no Dagster: a smoke test (the test suite runs it)")
+    p.add_argument(
+        "--sizes",
+        default=None,
+        help="smaller sizes for the time-vs-rows plot (comma-separated, default 1000000,3000000; '' for none)",
+    )
+    p.add_argument(
+        "--repeat", type=int, default=None, help="repetitions at the main size (default 5)"
+    )
+    p.add_argument(
+        "--sizes-repeat",
+        type=int,
+        default=None,
+        help="repetitions at the smaller sizes (default 3)",
+    )
+    p.add_argument(
+        "--approaches",
+        default=",".join(a.key for a in APPROACHES),
+        help="which approaches (comma-separated keys)",
+    )
+    p.add_argument(
+        "--gx-max-rows",
+        type=int,
+        default=3_000_000,
+        help="skip Great Expectations above this many rows (default 3M)",
+    )
+    p.add_argument(
+        "--ab-repeat",
+        type=int,
+        default=None,
+        help="repetitions of the tight A/B of (a) against lockgate at the main size (default 9; 0 to skip)",
+    )
+    p.add_argument(
+        "--rule-counts",
+        default=None,
+        help="contract sizes for the cost per rule (default 5,10,25,50; '' to skip)",
+    )
+    p.add_argument(
+        "--startup-repeat",
+        type=int,
+        default=None,
+        help="runs of --help and of the 1,000-row check (default 10; 0 to skip)",
+    )
+    p.add_argument(
+        "--dagster-contracts",
+        type=int,
+        default=None,
+        help="contracts for the Dagster loading benchmark (default 200; 0 to skip)",
+    )
+    p.add_argument(
+        "--data", type=Path, default=DATA, help="where tables and contracts are generated"
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where results go (default: benchmarks/, or benchmarks/out/quick with --quick)",
+    )
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="20k rows, 1 repetition, every phase small, no Dagster: a smoke test (the test suite runs it)",
+    )
     args = p.parse_args(argv)
-    full = {"rows": 10_000_000, "sizes": "1000000,3000000", "repeat": 5, "sizes_repeat": 3, "ab_repeat": 9, "rule_counts": ",".join(map(str, RULE_COUNTS)), "startup_repeat": 10, "dagster_contracts": 200}
-    quick = {"rows": 20_000, "sizes": "", "repeat": 1, "sizes_repeat": 1, "ab_repeat": 1, "rule_counts": "5,25", "startup_repeat": 1, "dagster_contracts": 0}
+    full = {
+        "rows": 10_000_000,
+        "sizes": "1000000,3000000",
+        "repeat": 5,
+        "sizes_repeat": 3,
+        "ab_repeat": 9,
+        "rule_counts": ",".join(map(str, RULE_COUNTS)),
+        "startup_repeat": 10,
+        "dagster_contracts": 200,
+    }
+    quick = {
+        "rows": 20_000,
+        "sizes": "",
+        "repeat": 1,
+        "sizes_repeat": 1,
+        "ab_repeat": 1,
+        "rule_counts": "5,25",
+        "startup_repeat": 1,
+        "dagster_contracts": 0,
+    }
     for key, value in (quick if args.quick else full).items():
         if getattr(args, key) is None:  # what was given on the command line wins
             setattr(args, key, value)
@@ -316,7 +455,9 @@ def main(argv: list[str] | None = None) -> dict:
     sizes = sorted({int(s) for s in args.sizes.split(",") if s} | {args.rows})
     results: dict = {
         "started": dt.datetime.now().isoformat(timespec="seconds"),
-        "command": " ".join(["python -m benchmarks.run", *(argv if argv is not None else sys.argv[1:])]),
+        "command": " ".join(
+            ["python -m benchmarks.run", *(argv if argv is not None else sys.argv[1:])]
+        ),
         "machine": machine.describe(),
         "main_rows": args.rows,
         "approaches": {a.key: a.label for a in chosen},
@@ -352,7 +493,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.dagster_contracts:
         from benchmarks import dagster_load
 
-        results["dagster"] = dagster_load.benchmark(args.dagster_contracts, args.data, repeat=max(1, min(args.repeat, 3)))
+        results["dagster"] = dagster_load.benchmark(
+            args.dagster_contracts, args.data, repeat=max(1, min(args.repeat, 3))
+        )
         save()
     results["duration_s"] = time.perf_counter() - started
     save()

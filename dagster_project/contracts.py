@@ -18,7 +18,11 @@ def asset_key_for(contract: Contract, table: Table) -> dg.AssetKey:
     """Contracts under contracts/sources/ describe raw tables landed by the upstream ETL; the
     others describe dbt models."""
     raw = "sources" in Path(contract.file).parts
-    key = dbt_source_asset_key(table.physical_name) if raw else dbt_model_asset_key(table.physical_name)
+    key = (
+        dbt_source_asset_key(table.physical_name)
+        if raw
+        else dbt_model_asset_key(table.physical_name)
+    )
     return dg.AssetKey(key)
 
 

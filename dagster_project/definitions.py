@@ -46,7 +46,11 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
         description="Land a day and build the warehouse with its contract checks; no training.",
     )
     ml_jobs = [
-        dg.define_asset_job(f"{group}_pipeline", selection=dg.AssetSelection.groups(group), description=f"Train, evaluate and release {group} (guarded)")
+        dg.define_asset_job(
+            f"{group}_pipeline",
+            selection=dg.AssetSelection.groups(group),
+            description=f"Train, evaluate and release {group} (guarded)",
+        )
         for group in (spec.name for spec in discover_specs(model_specs))
     ]
     # production monitoring: one `<model>_monitoring` job and hourly schedule per spec

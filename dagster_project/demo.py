@@ -67,8 +67,10 @@ def say_reconcile(as_of) -> bool | None:
         say(f"   reconcile: not run ({exc})")
         return None
     verdict = results[0]
-    say(f"   reconcile with the application (PostgreSQL, no history): {'pass' if verdict.passed else 'FAILED'} "
-        f"{verdict.rule.id}: {verdict.observed} keys differ")
+    say(
+        f"   reconcile with the application (PostgreSQL, no history): {'pass' if verdict.passed else 'FAILED'} "
+        f"{verdict.rule.id}: {verdict.observed} keys differ"
+    )
     for r in results[1:]:
         if r.passed:
             continue
@@ -124,7 +126,16 @@ def quiet_output():
             os.close(saved[1])
 
 
-def run(defs, instance, job: str | None, *, inject=(), override: str | None = None, assets=None, step: str = ""):
+def run(
+    defs,
+    instance,
+    job: str | None,
+    *,
+    inject=(),
+    override: str | None = None,
+    assets=None,
+    step: str = "",
+):
     import dagster as dg
 
     config = {"ops": {}, **QUIET}
@@ -132,12 +143,20 @@ def run(defs, instance, job: str | None, *, inject=(), override: str | None = No
     if any(n.name == "upstream_etl" for n in job_def.nodes_in_topological_order):
         config["ops"]["upstream_etl"] = {"config": {"days_if_empty": 90, "inject": list(inject)}}
     if override:
-        config["ops"]["conversion__training_set"] = {"config": {"override_guard": True, "reason": override}}
+        config["ops"]["conversion__training_set"] = {
+            "config": {"override_guard": True, "reason": override}
+        }
     selection = [dg.AssetKey(a) for a in assets] if assets else None
     with quiet_output():
         # the runs list then says which step of the story each run is, not "Manually launched"
         tags = {"demo/step": step} if step else None
-        return job_def.execute_in_process(run_config=config, instance=instance, raise_on_error=False, asset_selection=selection, tags=tags)
+        return job_def.execute_in_process(
+            run_config=config,
+            instance=instance,
+            raise_on_error=False,
+            asset_selection=selection,
+            tags=tags,
+        )
 
 
 def error_of(result, step_key: str) -> str:
@@ -147,7 +166,9 @@ def error_of(result, step_key: str) -> str:
     if data.user_failure_data is not None and data.user_failure_data.description:
         return data.user_failure_data.description.strip()  # a dagster.Failure: lockgate's own text
     error = data.error
-    while error.cause is not None and "lockgate" not in error.cls_name.lower() and error.cause.message:
+    while (
+        error.cause is not None and "lockgate" not in error.cls_name.lower() and error.cause.message
+    ):
         error = error.cause
     return error.message.strip()
 
@@ -162,7 +183,9 @@ def main() -> int:
     yesterday = today - dt.timedelta(days=1)
     os.environ["DAGSTER_HOME"] = str(HOME)
     # dagster-dbt's manifest preparer looks for `dbt` on PATH: the venv's comes first
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    os.environ["PATH"] = os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+    )
     app_copy = enable_app_copy()
     reset()
     import dagster as dg
@@ -177,58 +200,123 @@ def main() -> int:
     instance = dg.DagsterInstance.get()
     registry = ModelRegistry(STATE / "registry")
 
-    say(f"Clock: day 1 is {yesterday}, the rest {today} ({clock.ENV}={clock.pinned() or 'unset: the real UTC date'})")
-    step(1, "A normal day: 90 days of marketplace data -> warehouse -> contracts -> train -> release")
+    say(
+        f"Clock: day 1 is {yesterday}, the rest {today} ({clock.ENV}={clock.pinned() or 'unset: the real UTC date'})"
+    )
+    step(
+        1, "A normal day: 90 days of marketplace data -> warehouse -> contracts -> train -> release"
+    )
     with clock.pinned_to(yesterday):
-        first = run(defs, instance, "daily_pipeline", step="1. a normal day: build, validate, train, release")
+        first = run(
+            defs,
+            instance,
+            "daily_pipeline",
+            step="1. a normal day: build, validate, train, release",
+        )
         judged_at = clock.now()
     checks = first.get_asset_check_evaluations()
     say(f"   run {first.run_id[:8]}: {'succeeded' if first.success else 'FAILED'}")
-    say(f"   {len(checks)} contract rules checked as Dagster asset checks, {sum(not c.passed for c in checks)} failed")
+    say(
+        f"   {len(checks)} contract rules checked as Dagster asset checks, {sum(not c.passed for c in checks)} failed"
+    )
     champion = registry.alias("conversion", "champion")
     if not first.success or champion is None:
         say("   unexpected: the clean run did not release a champion; see `make ui`")
         return 1
-    say(f"   conversion {champion.version} trained on {champion.receipt['snapshot']['labelled_rows']} labelled requests, "
-        f"ROC AUC {champion.metrics['roc_auc']:.4f} on the out-of-time holdout")
+    say(
+        f"   conversion {champion.version} trained on {champion.receipt['snapshot']['labelled_rows']} labelled requests, "
+        f"ROC AUC {champion.metrics['roc_auc']:.4f} on the out-of-time holdout"
+    )
     for gate in (champion.release or {}).get("gates", []):
         say(f"     {'pass' if gate['passed'] else 'FAIL'}  {gate['gate']}: {gate['detail']}")
     fresh = sorted({c.description for c in checks if c.check_name.endswith("freshness")})
     say(f"   freshness at {judged_at:%Y-%m-%d %H:%M} UTC: {'; '.join(fresh)}")
-    say(f"   validation receipt: {len(champion.receipt['contracts'])} contracts passed -> released as champion")
+    say(
+        f"   validation receipt: {len(champion.receipt['contracts'])} contracts passed -> released as champion"
+    )
     if app_copy:
         say_reconcile(judged_at)
 
     with clock.pinned_to(today):  # the next day: its load has run before this clock
-        step(2, "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)")
-        frozen = run(defs, instance, "daily_pipeline", inject=["frozen:professionals.rating"], step="2. rating frozen upstream: the blocking check halts the run")
+        step(
+            2,
+            "The other team's ETL silently stops updating professionals.rating (nothing errors upstream)",
+        )
+        frozen = run(
+            defs,
+            instance,
+            "daily_pipeline",
+            inject=["frozen:professionals.rating"],
+            step="2. rating frozen upstream: the blocking check halts the run",
+        )
         failed = [c for c in frozen.get_asset_check_evaluations() if not c.passed]
         for c in failed:
             say(f"   FAILED check {c.asset_key.to_user_string()}:{c.check_name}: {c.description}")
         say_reconcile(clock.now())  # beside changeRate: the same load, proven key by key
-        untouched = [s for s in ("warehouse_models", "conversion__training_set", "conversion__release") if frozen.is_node_untouched(s)]
+        untouched = [
+            s
+            for s in ("warehouse_models", "conversion__training_set", "conversion__release")
+            if frozen.is_node_untouched(s)
+        ]
         say(f"   the blocking check halted the run: {', '.join(untouched)} did not run")
 
         step(3, "The nightly training schedule (a separate run) tries to train anyway")
-        again = run(defs, instance, "conversion_pipeline", step="3. a separate training run: refused by the guard")
-        say(textwrap.indent(error_of(again, "conversion__training_set") or "unexpected: training ran", "   "))
+        again = run(
+            defs,
+            instance,
+            "conversion_pipeline",
+            step="3. a separate training run: refused by the guard",
+        )
+        say(
+            textwrap.indent(
+                error_of(again, "conversion__training_set") or "unexpected: training ran", "   "
+            )
+        )
 
         step(4, "Someone rebuilds the warehouse by hand and forces a retrain on the frozen data")
-        warehouse_keys = [k.path for k in defs.resolve_asset_graph().get_all_asset_keys() if k.path[0] not in ("raw", "conversion")]
-        rebuilt = run(defs, instance, None, assets=warehouse_keys, step="4a. warehouse rebuilt by hand on the frozen data")
-        say(f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})")
-        forced = run(defs, instance, "conversion_pipeline", override="demo: retrain although ratings are frozen", step="4b. forced retrain: refused at release")
+        warehouse_keys = [
+            k.path
+            for k in defs.resolve_asset_graph().get_all_asset_keys()
+            if k.path[0] not in ("raw", "conversion")
+        ]
+        rebuilt = run(
+            defs,
+            instance,
+            None,
+            assets=warehouse_keys,
+            step="4a. warehouse rebuilt by hand on the frozen data",
+        )
+        say(
+            f"   a separate dbt run rebuilt {len(warehouse_keys)} models on the frozen data ({'nothing blocks a separate run' if rebuilt.success else 'it failed'})"
+        )
+        forced = run(
+            defs,
+            instance,
+            "conversion_pipeline",
+            override="demo: retrain although ratings are frozen",
+            step="4b. forced retrain: refused at release",
+        )
         candidate = registry.versions("conversion")[-1]
-        say(f"   {candidate.version} trained with the guard overridden; its receipt: passed={candidate.receipt.get('passed')}")
-        say(textwrap.indent(error_of(forced, "conversion__release") or "unexpected: released", "   "))
+        say(
+            f"   {candidate.version} trained with the guard overridden; its receipt: passed={candidate.receipt.get('passed')}"
+        )
+        say(
+            textwrap.indent(
+                error_of(forced, "conversion__release") or "unexpected: released", "   "
+            )
+        )
         release = registry.get("conversion", candidate.version).release or {}
         say("   release gates of the candidate:")
         for gate in release.get("gates", []):
             say(f"     {'pass' if gate['passed'] else 'FAIL'}  {gate['gate']}: {gate['detail']}")
         say(f"   champion is still {registry.aliases('conversion')['champion']}")
 
-    say(f"\nDone in {time.time() - started:.0f}s (Dagster's and dbt's own logs: {LOG.relative_to(REPO)}). Every run above is in Dagster's UI:")
-    say("   make ui     then open http://127.0.0.1:3000/asset-groups (failed checks are red; see /runs)")
+    say(
+        f"\nDone in {time.time() - started:.0f}s (Dagster's and dbt's own logs: {LOG.relative_to(REPO)}). Every run above is in Dagster's UI:"
+    )
+    say(
+        "   make ui     then open http://127.0.0.1:3000/asset-groups (failed checks are red; see /runs)"
+    )
     say("   uv run lockgate registry list       uv run lockgate history professionals")
     ok = first.success and not frozen.success and not again.success and not forced.success
     return 0 if ok else 1

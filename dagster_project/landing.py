@@ -34,7 +34,12 @@ class LandingConfig(dg.Config):
 @dg.multi_asset(
     name="upstream_etl",
     specs=[
-        dg.AssetSpec(dbt_source_asset_key(t), group_name="upstream", description=f"raw.{t} as the marketplace application's ETL lands it", kinds={"duckdb"})
+        dg.AssetSpec(
+            dbt_source_asset_key(t),
+            group_name="upstream",
+            description=f"raw.{t} as the marketplace application's ETL lands it",
+            kinds={"duckdb"},
+        )
         for t in RAW_TABLES
     ],
     description="The other application's daily ETL into the raw schema (the marketplace simulator).",
@@ -44,7 +49,9 @@ def upstream_etl(context: dg.AssetExecutionContext, config: LandingConfig):
     failures = [Failure.parse(text) for text in config.inject]
     if status(target).state is None:
         reports = land_days(target, config.days_if_empty, failures=failures)
-        context.log.info(f"landed {len(reports)} days into an empty warehouse ({target.describe()})")
+        context.log.info(
+            f"landed {len(reports)} days into an empty warehouse ({target.describe()})"
+        )
     else:
         reports = [land_next_day(target, failures)]
         context.log.info(f"landed {reports[-1].day} with failures {config.inject or 'none'}")

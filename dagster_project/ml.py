@@ -36,5 +36,7 @@ def all_ml_assets(paths: LockgatePaths, specs_dir: Path) -> list[dg.AssetsDefini
     assets = []
     for spec in discover_specs(specs_dir):
         source = dg.AssetKey(dbt_model_asset_key(spec.table))
-        assets += ml_pipeline_assets(spec.path, source_key=source, upstream=upstream_contracts(spec.table), paths=paths)
+        assets += ml_pipeline_assets(
+            spec.path, source_key=source, upstream=upstream_contracts(spec.table), paths=paths
+        )
     return assets

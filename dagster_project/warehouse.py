@@ -3,7 +3,6 @@ sources are `raw/<table>` (the landing assets), models are `<model>`."""
 
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
 
-
 import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
@@ -30,7 +29,9 @@ class LockgateTranslator(DagsterDbtTranslator):
 translator = LockgateTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=False))
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
+)
 def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from dbt.cli(["build"], context=context).stream()
 

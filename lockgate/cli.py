@@ -74,7 +74,11 @@ def _guard(fn):
 
 @app.command()
 @_guard
-def lint(paths: List[Path] = typer.Argument(..., help="Contract files, or directories searched for *.odcs.yaml.")) -> None:
+def lint(
+    paths: List[Path] = typer.Argument(
+        ..., help="Contract files, or directories searched for *.odcs.yaml."
+    ),
+) -> None:
     """Validate contracts against ODCS and lockgate's rules; exit 1 if any has an error."""
     from lockgate.contract.loader import contract_files, lint_paths
 
@@ -100,25 +104,41 @@ def lint(paths: List[Path] = typer.Argument(..., help="Contract files, or direct
 @_guard
 def check(
     contract: Path = typer.Argument(..., help="The contract file."),
-    server: Optional[str] = typer.Option(None, help="Server name from the contract (default: the first)."),
-    engine: Engine = typer.Option(Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."),
+    server: Optional[str] = typer.Option(
+        None, help="Server name from the contract (default: the first)."
+    ),
+    engine: Engine = typer.Option(
+        Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."
+    ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
     history: Optional[str] = typer.Option(
         None,
         "--history",
         help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else the server's "
         "PostgreSQL schema lockgate_history when the server is PostgreSQL, else .lockgate/history.sqlite).",
     ),
-    no_history: bool = typer.Option(False, "--no-history", help="Do not record this run (rules that compare with earlier runs still read them)."),
+    no_history: bool = typer.Option(
+        False,
+        "--no-history",
+        help="Do not record this run (rules that compare with earlier runs still read them).",
+    ),
     as_of: Optional[str] = typer.Option(
         None,
         "--as-of",
         help="Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; without one: UTC). "
         "Freshness and advancement are judged at it and history is ordered by it (default: now).",
     ),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Text report: list every passing rule too."),
-    quarantine: Optional[str] = typer.Option(None, "--quarantine", help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a postgresql:// URL (never the warehouse connection)."),
+    verbose: bool = typer.Option(
+        False, "--verbose", "-v", help="Text report: list every passing rule too."
+    ),
+    quarantine: Optional[str] = typer.Option(
+        None,
+        "--quarantine",
+        help="Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a postgresql:// URL (never the warehouse connection).",
+    ),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -137,7 +157,16 @@ def check(
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:
-            result = validate(loaded, server, engine=engine.value, as_of=logical, progress=progress, history=store, record=not no_history, quarantine=quarantine)
+            result = validate(
+                loaded,
+                server,
+                engine=engine.value,
+                as_of=logical,
+                progress=progress,
+                history=store,
+                record=not no_history,
+                quarantine=quarantine,
+            )
     finally:
         if store is not None:
             store.close()
@@ -157,15 +186,31 @@ def check(
 @app.command()
 @_guard
 def export(
-    paths: List[Path] = typer.Argument(..., help="The contract file (with --check: generated files or folders to verify)."),
+    paths: List[Path] = typer.Argument(
+        ..., help="The contract file (with --check: generated files or folders to verify)."
+    ),
     to: Optional[ExportFormat] = typer.Option(None, "--to", help="What to export."),
-    server: Optional[str] = typer.Option(None, help="Server whose dialect and column types to use (default: the first)."),
-    offline: bool = typer.Option(False, help="Do not connect; take column types from the contract."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
-    dbt_source: Optional[str] = typer.Option(None, help="dbt: describe the tables as tables of this dbt source (default: models)."),
+    server: Optional[str] = typer.Option(
+        None, help="Server whose dialect and column types to use (default: the first)."
+    ),
+    offline: bool = typer.Option(
+        False, help="Do not connect; take column types from the contract."
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write to this file instead of stdout."
+    ),
+    dbt_source: Optional[str] = typer.Option(
+        None, help="dbt: describe the tables as tables of this dbt source (default: models)."
+    ),
     dbt_schema: Optional[str] = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
-    check: bool = typer.Option(False, "--check", help="Verify that generated files are up to date; exit 1 if not."),
-    valid: bool = typer.Option(False, "--valid", help="sql: the quarantine policy's __valid/__quarantine views; dbt: those models, written into --output DIR."),
+    check: bool = typer.Option(
+        False, "--check", help="Verify that generated files are up to date; exit 1 if not."
+    ),
+    valid: bool = typer.Option(
+        False,
+        "--valid",
+        help="sql: the quarantine policy's __valid/__quarantine views; dbt: those models, written into --output DIR.",
+    ),
 ) -> None:
     """Show what a contract compiles to: the fused SQL, the pandera schema, dbt tests."""
     from lockgate.contract.loader import load_contract
@@ -212,9 +257,19 @@ def export(
 @_guard
 def docs(
     contract: Path = typer.Argument(..., help="The contract file."),
-    server: Optional[str] = typer.Option(None, help="Server to read the tables from (default: the first)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Folder for the Data Docs (default: lockgate-docs/<contract id>/)."),
-    engine: Engine = typer.Option(Engine.frame, help="frame: load each table into pandas and run GX there (GX's SQL engine fails on DuckDB)."),
+    server: Optional[str] = typer.Option(
+        None, help="Server to read the tables from (default: the first)."
+    ),
+    output: Optional[Path] = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Folder for the Data Docs (default: lockgate-docs/<contract id>/).",
+    ),
+    engine: Engine = typer.Option(
+        Engine.frame,
+        help="frame: load each table into pandas and run GX there (GX's SQL engine fails on DuckDB).",
+    ),
 ) -> None:
     """Validate through Great Expectations and build its Data Docs; exit 1 if an error-severity expectation failed."""
     from lockgate.contract.loader import load_contract
@@ -239,10 +294,18 @@ class HistoryFormat(str, Enum):
 @_guard
 def history_command(
     table: str = typer.Argument(..., help="Table name (the contract's schema[].name)."),
-    contract: Optional[str] = typer.Option(None, "--contract", help="Only runs of this contract id."),
+    contract: Optional[str] = typer.Option(
+        None, "--contract", help="Only runs of this contract id."
+    ),
     limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs, newest first."),
-    format: HistoryFormat = typer.Option(HistoryFormat.text, "--format", "-f", help="Output format."),
-    history: Optional[str] = typer.Option(None, "--history", help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite)."),
+    format: HistoryFormat = typer.Option(
+        HistoryFormat.text, "--format", "-f", help="Output format."
+    ),
+    history: Optional[str] = typer.Option(
+        None,
+        "--history",
+        help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite).",
+    ),
 ) -> None:
     """Show the latest recorded validation runs of a table."""
     import json
@@ -262,11 +325,22 @@ def history_command(
 @app.command("report")
 @_guard
 def report_command(
-    output: Path = typer.Option(Path("lockgate-report"), "--output", "-o", help="Folder for index.html (default: lockgate-report/)."),
-    contracts: Optional[List[Path]] = typer.Option(
-        None, "--contracts", help="Contract files or folders whose thresholds and drift references the charts show (default: contracts/ when it exists)."
+    output: Path = typer.Option(
+        Path("lockgate-report"),
+        "--output",
+        "-o",
+        help="Folder for index.html (default: lockgate-report/).",
     ),
-    history: Optional[str] = typer.Option(None, "--history", help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite)."),
+    contracts: Optional[List[Path]] = typer.Option(
+        None,
+        "--contracts",
+        help="Contract files or folders whose thresholds and drift references the charts show (default: contracts/ when it exists).",
+    ),
+    history: Optional[str] = typer.Option(
+        None,
+        "--history",
+        help="History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, else .lockgate/history.sqlite).",
+    ),
 ) -> None:
     """Write a self-contained HTML report from the history store: latest verdicts, failed rules
     with samples, each rule's metric over time against its threshold, drift, loads."""
@@ -285,8 +359,12 @@ def report_command(
 @_guard
 def profile(
     contract: Path = typer.Argument(..., help="The contract file."),
-    server: Optional[str] = typer.Option(None, help="Server holding the reference (training) data (default: the first)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the profile to this file instead of stdout."),
+    server: Optional[str] = typer.Option(
+        None, help="Server holding the reference (training) data (default: the first)."
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the profile to this file instead of stdout."
+    ),
     bins: int = typer.Option(20, min=1, help="Quantile bins of a numeric column's histogram."),
     top: int = typer.Option(50, min=1, help="Most frequent values kept for a categorical column."),
 ) -> None:
@@ -318,9 +396,13 @@ def _parse_as_of(text: Optional[str]):
     from lockgate.errors import UsageError
 
     try:
-        value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+        value = dt.datetime.fromisoformat(
+            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        )
     except ValueError:
-        raise UsageError(f"--as-of {text!r} is not an ISO 8601 time (e.g. 2026-03-01T02:00:00Z)") from None
+        raise UsageError(
+            f"--as-of {text!r} is not an ISO 8601 time (e.g. 2026-03-01T02:00:00Z)"
+        ) from None
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
@@ -352,12 +434,27 @@ class SelftestFormat(str, Enum):
 @app.command()
 @_guard
 def diff(
-    paths: List[Path] = typer.Argument(..., help="OLD NEW (two contract files); with --base: contract files or directories."),
-    base: Optional[str] = typer.Option(None, "--base", help="Git revision holding the old versions, e.g. origin/main (read with git show REF:path)."),
-    format: ReviewFormat = typer.Option(ReviewFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."),
-    manifest: Optional[Path] = typer.Option(None, help="dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists)."),
-    specs: Optional[Path] = typer.Option(None, help="Folder of ML pipeline specs (default: contracts/models when it exists)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of stdout."),
+    paths: List[Path] = typer.Argument(
+        ..., help="OLD NEW (two contract files); with --base: contract files or directories."
+    ),
+    base: Optional[str] = typer.Option(
+        None,
+        "--base",
+        help="Git revision holding the old versions, e.g. origin/main (read with git show REF:path).",
+    ),
+    format: ReviewFormat = typer.Option(
+        ReviewFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."
+    ),
+    manifest: Optional[Path] = typer.Option(
+        None,
+        help="dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists).",
+    ),
+    specs: Optional[Path] = typer.Option(
+        None, help="Folder of ML pipeline specs (default: contracts/models when it exists)."
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the report to this file instead of stdout."
+    ),
 ) -> None:
     """Classify a contract change and name what it affects downstream; exit 1 if a breaking change lacks a major bump."""
     from lockgate.review.command import run_diff
@@ -371,16 +468,40 @@ def diff(
 @_guard
 def infer(
     table: str = typer.Argument(..., help="The table to profile."),
-    duckdb: Optional[Path] = typer.Option(None, "--duckdb", help="A DuckDB file holding the table."),
-    schema: Optional[str] = typer.Option(None, "--schema", help="The DuckDB schema (default: main)."),
-    postgres_host: Optional[str] = typer.Option(None, "--postgres-host", help="PostgreSQL host (default: $PGHOST, else 127.0.0.1)."),
-    postgres_port: Optional[int] = typer.Option(None, "--postgres-port", help="PostgreSQL port (default: $PGPORT, else 5432)."),
-    postgres_database: Optional[str] = typer.Option(None, "--postgres-database", help="PostgreSQL database (default: $PGDATABASE, else postgres)."),
-    postgres_schema: Optional[str] = typer.Option(None, "--postgres-schema", help="PostgreSQL schema (default: public)."),
-    server_url: Optional[str] = typer.Option(None, "--server-url", help="postgresql://host:port/database?schema=name; user and password come from LOCKGATE_POSTGRES_USER/_PASSWORD."),
-    file: Optional[str] = typer.Option(None, "--file", help="A Parquet or CSV file (or a glob of them) holding the table."),
-    contract_id: Optional[str] = typer.Option(None, "--id", help="Id of the new contract (default: the table name)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the contract to this file instead of stdout."),
+    duckdb: Optional[Path] = typer.Option(
+        None, "--duckdb", help="A DuckDB file holding the table."
+    ),
+    schema: Optional[str] = typer.Option(
+        None, "--schema", help="The DuckDB schema (default: main)."
+    ),
+    postgres_host: Optional[str] = typer.Option(
+        None, "--postgres-host", help="PostgreSQL host (default: $PGHOST, else 127.0.0.1)."
+    ),
+    postgres_port: Optional[int] = typer.Option(
+        None, "--postgres-port", help="PostgreSQL port (default: $PGPORT, else 5432)."
+    ),
+    postgres_database: Optional[str] = typer.Option(
+        None,
+        "--postgres-database",
+        help="PostgreSQL database (default: $PGDATABASE, else postgres).",
+    ),
+    postgres_schema: Optional[str] = typer.Option(
+        None, "--postgres-schema", help="PostgreSQL schema (default: public)."
+    ),
+    server_url: Optional[str] = typer.Option(
+        None,
+        "--server-url",
+        help="postgresql://host:port/database?schema=name; user and password come from LOCKGATE_POSTGRES_USER/_PASSWORD.",
+    ),
+    file: Optional[str] = typer.Option(
+        None, "--file", help="A Parquet or CSV file (or a glob of them) holding the table."
+    ),
+    contract_id: Optional[str] = typer.Option(
+        None, "--id", help="Id of the new contract (default: the table name)."
+    ),
+    output: Optional[Path] = typer.Option(
+        None, "--output", "-o", help="Write the contract to this file instead of stdout."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
 ) -> None:
     """Write a starting ODCS contract from a table's data: types, keys, ranges, values, patterns, freshness."""
@@ -402,25 +523,57 @@ def infer(
 @app.command("new")
 @_guard
 def new_command(
-    model: str = typer.Argument(..., help="The model's name (lower case, digits and _): the spec is contracts/models/MODEL.yaml."),
-    table: str = typer.Option(..., "--table", help="SCHEMA.TABLE (or TABLE) the model learns from."),
+    model: str = typer.Argument(
+        ...,
+        help="The model's name (lower case, digits and _): the spec is contracts/models/MODEL.yaml.",
+    ),
+    table: str = typer.Option(
+        ..., "--table", help="SCHEMA.TABLE (or TABLE) the model learns from."
+    ),
     target: str = typer.Option(..., "--target", help="The binary column to predict."),
-    time_column: str = typer.Option(..., "--time-column", help="When a row is scored: the out-of-time split's clock."),
-    where_true: str | None = typer.Option(None, "--where-true", help="A boolean column: train only on rows where it is true (label known)."),
-    contracts: Path = typer.Option(Path("contracts"), "--contracts", help="The contracts folder searched for the table's contract."),
-    duckdb: Path | None = typer.Option(None, "--duckdb", help="Infer: a DuckDB file holding the table."),
-    postgres_host: str | None = typer.Option(None, "--postgres-host", help="Infer: PostgreSQL host."),
-    postgres_port: int | None = typer.Option(None, "--postgres-port", help="Infer: PostgreSQL port."),
-    postgres_database: str | None = typer.Option(None, "--postgres-database", help="Infer: PostgreSQL database."),
-    server_url: str | None = typer.Option(None, "--server-url", help="Infer: postgresql://host:port/database (as in `lockgate infer`)."),
-    file: str | None = typer.Option(None, "--file", help="Infer: Parquet or CSV file(s) holding the table."),
+    time_column: str = typer.Option(
+        ..., "--time-column", help="When a row is scored: the out-of-time split's clock."
+    ),
+    where_true: str | None = typer.Option(
+        None,
+        "--where-true",
+        help="A boolean column: train only on rows where it is true (label known).",
+    ),
+    contracts: Path = typer.Option(
+        Path("contracts"),
+        "--contracts",
+        help="The contracts folder searched for the table's contract.",
+    ),
+    duckdb: Path | None = typer.Option(
+        None, "--duckdb", help="Infer: a DuckDB file holding the table."
+    ),
+    postgres_host: str | None = typer.Option(
+        None, "--postgres-host", help="Infer: PostgreSQL host."
+    ),
+    postgres_port: int | None = typer.Option(
+        None, "--postgres-port", help="Infer: PostgreSQL port."
+    ),
+    postgres_database: str | None = typer.Option(
+        None, "--postgres-database", help="Infer: PostgreSQL database."
+    ),
+    server_url: str | None = typer.Option(
+        None,
+        "--server-url",
+        help="Infer: postgresql://host:port/database (as in `lockgate infer`).",
+    ),
+    file: str | None = typer.Option(
+        None, "--file", help="Infer: Parquet or CSV file(s) holding the table."
+    ),
 ) -> None:
     """Start an ML project on a table: reuse (or infer) its contract and write a model spec; no Python."""
     from lockgate.scaffold import new_project
 
     schema, _, _name = table.rpartition(".")
     source = None
-    if any(v is not None for v in (duckdb, postgres_host, postgres_port, postgres_database, server_url, file)):
+    if any(
+        v is not None
+        for v in (duckdb, postgres_host, postgres_port, postgres_database, server_url, file)
+    ):
         from lockgate.infer.sources import choose_source
 
         postgres = any(v is not None for v in (postgres_host, postgres_port, postgres_database))
@@ -429,7 +582,15 @@ def new_command(
             postgres_port=postgres_port, postgres_database=postgres_database,
             postgres_schema=(schema or None) if postgres else None, server_url=server_url, file=file,
         )  # fmt: skip
-    project = new_project(model, table=table, target=target, time_column=time_column, contracts_dir=contracts, source=source, where_true=where_true)
+    project = new_project(
+        model,
+        table=table,
+        target=target,
+        time_column=time_column,
+        contracts_dir=contracts,
+        source=source,
+        where_true=where_true,
+    )
     for note in project.notes:
         typer.echo(f"lockgate: note: {note}", err=True)
     how = "inferred (review it)" if project.contract_inferred else "reused"
@@ -446,7 +607,9 @@ def new_command(
 @_guard
 def selftest(
     contract: Path = typer.Argument(..., help="The contract file."),
-    format: SelftestFormat = typer.Option(SelftestFormat.text, "--format", "-f", help="Report format."),
+    format: SelftestFormat = typer.Option(
+        SelftestFormat.text, "--format", "-f", help="Report format."
+    ),
 ) -> None:
     """Prove each rule catches data that breaks it, on both engines; exit 1 if one cannot fail or misbehaves."""
     from lockgate.contract.loader import load_contract

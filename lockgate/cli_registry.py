@@ -10,7 +10,9 @@ import typer
 
 app = typer.Typer(help="Model versions and their champion/previous aliases.", no_args_is_help=True)
 
-RegistryOption = typer.Option(None, "--registry", help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry).")
+RegistryOption = typer.Option(
+    None, "--registry", help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry)."
+)
 
 
 def _registry(path: Optional[Path]):
@@ -42,7 +44,13 @@ def list_versions(
                     "registered_at": v.record.get("registered_at"),
                     "roc_auc": v.metrics.get("roc_auc"),
                     "receipt": "passed" if v.receipt.get("passed") else "FAILED",
-                    "release": "not evaluated" if release is None else ("passed" if release.get("passed") else f"refused ({release.get('failed_gate')})"),
+                    "release": "not evaluated"
+                    if release is None
+                    else (
+                        "passed"
+                        if release.get("passed")
+                        else f"refused ({release.get('failed_gate')})"
+                    ),
                     "environment": v.receipt.get("environment"),
                 }
             )
@@ -55,7 +63,9 @@ def list_versions(
     for r in rows:
         auc = f"{r['roc_auc']:.4f}" if isinstance(r["roc_auc"], float) else "-"
         alias = ",".join(r["aliases"]) or "-"
-        typer.echo(f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt {r['receipt']:<6}  release {r['release']}  ({r['registered_at']})")
+        typer.echo(
+            f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt {r['receipt']:<6}  release {r['release']}  ({r['registered_at']})"
+        )
         if r["environment"]:
             typer.echo(f"{'':<23}trained with {_environment_line(r['environment'])}")
 
@@ -81,4 +91,6 @@ def _environment_line(env: dict) -> str:
 
 
 def _say_aliases(model: str, aliases: dict) -> None:
-    typer.echo(f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})")
+    typer.echo(
+        f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})"
+    )

@@ -56,7 +56,9 @@ def build_docs(
     progress: Callable[[str], None] | None = None,
 ) -> DocsResult:
     if engine != "frame":
-        raise UsageError(f"engine {engine!r} is not available for docs: GX's SQL engine fails on DuckDB (GX #10738); use --engine frame")
+        raise UsageError(
+            f"engine {engine!r} is not available for docs: GX's SQL engine fails on DuckDB (GX #10738); use --engine frame"
+        )
     chosen = contract.server(server)
     if chosen is None:
         names = ", ".join(s.name for s in contract.servers) or "none"
@@ -77,5 +79,7 @@ def build_docs(
     docs_dir.mkdir(parents=True, exist_ok=True)
     if progress:
         progress("validating with Great Expectations")
-    run = validate(suites(contract), frames, docs_dir=docs_dir, run_name=f"{contract.id}_v{contract.version}")
+    run = validate(
+        suites(contract), frames, docs_dir=docs_dir, run_name=f"{contract.id}_v{contract.version}"
+    )
     return DocsResult(run=run, not_exported=not_exported(contract), index=run.index)

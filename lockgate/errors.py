@@ -19,7 +19,11 @@ class ContractError(LockgateError):
         self.findings = findings
         errors = [f for f in findings if f.severity == "error"]
         first = errors[0] if errors else findings[0]
-        more = f" (and {len(errors) - 1} more error(s); run `lockgate lint`)" if len(errors) > 1 else ""
+        more = (
+            f" (and {len(errors) - 1} more error(s); run `lockgate lint`)"
+            if len(errors) > 1
+            else ""
+        )
         super().__init__(f"{first}{more}")
 
 

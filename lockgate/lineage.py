@@ -38,7 +38,9 @@ def dbt_model_asset_key(model_name: str) -> list[str]:
 
 def ml_asset_key(spec_name: str, stage: str) -> list[str]:
     if stage not in ML_STAGES:
-        raise ValueError(f"unknown ML pipeline stage {stage!r}; expected one of {', '.join(ML_STAGES)}")
+        raise ValueError(
+            f"unknown ML pipeline stage {stage!r}; expected one of {', '.join(ML_STAGES)}"
+        )
     return [spec_name, stage]
 
 
@@ -87,8 +89,12 @@ class DbtLineage:
                 node = _node(uid, raw)
                 if node is not None:
                     self.nodes[uid] = node
-        self.child_map: dict[str, list[str]] = {k: list(v) for k, v in (manifest.get("child_map") or {}).items()}
-        self.parent_map: dict[str, list[str]] = {k: list(v) for k, v in (manifest.get("parent_map") or {}).items()}
+        self.child_map: dict[str, list[str]] = {
+            k: list(v) for k, v in (manifest.get("child_map") or {}).items()
+        }
+        self.parent_map: dict[str, list[str]] = {
+            k: list(v) for k, v in (manifest.get("parent_map") or {}).items()
+        }
 
     @classmethod
     def load(cls, path: str | Path) -> DbtLineage:
@@ -101,7 +107,11 @@ class DbtLineage:
         win; when none is, nodes of any schema match and the second value is False ("by name only")
         — a contract written for the Postgres target still finds the models parsed for DuckDB."""
         wanted = relation.lower()
-        named = [n for n in self.nodes.values() if n.resource_type in DATA_RESOURCE_TYPES and (n.relation or "").lower() == wanted]
+        named = [
+            n
+            for n in self.nodes.values()
+            if n.resource_type in DATA_RESOURCE_TYPES and (n.relation or "").lower() == wanted
+        ]
         schema_set = {s.lower() for s in schemas if s}
         in_schema = [n for n in named if n.schema and n.schema.lower() in schema_set]
         if in_schema:
@@ -111,14 +121,18 @@ class DbtLineage:
     def downstream(self, unique_ids: Iterable[str]) -> list[DbtNode]:
         """Every model, snapshot and exposure that reads any of `unique_ids`, transitively, nearest
         first. Tests are skipped; the starting nodes are excluded."""
-        return self._walk(self.child_map, unique_ids, DOWNSTREAM_RESOURCE_TYPES, self._reading_order)
+        return self._walk(
+            self.child_map, unique_ids, DOWNSTREAM_RESOURCE_TYPES, self._reading_order
+        )
 
     def upstream(self, unique_ids: Iterable[str]) -> list[DbtNode]:
         """Every source, model, snapshot and seed that `unique_ids` read, transitively (what a
         pipeline built on them depends on). The starting nodes are excluded."""
         return self._walk(self.parent_map, unique_ids, DATA_RESOURCE_TYPES, None)
 
-    def _walk(self, edges: dict[str, list[str]], unique_ids: Iterable[str], kinds, order) -> list[DbtNode]:
+    def _walk(
+        self, edges: dict[str, list[str]], unique_ids: Iterable[str], kinds, order
+    ) -> list[DbtNode]:
         """Breadth-first over `edges`, through and into nodes whose resource type is in `kinds`."""
         start = list(unique_ids)
         seen = set(start)

@@ -39,13 +39,28 @@ def dbt_manifest():
 
 def prepare_dbt_project(project) -> None:
     manifest = project / "target" / "manifest.json"
-    sources = [p for p in project.rglob("*") if p.suffix in (".sql", ".yml", ".yaml") and "target" not in p.parts and "dbt_packages" not in p.parts and "logs" not in p.parts]
-    fresh = manifest.exists() and manifest.stat().st_mtime >= max(p.stat().st_mtime for p in sources)
+    sources = [
+        p
+        for p in project.rglob("*")
+        if p.suffix in (".sql", ".yml", ".yaml")
+        and "target" not in p.parts
+        and "dbt_packages" not in p.parts
+        and "logs" not in p.parts
+    ]
+    fresh = manifest.exists() and manifest.stat().st_mtime >= max(
+        p.stat().st_mtime for p in sources
+    )
     if fresh and (project / "dbt_packages" / "lockgate").exists():
         return
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     for args in (["deps"], ["parse"]):
-        subprocess.run([os.path.join(_VENV_BIN, "dbt"), *args, "--quiet", "--profiles-dir", "."], cwd=project, env=env, check=True, capture_output=True)
+        subprocess.run(
+            [os.path.join(_VENV_BIN, "dbt"), *args, "--quiet", "--profiles-dir", "."],
+            cwd=project,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -18,15 +18,34 @@ class Approach:
 
 APPROACHES = (
     Approach("handwritten", "(a) hand-written fused query", "handwritten"),
-    Approach("handwritten_default", "(a0) the same, DuckDB default settings", "handwritten", duckdb_defaults=True),
-    Approach("handwritten_split", "(a2) hand-written: fused query + one query per distinct count", "handwritten_split"),
+    Approach(
+        "handwritten_default",
+        "(a0) the same, DuckDB default settings",
+        "handwritten",
+        duckdb_defaults=True,
+    ),
+    Approach(
+        "handwritten_split",
+        "(a2) hand-written: fused query + one query per distinct count",
+        "handwritten_split",
+    ),
     Approach("lockgate_sql", "(b) lockgate SQL engine, in process", "lockgate_sql"),
     Approach("lockgate_cli", "(b) lockgate check CLI (whole process)", "lockgate_cli", cli=True),
     Approach("frame", "(c) lockgate frame engine (pandas + pandera)", "frame"),
     Approach("gx", "(d) Great Expectations 1.x on pandas", "gx"),
     Approach("per_rule", "(e) one query per rule", "per_rule"),
-    Approach("handwritten_parquet", "(a') hand-written fused query on Parquet", "handwritten", source="parquet"),
-    Approach("lockgate_sql_parquet", "(b') lockgate SQL engine on Parquet", "lockgate_sql", source="parquet"),
+    Approach(
+        "handwritten_parquet",
+        "(a') hand-written fused query on Parquet",
+        "handwritten",
+        source="parquet",
+    ),
+    Approach(
+        "lockgate_sql_parquet",
+        "(b') lockgate SQL engine on Parquet",
+        "lockgate_sql",
+        source="parquet",
+    ),
 )
 BASELINE = "handwritten"
 BY_KEY = {a.key: a for a in APPROACHES}

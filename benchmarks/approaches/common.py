@@ -31,7 +31,9 @@ class Job:
 
     @classmethod
     def from_dict(cls, d: dict) -> Job:
-        return cls(**{k: Path(v) if k in ("db", "parquet", "contract") else v for k, v in d.items()})
+        return cls(
+            **{k: Path(v) if k in ("db", "parquet", "contract") else v for k, v in d.items()}
+        )
 
 
 def connect(job: Job):
@@ -44,7 +46,9 @@ def connect(job: Job):
 
     config = dict(job.duckdb_config or {})
     if "memory_limit" in config:  # spill where lockgate spills, not next to the data file
-        config["temp_directory"] = os.path.join(tempfile.gettempdir(), f"benchmark-duckdb-{os.getpid()}")
+        config["temp_directory"] = os.path.join(
+            tempfile.gettempdir(), f"benchmark-duckdb-{os.getpid()}"
+        )
     if job.source == "parquet":
         return duckdb.connect(":memory:", config=config)
     return duckdb.connect(str(job.db), read_only=True, config=config)
@@ -60,8 +64,12 @@ def execute(con, sql: str):
         try:
             return con.execute(sql)
         except duckdb.OutOfMemoryException:
-            number, unit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
-            mib = float(number) * {"KiB": 2**-10, "MiB": 1, "GiB": 2**10, "TiB": 2**20}.get(unit, 2**-20)
+            number, unit = (
+                con.execute("SELECT current_setting('memory_limit')").fetchone()[0].split()
+            )
+            mib = float(number) * {"KiB": 2**-10, "MiB": 1, "GiB": 2**10, "TiB": 2**20}.get(
+                unit, 2**-20
+            )
             con.execute(f"SET memory_limit = '{int(mib * 2)}MiB'")
     con.execute("RESET memory_limit")
     return con.execute(sql)

@@ -55,22 +55,34 @@ def measure(job: Job) -> dict:
     loaded = time.perf_counter()
 
     context = gx.get_context(mode="ephemeral")
-    batch = context.data_sources.add_pandas("benchmark").add_dataframe_asset(TABLE).add_batch_definition_whole_dataframe("all")
+    batch = (
+        context.data_sources.add_pandas("benchmark")
+        .add_dataframe_asset(TABLE)
+        .add_batch_definition_whole_dataframe("all")
+    )
     suite = context.suites.add(gx.ExpectationSuite(name=f"{TABLE}_{job.n_rules}"))
     plan = suite_plan(job.specs)
     for key, (name, kwargs) in plan.items():
         suite.add_expectation(getattr(gx.expectations, name)(**kwargs, meta={"key": key}))
-    validation = context.validation_definitions.add(gx.ValidationDefinition(name="benchmark", data=batch, suite=suite))
+    validation = context.validation_definitions.add(
+        gx.ValidationDefinition(name="benchmark", data=batch, suite=suite)
+    )
     ready = time.perf_counter()
 
     outcome = validation.run(batch_parameters={"dataframe": df}, result_format="BASIC")
     done = time.perf_counter()
-    _state["parts"] = {"load_s": loaded - started, "setup_s": ready - loaded, "validate_s": done - ready}
+    _state["parts"] = {
+        "load_s": loaded - started,
+        "setup_s": ready - loaded,
+        "validate_s": done - ready,
+    }
 
     by_key = {}
     for r in outcome.results:
         if r.exception_info and r.exception_info.get("raised_exception"):
-            raise RuntimeError(f"GX expectation failed to run: {r.expectation_config.type}: {r.exception_info.get('exception_message')}")
+            raise RuntimeError(
+                f"GX expectation failed to run: {r.expectation_config.type}: {r.exception_info.get('exception_message')}"
+            )
         by_key[r.expectation_config.meta["key"]] = r.result
     metrics = {}
     for spec in job.specs:

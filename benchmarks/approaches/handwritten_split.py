@@ -23,7 +23,11 @@ def measure(job: Job) -> dict:
     source = source_sql(job)
     con = connect(job)
     try:
-        values = dict(zip((s.id for s in fused), execute(con, fused_sql(fused, source)).fetchone())) if fused else {}
+        values = (
+            dict(zip((s.id for s in fused), execute(con, fused_sql(fused, source)).fetchone()))
+            if fused
+            else {}
+        )
         for spec in apart:
             values[spec.id] = execute(con, f"SELECT {metric_sql(spec)} FROM {source}").fetchone()[0]
     finally:

@@ -81,7 +81,9 @@ def train_guarded(frame):
 
 
 model, receipt, auc = train_guarded(data)
-print(f"trained on {receipt['contracts'][0]['id']} {receipt['contracts'][0]['version']}: ROC AUC {auc:.3f}")
+print(
+    f"trained on {receipt['contracts'][0]['id']} {receipt['contracts'][0]['version']}: ROC AUC {auc:.3f}"
+)
 
 # %% [markdown]
 # ## An upstream bug
@@ -105,6 +107,9 @@ try:
     train_guarded(broken)
 except ContractViolation as refusal:
     display(refusal)
-    assert {v.rule for v in refusal.violations} >= {"tumours.mean_area.maximum", "tumours.mean_texture.required"}
+    assert {v.rule for v in refusal.violations} >= {
+        "tumours.mean_area.maximum",
+        "tumours.mean_texture.required",
+    }
 else:
     raise AssertionError("training should have been refused")

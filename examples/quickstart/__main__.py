@@ -1,6 +1,6 @@
 """Quickstart: land a small table, check it, break it, check it again.
 
-    uv run python -m examples.quickstart
+uv run python -m examples.quickstart
 """
 
 from __future__ import annotations
@@ -34,7 +34,9 @@ def land(path: Path, *, broken: bool) -> None:
     if broken:
         # a unit change upstream (Wh instead of kWh) and a retried batch landing twice
         con.execute("UPDATE readings SET kwh = kwh * 1000 WHERE reading_id % 7 = 0")
-        con.execute("INSERT INTO readings SELECT reading_id + 100000, meter_id, kwh, tariff, read_at FROM readings WHERE meter_id = 'M-00003'")
+        con.execute(
+            "INSERT INTO readings SELECT reading_id + 100000, meter_id, kwh, tariff, read_at FROM readings WHERE meter_id = 'M-00003'"
+        )
         con.execute("UPDATE readings SET tariff = 'PEAK' WHERE reading_id % 11 = 0")
     con.close()
 
@@ -56,7 +58,12 @@ def main() -> int:
     land(db, broken=True)
     broken = lockgate("check", str(CONTRACT))
     ok = clean == 0 and broken == 1
-    print("\nQuickstart:", "the contract passed on clean data and caught the broken load (exit 1)." if ok else "UNEXPECTED RESULT")
+    print(
+        "\nQuickstart:",
+        "the contract passed on clean data and caught the broken load (exit 1)."
+        if ok
+        else "UNEXPECTED RESULT",
+    )
     return 0 if ok else 1
 
 

@@ -21,7 +21,9 @@ def unknown_key_hint(path: DocPath, key: str) -> str | None:
     """`path` ends with the unknown key; property-level `maximum` belongs in logicalTypeOptions."""
     on_property = len(path) >= 3 and path[-3] == "properties" and isinstance(path[-2], int)
     if on_property and key in LOGICAL_TYPE_OPTIONS:
-        return f"'{key}' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {{{key}: ...}}`"
+        return (
+            f"'{key}' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {{{key}: ...}}`"
+        )
     return None
 
 

@@ -43,7 +43,7 @@ class Table:
     def key_columns(self) -> tuple[str, ...]:
         """Physical names of the primary key, ordered by primaryKeyPosition."""
         keys = [c for c in self.columns if c.primary_key]
-        keys.sort(key=lambda c: (c.primary_key_position if c.primary_key_position > 0 else 10**6))
+        keys.sort(key=lambda c: c.primary_key_position if c.primary_key_position > 0 else 10**6)
         return tuple(c.physical_name for c in keys)
 
 

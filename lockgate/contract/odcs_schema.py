@@ -51,7 +51,11 @@ def _without_unevaluated(schema: dict[str, Any]) -> dict[str, Any]:
     errors through keywords that decide on sub-results (oneOf, anyOf, not, if); if any closed
     object is reachable under one of those, the schema is used unchanged.
     """
-    if any("unevaluatedProperties" in node for sub in _deciding_subschemas(schema, schema) for node in _reachable(sub, schema)):
+    if any(
+        "unevaluatedProperties" in node
+        for sub in _deciding_subschemas(schema, schema)
+        for node in _reachable(sub, schema)
+    ):
         return schema
 
     def strip(node: Any) -> Any:
@@ -125,9 +129,14 @@ def _explain(error) -> Iterator[tuple[DocPath, str]]:
             yield from _explain(deepest)
             return
         if _is_operator_choice(error):
-            present = [k for k in _OPERATORS if isinstance(error.instance, dict) and k in error.instance]
+            present = [
+                k for k in _OPERATORS if isinstance(error.instance, dict) and k in error.instance
+            ]
             if present:
-                yield path, f"{where}: give exactly one comparison operator, found {', '.join(present)}"
+                yield (
+                    path,
+                    f"{where}: give exactly one comparison operator, found {', '.join(present)}",
+                )
             else:
                 yield path, f"{where}: expected one comparison operator ({', '.join(_OPERATORS)})"
             return
@@ -141,9 +150,15 @@ def _explain(error) -> Iterator[tuple[DocPath, str]]:
             return
         close = difflib.get_close_matches(str(error.instance), allowed, n=1, cutoff=0.6)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        yield path, f"{where}: {error.instance!r} is not allowed; {hint}expected one of {', '.join(allowed)}"
+        yield (
+            path,
+            f"{where}: {error.instance!r} is not allowed; {hint}expected one of {', '.join(allowed)}",
+        )
     elif error.validator == "type":
-        yield path, f"{where}: expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}"
+        yield (
+            path,
+            f"{where}: expected {error.validator_value}, got {type(error.instance).__name__} {error.instance!r}",
+        )
     else:
         yield path, f"{where}: {error.message}"
 
@@ -191,10 +206,15 @@ def _walk(doc: SourceDoc, value: Any, schema: dict, path: DocPath, root: dict) -
         closed = False
         for branch in branches:
             known.update(branch.get("properties", {}))
-            if branch.get("unevaluatedProperties") is False or branch.get("additionalProperties") is False:
+            if (
+                branch.get("unevaluatedProperties") is False
+                or branch.get("additionalProperties") is False
+            ):
                 closed = True
         for key, child in value.items():
-            child_schemas = [b["properties"][key] for b in branches if key in b.get("properties", {})]
+            child_schemas = [
+                b["properties"][key] for b in branches if key in b.get("properties", {})
+            ]
             if key not in known:
                 if closed:
                     yield _unknown_key(doc, path + (key,), key, known)
@@ -265,6 +285,10 @@ def _unknown_key(doc: SourceDoc, path: DocPath, key: str, known: set[str]) -> Fi
     guess = close[0] if close else lowered.get(key.lower())
     hint = hints.unknown_key_hint(path, key)
     if hint is None:
-        hint = f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
+        hint = (
+            f"did you mean '{guess}'?" if guess else f"expected one of: {', '.join(sorted(known))}"
+        )
     where = _describe_path(path[:-1])
-    return Finding(doc.locate(path, key=True), f"unknown key '{key}' in {where}; {hint}", code="unknown-key")
+    return Finding(
+        doc.locate(path, key=True), f"unknown key '{key}' in {where}; {hint}", code="unknown-key"
+    )

@@ -81,7 +81,17 @@ class AnyOf:
     predicates: tuple[Predicate, ...]
 
 
-Predicate = Union[IsNull, IsMissing, NotInSet, NotMatching, OutOfRange, LengthOutOfRange, NotMultipleOf, LagAbove, AnyOf]
+Predicate = Union[
+    IsNull,
+    IsMissing,
+    NotInSet,
+    NotMatching,
+    OutOfRange,
+    LengthOutOfRange,
+    NotMultipleOf,
+    LagAbove,
+    AnyOf,
+]
 
 
 def predicate_columns(p: Predicate) -> tuple[str, ...]:
@@ -265,6 +275,7 @@ _PHASES = {ConstantColumn: 1, Advancement: 2, ChangeRate: 2, Anomaly: 2, Drift: 
 def judging_phase(rule: Rule) -> int:
     return _PHASES.get(type(rule.measure), 0)
 
+
 #: measures whose observed value is a number of rows, so `unit: percent` makes sense
 ROW_MEASURES = (FailingRows, DuplicateRows, Orphans)
 
@@ -332,7 +343,9 @@ class Rule:
     id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
     table: str  # schema object name (logical)
     column: str | None  # property name (logical), None for table rules
-    check: str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    check: (
+        str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    )
     measure: Measure  # what engines measure; column names in it are physical names
     threshold: Threshold
     severity: str = "error"

@@ -84,4 +84,3 @@ def remember_clean(text: str, api_version: str) -> None:
         os.replace(tmp, marker)
     except OSError:
         pass  # a read-only or full disk costs only the speed-up
-

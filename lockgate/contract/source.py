@@ -79,7 +79,9 @@ def load_source(path: str | Path, *, display: str | None = None) -> SourceDoc:
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)  # never more: the file may be huge or endless
     except OSError as exc:
-        doc.findings.append(Finding(Location(name, 1, 1), f"cannot read file: {exc.strerror}", code="io"))
+        doc.findings.append(
+            Finding(Location(name, 1, 1), f"cannot read file: {exc.strerror}", code="io")
+        )
         return doc
     if len(raw) > MAX_BYTES:
         doc.findings.append(_too_large(name))
@@ -166,7 +168,9 @@ def parse_source(text: str, name: str) -> SourceDoc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
-        doc.findings.append(Finding(Location(name, line, col), f"invalid YAML: {problem}", code="yaml"))
+        doc.findings.append(
+            Finding(Location(name, line, col), f"invalid YAML: {problem}", code="yaml")
+        )
         return doc
     except yaml.YAMLError as exc:
         doc.findings.append(Finding(Location(name, 1, 1), f"invalid YAML: {exc}", code="yaml"))
@@ -174,7 +178,11 @@ def parse_source(text: str, name: str) -> SourceDoc:
     finally:
         loader.dispose()
     if node is None:
-        doc.findings.append(Finding(Location(name, 1, 1), "the file is empty; expected an ODCS contract", code="yaml"))
+        doc.findings.append(
+            Finding(
+                Location(name, 1, 1), "the file is empty; expected an ODCS contract", code="yaml"
+            )
+        )
         return doc
     try:
         doc.data = _build(node, (), doc, _Loader(""))
@@ -182,7 +190,9 @@ def parse_source(text: str, name: str) -> SourceDoc:
         mark = getattr(exc, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = getattr(exc, "problem", None) or str(exc)  # the position is in the finding
-        doc.findings.append(Finding(Location(name, line, col), f"invalid YAML: {problem}", code="yaml"))
+        doc.findings.append(
+            Finding(Location(name, line, col), f"invalid YAML: {problem}", code="yaml")
+        )
     return doc
 
 
@@ -197,11 +207,20 @@ def _build(node: yaml.Node, path: DocPath, doc: SourceDoc, constructor: yaml.Saf
                 key = str(key)
             child = path + (key,)
             if key in result:
-                where = Location(doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                doc.findings.append(
-                    Finding(where, f"duplicate key '{key}': YAML keeps only the last one", code="duplicate-key")
+                where = Location(
+                    doc.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 )
-            doc.key_positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                doc.findings.append(
+                    Finding(
+                        where,
+                        f"duplicate key '{key}': YAML keeps only the last one",
+                        code="duplicate-key",
+                    )
+                )
+            doc.key_positions[child] = (
+                key_node.start_mark.line + 1,
+                key_node.start_mark.column + 1,
+            )
             result[key] = _build(value_node, child, doc, constructor)
         return result
     if isinstance(node, yaml.SequenceNode):

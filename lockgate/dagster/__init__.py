@@ -8,4 +8,10 @@ from lockgate.dagster.ml import ml_pipeline_assets
 from lockgate.dagster.resources import LockgatePaths
 from lockgate.dagster.sensors import lockgate_sensors
 
-__all__ = ["LockgatePaths", "check_name", "contract_checks", "lockgate_sensors", "ml_pipeline_assets"]
+__all__ = [
+    "LockgatePaths",
+    "check_name",
+    "contract_checks",
+    "lockgate_sensors",
+    "ml_pipeline_assets",
+]

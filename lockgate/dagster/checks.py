@@ -26,7 +26,16 @@ from lockgate.dagster.resources import LockgatePaths
 from lockgate.engines.results import RuleResult, ValidationResult, json_safe
 from lockgate.report.statement import statement
 
-RULE_COLUMNS = ("rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows")
+RULE_COLUMNS = (
+    "rule",
+    "check",
+    "column",
+    "severity",
+    "passed",
+    "observed",
+    "expected",
+    "failed_rows",
+)
 
 
 def check_name(rule_id: str) -> str:
@@ -50,7 +59,11 @@ def contract_checks(
                 asset=asset,
                 blocking=rule.severity == "error",
                 description=f"{rule.check} ({rule.severity}): {rule.description or rule.id}",
-                metadata={"lockgate/contract": contract.id, "lockgate/version": contract.version, "lockgate/rule": rule.id},
+                metadata={
+                    "lockgate/contract": contract.id,
+                    "lockgate/version": contract.version,
+                    "lockgate/rule": rule.id,
+                },
             )
             specs.append(spec)
             keys[rule.id] = spec.key
@@ -81,13 +94,17 @@ def contract_checks(
             if not r.passed and not table_attached:
                 metadata["contract_rule_results"] = _rules_table(result)  # once per run
                 # every rule over time, against its threshold: lockgate's own HTML report
-                metadata["history_report"] = f"lockgate report --history {paths.history} --output lockgate-report"
+                metadata["history_report"] = (
+                    f"lockgate report --history {paths.history} --output lockgate-report"
+                )
                 table_attached = True
             yield dg.AssetCheckResult(
                 asset_key=key.asset_key,
                 check_name=key.name,
                 passed=r.passed,
-                severity=dg.AssetCheckSeverity.ERROR if r.rule.severity == "error" else dg.AssetCheckSeverity.WARN,
+                severity=dg.AssetCheckSeverity.ERROR
+                if r.rule.severity == "error"
+                else dg.AssetCheckSeverity.WARN,
                 description=_one_line(r),
                 metadata={**metadata, **_quarantine_metadata(result, r)},
             )
@@ -108,7 +125,9 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict:
     }
     if isinstance(r.rule.measure, ROW_MEASURES):
         failed = r.failed_rows
-        metadata["failed_rows"] = dg.MetadataValue.int(failed) if failed is not None else dg.MetadataValue.text("n/a")
+        metadata["failed_rows"] = (
+            dg.MetadataValue.int(failed) if failed is not None else dg.MetadataValue.text("n/a")
+        )
         if r.samples:
             metadata["failing_rows_sample"] = _samples_table(r)
     elif not r.passed:
@@ -134,12 +153,17 @@ def _one_line(r: RuleResult) -> str:
 def _summary(result: ValidationResult) -> str:
     failed = [r.rule.id for r in result.results if not r.passed]
     as_of = f" as of {result.as_of:%Y-%m-%d %H:%M:%S} UTC" if result.as_of else ""
-    retries = "".join(f"; {table}: same data as run #{run}, its verdicts repeated" for table, run in sorted(result.retry_of.items()))
+    retries = "".join(
+        f"; {table}: same data as run #{run}, its verdicts repeated"
+        for table, run in sorted(result.retry_of.items())
+    )
     return f"contract {result.contract_id} {result.contract_version}{as_of}: {len(result.results)} rules, {len(failed)} failed {failed}{retries}"
 
 
 def _rules_table(result: ValidationResult) -> dg.MetadataValue:
-    schema = dg.TableSchema(columns=[dg.TableColumn(c, "bool" if c == "passed" else "string") for c in RULE_COLUMNS])
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(c, "bool" if c == "passed" else "string") for c in RULE_COLUMNS]
+    )
     ordered = sorted(result.results, key=lambda r: (r.passed, r.rule.id))  # failures first
     records = [
         dg.TableRecord(

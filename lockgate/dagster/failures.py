@@ -26,9 +26,21 @@ def violation_failure(exc: ContractViolation) -> dg.Failure:
 
 
 def release_failure(description: str, gates: list[dict[str, Any]], failed_gate: str) -> dg.Failure:
-    rows = [dg.TableRecord({"gate": g["gate"], "passed": bool(g["passed"]), "detail": str(g["detail"])}) for g in gates]
-    schema = dg.TableSchema(columns=[dg.TableColumn("gate", "string"), dg.TableColumn("passed", "bool"), dg.TableColumn("detail", "string")])
-    metadata = {"failed_gate": failed_gate, "gates": dg.MetadataValue.table(records=rows, schema=schema)}
+    rows = [
+        dg.TableRecord({"gate": g["gate"], "passed": bool(g["passed"]), "detail": str(g["detail"])})
+        for g in gates
+    ]
+    schema = dg.TableSchema(
+        columns=[
+            dg.TableColumn("gate", "string"),
+            dg.TableColumn("passed", "bool"),
+            dg.TableColumn("detail", "string"),
+        ]
+    )
+    metadata = {
+        "failed_gate": failed_gate,
+        "gates": dg.MetadataValue.table(records=rows, schema=schema),
+    }
     return dg.Failure(description=description, metadata=metadata, allow_retries=False)
 
 
@@ -42,7 +54,9 @@ def _first(v: Violation) -> dict[str, Any]:
         "column": v.column or "",
         "observed": "" if v.observed is None else str(json_safe(v.observed)),
         "expected": v.expected or "",
-        "failed_rows": dg.MetadataValue.int(v.failed_rows) if v.failed_rows is not None else dg.MetadataValue.text("n/a"),
+        "failed_rows": dg.MetadataValue.int(v.failed_rows)
+        if v.failed_rows is not None
+        else dg.MetadataValue.text("n/a"),
         "samples": _samples(v.sample_keys),
     }
 
@@ -63,7 +77,15 @@ def _violations_table(violations: list[Violation]) -> dg.MetadataValue:
 
 def _violation_row(v: Violation) -> tuple[str, ...]:
     observed = "" if v.observed is None else str(json_safe(v.observed))
-    return (f"{v.contract_id} {v.version}", v.table, v.rule or "", v.column or "", v.reason, observed, v.expected or "")
+    return (
+        f"{v.contract_id} {v.version}",
+        v.table,
+        v.rule or "",
+        v.column or "",
+        v.reason,
+        observed,
+        v.expected or "",
+    )
 
 
 def _cell(value) -> str | int | float | bool | None:

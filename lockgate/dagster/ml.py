@@ -36,7 +36,13 @@ class Upstream:
     asset_key: dg.AssetKey
 
 
-def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstream: list[Upstream], paths: LockgatePaths) -> list[dg.AssetsDefinition]:
+def ml_pipeline_assets(
+    spec_path: str | Path,
+    *,
+    source_key: dg.AssetKey,
+    upstream: list[Upstream],
+    paths: LockgatePaths,
+) -> list[dg.AssetsDefinition]:
     spec = load_spec(spec_path)
     group = spec.name
 
@@ -48,14 +54,24 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
         written = _materialized_at(context, upstream, contracts)
         with open_store(paths.history) as store:
             try:
-                receipt = require_validated(contracts, store=store, stage=stage, server=paths.server, changed_since=written)
+                receipt = require_validated(
+                    contracts, store=store, stage=stage, server=paths.server, changed_since=written
+                )
             except ContractViolation as exc:
                 if override is None or not override.override_guard:
                     raise
                 if not override.reason.strip():
-                    raise LockgateError("override_guard needs a reason (it is recorded in the model's receipt)") from exc
+                    raise LockgateError(
+                        "override_guard needs a reason (it is recorded in the model's receipt)"
+                    ) from exc
                 context.log.warning(f"GUARD OVERRIDDEN ({override.reason}): {exc}")
-                receipt = {"stage": stage, "passed": False, "override": override.reason, "contracts": [], "problems": [v.describe() for v in exc.violations]}
+                receipt = {
+                    "stage": stage,
+                    "passed": False,
+                    "override": override.reason,
+                    "contracts": [],
+                    "problems": [v.describe() for v in exc.violations],
+                }
         return receipt
 
     @dg.asset(
@@ -82,7 +98,12 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             "labelled_rows": int(len(rows)),
             "max_time": str(times.max()),
         }
-        value = {"train": split.train, "holdout": split.holdout, "cutoff": str(split.cutoff), "receipt": receipt}
+        value = {
+            "train": split.train,
+            "holdout": split.holdout,
+            "cutoff": str(split.cutoff),
+            "receipt": receipt,
+        }
         return dg.Output(
             value,
             metadata={
@@ -95,7 +116,12 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             },
         )
 
-    @dg.asset(key=[spec.name, "model"], ins={"data": dg.AssetIn([spec.name, "training_set"])}, group_name=group, automation_condition=dg.AutomationCondition.eager())
+    @dg.asset(
+        key=[spec.name, "model"],
+        ins={"data": dg.AssetIn([spec.name, "training_set"])},
+        group_name=group,
+        automation_condition=dg.AutomationCondition.eager(),
+    )
     def model(context: dg.AssetExecutionContext, data: dict) -> dg.Output:
         from lockgate.ml.environment import training_environment
         from lockgate.ml.training import evaluate, fit
@@ -115,15 +141,24 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             "trained_by_run": context.run.run_id,
         }
         version = ModelRegistry(paths.registry).register(spec.name, fitted, record)
-        context.log.info(f"registered {spec.name} {version.version}: {spec.metric} {metrics[spec.metric]:.4f} on the holdout")
+        context.log.info(
+            f"registered {spec.name} {version.version}: {spec.metric} {metrics[spec.metric]:.4f} on the holdout"
+        )
         return dg.Output(
             version.version,
-            metadata={"version": version.version, spec.metric: metrics[spec.metric], "receipt_passed": bool(data["receipt"].get("passed"))},
+            metadata={
+                "version": version.version,
+                spec.metric: metrics[spec.metric],
+                "receipt_passed": bool(data["receipt"].get("passed")),
+            },
         )
 
     @dg.asset(
         key=[spec.name, "evaluation"],
-        ins={"version": dg.AssetIn([spec.name, "model"]), "data": dg.AssetIn([spec.name, "training_set"])},
+        ins={
+            "version": dg.AssetIn([spec.name, "model"]),
+            "data": dg.AssetIn([spec.name, "training_set"]),
+        },
         group_name=group,
         automation_condition=dg.AutomationCondition.eager(),
     )
@@ -153,9 +188,20 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             "champion_at_release": champion_release,
             "gates": [g.to_dict() for g in gates],
         }
-        return dg.Output(report, metadata={"gates": dg.MetadataValue.md(_gates_markdown(gates)), "champion": report["champion"] or "none"})
+        return dg.Output(
+            report,
+            metadata={
+                "gates": dg.MetadataValue.md(_gates_markdown(gates)),
+                "champion": report["champion"] or "none",
+            },
+        )
 
-    @dg.asset(key=[spec.name, "release"], ins={"report": dg.AssetIn([spec.name, "evaluation"])}, group_name=group, automation_condition=dg.AutomationCondition.eager())
+    @dg.asset(
+        key=[spec.name, "release"],
+        ins={"report": dg.AssetIn([spec.name, "evaluation"])},
+        group_name=group,
+        automation_condition=dg.AutomationCondition.eager(),
+    )
     def release(context: dg.AssetExecutionContext, report: dict) -> dg.MaterializeResult:
         from lockgate.ml.gates import GateResult
         from lockgate.registry import ModelRegistry
@@ -164,10 +210,20 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
         candidate = registry.get(spec.name, report["version"])
         gates = [GateResult(**g) for g in report["gates"]]
         failed = next((g for g in gates if not g.passed), None)
-        context.log.info(f"release gates for {spec.name} {candidate.version}:\n{_gates_text(gates)}")
+        context.log.info(
+            f"release gates for {spec.name} {candidate.version}:\n{_gates_text(gates)}"
+        )
 
         def refused(gate: str, why: str) -> None:
-            registry.record_release(candidate, {"passed": False, "failed_gate": gate, "gates": report["gates"], "candidate": candidate.metrics})
+            registry.record_release(
+                candidate,
+                {
+                    "passed": False,
+                    "failed_gate": gate,
+                    "gates": report["gates"],
+                    "candidate": candidate.metrics,
+                },
+            )
             # on the release asset's own page: why this candidate was not released
             context.log_event(dg.AssetObservation(
                 asset_key=context.asset_key, description=why,
@@ -175,7 +231,9 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             ))  # fmt: skip
 
         try:
-            receipt = guard(context, f"{spec.name} release")  # the data must still be what was validated
+            receipt = guard(
+                context, f"{spec.name} release"
+            )  # the data must still be what was validated
         except ContractViolation as exc:
             refused("upstream contracts", str(exc))
             raise violation_failure(exc) from None
@@ -186,10 +244,26 @@ def ml_pipeline_assets(spec_path: str | Path, *, source_key: dg.AssetKey, upstre
             why = f"{spec.name} {candidate.version} refused at release: gate '{failed.gate}' failed: {failed.detail}"
             refused(failed.gate, why)
             raise release_failure(f"{why}\n" + _gates_text(gates), report["gates"], failed.gate)
-        registry.record_release(candidate, {"passed": True, "gates": report["gates"], "candidate": candidate.metrics, "release_receipt": receipt})
+        registry.record_release(
+            candidate,
+            {
+                "passed": True,
+                "gates": report["gates"],
+                "candidate": candidate.metrics,
+                "release_receipt": receipt,
+            },
+        )
         aliases = registry.promote(spec.name, candidate.version)
-        context.log.info(f"{spec.name} {candidate.version} is the champion (previous: {aliases['previous']})")
-        return dg.MaterializeResult(metadata={"champion": aliases["champion"], "previous": aliases["previous"] or "none", "gates": dg.MetadataValue.md(_gates_markdown(gates))})
+        context.log.info(
+            f"{spec.name} {candidate.version} is the champion (previous: {aliases['previous']})"
+        )
+        return dg.MaterializeResult(
+            metadata={
+                "champion": aliases["champion"],
+                "previous": aliases["previous"] or "none",
+                "gates": dg.MetadataValue.md(_gates_markdown(gates)),
+            }
+        )
 
     return [training_set, model, evaluation, release]
 
@@ -205,7 +279,9 @@ def _read_source(spec: ModelSpec, paths: LockgatePaths):
         return connector.fetch_frame(table.physical_name)
 
 
-def _materialized_at(context, upstream: list[Upstream], contracts: list[Contract]) -> dict[str, Any]:
+def _materialized_at(
+    context, upstream: list[Upstream], contracts: list[Contract]
+) -> dict[str, Any]:
     """When each upstream table was last written, from Dagster's event log (a validation that
     started before that no longer vouches for the data). `contracts` are `upstream`'s, loaded."""
     out = {}

@@ -25,24 +25,47 @@ def lockgate_sensors(alerts_file: str | Path) -> list:
     def alert(kind: str, run_id: str, detail) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"at": dt.datetime.now(dt.timezone.utc).isoformat(), "kind": kind, "run_id": run_id, "detail": detail}) + "\n")
+            handle.write(
+                json.dumps(
+                    {
+                        "at": dt.datetime.now(dt.timezone.utc).isoformat(),
+                        "kind": kind,
+                        "run_id": run_id,
+                        "detail": detail,
+                    }
+                )
+                + "\n"
+            )
 
-    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="lockgate_check_warnings", default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        name="lockgate_check_warnings",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
     def check_warnings(context: dg.RunStatusSensorContext):
         failed = _failed_checks(context.instance, context.dagster_run.run_id)
         if not failed:
             return dg.SkipReason("no failed checks")
         alert("checks failed in a green run", context.dagster_run.run_id, failed)
-        context.log.warning(f"run {context.dagster_run.run_id}: failed non-blocking checks {failed}")
+        context.log.warning(
+            f"run {context.dagster_run.run_id}: failed non-blocking checks {failed}"
+        )
         return None
 
-    @dg.run_failure_sensor(name="lockgate_run_failure", default_status=dg.DefaultSensorStatus.RUNNING)
+    @dg.run_failure_sensor(
+        name="lockgate_run_failure", default_status=dg.DefaultSensorStatus.RUNNING
+    )
     def run_failure(context: dg.RunFailureSensorContext):
         failed = _failed_checks(context.instance, context.dagster_run.run_id)
         message = context.failure_event.message if context.failure_event else "run failed"
-        alert("run failed", context.dagster_run.run_id, {"message": message, "failed_checks": failed})
+        alert(
+            "run failed", context.dagster_run.run_id, {"message": message, "failed_checks": failed}
+        )
 
     automation = dg.AutomationConditionSensorDefinition(
-        "lockgate_automation", target=dg.AssetSelection.all(), default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30
+        "lockgate_automation",
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=30,
     )
     return [check_warnings, run_failure, automation]

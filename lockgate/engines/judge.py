@@ -35,7 +35,11 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
 
         return judge_stateful(rule, m, history, now)
     if isinstance(measure, ROW_MEASURES):
-        metric = _percent(m.failed_rows, m.total_rows) if rule.threshold.unit == "percent" else m.failed_rows
+        metric = (
+            _percent(m.failed_rows, m.total_rows)
+            if rule.threshold.unit == "percent"
+            else m.failed_rows
+        )
         observed: Any = metric
     elif isinstance(measure, LatestValue):
         from lockgate.engines.freshness import judge_freshness
@@ -98,7 +102,11 @@ def expected_text(rule: Rule) -> str:
 
 
 def _equal(metric: Any, target: Any) -> bool:
-    if isinstance(metric, (int, float)) and isinstance(target, (int, float)) and not isinstance(metric, bool):
+    if (
+        isinstance(metric, (int, float))
+        and isinstance(target, (int, float))
+        and not isinstance(metric, bool)
+    ):
         return math.isclose(float(metric), float(target), rel_tol=1e-9, abs_tol=1e-12)
     try:
         return float(metric) == float(target)

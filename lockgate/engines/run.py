@@ -73,7 +73,16 @@ def validate(
             impl = FrameEngine.from_connector(connector, contract)
         else:
             raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
-        return run_engine(contract, impl, server=chosen.name, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
+        return run_engine(
+            contract,
+            impl,
+            server=chosen.name,
+            as_of=as_of,
+            progress=progress,
+            history=store,
+            record=record,
+            quarantine=quarantine,
+        )
 
 
 def validate_frames(
@@ -96,13 +105,26 @@ def validate_frames(
 
     as_of = logical_time(as_of, now)
     with _store(history) as store:
-        return run_engine(contract, FrameEngine(frames, contract), server=None, as_of=as_of, progress=progress, history=store, record=record, quarantine=quarantine)
+        return run_engine(
+            contract,
+            FrameEngine(frames, contract),
+            server=None,
+            as_of=as_of,
+            progress=progress,
+            history=store,
+            record=record,
+            quarantine=quarantine,
+        )
 
 
 def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
     """`as_of` as an aware UTC time (naive means UTC); `now`, its deprecated alias, warns."""
     if now is not None:
-        warnings.warn("lockgate: `now=` is deprecated; pass `as_of=` (the logical time of the load)", DeprecationWarning, stacklevel=3)
+        warnings.warn(
+            "lockgate: `now=` is deprecated; pass `as_of=` (the logical time of the load)",
+            DeprecationWarning,
+            stacklevel=3,
+        )
         if as_of is None:
             as_of = now
     if as_of is None:
@@ -127,7 +149,18 @@ def _store(history):
         store.close()
 
 
-def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=None, progress=None, history=None, record: bool = True, now=None, quarantine=None) -> ValidationResult:
+def run_engine(
+    contract: Contract,
+    engine: Engine,
+    *,
+    server: str | None,
+    as_of=None,
+    progress=None,
+    history=None,
+    record: bool = True,
+    now=None,
+    quarantine=None,
+) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
     as_of = logical_time(as_of or now) or clock.now()
@@ -145,13 +178,17 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
         rules, reconciled = split_reconcile(rules)  # compared with another server, not measured
         if reconciled:
-            result.results += reconcile_rules(contract, table, reconciled, engine, server, as_of, progress)
+            result.results += reconcile_rules(
+                contract, table, reconciled, engine, server, as_of, progress
+            )
         if not rules:
             continue
         if progress:
             progress(f"{table.name}: measuring {len(rules)} rules")
         measured = engine.measure(table, rules)
-        any_total = next((m.total_rows for m in measured.values() if m.total_rows is not None), None)
+        any_total = next(
+            (m.total_rows for m in measured.values() if m.total_rows is not None), None
+        )
         result.table_rows[table.name] = any_total
         profile = profiles.get(table.name)
         load = _earlier_load(history, contract, server, table, profile)
@@ -164,7 +201,9 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
             if repeated is not None:
                 result.results.append(repeated)
                 continue
-            verdict = judge(rule, measured.get(rule.id) or Measurement(error="not measured"), as_of, past)
+            verdict = judge(
+                rule, measured.get(rule.id) or Measurement(error="not measured"), as_of, past
+            )
             if not verdict.passed and verdict.error is None:
                 if progress:
                     progress(f"{table.name}: sampling rows failing {rule.id}")
@@ -172,14 +211,18 @@ def run_engine(contract: Contract, engine: Engine, *, server: str | None, as_of=
                 verdict = _with_samples(verdict, samples)
             result.results.append(verdict)
         if contract.quarantine:
-            result.results[first:] = _quarantine(contract, engine, table, result, result.results[first:], quarantine, as_of)
+            result.results[first:] = _quarantine(
+                contract, engine, table, result, result.results[first:], quarantine, as_of
+            )
     result.finished_at = dt.datetime.now(dt.timezone.utc)
     if history is not None and record:
         _record(history, result, profiles)
     return result
 
 
-def _quarantine(contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now):
+def _quarantine(
+    contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now
+):
     """A table's quarantine policy applied to its verdicts (lockgate.quarantine)."""
     from lockgate.quarantine.run import QuarantineRequest, quarantine_table
 
@@ -188,7 +231,9 @@ def _quarantine(contract: Contract, engine, table: Table, result: ValidationResu
     policy = contract.quarantine_policy(table.name)
     if policy is None:
         return verdicts
-    verdicts, outcome = quarantine_table(contract, engine, table, policy, verdicts, QuarantineRequest.of(request), now)
+    verdicts, outcome = quarantine_table(
+        contract, engine, table, policy, verdicts, QuarantineRequest.of(request), now
+    )
     result.quarantine.append(outcome)
     return verdicts
 
@@ -218,11 +263,31 @@ def _repeat(rule: Rule, load, total_rows: int | None):
 
     from lockgate.engines.results import RuleResult
 
-    judged = replace(rule, severity=stored.severity) if stored.severity and stored.severity != rule.severity else rule
-    return RuleResult(judged, stored.passed, stored.observed, stored.expected, stored.failed_rows, total_rows, samples=stored.samples)
+    judged = (
+        replace(rule, severity=stored.severity)
+        if stored.severity and stored.severity != rule.severity
+        else rule
+    )
+    return RuleResult(
+        judged,
+        stored.passed,
+        stored.observed,
+        stored.expected,
+        stored.failed_rows,
+        total_rows,
+        samples=stored.samples,
+    )
 
 
-def _table_history(store, contract: Contract, server: str | None, table: Table, rules: list[Rule], profile, as_of: dt.datetime):
+def _table_history(
+    store,
+    contract: Contract,
+    server: str | None,
+    table: Table,
+    rules: list[Rule],
+    profile,
+    as_of: dt.datetime,
+):
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
     if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
         return None
@@ -232,7 +297,14 @@ def _table_history(store, contract: Contract, server: str | None, table: Table, 
         return TableHistory.missing("no history store was given (validate(..., history=...))")
     family = getattr(profile, "family", None)
     try:
-        return store.table_history(contract.id, server, table.name, family, as_of=as_of, state=getattr(profile, "state", None))
+        return store.table_history(
+            contract.id,
+            server,
+            table.name,
+            family,
+            as_of=as_of,
+            state=getattr(profile, "state", None),
+        )
     except Exception as exc:
         return TableHistory.missing(f"the history store could not be read: {exc}")
 

@@ -9,7 +9,9 @@ _PROPERTY = re.compile(r"\$?\{(property|column)\}")
 _SCHEMA = re.compile(r"\$?\{schema\}")
 
 
-def substitute(query: str, table_sql: str, column_sql: str | None, schema_sql: str | None = None) -> str:
+def substitute(
+    query: str, table_sql: str, column_sql: str | None, schema_sql: str | None = None
+) -> str:
     """Replace `{object}`/`${table}`, `{property}`/`${column}` and `{schema}` (the server's schema,
     for rules that compare with another table of it) with already-quoted identifiers."""
     sql = _OBJECT.sub(lambda _: table_sql, query)

@@ -26,14 +26,18 @@ class ExportOptions:
     output: str | None = None  # where the export will be written (recorded in generated headers)
     dbt_source: str | None = None  # dbt: describe the tables as tables of this dbt source
     dbt_schema: str | None = None  # dbt: the source's schema (may be Jinja)
-    valid: bool = False  # the quarantine policy's valid/quarantine relations (sql views, dbt models)
+    valid: bool = (
+        False  # the quarantine policy's valid/quarantine relations (sql views, dbt models)
+    )
 
 
 def export(contract: Contract, fmt: str, options: ExportOptions = ExportOptions()) -> str:
     try:
         module = importlib.import_module(EXPORTERS[fmt])
     except KeyError:
-        raise ValueError(f"unknown export format {fmt!r}; expected one of {', '.join(EXPORTERS)}") from None
+        raise ValueError(
+            f"unknown export format {fmt!r}; expected one of {', '.join(EXPORTERS)}"
+        ) from None
     return module.render(contract, options)
 
 

@@ -23,4 +23,6 @@ def notes(contract: Contract, options) -> list[str]:
     if not skipped:
         return []
     names = ", ".join(s["rule"] for s in skipped)
-    return [f"not exported to GX: {names} ({len(skipped)} rules; reasons in each suite's meta.lockgate_not_exported)"]
+    return [
+        f"not exported to GX: {names} ({len(skipped)} rules; reasons in each suite's meta.lockgate_not_exported)"
+    ]

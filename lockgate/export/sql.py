@@ -44,7 +44,10 @@ def render(contract: Contract, options) -> str:
             own_sql = {r.id for r in rules if isinstance(r.measure, ir.SqlValue)}
             named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
             lines += ["", f"-- table {named}: {len(rules)} rules"]
-            lines += [f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} by lockgate.reconcile" for r in reconciled]
+            lines += [
+                f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} by lockgate.reconcile"
+                for r in reconciled
+            ]
             for rule_id, error in plan.errors.items():
                 lines.append(f"-- {one_line(rule_id)}: cannot be measured: {one_line(error)}")
             if plan.expr is None:
@@ -78,10 +81,14 @@ def _connector(contract: Contract, server, offline: bool) -> tuple[Connector, st
     if server is not None:
         namespace = server.options.get("schema") or ("public" if dialect == "postgres" else "main")
     if offline or server is None or server.type not in DIALECTS:
-        return OfflineConnector(contract, dialect, namespace), "the contract's logicalType (offline)"
+        return OfflineConnector(
+            contract, dialect, namespace
+        ), "the contract's logicalType (offline)"
     from lockgate.engines.sql.connectors import connect
 
     try:
         return connect(server), f"the live server {server.name}"
     except LockgateError as exc:
-        return OfflineConnector(contract, dialect, namespace), f"the contract's logicalType (server unreachable: {exc})"
+        return OfflineConnector(
+            contract, dialect, namespace
+        ), f"the contract's logicalType (server unreachable: {exc})"

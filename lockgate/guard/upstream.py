@@ -39,7 +39,14 @@ def require_validated(
             if not contract.rules_for(table.name):
                 continue
             found = store.latest_validation(contract.id, server_name, table.name)
-            problems = _problems(contract, table.name, found, chosen, check_row_counts, (changed_since or {}).get(table.name))
+            problems = _problems(
+                contract,
+                table.name,
+                found,
+                chosen,
+                check_row_counts,
+                (changed_since or {}).get(table.name),
+            )
             violations += problems
             if found is not None:
                 entries.append(_entry(contract, table.name, server_name, found))
@@ -55,13 +62,25 @@ def require_validated(
     return receipt
 
 
-def _problems(contract: Contract, table: str, found, server, check_rows: bool, written_at) -> list[Violation]:
+def _problems(
+    contract: Contract, table: str, found, server, check_rows: bool, written_at
+) -> list[Violation]:
     base = {"contract_id": contract.id, "version": contract.version, "table": table}
     if found is None:
-        return [Violation(reason="never validated: run its checks (lockgate check, or the asset checks) first", **base)]
+        return [
+            Violation(
+                reason="never validated: run its checks (lockgate check, or the asset checks) first",
+                **base,
+            )
+        ]
     out = []
     if found["contract_hash"] != contract.content_hash:
-        out.append(Violation(reason=f"validated with another revision of the contract (version {found['contract_version']}); validate again", **base))
+        out.append(
+            Violation(
+                reason=f"validated with another revision of the contract (version {found['contract_version']}); validate again",
+                **base,
+            )
+        )
     for r in found["results"]:
         if not r["passed"] and r["severity"] == "error":
             out.append(
@@ -76,12 +95,26 @@ def _problems(contract: Contract, table: str, found, server, check_rows: bool, w
                     **base,
                 )
             )
-    if written_at is not None and found["started_at"] is not None and as_utc(written_at) > as_utc(found["started_at"]):
-        out.append(Violation(reason=f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, after its last validation ({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)", **base))
+    if (
+        written_at is not None
+        and found["started_at"] is not None
+        and as_utc(written_at) > as_utc(found["started_at"])
+    ):
+        out.append(
+            Violation(
+                reason=f"the data was written at {as_utc(written_at):%Y-%m-%d %H:%M:%S} UTC, after its last validation ({as_utc(found['started_at']):%Y-%m-%d %H:%M:%S} UTC)",
+                **base,
+            )
+        )
     elif check_rows and server is not None and found["row_count"] is not None:
         now = current_row_count(contract, table, server)
         if now is not None and now != found["row_count"]:
-            out.append(Violation(reason=f"the data changed after its last validation ({found['row_count']} rows validated, {now} now)", **base))
+            out.append(
+                Violation(
+                    reason=f"the data changed after its last validation ({found['row_count']} rows validated, {now} now)",
+                    **base,
+                )
+            )
     return out
 
 
@@ -117,4 +150,3 @@ def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -
         "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
         **quarantine,
     }
-

@@ -32,7 +32,10 @@ class Violation:
         rows = f", {self.failed_rows} failing rows" if self.failed_rows else ""
         text = f"{head}: rule {self.rule}{column} failed: observed {json_safe(self.observed)!r}, expected {self.expected}{rows}"
         if self.sample_keys:
-            shown = "; ".join(", ".join(f"{k}={json_safe(v)}" for k, v in s.items()) for s in self.sample_keys[:MAX_SAMPLES_IN_MESSAGE])
+            shown = "; ".join(
+                ", ".join(f"{k}={json_safe(v)}" for k, v in s.items())
+                for s in self.sample_keys[:MAX_SAMPLES_IN_MESSAGE]
+            )
             text += f"; sample rows: {shown}"
         return text
 

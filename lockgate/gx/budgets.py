@@ -37,7 +37,9 @@ class Counts:
         return self.low == 0 and self.high == 0
 
 
-def accepted_counts(threshold: Threshold, *, scale: int = 1, maximum: int | None = None) -> Counts | None:
+def accepted_counts(
+    threshold: Threshold, *, scale: int = 1, maximum: int | None = None
+) -> Counts | None:
     """The integers k in 0..maximum for which the judge accepts the metric k / scale.
 
     None when they do not form one interval (`mustNotBe: 5`, most `mustNotBeBetween`), since every
@@ -49,7 +51,11 @@ def accepted_counts(threshold: Threshold, *, scale: int = 1, maximum: int | None
         low, high = (_scaled(v, scale) for v in value)
         if low is None or high is None:
             return None
-        parts = [(_ceil(low), _floor(high))] if op == "mustBeBetween" else [(0, _ceil(low) - 1), (_floor(high) + 1, None)]
+        parts = (
+            [(_ceil(low), _floor(high))]
+            if op == "mustBeBetween"
+            else [(0, _ceil(low) - 1), (_floor(high) + 1, None)]
+        )
     else:
         target = _scaled(value, scale)
         if target is None:

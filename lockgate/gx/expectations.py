@@ -47,8 +47,14 @@ def expectations_for(rule: ir.Rule, table: Table) -> list[Expectation]:
     if translate is not None:
         return translate(rule, table)
     if isinstance(rule.measure, ir.STATEFUL_MEASURES):
-        raise NotExported("judged against earlier runs or a reference profile; a GX suite holds no history")
-    raise NotExported(UNEXPRESSIBLE.get(type(rule.measure), f"GX has no counterpart of {type(rule.measure).__name__}"))
+        raise NotExported(
+            "judged against earlier runs or a reference profile; a GX suite holds no history"
+        )
+    raise NotExported(
+        UNEXPRESSIBLE.get(
+            type(rule.measure), f"GX has no counterpart of {type(rule.measure).__name__}"
+        )
+    )
 
 
 # --- measures ----------------------------------------------------------------------------------------
@@ -66,13 +72,30 @@ def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
                     "(`mostly` of not-null; expect_column_proportion_of_non_null_values_to_be_between "
                     "reads an empty table as 0 % non-null where lockgate reads 0 % null)"
                 )
-            return [Expectation("expect_column_values_to_not_be_null", {"column": predicate.column, "mostly": mostly_for_null_share(share)})]
+            return [
+                Expectation(
+                    "expect_column_values_to_not_be_null",
+                    {"column": predicate.column, "mostly": mostly_for_null_share(share)},
+                )
+            ]
         if not (share and share.only_zero):
-            raise NotExported(_budget_reason(predicate, f"{threshold.describe()} of all rows", "GX's `mostly` for this expectation is a share of the non-null rows"))
+            raise NotExported(
+                _budget_reason(
+                    predicate,
+                    f"{threshold.describe()} of all rows",
+                    "GX's `mostly` for this expectation is a share of the non-null rows",
+                )
+            )
     else:
         counts = accepted_counts(threshold)
         if not (counts and counts.only_zero):
-            raise NotExported(_budget_reason(predicate, threshold.describe(), "GX's map expectations accept no failing row or a `mostly` share of rows, never a number of rows"))
+            raise NotExported(
+                _budget_reason(
+                    predicate,
+                    threshold.describe(),
+                    "GX's map expectations accept no failing row or a `mostly` share of rows, never a number of rows",
+                )
+            )
     return [e for atom in _atoms(predicate) for e in _predicate(atom, table)]
 
 
@@ -91,13 +114,20 @@ def _duplicate_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
     if len(columns) == 1:
         return [Expectation("expect_column_values_to_be_unique", {"column": columns[0]})]
     # lockgate ignores keys with any null part; GX's default ("never") would compare them too
-    return [Expectation("expect_compound_columns_to_be_unique", {"column_list": columns, "ignore_row_if": "any_value_is_missing"})]
+    return [
+        Expectation(
+            "expect_compound_columns_to_be_unique",
+            {"column_list": columns, "ignore_row_if": "any_value_is_missing"},
+        )
+    ]
 
 
 def _row_count(rule: ir.Rule, table: Table) -> list[Expectation]:
     counts = accepted_counts(rule.threshold)
     if counts is None:
-        raise NotExported(f"row count {rule.threshold.describe()} accepts two separate ranges; expect_table_row_count_to_be_between takes one")
+        raise NotExported(
+            f"row count {rule.threshold.describe()} accepts two separate ranges; expect_table_row_count_to_be_between takes one"
+        )
     if counts.empty:
         raise NotExported(f"no row count is {rule.threshold.describe()}")
     kwargs: dict[str, Any] = {"min_value": counts.low}
@@ -139,23 +169,38 @@ def _not_missing(p: ir.IsMissing, table: Table) -> list[Expectation]:
     out = [Expectation("expect_column_values_to_not_be_null", {"column": p.column})]
     if p.values:
         _require_text_column(p.column, table, "placeholder values")
-        out.append(Expectation("expect_column_values_to_not_be_in_set", {"column": p.column, "value_set": _json_values(p.values)}))
+        out.append(
+            Expectation(
+                "expect_column_values_to_not_be_in_set",
+                {"column": p.column, "value_set": _json_values(p.values)},
+            )
+        )
     return out
 
 
 def _in_set(p: ir.NotInSet, table: Table) -> list[Expectation]:
     _require_text_column(p.column, table, "a set of valid values")
-    return [Expectation("expect_column_values_to_be_in_set", {"column": p.column, "value_set": _json_values(p.values)})]
+    return [
+        Expectation(
+            "expect_column_values_to_be_in_set",
+            {"column": p.column, "value_set": _json_values(p.values)},
+        )
+    ]
 
 
 def _matching(p: ir.NotMatching, table: Table) -> list[Expectation]:
     _require_text_column(p.column, table, "a pattern")
-    return [Expectation("expect_column_values_to_match_regex", {"column": p.column, "regex": p.pattern})]
+    return [
+        Expectation("expect_column_values_to_match_regex", {"column": p.column, "regex": p.pattern})
+    ]
 
 
 def _in_range(p: ir.OutOfRange, table: Table) -> list[Expectation]:
     kwargs: dict[str, Any] = {"column": p.column}
-    for side, value, strict in (("min", p.minimum, p.exclusive_minimum), ("max", p.maximum, p.exclusive_maximum)):
+    for side, value, strict in (
+        ("min", p.minimum, p.exclusive_minimum),
+        ("max", p.maximum, p.exclusive_maximum),
+    ):
         if value is None:
             continue
         kwargs[f"{side}_value"] = _bound(value, p.column)
@@ -221,13 +266,17 @@ def _require_text_column(column: str, table: Table, what: str) -> None:
     # frames.prepare turns date/timestamp columns into naive-UTC datetimes so that bounds compare like
     # lockgate's; the text (and set membership) of those prepared values is no longer the original's.
     if column in temporal_columns(table):
-        raise NotExported(f"{what} on a date/timestamp column: GX would see the values after lockgate's datetime normalisation, not as stored")
+        raise NotExported(
+            f"{what} on a date/timestamp column: GX would see the values after lockgate's datetime normalisation, not as stored"
+        )
 
 
 def _json_values(values: tuple) -> list:
     for v in values:
         if not isinstance(v, (str, int, float, bool)):
-            raise NotExported(f"value {v!r} ({type(v).__name__}) does not survive JSON as the same value")
+            raise NotExported(
+                f"value {v!r} ({type(v).__name__}) does not survive JSON as the same value"
+            )
     return list(values)
 
 
@@ -245,7 +294,9 @@ def _bound(value: Any, column: str) -> Any:
         return dt.datetime.combine(value, dt.time()).isoformat()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    raise NotExported(f"bound {value!r} on '{column}': GX's pandas engine compares only numbers and datetimes with a JSON bound")
+    raise NotExported(
+        f"bound {value!r} on '{column}': GX's pandas engine compares only numbers and datetimes with a JSON bound"
+    )
 
 
 def _budget_reason(predicate: ir.Predicate, budget: str, why: str) -> str:

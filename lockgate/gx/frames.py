@@ -29,7 +29,11 @@ def prepare(df: pd.DataFrame, suite: Mapping[str, Any]) -> pd.DataFrame:
 
 def naive_utc(s: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return s.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+        return (
+            s.dt.tz_convert("UTC").dt.tz_localize(None)
+            if getattr(s.dt, "tz", None) is not None
+            else s
+        )
     values = s.dropna()
     if values.empty or not all(isinstance(v, dt.date) for v in values):
         return s  # text or mixed values: leave them, GX then fails like lockgate does

@@ -79,13 +79,23 @@ def validate(
             run.missing_tables.append(table)
             run.outcomes.extend(_not_run(table, suite_json, f"table {table} does not exist"))
             continue
-        batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe("whole table")
-        suite = context.suites.add(gx.ExpectationSuite(**copy.deepcopy(dict(suite_json))))
-        definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=suite))
-        checkpoint = context.checkpoints.add(
-            gx.Checkpoint(name=suite.name, validation_definitions=[definition], result_format={"result_format": "SUMMARY"})
+        batch = source.add_dataframe_asset(name=table).add_batch_definition_whole_dataframe(
+            "whole table"
         )
-        result = checkpoint.run(batch_parameters={"dataframe": prepare(df, suite_json)}, run_id=run_id)
+        suite = context.suites.add(gx.ExpectationSuite(**copy.deepcopy(dict(suite_json))))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=suite.name, data=batch, suite=suite)
+        )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=suite.name,
+                validation_definitions=[definition],
+                result_format={"result_format": "SUMMARY"},
+            )
+        )
+        result = checkpoint.run(
+            batch_parameters={"dataframe": prepare(df, suite_json)}, run_id=run_id
+        )
         for validation in result.run_results.values():
             run.outcomes.extend(_outcome(table, r) for r in validation.results)
     if docs_dir is not None:
@@ -114,7 +124,10 @@ def _context(gx, docs_dir: Path | None):
         sites[SITE] = {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(docs_dir),
+            },
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
         }
     config = DataContextConfig(

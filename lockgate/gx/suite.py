@@ -33,7 +33,14 @@ def table_suite(contract: Contract, table: Table) -> dict[str, Any]:
         try:
             parts = expectations_for(rule, table)
         except NotExported as why:
-            skipped.append({"rule": rule.id, "check": rule.check, "severity": rule.severity, "reason": str(why)})
+            skipped.append(
+                {
+                    "rule": rule.id,
+                    "check": rule.check,
+                    "severity": rule.severity,
+                    "reason": str(why),
+                }
+            )
             continue
         for part in parts:
             expectations.append(
@@ -65,16 +72,24 @@ def table_suite(contract: Contract, table: Table) -> dict[str, Any]:
 
 def not_exported(contract: Contract) -> list[dict[str, str]]:
     """Every rule left out of the suites, with its reason, in contract order."""
-    return [item for suite in suites(contract).values() for item in suite["meta"]["lockgate_not_exported"]]
+    return [
+        item
+        for suite in suites(contract).values()
+        for item in suite["meta"]["lockgate_not_exported"]
+    ]
 
 
 def render(contract: Contract) -> str:
     return json.dumps(suites(contract), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _notes(contract: Contract, table: Table, skipped: list[dict[str, str]], datetime_columns: list[str]) -> str:
+def _notes(
+    contract: Contract, table: Table, skipped: list[dict[str, str]], datetime_columns: list[str]
+) -> str:
     """Shown by Data Docs next to the suite, so a reader knows what the page does not cover."""
-    lines = [f"Exported by lockgate from contract {contract.id} {contract.version}, table {table.name}."]
+    lines = [
+        f"Exported by lockgate from contract {contract.id} {contract.version}, table {table.name}."
+    ]
     if skipped:
         lines.append(
             f"{len(skipped)} rule(s) are not in this suite because GX cannot give them lockgate's verdict "

@@ -25,7 +25,9 @@ class Inferred:
     notes: list[str]  # what was left out, and why
 
 
-def infer_contract(table: str, source: Source, *, contract_id: str | None = None, now: dt.datetime | None = None) -> Inferred:
+def infer_contract(
+    table: str, source: Source, *, contract_id: str | None = None, now: dt.datetime | None = None
+) -> Inferred:
     from lockgate import clock
     from lockgate.contract.loader import analyze_text
     from lockgate.engines.sql.connectors import connect
@@ -49,11 +51,15 @@ def infer_contract(table: str, source: Source, *, contract_id: str | None = None
     }
     if sla:
         doc["slaProperties"] = sla
-    text = HEADER.format(where=source.where, when=now.strftime("%Y-%m-%d %H:%M UTC")) + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    text = HEADER.format(
+        where=source.where, when=now.strftime("%Y-%m-%d %H:%M UTC")
+    ) + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
     contract, findings = analyze_text(text, f"<inferred {table}>")
     errors = [f for f in findings if f.severity == "error"]
     if contract is None or errors:
-        raise LockgateError(f"the inferred contract does not lint ({errors[0] if errors else 'no contract'}); please report this")
+        raise LockgateError(
+            f"the inferred contract does not lint ({errors[0] if errors else 'no contract'}); please report this"
+        )
     return Inferred(text, len(contract.rules), notes)
 
 

@@ -57,7 +57,10 @@ def profile_table(connector: Connector, table: str) -> TableProfile:
         raise UsageError(f"table {where} does not exist")
     schema = t.schema()
     native = dict(connector.columns(table) or [])
-    columns = [ColumnProfile(name, native.get(name, str(dtype)), kind_of(dtype)) for name, dtype in schema.items()]
+    columns = [
+        ColumnProfile(name, native.get(name, str(dtype)), kind_of(dtype))
+        for name, dtype in schema.items()
+    ]
     metrics: dict[str, Any] = {"rows": t.count()}
     slots: dict[str, tuple[ColumnProfile, str]] = {}  # metric alias -> (column, attribute)
 
@@ -104,6 +107,8 @@ def profile_table(connector: Connector, table: str) -> TableProfile:
 
 
 def _distinct_values(connector: Connector, t, name: str) -> list[Any]:
-    query = t.select(name).filter(t[name].notnull()).distinct().order_by(name).limit(MAX_CATEGORIES + 1)
+    query = (
+        t.select(name).filter(t[name].notnull()).distinct().order_by(name).limit(MAX_CATEGORIES + 1)
+    )
     _, rows = connector.fetch(connector.to_sql(query))
     return [row[0] for row in rows]

@@ -35,15 +35,29 @@ def propose(profile: TableProfile, now: dt.datetime) -> tuple[dict[str, Any], li
     notes: list[str] = []
     key = primary_key(profile)
     properties = [_property(profile, col, col.name == key) for col in profile.columns]
-    table: dict[str, Any] = {"name": profile.table, "physicalType": "table", "properties": properties}
+    table: dict[str, Any] = {
+        "name": profile.table,
+        "physicalType": "table",
+        "properties": properties,
+    }
     if profile.rows > 0:
-        table["quality"] = [{"metric": "rowCount", "mustBeGreaterOrEqualTo": max(1, profile.rows // 2), "description": f"{profile.rows} rows when inferred; a load with under half of them is partial"}]
+        table["quality"] = [
+            {
+                "metric": "rowCount",
+                "mustBeGreaterOrEqualTo": max(1, profile.rows // 2),
+                "description": f"{profile.rows} rows when inferred; a load with under half of them is partial",
+            }
+        ]
     sla = _freshness(profile, now, notes)
     return table, sla, notes
 
 
 def primary_key(profile: TableProfile) -> str | None:
-    candidates = [c for c in profile.columns if c.kind in ("integer", "string") and _all_distinct(c) and c.non_null == profile.rows > 0]
+    candidates = [
+        c
+        for c in profile.columns
+        if c.kind in ("integer", "string") and _all_distinct(c) and c.non_null == profile.rows > 0
+    ]
     names = {c.name.lower(): c.name for c in candidates}
     singular = profile.table.lower().removesuffix("s")
     for wanted in ("id", f"{profile.table.lower()}_id", f"{singular}_id"):
@@ -73,7 +87,9 @@ def _property(profile: TableProfile, col: ColumnProfile, is_key: bool) -> dict[s
         options.update(_range(col))
     elif col.kind == "string" and col.non_null:
         if _categorical(col):
-            quality.append({"metric": "invalidValues", "arguments": {"validValues": col.values}, "mustBe": 0})
+            quality.append(
+                {"metric": "invalidValues", "arguments": {"validValues": col.values}, "mustBe": 0}
+            )
         else:
             options.update(_text_format(col))
     if options and logical:
@@ -88,7 +104,12 @@ def _all_distinct(col: ColumnProfile) -> bool:
 
 
 def _categorical(col: ColumnProfile) -> bool:
-    return col.values is not None and 0 < len(col.values) == col.distinct and col.non_null >= 2 * col.distinct and not KEY_NAME.search(col.name)
+    return (
+        col.values is not None
+        and 0 < len(col.values) == col.distinct
+        and col.non_null >= 2 * col.distinct
+        and not KEY_NAME.search(col.name)
+    )
 
 
 def _range(col: ColumnProfile) -> dict[str, Any]:
@@ -118,10 +139,20 @@ def _text_format(col: ColumnProfile) -> dict[str, Any]:
             return {"format": fmt}
     if col.non_null < 3:
         return {}
-    if col.shapes == 1 and col.shape and len(col.shape) <= MAX_SHAPE_LENGTH and _has_class(col.shape):
+    if (
+        col.shapes == 1
+        and col.shape
+        and len(col.shape) <= MAX_SHAPE_LENGTH
+        and _has_class(col.shape)
+    ):
         return {"pattern": shape_pattern(col.shape, collapsed=False)}
     # Varying lengths: only codes (no lower-case words, whose next value may be spelt differently)
-    if col.run_shapes == 1 and col.run_shape and "a" not in col.run_shape and _has_class(col.run_shape):
+    if (
+        col.run_shapes == 1
+        and col.run_shape
+        and "a" not in col.run_shape
+        and _has_class(col.run_shape)
+    ):
         return {"pattern": shape_pattern(col.run_shape, collapsed=True)}
     return {}
 
@@ -131,7 +162,7 @@ def _has_class(shape: str) -> bool:
 
 
 def shape_pattern(shape: str, *, collapsed: bool) -> str:
-    """"AA-9999" -> ^[A-Z]{2}-[0-9]{4}$; a collapsed shape "A-9" -> ^[A-Z]+-[0-9]+$."""
+    """ "AA-9999" -> ^[A-Z]{2}-[0-9]{4}$; a collapsed shape "A-9" -> ^[A-Z]+-[0-9]+$."""
     parts = []
     for run in re.finditer(r"(.)\1*", shape):
         ch, n = run.group(1), len(run.group(0))
@@ -143,13 +174,17 @@ def shape_pattern(shape: str, *, collapsed: bool) -> str:
 
 
 def _freshness(profile: TableProfile, now: dt.datetime, notes: list[str]) -> list[dict[str, Any]]:
-    stamps = [c for c in profile.columns if c.kind in ("timestamp", "date") and c.maximum is not None]
+    stamps = [
+        c for c in profile.columns if c.kind in ("timestamp", "date") and c.maximum is not None
+    ]
     if not stamps:
         return []
     newest = max(stamps, key=lambda c: _utc(c.maximum))
     age = max(now - _utc(newest.maximum), dt.timedelta(0))
     if age > STALE_AFTER:
-        notes.append(f"no freshness rule: the newest {newest.name} is {age.days} days old; add one once the table is loaded regularly")
+        notes.append(
+            f"no freshness rule: the newest {newest.name} is {age.days} days old; add one once the table is loaded regularly"
+        )
         return []
     # at least a day: a table loaded daily and inferred just after its load must pass tomorrow
     hours = max(24, math.ceil(2 * age.total_seconds() / 3600))
@@ -163,7 +198,11 @@ def _utc(value: Any) -> dt.datetime:
         value = dt.datetime.combine(value, dt.time())
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return (
+        value.replace(tzinfo=dt.timezone.utc)
+        if value.tzinfo is None
+        else value.astimezone(dt.timezone.utc)
+    )
 
 
 def _age(age: dt.timedelta) -> str:

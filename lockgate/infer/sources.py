@@ -43,7 +43,12 @@ def duckdb_source(database: Path | str, schema: str | None = None) -> Source:
     return _source("duckdb", "duckdb", database=str(database), schema=schema or "main")
 
 
-def postgres_source(host: str | None = None, port: int | None = None, database: str | None = None, schema: str | None = None) -> Source:
+def postgres_source(
+    host: str | None = None,
+    port: int | None = None,
+    database: str | None = None,
+    schema: str | None = None,
+) -> Source:
     return _source(
         "postgres",
         "postgres",
@@ -59,13 +64,19 @@ def postgres_url_source(url: str) -> Source:
     up in the contract's history) and come from LOCKGATE_POSTGRES_USER/_PASSWORD or PGUSER/PGPASSWORD."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgresql", "postgres"):
-        raise UsageError(f"--server-url must be postgresql://host:port/database[?schema=name], got {url!r}")
+        raise UsageError(
+            f"--server-url must be postgresql://host:port/database[?schema=name], got {url!r}"
+        )
     if parts.username or parts.password:
-        raise UsageError("put no user or password in --server-url: set LOCKGATE_POSTGRES_USER and LOCKGATE_POSTGRES_PASSWORD (or PGUSER/PGPASSWORD)")
+        raise UsageError(
+            "put no user or password in --server-url: set LOCKGATE_POSTGRES_USER and LOCKGATE_POSTGRES_PASSWORD (or PGUSER/PGPASSWORD)"
+        )
     query = parse_qs(parts.query)
     unknown = sorted(set(query) - {"schema"})
     if unknown:
-        raise UsageError(f"--server-url: unknown parameter(s) {', '.join(unknown)}; only ?schema=name is read")
+        raise UsageError(
+            f"--server-url: unknown parameter(s) {', '.join(unknown)}; only ?schema=name is read"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -78,7 +89,9 @@ def file_source(path: str) -> Source:
     suffix = Path(path.replace("*", "x")).suffix.lower()
     fmt = LOCAL_FORMATS.get(suffix)
     if fmt is None:
-        raise UsageError(f"--file {path}: cannot tell the format from {suffix or 'no extension'}; expected .parquet or .csv")
+        raise UsageError(
+            f"--file {path}: cannot tell the format from {suffix or 'no extension'}; expected .parquet or .csv"
+        )
     return _source("local", "local", path=path, format=fmt)
 
 
@@ -94,13 +107,28 @@ def choose_source(
     file: str | None = None,
 ) -> Source:
     """Exactly one kind of source from the command-line options."""
-    postgres = any(v is not None for v in (postgres_host, postgres_port, postgres_database, postgres_schema))
-    given = [name for name, used in (("--duckdb", duckdb is not None), ("--postgres-*", postgres), ("--server-url", server_url is not None), ("--file", file is not None)) if used]
+    postgres = any(
+        v is not None for v in (postgres_host, postgres_port, postgres_database, postgres_schema)
+    )
+    given = [
+        name
+        for name, used in (
+            ("--duckdb", duckdb is not None),
+            ("--postgres-*", postgres),
+            ("--server-url", server_url is not None),
+            ("--file", file is not None),
+        )
+        if used
+    ]
     if len(given) != 1:
         what = f"got {' and '.join(given)}" if given else "got none"
-        raise UsageError(f"name one source: --duckdb PATH, --postgres-host/--postgres-database..., --server-url postgresql://..., or --file PATH ({what})")
+        raise UsageError(
+            f"name one source: --duckdb PATH, --postgres-host/--postgres-database..., --server-url postgresql://..., or --file PATH ({what})"
+        )
     if schema is not None and duckdb is None:
-        raise UsageError("--schema is the DuckDB schema; for PostgreSQL use --postgres-schema (or ?schema= in --server-url)")
+        raise UsageError(
+            "--schema is the DuckDB schema; for PostgreSQL use --postgres-schema (or ?schema= in --server-url)"
+        )
     if duckdb is not None:
         if not duckdb.is_file():
             raise UsageError(f"DuckDB file {duckdb} does not exist")

@@ -56,7 +56,9 @@ def _better(metric: str, a: float, b: float) -> float:
 def _receipt_gate(receipt: dict[str, Any]) -> GateResult:
     if not receipt or not receipt.get("passed"):
         reasons = "; ".join(receipt.get("problems", [])) if receipt else "no receipt"
-        return GateResult("validation receipt", False, f"the training data did not pass its contracts: {reasons}")
+        return GateResult(
+            "validation receipt", False, f"the training data did not pass its contracts: {reasons}"
+        )
     names = ", ".join(f"{c['id']} {c['version']}" for c in receipt.get("contracts", []))
     return GateResult("validation receipt", True, f"trained on data that passed {names}")
 
@@ -69,7 +71,9 @@ def _requirements_gate(spec: ModelSpec, receipt: dict[str, Any]) -> GateResult:
     from packaging.version import InvalidVersion, Version
 
     if not spec.requires:
-        return GateResult("training environment", True, "no requirements declared (spec `requires`)")
+        return GateResult(
+            "training environment", True, "no requirements declared (spec `requires`)"
+        )
     recorded = ((receipt or {}).get("environment") or {}).get("packages") or {}
     installed = {canonicalize_name(k): v for k, v in recorded.items()}
     misses, seen = [], []
@@ -82,7 +86,9 @@ def _requirements_gate(spec: ModelSpec, receipt: dict[str, Any]) -> GateResult:
             ok = Version(version) in SpecifierSet(specifier)
         except InvalidVersion:
             ok = False
-        (seen if ok else misses).append(f"{name} {version} {'satisfies' if ok else 'is outside'} {specifier}")
+        (seen if ok else misses).append(
+            f"{name} {version} {'satisfies' if ok else 'is outside'} {specifier}"
+        )
     if misses:
         return GateResult("training environment", False, "; ".join(misses))
     return GateResult("training environment", True, "; ".join(seen))
@@ -92,17 +98,23 @@ def _floors_gate(spec: ModelSpec, m: dict[str, float]) -> GateResult:
     misses = []
     for metric, floor in spec.release.floors.items():
         value = m.get(metric, float("nan"))
-        ok = not math.isnan(value) and (value <= floor if metric in LOWER_IS_BETTER else value >= floor)
+        ok = not math.isnan(value) and (
+            value <= floor if metric in LOWER_IS_BETTER else value >= floor
+        )
         if not ok:
             word = "above" if metric in LOWER_IS_BETTER else "below"
             misses.append(f"{metric} {value:.4f} is {word} the floor {floor}")
     if misses:
         return GateResult("metric floors", False, "; ".join(misses))
-    shown = ", ".join(f"{k} {m.get(k, float('nan')):.4f} (floor {v})" for k, v in spec.release.floors.items())
+    shown = ", ".join(
+        f"{k} {m.get(k, float('nan')):.4f} (floor {v})" for k, v in spec.release.floors.items()
+    )
     return GateResult("metric floors", True, shown or "no floors set")
 
 
-def _champion_gate(spec: ModelSpec, cand: dict[str, float], champ: dict[str, float] | None) -> GateResult:
+def _champion_gate(
+    spec: ModelSpec, cand: dict[str, float], champ: dict[str, float] | None
+) -> GateResult:
     if champ is None:
         return GateResult("not worse than champion", True, "no champion yet")
     metric = spec.metric
@@ -115,7 +127,9 @@ def _champion_gate(spec: ModelSpec, cand: dict[str, float], champ: dict[str, flo
     )
 
 
-def _champion_release_gate(spec: ModelSpec, cand: dict[str, float], released: dict[str, float] | None) -> GateResult:
+def _champion_release_gate(
+    spec: ModelSpec, cand: dict[str, float], released: dict[str, float] | None
+) -> GateResult:
     """A "beats the champion" rule alone would promote a model retrained on corrupted data when the
     fresh holdout is corrupted too; the champion's own release-time score is the anchor."""
     if released is None:

@@ -17,12 +17,33 @@ LOWER_IS_BETTER = {"log_loss", "brier"}
 MONITORING_ACTIONS = ("alert", "rollback")  # what a failed monitoring window does besides alerting
 
 _KEYS: dict[DocPath, tuple[str, ...]] = {
-    (): ("apiVersion", "kind", "name", "description", "owner", "source", "features", "target", "time_column", "split", "estimator", "metric", "release", "onMonitoringFailure", "requires"),
+    (): (
+        "apiVersion",
+        "kind",
+        "name",
+        "description",
+        "owner",
+        "source",
+        "features",
+        "target",
+        "time_column",
+        "split",
+        "estimator",
+        "metric",
+        "release",
+        "onMonitoringFailure",
+        "requires",
+    ),
     ("source",): ("contract", "table", "server", "where_true"),
     ("features",): ("numeric", "categorical"),
     ("split",): ("holdout_days", "min_train_rows", "min_holdout_rows"),
     ("estimator",): ("class", "params"),
-    ("release",): ("floors", "max_drop_vs_champion", "max_drop_vs_champion_release", "max_calibration_gap"),
+    ("release",): (
+        "floors",
+        "max_drop_vs_champion",
+        "max_drop_vs_champion_release",
+        "max_calibration_gap",
+    ),
 }
 
 
@@ -103,7 +124,11 @@ def _check(doc: SourceDoc) -> list[Finding]:
         for key in node:
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(allowed)}"
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else f"expected one of {', '.join(allowed)}"
+                )
                 err(parent + (key,), f"unknown key '{key}'; {hint}", "unknown-key", key=True)
     for required in ("name", "source", "features", "target", "time_column", "estimator"):
         if required not in data:
@@ -121,14 +146,27 @@ def _check(doc: SourceDoc) -> list[Finding]:
         err(("features",), "features needs at least one of numeric, categorical", "missing-field")
     metric = data.get("metric", "roc_auc")
     if metric not in METRICS:
-        err(("metric",), f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}", "invalid-value")
+        err(
+            ("metric",),
+            f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}",
+            "invalid-value",
+        )
     floors = (data.get("release") or {}).get("floors") or {}
     for name in floors if isinstance(floors, dict) else ():
         if name not in METRICS:
-            err(("release", "floors", name), f"unknown metric {name!r}; expected one of {', '.join(METRICS)}", "invalid-value", key=True)
+            err(
+                ("release", "floors", name),
+                f"unknown metric {name!r}; expected one of {', '.join(METRICS)}",
+                "invalid-value",
+                key=True,
+            )
     action = data.get("onMonitoringFailure", "alert")
     if action not in MONITORING_ACTIONS:
-        err(("onMonitoringFailure",), f"onMonitoringFailure must be one of {', '.join(MONITORING_ACTIONS)}, got {action!r}", "invalid-value")
+        err(
+            ("onMonitoringFailure",),
+            f"onMonitoringFailure must be one of {', '.join(MONITORING_ACTIONS)}, got {action!r}",
+            "invalid-value",
+        )
     out += _check_requires(doc, data.get("requires"))
     estimator = data.get("estimator") or {}
     refused = estimator_refusal(estimator.get("class")) if isinstance(estimator, dict) else None
@@ -148,8 +186,7 @@ def estimator_refusal(path: Any) -> str | None:
     text = str(path or "")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+", text):
         return (
-            "estimator.class must be an import path, "
-            "e.g. sklearn.linear_model.LogisticRegression"
+            "estimator.class must be an import path, e.g. sklearn.linear_model.LogisticRegression"
         )
     if text.split(".", 1)[0] not in ESTIMATOR_PACKAGES:
         return (
@@ -173,12 +210,26 @@ def _check_requires(doc: SourceDoc, requires: Any) -> list[Finding]:
     for name, specifier in requires.items():
         where = doc.locate(("requires", name))
         if not isinstance(name, str) or not _DISTRIBUTION.fullmatch(name):
-            out.append(Finding(doc.locate(("requires", name), key=True), f"invalid distribution name {name!r}", "error", "invalid-value"))
+            out.append(
+                Finding(
+                    doc.locate(("requires", name), key=True),
+                    f"invalid distribution name {name!r}",
+                    "error",
+                    "invalid-value",
+                )
+            )
             continue
         try:
             SpecifierSet(str(specifier))
         except InvalidSpecifier:
-            out.append(Finding(where, f"invalid version specifier {specifier!r} for {name} (PEP 440, e.g. '>=1.9,<2')", "error", "invalid-value"))
+            out.append(
+                Finding(
+                    where,
+                    f"invalid version specifier {specifier!r} for {name} (PEP 440, e.g. '>=1.9,<2')",
+                    "error",
+                    "invalid-value",
+                )
+            )
     return out
 
 

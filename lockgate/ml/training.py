@@ -48,9 +48,13 @@ def out_of_time_split(spec: ModelSpec, rows: pd.DataFrame) -> Split:
     cutoff = times.max().normalize() - pd.Timedelta(days=spec.holdout_days - 1)
     train, holdout = rows[times < cutoff], rows[times >= cutoff]
     if len(train) < spec.min_train_rows:
-        raise ValueError(f"{spec.name}: {len(train)} training rows before {cutoff.date()}; the spec asks for at least {spec.min_train_rows}")
+        raise ValueError(
+            f"{spec.name}: {len(train)} training rows before {cutoff.date()}; the spec asks for at least {spec.min_train_rows}"
+        )
     if len(holdout) < spec.min_holdout_rows:
-        raise ValueError(f"{spec.name}: {len(holdout)} holdout rows from {cutoff.date()}; the spec asks for at least {spec.min_holdout_rows}")
+        raise ValueError(
+            f"{spec.name}: {len(holdout)} holdout rows from {cutoff.date()}; the spec asks for at least {spec.min_holdout_rows}"
+        )
     return Split(train.reset_index(drop=True), holdout.reset_index(drop=True), cutoff)
 
 
@@ -63,16 +67,29 @@ def build_pipeline(spec: ModelSpec):
     estimator_cls = _estimator_class(spec)
     transformers = []
     if spec.numeric:
-        transformers.append(("numeric", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), list(spec.numeric)))
+        transformers.append(
+            (
+                "numeric",
+                SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
+                list(spec.numeric),
+            )
+        )
     if spec.categorical:
         encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
-        categorical = Pipeline([("fill", SimpleImputer(strategy="constant", fill_value="__missing__")), ("encode", encoder)])
+        categorical = Pipeline(
+            [
+                ("fill", SimpleImputer(strategy="constant", fill_value="__missing__")),
+                ("encode", encoder),
+            ]
+        )
         transformers.append(("categorical", categorical, list(spec.categorical)))
     params = dict(spec.estimator_params)
     accepted = inspect.signature(estimator_cls).parameters
     if "random_state" in accepted and params.get("random_state") is None:
         params["random_state"] = DEFAULT_RANDOM_STATE
-    return Pipeline([("features", ColumnTransformer(transformers)), ("model", estimator_cls(**params))])
+    return Pipeline(
+        [("features", ColumnTransformer(transformers)), ("model", estimator_cls(**params))]
+    )
 
 
 DEFAULT_RANDOM_STATE = 0

@@ -96,7 +96,11 @@ class ModelRegistry:
         folder = self._model_dir(name) / "versions"
         if not folder.exists():
             return []
-        found = [self._read(name, p.name) for p in folder.iterdir() if p.name.startswith("v") and p.name[1:].isdigit()]
+        found = [
+            self._read(name, p.name)
+            for p in folder.iterdir()
+            if p.name.startswith("v") and p.name[1:].isdigit()
+        ]
         return sorted(found, key=lambda v: int(v.version[1:]))
 
     def get(self, name: str, version: str) -> ModelVersion:
@@ -135,11 +139,15 @@ class ModelRegistry:
         version carries a passing validation receipt and a passed release record."""
         candidate = self.get(name, version)
         if not candidate.receipt.get("passed"):
-            problems = "; ".join(candidate.receipt.get("problems", [])) or "no passing validation receipt"
+            problems = (
+                "; ".join(candidate.receipt.get("problems", [])) or "no passing validation receipt"
+            )
             raise RegistryError(f"{name} {version} cannot become champion: {problems}")
         release = candidate.release
         if release is not None and not release.get("passed"):
-            raise RegistryError(f"{name} {version} cannot become champion: it failed the release gate '{release.get('failed_gate')}'")
+            raise RegistryError(
+                f"{name} {version} cannot become champion: it failed the release gate '{release.get('failed_gate')}'"
+            )
         with self._lock(name):
             current = self.aliases(name)
             if current.get("champion") == version:
@@ -157,13 +165,25 @@ class ModelRegistry:
             if len(history) < 2:
                 raise RegistryError(f"model {name!r} has no previous champion to roll back to")
             withdrawn = history.pop()
-            updated = {"champion": history[-1], "previous": history[-2] if len(history) > 1 else None, "history": history}
-            self._write_aliases(name, updated, event={"action": "rollback", "version": history[-1], "withdrawn": withdrawn})
+            updated = {
+                "champion": history[-1],
+                "previous": history[-2] if len(history) > 1 else None,
+                "history": history,
+            }
+            self._write_aliases(
+                name,
+                updated,
+                event={"action": "rollback", "version": history[-1], "withdrawn": withdrawn},
+            )
         return updated
 
     def events(self, name: str) -> list[dict[str, Any]]:
         path = self._model_dir(name) / "events.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+        return (
+            [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            if path.exists()
+            else []
+        )
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -189,7 +209,10 @@ class ModelRegistry:
         folder = self._model_dir(name)
         _write_json(folder / "aliases.json", aliases)
         with open(folder / "events.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps({**event, "at": _now(), "aliases": {k: aliases.get(k) for k in ALIASES}}) + "\n")
+            log.write(
+                json.dumps({**event, "at": _now(), "aliases": {k: aliases.get(k) for k in ALIASES}})
+                + "\n"
+            )
             log.flush()
             os.fsync(log.fileno())
 

@@ -10,7 +10,11 @@ FORMATS = ("text", "json", "junit")
 
 
 def render(
-    result: ValidationResult, fmt: str, *, color: bool = False, width: int | None = None,
+    result: ValidationResult,
+    fmt: str,
+    *,
+    color: bool = False,
+    width: int | None = None,
     verbose: bool = False,
 ) -> str:
     renderer: Callable[..., str]

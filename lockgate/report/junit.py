@@ -11,9 +11,13 @@ from lockgate.report.statement import statement
 
 
 def render(result: ValidationResult) -> str:
-    duration = (result.finished_at - result.started_at).total_seconds() if result.finished_at else 0.0
+    duration = (
+        (result.finished_at - result.started_at).total_seconds() if result.finished_at else 0.0
+    )
     failures = sum(1 for r in result.results if r.blocking_failure)
-    suites = ET.Element("testsuites", name="lockgate", tests=str(len(result.results)), failures=str(failures))
+    suites = ET.Element(
+        "testsuites", name="lockgate", tests=str(len(result.results)), failures=str(failures)
+    )
     suite = ET.SubElement(
         suites,
         "testsuite",
@@ -26,7 +30,13 @@ def render(result: ValidationResult) -> str:
         timestamp=result.started_at.isoformat(timespec="seconds"),
     )
     for r in result.results:
-        case = ET.SubElement(suite, "testcase", classname=f"{result.contract_id}.{r.rule.table}", name=r.rule.id, time="0")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"{result.contract_id}.{r.rule.table}",
+            name=r.rule.id,
+            time="0",
+        )
         if r.passed:
             continue
         # the same sentence as the text report: what the rule was, what was found
@@ -34,12 +44,21 @@ def render(result: ValidationResult) -> str:
         facts = f"observed {json_safe(r.observed)}, expected {r.expected}"
         if r.failed_rows is not None:
             facts += f", failed rows {r.failed_rows}"
-        detail = f"{text}\n{facts}" + ("\nsamples:\n" + "\n".join(json.dumps({k: json_safe(v) for k, v in s.items()}) for s in r.samples) if r.samples else "")
+        detail = f"{text}\n{facts}" + (
+            "\nsamples:\n"
+            + "\n".join(json.dumps({k: json_safe(v) for k, v in s.items()}) for s in r.samples)
+            if r.samples
+            else ""
+        )
         if r.blocking_failure:
-            failure = ET.SubElement(case, "failure", message=f"{r.rule.check}: {text}", type=r.rule.check)
+            failure = ET.SubElement(
+                case, "failure", message=f"{r.rule.check}: {text}", type=r.rule.check
+            )
             failure.text = detail
         else:
             out = ET.SubElement(case, "system-out")
             out.text = f"WARNING {r.rule.check}: {detail}"
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )

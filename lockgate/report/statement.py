@@ -24,7 +24,9 @@ def _rows_statement(r: RuleResult) -> str:
     n = r.failed_rows or 0
     total = f" of {r.total_rows:,}" if r.total_rows is not None else ""
     if n == 0:
-        return f"{condition}: none{total} rows break it" if total else f"{condition}: no rows break it"
+        return (
+            f"{condition}: none{total} rows break it" if total else f"{condition}: no rows break it"
+        )
     noun = "row breaks" if n == 1 and not total else "rows break"
     return f"{condition}: {n:,}{total} {noun} it (allowed: {bound})"
 

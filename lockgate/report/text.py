@@ -41,10 +41,16 @@ def _status(r: RuleResult) -> tuple[str, str]:
 def verdict_line(result: ValidationResult) -> str:
     errors = sum(1 for r in result.results if r.blocking_failure)
     warnings = sum(1 for r in result.results if not r.passed and not r.blocking_failure)
-    seconds = (result.finished_at - result.started_at).total_seconds() if result.finished_at else 0.0
+    seconds = (
+        (result.finished_at - result.started_at).total_seconds() if result.finished_at else 0.0
+    )
     where = f" on server {result.server}" if result.server else ""
     head = "PASSED" if result.passed else "FAILED"
-    detail = f"{errors} error rule(s) failed, {warnings} warning(s)" if (errors or warnings) else "all rules passed"
+    detail = (
+        f"{errors} error rule(s) failed, {warnings} warning(s)"
+        if (errors or warnings)
+        else "all rules passed"
+    )
     return (
         f"{head}: {detail} — contract {result.contract_id} {result.contract_version}{where}, "
         f"{len(result.results)} rules, {result.engine} engine, {seconds:.2f}s"
@@ -75,7 +81,9 @@ def _result_lines(r: RuleResult, width: int, *, samples: bool) -> list[tuple[str
         shown = r.samples[:MAX_SAMPLES_SHOWN]
         more = len(r.samples) - len(shown)
         for row in shown:
-            lines += [(line, "") for line in _wrap(sample_text(row), width, first=INDENT + "sample: ")]
+            lines += [
+                (line, "") for line in _wrap(sample_text(row), width, first=INDENT + "sample: ")
+            ]
         if more > 0:
             lines.append((f"{INDENT}(and {more} more sample rows in --format json)", ""))
     return lines
@@ -87,11 +95,17 @@ def _pass_lines(r: RuleResult, width: int) -> list[tuple[str, str]]:
 
 
 def render(
-    result: ValidationResult, *, color: bool = False, width: int | None = None, verbose: bool = False
+    result: ValidationResult,
+    *,
+    color: bool = False,
+    width: int | None = None,
+    verbose: bool = False,
 ) -> str:
     width = width or terminal_width()
     buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width, soft_wrap=True)
+    console = Console(
+        file=buffer, force_terminal=color, no_color=not color, width=width, soft_wrap=True
+    )
     ordered = sorted(result.results, key=_order)
     lines: list[tuple[str, str]] = []
     for r in ordered:
@@ -103,7 +117,10 @@ def render(
             lines += _pass_lines(r, width)
     elif passed:
         hint = "" if not result.failures else "; --verbose lists them"
-        lines += [(line, "green") for line in _wrap(f"pass  {len(passed)} other rule(s) passed{hint}", width)]
+        lines += [
+            (line, "green")
+            for line in _wrap(f"pass  {len(passed)} other rule(s) passed{hint}", width)
+        ]
     for line, style in lines:
         text = Text(line)
         if style:

@@ -32,7 +32,11 @@ class Relation:
     def same_as(self, other: Relation) -> bool:
         if self.name.lower() != other.name.lower():
             return False
-        return not self.schemas or not other.schemas or bool({s.lower() for s in self.schemas} & {s.lower() for s in other.schemas})
+        return (
+            not self.schemas
+            or not other.schemas
+            or bool({s.lower() for s in self.schemas} & {s.lower() for s in other.schemas})
+        )
 
 
 @dataclass
@@ -68,7 +72,9 @@ class Downstream:
 
     lineage: DbtLineage | None = None
     specs: list[ModelSpec] = field(default_factory=list)
-    spec_relations: dict[str, Relation | None] = field(default_factory=dict)  # spec name -> its source table
+    spec_relations: dict[str, Relation | None] = field(
+        default_factory=dict
+    )  # spec name -> its source table
     notes: list[str] = field(default_factory=list)  # what could not be looked at, and why
 
 
@@ -86,9 +92,13 @@ def load_downstream(manifest: Path | None, specs_dir: Path | None) -> Downstream
         except (OSError, ValueError) as exc:
             raise UsageError(f"cannot read dbt manifest {path}: {exc}") from None
     elif manifest is not None:
-        raise UsageError(f"cannot read dbt manifest {manifest}: no such file (run `dbt parse` to write it)")
+        raise UsageError(
+            f"cannot read dbt manifest {manifest}: no such file (run `dbt parse` to write it)"
+        )
     else:
-        out.notes.append(f"no dbt manifest at {DEFAULT_MANIFEST} (run `dbt parse`, or pass --manifest): dbt models and their assets are not listed")
+        out.notes.append(
+            f"no dbt manifest at {DEFAULT_MANIFEST} (run `dbt parse`, or pass --manifest): dbt models and their assets are not listed"
+        )
     directory = specs_dir or DEFAULT_SPECS
     if directory.is_dir():
         out.specs, notes = load_specs(directory)
@@ -106,7 +116,9 @@ def _spec_relation(spec: ModelSpec, notes: list[str]) -> Relation | None:
     contract, _ = analyze(spec.contract) if spec.contract.is_file() else (None, [])
     table = contract.table(spec.table) if contract is not None else None
     if table is None:
-        notes.append(f"model spec {spec.name} ({spec.path}): cannot find table {spec.table!r} in {spec.contract}")
+        notes.append(
+            f"model spec {spec.name} ({spec.path}): cannot find table {spec.table!r} in {spec.contract}"
+        )
         return None
     return relation_of(contract, table)
 
@@ -128,7 +140,13 @@ def relation_of(contract: Contract, table: Table) -> Relation:
     return Relation(table.physical_name, tuple(dict.fromkeys(schemas)))
 
 
-def blast_radius(old: Contract | None, new: Contract | None, contract_path: Path | None, changes: Sequence[Change], downstream: Downstream) -> list[TableImpact]:
+def blast_radius(
+    old: Contract | None,
+    new: Contract | None,
+    contract_path: Path | None,
+    changes: Sequence[Change],
+    downstream: Downstream,
+) -> list[TableImpact]:
     """One TableImpact per table that a change touches, in the order the changes name them."""
     lineage = downstream.lineage
     touched: dict[str, list[str]] = {}
@@ -144,10 +162,14 @@ def blast_radius(old: Contract | None, new: Contract | None, contract_path: Path
             continue
         impact = TableImpact(name, relation_of(side, table), columns)
         if lineage is not None:
-            impact.dbt, impact.dbt_exact = lineage.find(impact.relation.name, impact.relation.schemas)
+            impact.dbt, impact.dbt_exact = lineage.find(
+                impact.relation.name, impact.relation.schemas
+            )
             impact.downstream = lineage.downstream(n.unique_id for n in impact.dbt)
         for spec in downstream.specs:
-            pipeline = _pipeline_impact(spec, impact, contract_path, lineage, downstream.spec_relations.get(spec.name))
+            pipeline = _pipeline_impact(
+                spec, impact, contract_path, lineage, downstream.spec_relations.get(spec.name)
+            )
             if pipeline is not None:
                 impact.pipelines.append(pipeline)
         impacts.append(impact)
@@ -162,9 +184,17 @@ def _find_table(new: Contract | None, old: Contract | None, name: str):
     return None, None
 
 
-def _pipeline_impact(spec: ModelSpec, impact: TableImpact, contract_path: Path | None, lineage: DbtLineage | None, relation: Relation | None) -> PipelineImpact | None:
+def _pipeline_impact(
+    spec: ModelSpec,
+    impact: TableImpact,
+    contract_path: Path | None,
+    lineage: DbtLineage | None,
+    relation: Relation | None,
+) -> PipelineImpact | None:
     same_file = contract_path is not None and spec.contract == contract_path.resolve()
-    direct = (same_file and spec.table == impact.table) or (relation is not None and relation.same_as(impact.relation))
+    direct = (same_file and spec.table == impact.table) or (
+        relation is not None and relation.same_as(impact.relation)
+    )
     via = "the table itself" if direct else None
     if via is None and relation is not None and lineage is not None:
         reachable = {n.unique_id for n in impact.downstream}
@@ -176,4 +206,11 @@ def _pipeline_impact(spec: ModelSpec, impact: TableImpact, contract_path: Path |
         return None
     roles = spec.roles()
     columns = {c: roles[c] for c in impact.columns if c in roles}
-    return PipelineImpact(spec.name, str(spec.path), via, columns, by_name=not direct, asset_keys=ml_asset_keys(spec.name))
+    return PipelineImpact(
+        spec.name,
+        str(spec.path),
+        via,
+        columns,
+        by_name=not direct,
+        asset_keys=ml_asset_keys(spec.name),
+    )

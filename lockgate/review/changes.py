@@ -23,7 +23,9 @@ class Hit:
     subject: str  # what changed: a rule id, a field, a server name
     before: Any = None
     after: Any = None
-    claims: frozenset[str] = frozenset()  # rule ids this change explains (later classifiers skip them)
+    claims: frozenset[str] = (
+        frozenset()
+    )  # rule ids this change explains (later classifiers skip them)
 
 
 @dataclass(frozen=True)

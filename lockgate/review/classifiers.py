@@ -61,7 +61,9 @@ def _columns_added(required: bool):
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for table, name, old, new in cmp.columns():
             if old is None and (_required_rule(table, name) in cmp.new_rules) == required:
-                yield Hit(table, name, name, None, new.logical_type, cmp.rule_ids(cmp.new, table, name))
+                yield Hit(
+                    table, name, name, None, new.logical_type, cmp.rule_ids(cmp.new, table, name)
+                )
 
     return detect
 
@@ -82,7 +84,10 @@ def _column_field(field: str, odcs_key: str, *, claims_rule: bool = False):
 
 def _key(table) -> list[str]:
     """Logical names of the primary key in key order (a physical rename is not a key change)."""
-    keys = sorted((c for c in table.columns if c.primary_key), key=lambda c: c.primary_key_position if c.primary_key_position > 0 else 10**6)
+    keys = sorted(
+        (c for c in table.columns if c.primary_key),
+        key=lambda c: c.primary_key_position if c.primary_key_position > 0 else 10**6,
+    )
     return [c.name for c in keys]
 
 
@@ -91,9 +96,13 @@ def _primary_key(cmp: Comparison) -> Iterator[Hit]:
         before, after = _key(old), _key(new)
         if before == after:
             continue
-        keys = {c.name for c in old.columns if c.primary_key} ^ {c.name for c in new.columns if c.primary_key}
+        keys = {c.name for c in old.columns if c.primary_key} ^ {
+            c.name for c in new.columns if c.primary_key
+        }
         # the key rules themselves, and the required/unique rules a key column gains or loses
-        claims = {f"{name}.primaryKey"} | {f"{name}.{c.name}.primaryKey" for c in (*old.columns, *new.columns)}
+        claims = {f"{name}.primaryKey"} | {
+            f"{name}.{c.name}.primaryKey" for c in (*old.columns, *new.columns)
+        }
         for column in keys:
             for check in ("required", "unique"):
                 rule_id = f"{name}.{column}.{check}"
@@ -122,8 +131,19 @@ def _required(added: bool):
 
 def _redefined(cmp: Comparison) -> Iterator[Hit]:
     for old, new in list(cmp.rule_pairs()):
-        if type(old.measure) is not type(new.measure) or (old.table, old.column, old.check) != (new.table, new.column, new.check):
-            yield Hit(new.table, new.column, new.id, describe_rule(old), describe_rule(new), frozenset({new.id}))
+        if type(old.measure) is not type(new.measure) or (old.table, old.column, old.check) != (
+            new.table,
+            new.column,
+            new.check,
+        ):
+            yield Hit(
+                new.table,
+                new.column,
+                new.id,
+                describe_rule(old),
+                describe_rule(new),
+                frozenset({new.id}),
+            )
 
 
 # Which classifier reports a predicate moving in a direction; predicates not listed fall through
@@ -147,7 +167,13 @@ def _measure_moved(kind: str, directions: tuple[str, ...]):
         for old, new in cmp.rule_pairs():
             direction = measure_direction(old.measure, new.measure, cmp.renamed(new.table))
             if direction in directions and _predicate_kind(new.measure) == kind:
-                yield Hit(new.table, new.column, new.id, describe_measure(old.measure), describe_measure(new.measure))
+                yield Hit(
+                    new.table,
+                    new.column,
+                    new.id,
+                    describe_measure(old.measure),
+                    describe_measure(new.measure),
+                )
 
     return detect
 
@@ -156,7 +182,9 @@ def _threshold_moved(direction: str):
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for old, new in cmp.rule_pairs():
             if threshold_direction(old.threshold, new.threshold, new.measure) == direction:
-                yield Hit(new.table, new.column, new.id, describe_threshold(old), describe_threshold(new))
+                yield Hit(
+                    new.table, new.column, new.id, describe_threshold(old), describe_threshold(new)
+                )
 
     return detect
 
@@ -177,14 +205,22 @@ def _rules_added(blocking: bool):
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for rule in cmp.added_rules():
             if rule.blocking == blocking:
-                yield Hit(rule.table, rule.column, rule.id, None, f"{describe_rule(rule)} [{rule.severity}]")
+                yield Hit(
+                    rule.table,
+                    rule.column,
+                    rule.id,
+                    None,
+                    f"{describe_rule(rule)} [{rule.severity}]",
+                )
 
     return detect
 
 
 def _rules_removed(cmp: Comparison) -> Iterator[Hit]:
     for rule in cmp.removed_rules():
-        yield Hit(rule.table, rule.column, rule.id, f"{describe_rule(rule)} [{rule.severity}]", None)
+        yield Hit(
+            rule.table, rule.column, rule.id, f"{describe_rule(rule)} [{rule.severity}]", None
+        )
 
 
 # --- detectors: servers and documentation -------------------------------------------------------------
@@ -200,7 +236,10 @@ def _server_pairs(cmp: Comparison):
 
 
 def _server_location(server) -> dict[str, Any]:
-    return {"type": server.type, **{k: v for k, v in server.options.items() if k not in (*SERVER_DOCUMENTATION, "id")}}
+    return {
+        "type": server.type,
+        **{k: v for k, v in server.options.items() if k not in (*SERVER_DOCUMENTATION, "id")},
+    }
 
 
 def _servers_removed(cmp: Comparison) -> Iterator[Hit]:
@@ -220,7 +259,13 @@ def _server_moved(cmp: Comparison) -> Iterator[Hit]:
         if old is not None and new is not None and _server_location(old) != _server_location(new):
             before, after = _server_location(old), _server_location(new)
             keys = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
-            yield Hit(None, None, f"server {name}", {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys})
+            yield Hit(
+                None,
+                None,
+                f"server {name}",
+                {k: before.get(k) for k in keys},
+                {k: after.get(k) for k in keys},
+            )
 
 
 # Keys lockgate compiles into tables, columns, rules and servers; every other key is documentation.
@@ -235,24 +280,46 @@ STRUCTURE = {
 }  # fmt: skip
 
 
-def documented_pairs(cmp: Comparison) -> Iterator[tuple[str | None, str | None, str, dict, dict, set[str]]]:
+def documented_pairs(
+    cmp: Comparison,
+) -> Iterator[tuple[str | None, str | None, str, dict, dict, set[str]]]:
     """(table, column, subject, old mapping, new mapping, structural keys) for every element that
     exists in both versions: the contract, tables, columns, quality entries, servers."""
-    yield None, None, "contract", _contract_level(cmp.old.raw), _contract_level(cmp.new.raw), STRUCTURE["contract"]
+    yield (
+        None,
+        None,
+        "contract",
+        _contract_level(cmp.old.raw),
+        _contract_level(cmp.new.raw),
+        STRUCTURE["contract"],
+    )
     for name, old, new in cmp.common_tables():
-        old_raw, new_raw = _mapping(cmp.raw(cmp.old, old.path)), _mapping(cmp.raw(cmp.new, new.path))
+        old_raw, new_raw = (
+            _mapping(cmp.raw(cmp.old, old.path)),
+            _mapping(cmp.raw(cmp.new, new.path)),
+        )
         yield name, None, name, old_raw, new_raw, STRUCTURE["table"]
         yield from _quality_pairs(name, None, old_raw, new_raw)
     for table, name, old, new in cmp.columns():
         if old is None or new is None:
             continue
-        old_raw, new_raw = _mapping(cmp.raw(cmp.old, old.path)), _mapping(cmp.raw(cmp.new, new.path))
+        old_raw, new_raw = (
+            _mapping(cmp.raw(cmp.old, old.path)),
+            _mapping(cmp.raw(cmp.new, new.path)),
+        )
         yield table, name, name, old_raw, new_raw, STRUCTURE["column"]
         yield from _quality_pairs(table, name, old_raw, new_raw)
     for name, old, new in _server_pairs(cmp):
         if old is not None and new is not None:
             location = set(_server_location(old)) | set(_server_location(new))
-            yield None, None, f"server {name}", dict(old.options), dict(new.options), STRUCTURE["server"] | location
+            yield (
+                None,
+                None,
+                f"server {name}",
+                dict(old.options),
+                dict(new.options),
+                STRUCTURE["server"] | location,
+            )
 
 
 def _contract_level(raw: Any) -> dict:
@@ -261,7 +328,11 @@ def _contract_level(raw: Any) -> dict:
     from lockgate.contract.compile.sla import DOCUMENTARY
 
     out = dict(_mapping(raw))
-    entries = [e for e in out.get("slaProperties") or [] if isinstance(e, dict) and e.get("property") in DOCUMENTARY]
+    entries = [
+        e
+        for e in out.get("slaProperties") or []
+        if isinstance(e, dict) and e.get("property") in DOCUMENTARY
+    ]
     if entries:
         out["slaProperties (lifecycle dates)"] = entries
     return out
@@ -286,7 +357,12 @@ def _keyed_quality(raw: dict) -> dict[str, dict]:
         if not isinstance(entry, dict):
             continue
         impl = entry.get("implementation")
-        kind = entry.get("metric") or entry.get("rule") or (impl.get("check") if isinstance(impl, dict) else None) or ""
+        kind = (
+            entry.get("metric")
+            or entry.get("rule")
+            or (impl.get("check") if isinstance(impl, dict) else None)
+            or ""
+        )
         base = entry.get("id") or f"{entry.get('type', 'library')}:{kind}"
         key, n = base, 2
         while key in keyed:
@@ -301,7 +377,11 @@ def _documentation(keys: set[str] | None):
 
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for table, column, subject, old, new, structural in documented_pairs(cmp):
-            candidates = keys if keys is not None else {k for k in (*old, *new) if k not in structural and k not in owned_elsewhere}
+            candidates = (
+                keys
+                if keys is not None
+                else {k for k in (*old, *new) if k not in structural and k not in owned_elsewhere}
+            )
             for key in sorted(candidates):
                 if old.get(key) != new.get(key):
                     where = key if subject in ("contract", table, column) else f"{subject}: {key}"

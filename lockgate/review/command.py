@@ -20,7 +20,14 @@ from lockgate.review.render import render
 from lockgate.review.versions import GitRepo, load_file, load_text
 
 
-def run_diff(paths: Sequence[Path], *, base: str | None, fmt: str, manifest: Path | None = None, specs: Path | None = None) -> tuple[str, int]:
+def run_diff(
+    paths: Sequence[Path],
+    *,
+    base: str | None,
+    fmt: str,
+    manifest: Path | None = None,
+    specs: Path | None = None,
+) -> tuple[str, int]:
     """The rendered report and the exit code (0 fine, 1 a breaking change without a major bump)."""
     downstream = load_downstream(manifest, specs)
     if base is None:
@@ -33,12 +40,16 @@ def run_diff(paths: Sequence[Path], *, base: str | None, fmt: str, manifest: Pat
 
 def _two_files(paths: Sequence[Path], downstream):
     if len(paths) != 2:
-        raise UsageError(f"expected OLD NEW (two contract files), or contracts with --base REF; got {len(paths)} path(s)")
+        raise UsageError(
+            f"expected OLD NEW (two contract files), or contracts with --base REF; got {len(paths)} path(s)"
+        )
     old_path, new_path = paths
     for path in paths:
         if not path.is_file():
             raise UsageError(f"cannot read contract {path}: no such file")
-    return diff_versions(new_path, load_file(old_path, strict=False), load_file(new_path, strict=True), downstream)
+    return diff_versions(
+        new_path, load_file(old_path, strict=False), load_file(new_path, strict=True), downstream
+    )
 
 
 def _against_ref(paths: Sequence[Path], ref: str, downstream):
@@ -52,12 +63,18 @@ def _against_ref(paths: Sequence[Path], ref: str, downstream):
             files.append(path)  # may be gone from the working tree: then it must exist at REF
     shown = list(dict.fromkeys(_display(p) for p in files))
     if not shown:
-        raise UsageError(f"no contracts (*.odcs.yaml) in {', '.join(map(str, paths))}, here or at {ref}")
+        raise UsageError(
+            f"no contracts (*.odcs.yaml) in {', '.join(map(str, paths))}, here or at {ref}"
+        )
     diffs = []
     for name in shown:
         path = Path(name)
         text = repo.show(ref, path)
-        old = load_text(text, f"{ref}:{repo.relative(path)}", strict=False) if text is not None else None
+        old = (
+            load_text(text, f"{ref}:{repo.relative(path)}", strict=False)
+            if text is not None
+            else None
+        )
         new = load_file(path, strict=True) if path.is_file() else None
         if old is None and new is None:
             raise UsageError(f"no such contract, here or at {ref}: {path}")

@@ -26,7 +26,9 @@ class Comparison:
     # --- tables and columns -----------------------------------------------------------------------
 
     def table_names(self) -> list[str]:
-        return list(dict.fromkeys([t.name for t in self.old.tables] + [t.name for t in self.new.tables]))
+        return list(
+            dict.fromkeys([t.name for t in self.old.tables] + [t.name for t in self.new.tables])
+        )
 
     def tables(self) -> Iterator[tuple[str, Table | None, Table | None]]:
         for name in self.table_names():
@@ -50,19 +52,31 @@ class Comparison:
         if old is None or new is None:
             return {}
         pairs = ((c, new.column(c.name)) for c in old.columns)
-        return {a.physical_name: b.physical_name for a, b in pairs if b is not None and a.physical_name != b.physical_name}
+        return {
+            a.physical_name: b.physical_name
+            for a, b in pairs
+            if b is not None and a.physical_name != b.physical_name
+        }
 
     # --- rules --------------------------------------------------------------------------------------
 
     def rule_ids(self, contract: Contract, table: str, column: str | None = None) -> frozenset[str]:
         rules = self.old_rules if contract is self.old else self.new_rules
-        return frozenset(r.id for r in rules.values() if r.table == table and (column is None or r.column == column))
+        return frozenset(
+            r.id
+            for r in rules.values()
+            if r.table == table and (column is None or r.column == column)
+        )
 
     def rule_pairs(self) -> Iterator[tuple[Rule, Rule]]:
         """Rules kept under the same id whose substance changed, not yet explained."""
         for rule_id, old in self.old_rules.items():
             new = self.new_rules.get(rule_id)
-            if new is not None and rule_id not in self.claimed and _substance(old) != _substance(new):
+            if (
+                new is not None
+                and rule_id not in self.claimed
+                and _substance(old) != _substance(new)
+            ):
                 yield old, new
 
     def added_rules(self) -> Iterator[Rule]:
@@ -89,7 +103,14 @@ class Comparison:
 
 def _substance(rule: Rule) -> tuple:
     """What a rule enforces; its description is documentation, compared with the raw entries."""
-    return (rule.table, rule.column, rule.check, own_definition(rule.measure), rule.threshold, rule.severity)
+    return (
+        rule.table,
+        rule.column,
+        rule.check,
+        own_definition(rule.measure),
+        rule.threshold,
+        rule.severity,
+    )
 
 
 def own_definition(measure: Measure) -> Measure:

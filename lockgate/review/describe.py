@@ -14,7 +14,9 @@ def describe_rule(rule: ir.Rule) -> str:
 
 
 def describe_threshold(rule: ir.Rule) -> str:
-    noun = "failing rows" if isinstance(rule.measure, ir.ROW_MEASURES) else _metric_noun(rule.measure)
+    noun = (
+        "failing rows" if isinstance(rule.measure, ir.ROW_MEASURES) else _metric_noun(rule.measure)
+    )
     return f"{noun} {rule.threshold.describe()}"
 
 
@@ -80,7 +82,9 @@ def describe_condition(rule: ir.Rule) -> str:
     if isinstance(m, ir.FailingRows):
         return describe_predicate(m.predicate, named=True)
     if isinstance(m, ir.DuplicateRows):
-        return f"({', '.join(m.columns)}) unique" if len(m.columns) > 1 else f"{m.columns[0]} unique"
+        return (
+            f"({', '.join(m.columns)}) unique" if len(m.columns) > 1 else f"{m.columns[0]} unique"
+        )
     if isinstance(m, ir.Orphans):
         return f"({', '.join(m.columns)}) {describe_measure(m)}"
     return describe_measure(m)
@@ -125,8 +129,12 @@ def _(m: ir.Anomaly) -> str:
 
 @describe_measure.register
 def _(m: ir.Drift) -> str:
-    levels = ", ".join(f"{k} {v:g}" for k, v in (("warn at", m.warn_at), ("fail at", m.fail_at)) if v is not None)
-    return f"{m.method} drift of {m.column} against {m.reference_file}" + (f" ({levels})" if levels else "")
+    levels = ", ".join(
+        f"{k} {v:g}" for k, v in (("warn at", m.warn_at), ("fail at", m.fail_at)) if v is not None
+    )
+    return f"{m.method} drift of {m.column} against {m.reference_file}" + (
+        f" ({levels})" if levels else ""
+    )
 
 
 @describe_measure.register
@@ -173,7 +181,9 @@ def _(p: ir.OutOfRange, named: bool = False) -> str:
     if p.maximum is not None:
         parts.append(f"{'<' if p.exclusive_maximum else '<='} {p.maximum}")
     subject = p.column if named else "values"
-    return " and ".join(f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts))
+    return " and ".join(
+        f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts)
+    )
 
 
 @describe_predicate.register
@@ -184,7 +194,9 @@ def _(p: ir.LengthOutOfRange, named: bool = False) -> str:
     if p.maximum is not None:
         parts.append(f"<= {p.maximum}")
     subject = f"length({p.column})" if named else "length"
-    return " and ".join(f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts))
+    return " and ".join(
+        f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts)
+    )
 
 
 @describe_predicate.register

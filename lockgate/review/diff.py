@@ -64,7 +64,9 @@ class DiffReport:
         return [c for d in self.diffs for c in d.changes]
 
 
-def diff_versions(path: Path, old: Version | None, new: Version | None, downstream: Downstream) -> ContractDiff:
+def diff_versions(
+    path: Path, old: Version | None, new: Version | None, downstream: Downstream
+) -> ContractDiff:
     """Compare two versions; either may be None (a contract added or removed)."""
     if old is None and new is None:
         raise ValueError("nothing to compare")
@@ -75,11 +77,20 @@ def diff_versions(path: Path, old: Version | None, new: Version | None, downstre
         status, judged = "added", Verdict(PASS, f"new contract, version {after.version}", None)
     elif new is None:
         tables = len(before.tables)
-        status, judged = "removed", Verdict(WARN, f"contract removed: its {tables} table(s) are no longer guaranteed to anyone", "major")
+        status, judged = (
+            "removed",
+            Verdict(
+                WARN,
+                f"contract removed: its {tables} table(s) are no longer guaranteed to anyone",
+                "major",
+            ),
+        )
     else:
         status = "changed" if changes else "unchanged"
         judged = verdict(before.version, after.version, changes)
-    impacts = blast_radius(old.contract if old else None, new.contract if new else None, path, changes, downstream)
+    impacts = blast_radius(
+        old.contract if old else None, new.contract if new else None, path, changes, downstream
+    )
     return ContractDiff(
         path=str(path),
         contract_id=(new or old).contract.id,

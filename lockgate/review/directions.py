@@ -46,11 +46,17 @@ class Interval:
     high_closed: bool = True
 
     def empty(self) -> bool:
-        return self.low > self.high or (self.low == self.high and not (self.low_closed and self.high_closed))
+        return self.low > self.high or (
+            self.low == self.high and not (self.low_closed and self.high_closed)
+        )
 
     def within(self, other: Interval) -> bool:
-        low_ok = other.low < self.low or (other.low == self.low and (other.low_closed or not self.low_closed))
-        high_ok = self.high < other.high or (self.high == other.high and (other.high_closed or not self.high_closed))
+        low_ok = other.low < self.low or (
+            other.low == self.low and (other.low_closed or not self.low_closed)
+        )
+        high_ok = self.high < other.high or (
+            self.high == other.high and (other.high_closed or not self.high_closed)
+        )
         return low_ok and high_ok
 
     def intersect(self, other: Interval) -> Interval:
@@ -104,8 +110,24 @@ def restrict(intervals: list[Interval], domain: Interval, whole: bool) -> list[I
 
 def _whole_numbers(i: Interval) -> Interval:
     """The closed interval of the integers inside `i` (row counts are whole)."""
-    low = i.low if math.isinf(i.low) else (math.floor(i.low) + 1 if (not i.low_closed and float(i.low).is_integer()) else math.ceil(i.low))
-    high = i.high if math.isinf(i.high) else (math.ceil(i.high) - 1 if (not i.high_closed and float(i.high).is_integer()) else math.floor(i.high))
+    low = (
+        i.low
+        if math.isinf(i.low)
+        else (
+            math.floor(i.low) + 1
+            if (not i.low_closed and float(i.low).is_integer())
+            else math.ceil(i.low)
+        )
+    )
+    high = (
+        i.high
+        if math.isinf(i.high)
+        else (
+            math.ceil(i.high) - 1
+            if (not i.high_closed and float(i.high).is_integer())
+            else math.floor(i.high)
+        )
+    )
     return Interval(low, high)
 
 
@@ -151,7 +173,9 @@ def _set_direction(new_in_old: bool, old_in_new: bool) -> Direction:
 # --- measures and predicates ---------------------------------------------------------------------------
 
 
-def measure_direction(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None = None) -> Direction:
+def measure_direction(
+    old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None = None
+) -> Direction:
     """Compare two measures of one rule. A renamed physical column is reported by the column
     classifiers, not as a change of every rule on it: predicates are compared without their
     column, key columns after applying `renamed` (old physical name -> new)."""
@@ -166,16 +190,28 @@ def measure_direction(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, st
     if isinstance(old, (ir.RowCount, ir.LatestValue)):
         return "same"
     if isinstance(old, ir.ColumnType):
-        return "same" if (old.logical_type, old.timezone) == (new.logical_type, new.timezone) else "changed"
+        return (
+            "same"
+            if (old.logical_type, old.timezone) == (new.logical_type, new.timezone)
+            else "changed"
+        )
     if isinstance(old, ir.ExtraColumns):
         return "same"  # the declared set follows the columns, which the column classifiers report
     if isinstance(old, ir.Orphans):
-        return "same" if (old.ref_table, old.ref_columns) == (new.ref_table, new.ref_columns) else "changed"
+        return (
+            "same"
+            if (old.ref_table, old.ref_columns) == (new.ref_table, new.ref_columns)
+            else "changed"
+        )
     if isinstance(old, ir.SqlValue):
         return "same" if old.query == new.query else "changed"
     # measures this module has no ordering for (the stateful detectors): compared on their own
     # definition, with a renamed physical column mapped to its new name
-    return "same" if _renamed_fields(own_definition(old), renamed) == own_definition(new) else "changed"
+    return (
+        "same"
+        if _renamed_fields(own_definition(old), renamed) == own_definition(new)
+        else "changed"
+    )
 
 
 def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> ir.Measure:
@@ -198,8 +234,12 @@ def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:
         return "same"
     if isinstance(old, ir.OutOfRange):
         return combine(
-            _bound_direction(old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True),
-            _bound_direction(old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False),
+            _bound_direction(
+                old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True
+            ),
+            _bound_direction(
+                old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False
+            ),
         )
     if isinstance(old, ir.LengthOutOfRange):
         return combine(
@@ -210,10 +250,14 @@ def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:
         return _bound_direction(old.seconds, False, new.seconds, False, lower=False)
     if isinstance(old, ir.NotInSet):
         # the allowed set shrinking fails more values
-        return _set_direction(set(new.values) <= set(old.values), set(old.values) <= set(new.values))
+        return _set_direction(
+            set(new.values) <= set(old.values), set(old.values) <= set(new.values)
+        )
     if isinstance(old, ir.IsMissing):
         # more placeholder values counted as missing fails more rows
-        return _set_direction(set(old.values) <= set(new.values), set(new.values) <= set(old.values))
+        return _set_direction(
+            set(old.values) <= set(new.values), set(new.values) <= set(old.values)
+        )
     if isinstance(old, ir.NotMatching):
         return "same" if old.pattern == new.pattern else "changed"
     if isinstance(old, ir.NotMultipleOf):
@@ -225,7 +269,9 @@ def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:
     return "same" if old == new else "changed"
 
 
-def _bound_direction(old: Any, old_exclusive: bool, new: Any, new_exclusive: bool, *, lower: bool) -> Direction:
+def _bound_direction(
+    old: Any, old_exclusive: bool, new: Any, new_exclusive: bool, *, lower: bool
+) -> Direction:
     """A lower bound raised (or an upper bound lowered) lets fewer values through: tighter."""
     if old is None and new is None:
         return "same"

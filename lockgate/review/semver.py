@@ -53,14 +53,36 @@ def verdict(old_version: str | None, new_version: str | None, changes: Sequence[
     old, new = parse_version(old_version), parse_version(new_version)
     span = f"{old_version} -> {new_version}"
     if bump is None:
-        return Verdict(PASS, f"no contract changes (version {span})" if old_version != new_version else "no contract changes", None)
+        return Verdict(
+            PASS,
+            f"no contract changes (version {span})"
+            if old_version != new_version
+            else "no contract changes",
+            None,
+        )
     breaking = sum(c.severity == BREAKING for c in changes)
     if bump == "major":
         if old is not None and new is not None and new[0] > old[0]:
-            return Verdict(PASS, f"{breaking} breaking change(s) with a major version bump ({span})", bump)
+            return Verdict(
+                PASS, f"{breaking} breaking change(s) with a major version bump ({span})", bump
+            )
         if new is None or old is None:
-            return Verdict(FAIL, f"{breaking} breaking change(s) need a major version bump, but {span} is not semantic versioning", bump)
-        return Verdict(FAIL, f"{breaking} breaking change(s) need a major version bump ({span}); e.g. version: {old[0] + 1}.0.0", bump)
+            return Verdict(
+                FAIL,
+                f"{breaking} breaking change(s) need a major version bump, but {span} is not semantic versioning",
+                bump,
+            )
+        return Verdict(
+            FAIL,
+            f"{breaking} breaking change(s) need a major version bump ({span}); e.g. version: {old[0] + 1}.0.0",
+            bump,
+        )
     if old is not None and new is not None and new > old:
-        return Verdict(PASS, f"{len(changes)} non-breaking change(s) with a version bump ({span})", bump)
-    return Verdict(WARN, f"{len(changes)} non-breaking change(s) without a version bump ({span}); bump the {bump} version", bump)
+        return Verdict(
+            PASS, f"{len(changes)} non-breaking change(s) with a version bump ({span})", bump
+        )
+    return Verdict(
+        WARN,
+        f"{len(changes)} non-breaking change(s) without a version bump ({span}); bump the {bump} version",
+        bump,
+    )

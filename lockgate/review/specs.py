@@ -77,4 +77,6 @@ def parse_spec(path: Path) -> ModelSpec:
 def _names(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    return tuple(v if isinstance(v, str) else str(v.get("name")) for v in value if isinstance(v, (str, dict)))
+    return tuple(
+        v if isinstance(v, str) else str(v.get("name")) for v in value if isinstance(v, (str, dict))
+    )

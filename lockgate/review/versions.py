@@ -48,7 +48,9 @@ class GitRepo:
 
     def __init__(self, near: Path):
         near = near.resolve()
-        while not near.is_dir() and near != near.parent:  # a deleted file: ask from its nearest folder
+        while (
+            not near.is_dir() and near != near.parent
+        ):  # a deleted file: ask from its nearest folder
             near = near.parent
         self.cwd = near
         self.root = Path(self._git("rev-parse", "--show-toplevel", what="a git repository").strip())
@@ -56,7 +58,9 @@ class GitRepo:
 
     def verify(self, ref: str) -> None:
         if self._run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-            raise UsageError(f"unknown git revision {ref!r} (in CI, fetch it first, e.g. git fetch origin main)")
+            raise UsageError(
+                f"unknown git revision {ref!r} (in CI, fetch it first, e.g. git fetch origin main)"
+            )
 
     def show(self, ref: str, path: Path) -> str | None:
         """The file's text at `ref`, or None when it did not exist there."""
@@ -68,8 +72,19 @@ class GitRepo:
 
     def contracts_at(self, ref: str, directory: Path) -> list[Path]:
         """Contract files under `directory` as of `ref` (paths in the working tree's terms)."""
-        out = self._git("ls-tree", "-r", "--name-only", "--full-name", ref, "--", self.relative(directory), what=f"files of {ref}")
-        names = [line for line in out.splitlines() if any(Path(line).match(g) for g in CONTRACT_GLOBS)]
+        out = self._git(
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "--full-name",
+            ref,
+            "--",
+            self.relative(directory),
+            what=f"files of {ref}",
+        )
+        names = [
+            line for line in out.splitlines() if any(Path(line).match(g) for g in CONTRACT_GLOBS)
+        ]
         return [self.root / name for name in names]
 
     def relative(self, path: Path) -> str:
@@ -80,9 +95,13 @@ class GitRepo:
 
     def _run(self, *args: str) -> subprocess.CompletedProcess:
         try:
-            return subprocess.run(["git", *args], cwd=self.cwd, capture_output=True, text=True, timeout=60)
+            return subprocess.run(
+                ["git", *args], cwd=self.cwd, capture_output=True, text=True, timeout=60
+            )
         except FileNotFoundError:
-            raise UsageError("git is not installed; compare two files instead: lockgate diff OLD NEW") from None
+            raise UsageError(
+                "git is not installed; compare two files instead: lockgate diff OLD NEW"
+            ) from None
 
     def _git(self, *args: str, what: str) -> str:
         proc = self._run(*args)

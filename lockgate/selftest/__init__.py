@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
 
-OK, NEVER_FAILS, UNBREAKABLE, MISBEHAVED, NOT_EXERCISED = "ok", "never-fails", "unbreakable", "misbehaved", "not-exercised"
+OK, NEVER_FAILS, UNBREAKABLE, MISBEHAVED, NOT_EXERCISED = (
+    "ok",
+    "never-fails",
+    "unbreakable",
+    "misbehaved",
+    "not-exercised",
+)
 STATUSES = (MISBEHAVED, NEVER_FAILS, UNBREAKABLE, NOT_EXERCISED, OK)  # worst first
 FAILING = (MISBEHAVED, NEVER_FAILS, UNBREAKABLE)
 
@@ -73,7 +79,9 @@ def selftest(contract: Contract, now: dt.datetime | None = None) -> SelftestRepo
     # Rules on a column no valid values were found for are set aside; the data is then generated
     # again without them, so that their column no longer constrains the others.
     _, problems = build_dataset(dataclasses.replace(contract, rules=tuple(candidates)), now)
-    outcomes.update({r.id: Outcome(r, NOT_EXERCISED, problems[r.id]) for r in candidates if r.id in problems})
+    outcomes.update(
+        {r.id: Outcome(r, NOT_EXERCISED, problems[r.id]) for r in candidates if r.id in problems}
+    )
     judged = [r for r in candidates if r.id not in problems]
     subject = dataclasses.replace(contract, rules=tuple(judged))
     valid, _ = build_dataset(subject, now)
@@ -85,9 +93,13 @@ def selftest(contract: Contract, now: dt.datetime | None = None) -> SelftestRepo
         if isinstance(result, Broken):
             datasets[rule.id], how[rule.id] = result.dataset, result.how
         else:
-            outcomes[rule.id] = Outcome(rule, UNBREAKABLE if result.exercisable else NOT_EXERCISED, result.reason)
+            outcomes[rule.id] = Outcome(
+                rule, UNBREAKABLE if result.exercisable else NOT_EXERCISED, result.reason
+            )
 
-    changed = {r.id: {r.table} for r in judged if r.id in how}  # a breaker changes its rule's table only
+    changed = {
+        r.id: {r.table} for r in judged if r.id in how
+    }  # a breaker changes its rule's table only
     verdicts = run_datasets(subject, datasets, changed, now)
     for rule in judged:
         if rule.id in how:
@@ -95,7 +107,9 @@ def selftest(contract: Contract, now: dt.datetime | None = None) -> SelftestRepo
         elif outcomes[rule.id].status == UNBREAKABLE:
             outcomes[rule.id] = _cannot_pass(outcomes[rule.id], verdicts[VALID])
     rows = {name: data.rows for name, data in valid.tables.items()}
-    return SelftestReport(contract.id, contract.version, [outcomes[r.id] for r in contract.rules], rows)
+    return SelftestReport(
+        contract.id, contract.version, [outcomes[r.id] for r in contract.rules], rows
+    )
 
 
 def _judged(rule: ir.Rule, valid: dict, broken: dict, how: str) -> Outcome:
@@ -106,9 +120,13 @@ def _judged(rule: ir.Rule, valid: dict, broken: dict, how: str) -> Outcome:
     for engine in ENGINES:
         good, bad = valid[engine].get(rule.id), broken[engine].get(rule.id)
         if good is None or not good.passed:
-            problems.append(f"{engine} engine: failed on valid data ({good.describe() if good else 'not measured'})")
+            problems.append(
+                f"{engine} engine: failed on valid data ({good.describe() if good else 'not measured'})"
+            )
         if bad is None or bad.error:
-            problems.append(f"{engine} engine: could not measure the breaking data ({bad.describe() if bad else 'not measured'})")
+            problems.append(
+                f"{engine} engine: could not measure the breaking data ({bad.describe() if bad else 'not measured'})"
+            )
         elif bad.passed:
             problems.append(f"{engine} engine: passed the breaking data ({bad.describe()})")
     also = sorted({
@@ -122,7 +140,15 @@ def _cannot_pass(outcome: Outcome, valid: dict) -> Outcome:
     """No data breaks the rule; if it also failed on valid data, no data passes it either."""
     from lockgate.selftest.engines import ENGINES
 
-    failing = [f"{e} engine: {valid[e][outcome.rule.id].describe()}" for e in ENGINES if not valid[e][outcome.rule.id].passed]
+    failing = [
+        f"{e} engine: {valid[e][outcome.rule.id].describe()}"
+        for e in ENGINES
+        if not valid[e][outcome.rule.id].passed
+    ]
     if not failing:
         return outcome
-    return Outcome(outcome.rule, MISBEHAVED, f"failed on valid data ({'; '.join(failing)}), and {outcome.reason}")
+    return Outcome(
+        outcome.rule,
+        MISBEHAVED,
+        f"failed on valid data ({'; '.join(failing)}), and {outcome.reason}",
+    )

@@ -61,14 +61,24 @@ def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
     """Why selftest cannot exercise the rule at all (before any data is generated), or None."""
     m = rule.measure
     if isinstance(m, ir.SqlValue):
-        return "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
+        return (
+            "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
+        )
     if isinstance(m, ir.Reconcile):
         return f"reconcile compares the table with another server ({m.source}); selftest builds one dataset"
-    if isinstance(m, ir.Orphans) and contract.table(m.ref_table) is None and m.ref_table not in {t.physical_name for t in contract.tables}:
+    if (
+        isinstance(m, ir.Orphans)
+        and contract.table(m.ref_table) is None
+        and m.ref_table not in {t.physical_name for t in contract.tables}
+    ):
         return f"a relationship to {m.ref_table}, a table outside this contract"
     if isinstance(m, getattr(ir, "STATEFUL_MEASURES", ())):
         return f"stateful check {rule.check}: judged against earlier runs or a reference profile, not one dataset"
-    if isinstance(m, ir.FailingRows) and isinstance(m.predicate, ir.AnyOf) and len(ir.predicate_columns(m.predicate)) > 1:
+    if (
+        isinstance(m, ir.FailingRows)
+        and isinstance(m.predicate, ir.AnyOf)
+        and len(ir.predicate_columns(m.predicate)) > 1
+    ):
         return "a predicate over several columns that selftest has no generator for"
     if type(m) not in BREAKERS:
         return f"selftest has no data generator for {rule.check} ({type(m).__name__}) rules"
@@ -88,7 +98,10 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     table = data.tables[rule.table]
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
-        return NotBroken(f"even {table.rows - 1} failing rows of {table.rows} pass {rule.threshold.describe()}", True)
+        return NotBroken(
+            f"even {table.rows - 1} failing rows of {table.rows} pass {rule.threshold.describe()}",
+            True,
+        )
     rows = list(range(table.rows - k, table.rows))
     p = rule.measure.predicate
     if isinstance(p, ir.LagAbove):
@@ -103,7 +116,9 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     return Broken(data, f"{column} = {shown} in {k} of {table.rows} rows")
 
 
-def _late(rule: ir.Rule, p: ir.LagAbove, data: Dataset, table: TableData, rows: list[int]) -> Broken | NotBroken:
+def _late(
+    rule: ir.Rule, p: ir.LagAbove, data: Dataset, table: TableData, rows: list[int]
+) -> Broken | NotBroken:
     lag = dt.timedelta(seconds=p.seconds) + dt.timedelta(hours=1)
     if table.kinds.get(p.end) == "date":
         lag = dt.timedelta(days=math.ceil(lag.total_seconds() / 86400))
@@ -112,11 +127,15 @@ def _late(rule: ir.Rule, p: ir.LagAbove, data: Dataset, table: TableData, rows: 
         if starts[i] is None:
             return NotBroken(f"{p.start} is null in the generated rows", True)
         end = starts[i] + lag
-        table.columns[p.end][i] = end.date() if table.kinds.get(p.end) == "date" and isinstance(end, dt.datetime) else end
+        table.columns[p.end][i] = (
+            end.date() if table.kinds.get(p.end) == "date" and isinstance(end, dt.datetime) else end
+        )
     return Broken(data, f"{p.end} set {lag} after {p.start} in {len(rows)} of {table.rows} rows")
 
 
-def _set(table: TableData, column: str, rows: list[int], values: list, rules: list[ir.Rule]) -> None:
+def _set(
+    table: TableData, column: str, rows: list[int], values: list, rules: list[ir.Rule]
+) -> None:
     """Write new values and move the other end of every latency pair by as much, so that only the
     rule being broken notices."""
     old = [table.columns[column][i] for i in rows]
@@ -134,12 +153,20 @@ def _delta(before, after):
     return delta if isinstance(delta, dt.timedelta) else None
 
 
-def _follow(table: TableData, column: str, rows: list[int], deltas: list, rules: list[ir.Rule]) -> None:
+def _follow(
+    table: TableData, column: str, rows: list[int], deltas: list, rules: list[ir.Rule]
+) -> None:
     for rule in rules:
         m = rule.measure
         if not (isinstance(m, ir.FailingRows) and isinstance(m.predicate, ir.LagAbove)):
             continue
-        partner = m.predicate.end if m.predicate.start == column else m.predicate.start if m.predicate.end == column else None
+        partner = (
+            m.predicate.end
+            if m.predicate.start == column
+            else m.predicate.start
+            if m.predicate.end == column
+            else None
+        )
         if partner is None or partner not in table.columns:
             continue
         for i, delta in zip(rows, deltas):
@@ -157,12 +184,18 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     table = data.tables[rule.table]
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
-        return NotBroken(f"even {table.rows - 1} repeated keys in {table.rows} rows pass {rule.threshold.describe()}", True)
+        return NotBroken(
+            f"even {table.rows - 1} repeated keys in {table.rows} rows pass {rule.threshold.describe()}",
+            True,
+        )
     rows = list(range(table.rows - k, table.rows))
     rules = ctx.contract.rules_for(rule.table)
     for column in rule.measure.columns:
         _set(table, column, rows, [table.columns[column][0]] * k, rules)
-    return Broken(data, f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of {table.rows} rows")
+    return Broken(
+        data,
+        f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of {table.rows} rows",
+    )
 
 
 @breaker(ir.Orphans)
@@ -173,7 +206,10 @@ def _orphans(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     parent = next(t for t in data.tables.values() if t.table.physical_name == m.ref_table)
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
-        return NotBroken(f"even {table.rows - 1} orphans in {table.rows} rows pass {rule.threshold.describe()}", True)
+        return NotBroken(
+            f"even {table.rows - 1} orphans in {table.rows} rows pass {rule.threshold.describe()}",
+            True,
+        )
     column, ref = m.columns[0], m.ref_columns[0]
     # a value the column's own rules accept, but that no parent row has
     spec = column_specs(table.table, ctx.contract.rules_for(rule.table))[column]
@@ -186,14 +222,24 @@ def _orphans(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         return NotBroken(f"every value {column} may take exists in {m.ref_table}.{ref}", True)
     rows = list(range(table.rows - k, table.rows))
     _set(table, column, rows, (fresh * k)[:k], ctx.contract.rules_for(rule.table))
-    return Broken(data, f"{column} = {fresh[0]!r} (absent from {m.ref_table}) in {k} of {table.rows} rows")
+    return Broken(
+        data, f"{column} = {fresh[0]!r} (absent from {m.ref_table}) in {k} of {table.rows} rows"
+    )
 
 
 @breaker(ir.RowCount)
 def _row_count(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     table = ctx.valid.tables[rule.table]
-    others = [r for r in ctx.contract.rules_for(rule.table) if isinstance(r.measure, ir.RowCount) and r.id != rule.id]
-    failing = [n for n in row_counts_to_try([rule, *others], table.rows) if not row_count_passes(rule, n, ctx.now)]
+    others = [
+        r
+        for r in ctx.contract.rules_for(rule.table)
+        if isinstance(r.measure, ir.RowCount) and r.id != rule.id
+    ]
+    failing = [
+        n
+        for n in row_counts_to_try([rule, *others], table.rows)
+        if not row_count_passes(rule, n, ctx.now)
+    ]
     if not failing:
         return NotBroken(f"no row count up to 10,000 fails {rule.threshold.describe()}", True)
     alone = [n for n in failing if all(row_count_passes(r, n, ctx.now) for r in others)]
@@ -215,8 +261,19 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
     """The table regenerated with n rows; streams are prefix-stable, so the first rows (and the
     keys other tables reference) stay as they were."""
     table = ctx.contract.table(table_name)
-    rules = [r for r in ctx.contract.rules if r.table != table_name or not isinstance(r.measure, ir.RowCount)]
-    floor = ir.Rule(f"{table_name}.__rows__", table_name, None, "rowCount", ir.RowCount(), ir.Threshold("mustBe", n, "rows"))
+    rules = [
+        r
+        for r in ctx.contract.rules
+        if r.table != table_name or not isinstance(r.measure, ir.RowCount)
+    ]
+    floor = ir.Rule(
+        f"{table_name}.__rows__",
+        table_name,
+        None,
+        "rowCount",
+        ir.RowCount(),
+        ir.Threshold("mustBe", n, "rows"),
+    )
     bigger = dataclasses.replace(ctx.contract, rules=(*rules, floor))
     dataset, _ = build_dataset(bigger, ctx.now)
     grown = dataset.tables[table.name]
@@ -237,21 +294,37 @@ def _stale(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         return NotBroken(f"no age fails {rule.threshold.describe()}", True)
     newest = max(values)
     newest_dt = dt.datetime.combine(newest, dt.time()) if date_column else newest
-    target = ctx.now.replace(tzinfo=None) - age if getattr(newest_dt, "tzinfo", None) is None else ctx.now - age
+    target = (
+        ctx.now.replace(tzinfo=None) - age
+        if getattr(newest_dt, "tzinfo", None) is None
+        else ctx.now - age
+    )
     shift = target - newest_dt
     if date_column:
         shift = dt.timedelta(days=math.floor(shift.total_seconds() / 86400))
     rows = list(range(table.rows))
-    _set(table, column, rows, [None if v is None else v + shift for v in table.columns[column]], ctx.contract.rules_for(rule.table))
+    _set(
+        table,
+        column,
+        rows,
+        [None if v is None else v + shift for v in table.columns[column]],
+        ctx.contract.rules_for(rule.table),
+    )
     return Broken(data, f"every {column} moved {-shift} into the past (newest {age} old)")
 
 
 def _failing_age(rule: ir.Rule, now: dt.datetime, *, days: bool) -> dt.timedelta | None:
-    limit = rule.threshold.value if not isinstance(rule.threshold.value, tuple) else max(rule.threshold.value)
+    limit = (
+        rule.threshold.value
+        if not isinstance(rule.threshold.value, tuple)
+        else max(rule.threshold.value)
+    )
     if not isinstance(limit, (int, float)):
         return None
     for seconds in (limit + 3600, limit + 86400, 2 * limit + 86400, 10 * limit + 86400):
-        age = dt.timedelta(days=math.ceil(seconds / 86400)) if days else dt.timedelta(seconds=seconds)
+        age = (
+            dt.timedelta(days=math.ceil(seconds / 86400)) if days else dt.timedelta(seconds=seconds)
+        )
         if not passes(rule, Measurement(value=now - age), now):
             return age
     return None
@@ -273,12 +346,16 @@ def _wrong_type(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     if m.timezone is not None and m.logical_type == "timestamp":
         table.timezones[m.column] = not m.timezone
         if m.timezone:
-            table.columns[m.column] = [None if v is None else v.replace(tzinfo=None) for v in values]
+            table.columns[m.column] = [
+                None if v is None else v.replace(tzinfo=None) for v in values
+            ]
         return Broken(data, f"{m.column} stored {'without' if m.timezone else 'with'} a time zone")
     kind = _WRONG_KIND.get(m.logical_type)
     if kind is None:
         return NotBroken(f"no wrong type to store a {m.logical_type} column as", True)
-    table.columns[m.column] = [None if v is None else _convert(v, i, kind) for i, v in enumerate(values)]
+    table.columns[m.column] = [
+        None if v is None else _convert(v, i, kind) for i, v in enumerate(values)
+    ]
     table.kinds[m.column] = kind
     return Broken(data, f"{m.column} stored as {kind} instead of {m.logical_type}")
 

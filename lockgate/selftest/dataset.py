@@ -39,10 +39,20 @@ class TableData:
         return len(next(iter(self.columns.values()), []))
 
     def copy(self) -> TableData:
-        return TableData(self.table, {k: list(v) for k, v in self.columns.items()}, dict(self.kinds), dict(self.timezones))
+        return TableData(
+            self.table,
+            {k: list(v) for k, v in self.columns.items()},
+            dict(self.kinds),
+            dict(self.timezones),
+        )
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame({name: to_series(values, self.kinds[name], self.timezones.get(name)) for name, values in self.columns.items()})
+        return pd.DataFrame(
+            {
+                name: to_series(values, self.kinds[name], self.timezones.get(name))
+                for name, values in self.columns.items()
+            }
+        )
 
 
 @dataclass
@@ -69,7 +79,11 @@ def column_specs(table: Table, rules: list[ir.Rule]) -> dict[str, ColumnSpec]:
     specs = {}
     for column in table.columns:
         kind = column_kind(column) or "string"
-        tz = column.options.get("timezone") if isinstance(column.options.get("timezone"), bool) else None
+        tz = (
+            column.options.get("timezone")
+            if isinstance(column.options.get("timezone"), bool)
+            else None
+        )
         specs[column.physical_name] = ColumnSpec(column.physical_name, kind, tz)
     for rule in rules:
         m = rule.measure
@@ -94,11 +108,21 @@ def build_dataset(contract: Contract, now: dt.datetime) -> tuple[Dataset, dict[s
         n = table_rows(rules, now)
         specs = column_specs(table, rules)
         keys = _foreign_keys(rules, by_physical)
-        data = TableData(table, {}, {name: spec.kind for name, spec in specs.items()}, {n: s.timezone for n, s in specs.items()})
+        data = TableData(
+            table,
+            {},
+            {name: spec.kind for name, spec in specs.items()},
+            {n: s.timezone for n, s in specs.items()},
+        )
         for column in table.columns:
             name = column.physical_name
             if column_kind(column) is None:
-                _unserved(problems, rules, name, f"cannot generate values of logicalType {column.logical_type}")
+                _unserved(
+                    problems,
+                    rules,
+                    name,
+                    f"cannot generate values of logicalType {column.logical_type}",
+                )
                 data.columns[name] = [None] * n
             elif name in keys:
                 data.columns[name] = _referenced(keys[name], tables, n)
@@ -136,7 +160,9 @@ def _referenced(key: tuple[str, str], tables: dict[str, TableData], n: int) -> l
     parent_name, column = key
     parent = tables.get(parent_name)
     if parent is None or column not in parent.columns:
-        return [None] * n  # a cycle of relationships: this rule is reported as failing on valid data
+        return [
+            None
+        ] * n  # a cycle of relationships: this rule is reported as failing on valid data
     first = parent.columns[column][:REFERENCED_ROWS]
     return [first[i % len(first)] for i in range(n)] if first else [None] * n
 
@@ -151,7 +177,9 @@ def _align_latencies(data: TableData, rules: list[ir.Rule]) -> None:
                 gap = min(LATENCY_GAP, dt.timedelta(seconds=p.seconds / 2))
                 if data.kinds.get(p.end) == "date":
                     gap = dt.timedelta(0)
-                data.columns[p.end] = [None if s is None else _plus(s, gap, data.kinds[p.end]) for s in starts]
+                data.columns[p.end] = [
+                    None if s is None else _plus(s, gap, data.kinds[p.end]) for s in starts
+                ]
 
 
 def _plus(value, delta: dt.timedelta, kind: str):

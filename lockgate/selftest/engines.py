@@ -35,7 +35,9 @@ DUCKDB_TYPES = {"integer": "BIGINT", "number": "DOUBLE", "string": "VARCHAR", "b
 VALID = "valid"
 
 
-def run_datasets(contract: Contract, datasets: dict[str, Dataset], changed: dict[str, set[str]], now: dt.datetime) -> dict[str, dict[str, dict[str, RuleVerdict]]]:
+def run_datasets(
+    contract: Contract, datasets: dict[str, Dataset], changed: dict[str, set[str]], now: dt.datetime
+) -> dict[str, dict[str, dict[str, RuleVerdict]]]:
     """dataset name -> engine -> rule id -> verdict. `datasets` holds the valid dataset under
     "valid"; `changed` names, per other dataset, the tables it changed: only those (and the tables
     whose relationships point at them) are measured again, the others keep the valid verdicts."""
@@ -45,7 +47,10 @@ def run_datasets(contract: Contract, datasets: dict[str, Dataset], changed: dict
         schemas = _write(path, datasets)
         for name, dataset in datasets.items():
             scope = contract if name == VALID else _scope(contract, changed[name])
-            out[name] = {"sql": _sql(scope, path, schemas[name], now), "frame": _frame(scope, dataset, now)}
+            out[name] = {
+                "sql": _sql(scope, path, schemas[name], now),
+                "frame": _frame(scope, dataset, now),
+            }
             if name != VALID:
                 for engine, verdicts in out[name].items():
                     out[name][engine] = {**out[VALID][engine], **verdicts}
@@ -54,9 +59,17 @@ def run_datasets(contract: Contract, datasets: dict[str, Dataset], changed: dict
 
 def _scope(contract: Contract, tables: set[str]) -> Contract:
     physical = {t.physical_name for t in contract.tables if t.name in tables}
-    readers = {r.table for r in contract.rules if isinstance(r.measure, ir.Orphans) and r.measure.ref_table in physical}
+    readers = {
+        r.table
+        for r in contract.rules
+        if isinstance(r.measure, ir.Orphans) and r.measure.ref_table in physical
+    }
     keep = tables | readers
-    return dataclasses.replace(contract, tables=tuple(t for t in contract.tables if t.name in keep), rules=tuple(r for r in contract.rules if r.table in keep))
+    return dataclasses.replace(
+        contract,
+        tables=tuple(t for t in contract.tables if t.name in keep),
+        rules=tuple(r for r in contract.rules if r.table in keep),
+    )
 
 
 def _write(path: Path, datasets: dict[str, Dataset]) -> dict[str, str]:
@@ -96,7 +109,9 @@ def _sql(contract: Contract, path: Path, schema: str, now: dt.datetime) -> dict[
     from lockgate.engines.sql.engine import SqlEngine
 
     try:
-        with DuckDBConnector(Server("selftest", "duckdb", {"database": str(path), "schema": schema})) as connector:
+        with DuckDBConnector(
+            Server("selftest", "duckdb", {"database": str(path), "schema": schema})
+        ) as connector:
             result = run_engine(contract, SqlEngine(connector), server="selftest", now=now)
     except Exception as exc:  # an engine crash is a finding about every rule, not a selftest crash
         return _crashed(contract, "sql", exc)

@@ -15,7 +15,9 @@ import string
 from typing import Iterator
 
 UNIVERSE = "".join(chr(c) for c in range(32, 127))  # printable ASCII
-PREFERRED = string.ascii_lowercase + string.digits  # what a negated class or `.` produces, if allowed
+PREFERRED = (
+    string.ascii_lowercase + string.digits
+)  # what a negated class or `.` produces, if allowed
 _CATEGORIES = {
     sre.CATEGORY_DIGIT: set(string.digits),
     sre.CATEGORY_NOT_DIGIT: set(UNIVERSE) - set(string.digits),

@@ -6,7 +6,13 @@ import json
 
 from lockgate.selftest import FAILING, OK, STATUSES, SelftestReport
 
-LABELS = {"ok": "ok", "never-fails": "NEVER FAILS", "unbreakable": "UNBREAKABLE", "misbehaved": "MISBEHAVED", "not-exercised": "not exercised"}
+LABELS = {
+    "ok": "ok",
+    "never-fails": "NEVER FAILS",
+    "unbreakable": "UNBREAKABLE",
+    "misbehaved": "MISBEHAVED",
+    "not-exercised": "not exercised",
+}
 
 
 def render(report: SelftestReport, fmt: str) -> str:
@@ -35,7 +41,9 @@ def render_text(report: SelftestReport) -> str:
         if o.status in FAILING and o.broken_by:
             lines.append(f"{'':<13}  {'':<{width}}  breaking data: {o.broken_by}")
         if o.also_failed:
-            lines.append(f"{'':<13}  {'':<{width}}  (the same data also fails: {', '.join(o.also_failed)})")
+            lines.append(
+                f"{'':<13}  {'':<{width}}  (the same data also fails: {', '.join(o.also_failed)})"
+            )
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
 

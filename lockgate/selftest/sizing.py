@@ -45,9 +45,17 @@ def table_rows(rules: list[ir.Rule], now: dt.datetime) -> int:
     counts = [r for r in rules if isinstance(r.measure, ir.RowCount)]
     row_rules = [r for r in rules if isinstance(r.measure, ir.ROW_MEASURES)]
     sizes = sorted(set(_SIZES) | set(_edges(counts)))
-    allowed = [n for n in sizes if DEFAULT_ROWS <= n <= MAX_ROWS and all(row_count_passes(r, n, now) for r in counts)]
+    allowed = [
+        n
+        for n in sizes
+        if DEFAULT_ROWS <= n <= MAX_ROWS and all(row_count_passes(r, n, now) for r in counts)
+    ]
     if not allowed:
-        allowed = [n for n in sizes if 1 <= n <= MAX_ROWS and all(row_count_passes(r, n, now) for r in counts)] or [DEFAULT_ROWS]
+        allowed = [
+            n
+            for n in sizes
+            if 1 <= n <= MAX_ROWS and all(row_count_passes(r, n, now) for r in counts)
+        ] or [DEFAULT_ROWS]
     for n in allowed:
         if all(rows_to_fail(r, n, now) is not None for r in row_rules):
             return n

@@ -26,7 +26,9 @@ _INTEGER_TYPES = {
     "utinyint": "u8", "usmallint": "u16", "uinteger": "u32", "ubigint": "u64",
 }  # fmt: skip
 _DECIMAL = re.compile(r"^(?:numeric|decimal)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)$")
-_SIZED_TEXT = re.compile(r"^(?:varchar|character varying|char|character|nvarchar|nchar|string)\s*\(\s*(\d+)\s*\)$")
+_SIZED_TEXT = re.compile(
+    r"^(?:varchar|character varying|char|character|nvarchar|nchar|string)\s*\(\s*(\d+)\s*\)$"
+)
 
 
 def never_fails(contract: Contract, rule: ir.Rule) -> str | None:
@@ -71,7 +73,11 @@ def _impossible(p: ir.Predicate, column: Column, check: str) -> str | None:
         return None
     if isinstance(p, ir.NotMatching) and matches_everything(p.pattern):
         return f"pattern {p.pattern!r} matches every string"
-    if isinstance(p, ir.NotInSet) and column.logical_type == "boolean" and {True, False} <= set(p.values):
+    if (
+        isinstance(p, ir.NotInSet)
+        and column.logical_type == "boolean"
+        and {True, False} <= set(p.values)
+    ):
         return "true and false are both allowed"
     return None
 
@@ -80,11 +86,17 @@ def _range_impossible(p: ir.OutOfRange, column: Column, check: str) -> str | Non
     domain = integer_domain(column, use_format=check != "format")
     if domain is None:
         domain = decimal_domain(column.physical_type)
-    if domain is None or not all(isinstance(b, (int, float)) for b in (p.minimum, p.maximum) if b is not None):
+    if domain is None or not all(
+        isinstance(b, (int, float)) for b in (p.minimum, p.maximum) if b is not None
+    ):
         return None
     low, high, what = domain
-    low_can_fail = p.minimum is not None and (low <= p.minimum if p.exclusive_minimum else low < p.minimum)
-    high_can_fail = p.maximum is not None and (high >= p.maximum if p.exclusive_maximum else high > p.maximum)
+    low_can_fail = p.minimum is not None and (
+        low <= p.minimum if p.exclusive_minimum else low < p.minimum
+    )
+    high_can_fail = p.maximum is not None and (
+        high >= p.maximum if p.exclusive_maximum else high > p.maximum
+    )
     if low_can_fail or high_can_fail:
         return None
     if p.minimum is not None and p.maximum is not None:
@@ -93,11 +105,17 @@ def _range_impossible(p: ir.OutOfRange, column: Column, check: str) -> str | Non
         said = f"{'exclusiveMinimum' if p.exclusive_minimum else 'minimum'} {_number(p.minimum)} is"
     else:
         said = f"{'exclusiveMaximum' if p.exclusive_maximum else 'maximum'} {_number(p.maximum)} is"
-    return f"{said} outside {what} ({_number(low)} to {_number(high)}): no value it allows breaks it"
+    return (
+        f"{said} outside {what} ({_number(low)} to {_number(high)}): no value it allows breaks it"
+    )
 
 
 def _number(value: float) -> str:
-    return f"{value:,}" if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+    return (
+        f"{value:,}"
+        if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15
+        else f"{value:g}"
+    )
 
 
 def integer_domain(column: Column, *, use_format: bool) -> tuple[int, int, str] | None:

@@ -159,7 +159,9 @@ def _integers(c: Constraints, spec: ColumnSpec) -> Iterator[int]:
         start = math.floor(high / step) * step
         return (start - i * step for i in itertools.count())
     start = math.ceil(low / step) * step
-    return itertools.takewhile(lambda v: high is None or v <= high, (start + i * step for i in itertools.count()))
+    return itertools.takewhile(
+        lambda v: high is None or v <= high, (start + i * step for i in itertools.count())
+    )
 
 
 def _numbers(c: Constraints, spec: ColumnSpec) -> Iterator[float]:
@@ -174,8 +176,14 @@ def _numbers(c: Constraints, spec: ColumnSpec) -> Iterator[float]:
             values = (start - i * step for i in itertools.count())
         else:
             start = math.ceil(low / step) * step
-            values = itertools.takewhile(lambda v: high is None or v <= high, (start + i * step for i in itertools.count()))
-        return (float(v) for v in values if not ((c.low_open and v == low) or (c.high_open and v == high)))
+            values = itertools.takewhile(
+                lambda v: high is None or v <= high, (start + i * step for i in itertools.count())
+            )
+        return (
+            float(v)
+            for v in values
+            if not ((c.low_open and v == low) or (c.high_open and v == high))
+        )
     if c.low is not None and c.high is not None:
         span = float(c.high) - float(c.low)
         return (round(float(c.low) + span * _van_der_corput(i), 9) for i in itertools.count(1))
@@ -189,7 +197,10 @@ def _numbers(c: Constraints, spec: ColumnSpec) -> Iterator[float]:
 def _strings(c: Constraints, spec: ColumnSpec) -> Iterator[str]:
     if c.patterns:
         # vary how far repetitions go, so that lengths vary too
-        streams = [examples(c.patterns[0], seed=seed, extra_repeats=extra) for seed, extra in enumerate((3, 1, 8, 0, 16))]
+        streams = [
+            examples(c.patterns[0], seed=seed, extra_repeats=extra)
+            for seed, extra in enumerate((3, 1, 8, 0, 16))
+        ]
         return (s for group in zip(*streams) for s in group)
     low, high = c.min_len or 1, c.max_len
     return (s for i in itertools.count() if (s := _synthetic(i, low, high)) is not None)
@@ -270,7 +281,12 @@ def _step(factors: list[float], *, integer: bool):
         fractions.append(Fraction(1))
     if not fractions:
         return Fraction(1)
-    step = reduce(lambda a, b: Fraction(math.lcm(a.numerator, b.numerator), math.gcd(a.denominator, b.denominator)), fractions)
+    step = reduce(
+        lambda a, b: Fraction(
+            math.lcm(a.numerator, b.numerator), math.gcd(a.denominator, b.denominator)
+        ),
+        fractions,
+    )
     return int(step) if integer else step
 
 
@@ -338,5 +354,7 @@ def take(spec: ColumnSpec, n: int) -> list:
         return found[:n]
     if spec.unique or not found:
         need = f"{n} distinct values" if spec.unique else "any value"
-        raise CannotGenerate(f"found {len(found)} value(s) of {spec.kind} column {spec.name} that keep all its rules; needed {need}")
+        raise CannotGenerate(
+            f"found {len(found)} value(s) of {spec.kind} column {spec.name} that keep all its rules; needed {need}"
+        )
     return list(itertools.islice(itertools.cycle(found), n))

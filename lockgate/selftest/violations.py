@@ -13,7 +13,9 @@ from lockgate.selftest.regex import examples
 from lockgate.selftest.values import ColumnSpec, as_temporal, breaks, constraints, keeps_all, typed
 
 
-def breaking_values(spec: ColumnSpec, rule_id: str, predicate: ir.Predicate, valid: list, k: int) -> tuple[list, bool]:
+def breaking_values(
+    spec: ColumnSpec, rule_id: str, predicate: ir.Predicate, valid: list, k: int
+) -> tuple[list, bool]:
     """k values that make `predicate` true; the flag says whether they keep every other rule of the
     column (False: other rules will fail too)."""
     pool = list(dict.fromkeys(_breakers(predicate, spec, valid)))
@@ -63,7 +65,16 @@ def _(p: ir.NotInSet, spec, valid):
 def _(p: ir.NotMatching, spec, valid):
     for v in valid[:20]:
         text = str(v)
-        yield from (text + "!", "!" + text, text.lower(), text.upper(), text[:-1], text[1:], text * 2, text + " ")
+        yield from (
+            text + "!",
+            "!" + text,
+            text.lower(),
+            text.upper(),
+            text[:-1],
+            text[1:],
+            text * 2,
+            text + " ",
+        )
     yield from ("", " ", "!", "0", "a", "Z", "zzzzzzzzzz", "__invalid__", "a@b", "00000000")
 
 
@@ -80,8 +91,15 @@ def _(p: ir.OutOfRange, spec, valid):
             yield from typed([p.maximum + d for d in deltas], spec.kind)
     elif spec.kind in ("date", "timestamp"):
         dates = spec.kind == "date"
-        steps = [dt.timedelta(days=1), dt.timedelta(days=30)] if dates else [dt.timedelta(hours=1), dt.timedelta(minutes=1), dt.timedelta(days=1)]
-        for bound, sign, exclusive in ((p.minimum, -1, p.exclusive_minimum), (p.maximum, 1, p.exclusive_maximum)):
+        steps = (
+            [dt.timedelta(days=1), dt.timedelta(days=30)]
+            if dates
+            else [dt.timedelta(hours=1), dt.timedelta(minutes=1), dt.timedelta(days=1)]
+        )
+        for bound, sign, exclusive in (
+            (p.minimum, -1, p.exclusive_minimum),
+            (p.maximum, 1, p.exclusive_maximum),
+        ):
             if bound is None:
                 continue
             base = as_temporal(bound, dates)
@@ -110,7 +128,9 @@ def _(p: ir.LengthOutOfRange, spec, valid):
         yield from (t + t * long for t in texts if t)
         yield "a" * long
     for pattern in constraints(pred for _, pred in spec.predicates).patterns:
-        yield from itertools.islice(examples(pattern, seed=11, extra_repeats=max(8, (p.maximum or 0) + 2)), 300)
+        yield from itertools.islice(
+            examples(pattern, seed=11, extra_repeats=max(8, (p.maximum or 0) + 2)), 300
+        )
 
 
 @_breakers.register

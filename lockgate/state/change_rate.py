@@ -41,7 +41,9 @@ class ChangeOutcome:
         return self.changed / self.touched if self.touched else None
 
 
-def compare_buckets(previous: BucketFingerprints, current: BucketFingerprints, column: str, buckets: int) -> ChangeOutcome | None:
+def compare_buckets(
+    previous: BucketFingerprints, current: BucketFingerprints, column: str, buckets: int
+) -> ChangeOutcome | None:
     """None when the previous run has no fingerprint of `column` (the rule is new)."""
     if column not in previous.values or column not in current.values:
         return None
@@ -51,7 +53,9 @@ def compare_buckets(previous: BucketFingerprints, current: BucketFingerprints, c
     stable = occupied & (before.counts == now.counts) & (before.keys == now.keys)
     touched = stable & (before.rows != now.rows)
     changed = touched & (before.values[column] != now.values[column])
-    return ChangeOutcome(size, int(occupied.sum()), int(stable.sum()), int(touched.sum()), int(changed.sum()))
+    return ChangeOutcome(
+        size, int(occupied.sum()), int(stable.sum()), int(touched.sum()), int(changed.sum())
+    )
 
 
 # -- the rate against its own history: partial freezes ---------------------------------------

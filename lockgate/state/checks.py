@@ -39,7 +39,18 @@ MAX_BUCKETS = 65536
 DRIFT_METHODS = {"wasserstein": "wasserstein", "jensenShannon": "jensen_shannon", "psi": "psi"}
 
 
-def _rule(ctx, table: Table, column, impl, path, severity, check: str, measure: Measure, threshold: Threshold | None = None, suffix: str = "") -> Rule:
+def _rule(
+    ctx,
+    table: Table,
+    column,
+    impl,
+    path,
+    severity,
+    check: str,
+    measure: Measure,
+    threshold: Threshold | None = None,
+    suffix: str = "",
+) -> Rule:
     entry = impl["_entry"]
     derived = f"{table.name}.{column}.{check}" if column else f"{table.name}.{check}"
     return Rule(
@@ -57,12 +68,27 @@ def _rule(ctx, table: Table, column, impl, path, severity, check: str, measure: 
 
 def _column_rule(ctx: CompileContext, check: str, column: str | None, path: DocPath) -> bool:
     if column is None:
-        ctx.error(path, f"{check} is a column rule; put it under schema[].properties[].quality", "misplaced-rule")
+        ctx.error(
+            path,
+            f"{check} is a column rule; put it under schema[].properties[].quality",
+            "misplaced-rule",
+        )
         return False
     return True
 
 
-def _number(ctx, args: dict, name: str, path: DocPath, default, *, low=None, high=None, integer=False, low_open=False):
+def _number(
+    ctx,
+    args: dict,
+    name: str,
+    path: DocPath,
+    default,
+    *,
+    low=None,
+    high=None,
+    integer=False,
+    low_open=False,
+):
     """args[name] checked against [low, high] (or (low, high] when low_open); the default when absent."""
     if name not in args:
         return default
@@ -76,33 +102,60 @@ def _number(ctx, args: dict, name: str, path: DocPath, default, *, low=None, hig
         kind = "an integer" if integer else "a number"
         bounds = f" {'>' if low_open else '>='} {low}" if low is not None else ""
         bounds += f" and <= {high}" if high is not None else ""
-        ctx.error(path + ("implementation", name), f"{name} must be {kind}{bounds}, got {value!r}", "invalid-value")
+        ctx.error(
+            path + ("implementation", name),
+            f"{name} must be {kind}{bounds}, got {value!r}",
+            "invalid-value",
+        )
         return None
     return int(value) if integer else float(value)
 
 
 @register_custom_check("advancement")
-def _advancement(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
+def _advancement(
+    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+) -> Rule | None:
     """max(column) must not stay unchanged for longer than maxIdle (or the learned cadence)."""
     args = impl_arguments(ctx, impl, ("maxIdle",), path)
     if args is None or not _column_rule(ctx, "advancement", column, path):
         return None
     logical = table.column(column).logical_type
     if logical is not None and logical not in ADVANCING_TYPES:
-        ctx.error(path, f"advancement needs a column of logicalType {', '.join(ADVANCING_TYPES)}; {column} is {logical}", "invalid-value")
+        ctx.error(
+            path,
+            f"advancement needs a column of logicalType {', '.join(ADVANCING_TYPES)}; {column} is {logical}",
+            "invalid-value",
+        )
         return None
     max_idle = None
     if "maxIdle" in args:
         max_idle = _idle_seconds(args["maxIdle"])
         if max_idle is None:
-            ctx.error(path + ("implementation", "maxIdle"), f"maxIdle must be a positive duration such as 26h, 90m or 2d, got {args['maxIdle']!r}", "invalid-value")
+            ctx.error(
+                path + ("implementation", "maxIdle"),
+                f"maxIdle must be a positive duration such as 26h, 90m or 2d, got {args['maxIdle']!r}",
+                "invalid-value",
+            )
             return None
-    return _rule(ctx, table, column, impl, path, severity, "advancement", Advancement(table.physical(column), max_idle))
+    return _rule(
+        ctx,
+        table,
+        column,
+        impl,
+        path,
+        severity,
+        "advancement",
+        Advancement(table.physical(column), max_idle),
+    )
 
 
 def _idle_seconds(value: Any) -> float | None:
     """'26h', '90m', '2d', '1.5 days' as seconds; None when it is not a positive duration."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", value) if isinstance(value, str) else None
+    match = (
+        re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*", value)
+        if isinstance(value, str)
+        else None
+    )
     if match is None:
         return None
     try:
@@ -113,7 +166,9 @@ def _idle_seconds(value: Any) -> float | None:
 
 
 @register_custom_check("changeRate")
-def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
+def _change_rate(
+    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+) -> Rule | None:
     """Of the rows that changed since the previous run, the share in which this column changed."""
     names = ("minRate", "minChanged", "buckets", "key", "maxDrop", "by")
     args = impl_arguments(ctx, impl, names, path)
@@ -126,7 +181,11 @@ def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: Do
     if None in (min_rate, min_changed, buckets, max_drop):
         return None
     if buckets & (buckets - 1):
-        ctx.error(path + ("implementation", "buckets"), f"buckets must be a power of two (runs with different bucket counts are compared on the smaller one), got {buckets}", "invalid-value")
+        ctx.error(
+            path + ("implementation", "buckets"),
+            f"buckets must be a power of two (runs with different bucket counts are compared on the smaller one), got {buckets}",
+            "invalid-value",
+        )
         return None
     key = _key(ctx, table, column, args, path)
     if key is None:
@@ -138,30 +197,60 @@ def _change_rate(ctx: CompileContext, table: Table, column, impl: dict, path: Do
     measure = ChangeRate(
         table.physical(column), key, row_columns, buckets, min_rate, min_changed, max_drop, by
     )
-    return _rule(ctx, table, column, impl, path, severity, "changeRate", measure, Threshold("mustBeGreaterOrEqualTo", min_rate, "value"))
+    return _rule(
+        ctx,
+        table,
+        column,
+        impl,
+        path,
+        severity,
+        "changeRate",
+        measure,
+        Threshold("mustBeGreaterOrEqualTo", min_rate, "value"),
+    )
 
 
 def _key(ctx, table: Table, column: str, args: dict, path: DocPath) -> tuple[str, ...] | None:
     names = args.get("key")
     if names is None:
         if not table.key_columns:
-            ctx.error(path, f"changeRate compares rows by key; {table.name!r} has no primaryKey, so name one: key: [col, ...]", "invalid-value")
+            ctx.error(
+                path,
+                f"changeRate compares rows by key; {table.name!r} has no primaryKey, so name one: key: [col, ...]",
+                "invalid-value",
+            )
             return None
         if table.physical(column) in table.key_columns:
-            ctx.error(path, f"changeRate on {column}, a key column, cannot change without changing the key", "invalid-value")
+            ctx.error(
+                path,
+                f"changeRate on {column}, a key column, cannot change without changing the key",
+                "invalid-value",
+            )
             return None
         return table.key_columns
     if isinstance(names, str):
         names = [names]
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        ctx.error(path + ("implementation", "key"), "key must be a list of property names", "invalid-value")
+        ctx.error(
+            path + ("implementation", "key"),
+            "key must be a list of property names",
+            "invalid-value",
+        )
         return None
     unknown = [n for n in names if table.column(n) is None]
     if unknown:
-        ctx.error(path + ("implementation", "key"), f"key names unknown column(s) {', '.join(unknown)} of '{table.name}'", "unknown-column")
+        ctx.error(
+            path + ("implementation", "key"),
+            f"key names unknown column(s) {', '.join(unknown)} of '{table.name}'",
+            "unknown-column",
+        )
         return None
     if column in names:
-        ctx.error(path + ("implementation", "key"), f"the key cannot contain {column}, the column whose changes are measured", "invalid-value")
+        ctx.error(
+            path + ("implementation", "key"),
+            f"the key cannot contain {column}, the column whose changes are measured",
+            "invalid-value",
+        )
         return None
     return tuple(table.physical(n) for n in names)
 
@@ -191,20 +280,39 @@ def _segment_column(
 
 
 @register_custom_check("constant")
-def _constant(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
+def _constant(
+    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+) -> Rule | None:
     """A column that had several values in history now has <= 1, or one value above maxTopShare."""
     args = impl_arguments(ctx, impl, ("maxTopShare", "window", "minHistory"), path)
     if args is None or not _column_rule(ctx, "constant", column, path):
         return None
-    top = _number(ctx, args, "maxTopShare", path, None, low=0, high=1, low_open=True) if "maxTopShare" in args else None
+    top = (
+        _number(ctx, args, "maxTopShare", path, None, low=0, high=1, low_open=True)
+        if "maxTopShare" in args
+        else None
+    )
     window = _number(ctx, args, "window", path, 30, low=1, integer=True)
     min_history = _number(ctx, args, "minHistory", path, 1, low=1, integer=True)
     if None in (window, min_history) or ("maxTopShare" in args and top is None):
         return None
     if min_history > window:
-        ctx.error(path + ("implementation", "minHistory"), f"minHistory ({min_history}) cannot exceed window ({window})", "invalid-value")
+        ctx.error(
+            path + ("implementation", "minHistory"),
+            f"minHistory ({min_history}) cannot exceed window ({window})",
+            "invalid-value",
+        )
         return None
-    return _rule(ctx, table, column, impl, path, severity, "constant", ConstantColumn(table.physical(column), top, window, min_history))
+    return _rule(
+        ctx,
+        table,
+        column,
+        impl,
+        path,
+        severity,
+        "constant",
+        ConstantColumn(table.physical(column), top, window, min_history),
+    )
 
 
 # Shares live in [0, 1] and are often 0 in a clean history (no nulls): a relative tolerance of 0
@@ -224,26 +332,42 @@ _ANOMALY_ARGS = {  # YAML name -> (Anomaly field, default)
 
 
 @register_custom_check("anomaly")
-def _anomaly(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
+def _anomaly(
+    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+) -> Rule | None:
     """A profile metric against its own history: robust z-score, failed points excluded."""
     args = impl_arguments(ctx, impl, ("metric", *_ANOMALY_ARGS), path)
     if args is None:
         return None
     metric = args.get("metric")
     if metric not in METRICS:
-        ctx.error(path + ("implementation", "metric" if "metric" in args else "check"), f"anomaly needs metric: one of {', '.join(METRICS)}; got {metric!r}", "invalid-value")
+        ctx.error(
+            path + ("implementation", "metric" if "metric" in args else "check"),
+            f"anomaly needs metric: one of {', '.join(METRICS)}; got {metric!r}",
+            "invalid-value",
+        )
         return None
     if column is None and metric in COLUMN_METRICS:
-        ctx.error(path, f"metric {metric} is about a column; put the rule under schema[].properties[].quality", "misplaced-rule")
+        ctx.error(
+            path,
+            f"metric {metric} is about a column; put the rule under schema[].properties[].quality",
+            "misplaced-rule",
+        )
         return None
     if column is not None and metric in TABLE_METRICS:
-        ctx.error(path, f"metric {metric} is about the table; put the rule under schema[].quality", "misplaced-rule")
+        ctx.error(
+            path,
+            f"metric {metric} is about the table; put the rule under schema[].quality",
+            "misplaced-rule",
+        )
         return None
     params = {field: args.get(name, default) for name, (field, default) in _ANOMALY_ARGS.items()}
     from lockgate.state.anomaly import SEASONALITIES
 
     if params["seasonality"] not in SEASONALITIES:
-        message = f"seasonality must be one of {', '.join(SEASONALITIES)}, got {params['seasonality']!r}"
+        message = (
+            f"seasonality must be one of {', '.join(SEASONALITIES)}, got {params['seasonality']!r}"
+        )
         ctx.error(path + ("implementation", "seasonality"), message, "invalid-value")
         return None
     if "minAbsTolerance" not in args:
@@ -268,14 +392,20 @@ def _anomaly_problem(params: dict[str, Any]) -> str | None:
 
 
 @register_custom_check("drift")
-def _drift(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str) -> Rule | None:
+def _drift(
+    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+) -> Rule | None:
     """The column's distribution against a reference profile file written by `lockgate profile`."""
     args = impl_arguments(ctx, impl, ("reference", "method", "warnAt", "failAt"), path)
     if args is None or not _column_rule(ctx, "drift", column, path):
         return None
     reference_file = args.get("reference")
     if not isinstance(reference_file, str) or not reference_file:
-        ctx.error(path + ("implementation",), "drift needs reference: the path of a profile file (relative to the contract), written by `lockgate profile`", "invalid-value")
+        ctx.error(
+            path + ("implementation",),
+            "drift needs reference: the path of a profile file (relative to the contract), written by `lockgate profile`",
+            "invalid-value",
+        )
         return None
     reference = _reference_summary(ctx, table, column, reference_file, path)
     if reference is None:
@@ -288,20 +418,30 @@ def _drift(ctx: CompileContext, table: Table, column, impl: dict, path: DocPath,
     allowed = ("jensenShannon", "psi") if categorical else tuple(DRIFT_METHODS)
     if method_name not in allowed:
         kind = "categorical" if categorical else "numeric"
-        ctx.error(path + ("implementation", "method"), f"method for a {kind} column must be one of {', '.join(allowed)}, got {method_name!r}", "invalid-value")
+        ctx.error(
+            path + ("implementation", "method"),
+            f"method for a {kind} column must be one of {', '.join(allowed)}, got {method_name!r}",
+            "invalid-value",
+        )
         return None
     warn_at = _number(ctx, args, "warnAt", path, None, low=0) if "warnAt" in args else None
     fail_at = _number(ctx, args, "failAt", path, None, low=0) if "failAt" in args else None
     if ("warnAt" in args and warn_at is None) or ("failAt" in args and fail_at is None):
         return None
     if warn_at is not None and fail_at is not None and warn_at > fail_at:
-        ctx.error(path + ("implementation", "warnAt"), f"warnAt ({warn_at}) must not exceed failAt ({fail_at})", "contradiction")
+        ctx.error(
+            path + ("implementation", "warnAt"),
+            f"warnAt ({warn_at}) must not exceed failAt ({fail_at})",
+            "contradiction",
+        )
         return None
     measure = Drift(table.physical(column), reference_file, method, warn_at, fail_at, reference)
     return _rule(ctx, table, column, impl, path, severity, "drift", measure)
 
 
-def _reference_summary(ctx: CompileContext, table: Table, column: str, reference_file: str, path: DocPath):
+def _reference_summary(
+    ctx: CompileContext, table: Table, column: str, reference_file: str, path: DocPath
+):
     from lockgate.state.reference import ReferenceError, load_reference
 
     location = path + ("implementation", "reference")
@@ -309,12 +449,22 @@ def _reference_summary(ctx: CompileContext, table: Table, column: str, reference
     try:
         profile = load_reference(file)
     except FileNotFoundError:
-        ctx.error(location, f"reference profile {reference_file} not found (looked for {file}); write it with `lockgate profile CONTRACT --server NAME --output {reference_file}`", "missing-reference")
+        ctx.error(
+            location,
+            f"reference profile {reference_file} not found (looked for {file}); write it with `lockgate profile CONTRACT --server NAME --output {reference_file}`",
+            "missing-reference",
+        )
         return None
     except ReferenceError as exc:
-        ctx.error(location, f"reference profile {reference_file} is invalid: {exc}", "invalid-reference")
+        ctx.error(
+            location, f"reference profile {reference_file} is invalid: {exc}", "invalid-reference"
+        )
         return None
     summary = profile.summary(table.name, column)
     if summary is None:
-        ctx.error(location, f"reference profile {reference_file} has no column {table.name}.{column}; regenerate it with `lockgate profile`", "missing-reference")
+        ctx.error(
+            location,
+            f"reference profile {reference_file} has no column {table.name}.{column}; regenerate it with `lockgate profile`",
+            "missing-reference",
+        )
     return summary

@@ -28,7 +28,11 @@ from lockgate.state.drift import (
 from lockgate.state.history import PastRun, TableHistory
 from lockgate.state.profile import ColumnStats, TableProfile, metric_value
 
-DRIFT_LABELS = {"wasserstein": "Wasserstein/std", "jensen_shannon": "Jensen-Shannon distance", "psi": "PSI"}
+DRIFT_LABELS = {
+    "wasserstein": "Wasserstein/std",
+    "jensen_shannon": "Jensen-Shannon distance",
+    "psi": "PSI",
+}
 
 
 def judge_stateful(
@@ -49,7 +53,11 @@ def judge_stateful(
 def expected_text(rule: ir.Rule) -> str:
     m = rule.measure
     if isinstance(m, ir.Advancement):
-        allowance = f"maxIdle {format_duration(m.max_idle)}" if m.max_idle is not None else "an allowance learned from the load cadence"
+        allowance = (
+            f"maxIdle {format_duration(m.max_idle)}"
+            if m.max_idle is not None
+            else "an allowance learned from the load cadence"
+        )
         return f"max({rule.column}) not idle for longer than {allowance}"
     if isinstance(m, ir.ChangeRate):
         per = f", per {m.by}" if m.by else ""
@@ -88,31 +96,66 @@ def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
     and fails once that exceeds the allowance, on its first check and on every retry after it."""
     m: ir.Advancement = rule.measure
     current = _latest(profile.columns.get(m.column))
-    loads = [(run.as_of, v) for run in history.runs if (v := _latest(run.columns.get(m.column))) is not None]
+    loads = [
+        (run.as_of, v)
+        for run in history.runs
+        if (v := _latest(run.columns.get(m.column))) is not None
+    ]
     previous = loads[-1][1] if loads else None
     if current is None:
         if previous is None:
             return _result(rule, True, _not_enough(0, 1), profile)
-        return _result(rule, False, f"no values now (the table is empty or the column all null); previous load: {_show(previous)}", profile)
-    if previous is not None and isinstance(current, dt.datetime) != isinstance(previous, dt.datetime):
-        return _result(rule, True, f"not computable: the column changed type since the previous load (latest {_show(current)}, previous load {_show(previous)})", profile)
+        return _result(
+            rule,
+            False,
+            f"no values now (the table is empty or the column all null); previous load: {_show(previous)}",
+            profile,
+        )
+    if previous is not None and isinstance(current, dt.datetime) != isinstance(
+        previous, dt.datetime
+    ):
+        return _result(
+            rule,
+            True,
+            f"not computable: the column changed type since the previous load (latest {_show(current)}, previous load {_show(previous)})",
+            profile,
+        )
     if previous is not None and current < previous:
-        return _result(rule, False, f"went back: latest {_show(current)}, previous load {_show(previous)}", profile)
+        return _result(
+            rule,
+            False,
+            f"went back: latest {_show(current)}, previous load {_show(previous)}",
+            profile,
+        )
     as_of = history.as_of or dt.datetime.now(dt.UTC)
     since = _unchanged_since(current, loads, history.state_since or as_of)
     idle = max((as_utc_aware(as_of) - as_utc_aware(since)).total_seconds(), 0.0)
     moved_now = history.state_since is not None and (previous is None or current != previous)
-    allowance, source = _idle_allowance(m, loads + [(history.state_since, current)] if moved_now else loads)
+    allowance, source = _idle_allowance(
+        m, loads + [(history.state_since, current)] if moved_now else loads
+    )
     if idle <= 0:
         if previous is None:
             return _result(rule, True, _not_enough(0, 1) + f" (latest {_show(current)})", profile)
-        return _result(rule, True, f"latest {_show(current)}, previous load {_show(previous)}", profile)
+        return _result(
+            rule, True, f"latest {_show(current)}, previous load {_show(previous)}", profile
+        )
     unchanged = f"latest {_show(current)} unchanged for {format_duration(idle)} (since {_show(as_utc_naive(since))})"
     if allowance is None:
         return _result(rule, True, f"{unchanged}; {source}", profile)
     if idle > allowance:
-        return _result(rule, False, f"did not advance: {unchanged}, longer than the idle allowance {format_duration(allowance)} {source}", profile)
-    return _result(rule, True, f"{unchanged}, within the idle allowance {format_duration(allowance)} {source}", profile)
+        return _result(
+            rule,
+            False,
+            f"did not advance: {unchanged}, longer than the idle allowance {format_duration(allowance)} {source}",
+            profile,
+        )
+    return _result(
+        rule,
+        True,
+        f"{unchanged}, within the idle allowance {format_duration(allowance)} {source}",
+        profile,
+    )
 
 
 #: a learned allowance is this share of the usual time between loads that moved the column: the
@@ -122,7 +165,9 @@ LEARNED_SHARE = 0.9
 CADENCE_LOADS = 30
 
 
-def _unchanged_since(current: Any, loads: list[tuple[dt.datetime, Any]], state_since: dt.datetime) -> dt.datetime:
+def _unchanged_since(
+    current: Any, loads: list[tuple[dt.datetime, Any]], state_since: dt.datetime
+) -> dt.datetime:
     """The logical time since which max(column) has been `current`: the first of the latest
     loads that already had it, or the first check of the current data."""
     since = state_since
@@ -133,19 +178,33 @@ def _unchanged_since(current: Any, loads: list[tuple[dt.datetime, Any]], state_s
     return since
 
 
-def _idle_allowance(m: ir.Advancement, loads: list[tuple[dt.datetime, Any]]) -> tuple[float | None, str]:
+def _idle_allowance(
+    m: ir.Advancement, loads: list[tuple[dt.datetime, Any]]
+) -> tuple[float | None, str]:
     """(seconds, where it comes from), or (None, why there is none yet). `loads`: (logical time,
     max) of the earlier loads and, when it moved the column, of the current data's first check."""
     if m.max_idle is not None:
         return m.max_idle, "(maxIdle)"
-    moves = [when for i, (when, value) in enumerate(loads) if i == 0 or value != loads[i - 1][1]][-CADENCE_LOADS - 1 :]
+    moves = [when for i, (when, value) in enumerate(loads) if i == 0 or value != loads[i - 1][1]][
+        -CADENCE_LOADS - 1 :
+    ]
     gaps = sorted((as_utc_aware(b) - as_utc_aware(a)).total_seconds() for a, b in pairwise(moves))
     gaps = [g for g in gaps if g > 0]
     if not gaps:
-        return None, f"not enough history to learn the cadence: {len(moves)} of 2 loads that moved it (or set maxIdle)"
-    median = gaps[len(gaps) // 2] if len(gaps) % 2 else (gaps[len(gaps) // 2 - 1] + gaps[len(gaps) // 2]) / 2
+        return (
+            None,
+            f"not enough history to learn the cadence: {len(moves)} of 2 loads that moved it (or set maxIdle)",
+        )
+    median = (
+        gaps[len(gaps) // 2]
+        if len(gaps) % 2
+        else (gaps[len(gaps) // 2 - 1] + gaps[len(gaps) // 2]) / 2
+    )
     loads_text = f"{len(gaps)} interval{'s' if len(gaps) != 1 else ''}"
-    return LEARNED_SHARE * median, f"(learned: {LEARNED_SHARE:.0%} of the median {format_duration(median)} between loads, {loads_text})"
+    return (
+        LEARNED_SHARE * median,
+        f"(learned: {LEARNED_SHARE:.0%} of the median {format_duration(median)} between loads, {loads_text})",
+    )
 
 
 def as_utc_aware(value: dt.datetime) -> dt.datetime:
@@ -179,19 +238,38 @@ def _show(value: Any) -> str:
 def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
     m: ir.ChangeRate = rule.measure
     if history.buckets is None:
-        return _result(rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile)
+        return _result(
+            rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile
+        )
     keep_rate_history(rule.id, history.buckets, profile.buckets)
     outcome = compare_buckets(history.buckets, profile.buckets, m.column, m.buckets)
     if outcome is None:
-        return _result(rule, True, _not_enough(0, 1) + f" (no earlier fingerprint of {m.column})", profile)
+        return _result(
+            rule, True, _not_enough(0, 1) + f" (no earlier fingerprint of {m.column})", profile
+        )
     if not outcome.occupied:
         return _result(rule, True, "not computable: the table is empty", profile)
     if not outcome.stable:
-        return _result(rule, True, f"not computable: every one of {outcome.occupied} buckets gained or lost keys since the previous run; raise buckets (now {outcome.buckets})", profile)
+        return _result(
+            rule,
+            True,
+            f"not computable: every one of {outcome.occupied} buckets gained or lost keys since the previous run; raise buckets (now {outcome.buckets})",
+            profile,
+        )
     if outcome.touched == 0:
-        return _result(rule, True, f"no rows changed since the previous run ({outcome.stable} buckets unchanged)", profile)
+        return _result(
+            rule,
+            True,
+            f"no rows changed since the previous run ({outcome.stable} buckets unchanged)",
+            profile,
+        )
     if outcome.touched < m.min_changed:
-        return _result(rule, True, f"not computable: rows changed in only {outcome.touched} buckets, {m.min_changed} needed to judge", profile)
+        return _result(
+            rule,
+            True,
+            f"not computable: rows changed in only {outcome.touched} buckets, {m.min_changed} needed to judge",
+            profile,
+        )
     passed, text = judge_change(rule.id, m, outcome, history.buckets, profile.buckets)
     return _result(rule, passed, text, profile)
 
@@ -204,26 +282,44 @@ def _constant(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> Ru
     stats = profile.columns.get(m.column)
     if not profile.row_count or stats is None or stats.distinct is None:
         return _result(rule, True, "not computable: the table is empty", profile)
-    earlier = [run.columns[m.column].distinct for run in _usable(history.runs, m.column, "distinctCount", m.window) if run.columns[m.column].distinct is not None]
+    earlier = [
+        run.columns[m.column].distinct
+        for run in _usable(history.runs, m.column, "distinctCount", m.window)
+        if run.columns[m.column].distinct is not None
+    ]
     if len(earlier) < m.min_history:
         return _result(rule, True, _not_enough(len(earlier), m.min_history), profile)
     most = max(earlier)
     past = f"up to {most} in the last {len(earlier)} {'run' if len(earlier) == 1 else 'runs'}"
     if most <= 1:
-        return _result(rule, True, f"{stats.distinct} distinct value(s); constant in history too ({past})", profile)
+        return _result(
+            rule,
+            True,
+            f"{stats.distinct} distinct value(s); constant in history too ({past})",
+            profile,
+        )
     if stats.distinct <= 1:
         what = "all null" if stats.non_null == 0 else "a single value"
         return _result(rule, False, f"{what} now ({stats.distinct} distinct); {past}", profile)
     top = stats.top_share
     if m.max_top_share is not None and top is not None and top > m.max_top_share:
-        return _result(rule, False, f"one value holds {top:.1%} of non-null rows (at most {m.max_top_share:.0%}); {stats.distinct} distinct, {past}", profile)
+        return _result(
+            rule,
+            False,
+            f"one value holds {top:.1%} of non-null rows (at most {m.max_top_share:.0%}); {stats.distinct} distinct, {past}",
+            profile,
+        )
     share = f", top value {top:.1%}" if top is not None else ""
     return _result(rule, True, f"{stats.distinct} distinct values{share}", profile)
 
 
 def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -> list[PastRun]:
     """The last `window` runs that profiled `column` and whose point was not judged failed."""
-    usable = [run for run in runs if (column is None or column in run.columns) and not run.is_failed(column, metric)]
+    usable = [
+        run
+        for run in runs
+        if (column is None or column in run.columns) and not run.is_failed(column, metric)
+    ]
     return usable[-window:]
 
 
@@ -264,19 +360,32 @@ def _anomaly(
     return _result(rule, verdict.status == "pass", verdict.message, profile)
 
 
-def _series(m: ir.Anomaly, profile: TableProfile, runs: list[PastRun]) -> tuple[float | None, list[HistoryPoint]]:
+def _series(
+    m: ir.Anomaly, profile: TableProfile, runs: list[PastRun]
+) -> tuple[float | None, list[HistoryPoint]]:
     """The tested value and the history points, oldest first (failed points flagged)."""
     if m.metric == "rowsAdded":
         counted = [run for run in runs if run.row_count is not None]
-        points = [HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.as_of) for a, b in zip(counted, counted[1:])]
+        points = [
+            HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.as_of)
+            for a, b in zip(counted, counted[1:])
+        ]
         last = counted[-1].row_count if counted else None
-        value = None if last is None or profile.row_count is None else float(profile.row_count - last)
+        value = (
+            None if last is None or profile.row_count is None else float(profile.row_count - last)
+        )
         return value, points
     points = [
-        HistoryPoint(metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None), run.is_failed(m.column, m.metric), run.as_of)
+        HistoryPoint(
+            metric_value(m.metric, run.row_count, run.columns.get(m.column) if m.column else None),
+            run.is_failed(m.column, m.metric),
+            run.as_of,
+        )
         for run in runs
     ]
-    value = metric_value(m.metric, profile.row_count, profile.columns.get(m.column) if m.column else None)
+    value = metric_value(
+        m.metric, profile.row_count, profile.columns.get(m.column) if m.column else None
+    )
     return value, points
 
 
@@ -288,16 +397,42 @@ def _drift(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleR
     current = profile.summaries.get(rule.id)
     stats = profile.columns.get(m.column)
     if current is None:
-        return _result(rule, True, "not computable: the reference has no values to compare with", profile)
+        return _result(
+            rule, True, "not computable: the reference has no values to compare with", profile
+        )
     if stats is not None and stats.non_null and stats.distinct is not None and stats.distinct <= 1:
-        return _result(rule, True, "not computable: the column holds a single value now (the constant rule judges that)", profile)
+        return _result(
+            rule,
+            True,
+            "not computable: the column holds a single value now (the constant rule judges that)",
+            profile,
+        )
     compare = categorical_drift if isinstance(m.reference, CategoricalSummary) else numeric_drift
-    verdict = compare(m.reference, current, method=m.method, warn_at=m.warn_at, fail_at=m.fail_at, column_name=m.column)
+    verdict = compare(
+        m.reference,
+        current,
+        method=m.method,
+        warn_at=m.warn_at,
+        fail_at=m.fail_at,
+        column_name=m.column,
+    )
     if verdict.status == "not_computable":
-        return _result(rule, True, "not computable: " + verdict.message.split("not computable: ", 1)[-1], profile)
+        return _result(
+            rule,
+            True,
+            "not computable: " + verdict.message.split("not computable: ", 1)[-1],
+            profile,
+        )
     if verdict.status == "warn":
         # a warn level is a failed check of warning severity, whatever the rule's own severity
-        return RuleResult(replace(rule, severity="warning"), False, verdict.message, expected_text(rule), None, profile.row_count)
+        return RuleResult(
+            replace(rule, severity="warning"),
+            False,
+            verdict.message,
+            expected_text(rule),
+            None,
+            profile.row_count,
+        )
     return _result(rule, verdict.status == "pass", verdict.message, profile)
 
 

@@ -43,7 +43,12 @@ def frame_profile(df: pd.DataFrame, request: ProfileRequest) -> TableProfile:
         profile.summaries[rule.id] = _drift_summary(rule.measure, df[rule.measure.column])
     if request.buckets:
         profile.buckets = _buckets(df, request)
-    profile.state = data_state(FAMILY, len(df), _rows_xor(df, request, profile), ((str(c), str(t)) for c, t in df.dtypes.items()))
+    profile.state = data_state(
+        FAMILY,
+        len(df),
+        _rows_xor(df, request, profile),
+        ((str(c), str(t)) for c, t in df.dtypes.items()),
+    )
     return profile
 
 
@@ -82,9 +87,17 @@ def _column_stats(s: pd.Series, key_hash: np.ndarray | None) -> ColumnStats:
     if kind == "numeric":
         finite = _finite(s)
         if finite.size:
-            stats.minimum, stats.maximum, stats.mean = float(finite.min()), float(finite.max()), float(finite.mean())
+            stats.minimum, stats.maximum, stats.mean = (
+                float(finite.min()),
+                float(finite.max()),
+                float(finite.mean()),
+            )
     elif kind == "temporal" and non_null:
-        latest = pd.Timestamp(s.dropna().max()) if not pd.api.types.is_datetime64_any_dtype(s.dtype) else s.max()
+        latest = (
+            pd.Timestamp(s.dropna().max())
+            if not pd.api.types.is_datetime64_any_dtype(s.dtype)
+            else s.max()
+        )
         stats.max_time = latest.to_pydatetime() if isinstance(latest, pd.Timestamp) else latest
     return stats
 
@@ -98,7 +111,10 @@ def _drift_summary(m: ir.Drift, s: pd.Series):
     if isinstance(m.reference, NumericSummary):
         if not m.reference.edges:
             return None  # an all-null reference has no bins to count on
-        return numeric_summary(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan), edges=m.reference.edges)
+        return numeric_summary(
+            pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+            edges=m.reference.edges,
+        )
     kind = _category_kind(s)
     present = s.dropna()
     frequencies = {}
@@ -118,7 +134,9 @@ def _drift_summary(m: ir.Drift, s: pd.Series):
 
 def _category_kind(s: pd.Series) -> str:
     present = s.dropna()
-    if pd.api.types.is_bool_dtype(s.dtype) or (len(present) and present.map(lambda v: isinstance(v, (bool, np.bool_))).all()):
+    if pd.api.types.is_bool_dtype(s.dtype) or (
+        len(present) and present.map(lambda v: isinstance(v, (bool, np.bool_))).all()
+    ):
         return "boolean"
     if pd.api.types.is_integer_dtype(s.dtype):
         return "integer"

@@ -14,7 +14,11 @@ def render_runs(table: str, runs: list[dict[str, Any]], location: str) -> str:
         verdict = "passed" if run["passed"] else "FAILED"
         rows = "?" if run["row_count"] is None else f"{run['row_count']:,}"
         server = run["server"] or "(frames)"
-        failed = f", {len(run['failed'])} of {run['rules']} rules failed" if run["failed"] else f", {run['rules']} rules"
+        failed = (
+            f", {len(run['failed'])} of {run['rules']} rules failed"
+            if run["failed"]
+            else f", {run['rules']} rules"
+        )
         retry = f", retry of #{run['retry_of']}" if run.get("retry_of") else ""
         when = run.get("as_of") or run["started_at"]
         lines.append(
@@ -23,5 +27,7 @@ def render_runs(table: str, runs: list[dict[str, Any]], location: str) -> str:
         )
         for failure in run["failed"]:
             where = f" [{failure['column']}]" if failure["column"] else ""
-            lines.append(f"      {failure['severity']:<7} {failure['rule']}{where}: {failure['observed']}")
+            lines.append(
+                f"      {failure['severity']:<7} {failure['rule']}{where}: {failure['observed']}"
+            )
     return "\n".join(lines) + "\n"

@@ -101,7 +101,10 @@ class BucketFingerprints:
         "rates": {...}} and each segment's block follows the table's, in the labels' order."""
         columns: list = list(self.values)
         labels = list(self.segments)
-        blocks = [self._stacked(columns), *(self.segments[label]._stacked(columns) for label in labels)]
+        blocks = [
+            self._stacked(columns),
+            *(self.segments[label]._stacked(columns) for label in labels),
+        ]
         if labels or self.rate_history:
             columns.append({"segments": labels, "rates": self.rate_history})
         return columns, np.concatenate(blocks).astype("<i8").tobytes()
@@ -174,7 +177,9 @@ class ProfileRequest:
         return bool(self.buckets or self.top_share)
 
 
-def profile_request(table: Table, rules: Iterable[ir.Rule], present: Collection[str]) -> ProfileRequest:
+def profile_request(
+    table: Table, rules: Iterable[ir.Rule], present: Collection[str]
+) -> ProfileRequest:
     """What to compute for the table's stateful `rules`, given the columns present in the data.
 
     Rules that name a missing column are expected to have been answered with an error already.
@@ -196,18 +201,30 @@ def profile_request(table: Table, rules: Iterable[ir.Rule], present: Collection[
             changes.append(m)
         elif isinstance(m, ir.Drift):
             drifts.append(rule)
-    key = table.key_columns if table.key_columns and all(k in present for k in table.key_columns) else ()
+    key = (
+        table.key_columns
+        if table.key_columns and all(k in present for k in table.key_columns)
+        else ()
+    )
     buckets = None
     if changes:
         first = changes[0]
         if any(m.key != first.key for m in changes):
             # one grouped query buckets the table by one key
-            raise ValueError(f"the changeRate rules of table {table.name} name different keys; give them the same key")
-        row_columns = tuple(c for c in dict.fromkeys(c for m in changes for c in m.row_columns) if c in present and c not in first.key)
+            raise ValueError(
+                f"the changeRate rules of table {table.name} name different keys; give them the same key"
+            )
+        row_columns = tuple(
+            c
+            for c in dict.fromkeys(c for m in changes for c in m.row_columns)
+            if c in present and c not in first.key
+        )
         by = {m.by for m in changes if m.by is not None}
         if len(by) > 1:
             names = ", ".join(sorted(by))
-            raise ValueError(f"the changeRate rules of table {table.name} split by different columns ({names}); give them the same `by`")
+            raise ValueError(
+                f"the changeRate rules of table {table.name} split by different columns ({names}); give them the same `by`"
+            )
         buckets = BucketRequest(
             key=first.key,
             row_columns=row_columns,
@@ -226,7 +243,9 @@ def state_from_buckets(request: ProfileRequest) -> bool:
     return spec is not None and set(spec.key) | set(spec.row_columns) == set(request.state_columns)
 
 
-def data_state(family: str, row_count: int | None, rows_xor: int | None, schema: Iterable[tuple[str, str]]) -> str | None:
+def data_state(
+    family: str, row_count: int | None, rows_xor: int | None, schema: Iterable[tuple[str, str]]
+) -> str | None:
     """The data-state fingerprint as text: `family:rows:xor:schema`. Exact for what a contract
     reads (the same rows in any order give the same state); two identical rows cancel in the
     XOR, but then the row count still differs unless they were replaced by another identical pair."""
@@ -245,7 +264,11 @@ def metric_value(metric: str, row_count: int | None, stats: ColumnStats | None) 
     if stats is None:
         return None
     if metric == "nullCount":
-        return None if row_count is None or stats.non_null is None else float(row_count - stats.non_null)
+        return (
+            None
+            if row_count is None or stats.non_null is None
+            else float(row_count - stats.non_null)
+        )
     if metric == "nullRate":
         if not row_count or stats.non_null is None:
             return None  # an empty table has no null rate

@@ -59,7 +59,10 @@ class ReferenceProfile:
             "contract": {"id": self.contract_id, "version": self.contract_version},
             "source": self.source,
             "tables": {
-                name: {"rowCount": t.row_count, "columns": {c: summary_to_dict(s) for c, s in t.columns.items()}}
+                name: {
+                    "rowCount": t.row_count,
+                    "columns": {c: summary_to_dict(s) for c, s in t.columns.items()},
+                }
                 for name, t in self.tables.items()
             },
         }
@@ -74,9 +77,13 @@ def load_reference(path: str | Path) -> ReferenceProfile:
     except json.JSONDecodeError as exc:
         raise ReferenceError(f"not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get(FORMAT_KEY) != FORMAT_VERSION:
-        raise ReferenceError(f"expected a JSON object with {FORMAT_KEY}: {FORMAT_VERSION} (written by `lockgate profile`)")
+        raise ReferenceError(
+            f"expected a JSON object with {FORMAT_KEY}: {FORMAT_VERSION} (written by `lockgate profile`)"
+        )
     contract = data.get("contract") or {}
-    profile = ReferenceProfile(str(contract.get("id", "")), str(contract.get("version", "")), str(data.get("source", "")))
+    profile = ReferenceProfile(
+        str(contract.get("id", "")), str(contract.get("version", "")), str(data.get("source", ""))
+    )
     tables = data.get("tables")
     if not isinstance(tables, dict):
         raise ReferenceError("'tables' must be an object")

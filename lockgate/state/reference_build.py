@@ -50,7 +50,9 @@ def summary_kind(column: Column, live_kind: str | None) -> str | None:
 # -- DataFrames -------------------------------------------------------------------------------------
 
 
-def reference_from_frames(contract: Contract, frames: Mapping[str, object], *, bins: int = BINS, top: int = TOP) -> ReferenceProfile:
+def reference_from_frames(
+    contract: Contract, frames: Mapping[str, object], *, bins: int = BINS, top: int = TOP
+) -> ReferenceProfile:
     import pandas as pd
 
     profile = ReferenceProfile(contract.id, contract.version, "frames")
@@ -65,7 +67,10 @@ def reference_from_frames(contract: Contract, frames: Mapping[str, object], *, b
             values = df[column.physical_name]
             kind = summary_kind(column, _frame_kind(values, pd))
             if kind == "numeric":
-                entry.columns[column.name] = numeric_summary(pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan), bins=bins)
+                entry.columns[column.name] = numeric_summary(
+                    pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan),
+                    bins=bins,
+                )
             elif kind == "categorical":
                 entry.columns[column.name] = categorical_summary(values, top=top)
         profile.tables[table.name] = entry
@@ -85,12 +90,18 @@ def _frame_kind(values, pd) -> str | None:
 # -- a server ---------------------------------------------------------------------------------------
 
 
-def reference_from_server(contract: Contract, server: str | None = None, *, bins: int = BINS, top: int = TOP) -> ReferenceProfile:
+def reference_from_server(
+    contract: Contract, server: str | None = None, *, bins: int = BINS, top: int = TOP
+) -> ReferenceProfile:
     from lockgate.engines.sql.connectors import connect
 
     chosen = contract.server(server)
     if chosen is None:
-        raise UsageError(f"contract {contract.id} has no server {server!r}" if server else f"contract {contract.id} has no servers")
+        raise UsageError(
+            f"contract {contract.id} has no server {server!r}"
+            if server
+            else f"contract {contract.id} has no servers"
+        )
     profile = ReferenceProfile(contract.id, contract.version, f"server {chosen.name}")
     with connect(chosen) as connector:
         for table in contract.tables:
@@ -103,12 +114,16 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
 
     t = connector.table_expr(table.physical_name)
     if t is None:
-        raise LockgateError(f"table {table.physical_name} does not exist on the server; cannot profile it")
+        raise LockgateError(
+            f"table {table.physical_name} does not exist on the server; cannot profile it"
+        )
     kinds = {}
     for column in table.columns:
         if column.physical_name in t.columns:
             dtype = t[column.physical_name].type()
-            live = {"numeric": "numeric"}.get(column_kind(dtype)) or ("categorical" if dtype.is_string() or dtype.is_boolean() else None)
+            live = {"numeric": "numeric"}.get(column_kind(dtype)) or (
+                "categorical" if dtype.is_string() or dtype.is_boolean() else None
+            )
             kind = summary_kind(column, live)
             if kind:
                 kinds[column.name] = (column, kind)
@@ -120,13 +135,24 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
     counts = _bin_counts(connector, t, edges)
     for column, kind in kinds.values():
         if kind == "categorical":
-            entry.columns[column.name] = _categorical(connector, t, column.physical_name, entry.row_count, top)
+            entry.columns[column.name] = _categorical(
+                connector, t, column.physical_name, entry.row_count, top
+            )
         elif column.physical_name in edges:
             stats = scan[column.name]
             name = column.physical_name
-            entry.columns[column.name] = NumericSummary(edges[name], counts[name], stats["mean"], stats["std"], entry.row_count, entry.row_count - stats["finite"])
+            entry.columns[column.name] = NumericSummary(
+                edges[name],
+                counts[name],
+                stats["mean"],
+                stats["std"],
+                entry.row_count,
+                entry.row_count - stats["finite"],
+            )
         else:
-            entry.columns[column.name] = _few_values(connector, t, column.physical_name, entry.row_count, bins)
+            entry.columns[column.name] = _few_values(
+                connector, t, column.physical_name, entry.row_count, bins
+            )
     return entry
 
 
@@ -150,7 +176,9 @@ def _numeric_scan(connector, t, columns: list[Column]) -> dict:
             "distinct": int(values[f"d{i}"]),
             "mean": None if values[f"m{i}"] is None else float(values[f"m{i}"]),
             # numeric_summary's convention: no std for a single value, exactly 0 for a constant
-            "std": None if finite < 2 or values[f"s{i}"] is None else max(float(values[f"s{i}"]), 0.0),
+            "std": None
+            if finite < 2 or values[f"s{i}"] is None
+            else max(float(values[f"s{i}"]), 0.0),
         }
     return out
 
@@ -169,7 +197,12 @@ def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str,
         metrics[f"q{i}"] = number.quantile(levels, where=finite)
     names, rows = connector.fetch(connector.to_sql(t.aggregate(**metrics)))
     values = dict(zip(names, rows[0]))
-    return {c.physical_name: tuple(float(e) for e in np.unique(np.asarray(values[f"q{i}"], dtype=float))) for i, c in enumerate(columns)}
+    return {
+        c.physical_name: tuple(
+            float(e) for e in np.unique(np.asarray(values[f"q{i}"], dtype=float))
+        )
+        for i, c in enumerate(columns)
+    }
 
 
 def _bin_counts(connector, t, edges: dict[str, tuple[float, ...]]) -> dict[str, list[int]]:

@@ -49,7 +49,9 @@ _PREFIX = "__lg_"
 class ProfilePlan:
     request: ProfileRequest
     family: str
-    scan: dict[str, Any] = field(default_factory=dict)  # metric name -> ibis scalar for the fused scan
+    scan: dict[str, Any] = field(
+        default_factory=dict
+    )  # metric name -> ibis scalar for the fused scan
     names: dict[tuple, str] = field(default_factory=dict)  # (subject, statistic) -> metric name
     kinds: dict[str, str] = field(default_factory=dict)  # column -> numeric | temporal | other
     grouped: Any = None  # the extra ibis query (a table), or None
@@ -60,13 +62,19 @@ class ProfilePlan:
         """Scan metrics a rule's verdict depends on (a rule errors when one of them failed)."""
         subject = getattr(rule.measure, "column", None)
         # the data state is not a rule's metric: without it a check is judged, just not matched
-        return [name for (s, stat), name in self.names.items() if s in (subject, rule.id, "") and stat != "state"]
+        return [
+            name
+            for (s, stat), name in self.names.items()
+            if s in (subject, rule.id, "") and stat != "state"
+        ]
 
     def uses_grouped(self, rule: ir.Rule) -> bool:
         """Does the rule's verdict depend on the grouped query?"""
         m = rule.measure
         column = getattr(m, "column", None)
-        return isinstance(m, ir.ChangeRate) or (column in self.request.top_share and isinstance(m, (ir.ConstantColumn, ir.Anomaly)))
+        return isinstance(m, ir.ChangeRate) or (
+            column in self.request.top_share and isinstance(m, (ir.ConstantColumn, ir.Anomaly))
+        )
 
     def read(self, values: dict[str, Any], grouped_rows: list[tuple] | None) -> TableProfile:
         rows = values.get(self.names[("", "rows")])
@@ -79,13 +87,21 @@ class ProfilePlan:
             self._read_grouped(profile, grouped_rows)
             for column in _fingerprinted_by_buckets(self.request):
                 # the same XOR of the same row terms, only split by bucket: fold it back
-                profile.columns[column].fingerprint = int(np.bitwise_xor.reduce(profile.buckets.values[column]))
-        profile.state = data_state(self.family, profile.row_count, self._rows_xor(values, profile), self.schema)
+                profile.columns[column].fingerprint = int(
+                    np.bitwise_xor.reduce(profile.buckets.values[column])
+                )
+        profile.state = data_state(
+            self.family, profile.row_count, self._rows_xor(values, profile), self.schema
+        )
         return profile
 
     def _rows_xor(self, values: dict[str, Any], profile: TableProfile) -> int | None:
         if state_from_buckets(self.request):
-            return int(np.bitwise_xor.reduce(profile.buckets.rows)) if profile.buckets is not None else None
+            return (
+                int(np.bitwise_xor.reduce(profile.buckets.rows))
+                if profile.buckets is not None
+                else None
+            )
         if profile.row_count == 0:
             return 0  # an XOR over no rows is NULL in SQL
         return _int(self._value(values, "", "state"))
@@ -96,9 +112,17 @@ class ProfilePlan:
 
     def _column_stats(self, column: str, values: dict[str, Any]) -> ColumnStats:
         get = lambda stat: self._value(values, column, stat)
-        stats = ColumnStats(non_null=_int(get("non_null")), distinct=_int(get("distinct")), fingerprint=_int(get("fingerprint")))
+        stats = ColumnStats(
+            non_null=_int(get("non_null")),
+            distinct=_int(get("distinct")),
+            fingerprint=_int(get("fingerprint")),
+        )
         if self.kinds[column] == "numeric":
-            stats.minimum, stats.maximum, stats.mean = _float(get("min")), _float(get("max")), _float(get("mean"))
+            stats.minimum, stats.maximum, stats.mean = (
+                _float(get("min")),
+                _float(get("max")),
+                _float(get("mean")),
+            )
         elif self.kinds[column] == "temporal":
             stats.max_time = _datetime(get("max_time"))
         return stats
@@ -112,7 +136,14 @@ class ProfilePlan:
             if not m.reference.edges:
                 return None  # an all-null reference has no bins to count on
             counts = [_int(get(f"bin{i}")) or 0 for i in range(len(m.reference.counts))]
-            return NumericSummary(m.reference.edges, counts, _float(get("mean")), _std(get("std"), present), count, count - present)
+            return NumericSummary(
+                m.reference.edges,
+                counts,
+                _float(get("mean")),
+                _std(get("std"), present),
+                count,
+                count - present,
+            )
         frequencies = {key: _int(get(f"cat{i}")) or 0 for i, key in enumerate(_listed(m.reference))}
         rest = present - sum(frequencies.values())
         if rest > 0:
@@ -136,7 +167,9 @@ class ProfilePlan:
                     _accumulate(target, int(bucket), int(n), [int(f) for f in fps], request.columns)
             elif part in self.top_parts:
                 stats = profile.columns[self.top_parts[part]]
-                stats.top_share = (int(n) / stats.non_null) if n is not None and stats.non_null else None
+                stats.top_share = (
+                    (int(n) / stats.non_null) if n is not None and stats.non_null else None
+                )
         if profile.buckets is not None and len(profile.buckets.segments) > MAX_SEGMENTS:
             profile.buckets.segments = {}  # too many to keep: the rule says per-segment is off
 
@@ -152,13 +185,19 @@ def _accumulate(
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
-    plan = ProfilePlan(request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items()))
+    plan = ProfilePlan(
+        request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items())
+    )
     hashing = _Hashing(dialect in NATIVE_HASH)
     add = lambda subject, stat, expr: _add(plan, subject, stat, expr)
     add("", "rows", t.count())
     if request.state_columns and not state_from_buckets(request):
         # the data state: one more XOR in the same scan (the buckets hold it when changeRate runs)
-        add("", "state", hashing.chain([hashing.value(t[c]) for c in request.state_columns]).bit_xor())
+        add(
+            "",
+            "state",
+            hashing.chain([hashing.value(t[c]) for c in request.state_columns]).bit_xor(),
+        )
     key_hash = hashing.key(t, request.key) if request.key else None
     for column in request.columns:
         col = t[column]
@@ -301,7 +340,10 @@ def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing):
     k = keyed[key]
     terms = {
         f"{_PREFIX}row": hashing.chain([k, *(hashing.value(keyed[c]) for c in spec.row_columns)]),
-        **{f"{_PREFIX}v{i}": hashing.chain([k, hashing.value(keyed[c])]) for i, c in enumerate(spec.columns)},
+        **{
+            f"{_PREFIX}v{i}": hashing.chain([k, hashing.value(keyed[c])])
+            for i, c in enumerate(spec.columns)
+        },
     }
     size = spec.buckets
     # with `by`, one row per (bucket, segment); the reader folds them into the table's buckets too

@@ -91,13 +91,17 @@ class Tiny:
             price = "-5.0" if config.mode == "bad" else "10.0 + i"
             colour = "CAST(NULL AS VARCHAR)" if config.mode == "warn" else "'blue'"
             with duckdb.connect(str(database)) as con:
-                con.execute(f"CREATE OR REPLACE TABLE main.widgets AS SELECT i AS widget_id, {price} AS price, {colour} AS colour FROM range(20) t(i)")
+                con.execute(
+                    f"CREATE OR REPLACE TABLE main.widgets AS SELECT i AS widget_id, {price} AS price, {colour} AS colour FROM range(20) t(i)"
+                )
 
         @dg.asset(key=GUARDED_KEY, deps=[WIDGETS], automation_condition=GUARDED)
         def guarded_report() -> None:
             pass
 
-        @dg.asset(key=UNGUARDED_KEY, deps=[WIDGETS], automation_condition=dg.AutomationCondition.eager())
+        @dg.asset(
+            key=UNGUARDED_KEY, deps=[WIDGETS], automation_condition=dg.AutomationCondition.eager()
+        )
         def unguarded_report() -> None:
             pass
 
@@ -116,7 +120,12 @@ class Tiny:
         )
 
     def materialize(self, instance: dg.DagsterInstance, keys) -> dg.ExecuteInProcessResult:
-        result = dg.materialize([*self.assets, self.checks], instance=instance, selection=list(keys), raise_on_error=False)
+        result = dg.materialize(
+            [*self.assets, self.checks],
+            instance=instance,
+            selection=list(keys),
+            raise_on_error=False,
+        )
         assert result.success, result.get_failed_step_keys()
         return result
 
@@ -136,7 +145,9 @@ def instance(tmp_path):
         yield inst
 
 
-def test_the_contract_becomes_one_blocking_error_check_per_error_rule_and_warn_checks_for_warnings(tiny):
+def test_the_contract_becomes_one_blocking_error_check_per_error_rule_and_warn_checks_for_warnings(
+    tiny,
+):
     specs = {spec.name: spec for spec in tiny.checks.check_specs}
     assert specs[BLOCKING_CHECK].blocking is True
     assert specs[WARNING_CHECK].blocking is False
@@ -151,9 +162,13 @@ class Ticks:
         self.tiny, self.instance, self.cursor = tiny, instance, None
 
     def tick(self) -> set[dg.AssetKey]:
-        result = dg.evaluate_automation_conditions(defs=self.tiny.defs, instance=self.instance, cursor=self.cursor)
+        result = dg.evaluate_automation_conditions(
+            defs=self.tiny.defs, instance=self.instance, cursor=self.cursor
+        )
         self.cursor = result.cursor
-        return {key for key in (WIDGETS, GUARDED_KEY, UNGUARDED_KEY) if result.get_num_requested(key)}
+        return {
+            key for key in (WIDGETS, GUARDED_KEY, UNGUARDED_KEY) if result.get_num_requested(key)
+        }
 
     def tick_and_settle(self) -> set[dg.AssetKey]:
         """One tick; then, as the daemon would, run what it requested, and tick once more (which
@@ -165,10 +180,16 @@ class Ticks:
         return requested
 
 
-def test_guarded_asset_is_not_requested_after_a_failed_blocking_check_and_is_after_a_pass(tiny, instance):
+def test_guarded_asset_is_not_requested_after_a_failed_blocking_check_and_is_after_a_pass(
+    tiny, instance
+):
     ticks = Ticks(tiny, instance)
     # everything exists once, from clean data; a first tick sees nothing new
-    first = dg.materialize([*tiny.assets, tiny.checks], instance=instance, run_config={"ops": {"widgets": {"config": {"mode": "good"}}}})
+    first = dg.materialize(
+        [*tiny.assets, tiny.checks],
+        instance=instance,
+        run_config={"ops": {"widgets": {"config": {"mode": "good"}}}},
+    )
     assert first.success
     assert ticks.tick_and_settle() == set()
 
@@ -196,7 +217,11 @@ def test_guarded_asset_is_not_requested_after_a_failed_blocking_check_and_is_aft
 
 def test_a_check_that_never_ran_blocks_the_guarded_asset(tiny, instance):
     ticks = Ticks(tiny, instance)
-    first = dg.materialize([*tiny.assets, tiny.checks], instance=instance, run_config={"ops": {"widgets": {"config": {"mode": "good"}}}})
+    first = dg.materialize(
+        [*tiny.assets, tiny.checks],
+        instance=instance,
+        run_config={"ops": {"widgets": {"config": {"mode": "good"}}}},
+    )
     assert first.success
     assert ticks.tick_and_settle() == set()
 
@@ -221,16 +246,25 @@ def test_reference_training_set_is_guarded_by_blocking_checks(monkeypatch, tmp_p
     monkeypatch.setenv("LOCKGATE_WAREHOUSE", str(tmp_path / "marketplace.duckdb"))
     from dagster_project.definitions import build_definitions
 
-    graph = build_definitions(str(tmp_path / "history.sqlite"), tmp_path / "registry").resolve_asset_graph()
+    graph = build_definitions(
+        str(tmp_path / "history.sqlite"), tmp_path / "registry"
+    ).resolve_asset_graph()
     condition = graph.get(dg.AssetKey(["conversion", "training_set"])).automation_condition
     assert condition is not None
     # eager() AND all_deps_blocking_checks_passed(): both at the top, so both are required
     assert type(condition).__name__ == "AndAutomationCondition", condition
-    assert sorted(child.get_label() for child in condition.children) == ["all_deps_blocking_checks_passed", "eager"]
+    assert sorted(child.get_label() for child in condition.children) == [
+        "all_deps_blocking_checks_passed",
+        "eager",
+    ]
     assert "all_blocking_checks_passed" in labels(condition)
     # and the training set's upstream really has blocking checks for that condition to wait for
     (source,) = graph.get(dg.AssetKey(["conversion", "training_set"])).parent_keys
-    blocking = [k for k in graph.asset_check_keys if k.asset_key == source and graph.get_check_spec(k).blocking]
+    blocking = [
+        k
+        for k in graph.asset_check_keys
+        if k.asset_key == source and graph.get_check_spec(k).blocking
+    ]
     assert blocking, f"no blocking checks on {source.to_user_string()}"
 
 
@@ -246,14 +280,19 @@ def read_alerts(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
 
-def test_a_green_run_with_a_failed_warning_raises_an_alert_naming_the_check(tiny, instance, tmp_path):
+def test_a_green_run_with_a_failed_warning_raises_an_alert_naming_the_check(
+    tiny, instance, tmp_path
+):
     alerts = tmp_path / "alerts" / "alerts.jsonl"
     warn_sensor = sensors(alerts)["lockgate_check_warnings"]
 
     clean = tiny.land(instance, "good")
     assert clean.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="lockgate_check_warnings", dagster_event=clean.get_run_success_event(), dagster_instance=instance, dagster_run=clean.dagster_run
+        sensor_name="lockgate_check_warnings",
+        dagster_event=clean.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=clean.dagster_run,
     )
     assert isinstance(warn_sensor(context), dg.SkipReason)
     assert read_alerts(alerts) == []
@@ -261,7 +300,10 @@ def test_a_green_run_with_a_failed_warning_raises_an_alert_naming_the_check(tiny
     warned = tiny.land(instance, "warn")
     assert warned.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="lockgate_check_warnings", dagster_event=warned.get_run_success_event(), dagster_instance=instance, dagster_run=warned.dagster_run
+        sensor_name="lockgate_check_warnings",
+        dagster_event=warned.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=warned.dagster_run,
     )
     warn_sensor(context)
     (alert,) = read_alerts(alerts)
@@ -270,14 +312,19 @@ def test_a_green_run_with_a_failed_warning_raises_an_alert_naming_the_check(tiny
     assert alert["detail"] == [f"widgets:{WARNING_CHECK} [WARN]"]
 
 
-def test_a_run_stopped_by_a_blocking_check_raises_an_alert_with_the_failed_check(tiny, instance, tmp_path):
+def test_a_run_stopped_by_a_blocking_check_raises_an_alert_with_the_failed_check(
+    tiny, instance, tmp_path
+):
     alerts = tmp_path / "alerts.jsonl"
     failure_sensor = sensors(alerts)["lockgate_run_failure"]
 
     bad = tiny.land(instance, "bad")
     assert not bad.success
     context = dg.build_run_status_sensor_context(
-        sensor_name="lockgate_run_failure", dagster_event=bad.get_run_failure_event(), dagster_instance=instance, dagster_run=bad.dagster_run
+        sensor_name="lockgate_run_failure",
+        dagster_event=bad.get_run_failure_event(),
+        dagster_instance=instance,
+        dagster_run=bad.dagster_run,
     ).for_run_failure()
     failure_sensor(context)
     (alert,) = read_alerts(alerts)

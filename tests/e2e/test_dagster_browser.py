@@ -63,12 +63,31 @@ DOWNSTREAM = {
     ("conversion", "evaluation"): "evaluation",
     ("conversion", "release"): "release",
 }
-BLOCKED_STEPS = {"warehouse_models", "contract_features_conversion", "conversion__training_set", "conversion__model", "conversion__evaluation", "conversion__release"}
+BLOCKED_STEPS = {
+    "warehouse_models",
+    "contract_features_conversion",
+    "conversion__training_set",
+    "conversion__model",
+    "conversion__evaluation",
+    "conversion__release",
+}
 
 
 class UI:
-    def __init__(self, server: Webserver, clean_run: str, failed_run: str, refused_run: str, shots: list[Path]):
-        self.server, self.clean_run, self.failed_run, self.shots = server, clean_run, failed_run, shots
+    def __init__(
+        self,
+        server: Webserver,
+        clean_run: str,
+        failed_run: str,
+        refused_run: str,
+        shots: list[Path],
+    ):
+        self.server, self.clean_run, self.failed_run, self.shots = (
+            server,
+            clean_run,
+            failed_run,
+            shots,
+        )
         self.refused_run = refused_run
 
     def screenshot(self, page, name: str) -> Path:
@@ -118,7 +137,9 @@ def ui(tmp_path_factory, chromium):
             # 30 days up to the session's pinned clock: roc_auc 0.6287 (floor 0.58), calibration gap
             # 0.0088 (allowed 0.05), the same on every day (deterministic data and training)
             clean = project.run("daily_pipeline", days_if_empty=30)
-            assert clean.success, f"clean run failed: {clean.get_failed_step_keys()}\n{release_summary(project)}"
+            assert clean.success, (
+                f"clean run failed: {clean.get_failed_step_keys()}\n{release_summary(project)}"
+            )
             frozen = project.run("daily_pipeline", inject=["frozen:professionals.rating"])
             assert not frozen.success
             assert frozen.get_failed_step_keys() == {"contract_raw_professionals"}
@@ -171,7 +192,11 @@ def test_failed_check_is_shown_with_its_contract_and_rule_results(ui, page):
         {"k": {"path": list(CHECKED_ASSET)}, "c": CHECK},
     )
     (latest,) = data["assetCheckExecutions"]
-    assert latest == {"runId": ui.failed_run, "status": "FAILED", "evaluation": {"severity": "ERROR", "success": False}}
+    assert latest == {
+        "runId": ui.failed_run,
+        "status": "FAILED",
+        "evaluation": {"severity": "ERROR", "success": False},
+    }
 
     page.set_viewport_size({"width": 2200, "height": 2700})  # the rule table is wide
     page.goto(f"{ui.server.url}/assets/{'/'.join(CHECKED_ASSET)}?view=checks&checkDetail={CHECK}")
@@ -197,9 +222,18 @@ def test_failed_check_is_shown_with_its_contract_and_rule_results(ui, page):
     expect(entry("rule")).to_have_text(RULE)
     expect(entry("result")).to_contain_text("changes in >= 20% of changed buckets")
     expect(entry("result")).to_contain_text("observed frozen? rating changed in 0 of")
-    rule_results = entry("contract_rule_results").locator("table")  # on this run's first failed check only
-    expect(rule_results.locator("th")).to_have_text(["rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows"])
-    rows = [[cell.strip() for cell in row] for row in rule_results.locator("tbody tr").evaluate_all("rows => rows.map(r => [...r.cells].map(c => c.innerText))")]
+    rule_results = entry("contract_rule_results").locator(
+        "table"
+    )  # on this run's first failed check only
+    expect(rule_results.locator("th")).to_have_text(
+        ["rule", "check", "column", "severity", "passed", "observed", "expected", "failed_rows"]
+    )
+    rows = [
+        [cell.strip() for cell in row]
+        for row in rule_results.locator("tbody tr").evaluate_all(
+            "rows => rows.map(r => [...r.cells].map(c => c.innerText))"
+        )
+    ]
     assert len(rows) > 20, rows
     failed = [row for row in rows if row[4] == "false"]
     assert [row[:5] for row in failed] == [[RULE, "changeRate", "rating", "error", "false"]]
@@ -221,12 +255,17 @@ def test_asset_graph_shows_the_failed_check_and_the_blocked_downstream_assets(ui
         {"keys": keys},
     )["assetsLatestInfo"]
     latest = {tuple(i["assetKey"]["path"]): i for i in info}
-    assert latest[CHECKED_ASSET]["latestMaterialization"]["runId"] == ui.failed_run  # landed, then its check failed
+    assert (
+        latest[CHECKED_ASSET]["latestMaterialization"]["runId"] == ui.failed_run
+    )  # landed, then its check failed
     for key in DOWNSTREAM:
         assert latest[key]["latestRun"] == {"id": _blocking_run(ui, key), "status": "FAILURE"}, key
-        assert latest[key]["latestMaterialization"]["runId"] == ui.clean_run, key  # still the clean build
+        assert latest[key]["latestMaterialization"]["runId"] == ui.clean_run, (
+            key
+        )  # still the clean build
     steps = ui.server.graphql(
-        "query($id: ID!) { runOrError(runId: $id) { ... on Run { status stepStats { stepKey status } } } }", {"id": ui.failed_run}
+        "query($id: ID!) { runOrError(runId: $id) { ... on Run { status stepStats { stepKey status } } } }",
+        {"id": ui.failed_run},
     )["runOrError"]
     assert steps["status"] == "FAILURE"
     stats = {s["stepKey"]: s["status"] for s in steps["stepStats"]}
@@ -269,7 +308,9 @@ def test_run_page_lists_the_blocked_steps_as_not_executed(ui, page):
     page.goto(f"{ui.server.url}/runs/{ui.failed_run}")
     errored = page.get_by_text(re.compile(r"^Errored \(\d+\)$"))
     expect(errored).to_have_text("Errored (1)")
-    expect(page.locator("div", has=errored).filter(has_text="contract_raw_professionals").last).to_contain_text("contract_raw_professionals")
+    expect(
+        page.locator("div", has=errored).filter(has_text="contract_raw_professionals").last
+    ).to_contain_text("contract_raw_professionals")
 
     header = page.get_by_text(re.compile(r"^Not executed \(\d+\)$"))
     header.click()  # collapsed by default
@@ -281,7 +322,11 @@ def test_run_page_lists_the_blocked_steps_as_not_executed(ui, page):
     assert "contract_raw_professionals" not in lines
 
     # the run's log says why: the dbt step's dependency (the contract check) failed
-    expect(page.get_by_text("Dependencies for step warehouse_models failed: ['contract_raw_professionals']. Not executing.")).to_be_visible()
+    expect(
+        page.get_by_text(
+            "Dependencies for step warehouse_models failed: ['contract_raw_professionals']. Not executing."
+        )
+    ).to_be_visible()
     expect(page.get_by_text(f"{'/'.join(CHECKED_ASSET)}: {CHECK}").first).to_be_visible()
 
     ui.screenshot(page, "dagster-failed-run.png")
@@ -310,10 +355,15 @@ def test_refused_training_shows_the_contract_violation_not_a_traceback(ui, page)
 
     page.set_viewport_size({"width": 1600, "height": 1400})
     page.goto(f"{ui.server.url}/runs/{ui.refused_run}")
-    expect(page.get_by_text(re.compile(r"conversion training refused: \d+ contract violation")).first).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"conversion training refused: \d+ contract violation")).first
+    ).to_be_visible()
     expect(page.get_by_text(RULE).first).to_be_visible()
     body = page.locator("body").inner_text()
-    assert "DagsterExecutionStepExecutionError" not in body and "The above exception was caused by" not in body
+    assert (
+        "DagsterExecutionStepExecutionError" not in body
+        and "The above exception was caused by" not in body
+    )
     ui.screenshot(page, "dagster-refused-training.png")
 
 
@@ -322,4 +372,6 @@ def test_webserver_stops_cleanly(ui):
     assert group_members(pgid), "the webserver is not running"
     ui.server.stop()
     assert group_members(pgid) == [], "processes left behind by dagster-webserver"
-    assert ui.server.stopped_by == signal.SIGINT, f"needed {ui.server.stopped_by!r}:\n{ui.server.log_text(3000)}"
+    assert ui.server.stopped_by == signal.SIGINT, (
+        f"needed {ui.server.stopped_by!r}:\n{ui.server.log_text(3000)}"
+    )

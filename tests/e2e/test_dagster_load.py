@@ -19,7 +19,11 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def user_env(tmp_path) -> dict[str, str]:
     """A user's shell: the venv's bin first on PATH, state and warehouse in a scratch place."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "LOCKGATE_", "PYTEST_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DAGSTER_", "LOCKGATE_", "PYTEST_"))
+    }
     env.update(
         PATH=f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         DAGSTER_HOME=str(dagster_home(tmp_path / "dagster_home")),
@@ -33,14 +37,21 @@ def user_env(tmp_path) -> dict[str, str]:
 
 
 def run(args: list[str], env: dict[str, str], timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(args, check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        args, check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_dagster_definitions_validate(user_env, dbt_manifest):
-    proc = run([str(VENV_BIN / "dagster"), "definitions", "validate", "-m", "dagster_project.definitions"], user_env)
+    proc = run(
+        [str(VENV_BIN / "dagster"), "definitions", "validate", "-m", "dagster_project.definitions"],
+        user_env,
+    )
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
-    assert "Validation successful for code location dagster_project.definitions" in output, output[-3000:]
+    assert "Validation successful for code location dagster_project.definitions" in output, output[
+        -3000:
+    ]
 
 
 def test_dg_check_defs(user_env, tmp_path):
@@ -50,4 +61,6 @@ def test_dg_check_defs(user_env, tmp_path):
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-6000:]
     assert "All definitions loaded successfully" in output, output[-3000:]
-    assert not (tmp_path / "warehouse" / "marketplace.duckdb").exists(), "loading the definitions must not create the warehouse"
+    assert not (tmp_path / "warehouse" / "marketplace.duckdb").exists(), (
+        "loading the definitions must not create the warehouse"
+    )

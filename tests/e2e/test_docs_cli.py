@@ -19,14 +19,21 @@ def contracts(tmp_path_factory):
     out = {}
     for state in ("clean", "corrupted"):
         corrupted = state == "corrupted"
-        db = duckdb_with(tmp / f"{state}.duckdb", {"orders": orders(corrupted), "customers": customers(corrupted)})
-        out[state] = write_contract(tmp, CONTRACT.format(duck_path=db, pg_schema="unused"), f"{state}.odcs.yaml")
+        db = duckdb_with(
+            tmp / f"{state}.duckdb",
+            {"orders": orders(corrupted), "customers": customers(corrupted)},
+        )
+        out[state] = write_contract(
+            tmp, CONTRACT.format(duck_path=db, pg_schema="unused"), f"{state}.odcs.yaml"
+        )
     return out
 
 
 def _text(page: Path) -> str:
     """The visible text of a Data Docs page (scripts and styles dropped)."""
-    raw = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.DOTALL)
+    raw = re.sub(
+        r"<(script|style)\b.*?</\1>", " ", page.read_text(encoding="utf-8"), flags=re.DOTALL
+    )
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
 
 
@@ -52,7 +59,9 @@ def test_docs_on_corrupted_data_exit_1_with_a_failing_validation_page(contracts,
     notes = [line for line in proc.stderr.splitlines() if "not exported to GX" in line]
     assert len(notes) == 1 and "orders.created_at.freshness" in notes[0]
     assert "error rules failing:" in proc.stderr and "orders.status.invalidValues" in proc.stderr
-    assert "orders.country.nullValues" not in proc.stderr.split("error rules failing:")[1]  # a warning
+    assert (
+        "orders.country.nullValues" not in proc.stderr.split("error rules failing:")[1]
+    )  # a warning
     assert "Traceback" not in proc.stderr
 
 
@@ -65,7 +74,9 @@ def test_docs_on_clean_data_exit_0_into_the_default_folder(contracts, tmp_path):
     page = _text(next((index.parent / "validations").rglob("lockgate-orders.html")))
     assert "Status: Succeeded" in page
     assert "GX: 24 expectations, 0 failed" in proc.stderr
-    assert not list(tmp_path.glob("gx")) and not list(tmp_path.glob("great_expectations*"))  # no GX project left behind
+    assert not list(tmp_path.glob("gx")) and not list(
+        tmp_path.glob("great_expectations*")
+    )  # no GX project left behind
 
 
 def test_docs_usage_and_connection_errors_exit_2_with_one_line(contracts, tmp_path):
@@ -85,7 +96,9 @@ def test_docs_usage_and_connection_errors_exit_2_with_one_line(contracts, tmp_pa
         proc = lockgate(*args, cwd=tmp_path)
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         lines = proc.stderr.strip().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("lockgate: error:") and message in lines[0], proc.stderr
+        assert (
+            len(lines) == 1 and lines[0].startswith("lockgate: error:") and message in lines[0]
+        ), proc.stderr
     assert not (tmp_path / "lockgate-docs").exists()
 
 
@@ -95,11 +108,19 @@ def test_a_missing_table_fails_its_expectations_and_is_named(tmp_path):
     from lockgate.docs import build_docs
 
     db = duckdb_with(tmp_path / "only-orders.duckdb", {"orders": orders()})
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(duck_path=db, pg_schema="unused")))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, CONTRACT.format(duck_path=db, pg_schema="unused"))
+    )
     result = build_docs(contract, output=tmp_path / "site")
     assert not result.passed
     assert result.run.missing_tables == ["customers"]
     failed = {o.rule for o in result.run.outcomes if not o.success}
-    assert failed == {"customers.customer_id.required", "customers.customer_id.primaryKey", "customers.segment.nullValues", "customers.rowCount", "customers_not_empty"}
+    assert failed == {
+        "customers.customer_id.required",
+        "customers.customer_id.primaryKey",
+        "customers.segment.nullValues",
+        "customers.rowCount",
+        "customers_not_empty",
+    }
     assert "table customers does not exist: its expectations count as failed" in result.notes()
     assert result.index.is_file()

@@ -62,7 +62,9 @@ def report(tmp_path_factory) -> Path:
         proc = lockgate("check", contract, "--history", history, cwd=root)
         assert proc.returncode == (1 if broken else 0), proc.stdout + proc.stderr
     out = root / "site"
-    proc = lockgate("report", "--history", history, "--contracts", contract, "--output", out, cwd=root)
+    proc = lockgate(
+        "report", "--history", history, "--contracts", contract, "--output", out, cwd=root
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == str(out / "index.html")
     return out / "index.html"
@@ -70,7 +72,9 @@ def report(tmp_path_factory) -> Path:
 
 def test_report_is_self_contained(report):
     text = report.read_text()
-    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), "the report links outside itself"
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text), (
+        "the report links outside itself"
+    )
     assert "<script" not in text
     assert [p.name for p in report.parent.iterdir()] == ["index.html"]
 
@@ -96,11 +100,15 @@ def test_report_in_chromium_shows_the_failing_rule_and_its_bound(report):
             expect(failing.locator("td").nth(6)).to_have_text("14")
             samples = page.locator("table.samples").first
             expect(samples.locator("th")).to_have_text(["reading_id", "kwh"])
-            expect(samples.locator("tr").nth(1).locator("td")).to_have_text(["1", "500.0"])  # 0.5 kWh as Wh
+            expect(samples.locator("tr").nth(1).locator("td")).to_have_text(
+                ["1", "500.0"]
+            )  # 0.5 kWh as Wh
 
             chart = page.locator('figure.rule.failing[data-rule="readings.kwh.maximum"] svg')
             expect(chart).to_have_count(1)
-            expect(chart.locator("text.caption")).to_have_text("readings.kwh.maximum: kwh <= 50 (failing rows = 0)")
+            expect(chart.locator("text.caption")).to_have_text(
+                "readings.kwh.maximum: kwh <= 50 (failing rows = 0)"
+            )
             expect(chart.locator("text.bound-label")).to_have_text("allowed: failing rows = 0")
             expect(chart.locator("line.bound")).to_have_count(1)
             expect(chart.locator("circle.pass")).to_have_count(2)

@@ -97,7 +97,10 @@ def test_a_monday_that_looks_like_a_sunday_fails(five_weeks):
     _land(duck, 310)  # a Sunday's volume on a Monday: half the feed did not arrive
     verdict = load_day(contract, "duck", store, monday).result("weekly")
     assert not verdict.passed
-    assert "below the accepted band" in verdict.observed and "compared with 5 earlier Mondays" in verdict.observed
+    assert (
+        "below the accepted band" in verdict.observed
+        and "compared with 5 earlier Mondays" in verdict.observed
+    )
     _land(duck, 995)  # the Tuesday after: a normal day passes again
     assert load_day(contract, "duck", store, monday + dt.timedelta(days=1)).result("weekly").passed
 
@@ -125,15 +128,22 @@ def test_one_earlier_same_weekday_sets_the_level_and_a_new_weekday_meets_the_ran
     saturday = MONDAY + dt.timedelta(days=12)
     dip = judge_anomaly(280.0, history, min_history=7, seasonality="weekly", at=saturday)
     assert dip.status == "pass" and dip.message.endswith("weekly: compared with 1 earlier Saturday")
-    assert judge_anomaly(100.0, history, min_history=7, seasonality="weekly", at=saturday).status == "fail"
+    assert (
+        judge_anomaly(100.0, history, min_history=7, seasonality="weekly", at=saturday).status
+        == "fail"
+    )
     # the same dip without seasonality fails: the band is learned from mostly weekdays
     assert judge_anomaly(280.0, history, min_history=7, at=saturday).status == "fail"
     # five weekdays only: the first Saturday ever is judged against the range of all days
     weekdays = _points(5)
-    first = judge_anomaly(300.0, weekdays, min_history=5, seasonality="weekly", at=MONDAY + dt.timedelta(days=5))
+    first = judge_anomaly(
+        300.0, weekdays, min_history=5, seasonality="weekly", at=MONDAY + dt.timedelta(days=5)
+    )
     assert first.status == "fail" and "no earlier Saturday in the window" in first.message
     low = min(p.value for p in weekdays)
-    near = judge_anomaly(low * 0.96, weekdays, min_history=5, seasonality="weekly", at=MONDAY + dt.timedelta(days=5))
+    near = judge_anomaly(
+        low * 0.96, weekdays, min_history=5, seasonality="weekly", at=MONDAY + dt.timedelta(days=5)
+    )
     assert near.status == "pass"
 
 
@@ -149,5 +159,7 @@ def test_an_unknown_seasonality_is_a_lint_error_at_its_key(tmp_path):
     _, findings = analyze(write_contract(tmp_path, text))
     errors = [f for f in findings if f.severity == "error"]
     assert len(errors) == 1 and "seasonality must be one of none, weekly" in errors[0].message
-    line = next(i for i, text_line in enumerate(text.lstrip().splitlines(), 1) if "monthly" in text_line)
+    line = next(
+        i for i, text_line in enumerate(text.lstrip().splitlines(), 1) if "monthly" in text_line
+    )
     assert errors[0].location.line == line

@@ -39,7 +39,9 @@ def test_every_approach_measures_the_same_metrics(quick_run):
     base = size["metrics"]["handwritten"]
     assert sorted(base) == sorted(s.id for s in CATALOGUE[:STANDARD])
     # not a vacuous comparison: the generated data has nulls and invalid values to count
-    assert any(v for s in CATALOGUE[:STANDARD] if isinstance(s.metric, Failing) for v in [base[s.id]])
+    assert any(
+        v for s in CATALOGUE[:STANDARD] if isinstance(s.metric, Failing) for v in [base[s.id]]
+    )
     assert set(size["metrics"]) == {a.key for a in APPROACHES}
     for key, metrics in size["metrics"].items():
         if key == "gx":
@@ -61,4 +63,3 @@ def test_result_files_are_written(quick_run):
     assert "lockgate --help" in results["startup"]
     for summary in results["sizes"][0]["approaches"].values():
         assert summary["median_s"] > 0 and summary["peak_rss_mb"] > 0
-

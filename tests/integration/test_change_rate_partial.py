@@ -83,7 +83,9 @@ class Regions:
         share = share if share is not None else self.rng.uniform(0.15, 0.4)  # day-to-day variation
         updated = self.rng.random(len(df)) < share
         # a rating update sometimes rewrites the same value (a real feed does): ~5 % of updates
-        changes = updated & (self.rng.random(len(df)) > 0.05) & ~df["region"].isin(frozen).to_numpy()
+        changes = (
+            updated & (self.rng.random(len(df)) > 0.05) & ~df["region"].isin(frozen).to_numpy()
+        )
         df.loc[changes, "rating"] = np.round(self.rng.uniform(3.0, 5.0, int(changes.sum())), 3)
         df.loc[updated, "updated_at"] = pd.Timestamp("2026-01-01") + pd.Timedelta(days=self.day)
         new = pd.DataFrame(
@@ -100,15 +102,23 @@ class Regions:
 
 @pytest.fixture
 def check(tmp_path):
-    stores = {"sql": open_store(tmp_path / "sql.sqlite"), "frame": open_store(tmp_path / "frame.sqlite")}
+    stores = {
+        "sql": open_store(tmp_path / "sql.sqlite"),
+        "frame": open_store(tmp_path / "frame.sqlite"),
+    }
     db = tmp_path / "w.duckdb"
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db, by_args=", by: region", pg_schema="unused")))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, CONTRACT.format(db=db, by_args=", by: region", pg_schema="unused"))
+    )
 
     def run(df: pd.DataFrame) -> dict[str, dict]:
         duckdb_with(db, {"pros": df})
         sql = lockgate.validate(contract, "duck", now=NOW, history=stores["sql"])
         frame = lockgate.validate_frames(contract, {"pros": df}, now=NOW, history=stores["frame"])
-        return {engine: {r.rule.id: r for r in res.results} for engine, res in (("sql", sql), ("frame", frame))}
+        return {
+            engine: {r.rule.id: r for r in res.results}
+            for engine, res in (("sql", sql), ("frame", frame))
+        }
 
     yield run
     for store in stores.values():
@@ -132,9 +142,13 @@ def test_normal_variation_passes_and_a_one_region_freeze_fails_naming_the_region
         # the bucket rate alone would pass: most buckets still hold a live row
         rate = float(whole.observed.split("(")[1].split("%")[0])
         assert rate > 20.0, whole.observed
-        assert not whole.passed and whole.observed.startswith("partly frozen? rating changed in "), (engine, whole.observed)
+        assert not whole.passed and whole.observed.startswith(
+            "partly frozen? rating changed in "
+        ), (engine, whole.observed)
         assert not split.passed, (engine, split.observed)
-        assert "frozen in region=north (" in split.observed and "south (" not in split.observed, split.observed
+        assert "frozen in region=north (" in split.observed and "south (" not in split.observed, (
+            split.observed
+        )
 
     # the freeze persists: it keeps failing (failed loads never become the baseline)
     again = check(regions.next_day(frozen=("north",)))
@@ -175,20 +189,32 @@ def test_lint_rejects_bad_arguments_at_their_key(tmp_path, args, key, words):
 def test_a_one_region_freeze_is_named_on_postgres(tmp_path, pg_schema):
     """The same on PostgreSQL (hashtextextended fingerprints, the segment as text)."""
     con, schema = pg_schema
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db="x.duckdb", by_args=", by: region", pg_schema=schema)))
+    contract = lockgate.load_contract(
+        write_contract(
+            tmp_path, CONTRACT.format(db="x.duckdb", by_args=", by: region", pg_schema=schema)
+        )
+    )
     store = open_store(tmp_path / "pg.sqlite")
 
     def run(df: pd.DataFrame) -> dict:
         con.execute(f'DROP TABLE IF EXISTS "{schema}".pros')
         pg_load_frame(con, schema, "pros", df)
-        return {r.rule.id: r for r in lockgate.validate(contract, "pg", now=NOW, history=store).results}
+        return {
+            r.rule.id: r for r in lockgate.validate(contract, "pg", now=NOW, history=store).results
+        }
 
     regions = Regions(seed=5)
     run(regions.df)
     for day in range(5):
         results = run(regions.next_day())
-        assert results[RULE].passed and results[BY_REGION].passed, (day, results[BY_REGION].observed)
+        assert results[RULE].passed and results[BY_REGION].passed, (
+            day,
+            results[BY_REGION].observed,
+        )
     frozen = run(regions.next_day(frozen=("south",)))
     store.close()
     assert not frozen[RULE].passed and not frozen[BY_REGION].passed
-    assert "frozen in region=south (" in frozen[BY_REGION].observed and "north (" not in frozen[BY_REGION].observed
+    assert (
+        "frozen in region=south (" in frozen[BY_REGION].observed
+        and "north (" not in frozen[BY_REGION].observed
+    )

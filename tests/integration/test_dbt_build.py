@@ -263,7 +263,9 @@ def test_a_frozen_upstream_column_silently_goes_stale_in_the_features(built, tmp
 
 
 @pytest.mark.postgres
-def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_column(built, tmp_path, monkeypatch):
+def test_dbt_build_on_postgres_matches_duckdb_and_fails_loudly_on_a_dropped_column(
+    built, tmp_path, monkeypatch
+):
     require_postgres()
     raw, analytics = unique_schema("lg_raw"), unique_schema("lg_analytics")
     env = {

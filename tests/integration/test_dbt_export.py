@@ -31,7 +31,9 @@ EXPECTED_SKIPPED = {
 
 def _now_data(corrupted: bool) -> dict[str, pd.DataFrame]:
     df = orders(corrupted)
-    shift = pd.Timestamp(clock.now_naive()) - pd.Timestamp("2026-01-15 12:00:00")  # the pinned clock
+    shift = pd.Timestamp(clock.now_naive()) - pd.Timestamp(
+        "2026-01-15 12:00:00"
+    )  # the pinned clock
     recent = df["created_at"] >= pd.Timestamp("2025-01-01")
     df.loc[recent, "created_at"] += shift
     df.loc[recent, "shipped_at"] += shift
@@ -41,15 +43,23 @@ def _now_data(corrupted: bool) -> dict[str, pd.DataFrame]:
 def _project(tmp_path: Path, target: str, pg_schema: str | None) -> Path:
     project = tmp_path / "dbtproj"
     (project / "models").mkdir(parents=True)
-    (project / "dbt_project.yml").write_text("name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  send_anonymous_usage_stats: false\n")
-    (project / "packages.yml").write_text(f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n")
+    (project / "dbt_project.yml").write_text(
+        "name: shop\nversion: '1.0'\nconfig-version: 2\nprofile: shop\nflags:\n  send_anonymous_usage_stats: false\n"
+    )
+    (project / "packages.yml").write_text(
+        f"packages:\n  - local: {REPO / 'lockgate' / 'dbt_package'}\n"
+    )
     outputs = {
         "duckdb": f"    duckdb: {{type: duckdb, path: '{tmp_path / 'w.duckdb'}', schema: analytics, threads: 1}}\n",
         "postgres": f"    postgres: {{type: postgres, host: 127.0.0.1, port: 5432, user: postgres, password: '', dbname: test, schema: {pg_schema}_analytics, threads: 1}}\n",
     }
-    (project / "profiles.yml").write_text(f"shop:\n  target: {target}\n  outputs:\n{outputs[target]}")
+    (project / "profiles.yml").write_text(
+        f"shop:\n  target: {target}\n  outputs:\n{outputs[target]}"
+    )
     # a model on top of each source so the build has something to build
-    (project / "models" / "orders_copy.sql").write_text("select * from {{ source('raw', 'orders') }}\n")
+    (project / "models" / "orders_copy.sql").write_text(
+        "select * from {{ source('raw', 'orders') }}\n"
+    )
     return project
 
 
@@ -65,7 +75,10 @@ def test_dbt_build_enforces_the_contract_like_lockgate(tmp_path, request, target
     else:
         duckdb_with(tmp_path / "w.duckdb", frames, schema="raw")
         server, raw_schema, schema = "duck", "raw", "raw"
-    text = CONTRACT.format(duck_path=tmp_path / "w.duckdb", pg_schema=schema).replace("    database: \"" + str(tmp_path / "w.duckdb") + "\"", "    database: \"" + str(tmp_path / "w.duckdb") + "\"\n    schema: raw")
+    text = CONTRACT.format(duck_path=tmp_path / "w.duckdb", pg_schema=schema).replace(
+        '    database: "' + str(tmp_path / "w.duckdb") + '"',
+        '    database: "' + str(tmp_path / "w.duckdb") + '"\n    schema: raw',
+    )
     contract = lockgate.load_contract(write_contract(tmp_path, text))
     project = _project(tmp_path, target, schema if target == "postgres" else None)
     generated = export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema=raw_schema))
@@ -78,18 +91,28 @@ def test_dbt_build_enforces_the_contract_like_lockgate(tmp_path, request, target
     if target == "postgres":
         shutil.rmtree(project / "dbt_packages", ignore_errors=True)
 
-    exported = {r.rule.id: r for r in expected.results if r.rule.id not in EXPECTED_SKIPPED and r.rule.check != "logicalType"}
+    exported = {
+        r.rule.id: r
+        for r in expected.results
+        if r.rule.id not in EXPECTED_SKIPPED and r.rule.check != "logicalType"
+    }
     assert set(statuses) == {dbt_test_name(r.rule) for r in exported.values()}, build.stdout[-3000:]
     for rule_id, result in exported.items():
         status = statuses[dbt_test_name(result.rule)]
-        dbt_passed = status == "pass" or (status == "warn" and result.rule.severity != "error" and result.passed)
+        dbt_passed = status == "pass" or (
+            status == "warn" and result.rule.severity != "error" and result.passed
+        )
         assert status != "error", f"{rule_id}: dbt could not run the test\n{build.stdout[-3000:]}"
-        assert dbt_passed == result.passed, f"{rule_id}: dbt says {status}, lockgate says passed={result.passed}"
+        assert dbt_passed == result.passed, (
+            f"{rule_id}: dbt says {status}, lockgate says passed={result.passed}"
+        )
     assert (build.returncode == 0) == (not corrupted)
 
 
 def test_export_is_deterministic_and_lists_what_dbt_cannot_express(tmp_path):
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(duck_path="w.duckdb", pg_schema="x")))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, CONTRACT.format(duck_path="w.duckdb", pg_schema="x"))
+    )
     first = export(contract, "dbt", ExportOptions(dbt_source="raw"))
     assert first == export(contract, "dbt", ExportOptions(dbt_source="raw"))
     header = [line for line in first.splitlines() if line.startswith("#")]
@@ -101,7 +124,9 @@ def test_export_is_deterministic_and_lists_what_dbt_cannot_express(tmp_path):
 def test_export_check_finds_stale_files(tmp_path):
     contract_path = write_contract(tmp_path, CONTRACT.format(duck_path="w.duckdb", pg_schema="x"))
     out = tmp_path / "models" / "_orders.yml"
-    made = lockgate_cli("export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path)
+    made = lockgate_cli(
+        "export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path
+    )
     assert made.returncode == 0, made.stderr
     ok = lockgate_cli("export", "--check", tmp_path / "models", cwd=tmp_path)
     assert ok.returncode == 0 and "1 generated file(s) checked, 0 out of date" in ok.stderr
@@ -110,7 +135,9 @@ def test_export_check_finds_stale_files(tmp_path):
     assert stale.returncode == 1
     assert "out of date; regenerate with: lockgate export" in stale.stdout
     hand_edited = tmp_path / "models" / "_orders.yml"
-    lockgate_cli("export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path)
+    lockgate_cli(
+        "export", contract_path, "--to", "dbt", "--dbt-source", "raw", "--output", out, cwd=tmp_path
+    )
     hand_edited.write_text(hand_edited.read_text() + "# a hand edit\n")
     assert lockgate_cli("export", "--check", out, cwd=tmp_path).returncode == 1
 
@@ -145,17 +172,23 @@ def test_dbt_counts_nan_and_infinity_like_lockgate(tmp_path, request, target):
         con.close()
         server = "duck"
     duck = tmp_path / "w.duckdb"
-    text = NAN_CONTRACT.format(duck_path=duck, pg_schema=schema).replace(f'    database: "{duck}"', f'    database: "{duck}"\n    schema: raw')
+    text = NAN_CONTRACT.format(duck_path=duck, pg_schema=schema).replace(
+        f'    database: "{duck}"', f'    database: "{duck}"\n    schema: raw'
+    )
     contract = lockgate.load_contract(write_contract(tmp_path, text))
     project = _project(tmp_path, target, schema if target == "postgres" else None)
     (project / "models" / "orders_copy.sql").unlink()
-    (project / "models" / "_contract.yml").write_text(export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema=raw_schema)))
+    (project / "models" / "_contract.yml").write_text(
+        export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema=raw_schema))
+    )
     dbt(project, "deps", check=True)
     build = dbt(project, "build")
     statuses = dbt_test_statuses(project)
     if target == "postgres":
         shutil.rmtree(project / "dbt_packages", ignore_errors=True)
-    lockgate_failing = {r.rule.id for r in lockgate.validate(contract, server).results if not r.passed}
+    lockgate_failing = {
+        r.rule.id for r in lockgate.validate(contract, server).results if not r.passed
+    }
     assert lockgate_failing == set(NAN_EXPECTED)
     rules = {dbt_test_name(r): r.id for r in contract.rules if r.check != "logicalType"}
     assert set(statuses) == set(rules), build.stdout[-3000:]
@@ -173,7 +206,9 @@ def test_dbt_freshness_fails_on_the_future_like_lockgate(tmp_path):
     ahead = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + dt.timedelta(days=2)
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE SCHEMA raw")
-    con.execute("CREATE TABLE raw.events AS SELECT 1 AS event_id, ?::TIMESTAMP AS loaded_at", [ahead])
+    con.execute(
+        "CREATE TABLE raw.events AS SELECT 1 AS event_id, ?::TIMESTAMP AS loaded_at", [ahead]
+    )
     con.close()
     text = f"""
     apiVersion: v3.1.0
@@ -184,7 +219,7 @@ def test_dbt_freshness_fails_on_the_future_like_lockgate(tmp_path):
     servers:
       - server: duck
         type: duckdb
-        database: "{tmp_path / 'w.duckdb'}"
+        database: "{tmp_path / "w.duckdb"}"
         schema: raw
     schema:
       - name: events
@@ -202,7 +237,9 @@ def test_dbt_freshness_fails_on_the_future_like_lockgate(tmp_path):
     contract = lockgate.load_contract(write_contract(tmp_path, text))
     project = _project(tmp_path, "duckdb", None)
     (project / "models" / "orders_copy.sql").unlink()
-    (project / "models" / "_contract.yml").write_text(export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema="raw")))
+    (project / "models" / "_contract.yml").write_text(
+        export(contract, "dbt", ExportOptions(dbt_source="raw", dbt_schema="raw"))
+    )
     dbt(project, "deps", check=True)
     build = dbt(project, "build")
     statuses = dbt_test_statuses(project)

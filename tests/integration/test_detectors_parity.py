@@ -76,7 +76,13 @@ DRIFTS = {
 }
 
 
-def items(day: int, *, frozen_price: pd.Series | None = None, category: str | None = None, shift: float = 0.0) -> pd.DataFrame:
+def items(
+    day: int,
+    *,
+    frozen_price: pd.Series | None = None,
+    category: str | None = None,
+    shift: float = 0.0,
+) -> pd.DataFrame:
     """Day `day` of 80 items. Live days move every price a little and reshuffle which item has
     which category, so the values change while the distributions stay put (no drift)."""
     n = 80
@@ -86,7 +92,9 @@ def items(day: int, *, frozen_price: pd.Series | None = None, category: str | No
     price[[3, 17]] = np.nan
     if frozen_price is not None:
         price = frozen_price.to_numpy()
-    categories = rng.permutation(np.repeat(np.array(["tools", "garden", "paint", "light"], dtype=object), [32, 24, 16, 8]))
+    categories = rng.permutation(
+        np.repeat(np.array(["tools", "garden", "paint", "light"], dtype=object), [32, 24, 16, 8])
+    )
     categories[5] = None
     if category is not None:
         categories[:] = category
@@ -97,7 +105,9 @@ def items(day: int, *, frozen_price: pd.Series | None = None, category: str | No
             "qty": rng.integers(0, 50, n),
             "category": categories,
             "active": rng.random(n) < 0.7,
-            "updated_at": pd.Timestamp("2026-02-01") + pd.Timedelta(days=day) + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
+            "updated_at": pd.Timestamp("2026-02-01")
+            + pd.Timedelta(days=day)
+            + pd.to_timedelta(rng.integers(0, 86400, n), unit="s"),
         }
     )
 
@@ -115,7 +125,14 @@ class Engines:
         }
 
     def contract(self, duck, drifts: bool):
-        text = CONTRACT.format(duck=duck, host=PG["host"], port=PG["port"], db=PG["dbname"], schema=self.schema, **(DRIFTS if drifts else {"price_drift": "", "category_drift": ""}))
+        text = CONTRACT.format(
+            duck=duck,
+            host=PG["host"],
+            port=PG["port"],
+            db=PG["dbname"],
+            schema=self.schema,
+            **(DRIFTS if drifts else {"price_drift": "", "category_drift": ""}),
+        )
         return lockgate.load_contract(write_contract(self.tmp_path, text.replace("\n\n", "\n")))
 
     def load(self, df: pd.DataFrame, *, drifts: bool = True):
@@ -127,7 +144,9 @@ class Engines:
         return {
             "duck": lockgate.validate(contract, "duck", now=NOW, history=self.stores["duck"]),
             "pg": lockgate.validate(contract, "pg", now=NOW, history=self.stores["pg"]),
-            "frame": lockgate.validate_frames(contract, {"items": df}, now=NOW, history=self.stores["frame"]),
+            "frame": lockgate.validate_frames(
+                contract, {"items": df}, now=NOW, history=self.stores["frame"]
+            ),
         }
 
     def close(self):
@@ -164,7 +183,9 @@ def _profiles(contract, df, schema_con):
 @pytest.mark.postgres
 def test_every_engine_computes_the_same_profile(tmp_path, engines):
     df = items(0)
-    reference = reference_from_frames(engines.contract(tmp_path / "unused.duckdb", drifts=False), {"items": df})
+    reference = reference_from_frames(
+        engines.contract(tmp_path / "unused.duckdb", drifts=False), {"items": df}
+    )
     (tmp_path / "reference.json").write_text(reference.to_json(), encoding="utf-8")
     engines.load(df)  # writes the data everywhere
     contract = engines.contract(tmp_path / f"d{engines.day}.duckdb", drifts=True)
@@ -178,22 +199,41 @@ def test_every_engine_computes_the_same_profile(tmp_path, engines):
         assert sql.row_count == frame.row_count
         for column, expected in frame.columns.items():
             got = sql.columns[column]
-            assert (got.non_null, got.max_time) == (expected.non_null, expected.max_time), (name, column)
-            if name == "duck":  # approx_count_distinct (HyperLogLog): a few percent off on many values
-                assert abs(got.distinct - expected.distinct) <= max(1, 0.06 * expected.distinct), (column, got.distinct, expected.distinct)
+            assert (got.non_null, got.max_time) == (expected.non_null, expected.max_time), (
+                name,
+                column,
+            )
+            if (
+                name == "duck"
+            ):  # approx_count_distinct (HyperLogLog): a few percent off on many values
+                assert abs(got.distinct - expected.distinct) <= max(1, 0.06 * expected.distinct), (
+                    column,
+                    got.distinct,
+                    expected.distinct,
+                )
             else:
                 assert got.distinct == expected.distinct, (name, column)
             for stat in ("minimum", "maximum", "mean", "top_share"):
                 a, b = getattr(got, stat), getattr(expected, stat)
-                assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9), (name, column, stat, a, b)
-            assert got.fingerprint is not None and got.fingerprint != expected.fingerprint  # other hash family
+                assert (a is None and b is None) or math.isclose(a, b, rel_tol=1e-9), (
+                    name,
+                    column,
+                    stat,
+                    a,
+                    b,
+                )
+            assert (
+                got.fingerprint is not None and got.fingerprint != expected.fingerprint
+            )  # other hash family
         for rule_id, summary in frame.summaries.items():
             other = sql.summaries[rule_id]
             if isinstance(summary, CategoricalSummary):
                 assert dict(other.frequencies) == dict(summary.frequencies)
             else:
                 assert other.counts == summary.counts and other.edges == summary.edges
-                assert math.isclose(other.mean, summary.mean, rel_tol=1e-9) and math.isclose(other.std, summary.std, rel_tol=1e-9)
+                assert math.isclose(other.mean, summary.mean, rel_tol=1e-9) and math.isclose(
+                    other.std, summary.std, rel_tol=1e-9
+                )
         assert sql.buckets.buckets == frame.buckets.buckets == 64
         assert int(sql.buckets.counts.sum()) == int(frame.buckets.counts.sum()) == 80
 
@@ -201,21 +241,29 @@ def test_every_engine_computes_the_same_profile(tmp_path, engines):
 @pytest.mark.postgres
 def test_every_engine_gives_the_same_stateful_verdicts_over_several_loads(tmp_path, engines):
     first = items(0)
-    reference = reference_from_frames(engines.contract(tmp_path / "unused.duckdb", drifts=False), {"items": first})
+    reference = reference_from_frames(
+        engines.contract(tmp_path / "unused.duckdb", drifts=False), {"items": first}
+    )
     (tmp_path / "reference.json").write_text(reference.to_json(), encoding="utf-8")
     days = [
         first,
         items(1),  # a live day: prices and categories change
-        items(2, frozen_price=items(1)["price"], category="tools"),  # price frozen, category constant
+        items(
+            2, frozen_price=items(1)["price"], category="tools"
+        ),  # price frozen, category constant
         items(3, shift=30.0),  # prices jump far from the reference
     ]
     verdicts, observed = [], []
     for df in days:
         results = engines.load(df)
         observed.append({r.rule.id: r.observed for r in results["duck"].results})
-        per_engine = {name: {r.rule.id: r.passed for r in result.results} for name, result in results.items()}
+        per_engine = {
+            name: {r.rule.id: r.passed for r in result.results} for name, result in results.items()
+        }
         assert per_engine["duck"] == per_engine["pg"] == per_engine["frame"], per_engine
-        errors = {name: [r.rule.id for r in result.results if r.error] for name, result in results.items()}
+        errors = {
+            name: [r.rule.id for r in result.results if r.error] for name, result in results.items()
+        }
         assert errors == {"duck": [], "pg": [], "frame": []}
         verdicts.append({rule for rule, ok in per_engine["duck"].items() if not ok})
     assert verdicts[0] == set() and verdicts[1] == set()
@@ -226,7 +274,10 @@ def test_every_engine_gives_the_same_stateful_verdicts_over_several_loads(tmp_pa
         "items.category.anomaly.distinctCount",
     }
     # drift on a constant column is "not computable": the constant rule reports the cause
-    assert observed[2]["items.category.drift"] == "not computable: the column holds a single value now (the constant rule judges that)"
+    assert (
+        observed[2]["items.category.drift"]
+        == "not computable: the column holds a single value now (the constant rule judges that)"
+    )
     assert {"items.price.drift", "items.price.anomaly.mean"} <= verdicts[3]
     assert "items.price.changeRate" not in verdicts[3]
 
@@ -239,7 +290,11 @@ def test_the_reference_profile_is_the_same_from_sql_and_from_frames(tmp_path, en
     frames = reference_from_frames(contract, {"items": df})
     for server in ("duck", "pg"):
         sql = reference_from_server(contract, server)
-        assert list(sql.tables["items"].columns) == list(frames.tables["items"].columns) == ["price", "qty", "category", "active"]
+        assert (
+            list(sql.tables["items"].columns)
+            == list(frames.tables["items"].columns)
+            == ["price", "qty", "category", "active"]
+        )
         for column, expected in frames.tables["items"].columns.items():
             got = sql.tables["items"].columns[column]
             if isinstance(expected, CategoricalSummary):
@@ -247,4 +302,6 @@ def test_the_reference_profile_is_the_same_from_sql_and_from_frames(tmp_path, en
             else:
                 assert got.counts == expected.counts, (server, column)
                 assert np.allclose(got.edges, expected.edges, rtol=1e-12), (server, column)
-                assert math.isclose(got.mean, expected.mean, rel_tol=1e-9) and math.isclose(got.std, expected.std, rel_tol=1e-9)
+                assert math.isclose(got.mean, expected.mean, rel_tol=1e-9) and math.isclose(
+                    got.std, expected.std, rel_tol=1e-9
+                )

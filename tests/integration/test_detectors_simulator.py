@@ -121,19 +121,29 @@ def test_thirty_clean_loads_pass_and_a_frozen_rating_fails_on_the_first_frozen_l
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert land.returncode == 0, land.stderr
-    check = lockgate_cli("check", contract_path, "--format", "json", "--history", history, cwd=tmp_path)
+    check = lockgate_cli(
+        "check", contract_path, "--format", "json", "--history", history, cwd=tmp_path
+    )
     assert check.returncode == 1, check.stderr
     report = json.loads(check.stdout)
     failed = {(r["rule"], r["severity"]) for r in report["results"] if not r["passed"]}
     assert failed == {("professionals.rating.changeRate", "error")}
     frozen = next(r for r in report["results"] if r["rule"] == "professionals.rating.changeRate")
     assert frozen["observed"].startswith("frozen? rating changed in 0 of ")
-    live = next(r for r in report["results"] if r["rule"] == "professionals.response_rate.changeRate")
+    live = next(
+        r for r in report["results"] if r["rule"] == "professionals.response_rate.changeRate"
+    )
     assert live["passed"] and live["observed"].startswith("response_rate changed in ")
     # the frozen ratings look perfectly normal to a mean-anomaly rule: that is the point
-    assert next(r for r in report["results"] if r["rule"] == "professionals.rating.anomaly.mean")["passed"]
+    assert next(r for r in report["results"] if r["rule"] == "professionals.rating.anomaly.mean")[
+        "passed"
+    ]
 
-    shown = json.loads(lockgate_cli("history", "professionals", "--history", history, "-n", "1", "-f", "json", cwd=tmp_path).stdout)
+    shown = json.loads(
+        lockgate_cli(
+            "history", "professionals", "--history", history, "-n", "1", "-f", "json", cwd=tmp_path
+        ).stdout
+    )
     assert [f["rule"] for f in shown[0]["failed"]] == ["professionals.rating.changeRate"]
 
     land_next_day(target)  # the upstream is fixed: stale ratings are re-sent

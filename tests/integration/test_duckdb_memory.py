@@ -21,7 +21,9 @@ def test_connections_get_the_default_limit(monkeypatch):
     monkeypatch.delenv("LOCKGATE_DUCKDB_MEMORY_LIMIT", raising=False)
     con = duckdb.connect(config=check_config())
     limit = _bytes(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
-    assert abs(limit - int(DEFAULT_MEMORY_LIMIT.removesuffix("MB")) * 10**6) < 2**20  # DuckDB: MB = 10^6 bytes
+    assert (
+        abs(limit - int(DEFAULT_MEMORY_LIMIT.removesuffix("MB")) * 10**6) < 2**20
+    )  # DuckDB: MB = 10^6 bytes
 
 
 def test_out_of_memory_doubles_the_limit_then_lifts_it():
@@ -39,7 +41,9 @@ def test_out_of_memory_doubles_the_limit_then_lifts_it():
 def test_a_starved_check_gives_the_same_verdicts(tmp_path, monkeypatch):
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
-        con.execute("CREATE TABLE t AS SELECT i AS id, i % 97 AS k, 'x' || (i % 1000) AS s FROM range(400000) r(i)")
+        con.execute(
+            "CREATE TABLE t AS SELECT i AS id, i % 97 AS k, 'x' || (i % 1000) AS s FROM range(400000) r(i)"
+        )
         con.execute("INSERT INTO t VALUES (5, 1, 'dup')")
     contract = lockgate.load_contract(
         write_contract(

@@ -44,7 +44,14 @@ schema:
 
 @pytest.fixture
 def setup(tmp_path):
-    db = duckdb_with(tmp_path / "w.duckdb", {"orders": pd.DataFrame({"order_id": [1, 2, 3], "amount": [5.0, -1.0, 7.0], "note": ["a", None, "c"]})})
+    db = duckdb_with(
+        tmp_path / "w.duckdb",
+        {
+            "orders": pd.DataFrame(
+                {"order_id": [1, 2, 3], "amount": [5.0, -1.0, 7.0], "note": ["a", None, "c"]}
+            )
+        },
+    )
     path = write_contract(tmp_path, CONTRACT.format(version="1.0.0", db=db))
     store = open_store(tmp_path / "history.sqlite")
     yield tmp_path, db, path, store
@@ -75,9 +82,17 @@ def test_failed_blocking_rule_is_named_with_observed_expected_and_samples(setup)
     with pytest.raises(ContractViolation) as info:
         require_validated([contract], store=store, stage="release")
     [violation] = info.value.violations  # the failed warning (note nulls) does not block
-    assert (violation.rule, violation.column, violation.observed, violation.expected) == ("orders.amount.minimum", "amount", 1, "amount >= 0 (failing rows = 0)")
+    assert (violation.rule, violation.column, violation.observed, violation.expected) == (
+        "orders.amount.minimum",
+        "amount",
+        1,
+        "amount >= 0 (failing rows = 0)",
+    )
     assert violation.sample_keys == [{"order_id": 2, "amount": -1.0}]
-    assert "rule orders.amount.minimum (column amount) failed: observed 1, expected amount >= 0 (failing rows = 0), 1 failing rows; sample rows: order_id=2, amount=-1.0" in str(info.value)
+    assert (
+        "rule orders.amount.minimum (column amount) failed: observed 1, expected amount >= 0 (failing rows = 0), 1 failing rows; sample rows: order_id=2, amount=-1.0"
+        in str(info.value)
+    )
 
 
 def test_passing_validation_gives_a_receipt(setup):
@@ -86,7 +101,11 @@ def test_passing_validation_gives_a_receipt(setup):
     receipt = require_validated([contract], store=store, stage="training")
     assert receipt["passed"] is True and receipt["problems"] == []
     [entry] = receipt["contracts"]
-    assert entry["id"] == "orders" and entry["content_hash"] == contract.content_hash and entry["row_count"] == 3
+    assert (
+        entry["id"] == "orders"
+        and entry["content_hash"] == contract.content_hash
+        and entry["row_count"] == 3
+    )
     assert len(entry["results_digest"]) == 64
 
 
@@ -95,16 +114,28 @@ def test_data_changed_after_validation(setup):
     contract = validated_clean(db, path, store)
     with duckdb.connect(str(db)) as con:
         con.execute("INSERT INTO orders VALUES (4, -50.0, 'x')")  # nobody validated this row
-    with pytest.raises(ContractViolation, match=r"the data changed after its last validation \(3 rows validated, 4 now\)"):
+    with pytest.raises(
+        ContractViolation,
+        match=r"the data changed after its last validation \(3 rows validated, 4 now\)",
+    ):
         require_validated([contract], store=store, stage="training")
     later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
     with pytest.raises(ContractViolation, match="after its last validation"):
-        require_validated([contract], store=store, stage="training", changed_since={"orders": later}, check_row_counts=False)
+        require_validated(
+            [contract],
+            store=store,
+            stage="training",
+            changed_since={"orders": later},
+            check_row_counts=False,
+        )
 
 
 def test_a_changed_contract_needs_a_new_validation(setup):
     tmp_path, db, path, store = setup
     validated_clean(db, path, store)
     path.write_text(CONTRACT.format(version="1.1.0", db=db).replace("minimum: 0", "minimum: 1"))
-    with pytest.raises(ContractViolation, match=r"validated with another revision of the contract \(version 1.0.0\)"):
+    with pytest.raises(
+        ContractViolation,
+        match=r"validated with another revision of the contract \(version 1.0.0\)",
+    ):
         require_validated([lockgate.load_contract(path)], store=store, stage="training")

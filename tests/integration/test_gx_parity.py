@@ -36,16 +36,23 @@ def gx_context(gx):
     )
 
     # no temporary docs site: GX's default ephemeral context creates one under /tmp
-    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False), analytics_enabled=False)
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+    )
     return gx.get_context(mode="ephemeral", project_config=config)
 
 
-def _gx_rule_verdicts(gx, context, suite_json: dict, df: pd.DataFrame, asset: str) -> dict[str, bool]:
+def _gx_rule_verdicts(
+    gx, context, suite_json: dict, df: pd.DataFrame, asset: str
+) -> dict[str, bool]:
     """Plain GX, as a GX user would run the file: load the suite, validate a batch, AND per rule."""
     suite = gx.ExpectationSuite(**json.loads(json.dumps(suite_json)))
     source = context.data_sources.add_or_update_pandas("parity")
-    batch = source.add_dataframe_asset(asset).add_batch_definition_whole_dataframe("all").get_batch(
-        batch_parameters={"dataframe": prepare(df, suite_json)}
+    batch = (
+        source.add_dataframe_asset(asset)
+        .add_batch_definition_whole_dataframe("all")
+        .get_batch(batch_parameters={"dataframe": prepare(df, suite_json)})
     )
     result = batch.validate(suite)
     verdicts: dict[str, bool] = {}
@@ -59,15 +66,21 @@ def _gx_rule_verdicts(gx, context, suite_json: dict, df: pd.DataFrame, asset: st
 def test_suites_load_in_gx_and_give_lockgates_verdicts(gx, gx_context, tmp_path, corrupted):
     frames = {"orders": orders(corrupted), "customers": customers(corrupted)}
     duck = duckdb_with(tmp_path / "orders.duckdb", frames)
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(duck_path=duck, pg_schema="unused")))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, CONTRACT.format(duck_path=duck, pg_schema="unused"))
+    )
     exported = json.loads(render(contract))
-    lockgate_verdicts = {r.rule.id: r.passed for r in lockgate.validate_frames(contract, frames, now=NOW).results}
+    lockgate_verdicts = {
+        r.rule.id: r.passed for r in lockgate.validate_frames(contract, frames, now=NOW).results
+    }
 
     gx_verdicts: dict[str, bool] = {}
     for table, suite_json in exported.items():
         loaded = gx.ExpectationSuite(**suite_json)
         assert len(loaded.expectations) == len(suite_json["expectations"]) > 0
-        gx_verdicts |= _gx_rule_verdicts(gx, gx_context, suite_json, frames[table], f"{table}-{corrupted}")
+        gx_verdicts |= _gx_rule_verdicts(
+            gx, gx_context, suite_json, frames[table], f"{table}-{corrupted}"
+        )
 
     assert len(gx_verdicts) == 24
     assert gx_verdicts == {rule: lockgate_verdicts[rule] for rule in gx_verdicts}
@@ -151,8 +164,12 @@ def _events(n: int = 10) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": list(range(n)),
-            "day": pd.Series(pd.date_range("2020-01-01", periods=n, freq="D")).astype("datetime64[us]"),
-            "at": pd.Series(pd.date_range("2020-12-31 23:00", periods=n, freq="-1h")).astype("datetime64[us]"),
+            "day": pd.Series(pd.date_range("2020-01-01", periods=n, freq="D")).astype(
+                "datetime64[us]"
+            ),
+            "at": pd.Series(pd.date_range("2020-12-31 23:00", periods=n, freq="-1h")).astype(
+                "datetime64[us]"
+            ),
             "score": [float(i % 10 + 1) for i in range(n)],
             "tag": (["ab", "bb", "abc"] * 4)[: n - 1] + [None] if n else [],
             "note": ["x"] * n,
@@ -190,7 +207,9 @@ EDGE_FRAMES = {
     "note_placeholder": _with({(0, "note"): "-"}),
     "duplicate_key": _with({(1, "k1"): "a"}),
     "keys_with_a_null_part_are_ignored": _with({(0, "k1"): None, (1, "k1"): None}),
-    "eleven_rows": pd.concat([_events(), _events(1)], ignore_index=True).assign(id=range(11), k1=list("abcdefghijk")),
+    "eleven_rows": pd.concat([_events(), _events(1)], ignore_index=True).assign(
+        id=range(11), k1=list("abcdefghijk")
+    ),
     "empty": _events(0),
 }
 
@@ -212,7 +231,10 @@ def test_gx_matches_lockgate_on_edge_cases(edges):
     contract, suite = edges
     seen: dict[str, set] = {}
     for name, df in EDGE_FRAMES.items():
-        expected = {r.rule.id: r.passed for r in lockgate.validate_frames(contract, {"events": df}, now=NOW).results}
+        expected = {
+            r.rule.id: r.passed
+            for r in lockgate.validate_frames(contract, {"events": df}, now=NOW).results
+        }
         got = gx_validate(suite, {"events": df}).by_rule()
         assert got == {rule: expected[rule] for rule in got}, name
         for rule, ok in got.items():
@@ -248,9 +270,16 @@ schema:
 
 
 def _tz_frame(aware_first: str, naive_first: str) -> pd.DataFrame:
-    aware = pd.Series(pd.to_datetime([aware_first, "2020-06-01 00:00"], format="ISO8601").tz_localize("UTC")).dt.tz_convert("Europe/Berlin")
+    aware = pd.Series(
+        pd.to_datetime([aware_first, "2020-06-01 00:00"], format="ISO8601").tz_localize("UTC")
+    ).dt.tz_convert("Europe/Berlin")
     naive = pd.Series(pd.to_datetime([naive_first, "2020-06-01 00:00"], format="ISO8601"))
-    return pd.DataFrame({"aware": aware.astype("datetime64[us, Europe/Berlin]"), "naive": naive.astype("datetime64[us]")})
+    return pd.DataFrame(
+        {
+            "aware": aware.astype("datetime64[us, Europe/Berlin]"),
+            "naive": naive.astype("datetime64[us]"),
+        }
+    )
 
 
 TZ_FRAMES = {
@@ -281,8 +310,16 @@ def test_time_zone_bounds_match_the_sql_engine(tmp_path, name):
 def test_frame_engine_agrees_with_the_sql_engine_on_time_zone_bounds(tmp_path):
     for name, df in TZ_FRAMES.items():
         contract = _tz_contract(tmp_path, name)
-        sql = {r.rule.id: r.passed for r in lockgate.validate(contract, "duck", now=NOW).results if r.rule.check != "logicalType"}
-        frame = {r.rule.id: r.passed for r in lockgate.validate_frames(contract, {"tz": df}, now=NOW).results if r.rule.check != "logicalType"}
+        sql = {
+            r.rule.id: r.passed
+            for r in lockgate.validate(contract, "duck", now=NOW).results
+            if r.rule.check != "logicalType"
+        }
+        frame = {
+            r.rule.id: r.passed
+            for r in lockgate.validate_frames(contract, {"tz": df}, now=NOW).results
+            if r.rule.check != "logicalType"
+        }
         assert frame == sql, name
 
 
@@ -291,7 +328,10 @@ def test_object_columns_of_dates_compare_like_lockgate(edges):
     df = _events()
     df["day"] = [d.date() for d in df["day"]]
     df.loc[0, "day"] = dt.date(2019, 12, 31)
-    expected = {r.rule.id: r.passed for r in lockgate.validate_frames(contract, {"events": df}, now=NOW).results}
+    expected = {
+        r.rule.id: r.passed
+        for r in lockgate.validate_frames(contract, {"events": df}, now=NOW).results
+    }
     got = gx_validate(suite, {"events": df}).by_rule()
     assert got["events.day.minimum"] is False
     assert got == {rule: expected[rule] for rule in got}

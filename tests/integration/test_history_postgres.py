@@ -30,14 +30,18 @@ def test_two_processes_create_and_write_the_store_at_once(pg_schema):
     try:
         ctx = multiprocessing.get_context("spawn")
         start = ctx.Event()
-        writers = [ctx.Process(target=_writer, args=(store_schema, start, f"writer{n}")) for n in range(2)]
+        writers = [
+            ctx.Process(target=_writer, args=(store_schema, start, f"writer{n}")) for n in range(2)
+        ]
         for w in writers:
             w.start()
         start.set()
         for w in writers:
             w.join(120)
         assert [w.exitcode for w in writers] == [0, 0]
-        rows = con.execute(f'SELECT contract_id, count(*) FROM "{store_schema}".runs GROUP BY contract_id ORDER BY 1').fetchall()
+        rows = con.execute(
+            f'SELECT contract_id, count(*) FROM "{store_schema}".runs GROUP BY contract_id ORDER BY 1'
+        ).fetchall()
         assert rows == [("writer0", RUNS_PER_WRITER), ("writer1", RUNS_PER_WRITER)]
         incomplete = con.execute(
             f'SELECT r.run_id FROM "{store_schema}".runs r WHERE '
@@ -52,7 +56,11 @@ def test_two_processes_create_and_write_the_store_at_once(pg_schema):
 @pytest.mark.postgres
 def test_the_store_of_a_postgres_server_reads_back_what_it_wrote(pg_schema):
     _con, schema = pg_schema
-    server = Server("pg", "postgres", {"host": PG["host"], "port": PG["port"], "database": PG["dbname"], "schema": schema})
+    server = Server(
+        "pg",
+        "postgres",
+        {"host": PG["host"], "port": PG["port"], "database": PG["dbname"], "schema": schema},
+    )
     with PostgresHistoryStore.for_server(server, schema=schema) as store:
         assert store.location.endswith(f"/{PG['dbname']} (schema {schema})")
         for i in range(3):
@@ -62,5 +70,7 @@ def test_the_store_of_a_postgres_server_reads_back_what_it_wrote(pg_schema):
         assert [r.is_failed("v", "nullRate") for r in history.runs] == [False, False, True]
         assert history.runs[1].columns["v"].fingerprint == -(2**62) + 1
         assert list(history.buckets.keys) == [0, 2, 4, 6, 8, 10, 12, 14]
-        assert store.table_history("c", "duck", "t", "postgres").buckets is None  # other hash family
+        assert (
+            store.table_history("c", "duck", "t", "postgres").buckets is None
+        )  # other hash family
         assert [r["run_id"] for r in store.recent_runs("t", limit=2)] == [3, 2]

@@ -36,13 +36,53 @@ def readings(rows: int = 120) -> pd.DataFrame:
 
 
 EXPECTED = {
-    "reading_id": {"logicalType": "integer", "primaryKey": True, "logicalTypeOptions": {"minimum": 0, "maximum": 140}},
-    "meter": {"logicalType": "string", "required": True, "logicalTypeOptions": {"pattern": "^[A-Z]-[0-9]{5}$"}},
-    "kwh": {"logicalType": "number", "required": True, "logicalTypeOptions": {"minimum": 0, "maximum": 44}},
-    "tariff": {"logicalType": "string", "required": True, "quality": [{"metric": "invalidValues", "arguments": {"validValues": ["offpeak", "peak"]}, "mustBe": 0}]},
-    "region": {"logicalType": "string", "quality": [{"metric": "invalidValues", "arguments": {"validValues": ["DE", "FR", "NL"]}, "mustBe": 0}]},
-    "contact": {"logicalType": "string", "required": True, "logicalTypeOptions": {"format": "email"}},
-    "device_uuid": {"logicalType": "string", "required": True, "unique": True, "logicalTypeOptions": {"format": "uuid"}},
+    "reading_id": {
+        "logicalType": "integer",
+        "primaryKey": True,
+        "logicalTypeOptions": {"minimum": 0, "maximum": 140},
+    },
+    "meter": {
+        "logicalType": "string",
+        "required": True,
+        "logicalTypeOptions": {"pattern": "^[A-Z]-[0-9]{5}$"},
+    },
+    "kwh": {
+        "logicalType": "number",
+        "required": True,
+        "logicalTypeOptions": {"minimum": 0, "maximum": 44},
+    },
+    "tariff": {
+        "logicalType": "string",
+        "required": True,
+        "quality": [
+            {
+                "metric": "invalidValues",
+                "arguments": {"validValues": ["offpeak", "peak"]},
+                "mustBe": 0,
+            }
+        ],
+    },
+    "region": {
+        "logicalType": "string",
+        "quality": [
+            {
+                "metric": "invalidValues",
+                "arguments": {"validValues": ["DE", "FR", "NL"]},
+                "mustBe": 0,
+            }
+        ],
+    },
+    "contact": {
+        "logicalType": "string",
+        "required": True,
+        "logicalTypeOptions": {"format": "email"},
+    },
+    "device_uuid": {
+        "logicalType": "string",
+        "required": True,
+        "unique": True,
+        "logicalTypeOptions": {"format": "uuid"},
+    },
     "read_at": {"logicalType": "timestamp", "required": True},
 }
 
@@ -59,7 +99,10 @@ def infer(tmp_path, *source_args: str) -> dict:
 
 def properties(doc: dict) -> dict:
     (table,) = doc["schema"]
-    return {p["name"]: {k: v for k, v in p.items() if k not in ("name", "physicalType")} for p in table["properties"]}
+    return {
+        p["name"]: {k: v for k, v in p.items() if k not in ("name", "physicalType")}
+        for p in table["properties"]
+    }
 
 
 def check(tmp_path):
@@ -70,10 +113,18 @@ def check(tmp_path):
 def test_duckdb(tmp_path, tmp_cwd):
     db = duckdb_with(tmp_path / "w.duckdb", {"readings": readings()}, schema="meters")
     doc = infer(tmp_path, "--duckdb", "w.duckdb", "--schema", "meters")
-    assert doc["servers"] == [{"server": "duckdb", "type": "duckdb", "database": "w.duckdb", "schema": "meters"}]
+    assert doc["servers"] == [
+        {"server": "duckdb", "type": "duckdb", "database": "w.duckdb", "schema": "meters"}
+    ]
     assert properties(doc) == EXPECTED
     assert doc["schema"][0]["quality"][0]["mustBeGreaterOrEqualTo"] == 60
-    assert doc["slaProperties"][0] | {"description": None} == {"property": "freshness", "value": 24, "unit": "h", "element": "readings.read_at", "description": None}
+    assert doc["slaProperties"][0] | {"description": None} == {
+        "property": "freshness",
+        "value": 24,
+        "unit": "h",
+        "element": "readings.read_at",
+        "description": None,
+    }
     # the CLI check on the data it came from passes; a corrupted row fails it
     assert run("check", "inferred.odcs.yaml", cwd=tmp_path).returncode == 0
     con = duckdb.connect(str(db))
@@ -86,15 +137,44 @@ def test_duckdb(tmp_path, tmp_cwd):
 @pytest.mark.postgres
 def test_postgres(tmp_path, pg_schema):
     con, schema = pg_schema
-    pg_load_frame(con, schema, "readings", readings(), {"kwh": "numeric(6,2)", "meter": "varchar(7)", "device_uuid": "uuid"})
-    doc = infer(tmp_path, "--postgres-host", "127.0.0.1", "--postgres-port", "5432", "--postgres-database", "test", "--postgres-schema", schema)
-    assert doc["servers"] == [{"server": "postgres", "type": "postgres", "host": "127.0.0.1", "port": 5432, "database": "test", "schema": schema}]
+    pg_load_frame(
+        con,
+        schema,
+        "readings",
+        readings(),
+        {"kwh": "numeric(6,2)", "meter": "varchar(7)", "device_uuid": "uuid"},
+    )
+    doc = infer(
+        tmp_path,
+        "--postgres-host",
+        "127.0.0.1",
+        "--postgres-port",
+        "5432",
+        "--postgres-database",
+        "test",
+        "--postgres-schema",
+        schema,
+    )
+    assert doc["servers"] == [
+        {
+            "server": "postgres",
+            "type": "postgres",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "database": "test",
+            "schema": schema,
+        }
+    ]
     props = properties(doc)
     assert props == EXPECTED
     physical = {p["name"]: p["physicalType"] for p in doc["schema"][0]["properties"]}
-    assert (physical["kwh"], physical["meter"], physical["device_uuid"]) == ("numeric(6,2)", "character varying(7)", "uuid")
+    assert (physical["kwh"], physical["meter"], physical["device_uuid"]) == (
+        "numeric(6,2)",
+        "character varying(7)",
+        "uuid",
+    )
     assert check(tmp_path).passed
-    con.execute(f'UPDATE "{schema}".readings SET meter = \'X-1\' WHERE reading_id = 3')
+    con.execute(f"UPDATE \"{schema}\".readings SET meter = 'X-1' WHERE reading_id = 3")
     assert {r.rule.id for r in check(tmp_path).failures} == {"readings.meter.pattern"}
 
 
@@ -103,7 +183,14 @@ def test_postgres_by_url(tmp_path, pg_schema):
     con, schema = pg_schema
     pg_load_frame(con, schema, "readings", readings(30))
     doc = infer(tmp_path, "--server-url", f"postgresql://127.0.0.1:5432/test?schema={schema}")
-    assert doc["servers"][0] == {"server": "postgres", "type": "postgres", "host": "127.0.0.1", "port": 5432, "database": "test", "schema": schema}
+    assert doc["servers"][0] == {
+        "server": "postgres",
+        "type": "postgres",
+        "host": "127.0.0.1",
+        "port": 5432,
+        "database": "test",
+        "schema": schema,
+    }
     assert check(tmp_path).passed
 
 
@@ -113,7 +200,9 @@ def test_local_files(tmp_path, tmp_cwd, fmt):
     path = tmp_path / f"readings.{fmt}"
     data.to_parquet(path, index=False) if fmt == "parquet" else data.to_csv(path, index=False)
     doc = infer(tmp_path, "--file", path.name)
-    assert doc["servers"] == [{"server": "local", "type": "local", "path": path.name, "format": fmt}]
+    assert doc["servers"] == [
+        {"server": "local", "type": "local", "path": path.name, "format": fmt}
+    ]
     assert properties(doc) == EXPECTED
     assert check(tmp_path).passed
     if fmt == "parquet":  # every inferred rule can fail, and fails only on data that breaks it
@@ -123,11 +212,23 @@ def test_local_files(tmp_path, tmp_cwd, fmt):
 def test_infer_refuses_to_overwrite_and_reports_missing_tables(tmp_path):
     duckdb_with(tmp_path / "w.duckdb", {"readings": readings(10)})
     (tmp_path / "inferred.odcs.yaml").write_text("reviewed by hand\n")
-    proc = run("infer", "readings", "--duckdb", "w.duckdb", "-o", "inferred.odcs.yaml", cwd=tmp_path)
-    assert (proc.returncode, proc.stderr.strip()) == (2, "lockgate: error: inferred.odcs.yaml exists; pass --force to overwrite it")
+    proc = run(
+        "infer", "readings", "--duckdb", "w.duckdb", "-o", "inferred.odcs.yaml", cwd=tmp_path
+    )
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2,
+        "lockgate: error: inferred.odcs.yaml exists; pass --force to overwrite it",
+    )
     assert (tmp_path / "inferred.odcs.yaml").read_text() == "reviewed by hand\n"
     proc = run("infer", "nope", "--duckdb", "w.duckdb", cwd=tmp_path)
-    assert (proc.returncode, proc.stderr.strip()) == (2, "lockgate: error: table main.nope does not exist")
-    stdout = run("infer", "readings", "--duckdb", "w.duckdb", "--id", "meter-readings", cwd=tmp_path).stdout
-    assert stdout.startswith("# Inferred by `lockgate infer` from DuckDB w.duckdb (schema main) on ")
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2,
+        "lockgate: error: table main.nope does not exist",
+    )
+    stdout = run(
+        "infer", "readings", "--duckdb", "w.duckdb", "--id", "meter-readings", cwd=tmp_path
+    ).stdout
+    assert stdout.startswith(
+        "# Inferred by `lockgate infer` from DuckDB w.duckdb (schema main) on "
+    )
     assert yaml.safe_load(stdout)["id"] == "meter-readings"

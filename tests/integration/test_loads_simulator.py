@@ -18,7 +18,11 @@ from tests.support.files import write_contract
 pytestmark = pytest.mark.slow
 
 DAYS = 30
-CHECKS = {"schedule": dt.timedelta(minutes=15), "retry": dt.timedelta(minutes=25), "manual": dt.timedelta(hours=8, minutes=30)}
+CHECKS = {
+    "schedule": dt.timedelta(minutes=15),
+    "retry": dt.timedelta(minutes=25),
+    "manual": dt.timedelta(hours=8, minutes=30),
+}
 # daily load number -> (the failure injected into it, the rule that must catch it)
 INJECTED = {
     10: (Failure("frozen", "professionals", "rating"), "professionals.rating.changeRate"),
@@ -42,20 +46,37 @@ def test_thirty_days_with_retries_and_manual_checks(tmp_path):
             report = land_next_day(target, [failure] if failure else []) if day else None
             loaded = report.loaded_at if report else dt.datetime.combine(START, dt.time(23, 30))
             for kind, after in CHECKS.items():
-                result = lockgate.validate(contract, as_of=(loaded + after).replace(tzinfo=dt.UTC), history=store)
-                blocking = {r.rule.id: str(r.observed) for r in result.results if r.blocking_failure}
+                result = lockgate.validate(
+                    contract, as_of=(loaded + after).replace(tzinfo=dt.UTC), history=store
+                )
+                blocking = {
+                    r.rule.id: str(r.observed) for r in result.results if r.blocking_failure
+                }
                 if rule is None:
-                    false_alarms += [(day, kind, rid, observed) for rid, observed in blocking.items()]
+                    false_alarms += [
+                        (day, kind, rid, observed) for rid, observed in blocking.items()
+                    ]
                 else:
                     caught.setdefault(day, {})[kind] = rule in blocking
                 if kind != "schedule":
-                    assert set(result.retry_of) == {"professionals", "service_requests", "quotes"}, (day, kind)
-        loads = store.table_history(contract.id, "warehouse", "professionals", "duckdb", limit=1000).runs
+                    assert set(result.retry_of) == {
+                        "professionals",
+                        "service_requests",
+                        "quotes",
+                    }, (day, kind)
+        loads = store.table_history(
+            contract.id, "warehouse", "professionals", "duckdb", limit=1000
+        ).runs
     # each failure's delay: checks of its load before the first that caught it (0 = the first)
-    delays = {INJECTED[day][1]: next((i for i, k in enumerate(CHECKS) if seen[k]), None) for day, seen in caught.items()}
+    delays = {
+        INJECTED[day][1]: next((i for i, k in enumerate(CHECKS) if seen[k]), None)
+        for day, seen in caught.items()
+    }
     print(f"\nfalse alarms over {DAYS} days x {len(CHECKS)} checks: {len(false_alarms)}")
     for rule, delay in delays.items():
-        print(f"  {rule}: caught on check {delay} of its load (0 = the scheduled check), and on {sum(caught[d][k] for d in caught if INJECTED[d][1] == rule for k in CHECKS)} of {len(CHECKS)} checks")
+        print(
+            f"  {rule}: caught on check {delay} of its load (0 = the scheduled check), and on {sum(caught[d][k] for d in caught if INJECTED[d][1] == rule for k in CHECKS)} of {len(CHECKS)} checks"
+        )
     assert false_alarms == []
     assert caught == {day: {kind: True for kind in CHECKS} for day in INJECTED}
     assert set(delays.values()) == {0}

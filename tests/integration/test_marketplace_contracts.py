@@ -30,7 +30,14 @@ def clean_warehouse(tmp_path_factory) -> Path:
     calendar); on 90 days it is 0.01-0.02."""
     path = tmp_path_factory.mktemp("marketplace") / "marketplace.duckdb"
     land_days(DuckDBTarget(path, "raw"), 90)
-    dbt(REPO / "dbt", "build", "--quiet", env={"LOCKGATE_WAREHOUSE": str(path)}, check=True, workdir=path.parent)
+    dbt(
+        REPO / "dbt",
+        "build",
+        "--quiet",
+        env={"LOCKGATE_WAREHOUSE": str(path)},
+        check=True,
+        workdir=path.parent,
+    )
     return path
 
 
@@ -41,7 +48,9 @@ def next_morning(monkeypatch, warehouse: Path) -> None:
 
 
 def check(contract: Path, warehouse: Path) -> dict:
-    proc = lockgate("check", contract, "--format", "json", env={"LOCKGATE_WAREHOUSE": str(warehouse)})
+    proc = lockgate(
+        "check", contract, "--format", "json", env={"LOCKGATE_WAREHOUSE": str(warehouse)}
+    )
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)
 
@@ -58,22 +67,36 @@ def test_every_contract_passes_on_clean_data(clean_warehouse):
 # failure -> (contract, rules that must fail (with their column))
 CASES = {
     "nulls:quotes.price_eur": ("quotes", {"quotes.price_eur.required": "price_eur"}),
-    "constant:service_requests.budget_eur": ("service_requests", {"service_requests.budget_eur.minimum": "budget_eur"}),
-    "drop_column:professionals.rating": ("professionals", {"professionals.rating.required": "rating", "professionals.rating.logicalType": "rating"}),
-    "rename_column:customers.segment": ("customers", {"customers.segment.required": "segment", "customers.extraColumns": None}),
+    "constant:service_requests.budget_eur": (
+        "service_requests",
+        {"service_requests.budget_eur.minimum": "budget_eur"},
+    ),
+    "drop_column:professionals.rating": (
+        "professionals",
+        {"professionals.rating.required": "rating", "professionals.rating.logicalType": "rating"},
+    ),
+    "rename_column:customers.segment": (
+        "customers",
+        {"customers.segment.required": "segment", "customers.extraColumns": None},
+    ),
     "duplicate_keys:quotes": ("quotes", {"quotes.quote_id.primaryKey": "quote_id"}),
     "partial_load:service_requests": ("service_requests", {"requests_latest_load_volume": None}),
     "unit_change:quotes.price_eur": ("quotes", {"quotes.price_eur.maximum": "price_eur"}),
     "stale:hires": ("hires", {"hires_latest_load_volume": None}),
     "broken_join_key:service_requests.customer_id": (
         "service_requests",
-        {"service_requests.customer_id.relationship": "customer_id", "service_requests.customer_id.pattern": "customer_id"},
+        {
+            "service_requests.customer_id.relationship": "customer_id",
+            "service_requests.customer_id.pattern": "customer_id",
+        },
     ),
 }
 
 
 @pytest.mark.parametrize("failure", sorted(CASES))
-def test_each_injected_failure_is_caught_by_the_contract_it_breaks(clean_warehouse, tmp_path, monkeypatch, failure):
+def test_each_injected_failure_is_caught_by_the_contract_it_breaks(
+    clean_warehouse, tmp_path, monkeypatch, failure
+):
     warehouse = tmp_path / "marketplace.duckdb"
     shutil.copy(clean_warehouse, warehouse)
     kind, _, target = failure.partition(":")
@@ -97,7 +120,9 @@ def test_each_injected_failure_is_caught_by_the_contract_it_breaks(clean_warehou
         if name == contract or name in copies.get(contract, set()):
             continue
         other = check(path, warehouse)
-        unexpected = [r["rule"] for r in other["results"] if not r["passed"] and r["check"] != "relationship"]
+        unexpected = [
+            r["rule"] for r in other["results"] if not r["passed"] and r["check"] != "relationship"
+        ]
         assert unexpected == [], f"{failure} also failed {name}: {unexpected}"
 
 

@@ -22,7 +22,10 @@ def test_thirty_clean_days_then_a_frozen_column(tmp_path, monkeypatch):
     monkeypatch.setenv("LOCKGATE_WAREHOUSE", str(warehouse))
     target = DuckDBTarget(warehouse, "raw")
     land_days(target, 20)
-    contracts = [lockgate.load_contract(p) for p in sorted((REPO / "contracts" / "sources").glob("*.odcs.yaml"))]
+    contracts = [
+        lockgate.load_contract(p)
+        for p in sorted((REPO / "contracts" / "sources").glob("*.odcs.yaml"))
+    ]
     history = open_store(tmp_path / "history.sqlite")
 
     def errors_after(failures=()):

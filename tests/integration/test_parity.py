@@ -46,7 +46,9 @@ def test_every_engine_gives_the_same_verdicts(tmp_path, pg_schema, corrupted):
     assert _verdicts(duck) == _verdicts(frame)
     for result in (duck, pg, frame):
         errors = {r.rule.id: r.error for r in result.results if r.error}
-        assert errors == {}, f"{result.engine}/{result.server}: rules that could not be measured: {errors}"
+        assert errors == {}, (
+            f"{result.engine}/{result.server}: rules that could not be measured: {errors}"
+        )
 
     failing = {r.rule.id for r in duck.results if not r.passed}
     if not corrupted:
@@ -71,7 +73,10 @@ def test_frame_engine_alone_matches_the_truth(tmp_path):
 
 def test_samples_name_the_offending_rows(tmp_path):
     contract, frames = _load(tmp_path, True, "unused")
-    for result in (lockgate.validate(contract, "duck", now=NOW), lockgate.validate_frames(contract, frames, now=NOW)):
+    for result in (
+        lockgate.validate(contract, "duck", now=NOW),
+        lockgate.validate_frames(contract, frames, now=NOW),
+    ):
         status = result.result("orders.status.invalidValues")
         assert [s["order_id"] for s in status.samples] == [7, 8]
         assert {s["status"] for s in status.samples} == {"lost"}
@@ -167,8 +172,24 @@ def _nan_frames() -> dict[str, dict]:
     import pyarrow as pa
 
     columns = list(zip(*NAN_ROWS))
-    numpy = pd.DataFrame({"id": columns[0], **{n: [NAN if v is None else v for v in c] for n, c in zip(("value", "level", "score"), columns[1:])}})
-    arrow = pd.DataFrame({"id": columns[0], **{n: pd.arrays.ArrowExtensionArray(pa.array(c, pa.float64())) for n, c in zip(("value", "level", "score"), columns[1:])}})
+    numpy = pd.DataFrame(
+        {
+            "id": columns[0],
+            **{
+                n: [NAN if v is None else v for v in c]
+                for n, c in zip(("value", "level", "score"), columns[1:])
+            },
+        }
+    )
+    arrow = pd.DataFrame(
+        {
+            "id": columns[0],
+            **{
+                n: pd.arrays.ArrowExtensionArray(pa.array(c, pa.float64()))
+                for n, c in zip(("value", "level", "score"), columns[1:])
+            },
+        }
+    )
     return {"numpy": {"readings": numpy}, "pyarrow": {"readings": arrow}}
 
 
@@ -189,14 +210,18 @@ def test_nan_and_infinity_give_one_verdict_on_duckdb_and_pandas(tmp_path):
     contract = _nan_contract(tmp_path, "unused")
     assert _nan_verdicts(lockgate.validate(contract, "duck", now=NOW)) == NAN_EXPECTED
     for kind, frames in _nan_frames().items():
-        assert _nan_verdicts(lockgate.validate_frames(contract, frames, now=NOW)) == NAN_EXPECTED, kind
+        assert _nan_verdicts(lockgate.validate_frames(contract, frames, now=NOW)) == NAN_EXPECTED, (
+            kind
+        )
 
 
 @pytest.mark.postgres
 def test_nan_and_infinity_give_the_same_verdict_on_postgres(tmp_path, pg_schema):
     """PostgreSQL's float8 NaN equals itself and sorts above every number: the same verdicts."""
     con, schema = pg_schema
-    con.execute(f'CREATE TABLE "{schema}".readings (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score DOUBLE PRECISION)')
+    con.execute(
+        f'CREATE TABLE "{schema}".readings (id BIGINT, value DOUBLE PRECISION, level DOUBLE PRECISION, score DOUBLE PRECISION)'
+    )
     with con.cursor() as cur:
         cur.executemany(f'INSERT INTO "{schema}".readings VALUES (%s, %s, %s, %s)', NAN_ROWS)
     contract = _nan_contract(tmp_path, schema)
@@ -214,7 +239,14 @@ def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
     from lockgate.engines.sql.engine import SqlEngine
 
     contract = _nan_contract(tmp_path, "unused")
-    nulls = ir.Rule("readings.value.nulls", "readings", "value", "anomaly", ir.Anomaly("nullCount", "value"), ir.Threshold("mustBe", 0, "value"))
+    nulls = ir.Rule(
+        "readings.value.nulls",
+        "readings",
+        "value",
+        "anomaly",
+        ir.Anomaly("nullCount", "value"),
+        ir.Threshold("mustBe", 0, "value"),
+    )
     contract = dataclasses.replace(contract, rules=(*contract.rules, nulls))
     with connect(contract.server("duck")) as connector:
         engine = SqlEngine(connector)
@@ -223,5 +255,7 @@ def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
     for kind, frames in _nan_frames().items():
         engines[kind] = FrameEngine(frames, contract)
         run_engine(contract, engines[kind], server=None, now=NOW, record=False)
-    non_null = {name: e.profiles["readings"].columns["value"].non_null for name, e in engines.items()}
+    non_null = {
+        name: e.profiles["readings"].columns["value"].non_null for name, e in engines.items()
+    }
     assert non_null == {"duckdb": 5, "numpy": 5, "pyarrow": 5}

@@ -29,23 +29,48 @@ def outcomes(report):
 
 @pytest.mark.slow
 def test_the_every_rule_kind_contract_behaves_on_both_engines(tmp_path):
-    contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(duck_path="unused.duckdb", pg_schema="unused")))
+    contract = lockgate.load_contract(
+        write_contract(tmp_path, CONTRACT.format(duck_path="unused.duckdb", pg_schema="unused"))
+    )
     report = selftest(contract)
     by_id = outcomes(report)
-    assert {rid: o.status for rid, o in by_id.items() if o.status != OK} == {"big_orders": NOT_EXERCISED}
+    assert {rid: o.status for rid, o in by_id.items() if o.status != OK} == {
+        "big_orders": NOT_EXERCISED
+    }
     assert report.passed and report.exit_code == 0
-    assert report.rows == {"customers": 20, "orders": 100}  # orders: its rowCount must be between 100 and 100000
+    assert report.rows == {
+        "customers": 20,
+        "orders": 100,
+    }  # orders: its rowCount must be between 100 and 100000
     # what each rule was broken with, and that breaking one rule left the others alone
     assert by_id["orders.amount.minimum"].broken_by == "amount = -1.0 in 1 of 100 rows"
     assert by_id["orders.qty.exclusiveMaximum"].broken_by == "qty = 100 in 1 of 100 rows"
-    assert by_id["orders.country.nullValues"].broken_by == "country = None in 5 of 100 rows"  # < 5 % allowed
-    assert by_id["orders.code.duplicateValues"].broken_by == "the key (code) of row 1 repeated in 61 of 100 rows"  # <= 60 %
-    assert by_id["orders.shipped_at.latency"].broken_by == "shipped_at set 7 days, 1:00:00 after created_at in 1 of 100 rows"
+    assert (
+        by_id["orders.country.nullValues"].broken_by == "country = None in 5 of 100 rows"
+    )  # < 5 % allowed
+    assert (
+        by_id["orders.code.duplicateValues"].broken_by
+        == "the key (code) of row 1 repeated in 61 of 100 rows"
+    )  # <= 60 %
+    assert (
+        by_id["orders.shipped_at.latency"].broken_by
+        == "shipped_at set 7 days, 1:00:00 after created_at in 1 of 100 rows"
+    )
     assert by_id["customers.rowCount"].broken_by == "10 rows instead of 20"
-    for rule_id in ("orders.amount.minimum", "orders.created_at.minimum", "orders.created_at.freshness", "orders.duplicateValues", "orders.customer_id.relationship", "country_iso"):
+    for rule_id in (
+        "orders.amount.minimum",
+        "orders.created_at.minimum",
+        "orders.created_at.freshness",
+        "orders.duplicateValues",
+        "orders.customer_id.relationship",
+        "country_iso",
+    ):
         assert by_id[rule_id].also_failed == [], rule_id
     # emptying customers also fails its other row-count floor and orphans every order: reported
-    assert by_id["customers_not_empty"].also_failed == ["customers.rowCount", "orders.customer_id.relationship"]
+    assert by_id["customers_not_empty"].also_failed == [
+        "customers.rowCount",
+        "orders.customer_id.relationship",
+    ]
     assert "a `type: sql` rule" in by_id["big_orders"].reason
 
 
@@ -147,9 +172,14 @@ schema:
         mustBeLessOrEqualTo: 1000000
 """
     by_id = outcomes(selftest(load(tmp_path, body)))
-    assert (by_id["t.rowCount"].status, by_id["t.rowCount"].reason) == (UNBREAKABLE, "no row count up to 10,000 fails <= 1000000 rows")
+    assert (by_id["t.rowCount"].status, by_id["t.rowCount"].reason) == (
+        UNBREAKABLE,
+        "no row count up to 10,000 fails <= 1000000 rows",
+    )
     assert by_id["t.a.nullValues"].status == MISBEHAVED
-    assert by_id["t.a.nullValues"].reason.startswith("failed on valid data (sql engine: observed 0; frame engine: observed 0)")
+    assert by_id["t.a.nullValues"].reason.startswith(
+        "failed on valid data (sql engine: observed 0; frame engine: observed 0)"
+    )
 
 
 @pytest.fixture
@@ -172,19 +202,47 @@ def test_an_engine_that_misses_a_failure_is_caught(tmp_path, sql_engine_blind_to
 
 
 def test_cli_text_json_and_exit_codes(tmp_path):
-    good = write_contract(tmp_path, HEADER + "schema:\n  - name: t\n    properties:\n      - {name: x, logicalType: integer, required: true, logicalTypeOptions: {maximum: 9}}\n", "good.odcs.yaml")
+    good = write_contract(
+        tmp_path,
+        HEADER
+        + "schema:\n  - name: t\n    properties:\n      - {name: x, logicalType: integer, required: true, logicalTypeOptions: {maximum: 9}}\n",
+        "good.odcs.yaml",
+    )
     proc = run("selftest", good, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.splitlines()
-    assert lines[0].split() == ["ok", "t.x.logicalType", "fails", "when", "x", "stored", "as", "number", "instead", "of", "integer"]
-    assert lines[-1].startswith("PASSED: 3 ok — contract selftest 1.0.0, 3 rules, sql and frame engines (t 20 rows)")
+    assert lines[0].split() == [
+        "ok",
+        "t.x.logicalType",
+        "fails",
+        "when",
+        "x",
+        "stored",
+        "as",
+        "number",
+        "instead",
+        "of",
+        "integer",
+    ]
+    assert lines[-1].startswith(
+        "PASSED: 3 ok — contract selftest 1.0.0, 3 rules, sql and frame engines (t 20 rows)"
+    )
     bad = write_contract(tmp_path, HEADER + VACUOUS, "bad.odcs.yaml")
     proc = run("selftest", bad, "--format", "json", cwd=tmp_path)
     assert proc.returncode == 1
     report = json.loads(proc.stdout)
     assert report["passed"] is False and report["rows"] == {"t": 20}
     first = report["rules"][0]
-    assert first == {"rule": "t.id.logicalType", "table": "t", "column": "id", "check": "logicalType", "status": "ok", "reason": None, "breaking_data": "id stored as number instead of integer", "also_failed": []}
+    assert first == {
+        "rule": "t.id.logicalType",
+        "table": "t",
+        "column": "id",
+        "check": "logicalType",
+        "status": "ok",
+        "reason": None,
+        "breaking_data": "id stored as number instead of integer",
+        "also_failed": [],
+    }
     proc = run("selftest", tmp_path / "missing.odcs.yaml", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith("lockgate: error:")
 
@@ -209,9 +267,15 @@ slaProperties:
     assert {rid: o.status for rid, o in by_id.items() if o.status != OK} == {}
     assert by_id["days.rowCount"].broken_by == "31 rows instead of 20"
     assert by_id["days.stamped_at.logicalType"].broken_by == "stamped_at stored without a time zone"
-    assert by_id["days.day.freshness"].broken_by.startswith("every day moved 4 days, 0:00:00 into the past")
-    assert by_id["days.day.minimum"].broken_by == "day = datetime.date(2019, 12, 31) in 1 of 20 rows"
-    assert all(not o.also_failed for o in report.outcomes if o.rule.id != "days.day.logicalType"), [(o.rule.id, o.also_failed) for o in report.outcomes]
+    assert by_id["days.day.freshness"].broken_by.startswith(
+        "every day moved 4 days, 0:00:00 into the past"
+    )
+    assert (
+        by_id["days.day.minimum"].broken_by == "day = datetime.date(2019, 12, 31) in 1 of 20 rows"
+    )
+    assert all(not o.also_failed for o in report.outcomes if o.rule.id != "days.day.logicalType"), [
+        (o.rule.id, o.also_failed) for o in report.outcomes
+    ]
 
 
 @pytest.mark.postgres
@@ -219,9 +283,15 @@ def test_the_date_bound_defect_selftest_found_is_fixed_on_postgres(tmp_path, pg_
     """Selftest caught the frame engine failing to compare Python dates (what psycopg returns for
     DATE) with a date bound, where the SQL engine counted the row: both engines now agree."""
     con, schema = pg_schema
-    con.execute(f"CREATE TABLE \"{schema}\".days (day date); INSERT INTO \"{schema}\".days VALUES ('2024-01-01'), ('2019-05-01')")
+    con.execute(
+        f"CREATE TABLE \"{schema}\".days (day date); INSERT INTO \"{schema}\".days VALUES ('2024-01-01'), ('2019-05-01')"
+    )
     servers = f"servers: [{{server: pg, type: postgres, host: 127.0.0.1, port: 5432, database: test, schema: {schema}}}]\n"
-    contract = load(tmp_path, servers + "schema:\n  - name: days\n    properties:\n      - {name: day, logicalType: date, logicalTypeOptions: {minimum: '2020-01-01'}}\n")
+    contract = load(
+        tmp_path,
+        servers
+        + "schema:\n  - name: days\n    properties:\n      - {name: day, logicalType: date, logicalTypeOptions: {minimum: '2020-01-01'}}\n",
+    )
     for engine in ("sql", "frame"):
         result = lockgate.validate(contract, engine=engine).result("days.day.minimum")
         assert (result.passed, result.failed_rows, result.error) == (False, 1, None), engine

@@ -165,7 +165,9 @@ def test_a_day_whose_load_has_not_run_on_the_clock_is_refused(tmp_path, monkeypa
     path = tmp_path / "w.duckdb"
     monkeypatch.setenv("LOCKGATE_TODAY", "2026-03-04")  # 00:00: the load of 03-03 is the last run
     result = cli("land", "--days", "3", "--start-date", START.isoformat(), warehouse=path)
-    assert result.returncode == 2 and "day 2026-03-04 cannot land yet" in result.stderr, result.stderr
+    assert result.returncode == 2 and "day 2026-03-04 cannot land yet" in result.stderr, (
+        result.stderr
+    )
     result = cli("land", "--days", "2", "--start-date", START.isoformat(), warehouse=path)
     assert result.returncode == 0, result.stderr
     result = cli("next-day", warehouse=path)
@@ -174,7 +176,9 @@ def test_a_day_whose_load_has_not_run_on_the_clock_is_refused(tmp_path, monkeypa
     result = cli("status", warehouse=path)
     assert result.returncode == 0  # status reads no clock
     result = cli("next-day", warehouse=path)
-    assert result.returncode == 1 and "LOCKGATE_TODAY='2026-03-0x' is not an ISO date" in result.stderr
+    assert (
+        result.returncode == 1 and "LOCKGATE_TODAY='2026-03-0x' is not an ISO date" in result.stderr
+    )
 
 
 def test_warehouse_in_use_is_a_clear_error(tmp_path):

@@ -87,7 +87,10 @@ def test_default_timeline_ends_with_the_last_load_the_clock_has_seen(duckdb_targ
 def test_no_load_is_later_than_the_clock(duckdb_target, monkeypatch):
     monkeypatch.setenv("LOCKGATE_TODAY", "2026-06-30")
     land_days(duckdb_target, 2)
-    with pytest.raises(SimulatorError, match=r"day 2026-06-30 cannot land yet: its load runs at 2026-06-30 23:30 UTC"):
+    with pytest.raises(
+        SimulatorError,
+        match=r"day 2026-06-30 cannot land yet: its load runs at 2026-06-30 23:30 UTC",
+    ):
         land_next_day(duckdb_target)
     with pytest.raises(SimulatorError, match="cannot land yet"):
         land_days(duckdb_target, 3)  # would continue past the clock
@@ -124,10 +127,17 @@ def _every_table(target) -> dict[str, pd.DataFrame]:
     import duckdb
 
     with duckdb.connect(str(target.path), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [target.raw_schema]
-        ).fetchall()]
-        return {n: con.execute(f'SELECT * FROM "{target.raw_schema}"."{n}" ORDER BY ALL').df() for n in names}
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1",
+                [target.raw_schema],
+            ).fetchall()
+        ]
+        return {
+            n: con.execute(f'SELECT * FROM "{target.raw_schema}"."{n}" ORDER BY ALL').df()
+            for n in names
+        }
 
 
 def test_sizes_keys_and_relations_are_believable(duckdb_target):

@@ -31,7 +31,11 @@ def duck_server(path, schema="main"):
 
 def test_missing_table_fails_every_rule_without_a_crash(tmp_path):
     db = duckdb_with(tmp_path / "w.duckdb", {"other": pd.DataFrame({"a": [1]})})
-    c = contract_for(tmp_path, duck_server(db), "schema:\n  - name: ghost\n    properties:\n      - name: a\n        required: true\n    quality:\n      - metric: rowCount\n        mustBeGreaterThan: 0\n")
+    c = contract_for(
+        tmp_path,
+        duck_server(db),
+        "schema:\n  - name: ghost\n    properties:\n      - name: a\n        required: true\n    quality:\n      - metric: rowCount\n        mustBeGreaterThan: 0\n",
+    )
     result = lockgate.validate(c)
     assert not result.passed
     assert [r.passed for r in result.results] == [False, False]
@@ -40,11 +44,15 @@ def test_missing_table_fails_every_rule_without_a_crash(tmp_path):
 
 def test_missing_column_fails_its_rules_and_the_rest_still_run(tmp_path):
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, None, 3]})})
-    c = contract_for(tmp_path, duck_server(db), (
-        "schema:\n  - name: t\n    properties:\n"
-        "      - name: a\n        required: true\n"
-        "      - name: b\n        logicalType: string\n        required: true\n"
-    ))
+    c = contract_for(
+        tmp_path,
+        duck_server(db),
+        (
+            "schema:\n  - name: t\n    properties:\n"
+            "      - name: a\n        required: true\n"
+            "      - name: b\n        logicalType: string\n        required: true\n"
+        ),
+    )
     result = lockgate.validate(c)
     assert result.result("t.a.required").failed_rows == 1
     for rule_id in ("t.b.logicalType", "t.b.required"):
@@ -53,7 +61,12 @@ def test_missing_column_fails_its_rules_and_the_rest_still_run(tmp_path):
         assert r.observed == "column b missing from table t (it has: a)"
 
 
-WEIRD = {"select": "select", "it's \"quoted\"": 'q', "with space": "space", "x; DROP TABLE t": "drop"}
+WEIRD = {
+    "select": "select",
+    'it\'s "quoted"': "q",
+    "with space": "space",
+    "x; DROP TABLE t": "drop",
+}
 
 
 @pytest.mark.parametrize("engine_server", ["duck", "pg"])
@@ -100,7 +113,7 @@ def test_sql_rules_only_read(tmp_path, query, why):
     from lockgate.errors import ContractError
 
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
-    body = f"schema:\n  - name: t\n    properties:\n      - name: a\n    quality:\n      - type: sql\n        query: \"{query}\"\n        mustBe: 0\n"
+    body = f'schema:\n  - name: t\n    properties:\n      - name: a\n    quality:\n      - type: sql\n        query: "{query}"\n        mustBe: 0\n'
     with pytest.raises(ContractError, match=why) as raised:
         contract_for(tmp_path, duck_server(db), body)
     assert raised.value.findings[0].code == "unsafe-sql"
@@ -116,7 +129,13 @@ def test_postgres_sql_rules_run_in_read_only_transactions(tmp_path, pg_schema):
 
     con, schema = pg_schema
     pg_load_frame(con, schema, "t", pd.DataFrame({"a": [1, 2]}), types={"a": "BIGINT"})
-    connector = PostgresConnector(Server("pg", "postgres", {"host": "127.0.0.1", "port": 5432, "database": "test", "schema": schema}))
+    connector = PostgresConnector(
+        Server(
+            "pg",
+            "postgres",
+            {"host": "127.0.0.1", "port": 5432, "database": "test", "schema": schema},
+        )
+    )
     with pytest.raises(Exception, match="read-only transaction"):
         connector.fetch(f'DELETE FROM "{schema}".t')
     connector.close()
@@ -166,22 +185,34 @@ def test_type_checks_compare_logical_and_live_types(tmp_path):
     }  # fmt: skip
     wrong = {"i": "string", "s": "integer", "dd": "timestamp", "b": "integer"}
     body = "schema:\n  - name: t\n    properties:\n"
-    body += "".join(f"      - name: {n}\n        logicalType: {lt}\n" for n, (lt, _) in props.items())
+    body += "".join(
+        f"      - name: {n}\n        logicalType: {lt}\n" for n, (lt, _) in props.items()
+    )
     body += "      - name: tz\n        logicalType: timestamp\n        logicalTypeOptions: {timezone: false}\n"
     result = lockgate.validate(contract_for(tmp_path, duck_server(tmp_path / "w.duckdb"), body))
     assert all(result.result(f"t.{n}.logicalType").passed for n in props)
     tz = result.result("t.tz.logicalType")
-    assert not tz.passed and tz.observed == "TIMESTAMP WITH TIME ZONE" and tz.expected == "logicalType timestamp without time zone"
+    assert (
+        not tz.passed
+        and tz.observed == "TIMESTAMP WITH TIME ZONE"
+        and tz.expected == "logicalType timestamp without time zone"
+    )
 
-    body = "schema:\n  - name: t\n    properties:\n" + "".join(f"      - name: {n}\n        logicalType: {lt}\n" for n, lt in wrong.items())
+    body = "schema:\n  - name: t\n    properties:\n" + "".join(
+        f"      - name: {n}\n        logicalType: {lt}\n" for n, lt in wrong.items()
+    )
     result = lockgate.validate(contract_for(tmp_path, duck_server(tmp_path / "w.duckdb"), body))
-    assert {r.rule.id: r.passed for r in result.results} == {f"t.{n}.logicalType": False for n in wrong}
+    assert {r.rule.id: r.passed for r in result.results} == {
+        f"t.{n}.logicalType": False for n in wrong
+    }
 
 
 def test_all_aggregate_rules_share_one_query(tmp_path, monkeypatch):
     from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
 
-    db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2, 2], "b": ["x", None, "zz"]})})
+    db = duckdb_with(
+        tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2, 2], "b": ["x", None, "zz"]})}
+    )
     body = (
         "schema:\n  - name: t\n    properties:\n"
         "      - name: a\n        logicalType: integer\n        unique: true\n        logicalTypeOptions: {minimum: 0, maximum: 1}\n"
@@ -191,9 +222,11 @@ def test_all_aggregate_rules_share_one_query(tmp_path, monkeypatch):
     )
     queries = []
     original = DuckDBConnector.fetch
-    monkeypatch.setattr(DuckDBConnector, "fetch", lambda self, sql: queries.append(sql) or original(self, sql))
+    monkeypatch.setattr(
+        DuckDBConnector, "fetch", lambda self, sql: queries.append(sql) or original(self, sql)
+    )
     result = lockgate.validate(contract_for(tmp_path, duck_server(db), body))
-    scans = [q for q in queries if "AS \"__rows\"" in q]
+    scans = [q for q in queries if 'AS "__rows"' in q]
     assert len(scans) == 1
     # then one sample query per failed rule, and no more
     failed = [r for r in result.results if not r.passed]
@@ -202,21 +235,41 @@ def test_all_aggregate_rules_share_one_query(tmp_path, monkeypatch):
 
 
 def test_unreachable_servers_raise_connection_errors(tmp_path):
-    c = contract_for(tmp_path, duck_server(tmp_path / "absent.duckdb"), "schema:\n  - name: t\n    properties:\n      - name: a\n")
+    c = contract_for(
+        tmp_path,
+        duck_server(tmp_path / "absent.duckdb"),
+        "schema:\n  - name: t\n    properties:\n      - name: a\n",
+    )
     with pytest.raises(ConnectionFailed, match="does not exist"):
         lockgate.validate(c)
     servers = "servers:\n  - server: pg\n    type: postgres\n    host: 127.0.0.1\n    port: 1\n    database: test\n    schema: public\n"
     c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n")
-    with pytest.raises(ConnectionFailed, match="cannot connect to PostgreSQL postgres@127.0.0.1:1/test"):
+    with pytest.raises(
+        ConnectionFailed, match="cannot connect to PostgreSQL postgres@127.0.0.1:1/test"
+    ):
         lockgate.validate(c)
 
 
 def test_server_fields_read_environment_variables(tmp_path, monkeypatch):
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1]})})
     monkeypatch.setenv("LOCKGATE_TEST_WAREHOUSE", str(db))
-    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_TEST_WAREHOUSE}\n"
-    c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n")
+    servers = (
+        "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_TEST_WAREHOUSE}\n"
+    )
+    c = contract_for(
+        tmp_path,
+        servers,
+        "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n",
+    )
     assert lockgate.validate(c).passed
-    servers = "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_NOT_SET_ANYWHERE:-" + str(db) + "}\n"
-    c = contract_for(tmp_path, servers, "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n")
+    servers = (
+        "servers:\n  - server: duck\n    type: duckdb\n    database: ${LOCKGATE_NOT_SET_ANYWHERE:-"
+        + str(db)
+        + "}\n"
+    )
+    c = contract_for(
+        tmp_path,
+        servers,
+        "schema:\n  - name: t\n    properties:\n      - name: a\n        required: true\n",
+    )
     assert lockgate.validate(c).passed

@@ -149,7 +149,9 @@ def test_a_clean_table_quarantines_nothing(tmp_path, engine):
 
 def test_max_rows_is_a_budget_too(tmp_path):
     db = duckdb_with(tmp_path / "w.duckdb", {"quotes": quotes(), "pros": pros()})
-    text = contract_text(database=str(db)).replace("maxRate: 0.5", "maxRate: 0.5\n          maxRows: 6")
+    text = contract_text(database=str(db)).replace(
+        "maxRate: 0.5", "maxRate: 0.5\n          maxRows: 6"
+    )
     result = lockgate.validate(lockgate.load_contract(write_contract(tmp_path, text)), now=NOW)
     (entry,) = result.to_dict()["quarantine"]
     assert (entry["rows"], entry["maxRows"], entry["passed"]) == (7, 6, False)

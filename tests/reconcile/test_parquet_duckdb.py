@@ -95,7 +95,9 @@ def test_over_the_drill_budget_counts_are_lower_bounds_and_never_pass(tmp_path):
     exact = by_id(check(tmp_path, servers, "source: app\nbuckets: 32", server="lake"))
     frozen = exact["requests.reconcile.status"].observed
     assert frozen == sum(1 for r in source if r[1] != "open")
-    bounded = by_id(check(tmp_path, servers, "source: app\nbuckets: 32\ndrillRows: 20", server="lake"))
+    bounded = by_id(
+        check(tmp_path, servers, "source: app\nbuckets: 32\ndrillRows: 20", server="lake")
+    )
     status = bounded["requests.reconcile.status"]
     assert not status.passed and status.observed.startswith("at least ")
     assert 32 <= status.failed_rows < frozen  # every bucket differs: one key per bucket at least

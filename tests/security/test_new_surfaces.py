@@ -62,9 +62,7 @@ def test_quarantine_dbt_models_refuse_an_absolute_physical_name_offline(tmp_path
     target.mkdir()
     contract = _quarantine_contract(tmp_path, tmp_path / "absent.duckdb", str(target / "pwn"))
     output = tmp_path / "models"
-    done = lockgate(
-        "export", contract, "--to", "dbt", "--valid", "--offline", "--output", output
-    )
+    done = lockgate("export", contract, "--to", "dbt", "--valid", "--offline", "--output", output)
     assert list(target.iterdir()) == [], done.stderr
     assert done.returncode == 2, done.stdout + done.stderr
 
@@ -234,7 +232,7 @@ def test_reconcile_source_table_cannot_leave_a_local_servers_folder(tmp_path):
     assert not found.samples and "root-password" not in found.error
 
 
-XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'><svg onload=alert(3)>'
+XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
 
 
 def test_html_report_and_notebook_show_hostile_names_and_values_as_text(tmp_path):

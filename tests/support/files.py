@@ -23,7 +23,9 @@ def duckdb_with(path: Path, tables: dict, schema: str = "main") -> Path:
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         for name, df in tables.items():
             con.register("frame_to_copy", df)
-            con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{name}" AS SELECT * FROM frame_to_copy')
+            con.execute(
+                f'CREATE OR REPLACE TABLE "{schema}"."{name}" AS SELECT * FROM frame_to_copy'
+            )
             con.unregister("frame_to_copy")
     finally:
         con.close()

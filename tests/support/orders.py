@@ -254,8 +254,8 @@ def orders(corrupted: bool = False) -> pd.DataFrame:
     put(56, "shipped_at", None)
     created_57 = df.loc[df.order_id == 57, "created_at"].iloc[0]
     put(57, "shipped_at", created_57 + pd.Timedelta(days=10))
-    df["priority"] = df["priority"].map({0: "low", 1: "mid", 2: "high"})  # type drift: integer -> text
+    df["priority"] = df["priority"].map(
+        {0: "low", 1: "mid", 2: "high"}
+    )  # type drift: integer -> text
     df["extra_col"] = 1
     return df
-
-

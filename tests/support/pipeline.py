@@ -46,17 +46,38 @@ class Project:
             return build_definitions(str(self.history), self.registry)
         return build_definitions(str(self.history), self.registry, self.model_specs)
 
-    def run(self, job: str, *, inject: list[str] = (), days_if_empty: int = 45, override: str | None = None, assets=None, tags=None) -> dg.ExecuteInProcessResult:
+    def run(
+        self,
+        job: str,
+        *,
+        inject: list[str] = (),
+        days_if_empty: int = 45,
+        override: str | None = None,
+        assets=None,
+        tags=None,
+    ) -> dg.ExecuteInProcessResult:
         config: dict = {"ops": {}}
         definitions = self.defs()
         job_def = definitions.resolve_job_def(job)
         if any(n.name == "upstream_etl" for n in job_def.nodes_in_topological_order):
-            config["ops"]["upstream_etl"] = {"config": {"days_if_empty": days_if_empty, "inject": list(inject)}}
+            config["ops"]["upstream_etl"] = {
+                "config": {"days_if_empty": days_if_empty, "inject": list(inject)}
+            }
         if override is not None:
-            config["ops"]["conversion__training_set"] = {"config": {"override_guard": True, "reason": override}}
-        lands = "upstream_etl" in config["ops"] and (assets is None or any(k.path[0] == "raw" for k in assets))
+            config["ops"]["conversion__training_set"] = {
+                "config": {"override_guard": True, "reason": override}
+            }
+        lands = "upstream_etl" in config["ops"] and (
+            assets is None or any(k.path[0] == "raw" for k in assets)
+        )
         with clock.pinned_to(self.clock_for(lands=lands)):
-            return job_def.execute_in_process(run_config=config, instance=self.instance, raise_on_error=False, asset_selection=assets, tags=tags)
+            return job_def.execute_in_process(
+                run_config=config,
+                instance=self.instance,
+                raise_on_error=False,
+                asset_selection=assets,
+                tags=tags,
+            )
 
     def last_landed_day(self) -> dt.date | None:
         from dagster_project.simulator import DuckDBTarget, status
@@ -73,7 +94,9 @@ class Project:
             return clock.today()
         return last + dt.timedelta(days=2 if lands else 1)
 
-    def reexecute(self, run_id: str, *, from_failure: bool = True, steps: list[str] | None = None) -> dg.JobExecutionResult:
+    def reexecute(
+        self, run_id: str, *, from_failure: bool = True, steps: list[str] | None = None
+    ) -> dg.JobExecutionResult:
         """Re-execute a daily_pipeline run as the UI's "re-execute from failure" (or a run retry
         with the FROM_FAILURE strategy) does: the failed and skipped steps, with the parent's
         run config and tags (the UI copies them; execute_job only takes the ones given)."""
@@ -86,7 +109,13 @@ class Project:
         config = {**parent.run_config, "execution": {"config": {"in_process": {}}}}
         tags = {k: v for k, v in parent.tags.items() if not k.startswith("dagster/")}
         with clock.pinned_to(self.clock_for(lands=False)):
-            return dg.execute_job(dg.reconstructable(daily_pipeline), self.instance, run_config=config, tags=tags, reexecution_options=options)
+            return dg.execute_job(
+                dg.reconstructable(daily_pipeline),
+                self.instance,
+                run_config=config,
+                tags=tags,
+                reexecution_options=options,
+            )
 
     def copy_to(self, target: Path, *, model_specs: Path | None = None) -> "Project":
         shutil.copytree(self.root, target, ignore=shutil.ignore_patterns("dagster_home"))
@@ -96,7 +125,11 @@ class Project:
     def create(cls, root: Path, *, model_specs: Path | None = None) -> "Project":
         home = root / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
-        return cls(root, dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}), model_specs)
+        return cls(
+            root,
+            dg.DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}),
+            model_specs,
+        )
 
 
 PROJECT_ENV = "LOCKGATE_TEST_PROJECT"
@@ -112,14 +145,15 @@ def failure_message(result: dg.ExecuteInProcessResult, step: str) -> str:
     data = result.failure_data_for_node(step)
     assert data is not None, f"{step} did not fail; failed steps: {result.get_failed_step_keys()}"
     text = data.error.message
-    if data.user_failure_data is not None:  # a dagster.Failure: its description is what the UI shows
+    if (
+        data.user_failure_data is not None
+    ):  # a dagster.Failure: its description is what the UI shows
         text = f"{data.user_failure_data.description}\n{text}"
     cause = data.error.cause
     while cause is not None:
         text += "\n" + cause.message
         cause = cause.cause
     return text
-
 
 
 def release_summary(project: Project, model: str = "conversion") -> str:
@@ -133,5 +167,8 @@ def release_summary(project: Project, model: str = "conversion") -> str:
             f"{model} {version.version}: roc_auc {m.get('roc_auc', float('nan')):.4f}, mean prediction "
             f"{m.get('mean_prediction', float('nan')):.4f} vs base rate {m.get('base_rate', float('nan')):.4f}"
         )
-        lines += [f"  {'pass' if g['passed'] else 'FAIL'}  {g['gate']}: {g['detail']}" for g in (version.release or {}).get("gates", [])]
+        lines += [
+            f"  {'pass' if g['passed'] else 'FAIL'}  {g['gate']}: {g['detail']}"
+            for g in (version.release or {}).get("gates", [])
+        ]
     return "\n".join(lines) or f"no {model} version registered"

@@ -51,7 +51,13 @@ def pg_schema():
         con.close()
 
 
-PG_TYPES = {"int64": "BIGINT", "Int64": "BIGINT", "float64": "DOUBLE PRECISION", "bool": "BOOLEAN", "boolean": "BOOLEAN"}
+PG_TYPES = {
+    "int64": "BIGINT",
+    "Int64": "BIGINT",
+    "float64": "DOUBLE PRECISION",
+    "bool": "BOOLEAN",
+    "boolean": "BOOLEAN",
+}
 
 
 def pg_load_frame(con, schema: str, table: str, df, types: dict[str, str] | None = None) -> None:

@@ -50,9 +50,21 @@ _EXEC_WITH_DEFAULT_SIGNALS = (
 class Webserver:
     """`dagster-webserver -m MODULE` on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, module: str, *, env: dict[str, str], log: Path, cwd: Path = REPO, port: int | None = None):
+    def __init__(
+        self,
+        module: str,
+        *,
+        env: dict[str, str],
+        log: Path,
+        cwd: Path = REPO,
+        port: int | None = None,
+    ):
         self.module = module
-        self.env = {**os.environ, **env, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+        self.env = {
+            **os.environ,
+            **env,
+            "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
         self.log = log
         self.cwd = cwd
         self.port = port or free_port()
@@ -75,7 +87,18 @@ class Webserver:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "wb") as handle:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", _EXEC_WITH_DEFAULT_SIGNALS, str(VENV_BIN / "dagster-webserver"), "-m", self.module, "-h", "127.0.0.1", "-p", str(self.port)],
+                [
+                    sys.executable,
+                    "-c",
+                    _EXEC_WITH_DEFAULT_SIGNALS,
+                    str(VENV_BIN / "dagster-webserver"),
+                    "-m",
+                    self.module,
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                ],
                 cwd=self.cwd,
                 env=self.env,
                 stdout=handle,
@@ -102,23 +125,43 @@ class Webserver:
         last = "no answer yet"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError(f"dagster-webserver exited with {self.proc.returncode} before it was ready:\n{self.log_text()}")
+                raise AssertionError(
+                    f"dagster-webserver exited with {self.proc.returncode} before it was ready:\n{self.log_text()}"
+                )
             try:
                 entries = self.graphql(WORKSPACE_QUERY)["workspaceOrError"]["locationEntries"]
                 last = json.dumps(entries)
-                errors = [e for e in entries if e["locationOrLoadError"] and e["locationOrLoadError"]["__typename"] == "PythonError"]
+                errors = [
+                    e
+                    for e in entries
+                    if e["locationOrLoadError"]
+                    and e["locationOrLoadError"]["__typename"] == "PythonError"
+                ]
                 if errors:
-                    raise AssertionError(f"code location failed to load: {errors[0]['locationOrLoadError']['message']}\n{self.log_text()}")
+                    raise AssertionError(
+                        f"code location failed to load: {errors[0]['locationOrLoadError']['message']}\n{self.log_text()}"
+                    )
                 if entries and all(e["loadStatus"] == "LOADED" for e in entries):
                     return
-            except (urllib.error.URLError, ConnectionError, TimeoutError, KeyError, TypeError, json.JSONDecodeError) as exc:
+            except (
+                urllib.error.URLError,
+                ConnectionError,
+                TimeoutError,
+                KeyError,
+                TypeError,
+                json.JSONDecodeError,
+            ) as exc:
                 last = repr(exc)
             time.sleep(1)
-        raise AssertionError(f"dagster-webserver on {self.url} not ready after {timeout:.0f}s (last: {last}):\n{self.log_text()}")
+        raise AssertionError(
+            f"dagster-webserver on {self.url} not ready after {timeout:.0f}s (last: {last}):\n{self.log_text()}"
+        )
 
     def graphql(self, query: str, variables: dict | None = None, timeout: float = 60) -> dict:
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
-        request = urllib.request.Request(f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             payload = json.loads(response.read())
         if payload.get("errors"):

@@ -33,7 +33,9 @@ def test_the_estimate_recovers_the_share_of_updated_rows(share, updated):
 def test_no_estimate_when_every_bucket_was_touched():
     saturated = ChangeOutcome(64, 64, 64, 64, 40)
     assert row_share(saturated) is None
-    assert judge_rate(saturated, [1.0] * 10, 0.3).describe() == "share of updated rows not estimable"
+    assert (
+        judge_rate(saturated, [1.0] * 10, 0.3).describe() == "share of updated rows not estimable"
+    )
 
 
 def test_a_halved_share_fails_and_day_to_day_noise_does_not():

@@ -22,7 +22,14 @@ BASE = {
     "tags": ["sales"],
     "servers": [
         {"server": "prod", "type": "duckdb", "database": "w.duckdb", "schema": "main"},
-        {"server": "pg", "type": "postgres", "host": "db", "port": 5432, "database": "shop", "schema": "public"},
+        {
+            "server": "pg",
+            "type": "postgres",
+            "host": "db",
+            "port": 5432,
+            "database": "shop",
+            "schema": "public",
+        },
     ],
     "schema": [
         {
@@ -30,28 +37,72 @@ BASE = {
             "description": "one row per order",
             "properties": [
                 {"name": "order_id", "logicalType": "integer", "primaryKey": True},
-                {"name": "customer_id", "logicalType": "string", "required": True, "relationships": [{"to": "customers.customer_id"}]},
-                {"name": "status", "logicalType": "string", "quality": [{"metric": "invalidValues", "arguments": {"validValues": ["new", "paid", "shipped"]}, "mustBe": 0}]},
-                {"name": "amount", "logicalType": "number", "physicalType": "double", "logicalTypeOptions": {"minimum": 0, "maximum": 1000}},
-                {"name": "code", "logicalType": "string", "logicalTypeOptions": {"pattern": "^[A-Z]+$", "maxLength": 5}},
+                {
+                    "name": "customer_id",
+                    "logicalType": "string",
+                    "required": True,
+                    "relationships": [{"to": "customers.customer_id"}],
+                },
+                {
+                    "name": "status",
+                    "logicalType": "string",
+                    "quality": [
+                        {
+                            "metric": "invalidValues",
+                            "arguments": {"validValues": ["new", "paid", "shipped"]},
+                            "mustBe": 0,
+                        }
+                    ],
+                },
+                {
+                    "name": "amount",
+                    "logicalType": "number",
+                    "physicalType": "double",
+                    "logicalTypeOptions": {"minimum": 0, "maximum": 1000},
+                },
+                {
+                    "name": "code",
+                    "logicalType": "string",
+                    "logicalTypeOptions": {"pattern": "^[A-Z]+$", "maxLength": 5},
+                },
                 {
                     "name": "note",
                     "logicalType": "string",
                     "quality": [
-                        {"metric": "nullValues", "mustBeLessOrEqualTo": 10, "unit": "percent", "severity": "warning"},
-                        {"id": "note_placeholders", "metric": "missingValues", "arguments": {"missingValues": ["", "N/A"]}, "mustBe": 0},
+                        {
+                            "metric": "nullValues",
+                            "mustBeLessOrEqualTo": 10,
+                            "unit": "percent",
+                            "severity": "warning",
+                        },
+                        {
+                            "id": "note_placeholders",
+                            "metric": "missingValues",
+                            "arguments": {"missingValues": ["", "N/A"]},
+                            "mustBe": 0,
+                        },
                     ],
                 },
                 {"name": "created_at", "logicalType": "timestamp", "required": True},
             ],
             "quality": [
                 {"metric": "rowCount", "mustBeGreaterThan": 100},
-                {"type": "sql", "id": "big_orders", "query": "SELECT COUNT(*) FROM {object} WHERE amount > 900", "mustBeLessOrEqualTo": 3},
+                {
+                    "type": "sql",
+                    "id": "big_orders",
+                    "query": "SELECT COUNT(*) FROM {object} WHERE amount > 900",
+                    "mustBeLessOrEqualTo": 3,
+                },
             ],
         },
-        {"name": "customers", "properties": [{"name": "customer_id", "logicalType": "string", "primaryKey": True}]},
+        {
+            "name": "customers",
+            "properties": [{"name": "customer_id", "logicalType": "string", "primaryKey": True}],
+        },
     ],
-    "slaProperties": [{"property": "freshness", "value": 2, "unit": "d", "element": "orders.created_at"}],
+    "slaProperties": [
+        {"property": "freshness", "value": 2, "unit": "d", "element": "orders.created_at"}
+    ],
 }
 
 
@@ -79,52 +130,180 @@ def note_quality(doc, metric):
 CASES = {
     "contract-id-changed": (lambda d: d.update(id="shop-v2"), ("contract", "id")),
     "table-removed": (lambda d: d["schema"].pop(1), ("customers", "customers")),
-    "table-added": (lambda d: d["schema"].append({"name": "refunds", "properties": [{"name": "id", "logicalType": "integer"}]}), ("refunds", "refunds")),
-    "table-physical-name-changed": (lambda d: table(d).update(physicalName="orders_v2"), ("orders", "physicalName")),
-    "column-removed": (lambda d: table(d)["properties"].remove(column(d, "code")), ("orders.code", "code")),
-    "column-added-required": (lambda d: table(d)["properties"].append({"name": "channel", "logicalType": "string", "required": True}), ("orders.channel", "channel")),
-    "column-added-optional": (lambda d: table(d)["properties"].append({"name": "channel", "logicalType": "string"}), ("orders.channel", "channel")),
-    "column-physical-name-changed": (lambda d: column(d, "order_id").update(physicalName="id"), ("orders.order_id", "physicalName")),
-    "column-type-changed": (lambda d: column(d, "amount").update(logicalType="integer"), ("orders.amount", "logicalType")),
-    "column-physical-type-changed": (lambda d: column(d, "amount").update(physicalType="decimal(10,2)"), ("orders.amount", "physicalType")),
+    "table-added": (
+        lambda d: d["schema"].append(
+            {"name": "refunds", "properties": [{"name": "id", "logicalType": "integer"}]}
+        ),
+        ("refunds", "refunds"),
+    ),
+    "table-physical-name-changed": (
+        lambda d: table(d).update(physicalName="orders_v2"),
+        ("orders", "physicalName"),
+    ),
+    "column-removed": (
+        lambda d: table(d)["properties"].remove(column(d, "code")),
+        ("orders.code", "code"),
+    ),
+    "column-added-required": (
+        lambda d: table(d)["properties"].append(
+            {"name": "channel", "logicalType": "string", "required": True}
+        ),
+        ("orders.channel", "channel"),
+    ),
+    "column-added-optional": (
+        lambda d: table(d)["properties"].append({"name": "channel", "logicalType": "string"}),
+        ("orders.channel", "channel"),
+    ),
+    "column-physical-name-changed": (
+        lambda d: column(d, "order_id").update(physicalName="id"),
+        ("orders.order_id", "physicalName"),
+    ),
+    "column-type-changed": (
+        lambda d: column(d, "amount").update(logicalType="integer"),
+        ("orders.amount", "logicalType"),
+    ),
+    "column-physical-type-changed": (
+        lambda d: column(d, "amount").update(physicalType="decimal(10,2)"),
+        ("orders.amount", "physicalType"),
+    ),
     "primary-key-changed": (
-        lambda d: (column(d, "order_id").update(primaryKeyPosition=1), column(d, "created_at").update(primaryKey=True, primaryKeyPosition=2)),
+        lambda d: (
+            column(d, "order_id").update(primaryKeyPosition=1),
+            column(d, "created_at").update(primaryKey=True, primaryKeyPosition=2),
+        ),
         ("orders", "primaryKey"),
     ),
-    "column-required-added": (lambda d: column(d, "status").update(required=True), ("orders.status", "required")),
-    "column-required-removed": (lambda d: column(d, "customer_id").pop("required"), ("orders.customer_id", "required")),
+    "column-required-added": (
+        lambda d: column(d, "status").update(required=True),
+        ("orders.status", "required"),
+    ),
+    "column-required-removed": (
+        lambda d: column(d, "customer_id").pop("required"),
+        ("orders.customer_id", "required"),
+    ),
     "rule-redefined": (
-        lambda d: column(d, "note")["quality"].__setitem__(1, {"id": "note_placeholders", "metric": "invalidValues", "arguments": {"validValues": ["ok"]}, "mustBe": 0}),
+        lambda d: column(d, "note")["quality"].__setitem__(
+            1,
+            {
+                "id": "note_placeholders",
+                "metric": "invalidValues",
+                "arguments": {"validValues": ["ok"]},
+                "mustBe": 0,
+            },
+        ),
         ("orders.note", "note_placeholders"),
     ),
-    "bound-tightened": (lambda d: column(d, "amount")["logicalTypeOptions"].update(maximum=500), ("orders.amount", "orders.amount.maximum")),
-    "bound-loosened": (lambda d: column(d, "amount")["logicalTypeOptions"].update(maximum=2000), ("orders.amount", "orders.amount.maximum")),
-    "allowed-values-removed": (lambda d: column(d, "status")["quality"][0]["arguments"].update(validValues=["new", "paid"]), ("orders.status", "orders.status.invalidValues")),
-    "allowed-values-added": (lambda d: column(d, "status")["quality"][0]["arguments"].update(validValues=["new", "paid", "shipped", "returned"]), ("orders.status", "orders.status.invalidValues")),
-    "pattern-changed": (lambda d: column(d, "code")["logicalTypeOptions"].update(pattern="^[A-Z]{2,5}$"), ("orders.code", "orders.code.pattern")),
-    "rule-tightened": (lambda d: note_quality(d, "missingValues")["arguments"].update(missingValues=["", "N/A", "-"]), ("orders.note", "note_placeholders")),
-    "rule-loosened": (lambda d: note_quality(d, "missingValues")["arguments"].update(missingValues=[""]), ("orders.note", "note_placeholders")),
-    "rule-changed": (lambda d: table(d)["quality"][1].update(query="SELECT COUNT(*) FROM {object} WHERE amount > 950"), ("orders", "big_orders")),
-    "threshold-tightened": (lambda d: table(d)["quality"][0].update(mustBeGreaterThan=200), ("orders", "orders.rowCount")),
-    "threshold-loosened": (lambda d: note_quality(d, "nullValues").update(mustBeLessOrEqualTo=20), ("orders.note", "orders.note.nullValues")),
-    "threshold-changed": (lambda d: note_quality(d, "nullValues").update(unit="rows"), ("orders.note", "orders.note.nullValues")),
-    "severity-raised": (lambda d: note_quality(d, "nullValues").update(severity="error"), ("orders.note", "orders.note.nullValues")),
-    "severity-lowered": (lambda d: table(d)["quality"][0].update(severity="warning"), ("orders", "orders.rowCount")),
-    "severity-relabelled": (lambda d: note_quality(d, "nullValues").update(severity="info"), ("orders.note", "orders.note.nullValues")),
-    "rule-added": (lambda d: column(d, "status").setdefault("quality", []).append({"metric": "nullValues", "mustBe": 0}), ("orders.status", "orders.status.nullValues")),
-    "rule-added-nonblocking": (
-        lambda d: column(d, "status").setdefault("quality", []).append({"metric": "nullValues", "mustBe": 0, "severity": "warning"}),
+    "bound-tightened": (
+        lambda d: column(d, "amount")["logicalTypeOptions"].update(maximum=500),
+        ("orders.amount", "orders.amount.maximum"),
+    ),
+    "bound-loosened": (
+        lambda d: column(d, "amount")["logicalTypeOptions"].update(maximum=2000),
+        ("orders.amount", "orders.amount.maximum"),
+    ),
+    "allowed-values-removed": (
+        lambda d: column(d, "status")["quality"][0]["arguments"].update(
+            validValues=["new", "paid"]
+        ),
+        ("orders.status", "orders.status.invalidValues"),
+    ),
+    "allowed-values-added": (
+        lambda d: column(d, "status")["quality"][0]["arguments"].update(
+            validValues=["new", "paid", "shipped", "returned"]
+        ),
+        ("orders.status", "orders.status.invalidValues"),
+    ),
+    "pattern-changed": (
+        lambda d: column(d, "code")["logicalTypeOptions"].update(pattern="^[A-Z]{2,5}$"),
+        ("orders.code", "orders.code.pattern"),
+    ),
+    "rule-tightened": (
+        lambda d: note_quality(d, "missingValues")["arguments"].update(
+            missingValues=["", "N/A", "-"]
+        ),
+        ("orders.note", "note_placeholders"),
+    ),
+    "rule-loosened": (
+        lambda d: note_quality(d, "missingValues")["arguments"].update(missingValues=[""]),
+        ("orders.note", "note_placeholders"),
+    ),
+    "rule-changed": (
+        lambda d: table(d)["quality"][1].update(
+            query="SELECT COUNT(*) FROM {object} WHERE amount > 950"
+        ),
+        ("orders", "big_orders"),
+    ),
+    "threshold-tightened": (
+        lambda d: table(d)["quality"][0].update(mustBeGreaterThan=200),
+        ("orders", "orders.rowCount"),
+    ),
+    "threshold-loosened": (
+        lambda d: note_quality(d, "nullValues").update(mustBeLessOrEqualTo=20),
+        ("orders.note", "orders.note.nullValues"),
+    ),
+    "threshold-changed": (
+        lambda d: note_quality(d, "nullValues").update(unit="rows"),
+        ("orders.note", "orders.note.nullValues"),
+    ),
+    "severity-raised": (
+        lambda d: note_quality(d, "nullValues").update(severity="error"),
+        ("orders.note", "orders.note.nullValues"),
+    ),
+    "severity-lowered": (
+        lambda d: table(d)["quality"][0].update(severity="warning"),
+        ("orders", "orders.rowCount"),
+    ),
+    "severity-relabelled": (
+        lambda d: note_quality(d, "nullValues").update(severity="info"),
+        ("orders.note", "orders.note.nullValues"),
+    ),
+    "rule-added": (
+        lambda d: (
+            column(d, "status")
+            .setdefault("quality", [])
+            .append({"metric": "nullValues", "mustBe": 0})
+        ),
         ("orders.status", "orders.status.nullValues"),
     ),
-    "rule-removed": (lambda d: column(d, "amount")["logicalTypeOptions"].pop("maximum"), ("orders.amount", "orders.amount.maximum")),
+    "rule-added-nonblocking": (
+        lambda d: (
+            column(d, "status")
+            .setdefault("quality", [])
+            .append({"metric": "nullValues", "mustBe": 0, "severity": "warning"})
+        ),
+        ("orders.status", "orders.status.nullValues"),
+    ),
+    "rule-removed": (
+        lambda d: column(d, "amount")["logicalTypeOptions"].pop("maximum"),
+        ("orders.amount", "orders.amount.maximum"),
+    ),
     "server-removed": (lambda d: d["servers"].pop(1), ("contract", "server pg")),
-    "server-location-changed": (lambda d: d["servers"][0].update(schema="analytics"), ("contract", "server prod")),
-    "server-added": (lambda d: d["servers"].append({"server": "backup", "type": "duckdb", "database": "b.duckdb"}), ("contract", "server backup")),
-    "description-changed": (lambda d: table(d).update(description="one row per order, cancelled ones included"), ("orders", "description")),
+    "server-location-changed": (
+        lambda d: d["servers"][0].update(schema="analytics"),
+        ("contract", "server prod"),
+    ),
+    "server-added": (
+        lambda d: d["servers"].append(
+            {"server": "backup", "type": "duckdb", "database": "b.duckdb"}
+        ),
+        ("contract", "server backup"),
+    ),
+    "description-changed": (
+        lambda d: table(d).update(description="one row per order, cancelled ones included"),
+        ("orders", "description"),
+    ),
     "tags-changed": (lambda d: d.update(tags=["sales", "pii"]), ("contract", "tags")),
-    "metadata-changed": (lambda d: column(d, "amount").update(examples=[9.99]), ("orders.amount", "examples")),
+    "metadata-changed": (
+        lambda d: column(d, "amount").update(examples=[9.99]),
+        ("orders.amount", "examples"),
+    ),
     # a date format on a timestamp describes storage: no rule changes, no documentation key either
-    "unclassified-change": (lambda d: column(d, "created_at").update(logicalTypeOptions={"format": "yyyy-MM-dd HH:mm:ss"}), ("contract", "document")),
+    "unclassified-change": (
+        lambda d: column(d, "created_at").update(
+            logicalTypeOptions={"format": "yyyy-MM-dd HH:mm:ss"}
+        ),
+        ("contract", "document"),
+    ),
 }
 
 
@@ -164,9 +343,18 @@ def test_before_and_after_say_what_moved():
     note_quality(new, "nullValues").update(mustBeLessOrEqualTo=5, severity="error")
     changes = {c.kind: c for c in classify(contract(BASE), contract(new))}
     assert set(changes) == {"bound-tightened", "threshold-tightened", "severity-raised"}
-    assert (changes["bound-tightened"].before, changes["bound-tightened"].after) == ("values <= 1000", "values <= 500")
-    assert (changes["threshold-tightened"].before, changes["threshold-tightened"].after) == ("failing rows <= 10%", "failing rows <= 5%")
-    assert (changes["severity-raised"].before, changes["severity-raised"].after) == ("warning", "error")
+    assert (changes["bound-tightened"].before, changes["bound-tightened"].after) == (
+        "values <= 1000",
+        "values <= 500",
+    )
+    assert (changes["threshold-tightened"].before, changes["threshold-tightened"].after) == (
+        "failing rows <= 10%",
+        "failing rows <= 5%",
+    )
+    assert (changes["severity-raised"].before, changes["severity-raised"].after) == (
+        "warning",
+        "error",
+    )
 
 
 def test_a_required_column_added_names_the_producers():
@@ -189,7 +377,10 @@ def test_a_moved_server_shows_only_what_moved():
     new["servers"][1].update(host="db2", description="the new primary")
     changes = classify(contract(BASE), contract(new))
     assert [c.to_dict()["before"] for c in changes] == [{"host": "db"}, None]
-    assert [(c.kind, c.to_dict()["after"]) for c in changes] == [("server-location-changed", {"host": "db2"}), ("description-changed", "the new primary")]
+    assert [(c.kind, c.to_dict()["after"]) for c in changes] == [
+        ("server-location-changed", {"host": "db2"}),
+        ("description-changed", "the new primary"),
+    ]
 
 
 # --- stateful rules: a rule is changed only when its own definition changed -------------------------
@@ -200,16 +391,32 @@ column(DETECTORS, "amount").setdefault("quality", []).extend([
     {"type": "custom", "engine": "lockgate", "implementation": {"check": "anomaly", "metric": "mean"}},
 ])  # fmt: skip
 column(DETECTORS, "status").setdefault("quality", []).append(
-    {"type": "custom", "engine": "lockgate", "implementation": {"check": "changeRate", "minRate": 0.2}}
+    {
+        "type": "custom",
+        "engine": "lockgate",
+        "implementation": {"check": "changeRate", "minRate": 0.2},
+    }
 )
 table(DETECTORS)["quality"] += [
-    {"type": "custom", "engine": "lockgate", "implementation": {"check": "anomaly", "metric": "rowsAdded", "direction": "down"}},
-    {"type": "custom", "engine": "lockgate", "implementation": {"check": "extraColumns", "policy": "forbid"}},
+    {
+        "type": "custom",
+        "engine": "lockgate",
+        "implementation": {"check": "anomaly", "metric": "rowsAdded", "direction": "down"},
+    },
+    {
+        "type": "custom",
+        "engine": "lockgate",
+        "implementation": {"check": "extraColumns", "policy": "forbid"},
+    },
 ]
 
 
 def _amount_rule(doc, check):
-    return next(q for q in column(doc, "amount")["quality"] if q.get("implementation", {}).get("check") == check)
+    return next(
+        q
+        for q in column(doc, "amount")["quality"]
+        if q.get("implementation", {}).get("check") == check
+    )
 
 
 # edit of DETECTORS -> the exact (kind, where, subject) changes
@@ -264,5 +471,7 @@ def test_a_changed_detector_says_what_it_checks_before_and_after():
     new = copy.deepcopy(DETECTORS)
     _amount_rule(new, "anomaly")["implementation"].update(window=10)
     (change,) = classify(contract(DETECTORS), contract(new))
-    assert change.before.startswith("mean(amount) within |z| <= 4 of the last 30 runs"), change.before
+    assert change.before.startswith("mean(amount) within |z| <= 4 of the last 30 runs"), (
+        change.before
+    )
     assert change.after.startswith("mean(amount) within |z| <= 4 of the last 10 runs"), change.after

@@ -36,9 +36,15 @@ def test_verdict(old, new, changes, status, exit_code):
 
 
 def test_verdict_messages_say_what_to_do():
-    assert verdict("1.2.0", "1.3.0", [change(BREAKING)] * 2).message == "2 breaking change(s) need a major version bump (1.2.0 -> 1.3.0); e.g. version: 2.0.0"
+    assert (
+        verdict("1.2.0", "1.3.0", [change(BREAKING)] * 2).message
+        == "2 breaking change(s) need a major version bump (1.2.0 -> 1.3.0); e.g. version: 2.0.0"
+    )
     assert "bump the minor version" in verdict("1.2.0", "1.2.0", [change(RISKY)]).message
-    assert "bump the patch version" in verdict("1.2.0", "1.2.0", [change(SAFE, "description-changed")]).message
+    assert (
+        "bump the patch version"
+        in verdict("1.2.0", "1.2.0", [change(SAFE, "description-changed")]).message
+    )
 
 
 def test_required_bump():
@@ -65,14 +71,54 @@ def threshold(op, value, unit="rows"):
         # failing rows are whole numbers >= 0: these accept exactly the same counts
         (threshold("mustBe", 0), threshold("mustBeLessThan", 1), ROWS, "same"),
         (threshold("mustBe", 0), threshold("mustBeLessOrEqualTo", 0), ROWS, "same"),
-        (threshold("mustBeLessOrEqualTo", 10, "percent"), threshold("mustBeLessOrEqualTo", 5, "percent"), ROWS, "tighter"),
-        (threshold("mustBeLessThan", 5, "percent"), threshold("mustBeLessOrEqualTo", 5, "percent"), ROWS, "looser"),
-        (threshold("mustBeLessOrEqualTo", 10, "percent"), threshold("mustBeLessOrEqualTo", 10), ROWS, "changed"),
-        (threshold("mustBeGreaterThan", 100), threshold("mustBeGreaterThan", 200), ir.RowCount(), "tighter"),
-        (threshold("mustBeBetween", (100, 1000)), threshold("mustBeBetween", (50, 2000)), ir.RowCount(), "looser"),
-        (threshold("mustBeBetween", (100, 1000)), threshold("mustBeBetween", (200, 2000)), ir.RowCount(), "changed"),
-        (threshold("mustNotBeBetween", (50, 100), "percent"), threshold("mustBeLessThan", 50, "percent"), ROWS, "same"),
-        (threshold("mustBeLessOrEqualTo", 172800, "seconds"), threshold("mustBeLessOrEqualTo", 86400, "seconds"), ir.LatestValue("t"), "tighter"),
+        (
+            threshold("mustBeLessOrEqualTo", 10, "percent"),
+            threshold("mustBeLessOrEqualTo", 5, "percent"),
+            ROWS,
+            "tighter",
+        ),
+        (
+            threshold("mustBeLessThan", 5, "percent"),
+            threshold("mustBeLessOrEqualTo", 5, "percent"),
+            ROWS,
+            "looser",
+        ),
+        (
+            threshold("mustBeLessOrEqualTo", 10, "percent"),
+            threshold("mustBeLessOrEqualTo", 10),
+            ROWS,
+            "changed",
+        ),
+        (
+            threshold("mustBeGreaterThan", 100),
+            threshold("mustBeGreaterThan", 200),
+            ir.RowCount(),
+            "tighter",
+        ),
+        (
+            threshold("mustBeBetween", (100, 1000)),
+            threshold("mustBeBetween", (50, 2000)),
+            ir.RowCount(),
+            "looser",
+        ),
+        (
+            threshold("mustBeBetween", (100, 1000)),
+            threshold("mustBeBetween", (200, 2000)),
+            ir.RowCount(),
+            "changed",
+        ),
+        (
+            threshold("mustNotBeBetween", (50, 100), "percent"),
+            threshold("mustBeLessThan", 50, "percent"),
+            ROWS,
+            "same",
+        ),
+        (
+            threshold("mustBeLessOrEqualTo", 172800, "seconds"),
+            threshold("mustBeLessOrEqualTo", 86400, "seconds"),
+            ir.LatestValue("t"),
+            "tighter",
+        ),
     ],
 )
 def test_threshold_direction(old, new, measure, expected):
@@ -91,7 +137,11 @@ def test_can_fail():
     "old, new, expected",
     [
         (ir.OutOfRange("x", 0, 10), ir.OutOfRange("x", 1, 10), "tighter"),
-        (ir.OutOfRange("x", 0, None), ir.OutOfRange("x", 0, None, exclusive_minimum=True), "tighter"),
+        (
+            ir.OutOfRange("x", 0, None),
+            ir.OutOfRange("x", 0, None, exclusive_minimum=True),
+            "tighter",
+        ),
         (ir.OutOfRange("x", 0, 10), ir.OutOfRange("x", None, 10), "looser"),
         (ir.OutOfRange("x", 0, 10), ir.OutOfRange("x", 1, 20), "changed"),
         (ir.LengthOutOfRange("x", None, 5), ir.LengthOutOfRange("x", None, 4), "tighter"),

@@ -18,13 +18,37 @@ from lockgate.state.store.sql_store import KEEP_BUCKET_RUNS, SqlHistoryStore
 from lockgate.state.store.sqlite import SqliteHistoryStore
 
 START = dt.datetime(2026, 3, 1, 6, 0, tzinfo=dt.timezone.utc)
-NULLS = Rule("t.v.anomaly.nullRate", "t", "v", "anomaly", Anomaly("nullRate", "v"), Threshold("mustBe", 0, "value"))
-FROZEN = Rule("t.v.changeRate", "t", "v", "changeRate", ChangeRate("v", ("k",), ("v",)), Threshold("mustBe", 0, "value"))
+NULLS = Rule(
+    "t.v.anomaly.nullRate",
+    "t",
+    "v",
+    "anomaly",
+    Anomaly("nullRate", "v"),
+    Threshold("mustBe", 0, "value"),
+)
+FROZEN = Rule(
+    "t.v.changeRate",
+    "t",
+    "v",
+    "changeRate",
+    ChangeRate("v", ("k",), ("v",)),
+    Threshold("mustBe", 0, "value"),
+)
 
 
-def make_run(i: int, *, contract: str = "c", passed: bool = True) -> tuple[ValidationResult, dict[str, TableProfile]]:
+def make_run(
+    i: int, *, contract: str = "c", passed: bool = True
+) -> tuple[ValidationResult, dict[str, TableProfile]]:
     """Run number i: table t with i rows, a profiled column v, and bucket fingerprints."""
-    result = ValidationResult(contract, "1.0.0", "hash", "duck", "sql", START + dt.timedelta(days=i), START + dt.timedelta(days=i, seconds=2))
+    result = ValidationResult(
+        contract,
+        "1.0.0",
+        "hash",
+        "duck",
+        "sql",
+        START + dt.timedelta(days=i),
+        START + dt.timedelta(days=i, seconds=2),
+    )
     result.results = [
         RuleResult(NULLS, passed, f"nullRate run {i}", "in band", None, 100 + i),
         RuleResult(FROZEN, True, "fine", "changes", None, 100 + i),
@@ -33,7 +57,16 @@ def make_run(i: int, *, contract: str = "c", passed: bool = True) -> tuple[Valid
     buckets = BucketFingerprints.empty(8, ["v"])
     buckets.counts[:] = i
     buckets.keys[:] = np.arange(8) * i
-    stats = ColumnStats(non_null=90 + i, distinct=12, minimum=0.0, maximum=9.5, mean=4.2, max_time=dt.datetime(2026, 3, 1 + i % 20), top_share=0.25, fingerprint=-(2**62) + i)
+    stats = ColumnStats(
+        non_null=90 + i,
+        distinct=12,
+        minimum=0.0,
+        maximum=9.5,
+        mean=4.2,
+        max_time=dt.datetime(2026, 3, 1 + i % 20),
+        top_share=0.25,
+        fingerprint=-(2**62) + i,
+    )
     profile = TableProfile("duckdb", 100 + i, {"v": stats}, buckets)
     return result, {"t": profile}
 
@@ -50,7 +83,13 @@ def test_a_run_is_read_back_as_history_oldest_first(store):
     history = store.table_history("c", "duck", "t", "duckdb")
     assert [r.row_count for r in history.runs] == [100, 101, 102]
     v = history.runs[2].columns["v"]
-    assert (v.non_null, v.distinct, v.mean, v.top_share, v.fingerprint) == (92, 12, 4.2, 0.25, -(2**62) + 2)
+    assert (v.non_null, v.distinct, v.mean, v.top_share, v.fingerprint) == (
+        92,
+        12,
+        4.2,
+        0.25,
+        -(2**62) + 2,
+    )
     assert v.max_time == dt.datetime(2026, 3, 3)
     # the failed anomaly point of run 1 is marked, so baselines skip it
     assert [r.is_failed("v", "nullRate") for r in history.runs] == [False, True, False]
@@ -73,7 +112,15 @@ def test_recent_runs_lists_failed_rules(store):
     store.record(*make_run(1, passed=False), family="duckdb")
     runs = store.recent_runs("t", limit=5)
     assert [r["run_id"] for r in runs] == [2, 1]
-    assert runs[0]["failed"] == [{"rule": "t.v.anomaly.nullRate", "column": "v", "check": "anomaly", "severity": "error", "observed": "nullRate run 1"}]
+    assert runs[0]["failed"] == [
+        {
+            "rule": "t.v.anomaly.nullRate",
+            "column": "v",
+            "check": "anomaly",
+            "severity": "error",
+            "observed": "nullRate run 1",
+        }
+    ]
     assert runs[0]["row_count"] == 101 and runs[1]["failed"] == []
     assert store.recent_runs("t", contract_id="nope") == []
 
@@ -87,10 +134,27 @@ def test_a_run_that_fails_half_way_leaves_nothing_behind(store, monkeypatch):
     monkeypatch.setattr(SqlHistoryStore, "_write_profile", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         store.record(*make_run(1), family="duckdb")
-    counts = {t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("runs", "table_profiles", "column_profiles", "rule_results", "bucket_fingerprints")}
-    assert counts == {"runs": 1, "table_profiles": 2, "column_profiles": 1, "rule_results": 2, "bucket_fingerprints": 1}
+    counts = {
+        t: store.con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in (
+            "runs",
+            "table_profiles",
+            "column_profiles",
+            "rule_results",
+            "bucket_fingerprints",
+        )
+    }
+    assert counts == {
+        "runs": 1,
+        "table_profiles": 2,
+        "column_profiles": 1,
+        "rule_results": 2,
+        "bucket_fingerprints": 1,
+    }
     monkeypatch.undo()
-    assert store.record(*make_run(2), family="duckdb") == 2  # still usable; the rolled-back run left no trace
+    assert (
+        store.record(*make_run(2), family="duckdb") == 2
+    )  # still usable; the rolled-back run left no trace
 
 
 RUNS_PER_WRITER = 25
@@ -118,7 +182,9 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    per_contract = dict(con.execute("SELECT contract_id, count(*) FROM runs GROUP BY contract_id").fetchall())
+    per_contract = dict(
+        con.execute("SELECT contract_id, count(*) FROM runs GROUP BY contract_id").fetchall()
+    )
     assert per_contract == {"writer0": RUNS_PER_WRITER, "writer1": RUNS_PER_WRITER}
     # every run is complete: its table profiles, column profile and rule results are all there
     incomplete = con.execute(
@@ -128,17 +194,24 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     ).fetchall()
     assert incomplete == []
     with open_store(path) as store:
-        assert [r.row_count for r in store.table_history("writer1", "duck", "t", "duckdb").runs] == list(range(100, 100 + RUNS_PER_WRITER))
+        assert [
+            r.row_count for r in store.table_history("writer1", "duck", "t", "duckdb").runs
+        ] == list(range(100, 100 + RUNS_PER_WRITER))
 
 
 def test_which_store_a_check_uses(tmp_cwd, monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     with open_store() as store:
-        assert store.location == str(DEFAULT_PATH) and (tmp_cwd / ".lockgate" / "history.sqlite").exists()
+        assert (
+            store.location == str(DEFAULT_PATH)
+            and (tmp_cwd / ".lockgate" / "history.sqlite").exists()
+        )
     monkeypatch.setenv(ENV, str(tmp_cwd / "from-env.sqlite"))
     with open_store() as store:
         assert store.location == str(tmp_cwd / "from-env.sqlite")
-    with open_store(tmp_cwd / "given.sqlite") as store:  # an explicit location beats the environment
+    with open_store(
+        tmp_cwd / "given.sqlite"
+    ) as store:  # an explicit location beats the environment
         assert store.location == str(tmp_cwd / "given.sqlite")
 
 
@@ -156,8 +229,18 @@ def test_a_postgres_server_keeps_its_history_in_its_own_database(tmp_cwd, monkey
     from lockgate.state.store.postgres import SCHEMA, PostgresHistoryStore
 
     opened = []
-    monkeypatch.setattr(PostgresHistoryStore, "for_server", classmethod(lambda cls, server, schema=SCHEMA: opened.append((server.name, schema)) or "pg-store"))
-    monkeypatch.setattr(PostgresHistoryStore, "__init__", lambda self, conninfo, schema=SCHEMA: opened.append((conninfo, schema)))
+    monkeypatch.setattr(
+        PostgresHistoryStore,
+        "for_server",
+        classmethod(
+            lambda cls, server, schema=SCHEMA: opened.append((server.name, schema)) or "pg-store"
+        ),
+    )
+    monkeypatch.setattr(
+        PostgresHistoryStore,
+        "__init__",
+        lambda self, conninfo, schema=SCHEMA: opened.append((conninfo, schema)),
+    )
     monkeypatch.delenv(ENV, raising=False)
     warehouse = Server("wh", "postgres", {"host": "db", "database": "dw"})
     assert open_store(server=warehouse) == "pg-store"

@@ -43,10 +43,27 @@ def test_null_metrics_never_pass():
 
 
 def test_percent_is_of_all_rows():
-    r = judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=6, total_rows=100), NOW)
-    assert (r.passed, r.observed, r.failed_rows, r.expected) == (False, 6.0, 6, "c not null (failing rows <= 5%)")
-    assert judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=5, total_rows=100), NOW).passed
-    empty = judge(rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"), Measurement(failed_rows=0, total_rows=0), NOW)
+    r = judge(
+        rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"),
+        Measurement(failed_rows=6, total_rows=100),
+        NOW,
+    )
+    assert (r.passed, r.observed, r.failed_rows, r.expected) == (
+        False,
+        6.0,
+        6,
+        "c not null (failing rows <= 5%)",
+    )
+    assert judge(
+        rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"),
+        Measurement(failed_rows=5, total_rows=100),
+        NOW,
+    ).passed
+    empty = judge(
+        rule(ROWS, "mustBeLessOrEqualTo", 5, "percent"),
+        Measurement(failed_rows=0, total_rows=0),
+        NOW,
+    )
     assert empty.passed and empty.observed == 0.0
 
 
@@ -58,8 +75,18 @@ def test_rows_unit_compares_the_count():
 def test_freshness_is_judged_against_now():
     fresh = rule(ir.LatestValue("ts"), "mustBeLessOrEqualTo", 86400, "seconds")
     ok = judge(fresh, Measurement(value=dt.datetime(2026, 1, 15, 0, 0)), NOW)
-    assert ok.passed and ok.observed == "12h old (latest 2026-01-15 00:00:00 UTC)" and ok.expected == "age <= 1d"
-    late = judge(fresh, Measurement(value=dt.datetime(2026, 1, 13, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-1)))), NOW)
+    assert (
+        ok.passed
+        and ok.observed == "12h old (latest 2026-01-15 00:00:00 UTC)"
+        and ok.expected == "age <= 1d"
+    )
+    late = judge(
+        fresh,
+        Measurement(
+            value=dt.datetime(2026, 1, 13, 11, 0, tzinfo=dt.timezone(dt.timedelta(hours=-1)))
+        ),
+        NOW,
+    )
     assert not late.passed and late.observed == "2d old (latest 2026-01-13 12:00:00 UTC)"
     day = judge(fresh, Measurement(value=dt.date(2026, 1, 15)), NOW)
     assert day.passed
@@ -78,9 +105,16 @@ def test_a_timestamp_far_ahead_of_the_clock_fails_and_names_the_tolerance():
     fresh = rule(ir.LatestValue("_loaded_at"), "mustBeLessOrEqualTo", 86400, "seconds")
     ahead = judge(fresh, Measurement(value=dt.datetime(2026, 1, 17, 6, 0)), NOW)
     assert not ahead.passed
-    assert ahead.observed.startswith("max(_loaded_at) is 1d 18h in the future (tolerance 5m; latest 2026-01-17 06:00:00 UTC)")
+    assert ahead.observed.startswith(
+        "max(_loaded_at) is 1d 18h in the future (tolerance 5m; latest 2026-01-17 06:00:00 UTC)"
+    )
     assert "time-zone" in ahead.observed
-    loose = rule(ir.LatestValue("_loaded_at", future_tolerance=2 * 86400), "mustBeLessOrEqualTo", 86400, "seconds")
+    loose = rule(
+        ir.LatestValue("_loaded_at", future_tolerance=2 * 86400),
+        "mustBeLessOrEqualTo",
+        86400,
+        "seconds",
+    )
     assert judge(loose, Measurement(value=dt.datetime(2026, 1, 17, 6, 0)), NOW).passed
 
 
@@ -110,19 +144,29 @@ def test_freshness_on_text_is_a_failed_rule_that_says_why():
 
 def test_unmeasurable_rules_fail_with_the_reason():
     r = judge(rule(ROWS), Measurement(error="column c missing from table t (it has: a)"), NOW)
-    assert not r.passed and r.observed == "column c missing from table t (it has: a)" and r.failed_rows is None
+    assert (
+        not r.passed
+        and r.observed == "column c missing from table t (it has: a)"
+        and r.failed_rows is None
+    )
 
 
 def test_warnings_never_fail_the_verdict():
     from lockgate.engines.results import ValidationResult
 
     result = ValidationResult("c", "1", "h", None, "sql", NOW)
-    result.results.append(judge(rule(ROWS, severity="warning"), Measurement(failed_rows=3, total_rows=3), NOW))
+    result.results.append(
+        judge(rule(ROWS, severity="warning"), Measurement(failed_rows=3, total_rows=3), NOW)
+    )
     assert result.passed and result.failures
     result.results.append(judge(rule(ROWS), Measurement(failed_rows=1, total_rows=3), NOW))
     assert not result.passed
 
 
 def test_type_rules_show_the_live_type():
-    r = judge(rule(ir.ColumnType("c", "integer"), unit="value"), Measurement(value=1, detail="VARCHAR"), NOW)
+    r = judge(
+        rule(ir.ColumnType("c", "integer"), unit="value"),
+        Measurement(value=1, detail="VARCHAR"),
+        NOW,
+    )
     assert (r.passed, r.observed, r.expected) == (False, "VARCHAR", "logicalType integer")

@@ -56,7 +56,9 @@ def test_unknown_key_points_at_the_key_and_suggests(tmp_path):
 def test_a_bound_on_the_property_points_to_logical_type_options(tmp_path):
     f = one(findings_of(tmp_path, TABLE + "        maximum: 50\n"), "unknown-key")
     assert (f.location.line, f.location.col) == (11, 9)
-    assert f.message.endswith("'maximum' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {maximum: ...}`")
+    assert f.message.endswith(
+        "'maximum' belongs under logicalTypeOptions, e.g. `logicalTypeOptions: {maximum: ...}`"
+    )
     assert "expected one of" not in f.message
 
 
@@ -64,7 +66,10 @@ def test_a_parquet_server_type_points_to_a_local_server(tmp_path):
     body = "servers:\n  - server: files\n    type: parquet\n" + TABLE
     f = one(findings_of(tmp_path, body), "odcs-schema")
     assert (f.location.line, f.location.col) == (8, 11)
-    assert "'parquet' is not allowed; parquet files are a `local` server: `type: local`, `format: parquet`" in f.message
+    assert (
+        "'parquet' is not allowed; parquet files are a `local` server: `type: local`, `format: parquet`"
+        in f.message
+    )
     assert "presto" not in f.message
 
 
@@ -78,19 +83,28 @@ def test_misspelt_operator_and_metric(tmp_path):
 
 
 def test_two_operators_are_one_error(tmp_path):
-    body = TABLE + "    quality:\n      - metric: rowCount\n        mustBe: 1\n        mustBeGreaterThan: 0\n"
+    body = (
+        TABLE
+        + "    quality:\n      - metric: rowCount\n        mustBe: 1\n        mustBeGreaterThan: 0\n"
+    )
     f = one(findings_of(tmp_path, body), "odcs-schema")
     assert f.location.line == 12 and "exactly one comparison operator" in f.message
 
 
 def test_rule_naming_a_missing_column(tmp_path):
-    body = TABLE + "    quality:\n      - metric: duplicateValues\n        arguments:\n          properties: [kwh, meter]\n        mustBe: 0\n"
+    body = (
+        TABLE
+        + "    quality:\n      - metric: duplicateValues\n        arguments:\n          properties: [kwh, meter]\n        mustBe: 0\n"
+    )
     f = one(findings_of(tmp_path, body), "unknown-column")
     assert f.location.line == 14 and "meter" in f.message and "columns are: kwh" in f.message
 
 
 def test_sla_element_naming_a_missing_column(tmp_path):
-    body = TABLE + "slaProperties:\n  - property: freshness\n    value: 1\n    unit: d\n    element: readings.ts\n"
+    body = (
+        TABLE
+        + "slaProperties:\n  - property: freshness\n    value: 1\n    unit: d\n    element: readings.ts\n"
+    )
     f = one(findings_of(tmp_path, body), "unknown-column")
     assert f.location.line == 15 and "'readings' has no column 'ts'" in f.message
 
@@ -102,12 +116,17 @@ def test_contradictory_bounds(tmp_path):
 
 
 def test_exclusive_bounds_that_touch_are_contradictory(tmp_path):
-    body = TABLE + "        logicalTypeOptions:\n          exclusiveMinimum: 5\n          maximum: 5\n"
+    body = (
+        TABLE + "        logicalTypeOptions:\n          exclusiveMinimum: 5\n          maximum: 5\n"
+    )
     assert one(findings_of(tmp_path, body), "contradiction").location.line == 13
 
 
 def test_contradictory_lengths(tmp_path):
-    body = TABLE.replace("number", "string") + "        logicalTypeOptions:\n          minLength: 4\n          maxLength: 2\n"
+    body = (
+        TABLE.replace("number", "string")
+        + "        logicalTypeOptions:\n          minLength: 4\n          maxLength: 2\n"
+    )
     f = one(findings_of(tmp_path, body), "contradiction")
     assert f.location.line == 13 and "minLength 4 > maxLength 2" in f.message
 
@@ -119,13 +138,22 @@ def test_between_must_list_the_smaller_number_first(tmp_path):
 
 
 def test_invalid_regular_expression(tmp_path):
-    body = TABLE.replace("number", "string") + "        logicalTypeOptions:\n          pattern: '^(ab'\n"
+    body = (
+        TABLE.replace("number", "string")
+        + "        logicalTypeOptions:\n          pattern: '^(ab'\n"
+    )
     f = one(findings_of(tmp_path, body), "invalid-pattern")
-    assert (f.location.line, f.location.col) == (12, 20) and "invalid regular expression" in f.message
+    assert (f.location.line, f.location.col) == (
+        12,
+        20,
+    ) and "invalid regular expression" in f.message
 
 
 def test_regex_that_engines_would_read_differently(tmp_path):
-    body = TABLE.replace("number", "string") + "        logicalTypeOptions:\n          pattern: '^(?=a)b'\n"
+    body = (
+        TABLE.replace("number", "string")
+        + "        logicalTypeOptions:\n          pattern: '^(?=a)b'\n"
+    )
     f = one(findings_of(tmp_path, body), "invalid-pattern")
     assert "lookahead" in f.message and "RE2" in f.message
 
@@ -133,14 +161,45 @@ def test_regex_that_engines_would_read_differently(tmp_path):
 @pytest.mark.parametrize(
     "snippet, code, words",
     [
-        ("        quality:\n          - type: custom\n            engine: soda\n            implementation: 'x'\n", "unsupported-engine", "engine 'soda'"),
-        ("        quality:\n          - type: custom\n            engine: lockgate\n            implementation: {check: freshnes}\n", "unknown-check", "unknown lockgate check 'freshnes'"),
-        ("        logicalTypeOptions:\n          format: f16\n", "invalid-value", "unknown number format"),
-        ("        quality:\n          - metric: nullValues\n            mustBe: 0\n            unit: liters\n", "invalid-value", "unit 'liters'"),
-        ("        quality:\n          - metric: nullValues\n            mustBe: 0\n            severity: fatal\n", "invalid-value", "unknown severity 'fatal'"),
-        ("        quality:\n          - metric: nullValues\n            mustBeLessThan: 150\n            unit: percent\n", "invalid-value", "not a percentage"),
+        (
+            "        quality:\n          - type: custom\n            engine: soda\n            implementation: 'x'\n",
+            "unsupported-engine",
+            "engine 'soda'",
+        ),
+        (
+            "        quality:\n          - type: custom\n            engine: lockgate\n            implementation: {check: freshnes}\n",
+            "unknown-check",
+            "unknown lockgate check 'freshnes'",
+        ),
+        (
+            "        logicalTypeOptions:\n          format: f16\n",
+            "invalid-value",
+            "unknown number format",
+        ),
+        (
+            "        quality:\n          - metric: nullValues\n            mustBe: 0\n            unit: liters\n",
+            "invalid-value",
+            "unit 'liters'",
+        ),
+        (
+            "        quality:\n          - metric: nullValues\n            mustBe: 0\n            severity: fatal\n",
+            "invalid-value",
+            "unknown severity 'fatal'",
+        ),
+        (
+            "        quality:\n          - metric: nullValues\n            mustBeLessThan: 150\n            unit: percent\n",
+            "invalid-value",
+            "not a percentage",
+        ),
     ],
-    ids=["other-engine", "unknown-custom-check", "number-format", "unit", "severity", "percent-range"],
+    ids=[
+        "other-engine",
+        "unknown-custom-check",
+        "number-format",
+        "unit",
+        "severity",
+        "percent-range",
+    ],
 )
 def test_fields_lockgate_cannot_enforce_are_errors(tmp_path, snippet, code, words):
     f = one(findings_of(tmp_path, TABLE + snippet), code)
@@ -200,11 +259,15 @@ def test_load_contract_raises_with_every_finding(tmp_path):
     with pytest.raises(ContractError) as info:
         load_contract(path)
     assert len(info.value.findings) == 2
-    assert ":11:9: error: unknown key 'requried'" in str(info.value) and "1 more error" in str(info.value)
+    assert ":11:9: error: unknown key 'requried'" in str(info.value) and "1 more error" in str(
+        info.value
+    )
 
 
 def test_warnings_do_not_invalidate(tmp_path):
-    body = "servers:\n  - server: k\n    type: kafka\n    host: localhost\n    format: json\n" + TABLE
+    body = (
+        "servers:\n  - server: k\n    type: kafka\n    host: localhost\n    format: json\n" + TABLE
+    )
     contract = load_contract(_write(tmp_path, body))
     assert contract.servers[0].type == "kafka"
 

@@ -61,12 +61,23 @@ def toy_frame(n=3000, seed=0, noise=0.0):
     ts = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.sort(rng.uniform(0, 60, size=n)), unit="D")
     labelled = np.ones(n, dtype=bool)
     labelled[-100:] = False  # the newest rows have no label yet
-    return pd.DataFrame({"x1": x1, "x2": x2, "color": color, "y": np.where(labelled, y, None), "ts": ts, "labelled": labelled})
+    return pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": x2,
+            "color": color,
+            "y": np.where(labelled, y, None),
+            "ts": ts,
+            "labelled": labelled,
+        }
+    )
 
 
 def test_spec_errors_point_at_the_line(tmp_path):
     (tmp_path / "toy.odcs.yaml").write_text("x: 1\n")
-    (tmp_path / "bad.yaml").write_text(SPEC.replace("holdout_days", "holdout_dayz").replace("roc_auc: 0.7", "auc: 0.7"))
+    (tmp_path / "bad.yaml").write_text(
+        SPEC.replace("holdout_days", "holdout_dayz").replace("roc_auc: 0.7", "auc: 0.7")
+    )
     with pytest.raises(ContractError) as info:
         load_spec(tmp_path / "bad.yaml")
     text = "\n".join(map(str, info.value.findings))
@@ -93,7 +104,14 @@ def test_too_little_data_is_a_clear_error(spec):
 
 
 def _metrics(auc, mean=0.4, base=0.4):
-    return {"roc_auc": auc, "average_precision": 0.5, "log_loss": 0.6, "brier": 0.2, "mean_prediction": mean, "base_rate": base}
+    return {
+        "roc_auc": auc,
+        "average_precision": 0.5,
+        "log_loss": 0.6,
+        "brier": 0.2,
+        "mean_prediction": mean,
+        "base_rate": base,
+    }
 
 
 PASSING_RECEIPT = {"passed": True, "contracts": [{"id": "toy", "version": "1.0.0"}], "problems": []}
@@ -103,28 +121,60 @@ PASSING_RECEIPT = {"passed": True, "contracts": [{"id": "toy", "version": "1.0.0
     "receipt, cand, champ, released, failed_gate",
     [
         (PASSING_RECEIPT, _metrics(0.80), None, None, None),
-        ({"passed": False, "problems": ["events.x1.changeRate failed"]}, _metrics(0.9), None, None, "validation receipt"),
+        (
+            {"passed": False, "problems": ["events.x1.changeRate failed"]},
+            _metrics(0.9),
+            None,
+            None,
+            "validation receipt",
+        ),
         (PASSING_RECEIPT, _metrics(0.65), None, None, "metric floors"),
-        (PASSING_RECEIPT, _metrics(0.78), _metrics(0.80), _metrics(0.80), "not worse than champion"),
+        (
+            PASSING_RECEIPT,
+            _metrics(0.78),
+            _metrics(0.80),
+            _metrics(0.80),
+            "not worse than champion",
+        ),
         # the corrupted-retrain case: the fresh holdout is corrupted too, so the candidate "beats" the
         # champion on it, but it is far below what the champion scored when it was released
-        (PASSING_RECEIPT, _metrics(0.74), _metrics(0.72), _metrics(0.82), "not below champion's release score"),
+        (
+            PASSING_RECEIPT,
+            _metrics(0.74),
+            _metrics(0.72),
+            _metrics(0.82),
+            "not below champion's release score",
+        ),
         (PASSING_RECEIPT, _metrics(0.80, mean=0.55, base=0.40), None, None, "calibration"),
     ],
 )
 def test_release_gates_in_order(spec, receipt, cand, champ, released, failed_gate):
-    results = release_gates(spec, receipt=receipt, candidate=cand, champion=champ, champion_release=released)
+    results = release_gates(
+        spec, receipt=receipt, candidate=cand, champion=champ, champion_release=released
+    )
     failed = [g.gate for g in results if not g.passed]
     assert failed == ([failed_gate] if failed_gate else [])
     if failed_gate:
         assert results[-1].gate == failed_gate  # the first failed gate stops the release
     else:
-        assert [g.gate for g in results] == ["validation receipt", "training environment", "metric floors", "not worse than champion", "not below champion's release score", "calibration"]
+        assert [g.gate for g in results] == [
+            "validation receipt",
+            "training environment",
+            "metric floors",
+            "not worse than champion",
+            "not below champion's release score",
+            "calibration",
+        ]
 
 
 def test_registry_promote_and_rollback(tmp_path):
     reg = ModelRegistry(tmp_path / "registry")
-    versions = [reg.register("toy", {"w": i}, {"metrics": {"roc_auc": 0.8 + i / 100}, "receipt": PASSING_RECEIPT}) for i in range(3)]
+    versions = [
+        reg.register(
+            "toy", {"w": i}, {"metrics": {"roc_auc": 0.8 + i / 100}, "receipt": PASSING_RECEIPT}
+        )
+        for i in range(3)
+    ]
     assert [v.version for v in versions] == ["v1", "v2", "v3"]
     for v in versions:
         reg.record_release(v, {"passed": True})
@@ -142,8 +192,14 @@ def test_registry_promote_and_rollback(tmp_path):
 
 def test_a_model_without_a_passing_receipt_cannot_become_champion(tmp_path):
     reg = ModelRegistry(tmp_path)
-    bad = reg.register("toy", {}, {"receipt": {"passed": False, "problems": ["orders.amount.maximum failed (12 rows)"]}})
-    with pytest.raises(RegistryError, match=r"cannot become champion: orders.amount.maximum failed \(12 rows\)"):
+    bad = reg.register(
+        "toy",
+        {},
+        {"receipt": {"passed": False, "problems": ["orders.amount.maximum failed (12 rows)"]}},
+    )
+    with pytest.raises(
+        RegistryError, match=r"cannot become champion: orders.amount.maximum failed \(12 rows\)"
+    ):
         reg.promote("toy", bad.version)
     gated = reg.register("toy", {}, {"receipt": PASSING_RECEIPT})
     reg.record_release(gated, {"passed": False, "failed_gate": "calibration"})
@@ -178,7 +234,9 @@ def test_requires_is_linted_at_its_line(tmp_path):
     (tmp_path / "bad.yaml").write_text(SPEC + 'requires:\n  scikit-learn: ">=1.9 <2"\n')
     with pytest.raises(ContractError) as info:
         load_spec(tmp_path / "bad.yaml")
-    assert "bad.yaml:25:17: error: invalid version specifier '>=1.9 <2' for scikit-learn" in str(info.value)
+    assert "bad.yaml:25:17: error: invalid version specifier '>=1.9 <2' for scikit-learn" in str(
+        info.value
+    )
 
 
 def _env(**packages):
@@ -189,18 +247,39 @@ def _env(**packages):
     "requires, packages, passed, detail",
     [
         ({}, {}, True, "no requirements declared"),
-        ({"scikit-learn": ">=1.9,<2"}, {"scikit-learn": "1.9.1"}, True, "scikit-learn 1.9.1 satisfies >=1.9,<2"),
-        ({"Scikit_Learn": ">=1.9,<2"}, {"scikit-learn": "1.8.0"}, False, "Scikit_Learn 1.8.0 is outside >=1.9,<2"),
-        ({"scikit-learn": ">=1.9"}, {}, False, "scikit-learn >=1.9: no version recorded at training"),
+        (
+            {"scikit-learn": ">=1.9,<2"},
+            {"scikit-learn": "1.9.1"},
+            True,
+            "scikit-learn 1.9.1 satisfies >=1.9,<2",
+        ),
+        (
+            {"Scikit_Learn": ">=1.9,<2"},
+            {"scikit-learn": "1.8.0"},
+            False,
+            "Scikit_Learn 1.8.0 is outside >=1.9,<2",
+        ),
+        (
+            {"scikit-learn": ">=1.9"},
+            {},
+            False,
+            "scikit-learn >=1.9: no version recorded at training",
+        ),
     ],
 )
-def test_release_refuses_a_model_trained_outside_the_declared_versions(tmp_path, requires, packages, passed, detail):
+def test_release_refuses_a_model_trained_outside_the_declared_versions(
+    tmp_path, requires, packages, passed, detail
+):
     (tmp_path / "toy.odcs.yaml").write_text("apiVersion: v3.1.0\n")
-    block = "requires:\n" + "".join(f'  {k}: "{v}"\n' for k, v in requires.items()) if requires else ""
+    block = (
+        "requires:\n" + "".join(f'  {k}: "{v}"\n' for k, v in requires.items()) if requires else ""
+    )
     (tmp_path / "toy.yaml").write_text(SPEC + block)
     spec = load_spec(tmp_path / "toy.yaml")
     receipt = {**PASSING_RECEIPT, "environment": _env(**packages)}
-    gates = release_gates(spec, receipt=receipt, candidate=_metrics(0.8), champion=None, champion_release=None)
+    gates = release_gates(
+        spec, receipt=receipt, candidate=_metrics(0.8), champion=None, champion_release=None
+    )
     gate = next(g for g in gates if g.gate == "training environment")
     assert gate.passed is passed and detail in gate.detail, gate.detail
     assert [g.passed for g in gates][-1] is passed  # a failed requirement stops the release there
@@ -223,10 +302,21 @@ def test_training_environment_records_the_lockfile_and_versions(tmp_path):
 def test_registry_list_shows_the_training_environment(tmp_path):
     from tests.support.cli import lockgate
 
-    env = {"python": "3.11.9", "lockfile": {"path": "/x/uv.lock", "sha256": "ab" * 32}, "packages": {"scikit-learn": "1.9.1"}}
-    ModelRegistry(tmp_path).register("toy", {"w": 1}, {"metrics": {"roc_auc": 0.8}, "receipt": {**PASSING_RECEIPT, "environment": env}})
+    env = {
+        "python": "3.11.9",
+        "lockfile": {"path": "/x/uv.lock", "sha256": "ab" * 32},
+        "packages": {"scikit-learn": "1.9.1"},
+    }
+    ModelRegistry(tmp_path).register(
+        "toy",
+        {"w": 1},
+        {"metrics": {"roc_auc": 0.8}, "receipt": {**PASSING_RECEIPT, "environment": env}},
+    )
     listed = lockgate("registry", "list", "--registry", tmp_path)
     assert listed.returncode == 0, listed.stderr
-    assert "trained with python 3.11.9, uv.lock sha256:abababababab, scikit-learn 1.9.1" in listed.stdout
+    assert (
+        "trained with python 3.11.9, uv.lock sha256:abababababab, scikit-learn 1.9.1"
+        in listed.stdout
+    )
     as_json = json.loads(lockgate("registry", "list", "--registry", tmp_path, "--json").stdout)
     assert as_json[0]["environment"] == env

@@ -17,7 +17,14 @@ HOSTILE = "<script>alert(1)</script>"
 
 
 def _run(store, failed: int, at: dt.datetime, table: str = "t") -> None:
-    rule = ir.Rule(f"{table}.x.{HOSTILE}", table, "x", "maximum", ir.FailingRows(ir.OutOfRange("x", maximum=5)), ir.Threshold("mustBe", 0))
+    rule = ir.Rule(
+        f"{table}.x.{HOSTILE}",
+        table,
+        "x",
+        "maximum",
+        ir.FailingRows(ir.OutOfRange("x", maximum=5)),
+        ir.Threshold("mustBe", 0),
+    )
     r = judge(rule, Measurement(failed_rows=failed, total_rows=10), at)
     if failed:
         r = type(r)(**{**r.__dict__, "samples": ({"id": 1, "x": HOSTILE},)})
@@ -32,13 +39,34 @@ def test_hostile_text_is_escaped_and_the_latest_run_decides(tmp_path):
         index = build_report(store, [], tmp_path / "out", now=T0)
     text = index.read_text()
     assert "<script" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert 'class="verdict PASSED"' in text and "FAILED</td>" in text  # latest passed, first run failed
+    assert (
+        'class="verdict PASSED"' in text and "FAILED</td>" in text
+    )  # latest passed, first run failed
     assert text.count("<circle") == 2 + 2  # the rule's two runs, the loads chart's two runs
 
 
 def test_thresholds_become_bounds():
-    rule = ir.Rule("t.rows", "t", None, "rowCount", ir.RowCount(), ir.Threshold("mustBeBetween", (10, 20)))
-    assert [(b.value, b.allowed, b.label) for b in bounds(rule)] == [(10, "above", "value >= 10"), (20, "below", "value <= 20")]
-    pct = ir.Rule("t.x.nullValues", "t", "x", "nullValues", ir.FailingRows(ir.IsNull("x")), ir.Threshold("mustBeLessOrEqualTo", 5, "percent"))
+    rule = ir.Rule(
+        "t.rows", "t", None, "rowCount", ir.RowCount(), ir.Threshold("mustBeBetween", (10, 20))
+    )
+    assert [(b.value, b.allowed, b.label) for b in bounds(rule)] == [
+        (10, "above", "value >= 10"),
+        (20, "below", "value <= 20"),
+    ]
+    pct = ir.Rule(
+        "t.x.nullValues",
+        "t",
+        "x",
+        "nullValues",
+        ir.FailingRows(ir.IsNull("x")),
+        ir.Threshold("mustBeLessOrEqualTo", 5, "percent"),
+    )
     assert [b.label for b in bounds(pct)] == ["allowed: failing rows <= 5%"]
-    assert bounds(ir.Rule("t.x.adv", "t", "x", "advancement", ir.Advancement("x"), ir.Threshold("mustBe", 0))) == []
+    assert (
+        bounds(
+            ir.Rule(
+                "t.x.adv", "t", "x", "advancement", ir.Advancement("x"), ir.Threshold("mustBe", 0)
+            )
+        )
+        == []
+    )

@@ -50,7 +50,9 @@ def test_an_edited_contract_is_checked_again(tmp_path, cache, schema_checks):
     path = tmp_path / "c.odcs.yaml"
     path.write_text(CONTRACT.read_text())
     lockgate.load_contract(path)
-    path.write_text(CONTRACT.read_text().replace("apiVersion: v3.1.0", "apiVersion: v3.1.0\ntenant: Sales", 1))
+    path.write_text(
+        CONTRACT.read_text().replace("apiVersion: v3.1.0", "apiVersion: v3.1.0\ntenant: Sales", 1)
+    )
     lockgate.load_contract(path)
     assert len(schema_checks) == 2
     assert len(markers(cache)) == 2
@@ -58,7 +60,9 @@ def test_an_edited_contract_is_checked_again(tmp_path, cache, schema_checks):
 
 def test_a_contract_with_findings_is_never_remembered(tmp_path, cache, schema_checks):
     path = tmp_path / "c.odcs.yaml"
-    path.write_text(CONTRACT.read_text().replace("apiVersion: v3.1.0", "apiVersion: v3.1.0\ntenantt: Sales", 1))
+    path.write_text(
+        CONTRACT.read_text().replace("apiVersion: v3.1.0", "apiVersion: v3.1.0\ntenantt: Sales", 1)
+    )
     for _ in range(2):
         with pytest.raises(ContractError, match="tenantt"):
             lockgate.load_contract(path)

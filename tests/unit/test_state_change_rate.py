@@ -73,7 +73,14 @@ class Dimension:
             }
         )
 
-    def next_day(self, *, frozen: tuple[str, ...] = (), rating_trend: float = 0.0, touch: bool = True, new_rows: int = 2) -> pd.DataFrame:
+    def next_day(
+        self,
+        *,
+        frozen: tuple[str, ...] = (),
+        rating_trend: float = 0.0,
+        touch: bool = True,
+        new_rows: int = 2,
+    ) -> pd.DataFrame:
         """Active rows get new values (except `frozen` columns, as when an upstream UPDATE stops
         setting them); `touch=False` is a load that updates nothing."""
         self.day += 1
@@ -82,9 +89,13 @@ class Dimension:
             active = df["is_active"].to_numpy()
             n = int(active.sum())
             if "rating" not in frozen:
-                df.loc[active, "rating"] = np.round(df.loc[active, "rating"] + rating_trend + self.rng.normal(0, 0.05, n), 2)
+                df.loc[active, "rating"] = np.round(
+                    df.loc[active, "rating"] + rating_trend + self.rng.normal(0, 0.05, n), 2
+                )
             if "response_rate" not in frozen:
-                df.loc[active, "response_rate"] = np.round(np.clip(df.loc[active, "response_rate"] + self.rng.normal(0, 0.02, n), 0, 1), 3)
+                df.loc[active, "response_rate"] = np.round(
+                    np.clip(df.loc[active, "response_rate"] + self.rng.normal(0, 0.02, n), 0, 1), 3
+                )
             df.loc[active, "updated_at"] = pd.Timestamp("2026-01-01") + pd.Timedelta(days=self.day)
         first = len(df)
         new = pd.DataFrame(
@@ -103,7 +114,10 @@ class Dimension:
 @pytest.fixture
 def run(tmp_path):
     """Check one day's table with both engines, each with its own store; returns per-engine results."""
-    stores = {"sql": open_store(tmp_path / "sql.sqlite"), "frame": open_store(tmp_path / "frame.sqlite")}
+    stores = {
+        "sql": open_store(tmp_path / "sql.sqlite"),
+        "frame": open_store(tmp_path / "frame.sqlite"),
+    }
     state = {"n": 0}
 
     def check(df: pd.DataFrame) -> dict[str, dict[str, lockgate.engines.results.RuleResult]]:
@@ -112,7 +126,9 @@ def run(tmp_path):
         contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db)))
         sql = lockgate.validate(contract, now=NOW, history=stores["sql"])
         frame = lockgate.validate_frames(contract, {"pros": df}, now=NOW, history=stores["frame"])
-        return {e: {r.rule.id: r for r in res.results} for e, res in (("sql", sql), ("frame", frame))}
+        return {
+            e: {r.rule.id: r for r in res.results} for e, res in (("sql", sql), ("frame", frame))
+        }
 
     yield check
     for store in stores.values():
@@ -136,7 +152,9 @@ def test_a_frozen_column_fails_on_the_first_load_after_the_freeze_while_a_ks_tes
         assert not frozen[engine][RATING].passed
         assert frozen[engine][RATING].observed.startswith("frozen? rating changed in 0 of ")
         assert frozen[engine][RATING].rule.severity == "error"
-        assert frozen[engine][RESPONSE].passed, frozen[engine][RESPONSE].observed  # the live neighbour
+        assert frozen[engine][RESPONSE].passed, frozen[engine][
+            RESPONSE
+        ].observed  # the live neighbour
     # A two-sample KS test sees nothing: the frozen values are yesterday's, so the distribution is
     # unchanged. That is why drift tests are the wrong tool for a frozen column.
     ks = stats.ks_2samp(before["rating"], dim.df["rating"])
@@ -166,10 +184,15 @@ def test_an_idle_dimension_or_inserts_only_do_not_fire(run):
     for engine in ("sql", "frame"):
         assert idle[engine][RATING].passed, idle[engine][RATING].observed
     inserts = run(dim.next_day(touch=False, new_rows=5))  # new keys only: their buckets are skipped
-    assert inserts["sql"][RATING].passed and inserts["sql"][RATING].observed.startswith("no rows changed")
+    assert inserts["sql"][RATING].passed and inserts["sql"][RATING].observed.startswith(
+        "no rows changed"
+    )
     empty = run(dim.df.iloc[0:0])
     for engine in ("sql", "frame"):
-        assert empty[engine][RATING].passed and empty[engine][RATING].observed == "not computable: the table is empty"
+        assert (
+            empty[engine][RATING].passed
+            and empty[engine][RATING].observed == "not computable: the table is empty"
+        )
 
 
 def test_too_few_changed_rows_are_not_judged(run):
@@ -194,7 +217,13 @@ def test_replacing_every_key_is_not_computable(run):
 
 
 def _buckets(df: pd.DataFrame, size: int):
-    request = ProfileRequest(("pro_id",), (), (), BucketRequest(("pro_id",), ("rating", "response_rate"), ("rating",), size), ())
+    request = ProfileRequest(
+        ("pro_id",),
+        (),
+        (),
+        BucketRequest(("pro_id",), ("rating", "response_rate"), ("rating",), size),
+        (),
+    )
     return frame_profile(df, request).buckets
 
 
@@ -221,7 +250,9 @@ def test_coarsening_equals_bucketing_coarsely_and_survives_the_store_format():
     assert np.array_equal(folded.values["rating"], coarse.values["rating"])
     columns, data = fine.to_bytes()
     back = type(fine).from_bytes(1024, columns, data)
-    assert np.array_equal(back.keys, fine.keys) and np.array_equal(back.values["rating"], fine.values["rating"])
+    assert np.array_equal(back.keys, fine.keys) and np.array_equal(
+        back.values["rating"], fine.values["rating"]
+    )
     assert int(fine.counts.sum()) == 300
 
 
@@ -234,7 +265,13 @@ def test_a_column_fingerprint_folded_from_buckets_equals_the_scanned_one(tmp_pat
     df = Dimension(rows=300).df
     db = duckdb_with(tmp_path / "w.duckdb", {"pros": df})
     contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db)))
-    with_buckets = ProfileRequest(("pro_id",), ("rating",), (), BucketRequest(("pro_id",), ("rating", "response_rate"), ("rating",), 64), ())
+    with_buckets = ProfileRequest(
+        ("pro_id",),
+        ("rating",),
+        (),
+        BucketRequest(("pro_id",), ("rating", "response_rate"), ("rating",), 64),
+        (),
+    )
     scanned_only = ProfileRequest(("pro_id",), ("rating",), (), None, ())
     with connect(contract.server("duck")) as connector:
         t = connector.table_expr("pros")
@@ -242,8 +279,17 @@ def test_a_column_fingerprint_folded_from_buckets_equals_the_scanned_one(tmp_pat
         for request in (with_buckets, scanned_only):
             plan = plan_profile("duckdb", t, request)
             names, rows = connector.fetch(connector.to_sql(t.aggregate(**plan.scan)))
-            grouped = connector.fetch(connector.to_sql(plan.grouped))[1] if plan.grouped is not None else None
-            fingerprints.append(plan.read(dict(zip(names, rows[0])), grouped).columns["rating"].fingerprint)
+            grouped = (
+                connector.fetch(connector.to_sql(plan.grouped))[1]
+                if plan.grouped is not None
+                else None
+            )
+            fingerprints.append(
+                plan.read(dict(zip(names, rows[0])), grouped).columns["rating"].fingerprint
+            )
     assert fingerprints[0] == fingerprints[1] and fingerprints[0] is not None
     frame = frame_profile(df, with_buckets)
-    assert int(np.bitwise_xor.reduce(frame.buckets.values["rating"])) == frame.columns["rating"].fingerprint
+    assert (
+        int(np.bitwise_xor.reduce(frame.buckets.values["rating"]))
+        == frame.columns["rating"].fingerprint
+    )

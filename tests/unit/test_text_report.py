@@ -19,7 +19,14 @@ def _result() -> ValidationResult:
     tariff = ir.Rule(LONG_ID, "readings", "tariff", "invalidValues",
                      ir.FailingRows(ir.NotInSet("tariff", ("peak", "offpeak", "shoulder", "night"))),
                      ir.Threshold("mustBe", 0))  # fmt: skip
-    rows = ir.Rule("readings.rowCount", "readings", None, "rowCount", ir.RowCount(), ir.Threshold("mustBeGreaterThan", 10))
+    rows = ir.Rule(
+        "readings.rowCount",
+        "readings",
+        None,
+        "rowCount",
+        ir.RowCount(),
+        ir.Threshold("mustBeGreaterThan", 10),
+    )
     bad = judge(kwh, Measurement(failed_rows=3, total_rows=1200), NOW)
     bad = type(bad)(**{**bad.__dict__, "samples": ({"reading_id": 7, "kwh": 6360.0},)})
     results = [
@@ -49,10 +56,15 @@ def test_verbose_lists_passes_and_never_splits_an_id_at_any_width():
         assert all(len(line) <= width or LONG_ID in line for line in lines), (width, lines)
     wide = render(_result(), width=200, verbose=True)
     assert "pass  readings.rowCount: row count > 10 rows: observed 1,200" in wide
-    assert f"pass  {LONG_ID}: tariff in ['peak', 'offpeak', 'shoulder', 'night']: none of 1,200 rows break it" in wide
+    assert (
+        f"pass  {LONG_ID}: tariff in ['peak', 'offpeak', 'shoulder', 'night']: none of 1,200 rows break it"
+        in wide
+    )
 
 
 def test_width_comes_from_columns(monkeypatch):
     monkeypatch.setenv("COLUMNS", "73")
     assert terminal_width() == 73
-    assert all(len(line) <= 73 or LONG_ID in line for line in render(_result(), verbose=True).splitlines())
+    assert all(
+        len(line) <= 73 or LONG_ID in line for line in render(_result(), verbose=True).splitlines()
+    )

@@ -27,16 +27,26 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
     ctx = CompileContext(doc)
     data = doc.data
     if not isinstance(data, dict):
-        ctx.error((), "expected an ODCS contract (a mapping with apiVersion, kind, id, version, schema)", "odcs-schema")
+        ctx.error(
+            (),
+            "expected an ODCS contract (a mapping with apiVersion, kind, id, version, schema)",
+            "odcs-schema",
+        )
         return None, ctx.findings
     api = str(data.get("apiVersion", ""))
     if api and not api.startswith("v3."):
-        ctx.error(("apiVersion",), f"lockgate reads ODCS v3 contracts (v3.1.0 recommended); got {api}", "unsupported-version")
+        ctx.error(
+            ("apiVersion",),
+            f"lockgate reads ODCS v3 contracts (v3.1.0 recommended); got {api}",
+            "unsupported-version",
+        )
 
     tables = tuple(_tables(ctx, data.get("schema")))
     rules: list[Rule] = []
     raw_tables = data.get("schema") if isinstance(data.get("schema"), list) else []
-    for table, raw in zip(tables, [t for t in raw_tables if isinstance(t, dict) and isinstance(t.get("name"), str)]):
+    for table, raw in zip(
+        tables, [t for t in raw_tables if isinstance(t, dict) and isinstance(t.get("name"), str)]
+    ):
         raw_props = [
             p
             for p in _items(raw.get("properties"))
@@ -44,12 +54,27 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
         ]
         for col, raw_col in zip(table.columns, raw_props):
             rules.extend(property_rules(ctx, table, col, raw_col))
-            rules.extend(quality_rules(ctx, table, col.name, raw_col.get("quality"), col.path + ("quality",)))
-            rules.extend(relationship_rules(ctx, tables, table, col.name, raw_col.get("relationships"), col.path + ("relationships",)))
+            rules.extend(
+                quality_rules(ctx, table, col.name, raw_col.get("quality"), col.path + ("quality",))
+            )
+            rules.extend(
+                relationship_rules(
+                    ctx,
+                    tables,
+                    table,
+                    col.name,
+                    raw_col.get("relationships"),
+                    col.path + ("relationships",),
+                )
+            )
         if len(table.key_columns) > 1:
             rules.append(composite_key_rule(ctx, table))
         rules.extend(quality_rules(ctx, table, None, raw.get("quality"), table.path + ("quality",)))
-        rules.extend(relationship_rules(ctx, tables, table, None, raw.get("relationships"), table.path + ("relationships",)))
+        rules.extend(
+            relationship_rules(
+                ctx, tables, table, None, raw.get("relationships"), table.path + ("relationships",)
+            )
+        )
     rules.extend(sla_rules(ctx, tables, data.get("slaProperties")))
     _check_unique_ids(ctx, rules)
     quarantine = resolve_policies(ctx, rules)
@@ -87,7 +112,11 @@ def _tables(ctx: CompileContext, schema: Any):
             if not isinstance(prop, dict) or not isinstance(prop.get("name"), str):
                 continue
             if prop["name"] in col_names:
-                ctx.error(path + ("properties", j, "name"), f"duplicate column name {prop['name']!r} in {name!r}", "duplicate-name")
+                ctx.error(
+                    path + ("properties", j, "name"),
+                    f"duplicate column name {prop['name']!r} in {name!r}",
+                    "duplicate-name",
+                )
             col_names.add(prop["name"])
             options = prop.get("logicalTypeOptions")
             columns.append(
@@ -99,12 +128,19 @@ def _tables(ctx: CompileContext, schema: Any):
                     required=prop.get("required") is True,
                     unique=prop.get("unique") is True,
                     primary_key=prop.get("primaryKey") is True,
-                    primary_key_position=prop.get("primaryKeyPosition") if isinstance(prop.get("primaryKeyPosition"), int) else -1,
+                    primary_key_position=prop.get("primaryKeyPosition")
+                    if isinstance(prop.get("primaryKeyPosition"), int)
+                    else -1,
                     options=options if isinstance(options, dict) else {},
                     path=path + ("properties", j),
                 )
             )
-        yield Table(name=name, physical_name=raw.get("physicalName") or name, columns=tuple(columns), path=path)
+        yield Table(
+            name=name,
+            physical_name=raw.get("physicalName") or name,
+            columns=tuple(columns),
+            path=path,
+        )
 
 
 def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
@@ -131,12 +167,22 @@ def _servers(ctx: CompileContext, servers: Any):
         kind = raw.get("type")
         name = raw.get("server") or raw.get("id") or f"server{i}"
         if kind not in SUPPORTED_SERVERS:
-            ctx.warn(path + ("type",), f"`lockgate check` cannot connect to {kind!r} servers (it supports {', '.join(SUPPORTED_SERVERS)}); lint and export still work", "unsupported-server")
+            ctx.warn(
+                path + ("type",),
+                f"`lockgate check` cannot connect to {kind!r} servers (it supports {', '.join(SUPPORTED_SERVERS)}); lint and export still work",
+                "unsupported-server",
+            )
         elif kind == "local" and raw.get("format") not in LOCAL_FORMATS:
-            ctx.warn(path + ("format",), f"local files in format {raw.get('format')!r} cannot be read; expected one of {', '.join(LOCAL_FORMATS)}", "unsupported-server")
+            ctx.warn(
+                path + ("format",),
+                f"local files in format {raw.get('format')!r} cannot be read; expected one of {', '.join(LOCAL_FORMATS)}",
+                "unsupported-server",
+            )
         options = {k: v for k, v in raw.items() if k not in ("server", "type")}
         _check_environment(ctx, path, options)
-        yield Server(name=str(name), type="postgres" if kind == "postgresql" else str(kind), options=options)
+        yield Server(
+            name=str(name), type="postgres" if kind == "postgresql" else str(kind), options=options
+        )
 
 
 def _check_unique_ids(ctx: CompileContext, rules: list[Rule]) -> None:

@@ -44,14 +44,25 @@ INTEGER_FORMATS = {
 BOUND_KEYS = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
 # Logical types whose `format` describes storage; the logicalType check already enforces real values.
 DESCRIPTIVE_OPTIONS = {"date", "timestamp", "time"}
-UNSUPPORTED_OPTIONS = {"maxProperties", "minProperties", "required", "maxItems", "minItems", "uniqueItems"}
+UNSUPPORTED_OPTIONS = {
+    "maxProperties",
+    "minProperties",
+    "required",
+    "maxItems",
+    "minItems",
+    "uniqueItems",
+}
 
 
-def property_rules(ctx: CompileContext, table: Table, col: Column, raw: dict[str, Any]) -> Iterator[Rule]:
+def property_rules(
+    ctx: CompileContext, table: Table, col: Column, raw: dict[str, Any]
+) -> Iterator[Rule]:
     base = f"{table.name}.{col.name}"
     path = col.path
 
-    def rule(check: str, measure, threshold=NO_FAILING_ROWS, *, at: DocPath, description=None) -> Rule:
+    def rule(
+        check: str, measure, threshold=NO_FAILING_ROWS, *, at: DocPath, description=None
+    ) -> Rule:
         return Rule(
             id=f"{base}.{check}",
             table=table.name,
@@ -73,7 +84,12 @@ def property_rules(ctx: CompileContext, table: Table, col: Column, raw: dict[str
         )
     if col.required or col.primary_key:
         why = "required" if col.required else "primary key column"
-        yield rule("required", FailingRows(IsNull(col.physical_name)), at=path + ("required" if col.required else "primaryKey",), description=why)
+        yield rule(
+            "required",
+            FailingRows(IsNull(col.physical_name)),
+            at=path + ("required" if col.required else "primaryKey",),
+            description=why,
+        )
     sole_key = col.primary_key and len(table.key_columns) == 1
     if col.unique and not sole_key:
         yield rule("unique", DuplicateRows((col.physical_name,)), at=path + ("unique",))
@@ -87,7 +103,12 @@ def property_rules(ctx: CompileContext, table: Table, col: Column, raw: dict[str
 
     options = raw.get("logicalTypeOptions")
     if isinstance(options, dict) and options and not col.logical_type:
-        ctx.error(path + ("logicalTypeOptions",), f"logicalTypeOptions of '{col.name}' need a logicalType (which options apply depends on it)", "missing-field", key=True)
+        ctx.error(
+            path + ("logicalTypeOptions",),
+            f"logicalTypeOptions of '{col.name}' need a logicalType (which options apply depends on it)",
+            "missing-field",
+            key=True,
+        )
     elif isinstance(options, dict):
         yield from _option_rules(ctx, col, options, path + ("logicalTypeOptions",), rule)
 
@@ -102,12 +123,24 @@ def _option_rules(ctx, col: Column, options: dict, path: DocPath, rule) -> Itera
         value = options[key]
         if lt in ("date", "timestamp", "time"):
             try:
-                value = parse_temporal(value, "date" if lt == "date" else "timestamp") if lt != "time" else str(value)
+                value = (
+                    parse_temporal(value, "date" if lt == "date" else "timestamp")
+                    if lt != "time"
+                    else str(value)
+                )
             except ValueError:
-                ctx.error(path + (key,), f"{key} of {lt} column '{col.name}' must be an ISO {lt}, got {options[key]!r}", "invalid-value")
+                ctx.error(
+                    path + (key,),
+                    f"{key} of {lt} column '{col.name}' must be an ISO {lt}, got {options[key]!r}",
+                    "invalid-value",
+                )
                 continue
         elif not is_number(value):
-            ctx.error(path + (key,), f"{key} of '{col.name}' must be a number, got {value!r}", "invalid-value")
+            ctx.error(
+                path + (key,),
+                f"{key} of '{col.name}' must be a number, got {value!r}",
+                "invalid-value",
+            )
             continue
         bounds[key] = value
     _check_bound_contradictions(ctx, col, bounds, path)
@@ -126,27 +159,54 @@ def _option_rules(ctx, col: Column, options: dict, path: DocPath, rule) -> Itera
         if problem:
             ctx.error(path + ("pattern",), problem, "invalid-pattern")
         else:
-            yield rule("pattern", FailingRows(NotMatching(phys, options["pattern"])), at=path + ("pattern",))
+            yield rule(
+                "pattern",
+                FailingRows(NotMatching(phys, options["pattern"])),
+                at=path + ("pattern",),
+            )
 
     lengths = {k: options[k] for k in ("minLength", "maxLength") if k in options}
-    if "minLength" in lengths and "maxLength" in lengths and lengths["minLength"] > lengths["maxLength"]:
-        ctx.error(path + ("maxLength",), f"contradictory lengths for '{col.name}': minLength {lengths['minLength']} > maxLength {lengths['maxLength']}; no value can pass", "contradiction")
+    if (
+        "minLength" in lengths
+        and "maxLength" in lengths
+        and lengths["minLength"] > lengths["maxLength"]
+    ):
+        ctx.error(
+            path + ("maxLength",),
+            f"contradictory lengths for '{col.name}': minLength {lengths['minLength']} > maxLength {lengths['maxLength']}; no value can pass",
+            "contradiction",
+        )
     for key, value in lengths.items():
-        measure = LengthOutOfRange(phys, minimum=value if key == "minLength" else None, maximum=value if key == "maxLength" else None)
+        measure = LengthOutOfRange(
+            phys,
+            minimum=value if key == "minLength" else None,
+            maximum=value if key == "maxLength" else None,
+        )
         yield rule(key, FailingRows(measure), at=path + (key,))
 
     if "multipleOf" in options:
         factor = options["multipleOf"]
         if not is_number(factor) or factor <= 0:
-            ctx.error(path + ("multipleOf",), f"multipleOf must be a positive number, got {factor!r}", "invalid-value")
+            ctx.error(
+                path + ("multipleOf",),
+                f"multipleOf must be a positive number, got {factor!r}",
+                "invalid-value",
+            )
         else:
-            yield rule("multipleOf", FailingRows(NotMultipleOf(phys, factor)), at=path + ("multipleOf",))
+            yield rule(
+                "multipleOf", FailingRows(NotMultipleOf(phys, factor)), at=path + ("multipleOf",)
+            )
 
     if "format" in options:
         yield from _format_rules(ctx, col, lt, options["format"], path + ("format",), rule)
 
     for key in sorted(UNSUPPORTED_OPTIONS & options.keys()):
-        ctx.error(path + (key,), f"lockgate cannot enforce logicalTypeOptions.{key} on '{col.name}'", "unsupported-field", key=True)
+        ctx.error(
+            path + (key,),
+            f"lockgate cannot enforce logicalTypeOptions.{key} on '{col.name}'",
+            "unsupported-field",
+            key=True,
+        )
 
 
 def _format_rules(ctx, col: Column, lt: str, fmt: Any, at: DocPath, rule) -> Iterator[Rule]:
@@ -155,15 +215,33 @@ def _format_rules(ctx, col: Column, lt: str, fmt: Any, at: DocPath, rule) -> Ite
     if lt == "string":
         pattern = STRING_FORMATS.get(str(fmt))
         if pattern is None:
-            ctx.error(at, f"lockgate cannot enforce string format {fmt!r}; supported: {', '.join(STRING_FORMATS)} (or use pattern)", "unsupported-field")
+            ctx.error(
+                at,
+                f"lockgate cannot enforce string format {fmt!r}; supported: {', '.join(STRING_FORMATS)} (or use pattern)",
+                "unsupported-field",
+            )
             return
-        yield rule("format", FailingRows(NotMatching(col.physical_name, pattern)), at=at, description=f"format {fmt}")
+        yield rule(
+            "format",
+            FailingRows(NotMatching(col.physical_name, pattern)),
+            at=at,
+            description=f"format {fmt}",
+        )
     elif lt == "integer":
         limits = INTEGER_FORMATS.get(str(fmt))
         if limits is None:
-            ctx.error(at, f"unknown integer format {fmt!r}; expected one of {', '.join(INTEGER_FORMATS)}", "invalid-value")
+            ctx.error(
+                at,
+                f"unknown integer format {fmt!r}; expected one of {', '.join(INTEGER_FORMATS)}",
+                "invalid-value",
+            )
             return
-        yield rule("format", FailingRows(OutOfRange(col.physical_name, *limits)), at=at, description=f"format {fmt}")
+        yield rule(
+            "format",
+            FailingRows(OutOfRange(col.physical_name, *limits)),
+            at=at,
+            description=f"format {fmt}",
+        )
     elif lt == "number":
         if fmt not in ("f32", "f64"):
             ctx.error(at, f"unknown number format {fmt!r}; expected f32 or f64", "invalid-value")
@@ -172,18 +250,30 @@ def _format_rules(ctx, col: Column, lt: str, fmt: Any, at: DocPath, rule) -> Ite
         ctx.error(at, f"lockgate cannot enforce format on a {lt} column", "unsupported-field")
 
 
-def _check_bound_contradictions(ctx: CompileContext, col: Column, bounds: dict[str, Any], path: DocPath) -> None:
+def _check_bound_contradictions(
+    ctx: CompileContext, col: Column, bounds: dict[str, Any], path: DocPath
+) -> None:
     lows = [(k, bounds[k]) for k in ("minimum", "exclusiveMinimum") if k in bounds]
     highs = [(k, bounds[k]) for k in ("maximum", "exclusiveMaximum") if k in bounds]
     for lk, low in lows:
         for hk, high in highs:
             try:
-                empty = low > high or (low == high and (lk.startswith("exclusive") or hk.startswith("exclusive")))
+                empty = low > high or (
+                    low == high and (lk.startswith("exclusive") or hk.startswith("exclusive"))
+                )
             except TypeError:
-                ctx.error(path + (hk,), f"bounds of '{col.name}' are not comparable: {lk} {low!r}, {hk} {high!r}", "invalid-value")
+                ctx.error(
+                    path + (hk,),
+                    f"bounds of '{col.name}' are not comparable: {lk} {low!r}, {hk} {high!r}",
+                    "invalid-value",
+                )
                 continue
             if empty:
-                ctx.error(path + (hk,), f"contradictory bounds for '{col.name}': {lk} {low} and {hk} {high} leave no valid value", "contradiction")
+                ctx.error(
+                    path + (hk,),
+                    f"contradictory bounds for '{col.name}': {lk} {low} and {hk} {high} leave no valid value",
+                    "contradiction",
+                )
 
 
 def composite_key_rule(ctx: CompileContext, table: Table) -> Rule:

@@ -28,7 +28,9 @@ from lockgate.contract.source import DocPath
 DEFAULT_MISSING_VALUES = (None, "")
 
 
-def quality_rules(ctx: CompileContext, table: Table, column: str | None, entries: Any, path: DocPath) -> Iterator[Rule]:
+def quality_rules(
+    ctx: CompileContext, table: Table, column: str | None, entries: Any, path: DocPath
+) -> Iterator[Rule]:
     if not isinstance(entries, list):
         return  # the ODCS schema check reports the wrong type
     for i, entry in enumerate(entries):
@@ -36,7 +38,9 @@ def quality_rules(ctx: CompileContext, table: Table, column: str | None, entries
             yield from _entry_rules(ctx, table, column, entry, path + (i,))
 
 
-def _entry_rules(ctx: CompileContext, table: Table, column: str | None, entry: dict, path: DocPath) -> Iterator[Rule]:
+def _entry_rules(
+    ctx: CompileContext, table: Table, column: str | None, entry: dict, path: DocPath
+) -> Iterator[Rule]:
     kind = entry.get("type") or "library"
     if kind == "text":
         return  # prose for humans; nothing to enforce
@@ -44,7 +48,12 @@ def _entry_rules(ctx: CompileContext, table: Table, column: str | None, entry: d
     if kind == "library":
         metric = entry.get("metric") or entry.get("rule")
         if "rule" in entry and "metric" not in entry:
-            ctx.warn(path + ("rule",), "'rule' is deprecated in ODCS v3.1; use 'metric'", "deprecated", key=True)
+            ctx.warn(
+                path + ("rule",),
+                "'rule' is deprecated in ODCS v3.1; use 'metric'",
+                "deprecated",
+                key=True,
+            )
         compile_metric = LIBRARY_METRICS.get(metric) if isinstance(metric, str) else None
         if compile_metric is None:
             return  # an unknown metric is reported by the ODCS schema check, with a suggestion
@@ -100,11 +109,17 @@ def _severity(ctx: CompileContext, entry: dict, path: DocPath) -> str:
         return value
     close = difflib.get_close_matches(str(value).lower(), SEVERITIES, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    ctx.error(path + ("severity",), f"unknown severity {value!r}; {hint}expected one of {', '.join(SEVERITIES)}", "invalid-value")
+    ctx.error(
+        path + ("severity",),
+        f"unknown severity {value!r}; {hint}expected one of {', '.join(SEVERITIES)}",
+        "invalid-value",
+    )
     return "error"
 
 
-def _threshold(ctx: CompileContext, entry: dict, path: DocPath, *, allow_percent: bool, unit: str | None = None) -> Threshold | None:
+def _threshold(
+    ctx: CompileContext, entry: dict, path: DocPath, *, allow_percent: bool, unit: str | None = None
+) -> Threshold | None:
     present = [op for op in OPERATORS if op in entry]
     if len(present) != 1:
         return None  # the ODCS schema check reports missing or several operators
@@ -114,7 +129,11 @@ def _threshold(ctx: CompileContext, entry: dict, path: DocPath, *, allow_percent
         if not (isinstance(value, list) and len(value) == 2 and all(is_number(v) for v in value)):
             return None  # reported by the schema check
         if value[0] > value[1]:
-            ctx.error(path + (op,), f"{op} [{value[0]}, {value[1]}]: the smaller number comes first", "contradiction")
+            ctx.error(
+                path + (op,),
+                f"{op} [{value[0]}, {value[1]}]: the smaller number comes first",
+                "contradiction",
+            )
             return None
         value = (value[0], value[1])
     elif op != "mustBe" and op != "mustNotBe" and not is_number(value):
@@ -123,20 +142,36 @@ def _threshold(ctx: CompileContext, entry: dict, path: DocPath, *, allow_percent
         unit = entry.get("unit", "rows")
         if unit not in ("rows", "percent") or (unit == "percent" and not allow_percent):
             allowed = "rows or percent" if allow_percent else "rows"
-            ctx.error(path + ("unit",), f"unit {unit!r} is not supported here; expected {allowed}", "invalid-value")
+            ctx.error(
+                path + ("unit",),
+                f"unit {unit!r} is not supported here; expected {allowed}",
+                "invalid-value",
+            )
             return None
         if unit == "percent" and is_number(value) and not 0 <= value <= 100:
-            ctx.error(path + (op,), f"{op} {value} is not a percentage between 0 and 100", "invalid-value")
+            ctx.error(
+                path + (op,), f"{op} {value} is not a percentage between 0 and 100", "invalid-value"
+            )
             return None
     elif "unit" in entry and entry["unit"] not in ("rows",):
-        ctx.error(path + ("unit",), f"unit {entry['unit']!r} does not apply to a {entry.get('type', 'library')} rule", "invalid-value")
+        ctx.error(
+            path + ("unit",),
+            f"unit {entry['unit']!r} does not apply to a {entry.get('type', 'library')} rule",
+            "invalid-value",
+        )
         return None
     return Threshold(op, value, unit)
 
 
-def _arguments(ctx: CompileContext, args: Any, allowed: tuple[str, ...], path: DocPath) -> dict[str, Any] | None:
+def _arguments(
+    ctx: CompileContext, args: Any, allowed: tuple[str, ...], path: DocPath
+) -> dict[str, Any] | None:
     if not isinstance(args, dict):
-        ctx.error(path + ("arguments",), f"arguments must be a mapping with {', '.join(allowed)}", "invalid-value")
+        ctx.error(
+            path + ("arguments",),
+            f"arguments must be a mapping with {', '.join(allowed)}",
+            "invalid-value",
+        )
         return None
     if ctx.unknown_key(args, allowed, path + ("arguments",), "argument '{key}'"):
         return None
@@ -145,13 +180,20 @@ def _arguments(ctx: CompileContext, args: Any, allowed: tuple[str, ...], path: D
 
 def _require_column(ctx: CompileContext, column: str | None, metric: str, path: DocPath) -> bool:
     if column is None:
-        ctx.error(path + ("metric",), f"{metric} applies to a property; move it under schema[].properties[].quality", "misplaced-rule")
+        ctx.error(
+            path + ("metric",),
+            f"{metric} applies to a property; move it under schema[].properties[].quality",
+            "misplaced-rule",
+        )
         return False
     return True
 
 
 def _null_values(ctx, table: Table, column, args, path):
-    if _require_column(ctx, column, "nullValues", path) and _arguments(ctx, args, (), path) is not None:
+    if (
+        _require_column(ctx, column, "nullValues", path)
+        and _arguments(ctx, args, (), path) is not None
+    ):
         return FailingRows(IsNull(table.physical(column)))
     return None
 
@@ -164,7 +206,11 @@ def _missing_values(ctx, table: Table, column, args, path):
         return None
     values = args.get("missingValues", list(DEFAULT_MISSING_VALUES))
     if not isinstance(values, list):
-        ctx.error(path + ("arguments", "missingValues"), "missingValues must be a list, e.g. [null, '', 'N/A']", "invalid-value")
+        ctx.error(
+            path + ("arguments", "missingValues"),
+            "missingValues must be a list, e.g. [null, '', 'N/A']",
+            "invalid-value",
+        )
         return None
     return FailingRows(IsMissing(table.physical(column), tuple(v for v in values if v is not None)))
 
@@ -180,7 +226,11 @@ def _invalid_values(ctx, table: Table, column, args, path):
     if "validValues" in args:
         values = args["validValues"]
         if not isinstance(values, list) or not values:
-            ctx.error(path + ("arguments", "validValues"), "validValues must be a non-empty list", "invalid-value")
+            ctx.error(
+                path + ("arguments", "validValues"),
+                "validValues must be a non-empty list",
+                "invalid-value",
+            )
             return None
         # Nulls are judged by nullValues/required, never as invalid values.
         parts.append(NotInSet(phys, tuple(v for v in values if v is not None)))
@@ -191,7 +241,11 @@ def _invalid_values(ctx, table: Table, column, args, path):
             return None
         parts.append(NotMatching(phys, args["pattern"]))
     if not parts:
-        ctx.error(path + ("metric",), "invalidValues needs arguments.validValues or arguments.pattern", "invalid-value")
+        ctx.error(
+            path + ("metric",),
+            "invalidValues needs arguments.validValues or arguments.pattern",
+            "invalid-value",
+        )
         return None
     return FailingRows(parts[0] if len(parts) == 1 else AnyOf(tuple(parts)))
 
@@ -206,12 +260,20 @@ def _duplicate_values(ctx, table: Table, column, args, path):
         return None
     names = args.get("properties")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        ctx.error(path + ("arguments",), "a schema-level duplicateValues needs arguments.properties: [col, ...]", "invalid-value")
+        ctx.error(
+            path + ("arguments",),
+            "a schema-level duplicateValues needs arguments.properties: [col, ...]",
+            "invalid-value",
+        )
         return None
     unknown = [n for n in names if table.column(n) is None]
     if unknown:
         known = ", ".join(c.name for c in table.columns)
-        ctx.error(path + ("arguments", "properties"), f"duplicateValues names unknown column(s) {', '.join(unknown)} of '{table.name}'; columns are: {known}", "unknown-column")
+        ctx.error(
+            path + ("arguments", "properties"),
+            f"duplicateValues names unknown column(s) {', '.join(unknown)} of '{table.name}'; columns are: {known}",
+            "unknown-column",
+        )
         return None
     return DuplicateRows(tuple(table.physical(n) for n in names))
 

@@ -29,12 +29,18 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
         if prop in DOCUMENTARY:
             continue
         if prop not in ENFORCED:
-            ctx.error(path + ("property",), f"lockgate cannot enforce SLA property {prop!r}; it enforces {', '.join(ENFORCED)} ({', '.join(sorted(DOCUMENTARY))} are documentation)", "unsupported-field")
+            ctx.error(
+                path + ("property",),
+                f"lockgate cannot enforce SLA property {prop!r}; it enforces {', '.join(ENFORCED)} ({', '.join(sorted(DOCUMENTARY))} are documentation)",
+                "unsupported-field",
+            )
             continue
         try:
             seconds = duration_seconds(entry.get("value"), entry.get("unit"))
         except ValueError as exc:
-            ctx.error(path + ("unit" if "unit" in entry else "value",), f"{prop}: {exc}", "invalid-value")
+            ctx.error(
+                path + ("unit" if "unit" in entry else "value",), f"{prop}: {exc}", "invalid-value"
+            )
             continue
         if seconds <= 0:
             ctx.error(path + ("value",), f"{prop} must be a positive duration", "invalid-value")
@@ -44,12 +50,20 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             continue
         table = elements[0][0]
         if any(t.name != table.name for t, _ in elements):
-            ctx.error(path + ("element",), f"{prop}: all elements must be columns of one table", "invalid-value")
+            ctx.error(
+                path + ("element",),
+                f"{prop}: all elements must be columns of one table",
+                "invalid-value",
+            )
             continue
         severity = "error"
         if prop == "freshness":
             if len(elements) != 1:
-                ctx.error(path + ("element",), "freshness takes one element: the table.column timestamp that shows the newest data", "invalid-value")
+                ctx.error(
+                    path + ("element",),
+                    "freshness takes one element: the table.column timestamp that shows the newest data",
+                    "invalid-value",
+                )
                 continue
             col = elements[0][1]
             tolerance = _future_tolerance(ctx, entry, path)
@@ -59,7 +73,11 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             threshold = Threshold("mustBeLessOrEqualTo", seconds, "seconds")
         else:
             if len(elements) != 2:
-                ctx.error(path + ("element",), "latency takes two elements, 'table.event_time, table.processed_time': the lag between them is bounded per row", "invalid-value")
+                ctx.error(
+                    path + ("element",),
+                    "latency takes two elements, 'table.event_time, table.processed_time': the lag between them is bounded per row",
+                    "invalid-value",
+                )
                 continue
             start, end = elements[0][1], elements[1][1]
             measure = FailingRows(LagAbove(start.physical_name, end.physical_name, seconds))
@@ -107,7 +125,9 @@ _TOLERANCE = "freshness valueExt (tolerance for timestamps in the future)"
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
 
 
-def _elements(ctx: CompileContext, tables, element: Any, path: DocPath, prop: str) -> list[tuple[Table, Column]] | None:
+def _elements(
+    ctx: CompileContext, tables, element: Any, path: DocPath, prop: str
+) -> list[tuple[Table, Column]] | None:
     if not isinstance(element, str) or not element.strip():
         ctx.error(path[:-1], f"{prop} needs an element: 'table.column'", "invalid-value")
         return None
@@ -117,15 +137,27 @@ def _elements(ctx: CompileContext, tables, element: Any, path: DocPath, prop: st
         table = next((t for t in tables if table_name in (t.name, t.physical_name)), None)
         if table is None:
             names = ", ".join(t.name for t in tables) or "none"
-            ctx.error(path, f"{prop} element {ref!r} names no table of this contract (tables: {names})", "unknown-column")
+            ctx.error(
+                path,
+                f"{prop} element {ref!r} names no table of this contract (tables: {names})",
+                "unknown-column",
+            )
             return None
         column = next((c for c in table.columns if column_name in (c.name, c.physical_name)), None)
         if column is None:
             names = ", ".join(c.name for c in table.columns)
-            ctx.error(path, f"{prop} element {ref!r}: '{table.name}' has no column {column_name!r} (columns: {names})", "unknown-column")
+            ctx.error(
+                path,
+                f"{prop} element {ref!r}: '{table.name}' has no column {column_name!r} (columns: {names})",
+                "unknown-column",
+            )
             return None
         if column.logical_type not in (None, "timestamp", "date"):
-            ctx.error(path, f"{prop} element {ref!r} is a {column.logical_type} column; expected a timestamp or date", "invalid-value")
+            ctx.error(
+                path,
+                f"{prop} element {ref!r} is a {column.logical_type} column; expected a timestamp or date",
+                "invalid-value",
+            )
             return None
         found.append((table, column))
     return found

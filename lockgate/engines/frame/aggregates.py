@@ -14,7 +14,9 @@ from lockgate.engines.results import Measurement
 from lockgate.engines.sql.types import ACCEPTS
 
 
-def measure_aggregate(rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str) -> Measurement:
+def measure_aggregate(
+    rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
     m, total = rule.measure, len(df)
     if isinstance(m, ir.RowCount):
         return Measurement(value=total, total_rows=total)
@@ -38,10 +40,16 @@ def measure_aggregate(rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.D
     if isinstance(m, ir.Orphans):
         ref = frames.get(m.ref_table)
         if ref is None:
-            return Measurement(error=f"referenced table {m.ref_table} was not given to the frame engine", total_rows=total)
+            return Measurement(
+                error=f"referenced table {m.ref_table} was not given to the frame engine",
+                total_rows=total,
+            )
         absent = [c for c in m.ref_columns if c not in ref.columns]
         if absent:
-            return Measurement(error=f"referenced table {m.ref_table} has no column {', '.join(absent)}", total_rows=total)
+            return Measurement(
+                error=f"referenced table {m.ref_table} has no column {', '.join(absent)}",
+                total_rows=total,
+            )
         return Measurement(failed_rows=int(orphan_mask(df, ref, m).sum()), total_rows=total)
     raise TypeError(f"no frame measure for {type(m).__name__}")
 
@@ -117,6 +125,10 @@ def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) ->
         finally:
             con.close()
     except Exception as exc:
-        return Measurement(error=f"query failed: {str(exc).strip().splitlines()[0]}", total_rows=total)
+        return Measurement(
+            error=f"query failed: {str(exc).strip().splitlines()[0]}", total_rows=total
+        )
     value = row[0] if row else None
-    return Measurement(value=float(value) if isinstance(value, decimal.Decimal) else value, total_rows=total)
+    return Measurement(
+        value=float(value) if isinstance(value, decimal.Decimal) else value, total_rows=total
+    )

@@ -23,7 +23,9 @@ def _ok(predicate_factory, obj) -> pd.Series:
 
 def _register(statistics: list[str], frame_level: bool = False):
     types = [pd.DataFrame] if frame_level else [pd.Series]
-    return register_check_method(statistics=["rule", *statistics], supported_types=types, check_type="vectorized")
+    return register_check_method(
+        statistics=["rule", *statistics], supported_types=types, check_type="vectorized"
+    )
 
 
 @_register([])

@@ -27,7 +27,9 @@ class FrameEngine:
                 self.frames[table.physical_name] = self.frames[table.name]
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[
+            str, object
+        ] = {}  # table name -> its TableProfile (for the history store)
 
     @classmethod
     def from_connector(cls, connector, contract: Contract) -> FrameEngine:
@@ -43,7 +45,10 @@ class FrameEngine:
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
         df = self.frames.get(table.name)
         if df is None:
-            return {r.id: Measurement(error=f"table {table.physical_name} does not exist") for r in rules}
+            return {
+                r.id: Measurement(error=f"table {table.physical_name} does not exist")
+                for r in rules
+            }
         total = len(df)
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
@@ -52,7 +57,10 @@ class FrameEngine:
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
-                out[rule.id] = Measurement(error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})", total_rows=total)
+                out[rule.id] = Measurement(
+                    error=f"{noun} {', '.join(missing)} missing from table {table.physical_name} (it has: {have})",
+                    total_rows=total,
+                )
             elif is_row_level(rule):
                 runnable.append(rule)
             elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
@@ -63,7 +71,9 @@ class FrameEngine:
         out.update(self._profile(table, df, stateful))
         return out
 
-    def _profile(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _profile(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
@@ -73,11 +83,18 @@ class FrameEngine:
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
         except Exception as exc:
-            return {r.id: Measurement(error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)) for r in rules}
+            return {
+                r.id: Measurement(
+                    error=f"cannot profile the table for {r.check}: {exc}", total_rows=len(df)
+                )
+                for r in rules
+            }
         self.profiles[table.name] = profile
         return {r.id: Measurement(value=profile, total_rows=len(df)) for r in rules}
 
-    def _row_level(self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]) -> dict[str, Measurement]:
+    def _row_level(
+        self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
+    ) -> dict[str, Measurement]:
         total = len(df)
         failed: dict[str, set] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
@@ -90,8 +107,13 @@ class FrameEngine:
                     if rule_id not in failed:
                         continue
                     if error.reason_code == SchemaErrorReason.CHECK_ERROR:
-                        errors[rule_id] = f"check failed to run: {str(error).strip().splitlines()[-1]}"
-                    elif isinstance(error.failure_cases, pd.DataFrame) and "index" in error.failure_cases:
+                        errors[rule_id] = (
+                            f"check failed to run: {str(error).strip().splitlines()[-1]}"
+                        )
+                    elif (
+                        isinstance(error.failure_cases, pd.DataFrame)
+                        and "index" in error.failure_cases
+                    ):
                         failed[rule_id].update(error.failure_cases["index"].dropna().tolist())
         out = {}
         for rule in rules:
@@ -121,4 +143,3 @@ class FrameEngine:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
         return rows.to_dict("records")
-

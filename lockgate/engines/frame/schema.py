@@ -25,14 +25,20 @@ def table_schema(name: str, rules: list[ir.Rule]) -> pa.DataFrameSchema:
     frame_checks: list[pa.Check] = []
     for rule in rules:
         if isinstance(rule.measure, ir.DuplicateRows):
-            frame_checks.append(pa.Check.lockgate_unique_key(rule=rule.id, columns=list(rule.measure.columns), error=rule.id, ignore_na=False))
+            frame_checks.append(
+                pa.Check.lockgate_unique_key(
+                    rule=rule.id, columns=list(rule.measure.columns), error=rule.id, ignore_na=False
+                )
+            )
         elif isinstance(rule.measure, ir.FailingRows):
             for column, check in _predicate_checks(rule.id, rule.measure.predicate):
                 if column is None:
                     frame_checks.append(check)
                 else:
                     column_checks.setdefault(column, []).append(check)
-    columns = {c: pa.Column(checks=cs, nullable=True, required=False) for c, cs in column_checks.items()}
+    columns = {
+        c: pa.Column(checks=cs, nullable=True, required=False) for c, cs in column_checks.items()
+    }
     return pa.DataFrameSchema(columns, checks=frame_checks, name=name)
 
 
@@ -51,19 +57,28 @@ def _predicate_checks(rule_id: str, p: ir.Predicate):
     elif isinstance(p, ir.NotMatching):
         yield p.column, pa.Check.lockgate_matches(pattern=p.pattern, **common)
     elif isinstance(p, ir.OutOfRange):
-        yield p.column, pa.Check.lockgate_in_range(
-            minimum=_plain(p.minimum),
-            maximum=_plain(p.maximum),
-            exclusive_minimum=p.exclusive_minimum,
-            exclusive_maximum=p.exclusive_maximum,
-            **common,
+        yield (
+            p.column,
+            pa.Check.lockgate_in_range(
+                minimum=_plain(p.minimum),
+                maximum=_plain(p.maximum),
+                exclusive_minimum=p.exclusive_minimum,
+                exclusive_maximum=p.exclusive_maximum,
+                **common,
+            ),
         )
     elif isinstance(p, ir.LengthOutOfRange):
-        yield p.column, pa.Check.lockgate_length_in_range(minimum=p.minimum, maximum=p.maximum, **common)
+        yield (
+            p.column,
+            pa.Check.lockgate_length_in_range(minimum=p.minimum, maximum=p.maximum, **common),
+        )
     elif isinstance(p, ir.NotMultipleOf):
         yield p.column, pa.Check.lockgate_multiple_of(factor=p.factor, **common)
     elif isinstance(p, ir.LagAbove):
-        yield None, pa.Check.lockgate_lag_within(start=p.start, end=p.end, seconds=p.seconds, **common)
+        yield (
+            None,
+            pa.Check.lockgate_lag_within(start=p.start, end=p.end, seconds=p.seconds, **common),
+        )
     else:
         raise TypeError(f"no pandera check for {type(p).__name__}")
 

@@ -21,7 +21,9 @@ class SqlEngine:
     def __init__(self, connector: Connector):
         self.connector = connector
         self._plans: dict[str, TablePlan] = {}
-        self.profiles: dict[str, object] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[
+            str, object
+        ] = {}  # table name -> its TableProfile (for the history store)
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
         plan = plan_table(self.connector, table, rules)
@@ -51,7 +53,9 @@ class SqlEngine:
             out.update(self._measure_profile(table, plan, values, total))
         return out
 
-    def _measure_profile(self, table: Table, plan: TablePlan, values: dict[str, Any], total: int | None) -> dict[str, Measurement]:
+    def _measure_profile(
+        self, table: Table, plan: TablePlan, values: dict[str, Any], total: int | None
+    ) -> dict[str, Measurement]:
         """Every stateful rule is answered with the table's profile: the scan's profile metrics,
         plus the one grouped query (top-value shares, change-rate buckets) when a rule needs it."""
         profile_plan = plan.profile
@@ -63,13 +67,23 @@ class SqlEngine:
                 grouped_error = f"query failed: {_first_line(exc)}"
         try:
             profile = profile_plan.read(values, rows)
-        except Exception as exc:  # a partial scan (some metric failed) can leave the profile inconsistent
-            return {rule.id: Measurement(error=f"cannot profile the table: {_first_line(exc)}", total_rows=total) for rule in plan.stateful}
+        except (
+            Exception
+        ) as exc:  # a partial scan (some metric failed) can leave the profile inconsistent
+            return {
+                rule.id: Measurement(
+                    error=f"cannot profile the table: {_first_line(exc)}", total_rows=total
+                )
+                for rule in plan.stateful
+            }
         self.profiles[table.name] = profile
         out = {}
         for rule in plan.stateful:
             if any(name not in values for name in profile_plan.metric_names(rule)):
-                out[rule.id] = Measurement(error="query failed: a profile metric of this column could not be computed", total_rows=total)
+                out[rule.id] = Measurement(
+                    error="query failed: a profile metric of this column could not be computed",
+                    total_rows=total,
+                )
             elif grouped_error and profile_plan.uses_grouped(rule):
                 out[rule.id] = Measurement(error=grouped_error, total_rows=total)
             else:
@@ -88,7 +102,9 @@ class SqlEngine:
             failed: dict[str, str] = {}
             for name, expr in plan.scan.items():
                 try:
-                    values[name] = self.connector.fetch_value(self.connector.to_sql(plan.expr.aggregate(**{name: expr})))
+                    values[name] = self.connector.fetch_value(
+                        self.connector.to_sql(plan.expr.aggregate(**{name: expr}))
+                    )
                 except Exception as exc:
                     failed[name] = _first_line(exc)
             for rule_id, metric in plan.metric_of.items():
@@ -158,7 +174,9 @@ def _from_metadata(rule: ir.Rule, plan: TablePlan, total: int | None) -> Measure
     if isinstance(m, ir.ColumnType):
         dtype = plan.expr.schema()[m.column]
         ok = type_matches(m, dtype)
-        return Measurement(value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total)
+        return Measurement(
+            value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total
+        )
     declared = set(m.declared)
     extra = [c for c in plan.native_types if c not in declared]
     detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"

@@ -142,5 +142,9 @@ def _literal(value, col):
             value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
         return ibis.literal(value, type=kind)
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-        return ibis.literal(value, type="date") if kind.is_date() else ibis.literal(dt.datetime.combine(value, dt.time()))
+        return (
+            ibis.literal(value, type="date")
+            if kind.is_date()
+            else ibis.literal(dt.datetime.combine(value, dt.time()))
+        )
     return ibis.literal(value)

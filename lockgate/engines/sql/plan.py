@@ -26,7 +26,9 @@ class TablePlan:
     native_types: dict[str, str] = field(default_factory=dict)
     scan: dict[str, object] = field(default_factory=dict)  # metric name -> ibis scalar expression
     metric_of: dict[str, str] = field(default_factory=dict)  # rule id -> metric name in the scan
-    queries: dict[str, str] = field(default_factory=dict)  # rule id -> its own SQL (sql rules, orphans)
+    queries: dict[str, str] = field(
+        default_factory=dict
+    )  # rule id -> its own SQL (sql rules, orphans)
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
@@ -40,13 +42,19 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
     native = connector.columns(table.physical_name)
     if native is None:
         plan = TablePlan(table, None)
-        where = f"{connector.namespace}.{table.physical_name}" if connector.namespace else table.physical_name
+        where = (
+            f"{connector.namespace}.{table.physical_name}"
+            if connector.namespace
+            else table.physical_name
+        )
         for rule in rules:
             plan.errors[rule.id] = f"table {where} does not exist"
         return plan
     plan = TablePlan(table, connector.table_expr(table.physical_name), dict(native))
     plan.scan[ROWS] = plan.expr.count()
-    seen: dict[object, str] = {}  # identical expressions (e.g. required + nullValues) share a metric
+    seen: dict[
+        object, str
+    ] = {}  # identical expressions (e.g. required + nullValues) share a metric
     for rule in rules:
         missing = [c for c in referenced_columns(rule.measure) if c not in plan.native_types]
         if missing:
@@ -88,7 +96,9 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
     if isinstance(m, ir.SqlValue):
         column = connector.quote_column(m.column) if m.column else None
         schema = connector.quote_column(connector.namespace) if connector.namespace else None
-        plan.queries[rule.id] = substitute(m.query, connector.quote_table(plan.table.physical_name), column, schema)
+        plan.queries[rule.id] = substitute(
+            m.query, connector.quote_table(plan.table.physical_name), column, schema
+        )
         return
     if isinstance(m, ir.Orphans):
         ref = connector.table_expr(m.ref_table)
@@ -119,7 +129,9 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
     present = t.filter(all_present(t, m.columns))
-    return present.anti_join(ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)])
+    return present.anti_join(
+        ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)]
+    )
 
 
 def referenced_columns(m: ir.Measure) -> tuple[str, ...]:
@@ -151,4 +163,3 @@ def literal_sql(connector: Connector, plan: TablePlan) -> str:
     """The fused scan as SQL text (what `export --to sql` shows)."""
     scan = plan.scan_expr()
     return connector.to_sql(scan) if scan is not None else ""
-

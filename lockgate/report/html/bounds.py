@@ -37,8 +37,16 @@ def bounds(rule: ir.Rule | None) -> list[Bound]:
         low, high = (float(v) for v in t.value)
         inside = t.operator == "mustBeBetween"
         return [
-            Bound(low, "above" if inside else "not at", f"{what} {'>=' if inside else '<'} {low:g}{unit}"),
-            Bound(high, "below" if inside else "not at", f"{what} {'<=' if inside else '>'} {high:g}{unit}"),
+            Bound(
+                low,
+                "above" if inside else "not at",
+                f"{what} {'>=' if inside else '<'} {low:g}{unit}",
+            ),
+            Bound(
+                high,
+                "below" if inside else "not at",
+                f"{what} {'<=' if inside else '>'} {high:g}{unit}",
+            ),
         ]
     try:
         value = float(t.value)

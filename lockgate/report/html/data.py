@@ -59,7 +59,9 @@ class TableReport:
     version: str  # of the latest run
     loads: list[Load] = field(default_factory=list)
     rules: dict[str, RuleHistory] = field(default_factory=dict)
-    latest_columns: dict[str, dict[str, Any]] = field(default_factory=dict)  # profile of the latest run
+    latest_columns: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # profile of the latest run
 
     @property
     def latest(self) -> Load:
@@ -70,22 +72,34 @@ class TableReport:
         return "t-" + "-".join(_slug(p) for p in (self.contract_id, self.server, self.table))
 
     def failing(self) -> list[RuleHistory]:
-        return [r for r in self.rules.values() if r.points and r.points[-1].run_id == self.latest.run_id and r.failing_now]
+        return [
+            r
+            for r in self.rules.values()
+            if r.points and r.points[-1].run_id == self.latest.run_id and r.failing_now
+        ]
 
 
 def read_tables(store) -> list[TableReport]:
     """Every (contract, server, table) in the store, with its last MAX_RUNS runs, oldest first."""
     tables: dict[tuple[str, str, str], TableReport] = {}
     with store._read() as cur:
-        cur.execute(store._sql("SELECT run_id, contract_id, contract_version, server, started_at FROM {runs} ORDER BY run_id"))
+        cur.execute(
+            store._sql(
+                "SELECT run_id, contract_id, contract_version, server, started_at FROM {runs} ORDER BY run_id"
+            )
+        )
         runs = {row[0]: row[1:] for row in cur.fetchall()}
         keep = _latest_runs(runs)
-        cur.execute(store._sql("SELECT run_id, table_name, row_count FROM {table_profiles} ORDER BY run_id"))
+        cur.execute(
+            store._sql("SELECT run_id, table_name, row_count FROM {table_profiles} ORDER BY run_id")
+        )
         for run_id, table, row_count in cur.fetchall():
             if run_id not in keep:
                 continue
             contract_id, version, server, started = runs[run_id]
-            report = tables.setdefault((contract_id, server, table), TableReport(contract_id, server, table, version))
+            report = tables.setdefault(
+                (contract_id, server, table), TableReport(contract_id, server, table, version)
+            )
             report.version = version
             report.loads.append(Load(run_id, _time(started), True, row_count))
         cur.execute(store._sql(
@@ -93,28 +107,58 @@ def read_tables(store) -> list[TableReport]:
             "failed_rows, samples FROM {rule_results} ORDER BY run_id, rule_id"
         ))  # fmt: skip
         failed_runs: set[tuple[int, str]] = set()
-        for run_id, rule_id, table, column, check, severity, passed, observed, expected, failed_rows, samples in cur.fetchall():
+        for (
+            run_id,
+            rule_id,
+            table,
+            column,
+            check,
+            severity,
+            passed,
+            observed,
+            expected,
+            failed_rows,
+            samples,
+        ) in cur.fetchall():
             if run_id not in keep:
                 continue
             contract_id, _, server, started = runs[run_id]
             report = tables.get((contract_id, server, table))
             if report is None:
                 continue
-            history = report.rules.setdefault(rule_id, RuleHistory(rule_id, column, check or "", severity or "error", expected or ""))
+            history = report.rules.setdefault(
+                rule_id,
+                RuleHistory(rule_id, column, check or "", severity or "error", expected or ""),
+            )
             history.expected = expected or history.expected
-            history.points.append(RulePoint(run_id, _time(started), bool(passed), _json(observed), failed_rows))
+            history.points.append(
+                RulePoint(run_id, _time(started), bool(passed), _json(observed), failed_rows)
+            )
             history.samples = _json(samples) or []
             if not passed and severity == "error":
                 failed_runs.add((run_id, table))
         for report in tables.values():
-            report.loads = [Load(x.run_id, x.started_at, (x.run_id, report.table) not in failed_runs, x.row_count) for x in report.loads]
+            report.loads = [
+                Load(
+                    x.run_id, x.started_at, (x.run_id, report.table) not in failed_runs, x.row_count
+                )
+                for x in report.loads
+            ]
             latest = report.latest.run_id
             cur.execute(
-                store._sql("SELECT column_name, null_count, min_value, max_value, mean_value, top_share FROM {column_profiles} WHERE run_id = ? AND table_name = ?"),
+                store._sql(
+                    "SELECT column_name, null_count, min_value, max_value, mean_value, top_share FROM {column_profiles} WHERE run_id = ? AND table_name = ?"
+                ),
                 (latest, report.table),
             )
             for column, nulls, low, high, mean, top in cur.fetchall():
-                report.latest_columns[column] = {"null_count": nulls, "min": low, "max": high, "mean": mean, "top_share": top}
+                report.latest_columns[column] = {
+                    "null_count": nulls,
+                    "min": low,
+                    "max": high,
+                    "mean": mean,
+                    "top_share": top,
+                }
     return sorted(tables.values(), key=lambda t: (t.contract_id, t.table, t.server))
 
 

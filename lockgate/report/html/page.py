@@ -31,7 +31,9 @@ svg .bound-label{font-weight:600;fill:#263238} code{background:#eceff1;padding:0
 """
 
 
-def render_page(tables: list[TableReport], contracts: dict[str, Any], *, history: str, generated_at: dt.datetime) -> str:
+def render_page(
+    tables: list[TableReport], contracts: dict[str, Any], *, history: str, generated_at: dt.datetime
+) -> str:
     """`contracts` maps a contract id to its loaded Contract (for thresholds and drift
     references); a table whose contract is not given is shown without threshold bands."""
     body = [
@@ -46,7 +48,7 @@ def render_page(tables: list[TableReport], contracts: dict[str, Any], *, history
         body.append(_table_section(table, contracts.get(table.contract_id)))
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'; img-src data:">'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
         f"<title>lockgate report</title><style>{CSS}</style></head><body>{''.join(body)}</body></html>\n"
     )
 
@@ -89,7 +91,11 @@ def _table_section(t: TableReport, contract) -> str:
     for r in ordered:
         parts.append(_rule_chart(r, rules.get(r.rule_id)))
     parts.append("</div>")
-    drift = [rule for rule in rules.values() if rule.table == t.table and isinstance(rule.measure, ir.Drift)]
+    drift = [
+        rule
+        for rule in rules.values()
+        if rule.table == t.table and isinstance(rule.measure, ir.Drift)
+    ]
     if drift:
         parts.append("<h3>Drift against the reference profile</h3><div>")
         parts += [_drift_chart(rule, t) for rule in drift]
@@ -104,7 +110,7 @@ def _failures_table(failing: list[RuleHistory]) -> str:
     rows = "".join(
         f'<tr class="failing-rule" data-rule="{esc(r.rule_id)}"><td>{esc(r.rule_id)}</td><td>{esc(r.column or "")}</td><td>{esc(r.check)}</td>'
         f"<td>{esc(r.severity)}</td><td>{esc(r.expected)}</td><td>{esc(_show(r.latest.observed))}</td>"
-        f'<td>{"" if r.latest.failed_rows is None else f"{r.latest.failed_rows:,}"}</td></tr>'
+        f"<td>{'' if r.latest.failed_rows is None else f'{r.latest.failed_rows:,}'}</td></tr>"
         for r in failing
     )
     return f'<table class="failures">{head}{rows}</table>'
@@ -113,18 +119,30 @@ def _failures_table(failing: list[RuleHistory]) -> str:
 def _samples(rows: list[dict[str, Any]]) -> str:
     columns = list(dict.fromkeys(k for row in rows for k in row))
     head = "".join(f"<th>{esc(c)}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{esc(_show(row.get(c)))}</td>" for c in columns) + "</tr>" for row in rows[:MAX_SAMPLES])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{esc(_show(row.get(c)))}</td>" for c in columns) + "</tr>"
+        for row in rows[:MAX_SAMPLES]
+    )
     return f'<table class="samples"><tr>{head}</tr>{body}</table>'
 
 
 def _rule_chart(r: RuleHistory, rule: ir.Rule | None) -> str:
     points = [
-        svg.Point(p.started_at.strftime("%m-%d %H:%M"), metric_value(p), p.passed, f"run #{p.run_id} {_when(p.started_at)}: {_show(p.observed)}")
+        svg.Point(
+            p.started_at.strftime("%m-%d %H:%M"),
+            metric_value(p),
+            p.passed,
+            f"run #{p.run_id} {_when(p.started_at)}: {_show(p.observed)}",
+        )
         for p in r.points
     ]
     caption = f"{r.rule_id}: {r.expected}"
     numeric = sum(p.value is not None for p in points) >= max(1, len(points) // 2)
-    chart = svg.metric_chart(points, bounds(rule), caption=caption) if numeric else svg.verdict_strip(points, caption=caption)
+    chart = (
+        svg.metric_chart(points, bounds(rule), caption=caption)
+        if numeric
+        else svg.verdict_strip(points, caption=caption)
+    )
     state = "failing" if r.failing_now else "passing"
     return f'<figure class="rule {state}" data-rule="{esc(r.rule_id)}">{chart}</figure>'
 
@@ -143,7 +161,11 @@ def _drift_chart(rule: ir.Rule, t: TableReport) -> str:
     elif reference is not None and getattr(reference, "edges", None):
         edges = list(reference.edges)
         labels = [f"{edges[i]:.3g}" for i in range(len(reference.counts))]
-        markers = [(_bin_position(edges, latest[k]), f"latest {k} {latest[k]:.3g}") for k in ("min", "mean", "max") if isinstance(latest.get(k), (int, float))]
+        markers = [
+            (_bin_position(edges, latest[k]), f"latest {k} {latest[k]:.3g}")
+            for k in ("min", "mean", "max")
+            if isinstance(latest.get(k), (int, float))
+        ]
         chart = svg.histogram(labels, list(reference.counts), caption=caption, markers=markers)
     else:
         return ""
@@ -166,9 +188,14 @@ def _loads(t: TableReport) -> str:
                   f"run #{x.run_id} {_when(x.started_at)}: {_rows(x.row_count)} rows, {'passed' if x.passed else 'FAILED'}")
         for x in t.loads
     ]  # fmt: skip
-    chart = svg.metric_chart(points, [], caption=f"{t.table}: rows per run (red: an error rule failed)", css_class="loads")
+    chart = svg.metric_chart(
+        points,
+        [],
+        caption=f"{t.table}: rows per run (red: an error rule failed)",
+        css_class="loads",
+    )
     rows = "".join(
-        f'<tr><td>#{x.run_id}</td><td>{esc(_when(x.started_at))}</td><td>{esc(_rows(x.row_count))}</td>'
+        f"<tr><td>#{x.run_id}</td><td>{esc(_when(x.started_at))}</td><td>{esc(_rows(x.row_count))}</td>"
         f'<td class="{"PASSED" if x.passed else "FAILED"}">{"PASSED" if x.passed else "FAILED"}</td></tr>'
         for x in reversed(t.loads[-20:])
     )

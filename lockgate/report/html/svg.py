@@ -35,7 +35,9 @@ class Bound:
     label: str
 
 
-def metric_chart(points: list[Point], bounds: list[Bound], *, caption: str, css_class: str = "metric") -> str:
+def metric_chart(
+    points: list[Point], bounds: list[Bound], *, caption: str, css_class: str = "metric"
+) -> str:
     """The metric over runs; the allowed region shaded green, each bound a dashed line named by
     its label, failed runs as red points."""
     values = [p.value for p in points if p.value is not None] + [b.value for b in bounds]
@@ -49,13 +51,23 @@ def metric_chart(points: list[Point], bounds: list[Bound], *, caption: str, css_
     parts = [_frame(caption)]
     for band in _allowed_bands(bounds, low, high):
         top, bottom = y(band[1]), y(band[0])
-        parts.append(f'<rect class="band" x="{LEFT}" y="{top:.1f}" width="{WIDTH - LEFT - RIGHT}" height="{max(bottom - top, 1.5):.1f}" fill="{BAND}"/>')
+        parts.append(
+            f'<rect class="band" x="{LEFT}" y="{top:.1f}" width="{WIDTH - LEFT - RIGHT}" height="{max(bottom - top, 1.5):.1f}" fill="{BAND}"/>'
+        )
     for tick in _ticks(low, high):
-        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID}"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">{esc(_num(tick))}</text>')
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">{esc(_num(tick))}</text>'
+        )
     for b in bounds:
-        parts.append(f'<line class="bound" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(b.value):.1f}" y2="{y(b.value):.1f}" stroke="{INK}" stroke-dasharray="5 4"/>')
-        parts.append(f'<text class="bound-label" x="{WIDTH - RIGHT - 4}" y="{y(b.value) - 5:.1f}" text-anchor="end">{esc(b.label)}</text>')
+        parts.append(
+            f'<line class="bound" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(b.value):.1f}" y2="{y(b.value):.1f}" stroke="{INK}" stroke-dasharray="5 4"/>'
+        )
+        parts.append(
+            f'<text class="bound-label" x="{WIDTH - RIGHT - 4}" y="{y(b.value) - 5:.1f}" text-anchor="end">{esc(b.label)}</text>'
+        )
     line = [(x[i], y(p.value)) for i, p in enumerate(points) if p.value is not None]
     if len(line) > 1:
         path = " ".join(f"{a:.1f},{b:.1f}" for a, b in line)
@@ -87,7 +99,9 @@ def verdict_strip(points: list[Point], *, caption: str) -> str:
     return _svg(parts, "strip", height=90)
 
 
-def histogram(labels: list[str], counts: list[float], *, caption: str, markers: list[tuple[float, str]] = ()) -> str:
+def histogram(
+    labels: list[str], counts: list[float], *, caption: str, markers: list[tuple[float, str]] = ()
+) -> str:
     """Bars for the reference distribution; `markers` are (bar position 0..len, label) lines for
     what the latest run measured (its min, mean, max)."""
     total = sum(counts) or 1.0
@@ -97,7 +111,9 @@ def histogram(labels: list[str], counts: list[float], *, caption: str, markers: 
     width = (WIDTH - LEFT - RIGHT) / max(len(counts), 1)
     parts = [_frame(caption)]
     for tick in _ticks(0.0, top):
-        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">{esc(f"{tick:.0%}")}</text>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" class="tick">{esc(f"{tick:.0%}")}</text>'
+        )
     for i, (label, share) in enumerate(zip(labels, shares)):
         left = LEFT + i * width
         parts.append(
@@ -106,13 +122,19 @@ def histogram(labels: list[str], counts: list[float], *, caption: str, markers: 
         )
     step = max(1, len(labels) // 6)
     for i in range(0, len(labels), step):
-        parts.append(f'<text x="{LEFT + (i + 0.5) * width:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">{esc(labels[i][:14])}</text>')
+        parts.append(
+            f'<text x="{LEFT + (i + 0.5) * width:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">{esc(labels[i][:14])}</text>'
+        )
     for position, label in markers:
         at = LEFT + position * width
-        parts.append(f'<line class="marker" x1="{at:.1f}" x2="{at:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="{BAD}" stroke-width="1.5"/>')
+        parts.append(
+            f'<line class="marker" x1="{at:.1f}" x2="{at:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}" stroke="{BAD}" stroke-width="1.5"/>'
+        )
         near_end = at > WIDTH - RIGHT - 90  # keep the label inside the chart
         x, anchor = (at - 3, "end") if near_end else (at + 3, "start")
-        parts.append(f'<text class="marker-label" x="{x:.1f}" y="{TOP + 12}" text-anchor="{anchor}" fill="{BAD}">{esc(label)}</text>')
+        parts.append(
+            f'<text class="marker-label" x="{x:.1f}" y="{TOP + 12}" text-anchor="{anchor}" fill="{BAD}">{esc(label)}</text>'
+        )
     return _svg(parts, "histogram")
 
 
@@ -142,7 +164,9 @@ def _positions(n: int) -> list[float]:
     return [LEFT + 10 + inner * i / (n - 1) for i in range(n)]
 
 
-def _x_labels(points: list[Point], x: list[float], baseline: float = HEIGHT - BOTTOM + 16) -> list[str]:
+def _x_labels(
+    points: list[Point], x: list[float], baseline: float = HEIGHT - BOTTOM + 16
+) -> list[str]:
     if not points:
         return []
     shown = sorted({0, len(points) - 1, *range(0, len(points), max(1, len(points) // 5))})
@@ -151,7 +175,9 @@ def _x_labels(points: list[Point], x: list[float], baseline: float = HEIGHT - BO
         if x[i] - last < 70 and i != len(points) - 1:
             continue
         anchor = "end" if i == len(points) - 1 and i > 0 else "middle"  # the last one stays inside
-        out.append(f'<text x="{x[i]:.1f}" y="{baseline}" text-anchor="{anchor}" class="tick">{esc(points[i].label)}</text>')
+        out.append(
+            f'<text x="{x[i]:.1f}" y="{baseline}" text-anchor="{anchor}" class="tick">{esc(points[i].label)}</text>'
+        )
         last = x[i]
     return out
 

@@ -25,7 +25,11 @@ def _contract(diff: ContractDiff) -> dict:
         "status": diff.status,
         "old": {"source": diff.old, "version": diff.old_version},
         "new": {"source": diff.new, "version": diff.new_version},
-        "verdict": {"status": diff.verdict.status, "message": diff.verdict.message, "required_bump": diff.verdict.required_bump},
+        "verdict": {
+            "status": diff.verdict.status,
+            "message": diff.verdict.message,
+            "required_bump": diff.verdict.required_bump,
+        },
         "changes": [c.to_dict() for c in diff.changes],
         "blast_radius": [
             {
@@ -38,7 +42,14 @@ def _contract(diff: ContractDiff) -> dict:
                     "downstream": [n.unique_id for n in i.downstream],
                 },
                 "pipelines": [
-                    {"spec": p.spec, "path": p.path, "via": p.via, "columns": p.columns, "columns_matched_by_name": p.by_name, "asset_keys": p.asset_keys}
+                    {
+                        "spec": p.spec,
+                        "path": p.path,
+                        "via": p.via,
+                        "columns": p.columns,
+                        "columns_matched_by_name": p.by_name,
+                        "asset_keys": p.asset_keys,
+                    }
                     for p in i.pipelines
                 ],
                 "asset_keys": i.asset_keys,

@@ -17,8 +17,17 @@ SEVERITY_ICONS = {"breaking": "🔴", "risky": "🟡", "safe": "🟢"}
 def render(report: DiffReport) -> str:
     changes = report.changes
     counts = ", ".join(f"{sum(c.severity == s for c in changes)} {s}" for s in SEVERITIES)
-    headline = next((d.verdict.message for d in report.diffs if d.verdict.status == report.status), "no contracts compared")
-    lines = [MARKER, f"### {VERDICT_ICONS[report.status]} lockgate contract review: {_escape(headline)}", "", f"{len(report.diffs)} contract(s) compared: {counts}.", ""]
+    headline = next(
+        (d.verdict.message for d in report.diffs if d.verdict.status == report.status),
+        "no contracts compared",
+    )
+    lines = [
+        MARKER,
+        f"### {VERDICT_ICONS[report.status]} lockgate contract review: {_escape(headline)}",
+        "",
+        f"{len(report.diffs)} contract(s) compared: {counts}.",
+        "",
+    ]
     for diff in report.diffs:
         if diff.status != "unchanged":
             lines += _contract(diff)
@@ -47,9 +56,16 @@ def _contract(diff: ContractDiff) -> list[str]:
             )
         lines.append("")
     if diff.impacts:
-        lines += ["**Blast radius**", "", "| table | changed columns | dbt downstream | ML pipelines | Dagster assets |", "|---|---|---|---|---|"]
+        lines += [
+            "**Blast radius**",
+            "",
+            "| table | changed columns | dbt downstream | ML pipelines | Dagster assets |",
+            "|---|---|---|---|---|",
+        ]
         for impact in diff.impacts:
-            dbt = ", ".join(f"`{n.name}`" for n in impact.downstream) or ("—" if impact.dbt else "not in the dbt manifest")
+            dbt = ", ".join(f"`{n.name}`" for n in impact.downstream) or (
+                "—" if impact.dbt else "not in the dbt manifest"
+            )
             if impact.dbt and not impact.dbt_exact:
                 dbt += " (matched by table name)"
             pipelines = "<br>".join(_pipeline(p) for p in impact.pipelines) or "—"

@@ -26,7 +26,10 @@ def render(report: DiffReport) -> str:
 def _summary(report: DiffReport) -> str:
     changes = report.changes
     counts = ", ".join(f"{sum(c.severity == s for c in changes)} {s}" for s in SEVERITIES)
-    worst = next((d.verdict.message for d in report.diffs if d.verdict.status == report.status), "no contracts compared")
+    worst = next(
+        (d.verdict.message for d in report.diffs if d.verdict.status == report.status),
+        "no contracts compared",
+    )
     return f"{worst} — {len(report.diffs)} contract(s), {counts}"
 
 
@@ -42,7 +45,9 @@ def _contract(diff: ContractDiff) -> list[str]:
         kind_width = max(len(c.kind) for c in changes)
         where_width = max(len(c.where) for c in changes)
         for c in changes:
-            lines.append(f"  {c.severity.upper():<9} {c.kind:<{kind_width}}  {c.where:<{where_width}}  {c.subject}: {show(c.before)} -> {show(c.after)}")
+            lines.append(
+                f"  {c.severity.upper():<9} {c.kind:<{kind_width}}  {c.where:<{where_width}}  {c.subject}: {show(c.before)} -> {show(c.after)}"
+            )
             lines.append(f"  {'':<9} {c.explanation} [{c.affects}]")
     for impact in diff.impacts:
         lines.append(f"  blast radius of {impact.table} ({_relation(impact)}):")
@@ -51,13 +56,20 @@ def _contract(diff: ContractDiff) -> list[str]:
         if impact.dbt:
             exact = "" if impact.dbt_exact else " (matched by table name; the schema differs)"
             lines.append(f"    dbt: {', '.join(n.label for n in impact.dbt)}{exact}")
-            lines.append(f"    dbt downstream: {', '.join(n.label for n in impact.downstream) or 'nothing'}")
+            lines.append(
+                f"    dbt downstream: {', '.join(n.label for n in impact.downstream) or 'nothing'}"
+            )
         for p in impact.pipelines:
-            used = ", ".join(f"{col} ({role})" for col, role in p.columns.items()) or "no changed column is a feature, the target or the time column"
+            used = (
+                ", ".join(f"{col} ({role})" for col, role in p.columns.items())
+                or "no changed column is a feature, the target or the time column"
+            )
             hint = " — columns matched by name through dbt" if p.by_name and p.columns else ""
             lines.append(f"    ML pipeline {p.spec} ({p.path}) via {p.via}: {used}{hint}")
         if impact.asset_keys:
-            lines.append(f"    Dagster assets: {', '.join(asset_path(k) for k in impact.asset_keys)}")
+            lines.append(
+                f"    Dagster assets: {', '.join(asset_path(k) for k in impact.asset_keys)}"
+            )
     return lines
 
 

@@ -41,47 +41,61 @@ SCHEMA_VERSION = 3
 KEEP_BUCKET_RUNS = 3
 HISTORY_RUNS = 400  # runs read per table: a window of 30 with many failed points still fills
 
-TABLES = ("runs", "table_profiles", "column_profiles", "rule_results", "bucket_fingerprints", "meta", "quarantine_outcomes")
-INDEXES = ("runs_by_contract", "runs_by_time", "table_profiles_by_table", "table_profiles_by_state", "rule_results_failed")
+TABLES = (
+    "runs",
+    "table_profiles",
+    "column_profiles",
+    "rule_results",
+    "bucket_fingerprints",
+    "meta",
+    "quarantine_outcomes",
+)
+INDEXES = (
+    "runs_by_contract",
+    "runs_by_time",
+    "table_profiles_by_table",
+    "table_profiles_by_state",
+    "rule_results_failed",
+)
 
 
 def ddl(types: dict[str, str]) -> list[str]:
     """CREATE statements; `types` maps the abstract types (id, int, real, text, blob) per dialect."""
     t = types
     return [
-        f"""CREATE TABLE IF NOT EXISTS {{meta}} (key {t['text']} PRIMARY KEY, value {t['text']})""",
+        f"""CREATE TABLE IF NOT EXISTS {{meta}} (key {t["text"]} PRIMARY KEY, value {t["text"]})""",
         f"""CREATE TABLE IF NOT EXISTS {{runs}} (
-            run_id {t['id']}, contract_id {t['text']} NOT NULL, contract_version {t['text']},
-            contract_hash {t['text']}, server {t['text']} NOT NULL, engine {t['text']}, family {t['text']},
-            started_at {t['text']} NOT NULL, finished_at {t['text']}, passed {t['int']} NOT NULL,
-            rules {t['int']}, failed_rules {t['int']}, as_of {t['text']})""",
+            run_id {t["id"]}, contract_id {t["text"]} NOT NULL, contract_version {t["text"]},
+            contract_hash {t["text"]}, server {t["text"]} NOT NULL, engine {t["text"]}, family {t["text"]},
+            started_at {t["text"]} NOT NULL, finished_at {t["text"]}, passed {t["int"]} NOT NULL,
+            rules {t["int"]}, failed_rules {t["int"]}, as_of {t["text"]})""",
         """CREATE INDEX IF NOT EXISTS {runs_by_contract} ON {runs} (contract_id, server, run_id)""",
         """CREATE INDEX IF NOT EXISTS {runs_by_time} ON {runs} (contract_id, server, as_of)""",
         f"""CREATE TABLE IF NOT EXISTS {{table_profiles}} (
-            run_id {t['int']} NOT NULL, table_name {t['text']} NOT NULL, row_count {t['int']},
-            state {t['text']}, first_run {t['int']}, PRIMARY KEY (run_id, table_name))""",
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, row_count {t["int"]},
+            state {t["text"]}, first_run {t["int"]}, PRIMARY KEY (run_id, table_name))""",
         """CREATE INDEX IF NOT EXISTS {table_profiles_by_table} ON {table_profiles} (table_name, run_id)""",
         """CREATE INDEX IF NOT EXISTS {table_profiles_by_state} ON {table_profiles} (table_name, state)""",
         f"""CREATE TABLE IF NOT EXISTS {{column_profiles}} (
-            run_id {t['int']} NOT NULL, table_name {t['text']} NOT NULL, column_name {t['text']} NOT NULL,
-            null_count {t['int']}, distinct_count {t['int']}, min_value {t['real']}, max_value {t['real']},
-            mean_value {t['real']}, top_share {t['real']}, max_timestamp {t['text']}, fingerprint {t['int']},
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, column_name {t["text"]} NOT NULL,
+            null_count {t["int"]}, distinct_count {t["int"]}, min_value {t["real"]}, max_value {t["real"]},
+            mean_value {t["real"]}, top_share {t["real"]}, max_timestamp {t["text"]}, fingerprint {t["int"]},
             PRIMARY KEY (run_id, table_name, column_name))""",
         f"""CREATE TABLE IF NOT EXISTS {{rule_results}} (
-            run_id {t['int']} NOT NULL, rule_id {t['text']} NOT NULL, table_name {t['text']} NOT NULL,
-            column_name {t['text']}, check_name {t['text']}, severity {t['text']}, passed {t['int']} NOT NULL,
-            observed {t['text']}, expected {t['text']}, failed_rows {t['int']}, metric {t['text']},
-            samples {t['text']}, error {t['int']}, PRIMARY KEY (run_id, rule_id))""",
+            run_id {t["int"]} NOT NULL, rule_id {t["text"]} NOT NULL, table_name {t["text"]} NOT NULL,
+            column_name {t["text"]}, check_name {t["text"]}, severity {t["text"]}, passed {t["int"]} NOT NULL,
+            observed {t["text"]}, expected {t["text"]}, failed_rows {t["int"]}, metric {t["text"]},
+            samples {t["text"]}, error {t["int"]}, PRIMARY KEY (run_id, rule_id))""",
         """CREATE INDEX IF NOT EXISTS {rule_results_failed} ON {rule_results} (table_name, passed, run_id)""",
         f"""CREATE TABLE IF NOT EXISTS {{bucket_fingerprints}} (
-            run_id {t['int']} NOT NULL, table_name {t['text']} NOT NULL, family {t['text']} NOT NULL,
-            buckets {t['int']} NOT NULL, columns {t['text']} NOT NULL, data {t['blob']} NOT NULL,
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, family {t["text"]} NOT NULL,
+            buckets {t["int"]} NOT NULL, columns {t["text"]} NOT NULL, data {t["blob"]} NOT NULL,
             PRIMARY KEY (run_id, table_name))""",
         # what a quarantine policy did to a table in a run (created IF NOT EXISTS in older stores)
         f"""CREATE TABLE IF NOT EXISTS {{quarantine_outcomes}} (
-            run_id {t['int']} NOT NULL, table_name {t['text']} NOT NULL, quarantined_rows {t['int']},
-            total_rows {t['int']}, max_rate {t['real']}, max_rows {t['int']}, passed {t['int']},
-            by_rule {t['text']}, PRIMARY KEY (run_id, table_name))""",
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL, quarantined_rows {t["int"]},
+            total_rows {t["int"]}, max_rate {t["real"]}, max_rows {t["int"]}, passed {t["int"]},
+            by_rule {t["text"]}, PRIMARY KEY (run_id, table_name))""",
     ]
 
 
@@ -152,7 +166,9 @@ class SqlHistoryStore(ABC):
         if version > SCHEMA_VERSION or (version < SCHEMA_VERSION and version not in steps):
             from lockgate.errors import LockgateError
 
-            raise LockgateError(f"history store {self.location} has schema version {version}; this lockgate reads versions 2 to {SCHEMA_VERSION}")
+            raise LockgateError(
+                f"history store {self.location} has schema version {version}; this lockgate reads versions 2 to {SCHEMA_VERSION}"
+            )
         while version < SCHEMA_VERSION:
             for statement in steps[version]:
                 cur.execute(self._sql(statement))
@@ -160,11 +176,23 @@ class SqlHistoryStore(ABC):
         for statement in statements[1:]:  # IF NOT EXISTS: tables and indexes the store lacks
             cur.execute(self._sql(statement))
         if row is None:
-            cur.execute(self._sql("INSERT INTO {meta} (key, value) VALUES ('schema_version', ?)"), (str(SCHEMA_VERSION),))
+            cur.execute(
+                self._sql("INSERT INTO {meta} (key, value) VALUES ('schema_version', ?)"),
+                (str(SCHEMA_VERSION),),
+            )
         elif int(row[0]) != SCHEMA_VERSION:
-            cur.execute(self._sql("UPDATE {meta} SET value = ? WHERE key = 'schema_version'"), (str(SCHEMA_VERSION),))
+            cur.execute(
+                self._sql("UPDATE {meta} SET value = ? WHERE key = 'schema_version'"),
+                (str(SCHEMA_VERSION),),
+            )
 
-    def record(self, result: ValidationResult, profiles: dict[str, TableProfile], *, family: str | None = None) -> int:
+    def record(
+        self,
+        result: ValidationResult,
+        profiles: dict[str, TableProfile],
+        *,
+        family: str | None = None,
+    ) -> int:
         """Write one run atomically; returns its run_id. A table whose data state was recorded
         before is written as a retry of that load (`first_run`), without bucket fingerprints."""
         server = result.server or ""
@@ -185,17 +213,35 @@ class SqlHistoryStore(ABC):
             run_id = int(cur.fetchone()[0])
             for table, rows in result.table_rows.items():
                 profile = profiles.get(table)
-                row_count = profile.row_count if profile is not None and profile.row_count is not None else rows
+                row_count = (
+                    profile.row_count
+                    if profile is not None and profile.row_count is not None
+                    else rows
+                )
                 state = profile.state if profile is not None else None
                 # looked up inside the write transaction: of two processes checking the same new
                 # data at once, the second to commit records a retry of the first
-                first = self._first_check(cur, result.contract_id, server, table, state) if state else None
+                first = (
+                    self._first_check(cur, result.contract_id, server, table, state)
+                    if state
+                    else None
+                )
                 cur.execute(
-                    self._sql("INSERT INTO {table_profiles} (run_id, table_name, row_count, state, first_run) VALUES (?, ?, ?, ?, ?)"),
+                    self._sql(
+                        "INSERT INTO {table_profiles} (run_id, table_name, row_count, state, first_run) VALUES (?, ?, ?, ?, ?)"
+                    ),
                     (run_id, table, row_count, state, first),
                 )
                 if profile is not None:
-                    self._write_profile(cur, run_id, table, profile, server, result.contract_id, new_load=first is None)
+                    self._write_profile(
+                        cur,
+                        run_id,
+                        table,
+                        profile,
+                        server,
+                        result.contract_id,
+                        new_load=first is None,
+                    )
             for r in result.results:
                 point = failed_point(r.rule)
                 cur.execute(
@@ -218,7 +264,15 @@ class SqlHistoryStore(ABC):
                 )  # fmt: skip
         return run_id
 
-    def _first_check(self, cur, contract_id: str, server: str, table: str, state: str, contract_hash: str | None = None) -> int | None:
+    def _first_check(
+        self,
+        cur,
+        contract_id: str,
+        server: str,
+        table: str,
+        state: str,
+        contract_hash: str | None = None,
+    ) -> int | None:
         """The run that first checked this data state of the table (with `contract_hash`, when
         given), or None."""
         where = "r.contract_id = ? AND r.server = ? AND p.table_name = ? AND p.state = ?"
@@ -226,11 +280,18 @@ class SqlHistoryStore(ABC):
         if contract_hash is not None:
             where += " AND r.contract_hash = ?"
             params.append(contract_hash)
-        cur.execute(self._sql(f"SELECT min(p.run_id) FROM {{table_profiles}} p JOIN {{runs}} r ON r.run_id = p.run_id WHERE {where}"), params)
+        cur.execute(
+            self._sql(
+                f"SELECT min(p.run_id) FROM {{table_profiles}} p JOIN {{runs}} r ON r.run_id = p.run_id WHERE {where}"
+            ),
+            params,
+        )
         row = cur.fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
-    def load_verdicts(self, contract_id: str, server: str | None, table: str, state: str, contract_hash: str) -> Load | None:
+    def load_verdicts(
+        self, contract_id: str, server: str | None, table: str, state: str, contract_hash: str
+    ) -> Load | None:
         """The first check of this data state of the table under the same contract content, with
         its rule results (the ones that were judged, not errors): what a retry repeats."""
         with self._read() as cur:
@@ -247,14 +308,35 @@ class SqlHistoryStore(ABC):
                 (run_id, table),
             )
             verdicts = {
-                rid: StoredVerdict(bool(ok), json.loads(obs) if obs else None, exp, rows, tuple(json.loads(samples)) if samples else (), sev)
+                rid: StoredVerdict(
+                    bool(ok),
+                    json.loads(obs) if obs else None,
+                    exp,
+                    rows,
+                    tuple(json.loads(samples)) if samples else (),
+                    sev,
+                )
                 for rid, ok, obs, exp, rows, samples, sev in cur.fetchall()
             }
         return Load(run_id, as_of, verdicts)
 
-    def _write_profile(self, cur, run_id: int, table: str, profile: TableProfile, server: str, contract_id: str, *, new_load: bool) -> None:
+    def _write_profile(
+        self,
+        cur,
+        run_id: int,
+        table: str,
+        profile: TableProfile,
+        server: str,
+        contract_id: str,
+        *,
+        new_load: bool,
+    ) -> None:
         for column, s in profile.columns.items():
-            nulls = None if s.non_null is None or profile.row_count is None else profile.row_count - s.non_null
+            nulls = (
+                None
+                if s.non_null is None or profile.row_count is None
+                else profile.row_count - s.non_null
+            )
             cur.execute(
                 self._sql(
                     "INSERT INTO {column_profiles} (run_id, table_name, column_name, null_count, distinct_count, min_value, "
@@ -266,7 +348,9 @@ class SqlHistoryStore(ABC):
         if profile.buckets is not None and new_load:  # a retry's buckets are its load's
             columns, data = profile.buckets.to_bytes()
             cur.execute(
-                self._sql("INSERT INTO {bucket_fingerprints} (run_id, table_name, family, buckets, columns, data) VALUES (?, ?, ?, ?, ?, ?)"),
+                self._sql(
+                    "INSERT INTO {bucket_fingerprints} (run_id, table_name, family, buckets, columns, data) VALUES (?, ?, ?, ?, ?, ?)"
+                ),
                 (run_id, table, profile.family, profile.buckets.buckets, json.dumps(columns), data),
             )
             cur.execute(
@@ -277,7 +361,17 @@ class SqlHistoryStore(ABC):
                     "WHERE b.table_name = ? AND b.family = ? AND r.contract_id = ? AND r.server = ? "
                     "ORDER BY r.as_of DESC, b.run_id DESC LIMIT ?)"
                 ),
-                (table, profile.family, contract_id, server, table, profile.family, contract_id, server, KEEP_BUCKET_RUNS),
+                (
+                    table,
+                    profile.family,
+                    contract_id,
+                    server,
+                    table,
+                    profile.family,
+                    contract_id,
+                    server,
+                    KEEP_BUCKET_RUNS,
+                ),
             )
 
     def table_history(
@@ -318,11 +412,19 @@ class SqlHistoryStore(ABC):
                 runs[run_id] = PastRun(run_id, _parse_time(when), rows, state=run_state)
             if runs:
                 self._read_columns(cur, runs, contract_id, server, table)
-            since = self._state_since(cur, contract_id, server, table, state, until) if state else None
-            buckets = self._latest_buckets(cur, contract_id, server, table, family, until, state) if family else None
+            since = (
+                self._state_since(cur, contract_id, server, table, state, until) if state else None
+            )
+            buckets = (
+                self._latest_buckets(cur, contract_id, server, table, family, until, state)
+                if family
+                else None
+            )
         return TableHistory(list(runs.values()), buckets, state_since=since, as_of=as_of)
 
-    def _read_columns(self, cur, runs: dict[int, PastRun], contract_id: str, server: str, table: str) -> None:
+    def _read_columns(
+        self, cur, runs: dict[int, PastRun], contract_id: str, server: str, table: str
+    ) -> None:
         first = min(runs)
         cur.execute(
             self._sql(
@@ -336,7 +438,9 @@ class SqlHistoryStore(ABC):
             run = runs.get(run_id)
             if run is not None:
                 non_null = None if nulls is None or run.row_count is None else run.row_count - nulls
-                run.columns[column] = ColumnStats(non_null, distinct, low, high, mean, _parse_time(latest), top, fp)
+                run.columns[column] = ColumnStats(
+                    non_null, distinct, low, high, mean, _parse_time(latest), top, fp
+                )
         cur.execute(
             self._sql(
                 "SELECT x.run_id, x.column_name, x.metric FROM {rule_results} x JOIN {runs} r ON r.run_id = x.run_id "
@@ -351,7 +455,9 @@ class SqlHistoryStore(ABC):
             if run_id in runs:
                 runs[run_id].failed = frozenset(points)
 
-    def _state_since(self, cur, contract_id: str, server: str, table: str, state: str, until: str) -> dt.datetime | None:
+    def _state_since(
+        self, cur, contract_id: str, server: str, table: str, state: str, until: str
+    ) -> dt.datetime | None:
         cur.execute(
             self._sql(
                 "SELECT min(r.as_of) FROM {runs} r JOIN {table_profiles} p ON p.run_id = r.run_id "
@@ -362,7 +468,16 @@ class SqlHistoryStore(ABC):
         row = cur.fetchone()
         return None if row is None else _parse_time(row[0])
 
-    def _latest_buckets(self, cur, contract_id: str, server: str, table: str, family: str, until: str, state: str | None) -> BucketFingerprints | None:
+    def _latest_buckets(
+        self,
+        cur,
+        contract_id: str,
+        server: str,
+        table: str,
+        family: str,
+        until: str,
+        state: str | None,
+    ) -> BucketFingerprints | None:
         """The bucket fingerprints of the latest earlier load of another data state."""
         cur.execute(
             self._sql(
@@ -378,7 +493,9 @@ class SqlHistoryStore(ABC):
             return None
         return BucketFingerprints.from_bytes(int(row[0]), json.loads(row[1]), bytes(row[2]))
 
-    def recent_runs(self, table: str, *, contract_id: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    def recent_runs(
+        self, table: str, *, contract_id: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
         """The latest runs that validated `table`, newest logical time first, with their failed
         rules; `retry_of` is the run that first checked the same data (None for a new load)."""
         where, params = "p.table_name = ?", [table]
@@ -401,19 +518,29 @@ class SqlHistoryStore(ABC):
             for run in runs:
                 run["passed"] = bool(run["passed"])
                 cur.execute(
-                    self._sql("SELECT rule_id, column_name, check_name, severity, passed, observed FROM {rule_results} WHERE run_id = ? AND table_name = ? ORDER BY rule_id"),
+                    self._sql(
+                        "SELECT rule_id, column_name, check_name, severity, passed, observed FROM {rule_results} WHERE run_id = ? AND table_name = ? ORDER BY rule_id"
+                    ),
                     (run["run_id"], table),
                 )
                 results = cur.fetchall()
                 run["rules"] = len(results)
                 run["failed"] = [
-                    {"rule": rid, "column": col, "check": check, "severity": sev, "observed": json.loads(obs) if obs else None}
+                    {
+                        "rule": rid,
+                        "column": col,
+                        "check": check,
+                        "severity": sev,
+                        "observed": json.loads(obs) if obs else None,
+                    }
                     for rid, col, check, sev, ok, obs in results
                     if not ok
                 ]
         return runs
 
-    def latest_validation(self, contract_id: str, server: str | None, table: str) -> dict[str, Any] | None:
+    def latest_validation(
+        self, contract_id: str, server: str | None, table: str
+    ) -> dict[str, Any] | None:
         """The run of `contract_id` on `server` with the latest logical time (the newest of those
         when several share it, e.g. a retry) that validated `table`, with every rule result of
         that table (what the pipeline guard reads); None when it never ran. A backfill of past

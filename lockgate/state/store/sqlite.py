@@ -17,7 +17,13 @@ from lockgate.errors import LockgateError
 from lockgate.state.store.sql_store import SqlHistoryStore
 
 BUSY_TIMEOUT_S = 60
-TYPES = {"id": "INTEGER PRIMARY KEY AUTOINCREMENT", "int": "INTEGER", "real": "REAL", "text": "TEXT", "blob": "BLOB"}
+TYPES = {
+    "id": "INTEGER PRIMARY KEY AUTOINCREMENT",
+    "int": "INTEGER",
+    "real": "REAL",
+    "text": "TEXT",
+    "blob": "BLOB",
+}
 
 
 class SqliteHistoryStore(SqlHistoryStore):
@@ -30,7 +36,9 @@ class SqliteHistoryStore(SqlHistoryStore):
             self.con = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self.con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
             self.con.execute("PRAGMA journal_mode = WAL")
-            self.con.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint; safe in WAL mode
+            self.con.execute(
+                "PRAGMA synchronous = NORMAL"
+            )  # durable at each checkpoint; safe in WAL mode
             with self._write() as cur:
                 self._create_schema(cur, TYPES)
         except (sqlite3.Error, OSError) as exc:

@@ -25,4 +25,6 @@ def connect(server: Server) -> Connector:
         from lockgate.engines.sql.connectors.local import LocalFilesConnector
 
         return LocalFilesConnector(server)
-    raise UsageError(f"server {server.name!r} is of type {server.type!r}; lockgate checks duckdb, postgres and local servers")
+    raise UsageError(
+        f"server {server.name!r} is of type {server.type!r}; lockgate checks duckdb, postgres and local servers"
+    )

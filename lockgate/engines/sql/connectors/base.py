@@ -129,7 +129,9 @@ class Connector(ABC):
         for name, native in cols:
             try:
                 schema[name] = parse(native)
-            except Exception:  # an exotic type ibis cannot name: still checkable for nulls/duplicates
+            except (
+                Exception
+            ):  # an exotic type ibis cannot name: still checkable for nulls/duplicates
                 schema[name] = dt.unknown
         return ibis.table(ibis.schema(schema), name=table, database=self.namespace)
 
@@ -153,7 +155,6 @@ class Connector(ABC):
         if not rows:
             return None
         return rows[0][0]
-
 
 
 TIMEOUT_ENV = "LOCKGATE_STATEMENT_TIMEOUT"

@@ -40,7 +40,9 @@ def check_config() -> dict[str, str]:
         "memory_limit": os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT,
         # Spill into the system's temp directory, never next to a (maybe read-only) warehouse file
         # or into the working directory; DuckDB creates it on the first spill and removes it on close.
-        "temp_directory": os.path.join(tempfile.gettempdir(), f"lockgate-duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}"),
+        "temp_directory": os.path.join(
+            tempfile.gettempdir(), f"lockgate-duckdb-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        ),
     }
 
 
@@ -102,7 +104,9 @@ def execute_bounded(con: duckdb.DuckDBPyConnection, sql: str):
 def _bytes(setting: str) -> int:
     """DuckDB's display of a memory setting ("288.0 MiB", "1.2 GiB") in bytes."""
     number, unit = setting.split()
-    return int(float(number) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}.get(unit, 1))
+    return int(
+        float(number) * {"KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}.get(unit, 1)
+    )
 
 
 class DuckDBConnector(Connector):

@@ -26,7 +26,9 @@ class LocalFilesConnector(Connector):
         self.path = expand_env(server.options.get("path"))
         self.format = server.options.get("format")
         if self.format not in READERS:
-            raise ConnectionFailed(f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv")
+            raise ConnectionFailed(
+                f"server {server.name!r}: local format {self.format!r} is not supported; use parquet or csv"
+            )
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
         given, self.path = self.path, os.path.abspath(self.path)
@@ -50,7 +52,9 @@ class LocalFilesConnector(Connector):
             if exists:
                 reader = READERS[self.format]
                 literal = path.replace("'", "''")
-                self.con.execute(f"CREATE VIEW {self.quote_table(table)} AS SELECT * FROM {reader}('{literal}')")
+                self.con.execute(
+                    f"CREATE VIEW {self.quote_table(table)} AS SELECT * FROM {reader}('{literal}')"
+                )
             self._views[table] = exists
         return self._views[table]
 

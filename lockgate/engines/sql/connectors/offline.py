@@ -32,7 +32,10 @@ class OfflineConnector(Connector):
         found = next((t for t in self.contract.tables if t.physical_name == table), None)
         if found is None:
             return None
-        return [(c.physical_name, _NATIVE.get(c.logical_type or "string", "VARCHAR")) for c in found.columns]
+        return [
+            (c.physical_name, _NATIVE.get(c.logical_type or "string", "VARCHAR"))
+            for c in found.columns
+        ]
 
     def fetch(self, sql: str):
         raise LockgateError("the offline connector cannot run queries")

@@ -26,7 +26,9 @@ class PostgresConnector(Connector):
             "host": opts.get("host") or os.environ.get("PGHOST", "127.0.0.1"),
             "port": _port(opts.get("port") or os.environ.get("PGPORT") or 5432, server),
             "dbname": opts.get("database") or os.environ.get("PGDATABASE", "postgres"),
-            "user": os.environ.get("LOCKGATE_POSTGRES_USER") or os.environ.get("PGUSER") or "postgres",
+            "user": os.environ.get("LOCKGATE_POSTGRES_USER")
+            or os.environ.get("PGUSER")
+            or "postgres",
             "connect_timeout": CONNECT_TIMEOUT_S,
             "application_name": "lockgate",
         }
