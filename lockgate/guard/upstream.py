@@ -167,6 +167,8 @@ def current_row_count(contract: Contract, table_name: str, server, selection=Non
 
 def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -> dict[str, Any]:
     verdicts = sorted((r["rule"], r["passed"]) for r in found["results"])
+    # a table with a quarantine policy: what the guarding validation set aside (rows, rate, budget)
+    quarantine = {"quarantine": found["quarantine"]} if found.get("quarantine") else {}
     return {
         "id": contract.id,
         "version": contract.version,
@@ -177,4 +179,5 @@ def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -
         "validated_at": found["started_at"].isoformat() if found["started_at"] else None,
         "row_count": found["row_count"],
         "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
+        **quarantine,
     }
