@@ -103,7 +103,8 @@ def ddl(types: dict[str, str]) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {{quarantine_outcomes}} (
             run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL,
             quarantined_rows {t["int"]}, total_rows {t["int"]}, max_rate {t["real"]},
-            max_rows {t["int"]}, passed {t["int"]}, by_rule {t["text"]}, PRIMARY KEY (run_id, table_name))""",
+            max_rows {t["int"]}, passed {t["int"]}, by_rule {t["text"]},
+            PRIMARY KEY (run_id, table_name))""",
     ]
 
 
