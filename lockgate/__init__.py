@@ -15,6 +15,7 @@ _LAZY = {
     "lint_paths": ("lockgate.contract.loader", "lint_paths"),
     "validate": ("lockgate.validation", "validate"),
     "validate_frames": ("lockgate.validation", "validate_frames"),
+    "validate_spark": ("lockgate.validation", "validate_spark"),
     "Contract": ("lockgate.contract.model", "Contract"),
     "Rule": ("lockgate.contract.rules", "Rule"),
     "ValidationResult": ("lockgate.results.model", "ValidationResult"),
@@ -26,7 +27,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from lockgate.contract.loader import lint_paths, load_contract  # noqa: F401
-    from lockgate.validation import validate, validate_frames  # noqa: F401
+    from lockgate.validation import validate, validate_frames, validate_spark  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

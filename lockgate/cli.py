@@ -10,6 +10,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 
@@ -28,6 +29,7 @@ app = typer.Typer(
 class Engine(str, Enum):
     sql = "sql"
     frame = "frame"
+    spark = "spark"
 
 
 class Format(str, Enum):
@@ -43,7 +45,7 @@ class ExportFormat(str, Enum):
     gx = "gx"
 
 
-def fail(message: str, code: int = 2) -> None:
+def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr, no traceback (set LOCKGATE_DEBUG=1 to see one)."""
     typer.echo(f"lockgate: error: {message}", err=True)
     raise typer.Exit(code)
@@ -113,7 +115,9 @@ def check(
         None, help="Server name from the contract (default: the first)."
     ),
     engine: Engine = typer.Option(
-        Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."
+        Engine.sql,
+        help="sql: push down into the server; frame: load into pandas and use pandera; "
+        "spark: the SQL engine on Spark (local and databricks servers; docs/spark.md).",
     ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
     output: Path | None = typer.Option(
@@ -155,6 +159,15 @@ def check(
             "postgresql:// URL (never the warehouse connection)."
         ),
     ),
+    partition: list[str] | None = typer.Option(
+        None,
+        "--partition",
+        help=(
+            "Check only this partition (repeatable): a value of the partitioned property, parsed "
+            "by its logicalType (2026-11-19 for a date), or column=VALUE with several partition "
+            "columns. Key rules still compare its keys with every other partition."
+        ),
+    ),
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -163,13 +176,15 @@ def check(
     repeats that load's verdicts for the data rules; `lockgate history` shows it as a retry.
     """
     from lockgate.contract.loader import load_contract
-    from lockgate.contract.rules import HISTORY_MEASURES
+    from lockgate.contract.rules import HistoryMeasure
+    from lockgate.engines.sql import plan_cache
     from lockgate.report import render
     from lockgate.validation import validate
 
+    plan_cache.use_default_directory()  # a repeated check skips ibis and sqlglot
     logical = _parse_as_of(as_of)
     loaded = load_contract(contract)
-    reads_history = any(isinstance(r.measure, HISTORY_MEASURES) for r in loaded.rules)
+    reads_history = any(isinstance(r.measure, HistoryMeasure) for r in loaded.rules)
     store = _open_history(history, loaded, server) if reads_history or not no_history else None
     try:
         with _progress() as progress:
@@ -182,6 +197,7 @@ def check(
                 history=store,
                 record=not no_history,
                 quarantine=quarantine,
+                partitions=partition,
             )
     finally:
         if store is not None:

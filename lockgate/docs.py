@@ -11,16 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lockgate.contract.model import Contract
 from lockgate.errors import UsageError
+
+if TYPE_CHECKING:
+    from lockgate.gx.run import GxRun  # GX is slow to import: only for the type
 
 DEFAULT_ROOT = Path("lockgate-docs")
 
 
 @dataclass(frozen=True)
 class DocsResult:
-    run: object  # lockgate.gx.run.GxRun
+    run: GxRun
     not_exported: list[dict[str, str]]
     index: Path
 
@@ -83,4 +87,5 @@ def build_docs(
     run = validate(
         suites(contract), frames, docs_dir=docs_dir, run_name=f"{contract.id}_v{contract.version}"
     )
+    assert run.index is not None  # docs_dir was given: the docs were built
     return DocsResult(run=run, not_exported=not_exported(contract), index=run.index)

@@ -218,10 +218,10 @@ def describe_failure(result, failed) -> str:
 
 def _needs_history(r) -> bool:
     """A rule that compares with earlier runs and had none to compare with."""
-    from lockgate.contract.rules import HISTORY_MEASURES
+    from lockgate.contract.rules import HistoryMeasure
 
     return (
-        isinstance(r.rule.measure, HISTORY_MEASURES)
+        isinstance(r.rule.measure, HistoryMeasure)
         and bool(r.error)
         and r.error.startswith("not checked")
     )

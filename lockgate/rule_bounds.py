@@ -4,52 +4,71 @@ rows") does not say what the rows broke."""
 
 from __future__ import annotations
 
-from lockgate.contract.rules import (
-    AnyOf,
-    FailingRows,
-    IsMissing,
-    IsNull,
-    LagAbove,
-    LengthOutOfRange,
-    NotInSet,
-    NotMatching,
-    NotMultipleOf,
-    OutOfRange,
-    Rule,
+from collections.abc import Callable
+from typing import Any
+
+from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
+
+
+def describe_bounds(rule: ir.Rule) -> str:
+    """The condition every row must meet, or "" for rules that are not about rows."""
+    measure = rule.measure
+    return _allowed(measure.predicate) if isinstance(measure, ir.FailingRows) else ""
+
+
+def _allowed(p: ir.Predicate) -> str:
+    return ALLOWED(p)
+
+
+ALLOWED: KindTable[Callable[[Any], str]] = KindTable(
+    "report: what a row predicate allows, in words", ir.Predicate
 )
 
 
-def describe_bounds(rule: Rule) -> str:
-    """The condition every row must meet, or "" for rules that are not about rows."""
-    measure = rule.measure
-    return _allowed(measure.predicate) if isinstance(measure, FailingRows) else ""
+@ALLOWED.register(ir.IsNull)
+def _(p: ir.IsNull) -> str:
+    return f"{p.column} not null"
 
 
-def _allowed(p) -> str:
-    if isinstance(p, IsNull):
-        return f"{p.column} not null"
-    if isinstance(p, IsMissing):
-        return f"{p.column} not null nor one of {list(p.values)}"
-    if isinstance(p, NotInSet):
-        return f"{p.column} in {list(p.values)}"
-    if isinstance(p, NotMatching):
-        return f"{p.column} matches {p.pattern}"
-    if isinstance(p, OutOfRange):
-        low = (
-            f"{p.minimum} {'<' if p.exclusive_minimum else '<='} " if p.minimum is not None else ""
-        )
-        high = (
-            f" {'<' if p.exclusive_maximum else '<='} {p.maximum}" if p.maximum is not None else ""
-        )
-        return f"{low}{p.column}{high}"
-    if isinstance(p, LengthOutOfRange):
-        return f"{p.minimum or 0} <= length({p.column})" + (
-            f" <= {p.maximum}" if p.maximum is not None else ""
-        )
-    if isinstance(p, NotMultipleOf):
-        return f"{p.column} a multiple of {p.factor}"
-    if isinstance(p, LagAbove):
-        return f"{p.end} - {p.start} <= {p.seconds:g}s"
-    if isinstance(p, AnyOf):
-        return " and ".join(_allowed(sub) for sub in p.predicates)
-    return ""
+@ALLOWED.register(ir.IsMissing)
+def _(p: ir.IsMissing) -> str:
+    return f"{p.column} not null nor one of {list(p.values)}"
+
+
+@ALLOWED.register(ir.NotInSet)
+def _(p: ir.NotInSet) -> str:
+    return f"{p.column} in {list(p.values)}"
+
+
+@ALLOWED.register(ir.NotMatching)
+def _(p: ir.NotMatching) -> str:
+    return f"{p.column} matches {p.pattern}"
+
+
+@ALLOWED.register(ir.OutOfRange)
+def _(p: ir.OutOfRange) -> str:
+    low = f"{p.minimum} {'<' if p.exclusive_minimum else '<='} " if p.minimum is not None else ""
+    high = f" {'<' if p.exclusive_maximum else '<='} {p.maximum}" if p.maximum is not None else ""
+    return f"{low}{p.column}{high}"
+
+
+@ALLOWED.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange) -> str:
+    high = f" <= {p.maximum}" if p.maximum is not None else ""
+    return f"{p.minimum or 0} <= length({p.column})" + high
+
+
+@ALLOWED.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf) -> str:
+    return f"{p.column} a multiple of {p.factor}"
+
+
+@ALLOWED.register(ir.LagAbove)
+def _(p: ir.LagAbove) -> str:
+    return f"{p.end} - {p.start} <= {p.seconds:g}s"
+
+
+@ALLOWED.register(ir.AnyOf)
+def _(p: ir.AnyOf) -> str:
+    return " and ".join(_allowed(sub) for sub in p.predicates)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import HISTORY_MEASURES, Rule, judging_phase
+from lockgate.contract.rules import HistoryMeasure, Rule, judging_phase
 from lockgate.engines.protocol import SAMPLE_ROWS, Engine
 from lockgate.errors import LockgateError, UsageError
 from lockgate.judge.verdicts import judge
@@ -36,8 +36,14 @@ def validate(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = None,
+    partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate the contract's tables on one of its servers (default: the first).
+
+    `partitions`: check only these partitions of the tables with a `partitioned: true` property
+    (values as `lockgate check --partition` takes them: `"2026-11-19"`, a `datetime.date`, or
+    `"column=value"` with several partition columns; see lockgate.engines.partitions). Key rules
+    still compare the partitions' keys with every other partition. None: whole tables.
 
     `quarantine`: where to keep the rows a quarantine policy sets aside (a DuckDB file, a Parquet
     folder, a postgresql:// URL) or a `lockgate.quarantine.run.QuarantineRequest`; the policy's
@@ -53,6 +59,7 @@ def validate(
     deprecated former name.
     """
     as_of = logical_time(as_of, now)
+    selection = _partitions(contract, partitions)
     chosen = contract.server(server)
     if chosen is None:
         names = ", ".join(s.name for s in contract.servers) or "none"
@@ -60,17 +67,24 @@ def validate(
         raise UsageError(f"contract {contract.id} has {what} (servers: {names})")
     from lockgate.connectors import connect
 
-    with _store(history) as store, connect(chosen) as connector:
-        if engine == "sql":
+    if engine == "spark":
+        from lockgate.engines.spark.connector import SparkConnector
+
+        opened = SparkConnector.for_server(chosen)
+    else:
+        opened = connect(chosen)
+    with _store(history) as store, opened as connector:
+        if engine in ("sql", "spark"):
             from lockgate.engines.sql.engine import SqlEngine
 
-            impl: Engine = SqlEngine(connector)
+            impl: Engine = SqlEngine(connector, selection, contract_hash=contract.content_hash)
+            impl.name = engine  # the history records which engine measured (sql or spark)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine
 
-            impl = FrameEngine.from_connector(connector, contract)
+            impl = FrameEngine.from_connector(connector, contract, selection)
         else:
-            raise UsageError(f"unknown engine {engine!r}; expected sql or frame")
+            raise UsageError(f"unknown engine {engine!r}; expected sql, spark or frame")
         return run_engine(
             contract,
             impl,
@@ -80,6 +94,7 @@ def validate(
             history=store,
             record=record,
             quarantine=quarantine,
+            partitions=selection,
         )
 
 
@@ -93,8 +108,10 @@ def validate_frames(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = False,
+    partitions: Sequence[Any] | None = None,
 ) -> ValidationResult:
     """Validate pandas DataFrames (keyed by table name) with the frame engine (pandera).
+    `partitions` as in `validate`: the same rows are selected from the frames.
     `as_of`, `history` and `record` as in `validate` (`now`: deprecated name of `as_of`).
     `quarantine=True`: for each table with a quarantine policy, `result.quarantine_of(table)`
     also carries `.valid` and `.quarantined` DataFrames (a store location or a
@@ -102,17 +119,59 @@ def validate_frames(
     from lockgate.engines.frame.engine import FrameEngine
 
     as_of = logical_time(as_of, now)
+    selection = _partitions(contract, partitions)
     with _store(history) as store:
         return run_engine(
             contract,
-            FrameEngine(frames, contract),
+            FrameEngine(frames, contract, selection),
             server=None,
             as_of=as_of,
             progress=progress,
             history=store,
             record=record,
             quarantine=quarantine,
+            partitions=selection,
         )
+
+
+def validate_spark(
+    contract: Contract,
+    frames: Mapping[str, Any],
+    *,
+    as_of: dt.datetime | None = None,
+    progress: Progress | None = None,
+    history: HistoryStore | Location | None = None,
+    record: bool = True,
+) -> ValidationResult:
+    """Validate Spark DataFrames (keyed by the contract's table names) in their own session:
+    one fused aggregate per table, samples only for failed rules, as `lockgate check --engine
+    spark`. `as_of`, `history` and `record` as in `validate`. Each DataFrame is seen through a
+    temporary view of its own, dropped afterwards."""
+    # lazy: the Spark connector imports ibis's PySpark compiler, only for Spark users
+    from lockgate.engines.spark.connector import SparkConnector
+    from lockgate.engines.sql.engine import SqlEngine
+
+    as_of = logical_time(as_of)
+    with _store(history) as store, SparkConnector.for_frames(frames) as connector:
+        engine = SqlEngine(connector)
+        engine.name = "spark"
+        return run_engine(
+            contract,
+            engine,
+            server=None,
+            as_of=as_of,
+            progress=progress,
+            history=store,
+            record=record,
+        )
+
+
+def _partitions(contract: Contract, partitions: Sequence[Any] | None) -> Any:
+    if not partitions:
+        return None
+    from lockgate.engines.partitions import select_partitions
+
+    return select_partitions(contract, partitions)
 
 
 def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> dt.datetime | None:
@@ -156,6 +215,7 @@ def run_engine(
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = None,
+    partitions: Any = None,
 ) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
     # `now`: this internal function's former name; the default is lockgate's one clock
@@ -168,7 +228,14 @@ def run_engine(
         engine=engine.name,
         started_at=started,
         as_of=as_of,
+        partitions=partitions,
     )
+    if partitions is not None and history is not None:
+        # lazy: the partition selection is ibis expressions, which a cached check never loads
+        from lockgate.state.partition_history import PartitionHistory
+
+        # a partition's series, apart from whole-table checks
+        history = PartitionHistory(history, partitions)
     profiles = engine.profiles  # filled by measure(), for the tables with stateful rules
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
@@ -217,8 +284,14 @@ def run_engine(
 
 
 def _quarantine(
-    contract: Contract, engine, table: Table, result: ValidationResult, verdicts, request, now
-):
+    contract: Contract,
+    engine: Engine,
+    table: Table,
+    result: ValidationResult,
+    verdicts: list[RuleResult],
+    request: Any,
+    now: dt.datetime,
+) -> list[RuleResult]:
     """A table's quarantine policy applied to its verdicts (lockgate.quarantine)."""
     from lockgate.quarantine.run import QuarantineRequest, quarantine_table
 
@@ -248,7 +321,8 @@ def _earlier_load(
         return None
     try:
         return store.load_verdicts(contract.id, server, table.name, state, contract.content_hash)
-    except Exception:  # noqa: BLE001 - an unreadable store: judge afresh (the history rules say why)
+    # an unreadable store: judge afresh (the history rules say why)
+    except Exception:  # noqa: BLE001
         return None
 
 
@@ -285,7 +359,7 @@ def _table_history(
     as_of: dt.datetime,
 ) -> TableHistory | None:
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
-    if not any(isinstance(r.measure, HISTORY_MEASURES) for r in rules):
+    if not any(isinstance(r.measure, HistoryMeasure) for r in rules):
         return None
     if store is None:
         return TableHistory.missing("no history store was given (validate(..., history=...))")

@@ -208,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - connection refused, file locked by another writer: one line, not a traceback
+    # connection refused, file locked by another writer: one line, not a traceback
+    except Exception as exc:  # noqa: BLE001
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         print(f"error: {type(exc).__name__}: {first_line}", file=sys.stderr)
         return 1

@@ -37,7 +37,8 @@ def dispatch(
                     SENDERS[sink.type](sink, alert, config.timeout_seconds)
                     error = None
                     break
-                except Exception as exc:  # noqa: BLE001 (a sink's failure is the sink's, not the pipeline's)
+                # a sink's failure is the sink's, not the pipeline's
+                except Exception as exc:  # noqa: BLE001
                     error = f"{type(exc).__name__}: {exc}"
                     if attempt < config.retries:
                         sleep(config.backoff_seconds * (2**attempt))

@@ -22,5 +22,10 @@ def connect(server: Server) -> Connector:
             f"server {server.name!r} is of type {server.type!r}; "
             f"lockgate checks {spoken_names()} servers"
         )
+    if found.engine != "sql":
+        raise UsageError(
+            f"server {server.name!r} is a Spark catalog ({found.name}): "
+            f"check it with --engine {found.engine}"
+        )
     connector: Connector = load(found.connector)(server)
     return connector

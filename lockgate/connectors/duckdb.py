@@ -7,9 +7,9 @@ import tempfile
 import threading
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-from ibis.backends.sql.datatypes import DuckDBType
 
 from lockgate.connectors.base import (
     TIMEOUT_ENV,
@@ -21,6 +21,9 @@ from lockgate.connectors.base import (
 )
 from lockgate.contract.model import Server
 from lockgate.errors import ConnectionFailed, LockgateError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MEMORY_LIMIT_ENV = "LOCKGATE_DUCKDB_MEMORY_LIMIT"
 # A check only aggregates; what needs memory is the hash table of an exact distinct count
@@ -55,7 +58,7 @@ def safe_connect(
     extension downloads, no scans of Python variables by name. DuckDB cannot switch external
     access back on in the connection. The settings go in by SET, in this order, because DuckDB
     refuses to change the temp directory or the allowed list once access is off."""
-    config = {
+    config: dict[str, Any] = {
         **check_config(),
         "autoinstall_known_extensions": False,
         "python_enable_replacements": False,
@@ -78,13 +81,13 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyConnecti
         try:
             return con.execute(sql)
         except duckdb.OutOfMemoryException:
-            limit = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+            (limit,) = con.execute("SELECT current_setting('memory_limit')").fetchall()[0]
             con.execute(f"SET memory_limit = '{_bytes(limit) * 2 // 2**20}MiB'")
     con.execute("RESET memory_limit")
     return con.execute(sql)
 
 
-def execute_bounded(con: duckdb.DuckDBPyConnection, sql: str):
+def execute_bounded(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[Any, ...] | None:
     """The first row of `sql`, interrupted after the statement timeout: DuckDB has no timeout
     setting, so a timer interrupts the connection (a contract's `range(1e15)` ends)."""
     seconds = statement_timeout_seconds()
@@ -130,7 +133,9 @@ class DuckDBConnector(Connector):
             message = f"server {server.name!r}: cannot open DuckDB file {shown}: {reason}"
             raise ConnectionFailed(message) from None
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
+        from ibis.backends.sql.datatypes import DuckDBType
+
         return DuckDBType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
@@ -142,16 +147,16 @@ class DuckDBConnector(Connector):
         ).fetchall()
         return [(r[0], r[1]) for r in rows] or None
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = execute(self.con, sql)
         names = [d[0] for d in cursor.description]
         return names, cursor.fetchall()
 
-    def fetch_rule_value(self, sql: str):
+    def fetch_rule_value(self, sql: str) -> Any:
         row = execute_bounded(self.con, sql)
         return row[0] if row else None
 
-    def fetch_frame(self, table: str):
+    def fetch_frame(self, table: str) -> pd.DataFrame:
         """The whole table as a pandas DataFrame (for the frame engine)."""
         return execute(self.con, f"SELECT * FROM {self.quote_table(table)}").df()
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import glob
 import os
 import re
-
-from ibis.backends.sql.datatypes import DuckDBType
+from typing import TYPE_CHECKING, Any
 
 from lockgate.connectors.base import Connector, check_data_path, expand_env
 from lockgate.connectors.duckdb import execute, execute_bounded, safe_connect
 from lockgate.contract.model import Server
 from lockgate.errors import ConnectionFailed
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 READERS = {"parquet": "read_parquet", "csv": "read_csv_auto"}
 
@@ -25,12 +27,12 @@ class LocalFilesConnector(Connector):
 
     def __init__(self, server: Server):
         self.path = expand_env(server.options.get("path"))
-        self.format = server.options.get("format")
-        if self.format not in READERS:
+        fmt = server.options.get("format")
+        if not isinstance(fmt, str) or fmt not in READERS:
             raise ConnectionFailed(
-                f"server {server.name!r}: local format {self.format!r} is not supported; "
-                "use parquet or csv"
+                f"server {server.name!r}: local format {fmt!r} is not supported; use parquet or csv"
             )
+        self.format = fmt
         if not self.path:
             raise ConnectionFailed(f"server {server.name!r}: local servers need `path`")
         given, self.path = self.path, os.path.abspath(self.path)
@@ -42,7 +44,9 @@ class LocalFilesConnector(Connector):
         self.con = safe_connect(directories=(data_directory(self.path),))
         self._views: dict[str, bool] = {}
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
+        from ibis.backends.sql.datatypes import DuckDBType
+
         return DuckDBType
 
     def _ensure_view(self, table: str) -> bool:
@@ -70,15 +74,15 @@ class LocalFilesConnector(Connector):
         ).fetchall()
         return [(r[0], r[1]) for r in rows] or None
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         cursor = execute(self.con, sql)
         return [d[0] for d in cursor.description], cursor.fetchall()
 
-    def fetch_rule_value(self, sql: str):
+    def fetch_rule_value(self, sql: str) -> Any:
         row = execute_bounded(self.con, sql)
         return row[0] if row else None
 
-    def fetch_frame(self, table: str):
+    def fetch_frame(self, table: str) -> pd.DataFrame:
         self._ensure_view(table)
         return execute(self.con, f"SELECT * FROM {self.quote_table(table)}").df()
 

@@ -6,6 +6,8 @@ request). It can plan but not execute.
 
 from __future__ import annotations
 
+from typing import Any
+
 from lockgate.connectors.base import Connector
 from lockgate.connectors.servers import type_parser
 from lockgate.contract.model import Contract
@@ -24,7 +26,7 @@ class OfflineConnector(Connector):
         self.dialect = dialect
         self.namespace = namespace
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
         return type_parser(self.dialect)
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
@@ -36,5 +38,5 @@ class OfflineConnector(Connector):
             for c in found.columns
         ]
 
-    def fetch(self, sql: str):
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         raise LockgateError("the offline connector cannot run queries")

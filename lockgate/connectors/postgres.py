@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
 import psycopg
-from ibis.backends.sql.datatypes import PostgresType
 
 from lockgate.connectors.base import Connector, expand_env, redact, statement_timeout
 from lockgate.contract.model import Server
 from lockgate.errors import ConnectionFailed
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONNECT_TIMEOUT_S = 10
 _warned_superusers: set[str] = set()
@@ -23,7 +26,7 @@ class PostgresConnector(Connector):
     def __init__(self, server: Server):
         opts = {k: expand_env(v) for k, v in server.options.items()}
         self.namespace = opts.get("schema") or "public"
-        params = {
+        params: dict[str, Any] = {
             "host": opts.get("host") or os.environ.get("PGHOST", "127.0.0.1"),
             "port": _port(opts.get("port") or os.environ.get("PGPORT") or 5432, server),
             "dbname": opts.get("database") or os.environ.get("PGDATABASE", "postgres"),
@@ -48,7 +51,9 @@ class PostgresConnector(Connector):
         self.con.read_only = True
         self.superuser = self.con.info.parameter_status("is_superuser") == "on"
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
+        from ibis.backends.sql.datatypes import PostgresType
+
         return PostgresType
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
@@ -61,15 +66,15 @@ class PostgresConnector(Connector):
         )
         return [(r[0], r[1]) for r in rows] or None
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         return self._run(sql)
 
-    def fetch_rule_value(self, sql: str):
+    def fetch_rule_value(self, sql: str) -> Any:
         if self.superuser:
             _warn_superuser(self.con.info.user)
         return self.fetch_value(sql)
 
-    def _run(self, sql: str, params=None) -> tuple[list[str], list[tuple]]:
+    def _run(self, sql: str, params: Any = None) -> tuple[list[str], list[tuple[Any, ...]]]:
         """One statement in its own READ ONLY transaction, bounded by the statement timeout.
         `prepare=True` sends it with the extended query protocol, which refuses a string of
         several statements: a `COMMIT;` smuggled into a rule cannot end the read-only
@@ -85,7 +90,7 @@ class PostgresConnector(Connector):
             self.con.rollback()  # end the read-only transaction; nothing to keep
         return names, rows
 
-    def fetch_frame(self, table: str):
+    def fetch_frame(self, table: str) -> pd.DataFrame:
         import pandas as pd
 
         names, rows = self._run(f"SELECT * FROM {self.quote_table(table)}")
@@ -109,7 +114,7 @@ def _check_host_allowed(host: str, server: Server) -> None:
         raise ConnectionFailed(message)
 
 
-def _port(value, server: Server) -> int:
+def _port(value: Any, server: Server) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):

@@ -27,11 +27,22 @@ class ServerType:
     type_parser: str  # "module:Class", ibis's parser of the dialect's column type names
     statement_parser: str  # whose parser classifies contract SQL: lockgate.connectors.safety
     default_schema: str | None  # where a table is when the server names no schema
-    native_hash: bool  # hash() takes any type; otherwise fingerprints hash the value's text
+    # the dialect's 64-bit hash of any type (NULL hashes to a constant), e.g. DuckDB's `hash`;
+    # None: fingerprints hash the value's text (slower, but needs no per-type code)
+    native_hash: str | None
     holds_history: bool = False  # the default history store is a schema of this server
     aliases: tuple[str, ...] = ()  # other spellings accepted in a contract
     formats: tuple[str, ...] = ()  # file formats, for servers that read files
     label: str = "{type} server"  # how `lockgate infer` names a source, from its options
+    # the fingerprint family its hashes belong to (fingerprints compare only within one);
+    # None: the dialect's name
+    fingerprint_family: str | None = None
+    # the engine that opens it: `connect()` (the SQL engine) refuses a server of another engine
+    engine: str = "sql"
+
+    @property
+    def family(self) -> str:
+        return self.fingerprint_family or self.dialect
 
 
 SERVER_TYPES: tuple[ServerType, ...] = (
@@ -42,7 +53,7 @@ SERVER_TYPES: tuple[ServerType, ...] = (
         type_parser="ibis.backends.sql.datatypes:DuckDBType",
         statement_parser="duckdb",
         default_schema="main",
-        native_hash=True,
+        native_hash="hash",
         label="DuckDB {database} (schema {schema})",
     ),
     ServerType(
@@ -52,7 +63,7 @@ SERVER_TYPES: tuple[ServerType, ...] = (
         type_parser="ibis.backends.sql.datatypes:PostgresType",
         statement_parser="postgres",
         default_schema="public",
-        native_hash=False,
+        native_hash=None,
         holds_history=True,
         aliases=("postgresql",),
         label="PostgreSQL {host}:{port}/{database} (schema {schema})",
@@ -64,9 +75,23 @@ SERVER_TYPES: tuple[ServerType, ...] = (
         type_parser="ibis.backends.sql.datatypes:DuckDBType",
         statement_parser="duckdb",
         default_schema=None,
-        native_hash=True,
+        native_hash="hash",
         formats=("parquet", "csv"),
         label="{format} files {path}",
+    ),
+    ServerType(
+        name="databricks",  # a Spark catalog's `catalog`.`schema`, checked with --engine spark
+        connector="lockgate.engines.spark.connector:SparkConnector",
+        dialect="pyspark",
+        type_parser="ibis.backends.sql.datatypes:PySparkType",
+        # the fused queries ibis compiles for Spark pass the DuckDB read-only guard; a contract's
+        # own SQL does not run on Spark at all (lockgate.engines.spark.unsupported)
+        statement_parser="duckdb",
+        default_schema=None,  # a databricks server must name its schema
+        native_hash="xxhash64",  # Spark's own `hash` is a 32-bit Murmur3
+        fingerprint_family="spark",
+        engine="spark",
+        label="Databricks {catalog}.{schema}",
     ),
 )
 

@@ -22,6 +22,9 @@ class Column:
     primary_key_position: int
     options: dict[str, Any]
     path: DocPath
+    # ODCS `partitioned` / `partitionKeyPosition`: `lockgate check --partition` selects by it
+    partitioned: bool = False
+    partition_key_position: int = -1
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,15 @@ class Table:
         keys.sort(key=lambda c: c.primary_key_position if c.primary_key_position > 0 else 10**6)
         return tuple(c.physical_name for c in keys)
 
+    @property
+    def partition_columns(self) -> tuple[Column, ...]:
+        """The columns marked `partitioned: true`, ordered by partitionKeyPosition."""
+        parts = [c for c in self.columns if c.partitioned]
+        parts.sort(
+            key=lambda c: c.partition_key_position if c.partition_key_position > 0 else 10**6
+        )
+        return tuple(parts)
+
 
 @dataclass(frozen=True)
 class Server:
@@ -65,7 +77,7 @@ class Contract:
     rules: tuple[Rule, ...]
     source: SourceDoc = field(repr=False, compare=False)
     # one lockgate.contract.quarantine_policy.QuarantinePolicy per table that has one
-    quarantine: tuple = field(default=(), compare=False)
+    quarantine: tuple[Any, ...] = field(default=(), compare=False)
 
     @property
     def file(self) -> str:
@@ -84,7 +96,9 @@ class Contract:
             return self.servers[0] if self.servers else None
         return next((s for s in self.servers if s.name == name), None)
 
-    def quarantine_policy(self, table: str):
+    def quarantine_policy(self, table: str) -> Any:
+        """The table's QuarantinePolicy, or None (typed Any: the policy type lives above the
+        contract layer, in lockgate.quarantine)."""
         return next((p for p in self.quarantine if p.table == table), None)
 
     def rules_for(self, table: str) -> list[Rule]:
@@ -92,4 +106,5 @@ class Contract:
 
     @property
     def raw(self) -> dict[str, Any]:
-        return self.source.data
+        data: dict[str, Any] = self.source.data
+        return data

@@ -29,11 +29,12 @@ def odcs_schema(api_version: str = "v3.1.0") -> dict[str, Any]:
         source = resources.files("open_data_contract_standard").joinpath("schema.json")
     else:
         source = resources.files("lockgate.contract").joinpath("schemas", "odcs-v3.1.0.schema.json")
-    return json.loads(source.read_text("utf-8"))
+    schema: dict[str, Any] = json.loads(source.read_text("utf-8"))
+    return schema
 
 
 @lru_cache(maxsize=2)
-def _validator(api_version: str):
+def _validator(api_version: str) -> Any:
     import jsonschema
 
     schema = odcs_schema(api_version)
@@ -68,10 +69,13 @@ def _without_unevaluated(schema: dict[str, Any]) -> dict[str, Any]:
             return [strip(v) for v in node]
         return node
 
-    return strip(schema)
+    stripped: dict[str, Any] = strip(schema)
+    return stripped
 
 
-def _reachable(node: Any, root: dict, seen: set[int] | None = None) -> Iterator[dict]:
+def _reachable(
+    node: Any, root: dict[str, Any], seen: set[int] | None = None
+) -> Iterator[dict[str, Any]]:
     """Every schema object reachable from `node`, following local `$ref`s (each once)."""
     seen = set() if seen is None else seen
     if isinstance(node, list):
@@ -90,7 +94,7 @@ def _reachable(node: Any, root: dict, seen: set[int] | None = None) -> Iterator[
             yield from _reachable(value, root, seen)
 
 
-def _deciding_subschemas(schema: dict, root: dict) -> Iterator[Any]:
+def _deciding_subschemas(schema: dict[str, Any], root: dict[str, Any]) -> Iterator[Any]:
     for node in _reachable(schema, root):
         for key in _DECIDING:
             if key in node:
@@ -137,7 +141,7 @@ def schema_findings(doc: SourceDoc) -> list[Finding]:
     return findings
 
 
-def _explain(error) -> Iterator[tuple[DocPath, str]]:
+def _explain(error: Any) -> Iterator[tuple[DocPath, str]]:
     """Turn a jsonschema error into (path, message); oneOf/anyOf errors explain the closest
     branch."""
     path = tuple(error.absolute_path)
@@ -196,7 +200,7 @@ _OPERATORS = (
 )
 
 
-def _is_operator_choice(error) -> bool:
+def _is_operator_choice(error: Any) -> bool:
     branches = error.validator_value if isinstance(error.validator_value, list) else []
     return any("mustBe" in b.get("required", []) for b in branches if isinstance(b, dict))
 
@@ -218,7 +222,9 @@ def _unknown_key_findings(doc: SourceDoc, api_version: str) -> Iterator[Finding]
     yield from _walk(doc, doc.data, root, (), root)
 
 
-def _walk(doc: SourceDoc, value: Any, schema: dict, path: DocPath, root: dict) -> Iterator[Finding]:
+def _walk(
+    doc: SourceDoc, value: Any, schema: dict[str, Any], path: DocPath, root: dict[str, Any]
+) -> Iterator[Finding]:
     branches = list(_branches(schema, root, value))
     if isinstance(value, dict):
         if path and path[-1] == "logicalTypeOptions" and not _has_logical_type(doc, path[:-1]):
@@ -258,7 +264,9 @@ def _has_logical_type(doc: SourceDoc, path: DocPath) -> bool:
     return isinstance(node, dict) and "logicalType" in node
 
 
-def _branches(schema: dict, root: dict, value: Any, depth: int = 0) -> Iterator[dict]:
+def _branches(
+    schema: dict[str, Any], root: dict[str, Any], value: Any, depth: int = 0
+) -> Iterator[dict[str, Any]]:
     """The schema and every sub-schema that could apply to `value` (refs, allOf, applicable
     if/then)."""
     if not isinstance(schema, dict) or depth > 12:
@@ -273,9 +281,9 @@ def _branches(schema: dict, root: dict, value: Any, depth: int = 0) -> Iterator[
         yield from _branches(schema.get("then", {}), root, value, depth + 1)
 
 
-def _matches(condition: dict, value: Any, root: dict) -> bool:
+def _matches(condition: dict[str, Any], value: Any, root: dict[str, Any]) -> bool:
     try:
-        return _condition_validator(id(condition), condition).is_valid(value)
+        return bool(_condition_validator(id(condition), condition).is_valid(value))
     except Exception:  # a condition we cannot evaluate: be permissive, collect its keys
         return True
 
@@ -283,7 +291,7 @@ def _matches(condition: dict, value: Any, root: dict) -> bool:
 _CONDITIONS: dict[int, Any] = {}
 
 
-def _condition_validator(key: int, condition: dict):
+def _condition_validator(key: int, condition: dict[str, Any]) -> Any:
     """One validator per `if` condition of the (cached, never freed) ODCS schemas, instead of one
     per visited value: the walk evaluates about 180 conditions per 25-rule contract."""
     found = _CONDITIONS.get(key)
@@ -294,11 +302,12 @@ def _condition_validator(key: int, condition: dict):
     return found
 
 
-def _resolve(ref: str, root: dict) -> dict:
+def _resolve(ref: str, root: dict[str, Any]) -> dict[str, Any]:
     node: Any = root
     for part in ref.lstrip("#/").split("/"):
         node = node[part]
-    return node
+    resolved: dict[str, Any] = node
+    return resolved
 
 
 def _unknown_key(doc: SourceDoc, path: DocPath, key: str, known: set[str]) -> Finding:

@@ -1,6 +1,6 @@
 """The quarantine policy of one table, and the one definition of "a rule that quarantines rows".
 
-A rule can quarantine rows when its measure is about single rows: the IR's `ROW_MEASURES`
+A rule can quarantine rows when its measure is about single rows: the IR's `RowMeasure`s
 (failing-row predicates, duplicate keys, orphan foreign keys). No second list is kept here.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lockgate.contract.findings import Location
-from lockgate.contract.rules import ROW_MEASURES, DuplicateRows, Rule
+from lockgate.contract.rules import DuplicateRows, RowMeasure, Rule
 
 
 def can_quarantine(rule: Rule) -> bool:
     """Whether the rows a rule fails can be singled out (and so set aside)."""
-    return isinstance(rule.measure, ROW_MEASURES)
+    return isinstance(rule.measure, RowMeasure)
 
 
 def default_rules(rules: list[Rule] | tuple[Rule, ...], table: str) -> tuple[str, ...]:
@@ -38,7 +38,7 @@ class QuarantinePolicy:
         if self.max_rows is not None and rows > self.max_rows:
             return False
         if self.max_rate is not None and rows > 0:
-            return bool(total) and rows / total <= self.max_rate
+            return total is not None and total != 0 and rows / total <= self.max_rate
         return True
 
 

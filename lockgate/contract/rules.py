@@ -10,21 +10,43 @@ the measure vocabulary closed and small is what lets every engine give the same 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Literal, TypeVar, get_args
 
 from lockgate.contract.findings import Location
+
+# --- the closed vocabularies of a rule's words ---------------------------------------------------
+
+Severity = Literal["error", "warning", "info"]
+Operator = Literal[
+    "mustBe", "mustNotBe", "mustBeGreaterThan", "mustBeGreaterOrEqualTo", "mustBeLessThan",
+    "mustBeLessOrEqualTo", "mustBeBetween", "mustNotBeBetween",
+]  # fmt: skip
+Unit = Literal["rows", "percent", "seconds", "value"]
+DriftMethod = Literal["wasserstein", "jensen_shannon", "psi"]
+AnomalyDirection = Literal["up", "down", "both"]
+Seasonality = Literal["none", "weekly"]
 
 # --- row predicates: a row "fails" when the predicate is true -------------------------------------
 # Nulls never fail a predicate unless the predicate is about nulls (IsNull, IsMissing).
 
 
+class Predicate:
+    """A row condition; a row fails when it is true. Subclasses are frozen dataclasses."""
+
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        """The physical columns the predicate reads (one, for every single-column predicate)."""
+        # every predicate without a single `column` field overrides this
+        return (self.column,)  # type: ignore[attr-defined]
+
+
 @dataclass(frozen=True)
-class IsNull:
+class IsNull(Predicate):
     column: str
 
 
 @dataclass(frozen=True)
-class IsMissing:
+class IsMissing(Predicate):
     """Null, or one of the listed placeholder values ('', 'N/A', ...)."""
 
     column: str
@@ -32,13 +54,13 @@ class IsMissing:
 
 
 @dataclass(frozen=True)
-class NotInSet:
+class NotInSet(Predicate):
     column: str
     values: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
-class NotMatching:
+class NotMatching(Predicate):
     """Fails values where the regular expression finds no match (search, not full match)."""
 
     column: str
@@ -46,7 +68,7 @@ class NotMatching:
 
 
 @dataclass(frozen=True)
-class OutOfRange:
+class OutOfRange(Predicate):
     column: str
     minimum: Any = None
     maximum: Any = None
@@ -55,76 +77,116 @@ class OutOfRange:
 
 
 @dataclass(frozen=True)
-class LengthOutOfRange:
+class LengthOutOfRange(Predicate):
     column: str
     minimum: int | None = None
     maximum: int | None = None
 
 
 @dataclass(frozen=True)
-class NotMultipleOf:
+class NotMultipleOf(Predicate):
     column: str
     factor: float
 
 
 @dataclass(frozen=True)
-class LagAbove:
+class LagAbove(Predicate):
     """`end - start` exceeds `seconds` (latency between two timestamps of one row)."""
 
     start: str
     end: str
     seconds: float
 
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return (self.start, self.end)
+
 
 @dataclass(frozen=True)
-class AnyOf:
+class AnyOf(Predicate):
     predicates: tuple[Predicate, ...]
 
-
-Predicate = (
-    IsNull
-    | IsMissing
-    | NotInSet
-    | NotMatching
-    | OutOfRange
-    | LengthOutOfRange
-    | NotMultipleOf
-    | LagAbove
-    | AnyOf
-)
-
-
-def predicate_columns(p: Predicate) -> tuple[str, ...]:
-    if isinstance(p, AnyOf):
-        return tuple(dict.fromkeys(c for sub in p.predicates for c in predicate_columns(sub)))
-    if isinstance(p, LagAbove):
-        return (p.start, p.end)
-    return (p.column,)
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for sub in self.predicates for c in sub.referenced_columns))
 
 
 # --- measures: what an engine returns a number for ------------------------------------------------
+# The base class says how a measure is answered and judged; consumers key their tables on the
+# concrete classes (see lockgate.contract.dispatch and CONTRIBUTING.md).
+
+
+class Measure:
+    """What an engine returns a number for. Subclasses are frozen dataclasses."""
+
+    #: judging order within a table: schema and row rules first (0), then constant columns (1),
+    #: the history detectors (2), drift last (3), so that a report reads from the cause (an empty
+    #: or constant column) to its consequences (drift "not computable")
+    phase: ClassVar[int] = 0
+
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        """The physical columns of the checked table the measure reads."""
+        column = getattr(self, "column", None)
+        return (column,) if column else ()
+
+
+class RowMeasure(Measure):
+    """The observed value is a number of rows (so `unit: percent` makes sense, rows can be
+    sampled and quarantined)."""
+
+
+class TableMeasure(Measure):
+    """One number for the whole table, computed from its data (row count, latest value, SQL)."""
+
+
+class MetadataMeasure(Measure):
+    """Judged from the table's schema, not its rows (column types, extra columns)."""
+
+
+class StatefulMeasure(Measure):
+    """Judged from a table profile (and history or a reference); engines answer every stateful
+    rule of a table with one profile (lockgate.profile.model)."""
+
+
+class HistoryMeasure(StatefulMeasure):
+    """A stateful measure compared with earlier runs, so it needs a history store."""
+
+    phase: ClassVar[int] = 2
+
+
+class CrossServerMeasure(Measure):
+    """Compared with another server of the same contract (lockgate.reconcile)."""
 
 
 @dataclass(frozen=True)
-class FailingRows:
+class FailingRows(RowMeasure):
     predicate: Predicate
 
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return self.predicate.referenced_columns
+
 
 @dataclass(frozen=True)
-class RowCount:
+class RowCount(TableMeasure):
     pass
 
 
 @dataclass(frozen=True)
-class DuplicateRows:
+class DuplicateRows(RowMeasure):
     """Rows whose key (all columns non-null) repeats an earlier row: count(key) - count(distinct
     key)."""
 
     columns: tuple[str, ...]
 
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return self.columns
+
 
 @dataclass(frozen=True)
-class LatestValue:
+class LatestValue(TableMeasure):
     """max(column), judged as its age against the time of the check (freshness). A newest value
     more than `future_tolerance` seconds ahead of the check fails (lockgate.judge.freshness)."""
 
@@ -133,14 +195,14 @@ class LatestValue:
 
 
 @dataclass(frozen=True)
-class ColumnType:
+class ColumnType(MetadataMeasure):
     column: str
     logical_type: str
     timezone: bool | None = None
 
 
 @dataclass(frozen=True)
-class SqlValue:
+class SqlValue(TableMeasure):
     """A read-only query returning one value; `{object}`/`{property}` are substituted quoted."""
 
     query: str
@@ -148,16 +210,20 @@ class SqlValue:
 
 
 @dataclass(frozen=True)
-class Orphans:
+class Orphans(RowMeasure):
     """Rows whose (non-null) foreign key has no match in the referenced table."""
 
     columns: tuple[str, ...]
     ref_table: str  # physical name of the referenced table
     ref_columns: tuple[str, ...]
 
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return self.columns
+
 
 @dataclass(frozen=True)
-class ExtraColumns:
+class ExtraColumns(MetadataMeasure):
     """Columns present in the data but absent from the contract."""
 
     declared: tuple[str, ...]
@@ -169,7 +235,7 @@ class ExtraColumns:
 
 
 @dataclass(frozen=True)
-class Advancement:
+class Advancement(HistoryMeasure):
     """max(column) must not sit still for longer than an idle allowance, as of the check's logical
     time (the table is still being loaded): `max_idle` seconds, or learned from the cadence of
     earlier loads when None."""
@@ -179,7 +245,7 @@ class Advancement:
 
 
 @dataclass(frozen=True)
-class ChangeRate:
+class ChangeRate(HistoryMeasure):
     """Of the rows that changed since the previous run, the share whose `column` changed too.
 
     Measured on per-bucket fingerprints (rows bucketed by a hash of `key`), so no row leaves the
@@ -195,10 +261,16 @@ class ChangeRate:
     max_drop: float = 0.3  # fail when the share of updated rows falls this far below its history
     by: str | None = None  # report the rate per value of this column (which segment froze)
 
+    @property
+    def referenced_columns(self) -> tuple[str, ...]:
+        return (*self.key, self.column, *((self.by,) if self.by else ()))
+
 
 @dataclass(frozen=True)
-class ConstantColumn:
+class ConstantColumn(HistoryMeasure):
     """A column that had several values in history now has <= 1 (or one value dominates)."""
+
+    phase: ClassVar[int] = 1
 
     column: str
     max_top_share: float | None = None
@@ -207,7 +279,7 @@ class ConstantColumn:
 
 
 @dataclass(frozen=True)
-class Anomaly:
+class Anomaly(HistoryMeasure):
     """A profile metric judged against its own history with a robust z-score
     (lockgate.state.anomaly)."""
 
@@ -218,17 +290,19 @@ class Anomaly:
     threshold: float = 4.0
     min_abs_tolerance: float = 0.0
     min_rel_tolerance: float = 0.05
-    direction: str = "both"
-    seasonality: str = "none"  # none | weekly: compare with the same weekday's history
+    direction: AnomalyDirection = "both"
+    seasonality: Seasonality = "none"  # weekly: compare with the same weekday's history
 
 
 @dataclass(frozen=True)
-class Drift:
+class Drift(StatefulMeasure):
     """A column's distribution against a reference profile file (lockgate.profile.drift)."""
+
+    phase: ClassVar[int] = 3
 
     column: str
     reference_file: str
-    method: str  # wasserstein | jensen_shannon | psi
+    method: DriftMethod
     warn_at: float | None = None
     fail_at: float | None = None
     # the reference summary read from the file at compile time (not part of the rule's identity)
@@ -239,7 +313,7 @@ class Drift:
 
 
 @dataclass(frozen=True)
-class Reconcile:
+class Reconcile(CrossServerMeasure):
     """The table against its source on another server, key by key (lockgate.reconcile).
 
     Each side sends per-key-bucket fingerprints; only differing buckets are drilled into. It yields
@@ -258,33 +332,25 @@ class Reconcile:
     drill_rows: int = 100_000  # rows per side the drill-down may fetch; beyond, counts are bounds
 
 
-Measure = (
-    FailingRows | RowCount | DuplicateRows | LatestValue | ColumnType | SqlValue | Orphans
-    | ExtraColumns | Advancement | ChangeRate | ConstantColumn | Anomaly | Drift | Reconcile
-)  # fmt: skip
-
-#: measures judged from a table profile (and history); engines answer them with one profile
-STATEFUL_MEASURES = (Advancement, ChangeRate, ConstantColumn, Anomaly, Drift)
-#: stateful measures that compare with earlier runs, so they need a history store
-HISTORY_MEASURES = (Advancement, ChangeRate, ConstantColumn, Anomaly)
-
-# Judging order within a table: schema and row rules first, then constant, then the history
-# detectors, drift last, so that a report reads from the cause (an empty or constant column) to
-# its consequences (drift "not computable").
-_PHASES = {ConstantColumn: 1, Advancement: 2, ChangeRate: 2, Anomaly: 2, Drift: 3}
-
-
 def judging_phase(rule: Rule) -> int:
-    return _PHASES.get(type(rule.measure), 0)
+    return rule.measure.phase
 
 
-#: measures whose observed value is a number of rows, so `unit: percent` makes sense
-ROW_MEASURES = (FailingRows, DuplicateRows, Orphans)
+def concrete_kinds(base: type) -> list[type]:
+    """Every concrete (dataclass) subclass of `base` defined in this module: the measure and
+    predicate vocabulary that every consumer's table must cover."""
+    found: list[type] = []
+    subclasses: list[type] = base.__subclasses__()
+    for sub in subclasses:
+        if "__dataclass_fields__" in vars(sub) and sub.__module__ == __name__:
+            found.append(sub)
+        found += [k for k in concrete_kinds(sub) if k not in found]
+    return found
 
 
 # --- thresholds -----------------------------------------------------------------------------------
 
-OPERATORS = {
+OPERATORS: dict[str, str] = {
     "mustBe": "=",
     "mustNotBe": "!=",
     "mustBeGreaterThan": ">",
@@ -298,9 +364,9 @@ OPERATORS = {
 
 @dataclass(frozen=True)
 class Threshold:
-    operator: str  # one of OPERATORS
+    operator: Operator  # one of OPERATORS
     value: Any  # a number, or a (low, high) pair for the between operators
-    unit: str = "rows"  # rows | percent | seconds | value
+    unit: Unit = "rows"
 
     def describe(self) -> str:
         symbol = OPERATORS[self.operator]
@@ -337,7 +403,7 @@ def format_duration(seconds: float) -> str:
 
 # --- the rule -------------------------------------------------------------------------------------
 
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
@@ -345,15 +411,28 @@ class Rule:
     id: str  # stable: `quality[].id` where given, else derived, e.g. "readings.kwh.maximum"
     table: str  # schema object name (logical)
     column: str | None  # property name (logical), None for table rules
-    check: (
-        str  # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
-    )
+    # the rule kind shown to users: required, maximum, nullValues, rowCount, freshness...
+    check: str
     measure: Measure  # what engines measure; column names in it are physical names
     threshold: Threshold
-    severity: str = "error"
+    severity: Severity = "error"
     description: str | None = None
     location: Location | None = field(default=None, compare=False)
 
     @property
     def blocking(self) -> bool:
         return self.severity == "error"
+
+
+M = TypeVar("M")
+
+
+def measure_as(rule: Rule, kind: type[M]) -> M:
+    """The rule's measure, which the caller's dispatch (a registry keyed by measure type, a
+    filter) knows to be a `kind`; checked, so a wrong dispatch fails here with the rule's id."""
+    measure = rule.measure
+    if not isinstance(measure, kind):
+        raise TypeError(
+            f"rule {rule.id}: a {kind.__name__} measure was expected, not {type(measure).__name__}"
+        )
+    return measure

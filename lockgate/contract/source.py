@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -29,7 +29,10 @@ MAX_NODES = 200_000
 
 # libyaml's parser when PyYAML has it: the same nodes and marks, about 8x faster than the pure
 # Python parser (which made reading 200 contracts for a Dagster code location take seconds).
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_SafeLoader):
@@ -106,6 +109,12 @@ class YamlLimitError(yaml.MarkedYAMLError):
     """The text is valid YAML but too large, too deep or expands too far to be a contract."""
 
 
+def _mark(event: yaml.Event) -> Any:
+    """The event's start mark (libyaml's parser gives its own Mark type, which the stubs do not
+    accept where PyYAML's errors take one; both work at run time)."""
+    return event.start_mark
+
+
 def check_shape(text: str) -> None:
     """Raise YamlLimitError (with the offending mark) if the document nests deeper than MAX_DEPTH
     or would build more than MAX_NODES nodes with every alias expanded; reads only the event
@@ -120,9 +129,9 @@ def check_shape(text: str) -> None:
             if any(anchor == event.anchor for anchor, _ in open_anchors):
                 raise YamlLimitError(
                     problem=f"alias *{event.anchor} refers to its own collection",
-                    problem_mark=event.start_mark,
+                    problem_mark=_mark(event),
                 )
-            built += sizes.get(event.anchor, 1)
+            built += sizes.get(event.anchor, 1) if event.anchor is not None else 1
         elif isinstance(event, yaml.ScalarEvent):
             built += 1
             if event.anchor:
@@ -131,7 +140,7 @@ def check_shape(text: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 raise YamlLimitError(
-                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark
+                    problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=_mark(event)
                 )
             open_anchors.append((event.anchor, built))
             built += 1
@@ -143,7 +152,7 @@ def check_shape(text: str) -> None:
         if built > MAX_NODES:
             raise YamlLimitError(
                 problem=f"expands to more than {MAX_NODES} values (aliases included)",
-                problem_mark=event.start_mark,
+                problem_mark=_mark(event),
             )
 
 
@@ -235,13 +244,14 @@ def _construct(constructor: yaml.SafeLoader, node: yaml.Node) -> Any:
         return constructor.construct_object(node, deep=True)
     except yaml.YAMLError:
         raise
-    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise ValueError, TypeError, ...
+    # PyYAML's constructors raise ValueError, TypeError, ...
+    except Exception as exc:  # noqa: BLE001
         raise yaml.constructor.ConstructorError(
             None, None, f"cannot read the value as {node.tag}: {exc}", node.start_mark
         ) from None
 
 
-def safe_yaml(text: str):
+def safe_yaml(text: str) -> Any:
     """`yaml.safe_load` for YAML embedded in a contract, within the same limits."""
     if len(text) > MAX_BYTES:
         raise YamlLimitError(problem=f"larger than {MAX_BYTES // 2**20} MiB")

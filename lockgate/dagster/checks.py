@@ -24,8 +24,9 @@ import dagster as dg
 from lockgate import clock
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import ROW_MEASURES
+from lockgate.contract.rules import RowMeasure
 from lockgate.dagster.logical_time import run_logical_time
+from lockgate.dagster.partitions import run_partitions
 from lockgate.dagster.resources import LockgateResource
 from lockgate.quarantine.report import metadata as quarantine_metadata
 from lockgate.report.statement import statement
@@ -51,18 +52,27 @@ def check_name(rule_id: str) -> str:
 
 
 def build_contract_checks(
-    *, contracts: Iterable[str | os.PathLike[str]], asset_key_for: AssetKeyFor
+    *,
+    contracts: Iterable[str | os.PathLike[str]],
+    asset_key_for: AssetKeyFor,
+    partitions_def: dg.PartitionsDefinition | None = None,
 ) -> Sequence[dg.AssetChecksDefinition]:
     """One multi-asset check per contract that has rules (one fused scan each), on the assets
-    `asset_key_for` names. The checks need the `lockgate` resource (LockgateResource)."""
+    `asset_key_for` names. The checks need the `lockgate` resource (LockgateResource).
+
+    `partitions_def`: the partitions of the assets whose tables have a partitioned property.
+    Their checks are then partitioned checks: a run of one partition validates that partition
+    (lockgate.engines.partitions) and its evaluations belong to it."""
     if isinstance(contracts, (str, os.PathLike)):
         raise TypeError("contracts: a list of contract paths, not one path")
-    built = (_contract_checks(Path(path), asset_key_for) for path in contracts)
+    built = (_contract_checks(Path(path), asset_key_for, partitions_def) for path in contracts)
     return [checks for checks in built if checks is not None]
 
 
 def _contract_checks(
-    contract_path: Path, asset_key_for: AssetKeyFor
+    contract_path: Path,
+    asset_key_for: AssetKeyFor,
+    partitions_def: dg.PartitionsDefinition | None,
 ) -> dg.AssetChecksDefinition | None:
     contract = load_contract(contract_path)
     specs = []
@@ -80,6 +90,7 @@ def _contract_checks(
                     "lockgate/version": contract.version,
                     "lockgate/rule": rule.id,
                 },
+                partitions_def=partitions_def if table.partition_columns else None,
             )
             specs.append(spec)
             keys[rule.id] = spec.key
@@ -98,7 +109,16 @@ def _contract_checks(
 
         # the run's partition end or schedule tick; a manual run is judged on lockgate's clock
         as_of = run_logical_time(context) or clock.now()
-        result = validate(contract, lockgate.server, as_of=as_of, history=lockgate.history)
+        partitions = None
+        if partitions_def is not None and any(t.partition_columns for t in contract.tables):
+            partitions = run_partitions(context)  # this run's partitions only
+        result = validate(
+            contract,
+            lockgate.server,
+            as_of=as_of,
+            history=lockgate.history,
+            partitions=partitions,
+        )
         context.log.info(_summary(result))
         table_attached = False
         for r in result.results:
@@ -138,7 +158,7 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict[str, Any]:
         "observed": str(json_safe(r.observed)),
         "expected": r.expected,
     }
-    if isinstance(r.rule.measure, ROW_MEASURES):
+    if isinstance(r.rule.measure, RowMeasure):
         failed = r.failed_rows
         metadata["failed_rows"] = (
             dg.MetadataValue.int(failed) if failed is not None else dg.MetadataValue.text("n/a")

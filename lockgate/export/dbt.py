@@ -15,12 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable, Unsupported
 from lockgate.contract.model import Contract, Table
 from lockgate.export.escape import dbt_safe_name, jinja_literals, one_line, plain_identifier
 
@@ -33,6 +35,7 @@ class _Exported:
         default_factory=dict
     )  # column (None: table) -> tests
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (rule id, reason)
+    quarantining: list[str] = field(default_factory=list)  # rule ids exported as warnings
 
 
 def render(contract: Contract, options) -> str:
@@ -44,23 +47,26 @@ def render(contract: Contract, options) -> str:
         per_table = _Exported()
         for rule in contract.rules_for(table.name):
             _export_rule(contract, table, rule, per_table, source)
+        out.quarantining += _warn_on_quarantined(contract, table, per_table)
         out.skipped += per_table.skipped
         # dbt renders the strings with Jinja: contract text must come out as text, not run
         entry = _table_entry(contract, table, per_table, source is not None)
         tables.append(jinja_literals(entry, keep=frozenset({"to"})))
     if source:
-        entry: dict[str, Any] = {"name": source}
+        source_entry: dict[str, Any] = {"name": source}
         if schema:
-            entry["schema"] = schema
-        body = {"version": 2, "sources": [{**entry, "tables": tables}]}
+            source_entry["schema"] = schema
+        body = {"version": 2, "sources": [{**source_entry, "tables": tables}]}
     else:
         body = {"version": 2, "models": tables}
-    return _header(contract, options, out.skipped) + yaml.safe_dump(
+    return _header(contract, options, out.skipped, out.quarantining) + yaml.safe_dump(
         body, sort_keys=False, allow_unicode=True, width=100
     )
 
 
-def _header(contract: Contract, options, skipped: list[tuple[str, str]]) -> str:
+def _header(
+    contract: Contract, options, skipped: list[tuple[str, str]], quarantining: list[str] = ()
+) -> str:
     what = f"contract {one_line(contract.id)} {one_line(contract.version)}"
     lines = [
         f"{GENERATED_MARK} from {one_line(contract.file)} ({what}). Do not edit:",
@@ -70,6 +76,12 @@ def _header(contract: Contract, options, skipped: list[tuple[str, str]]) -> str:
     if skipped:
         lines.append("# Rules dbt cannot express exactly (lockgate check enforces them):")
         lines += [f"#   {one_line(rule_id)}: {one_line(reason)}" for rule_id, reason in skipped]
+    if quarantining:
+        lines.append(
+            "# Quarantining rules, severity warn here: their rows are set aside within the budget"
+        )
+        lines.append("# (`--valid` models); lockgate check fails them over budget:")
+        lines += [f"#   {one_line(rule_id)}" for rule_id in quarantining]
     return "\n".join(lines) + "\n"
 
 
@@ -147,64 +159,113 @@ def _freshness_config(contract: Contract, table: Table) -> dict[str, Any] | None
 def _export_rule(
     contract: Contract, table: Table, rule: ir.Rule, out: _Exported, source: str | None
 ) -> None:
-    m, t = rule.measure, rule.threshold
     try:
         if not dbt_safe_name(table.physical_name):
             raise _NotExpressible("the table name has characters dbt cannot quote")
-        if isinstance(m, ir.FailingRows):
-            spec = _failing_rows(m.predicate, t, _nan_columns(table))
-            target = m.predicate.column if spec and "column" in spec[1] else None
-            if spec is not None:
-                name, args = spec
-                args.pop("column", None)
-                _add(out, target, rule, name, args, _budget(t))
-                return
-        elif isinstance(m, ir.DuplicateRows) and _zero_rows(t):
-            nan = [_quote(c) for c in m.columns if c in _nan_columns(table)]
-            if len(m.columns) == 1 and not nan:
-                _add(out, m.columns[0], rule, "unique", {})
-            else:  # dbt's unique groups NaN keys together; lockgate ignores them like NULL
-                args: dict[str, Any] = {"columns": [_quote(c) for c in m.columns]}
-                if nan:
-                    args["nan_columns"] = nan
-                _add(out, None, rule, "lockgate.lockgate_duplicate_keys", args)
-            return
-        elif isinstance(m, ir.RowCount):
-            _add(
-                out,
-                None,
-                rule,
-                "lockgate.lockgate_row_count",
-                {
-                    "operator": t.operator,
-                    "value": list(t.value) if isinstance(t.value, tuple) else t.value,
-                },
-            )
-            return
-        elif isinstance(m, ir.LatestValue):
-            args = {"max_age_seconds": int(t.value), "max_future_seconds": int(m.future_tolerance)}
-            _add(out, m.column, rule, "lockgate.lockgate_freshness", args)
-            return
-        elif isinstance(m, ir.Orphans) and len(m.columns) == 1 and _zero_rows(t):
-            if not dbt_safe_name(m.ref_table):
-                raise _NotExpressible("the referenced table name has characters dbt cannot quote")
-            # a source contract's foreign keys point at tables of the same source
-            to = f"source('{source}', '{m.ref_table}')" if source else f"ref('{m.ref_table}')"
-            _add(out, m.columns[0], rule, "relationships", {"to": to, "field": m.ref_columns[0]})
-            return
+        RULE_TESTS(rule.measure, rule, table, out, source)
+    except Unsupported as exc:
+        out.skipped.append((rule.id, str(exc)))
     except _NotExpressible as exc:
         out.skipped.append((rule.id, str(exc)))
-        return
-    out.skipped.append((rule.id, _why_not(m, t)))
+
+
+def _warn_on_quarantined(contract: Contract, table: Table, exported: _Exported) -> list[str]:
+    """The tests of a quarantine policy's rules only warn: within the budget their failing rows
+    are expected (downstream models read the `__valid` relation) and must not fail `dbt build`;
+    the budget itself is judged by lockgate's check (a blocking asset check in Dagster)."""
+    policy = contract.quarantine_policy(table.name)
+    if policy is None:
+        return []
+    warned = []
+    for tests in exported.tests.values():
+        for entry in tests:
+            rule_id = entry["config"]["meta"]["lockgate_rule"]
+            if rule_id in policy.rule_ids and entry["config"].get("severity") != "warn":
+                config = {"severity": "warn", **entry["config"]}
+                if "error_if" in config:
+                    config["warn_if"] = config.pop("error_if")
+                entry["config"] = config
+                warned.append(rule_id)
+    return warned
 
 
 class _NotExpressible(Exception):
     pass
 
 
+# A handler adds the rule's dbt test to `out`, or raises _NotExpressible with the reason.
+_RuleTest = Callable[[Any, ir.Rule, Table, _Exported, "str | None"], None]
+RULE_TESTS: KindTable[_RuleTest] = KindTable(
+    "dbt: data test for a measure",
+    ir.Measure,
+    unsupported={
+        ir.ColumnType: "column types are checked by lockgate, not by a dbt data test",
+        ir.SqlValue: "SQL rules are written for lockgate's placeholders",
+        ir.ExtraColumns: "dbt tests cannot see undeclared columns",
+        ir.Reconcile: (
+            "reconcile compares two servers (a table against its source); a dbt test sees one"
+        ),
+        ir.StatefulMeasure: (
+            "judged against earlier runs or a reference profile; a dbt test holds no history"
+        ),
+    },
+)
+
+
+@RULE_TESTS.register(ir.FailingRows)
+def _(m: ir.FailingRows, rule: ir.Rule, table: Table, out: _Exported, source: str | None) -> None:
+    t = rule.threshold
+    spec = _failing_rows(m.predicate, t, _nan_columns(table))
+    target = getattr(m.predicate, "column", None) if "column" in spec[1] else None
+    name, args = spec
+    args.pop("column", None)
+    _add(out, target, rule, name, args, _budget(t))
+
+
+@RULE_TESTS.register(ir.DuplicateRows)
+def _(m: ir.DuplicateRows, rule: ir.Rule, table: Table, out: _Exported, source: str | None) -> None:
+    if not _zero_rows(rule.threshold):
+        raise _NotExpressible("duplicate budgets (dbt counts duplicated keys, not extra rows)")
+    nan = [_quote(c) for c in m.columns if c in _nan_columns(table)]
+    if len(m.columns) == 1 and not nan:
+        _add(out, m.columns[0], rule, "unique", {})
+    else:  # dbt's unique groups NaN keys together; lockgate ignores them like NULL
+        args: dict[str, Any] = {"columns": [_quote(c) for c in m.columns]}
+        if nan:
+            args["nan_columns"] = nan
+        _add(out, None, rule, "lockgate.lockgate_duplicate_keys", args)
+
+
+@RULE_TESTS.register(ir.RowCount)
+def _(m: ir.RowCount, rule: ir.Rule, table: Table, out: _Exported, source: str | None) -> None:
+    t = rule.threshold
+    value = list(t.value) if isinstance(t.value, tuple) else t.value
+    _add(out, None, rule, "lockgate.lockgate_row_count", {"operator": t.operator, "value": value})
+
+
+@RULE_TESTS.register(ir.LatestValue)
+def _(m: ir.LatestValue, rule: ir.Rule, table: Table, out: _Exported, source: str | None) -> None:
+    args = {
+        "max_age_seconds": int(rule.threshold.value),
+        "max_future_seconds": int(m.future_tolerance),
+    }
+    _add(out, m.column, rule, "lockgate.lockgate_freshness", args)
+
+
+@RULE_TESTS.register(ir.Orphans)
+def _(m: ir.Orphans, rule: ir.Rule, table: Table, out: _Exported, source: str | None) -> None:
+    if len(m.columns) != 1 or not _zero_rows(rule.threshold):
+        raise _NotExpressible("composite or budgeted relationships")
+    if not dbt_safe_name(m.ref_table):
+        raise _NotExpressible("the referenced table name has characters dbt cannot quote")
+    # a source contract's foreign keys point at tables of the same source
+    to = f"source('{source}', '{m.ref_table}')" if source else f"ref('{m.ref_table}')"
+    _add(out, m.columns[0], rule, "relationships", {"to": to, "field": m.ref_columns[0]})
+
+
 def _failing_rows(
     p: ir.Predicate, t: ir.Threshold, nan: frozenset[str] = frozenset()
-) -> tuple[str, dict] | None:
+) -> tuple[str, dict]:
     """(dbt test, arguments) counting the rows that break `p`; arguments may carry `column`.
     `nan`: columns that can hold NaN, which dbt's built-in tests would not count as NULL."""
     if t.unit == "percent":
@@ -275,22 +336,6 @@ def dbt_test_name(rule: ir.Rule) -> str:
     return "lockgate_" + re.sub(r"[^A-Za-z0-9_]+", "_", qualified).strip("_")
 
 
-def _why_not(m: ir.Measure, t: ir.Threshold) -> str:
-    reasons = {
-        ir.ColumnType: "column types are checked by lockgate, not by a dbt data test",
-        ir.SqlValue: "SQL rules are written for lockgate's placeholders",
-        ir.ExtraColumns: "dbt tests cannot see undeclared columns",
-        ir.Orphans: "composite or budgeted relationships",
-        ir.DuplicateRows: "duplicate budgets (dbt counts duplicated keys, not extra rows)",
-        ir.Reconcile: (
-            "reconcile compares two servers (a table against its source); a dbt test sees one"
-        ),
-    }
-    if isinstance(m, ir.FailingRows) and isinstance(m.predicate, (ir.LagAbove, ir.AnyOf)):
-        return "per-row time lags and combined value rules need adapter-specific SQL"
-    return reasons.get(type(m), f"{type(m).__name__} with {t.operator}")
-
-
 # --- conditions in SQL that DuckDB and PostgreSQL both read ---------------------------------------
 
 
@@ -301,36 +346,87 @@ _NAN = "cast('NaN' as double precision)"
 
 def condition_sql(p: ir.Predicate, nan: frozenset[str] = frozenset()) -> str:
     """`p` as SQL that DuckDB and PostgreSQL both read; `nan`: the columns that may hold NaN."""
-    c = _quote(p.column) if hasattr(p, "column") else None
-    is_nan = f" or {c} = {_NAN}" if c and p.column in nan else ""
-    if isinstance(p, ir.IsNull):
-        return f"({c} is null{is_nan})" if is_nan else f"{c} is null"
-    if isinstance(p, ir.IsMissing):
-        values = f" or {c} in ({_values(p.values)})" if p.values else ""
-        return f"({c} is null{is_nan}{values})"
-    if c and p.column in nan:  # value rules skip NaN like NULL
-        return f"{c} <> {_NAN} and ({condition_sql(p)})"
-    if isinstance(p, ir.NotInSet):
-        return f"{c} is not null and {c} not in ({_values(p.values)})"
-    if isinstance(p, ir.OutOfRange):
-        parts = []
-        if p.minimum is not None:
-            parts.append(f"{c} {'<=' if p.exclusive_minimum else '<'} {_literal(p.minimum)}")
-        if p.maximum is not None:
-            parts.append(f"{c} {'>=' if p.exclusive_maximum else '>'} {_literal(p.maximum)}")
-        return f"{c} is not null and ({' or '.join(parts)})"
-    if isinstance(p, ir.LengthOutOfRange):
-        length = f"length(cast({c} as varchar))"
-        parts = []
-        if p.minimum is not None:
-            parts.append(f"{length} < {p.minimum}")
-        if p.maximum is not None:
-            parts.append(f"{length} > {p.maximum}")
-        return f"{c} is not null and ({' or '.join(parts)})"
-    if isinstance(p, ir.NotMultipleOf):
-        ratio = f"cast({c} as double precision) / {p.factor!r}"
-        return f"{c} is not null and abs({ratio} - round({ratio})) > 1e-9"
-    raise _NotExpressible(_why_not(ir.FailingRows(p), ir.Threshold("mustBe", 0)))
+    try:
+        return CONDITIONS(p, nan)
+    except Unsupported as exc:
+        raise _NotExpressible(str(exc)) from None
+
+
+_ADAPTER_SPECIFIC = "per-row time lags and combined value rules need adapter-specific SQL"
+CONDITIONS: KindTable[Callable[[Any, frozenset[str]], str]] = KindTable(
+    "dbt: row predicate as portable SQL",
+    ir.Predicate,
+    unsupported={
+        ir.LagAbove: _ADAPTER_SPECIFIC,
+        ir.AnyOf: _ADAPTER_SPECIFIC,
+        # only the lockgate_pattern test carries a regex (see _failing_rows)
+        ir.NotMatching: (
+            "a pattern under a percent budget, or on a number column, needs the adapter's own "
+            "regex SQL"
+        ),
+    },
+)
+
+
+@CONDITIONS.register(ir.IsNull)
+def _(p: ir.IsNull, nan: frozenset[str]) -> str:
+    c = _quote(p.column)
+    return f"({c} is null or {c} = {_NAN})" if p.column in nan else f"{c} is null"
+
+
+@CONDITIONS.register(ir.IsMissing)
+def _(p: ir.IsMissing, nan: frozenset[str]) -> str:
+    c = _quote(p.column)
+    is_nan = f" or {c} = {_NAN}" if p.column in nan else ""
+    values = f" or {c} in ({_values(p.values)})" if p.values else ""
+    return f"({c} is null{is_nan}{values})"
+
+
+def _value_rule(condition: Callable[[Any, str], str]) -> Callable[[Any, frozenset[str]], str]:
+    """Value rules skip NaN like NULL."""
+
+    def sql(p: Any, nan: frozenset[str]) -> str:
+        c = _quote(p.column)
+        text = condition(p, c)
+        return f"{c} <> {_NAN} and ({text})" if p.column in nan else text
+
+    return sql
+
+
+@CONDITIONS.register(ir.NotInSet)
+@_value_rule
+def _(p: ir.NotInSet, c: str) -> str:
+    return f"{c} is not null and {c} not in ({_values(p.values)})"
+
+
+@CONDITIONS.register(ir.OutOfRange)
+@_value_rule
+def _(p: ir.OutOfRange, c: str) -> str:
+    parts = []
+    if p.minimum is not None:
+        parts.append(f"{c} {'<=' if p.exclusive_minimum else '<'} {_literal(p.minimum)}")
+    if p.maximum is not None:
+        parts.append(f"{c} {'>=' if p.exclusive_maximum else '>'} {_literal(p.maximum)}")
+    return f"{c} is not null and ({' or '.join(parts)})"
+
+
+@CONDITIONS.register(ir.LengthOutOfRange)
+@_value_rule
+def _(p: ir.LengthOutOfRange, c: str) -> str:
+    length = f"length(cast({c} as varchar))"
+    parts = []
+    if p.minimum is not None:
+        parts.append(f"{length} < {p.minimum}")
+    if p.maximum is not None:
+        parts.append(f"{length} > {p.maximum}")
+    return f"{c} is not null and ({' or '.join(parts)})"
+
+
+@CONDITIONS.register(ir.NotMultipleOf)
+@_value_rule
+def _(p: ir.NotMultipleOf, c: str) -> str:
+    ratio = f"cast({c} as double precision) / {p.factor!r}"
+    return f"{c} is not null and abs({ratio} - round({ratio})) > 1e-9"
 
 
 def _quote(name: str) -> str:

@@ -8,6 +8,7 @@ from lockgate.connectors.servers import FALLBACK, for_dialect, server_type
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
 from lockgate.engines.sql.plan import ROWS, plan_table
+from lockgate.engines.sql.scan_batches import batch_query, scan_batches
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
 from lockgate.reconcile.hook import split_reconcile
@@ -44,7 +45,8 @@ def render(contract: Contract, options) -> str:
             named = f"{one_line(table.name)} ({one_line(table.physical_name)})"
             lines += ["", f"-- table {named}: {len(rules)} rules"]
             lines += [
-                f"-- {one_line(r.id)}: compared with server {one_line(r.measure.source)} "
+                f"-- {one_line(r.id)}: compared with server "
+                f"{one_line(ir.measure_as(r, ir.Reconcile).source)} "
                 "by lockgate.reconcile"
                 for r in reconciled
             ]
@@ -59,7 +61,11 @@ def render(contract: Contract, options) -> str:
                 f"{m} -> {', '.join(ids)}" for m, ids in by_metric.items() if m != ROWS
             )
             lines.append(f"-- one fused scan: {ROWS} counts rows; " + one_line(metrics))
-            lines.append(connector.to_sql(plan.scan_expr()).rstrip() + ";")
+            batches = scan_batches(plan.scan, connector.dialect)
+            if len(batches) > 1:
+                lines.append(f"-- a wide table: the scan runs as {len(batches)} column batches")
+            for batch in batches:
+                lines.append(connector.to_sql(batch_query(plan.expr, batch)).rstrip() + ";")
             for rule_id, sql in plan.queries.items():
                 if rule_id in own_sql:  # the contract's own SQL: one SELECT, as at check time
                     ensure_safe(sql, for_dialect(connector.dialect).statement_parser)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lockgate.contract.model import Contract
+from lockgate.guard.partitions import guarded_validations
 from lockgate.guard.violation import ContractViolation, Violation
 from lockgate.judge.verdicts import as_utc
 
@@ -26,8 +27,12 @@ def require_validated(
     server: str | None = None,
     check_row_counts: bool = True,
     changed_since: dict[str, dt.datetime] | None = None,
+    partitions: list[Any] | None = None,
 ) -> dict[str, Any]:
     """A passing validation receipt for `contracts`, or ContractViolation naming every problem.
+
+    `partitions` (`--partition` values): for tables with a partitioned property, the validation
+    of each of these partitions is read instead of the whole table's (lockgate.guard.partitions).
 
     `changed_since` maps a table name to the last time its data was written (e.g. the asset's
     latest materialization): a validation that started before it does not vouch for the data.
@@ -39,18 +44,21 @@ def require_validated(
         for table in contract.tables:
             if not contract.rules_for(table.name):
                 continue
-            found = store.latest_validation(contract.id, server_name, table.name)
-            problems = _problems(
-                contract,
-                table.name,
-                found,
-                chosen,
-                check_row_counts,
-                (changed_since or {}).get(table.name),
-            )
-            violations += problems
-            if found is not None:
-                entries.append(_entry(contract, table.name, server_name, found))
+            for name, selection in guarded_validations(contract, table, partitions):
+                found = store.latest_validation(contract.id, server_name, name)
+                problems = _problems(
+                    contract,
+                    name,
+                    found,
+                    chosen,
+                    check_row_counts,
+                    (changed_since or {}).get(table.name),
+                    table.name,
+                    selection,
+                )
+                violations += problems
+                if found is not None:
+                    entries.append(_entry(contract, name, server_name, found))
     receipt = {
         "stage": stage,
         "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -64,7 +72,14 @@ def require_validated(
 
 
 def _problems(
-    contract: Contract, table: str, found, server, check_rows: bool, written_at
+    contract: Contract,
+    table: str,
+    found,
+    server,
+    check_rows: bool,
+    written_at,
+    logical: str | None = None,
+    selection=None,
 ) -> list[Violation]:
     base = {"contract_id": contract.id, "version": contract.version, "table": table}
     if found is None:
@@ -117,7 +132,7 @@ def _problems(
             )
         )
     elif check_rows and server is not None and found["row_count"] is not None:
-        now = current_row_count(contract, table, server)
+        now = current_row_count(contract, logical or table, server, selection)
         if now is not None and now != found["row_count"]:
             out.append(
                 Violation(
@@ -131,8 +146,9 @@ def _problems(
     return out
 
 
-def current_row_count(contract: Contract, table_name: str, server) -> int | None:
-    """count(*) of the table as it is now (None when it cannot be read: the checks report why)."""
+def current_row_count(contract: Contract, table_name: str, server, selection=None) -> int | None:
+    """count(*) of the table (of its selected partitions) as it is now (None when it cannot be
+    read: the checks report why)."""
     from lockgate.connectors import connect
     from lockgate.errors import LockgateError
 
@@ -142,6 +158,8 @@ def current_row_count(contract: Contract, table_name: str, server) -> int | None
             expr = connector.table_expr(table.physical_name)
             if expr is None:
                 return None
+            if selection is not None:
+                expr = selection.restrict(expr)
             return int(connector.fetch_value(connector.to_sql(expr.count())))
     except LockgateError:
         return None
@@ -149,6 +167,8 @@ def current_row_count(contract: Contract, table_name: str, server) -> int | None
 
 def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -> dict[str, Any]:
     verdicts = sorted((r["rule"], r["passed"]) for r in found["results"])
+    # a table with a quarantine policy: what the guarding validation set aside (rows, rate, budget)
+    quarantine = {"quarantine": found["quarantine"]} if found.get("quarantine") else {}
     return {
         "id": contract.id,
         "version": contract.version,
@@ -159,4 +179,5 @@ def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -
         "validated_at": found["started_at"].isoformat() if found["started_at"] else None,
         "row_count": found["row_count"],
         "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
+        **quarantine,
     }

@@ -47,6 +47,7 @@ def accepted_counts(
     percent threshold on lockgate's 6-decimal grid.
     """
     op, value = threshold.operator, threshold.value
+    parts: list[tuple[int, int | None]]  # closed intervals of k; None: no upper end
     if op in ("mustBeBetween", "mustNotBeBetween"):
         low, high = (_scaled(v, scale) for v in value)
         if low is None or high is None:
@@ -67,19 +68,20 @@ def accepted_counts(
             else:
                 parts = [(0, None)] if exact is None else [(0, exact - 1), (exact + 1, None)]
         else:
-            parts = {
+            one_sided: dict[str, list[tuple[int, int | None]]] = {
                 "mustBeGreaterThan": [(_floor(target) + 1, None)],
                 "mustBeGreaterOrEqualTo": [(_ceil(target), None)],
                 "mustBeLessThan": [(0, _ceil(target) - 1)],
                 "mustBeLessOrEqualTo": [(0, _floor(target))],
-            }[op]
-    clipped = []
-    for low, high in parts:
-        low = max(low, 0)
+            }
+            parts = one_sided[op]
+    clipped: list[tuple[int, int | None]] = []
+    for start, end in parts:
+        start = max(start, 0)
         if maximum is not None:
-            high = maximum if high is None else min(high, maximum)
-        if high is None or low <= high:
-            clipped.append((low, None if high == maximum and maximum is not None else high))
+            end = maximum if end is None else min(end, maximum)
+        if end is None or start <= end:
+            clipped.append((start, None if end == maximum and maximum is not None else end))
     if not clipped:
         return Counts(1, 0)
     if len(clipped) > 1:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable, Unsupported
 from lockgate.contract.model import Table
 from lockgate.gx.budgets import (
     ALL_MICRO_PERCENT,
@@ -44,25 +45,18 @@ class Expectation:
 
 def expectations_for(rule: ir.Rule, table: Table) -> list[Expectation]:
     """The expectations for `rule` (all must pass), or NotExported."""
-    translate = MEASURES.get(type(rule.measure))
-    if translate is not None:
-        return translate(rule, table)
-    if isinstance(rule.measure, ir.STATEFUL_MEASURES):
-        raise NotExported(
-            "judged against earlier runs or a reference profile; a GX suite holds no history"
-        )
-    raise NotExported(
-        UNEXPRESSIBLE.get(
-            type(rule.measure), f"GX has no counterpart of {type(rule.measure).__name__}"
-        )
-    )
+    try:
+        translate = MEASURES.handler(type(rule.measure))
+    except Unsupported as exc:
+        raise NotExported(str(exc)) from None
+    return translate(rule, table)
 
 
 # --- measures -------------------------------------------------------------------------------------
 
 
 def _failing_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
-    predicate = rule.measure.predicate
+    predicate = ir.measure_as(rule, ir.FailingRows).predicate
     threshold = rule.threshold
     if threshold.unit == "percent":
         share = accepted_counts(threshold, scale=MICRO_PERCENT, maximum=ALL_MICRO_PERCENT)
@@ -116,7 +110,7 @@ def _duplicate_rows(rule: ir.Rule, table: Table) -> list[Expectation]:
             "of a repeated key (lockgate counts the repeats beyond the first) and `mostly` "
             "is a share of non-null rows"
         )
-    columns = list(rule.measure.columns)
+    columns = list(ir.measure_as(rule, ir.DuplicateRows).columns)
     if len(columns) == 1:
         return [Expectation("expect_column_values_to_be_unique", {"column": columns[0]})]
     # lockgate ignores keys with any null part; GX's default ("never") would compare them too
@@ -143,38 +137,41 @@ def _row_count(rule: ir.Rule, table: Table) -> list[Expectation]:
     return [Expectation("expect_table_row_count_to_be_between", kwargs)]
 
 
-MEASURES: dict[type, Callable[[ir.Rule, Table], list[Expectation]]] = {
-    ir.FailingRows: _failing_rows,
-    ir.DuplicateRows: _duplicate_rows,
-    ir.RowCount: _row_count,
-}
-
-UNEXPRESSIBLE = {
-    ir.LatestValue: (
-        "freshness is judged against the time of the check; a suite can only hold a fixed timestamp"
-    ),
-    ir.SqlValue: (
-        "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
-        "pandas frame"
-    ),
-    ir.Orphans: (
-        "a GX expectation sees one table; a relationship needs the referenced table as well"
-    ),
-    ir.Reconcile: (
-        "reconcile compares two servers (a table against its source); a GX suite sees one"
-    ),
-    ir.ExtraColumns: (
-        "expect_table_columns_to_match_set fails on missing contract columns too "
-        "(exact_match) or does not "
-        "fail on extra ones; lockgate fails on extra columns only"
-    ),
-    ir.ColumnType: (
-        "lockgate reads a pandas column's kind from its values (object columns by their "
-        "first value, "
-        "midnight-only datetimes as date or timestamp, time zones); GX's type lists "
-        "compare dtype names"
-    ),
-}
+MEASURES: KindTable[Callable[[ir.Rule, Table], list[Expectation]]] = KindTable(
+    "GX: expectations for a measure",
+    ir.Measure,
+    unsupported={
+        ir.StatefulMeasure: (
+            "judged against earlier runs or a reference profile; a GX suite holds no history"
+        ),
+        ir.LatestValue: (
+            "freshness is judged against the time of the check; a suite can only hold a fixed "
+            "timestamp"
+        ),
+        ir.SqlValue: (
+            "GX runs SQL only against SQL data sources (UnexpectedRowsExpectation), not on a "
+            "pandas frame"
+        ),
+        ir.Orphans: (
+            "a GX expectation sees one table; a relationship needs the referenced table as well"
+        ),
+        ir.Reconcile: (
+            "reconcile compares two servers (a table against its source); a GX suite sees one"
+        ),
+        ir.ExtraColumns: (
+            "expect_table_columns_to_match_set fails on missing contract columns too "
+            "(exact_match) or does not fail on extra ones; lockgate fails on extra columns only"
+        ),
+        ir.ColumnType: (
+            "lockgate reads a pandas column's kind from its values (object columns by their "
+            "first value, midnight-only datetimes as date or timestamp, time zones); GX's type "
+            "lists compare dtype names"
+        ),
+    },
+)
+MEASURES.register(ir.FailingRows)(_failing_rows)
+MEASURES.register(ir.DuplicateRows)(_duplicate_rows)
+MEASURES.register(ir.RowCount)(_row_count)
 
 
 # --- predicates (zero tolerance: every atom must hold on every non-null row) ----------------------
@@ -238,28 +235,28 @@ def _length_in_range(p: ir.LengthOutOfRange, table: Table) -> list[Expectation]:
     return [Expectation("expect_column_value_lengths_to_be_between", kwargs)]
 
 
-def _multiple_of(p: ir.NotMultipleOf, table: Table) -> list[Expectation]:
-    raise NotExported("GX has no multiple-of expectation")
-
-
-def _lag(p: ir.LagAbove, table: Table) -> list[Expectation]:
-    raise NotExported("GX has no expectation on the time between two columns of a row")
-
-
-PREDICATES: dict[type, Callable[[Any, Table], list[Expectation]]] = {
-    ir.IsNull: _not_null,
-    ir.IsMissing: _not_missing,
-    ir.NotInSet: _in_set,
-    ir.NotMatching: _matching,
-    ir.OutOfRange: _in_range,
-    ir.LengthOutOfRange: _length_in_range,
-    ir.NotMultipleOf: _multiple_of,
-    ir.LagAbove: _lag,
-}
+PREDICATES: KindTable[Callable[[Any, Table], list[Expectation]]] = KindTable(
+    "GX: expectations for a row predicate (zero tolerance)",
+    ir.Predicate,
+    unsupported={
+        ir.NotMultipleOf: "GX has no multiple-of expectation",
+        ir.LagAbove: "GX has no expectation on the time between two columns of a row",
+        ir.AnyOf: "never looked up: `_atoms` splits it into its parts, each an expectation",
+    },
+)
+PREDICATES.register(ir.IsNull)(_not_null)
+PREDICATES.register(ir.IsMissing)(_not_missing)
+PREDICATES.register(ir.NotInSet)(_in_set)
+PREDICATES.register(ir.NotMatching)(_matching)
+PREDICATES.register(ir.OutOfRange)(_in_range)
+PREDICATES.register(ir.LengthOutOfRange)(_length_in_range)
 
 
 def _predicate(p: ir.Predicate, table: Table) -> list[Expectation]:
-    return PREDICATES[type(p)](p, table)
+    try:
+        return PREDICATES(p, table)
+    except Unsupported as exc:
+        raise NotExported(str(exc)) from None
 
 
 def _atoms(p: ir.Predicate) -> list[ir.Predicate]:
@@ -269,7 +266,7 @@ def _atoms(p: ir.Predicate) -> list[ir.Predicate]:
     return [p]
 
 
-def _only_nulls(p: ir.Predicate) -> bool:
+def _only_nulls(p: ir.Predicate) -> TypeGuard[ir.IsNull | ir.IsMissing]:
     return isinstance(p, ir.IsNull) or (isinstance(p, ir.IsMissing) and not p.values)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from lockgate.connectors.base import Connector
 from lockgate.contract.compile.properties import STRING_FORMATS
-from lockgate.engines.sql.types import kind_of
+from lockgate.engines.column_kinds import ibis_logical
 from lockgate.errors import UsageError
 
 MAX_CATEGORIES = 12  # text columns with at most this many distinct values get allowed values
@@ -59,7 +59,7 @@ def profile_table(connector: Connector, table: str) -> TableProfile:
     schema = t.schema()
     native = dict(connector.columns(table) or [])
     columns = [
-        ColumnProfile(name, native.get(name, str(dtype)), kind_of(dtype))
+        ColumnProfile(name, native.get(name, str(dtype)), ibis_logical(dtype))
         for name, dtype in schema.items()
     ]
     metrics: dict[str, Any] = {"rows": t.count()}

@@ -30,7 +30,9 @@ _REGEX_SPECIAL = set("\\.^$*+?()[]{}|")
 _CLASSES = {"A": "[A-Z]", "a": "[a-z]", "9": "[0-9]"}
 
 
-def propose(profile: TableProfile, now: dt.datetime) -> tuple[dict[str, Any], list[str], list[str]]:
+def propose(
+    profile: TableProfile, now: dt.datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
     """The schema object for the table, its SLA entries, and notes on what was left out."""
     notes: list[str] = []
     key = primary_key(profile)

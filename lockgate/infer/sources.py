@@ -86,7 +86,8 @@ def postgres_url_source(url: str) -> Source:
     except ValueError:
         raise UsageError(f"--server-url: invalid port in {url!r}") from None
     database = unquote(parts.path.lstrip("/")) or None
-    return postgres_source(parts.hostname, port, database, (query.get("schema") or [None])[0])
+    schemas = query.get("schema")
+    return postgres_source(parts.hostname, port, database, schemas[0] if schemas else None)
 
 
 def file_source(path: str) -> Source:
@@ -144,4 +145,5 @@ def choose_source(
         return postgres_source(postgres_host, postgres_port, postgres_database, postgres_schema)
     if server_url is not None:
         return postgres_url_source(server_url)
+    assert file is not None  # exactly one source was named
     return file_source(file)

@@ -29,7 +29,8 @@ FAR_FUTURE_YEARS = 50  # further ahead than this is a placeholder, not a skewed 
 
 
 def judge_freshness(rule: Rule, m: Measurement, now: dt.datetime, expected: str) -> RuleResult:
-    measure: LatestValue = rule.measure
+    measure = rule.measure
+    assert isinstance(measure, LatestValue)  # the judge sends only freshness rules here
     column = measure.column
 
     def result(passed: bool, observed: str, error: str | None = None) -> RuleResult:

@@ -23,13 +23,13 @@ def compare(metric: Any, threshold: Threshold) -> bool:
     except (TypeError, ValueError):
         return False
     if op == "mustBeGreaterThan":
-        return metric > target
+        return bool(metric > target)
     if op == "mustBeGreaterOrEqualTo":
-        return metric >= target
+        return bool(metric >= target)
     if op == "mustBeLessThan":
-        return metric < target
+        return bool(metric < target)
     if op == "mustBeLessOrEqualTo":
-        return metric <= target
+        return bool(metric <= target)
     low, high = target
     inside = low <= metric <= high
     return inside if op == "mustBeBetween" else not inside

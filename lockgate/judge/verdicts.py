@@ -11,31 +11,31 @@ from typing import Any
 
 from lockgate.contract.describe import describe_expected
 from lockgate.contract.rules import (
-    ROW_MEASURES,
-    STATEFUL_MEASURES,
     ColumnType,
     ExtraColumns,
     LatestValue,
     RowCount,
+    RowMeasure,
     Rule,
+    StatefulMeasure,
 )
 from lockgate.judge.freshness import as_timestamp, judge_freshness
 from lockgate.judge.thresholds import compare
 from lockgate.results.model import Measurement, RuleResult
 
 
-def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleResult:
+def judge(rule: Rule, m: Measurement, now: dt.datetime, history: Any = None) -> RuleResult:
     """`history` (a lockgate.state.history.TableHistory, None without a store) is read only by the
     stateful rules, which lockgate.state.detectors judges."""
     expected = expected_text(rule)
     if m.error is not None:
         return RuleResult(rule, False, m.error, expected, None, m.total_rows, error=m.error)
     measure = rule.measure
-    if isinstance(measure, STATEFUL_MEASURES):
+    if isinstance(measure, StatefulMeasure):
         from lockgate.state.detectors import judge_stateful  # lazy: numpy, for stateful rules
 
         return judge_stateful(rule, m, history, now)
-    if isinstance(measure, ROW_MEASURES):
+    if isinstance(measure, RowMeasure):
         metric = (
             _percent(m.failed_rows, m.total_rows)
             if rule.threshold.unit == "percent"
@@ -54,17 +54,17 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history=None) -> RuleRes
 def expected_text(rule: Rule) -> str:
     measure = rule.measure
     if isinstance(measure, ColumnType):
-        tz = {True: " with time zone", False: " without time zone"}.get(measure.timezone, "")
+        tz = {True: " with time zone", False: " without time zone", None: ""}[measure.timezone]
         return f"logicalType {measure.logical_type}{tz}"
     if isinstance(measure, LatestValue):
         return f"age {rule.threshold.describe()}"
     if isinstance(measure, ExtraColumns):
         return "no columns beyond the contract"
-    if isinstance(measure, STATEFUL_MEASURES):
+    if isinstance(measure, StatefulMeasure):
         from lockgate.state.detectors import expected_text as stateful_expected  # lazy: numpy
 
         return stateful_expected(rule)
-    if isinstance(measure, ROW_MEASURES):
+    if isinstance(measure, RowMeasure):
         # name the condition itself (`kwh <= 50`), not only how many rows may break it
         return describe_expected(rule)
     if isinstance(measure, RowCount):

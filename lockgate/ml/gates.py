@@ -76,7 +76,8 @@ def _requirements_gate(spec: ModelSpec, receipt: dict[str, Any]) -> GateResult:
         )
     recorded = ((receipt or {}).get("environment") or {}).get("packages") or {}
     installed = {canonicalize_name(k): v for k, v in recorded.items()}
-    misses, seen = [], []
+    misses: list[str] = []
+    seen: list[str] = []
     for name, specifier in spec.requires.items():
         version = installed.get(canonicalize_name(name))
         if version is None:

@@ -117,7 +117,7 @@ def _check(doc: SourceDoc) -> list[Finding]:
         err((), "expected a model spec mapping (name, source, features, target, ...)", "spec")
         return out
     for parent, allowed in _KEYS.items():
-        node = data
+        node: Any = data
         for part in parent:
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict):

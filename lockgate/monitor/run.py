@@ -139,6 +139,7 @@ def monitor(
         spec, registry, version, root=root, reference_frame=reference_frame, policy=policy
     )
     source = contract.table(predictions_table(spec))
+    assert source is not None  # monitoring_contract declares the predictions table
     integers = tuple(c.physical_name for c in source.columns if c.logical_type == "integer")
     frames = read_window(log, spec, window, version, integers)
     result = validate_frames(contract, frames, now=window.end, history=history)

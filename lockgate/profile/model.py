@@ -19,9 +19,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if (
+    TYPE_CHECKING
+):  # numpy is imported where fingerprints are used: `lockgate check` starts without it
+    import numpy as np
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
@@ -71,6 +74,8 @@ class BucketFingerprints:
 
     @classmethod
     def empty(cls, buckets: int, columns: Iterable[str]) -> BucketFingerprints:
+        import numpy as np
+
         def zeros() -> np.ndarray:
             return np.zeros(buckets, dtype=np.int64)
 
@@ -84,6 +89,7 @@ class BucketFingerprints:
             return self
         if self.buckets % buckets:
             raise ValueError(f"cannot coarsen {self.buckets} buckets to {buckets}")
+        import numpy as np
 
         def fold(a: np.ndarray, op) -> np.ndarray:
             return op.reduce(a.reshape(-1, buckets), axis=0)
@@ -102,6 +108,8 @@ class BucketFingerprints:
         """(value columns in order, packed int64 little-endian rows: counts, keys, rows, values...).
         With segments or a rate history, the list ends with a mapping {"segments": [labels],
         "rates": {...}} and each segment's block follows the table's, in the labels' order."""
+        import numpy as np
+
         columns: list = list(self.values)
         labels = list(self.segments)
         blocks = [
@@ -113,10 +121,14 @@ class BucketFingerprints:
         return columns, np.concatenate(blocks).astype("<i8").tobytes()
 
     def _stacked(self, columns: list[str]) -> np.ndarray:
+        import numpy as np
+
         return np.stack([self.counts, self.keys, self.rows, *(self.values[c] for c in columns)])
 
     @classmethod
     def from_bytes(cls, buckets: int, columns: list, data: bytes) -> BucketFingerprints:
+        import numpy as np
+
         names = [c for c in columns if isinstance(c, str)]
         extra = next((c for c in columns if isinstance(c, dict)), {})
         labels = list(extra.get("segments", []))

@@ -82,7 +82,9 @@ def within_budget(
     chosen: list[int], src: dict[int, BucketSummary], wh: dict[int, BucketSummary], budget: int
 ) -> tuple[list[int], list[int]]:
     """(buckets to drill, buckets left out): drill until `budget` rows per side, at least one."""
-    drilled, skipped, total = [], [], 0
+    drilled: list[int] = []
+    skipped: list[int] = []
+    total = 0
     for bucket in chosen:
         rows = max(src[bucket].rows if bucket in src else 0, wh[bucket].rows if bucket in wh else 0)
         if drilled and total + rows > budget:

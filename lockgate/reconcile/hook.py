@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import Reconcile, Rule
+from lockgate.contract.rules import Reconcile, Rule, measure_as
 from lockgate.results.model import RuleResult
 
 
@@ -35,7 +35,7 @@ def reconcile_rules(
     out: list[RuleResult] = []
     connector = getattr(engine, "connector", None)
     for rule in rules:
-        m: Reconcile = rule.measure
+        m = measure_as(rule, Reconcile)
         if connector is None:
             out += error_results(
                 rule, table, "reconcile runs on the SQL engine (lockgate check --engine sql)"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import Reconcile, Rule
+from lockgate.contract.rules import Reconcile, Rule, measure_as
 from lockgate.reconcile import canonical
 from lockgate.reconcile.compare import reconcile_sides
 from lockgate.reconcile.side import Side
@@ -22,7 +22,7 @@ def reconcile_one(
 ) -> list[RuleResult]:
     from lockgate.connectors import connect
 
-    m: Reconcile = rule.measure
+    m = measure_as(rule, Reconcile)
     server = contract.server(m.source)
     if server is None:  # lint reports it; a contract built by hand may still get here
         return error_results(rule, table, f"no server named {m.source!r}")
@@ -39,7 +39,7 @@ def reconcile_one(
 def reconcile_tables(
     table: Table, rule: Rule, source: Side | None, warehouse: Side | None, now: dt.datetime
 ) -> list[RuleResult]:
-    m: Reconcile = rule.measure
+    m = measure_as(rule, Reconcile)
     if source is None or warehouse is None:
         where = (
             f"the source table {m.source_table} on {m.source}"

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from lockgate.contract.model import Table
-from lockgate.contract.rules import Reconcile, Rule
+from lockgate.contract.rules import Reconcile, Rule, measure_as
 from lockgate.reconcile.compare import Differences
 from lockgate.reconcile.side import Side
 from lockgate.results.model import RuleResult
@@ -37,7 +37,11 @@ def expected_text(m: Reconcile, cutoff: dt.datetime | None) -> str:
 
 
 def error_results(rule: Rule, table: Table, message: str) -> list[RuleResult]:
-    return [RuleResult(rule, False, message, expected_text(rule.measure, None), error=message)]
+    return [
+        RuleResult(
+            rule, False, message, expected_text(measure_as(rule, Reconcile), None), error=message
+        )
+    ]
 
 
 def results(
@@ -51,7 +55,7 @@ def results(
 ) -> list[RuleResult]:
     """`unmatched`: compared columns that could not be fingerprinted -> why (a type mismatch,
     a column absent from one side)."""
-    m: Reconcile = rule.measure
+    m = measure_as(rule, Reconcile)
     expected = expected_text(m, cutoff)
     key = m.key
     wanted = _sample_keys(found)

@@ -4,14 +4,14 @@ checks all show this sentence, so a reader never has to open the contract to lea
 
 from __future__ import annotations
 
-from lockgate.contract.rules import ROW_MEASURES
+from lockgate.contract.rules import RowMeasure
 from lockgate.results.model import RuleResult, json_safe
 
 
 def statement(r: RuleResult) -> str:
     if r.error is not None:
         return f"{r.expected}: not measured: {r.error}"
-    if isinstance(r.rule.measure, ROW_MEASURES) and r.failed_rows is not None:
+    if isinstance(r.rule.measure, RowMeasure) and r.failed_rows is not None:
         return _rows_statement(r)
     return f"{r.expected}: observed {_show(r.observed)}"
 

@@ -45,6 +45,12 @@ def verdict_line(result: ValidationResult) -> str:
         (result.finished_at - result.started_at).total_seconds() if result.finished_at else 0.0
     )
     where = f" on server {result.server}" if result.server else ""
+    if result.partitions is not None:
+        where += (
+            " (partitions "
+            + "; ".join(f"{s.table} {s.label}" for s in result.partitions.tables)
+            + ")"
+        )
     head = "PASSED" if result.passed else "FAILED"
     detail = (
         f"{errors} error rule(s) failed, {warnings} warning(s)"

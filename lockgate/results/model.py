@@ -69,7 +69,9 @@ class ValidationResult:
     # table -> run that first checked the same data (this check repeats its verdicts); not in JSON
     retry_of: dict[str, int] = field(default_factory=dict)
     # one lockgate.quarantine.verdict.TableQuarantine per table with a policy; None: no policy
-    quarantine: list | None = None
+    quarantine: list[Any] | None = None
+    # lockgate.engines.partitions.PartitionSelection when only some partitions were checked
+    partitions: Any = None
 
     @property
     def passed(self) -> bool:
@@ -95,11 +97,13 @@ class ValidationResult:
             "passed": self.passed,
             "results": [r.to_dict() for r in self.results],
         }
+        if self.partitions is not None:  # only for a partitioned check: {table: {column: [values]}}
+            out["partitions"] = self.partitions.to_dict()
         if self.quarantine is not None:  # only when the contract has a quarantine policy
             out["quarantine"] = [q.to_dict() for q in self.quarantine]
         return out
 
-    def quarantine_of(self, table: str):
+    def quarantine_of(self, table: str) -> Any:
         """The quarantine outcome of a table with a policy (valid/quarantined frames when kept)."""
         return next((q for q in self.quarantine or () if q.table == table), None)
 

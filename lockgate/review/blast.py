@@ -120,6 +120,7 @@ def _spec_relation(spec: ModelSpec, notes: list[str]) -> Relation | None:
             f"{spec.contract}"
         )
         return None
+    assert contract is not None  # the table was found in it
     return relation_of(contract, table)
 
 

@@ -12,11 +12,12 @@ only see the rule changes nothing else explained.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.describe import describe_measure, describe_rule, describe_threshold
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.rules import OPERATORS
 from lockgate.review.changes import BREAKING, RISKY, SAFE, Classifier, Hit
 from lockgate.review.compare import Comparison
@@ -32,13 +33,13 @@ def _contract_id(cmp: Comparison) -> Iterator[Hit]:
 
 def _tables_removed(cmp: Comparison) -> Iterator[Hit]:
     for name, old, new in cmp.tables():
-        if new is None:
+        if new is None and old is not None:
             yield Hit(name, None, name, old.physical_name, None, cmp.rule_ids(cmp.old, name))
 
 
 def _tables_added(cmp: Comparison) -> Iterator[Hit]:
     for name, old, new in cmp.tables():
-        if old is None:
+        if old is None and new is not None:
             yield Hit(name, None, name, None, new.physical_name, cmp.rule_ids(cmp.new, name))
 
 
@@ -50,7 +51,7 @@ def _table_physical_name(cmp: Comparison) -> Iterator[Hit]:
 
 def _columns_removed(cmp: Comparison) -> Iterator[Hit]:
     for table, name, old, new in cmp.columns():
-        if new is None:
+        if new is None and old is not None:
             yield Hit(table, name, name, old.logical_type, None, cmp.rule_ids(cmp.old, table, name))
 
 
@@ -61,7 +62,11 @@ def _required_rule(table: str, column: str) -> str:
 def _columns_added(required: bool):
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for table, name, old, new in cmp.columns():
-            if old is None and (_required_rule(table, name) in cmp.new_rules) == required:
+            if (
+                old is None
+                and new is not None
+                and (_required_rule(table, name) in cmp.new_rules) == required
+            ):
                 yield Hit(
                     table, name, name, None, new.logical_type, cmp.rule_ids(cmp.new, table, name)
                 )
@@ -147,19 +152,23 @@ def _redefined(cmp: Comparison) -> Iterator[Hit]:
             )
 
 
-# Which classifier reports a predicate moving in a direction; predicates not listed fall through
-# to the generic rule-tightened / rule-loosened / rule-changed entries.
-_BOUNDS = (ir.OutOfRange, ir.LengthOutOfRange, ir.LagAbove, ir.NotMultipleOf)
+# Which classifier reports a predicate moving in a direction; "generic" predicates fall through to
+# the rule-tightened / rule-loosened / rule-changed entries.
+PREDICATE_KINDS: KindTable[Callable[[Any], str]] = KindTable(
+    "review: which classifier reports a moved predicate", ir.Predicate
+)
+for _kinds, _name in (
+    ((ir.OutOfRange, ir.LengthOutOfRange, ir.LagAbove, ir.NotMultipleOf), "bound"),
+    ((ir.NotInSet,), "values"),
+    ((ir.NotMatching,), "pattern"),
+    ((ir.IsNull, ir.IsMissing, ir.AnyOf), "generic"),
+):
+    PREDICATE_KINDS.register(*_kinds)(lambda p, name=_name: name)
 
 
 def _predicate_kind(measure: ir.Measure) -> str:
-    p = measure.predicate if isinstance(measure, ir.FailingRows) else None
-    if isinstance(p, _BOUNDS):
-        return "bound"
-    if isinstance(p, ir.NotInSet):
-        return "values"
-    if isinstance(p, ir.NotMatching):
-        return "pattern"
+    if isinstance(measure, ir.FailingRows):
+        return PREDICATE_KINDS(measure.predicate)
     return "generic"
 
 
@@ -324,12 +333,12 @@ def documented_pairs(
         )
         yield name, None, name, old_raw, new_raw, STRUCTURE["table"]
         yield from _quality_pairs(name, None, old_raw, new_raw)
-    for table, name, old, new in cmp.columns():
-        if old is None or new is None:
+    for table, name, old_column, new_column in cmp.columns():
+        if old_column is None or new_column is None:
             continue
         old_raw, new_raw = (
-            _mapping(cmp.raw(cmp.old, old.path)),
-            _mapping(cmp.raw(cmp.new, new.path)),
+            _mapping(cmp.raw(cmp.old, old_column.path)),
+            _mapping(cmp.raw(cmp.new, new_column.path)),
         )
         yield table, name, name, old_raw, new_raw, STRUCTURE["column"]
         yield from _quality_pairs(table, name, old_raw, new_raw)
@@ -369,7 +378,7 @@ def _quality_pairs(table, column, old_raw: dict, new_raw: dict):
     for key in dict.fromkeys([*old_entries, *new_entries]):
         old, new = old_entries.get(key), new_entries.get(key)
         if old is None or new is None:
-            entry = old or new
+            entry = old or new or {}
             if entry.get("type") != "text":
                 continue  # a rule entry added or removed: the rule classifiers report it
         yield table, column, f"quality {key}", old or {}, new or {}, STRUCTURE["quality"]

@@ -79,8 +79,10 @@ def diff_versions(
     """Compare two versions; either may be None (a contract added or removed)."""
     if old is None and new is None:
         raise ValueError("nothing to compare")
-    before = old.contract if old else _empty_like(new.contract)
-    after = new.contract if new else _empty_like(old.contract)
+    current = new or old
+    assert current is not None  # checked above
+    before = old.contract if old else _empty_like(current.contract)
+    after = new.contract if new else _empty_like(current.contract)
     changes = classify(before, after)
     if old is None:
         status, judged = "added", Verdict(PASS, f"new contract, version {after.version}", None)
@@ -102,7 +104,7 @@ def diff_versions(
     )
     return ContractDiff(
         path=str(path),
-        contract_id=(new or old).contract.id,
+        contract_id=current.contract.id,
         status=status,
         old=old.label if old else None,
         new=new.label if new else None,

@@ -14,12 +14,13 @@ expression is "changed": whether one regex accepts a subset of another is not de
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.review.compare import own_definition
 
 Direction = Literal["same", "tighter", "looser", "changed"]
@@ -93,7 +94,7 @@ def metric_domain(measure: ir.Measure, unit: str) -> tuple[Interval, bool]:
     """The values the judged metric can take, and whether it is a whole number."""
     if unit == "percent":
         return Interval(0, 100), False
-    if isinstance(measure, (*ir.ROW_MEASURES, ir.RowCount)):
+    if isinstance(measure, (ir.RowMeasure, ir.RowCount)):
         return Interval(0, INF), True
     return Interval(-INF, INF), False
 
@@ -182,37 +183,60 @@ def measure_direction(
     column, key columns after applying `renamed` (old physical name -> new)."""
     if type(old) is not type(new):
         return "changed"
-    if isinstance(old, ir.FailingRows):
-        return predicate_direction(old.predicate, new.predicate)
-    if isinstance(old, ir.DuplicateRows):
-        before = {(renamed or {}).get(c, c) for c in old.columns}
-        # fewer key columns -> more rows count as repeats
-        return _set_direction(set(new.columns) <= before, before <= set(new.columns))
-    if isinstance(old, (ir.RowCount, ir.LatestValue)):
-        return "same"
-    if isinstance(old, ir.ColumnType):
-        return (
-            "same"
-            if (old.logical_type, old.timezone) == (new.logical_type, new.timezone)
-            else "changed"
-        )
-    if isinstance(old, ir.ExtraColumns):
-        return "same"  # the declared set follows the columns, which the column classifiers report
-    if isinstance(old, ir.Orphans):
-        return (
-            "same"
-            if (old.ref_table, old.ref_columns) == (new.ref_table, new.ref_columns)
-            else "changed"
-        )
-    if isinstance(old, ir.SqlValue):
-        return "same" if old.query == new.query else "changed"
-    # measures this module has no ordering for (the stateful detectors): compared on their own
+    return MEASURE_DIRECTIONS(old, new, renamed)
+
+
+_MeasureDirection = Callable[[Any, Any, Mapping[str, str] | None], Direction]
+MEASURE_DIRECTIONS: KindTable[_MeasureDirection] = KindTable(
+    "review: direction of a changed measure", ir.Measure
+)
+
+
+@MEASURE_DIRECTIONS.register(ir.FailingRows)
+def _(old: ir.FailingRows, new: ir.FailingRows, renamed: Mapping[str, str] | None) -> Direction:
+    return predicate_direction(old.predicate, new.predicate)
+
+
+@MEASURE_DIRECTIONS.register(ir.DuplicateRows)
+def _(old: ir.DuplicateRows, new: ir.DuplicateRows, renamed: Mapping[str, str] | None) -> Direction:
+    before = {(renamed or {}).get(c, c) for c in old.columns}
+    # fewer key columns -> more rows count as repeats
+    return _set_direction(set(new.columns) <= before, before <= set(new.columns))
+
+
+@MEASURE_DIRECTIONS.register(ir.RowCount, ir.LatestValue)
+def _(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None) -> Direction:
+    return "same"
+
+
+@MEASURE_DIRECTIONS.register(ir.ColumnType)
+def _(old: ir.ColumnType, new: ir.ColumnType, renamed: Mapping[str, str] | None) -> Direction:
+    same = (old.logical_type, old.timezone) == (new.logical_type, new.timezone)
+    return "same" if same else "changed"
+
+
+@MEASURE_DIRECTIONS.register(ir.ExtraColumns)
+def _(old: ir.ExtraColumns, new: ir.ExtraColumns, renamed: Mapping[str, str] | None) -> Direction:
+    return "same"  # the declared set follows the columns, which the column classifiers report
+
+
+@MEASURE_DIRECTIONS.register(ir.Orphans)
+def _(old: ir.Orphans, new: ir.Orphans, renamed: Mapping[str, str] | None) -> Direction:
+    same = (old.ref_table, old.ref_columns) == (new.ref_table, new.ref_columns)
+    return "same" if same else "changed"
+
+
+@MEASURE_DIRECTIONS.register(ir.SqlValue)
+def _(old: ir.SqlValue, new: ir.SqlValue, renamed: Mapping[str, str] | None) -> Direction:
+    return "same" if old.query == new.query else "changed"
+
+
+@MEASURE_DIRECTIONS.register(ir.StatefulMeasure, ir.CrossServerMeasure)
+def _(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None) -> Direction:
+    # measures this module has no ordering for (the detectors, reconcile): compared on their own
     # definition, with a renamed physical column mapped to its new name
-    return (
-        "same"
-        if _renamed_fields(own_definition(old), renamed) == own_definition(new)
-        else "changed"
-    )
+    same = _renamed_fields(own_definition(old), renamed) == own_definition(new)
+    return "same" if same else "changed"
 
 
 def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> ir.Measure:
@@ -231,43 +255,71 @@ def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> i
 def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:
     if type(old) is not type(new):
         return "changed"
-    if isinstance(old, ir.IsNull):
-        return "same"
-    if isinstance(old, ir.OutOfRange):
-        return combine(
-            _bound_direction(
-                old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True
-            ),
-            _bound_direction(
-                old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False
-            ),
-        )
-    if isinstance(old, ir.LengthOutOfRange):
-        return combine(
-            _bound_direction(old.minimum, False, new.minimum, False, lower=True),
-            _bound_direction(old.maximum, False, new.maximum, False, lower=False),
-        )
-    if isinstance(old, ir.LagAbove):
-        return _bound_direction(old.seconds, False, new.seconds, False, lower=False)
-    if isinstance(old, ir.NotInSet):
-        # the allowed set shrinking fails more values
-        return _set_direction(
-            set(new.values) <= set(old.values), set(old.values) <= set(new.values)
-        )
-    if isinstance(old, ir.IsMissing):
-        # more placeholder values counted as missing fails more rows
-        return _set_direction(
-            set(old.values) <= set(new.values), set(new.values) <= set(old.values)
-        )
-    if isinstance(old, ir.NotMatching):
-        return "same" if old.pattern == new.pattern else "changed"
-    if isinstance(old, ir.NotMultipleOf):
-        return _factor_direction(old.factor, new.factor)
-    if isinstance(old, ir.AnyOf):
-        if len(old.predicates) != len(new.predicates):
-            return "changed"
-        return combine(*(predicate_direction(a, b) for a, b in zip(old.predicates, new.predicates)))
-    return "same" if old == new else "changed"
+    return PREDICATE_DIRECTIONS(old, new)
+
+
+PREDICATE_DIRECTIONS: KindTable[Callable[[Any, Any], Direction]] = KindTable(
+    "review: direction of a changed row predicate", ir.Predicate
+)
+
+
+@PREDICATE_DIRECTIONS.register(ir.IsNull)
+def _(old: ir.IsNull, new: ir.IsNull) -> Direction:
+    return "same"
+
+
+@PREDICATE_DIRECTIONS.register(ir.OutOfRange)
+def _(old: ir.OutOfRange, new: ir.OutOfRange) -> Direction:
+    return combine(
+        _bound_direction(
+            old.minimum, old.exclusive_minimum, new.minimum, new.exclusive_minimum, lower=True
+        ),
+        _bound_direction(
+            old.maximum, old.exclusive_maximum, new.maximum, new.exclusive_maximum, lower=False
+        ),
+    )
+
+
+@PREDICATE_DIRECTIONS.register(ir.LengthOutOfRange)
+def _(old: ir.LengthOutOfRange, new: ir.LengthOutOfRange) -> Direction:
+    return combine(
+        _bound_direction(old.minimum, False, new.minimum, False, lower=True),
+        _bound_direction(old.maximum, False, new.maximum, False, lower=False),
+    )
+
+
+@PREDICATE_DIRECTIONS.register(ir.LagAbove)
+def _(old: ir.LagAbove, new: ir.LagAbove) -> Direction:
+    return _bound_direction(old.seconds, False, new.seconds, False, lower=False)
+
+
+@PREDICATE_DIRECTIONS.register(ir.NotInSet)
+def _(old: ir.NotInSet, new: ir.NotInSet) -> Direction:
+    # the allowed set shrinking fails more values
+    return _set_direction(set(new.values) <= set(old.values), set(old.values) <= set(new.values))
+
+
+@PREDICATE_DIRECTIONS.register(ir.IsMissing)
+def _(old: ir.IsMissing, new: ir.IsMissing) -> Direction:
+    # more placeholder values counted as missing fails more rows
+    return _set_direction(set(old.values) <= set(new.values), set(new.values) <= set(old.values))
+
+
+@PREDICATE_DIRECTIONS.register(ir.NotMatching)
+def _(old: ir.NotMatching, new: ir.NotMatching) -> Direction:
+    return "same" if old.pattern == new.pattern else "changed"
+
+
+@PREDICATE_DIRECTIONS.register(ir.NotMultipleOf)
+def _(old: ir.NotMultipleOf, new: ir.NotMultipleOf) -> Direction:
+    return _factor_direction(old.factor, new.factor)
+
+
+@PREDICATE_DIRECTIONS.register(ir.AnyOf)
+def _(old: ir.AnyOf, new: ir.AnyOf) -> Direction:
+    if len(old.predicates) != len(new.predicates):
+        return "changed"
+    return combine(*(predicate_direction(a, b) for a, b in zip(old.predicates, new.predicates)))
 
 
 def _bound_direction(

@@ -61,7 +61,8 @@ def parse_spec(path: Path) -> ModelSpec:
         raise ValueError("expected `name` and `source: {contract, table}`")
     if not isinstance(source.get("contract"), str) or not isinstance(source.get("table"), str):
         raise ValueError("source needs `contract` (a path relative to the spec) and `table`")
-    features = data.get("features") if isinstance(data.get("features"), dict) else {}
+    raw_features = data.get("features")
+    features = raw_features if isinstance(raw_features, dict) else {}
     return ModelSpec(
         name=data["name"],
         path=path,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from lockgate.contract import rules as ir
 from lockgate.contract.describe import describe_predicate
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract
 from lockgate.results.model import Measurement
 from lockgate.selftest.dataset import Dataset, TableData, build_dataset, column_specs
@@ -46,28 +47,35 @@ class Context:
 
 
 Breaker = Callable[[ir.Rule, Context], "Broken | NotBroken"]
-BREAKERS: dict[type, Breaker] = {}
+#: how to build data that fails a rule, per measure kind (handlers take the rule, not the measure)
+BREAKERS: KindTable[Breaker] = KindTable(
+    "selftest: data that breaks a measure",
+    ir.Measure,
+    unsupported={
+        ir.SqlValue: (
+            "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
+        ),
+        ir.Reconcile: (
+            "reconcile compares the table with another server; selftest builds one dataset"
+        ),
+        ir.StatefulMeasure: "judged against earlier runs or a reference profile, not one dataset",
+    },
+)
 
 
-def breaker(measure_type: type):
-    def register(fn: Breaker) -> Breaker:
-        BREAKERS[measure_type] = fn
-        return fn
-
-    return register
+def breaker(measure_type: type) -> Callable[[Breaker], Breaker]:
+    return BREAKERS.register(measure_type)
 
 
 def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
     """Why selftest cannot exercise the rule at all (before any data is generated), or None."""
     m = rule.measure
-    if isinstance(m, ir.SqlValue):
+    handler, reason = BREAKERS.entry(type(m))
+    if reason is not None:
         return (
-            "a `type: sql` rule: its query is opaque, so selftest cannot tell which data fails it"
-        )
-    if isinstance(m, ir.Reconcile):
-        return (
-            f"reconcile compares the table with another server ({m.source}); selftest builds "
-            "one dataset"
+            f"stateful check {rule.check}: {reason}"
+            if isinstance(m, ir.StatefulMeasure)
+            else reason
         )
     if (
         isinstance(m, ir.Orphans)
@@ -75,24 +83,19 @@ def not_exercised_reason(rule: ir.Rule, contract: Contract) -> str | None:
         and m.ref_table not in {t.physical_name for t in contract.tables}
     ):
         return f"a relationship to {m.ref_table}, a table outside this contract"
-    if isinstance(m, getattr(ir, "STATEFUL_MEASURES", ())):
-        return (
-            f"stateful check {rule.check}: judged against earlier runs or a reference profile, "
-            "not one dataset"
-        )
     if (
         isinstance(m, ir.FailingRows)
         and isinstance(m.predicate, ir.AnyOf)
-        and len(ir.predicate_columns(m.predicate)) > 1
+        and len(m.referenced_columns) > 1
     ):
         return "a predicate over several columns that selftest has no generator for"
-    if type(m) not in BREAKERS:
-        return f"selftest has no data generator for {rule.check} ({type(m).__name__}) rules"
+    if handler is None:
+        return f"selftest has no data generator for {rule.check} rules"
     return None
 
 
 def break_rule(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
-    return BREAKERS[type(rule.measure)](rule, ctx)
+    return BREAKERS.handler(type(rule.measure))(rule, ctx)
 
 
 # --- row predicates -------------------------------------------------------------------------------
@@ -109,10 +112,10 @@ def _failing_rows(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
             True,
         )
     rows = list(range(table.rows - k, table.rows))
-    p = rule.measure.predicate
+    p = ir.measure_as(rule, ir.FailingRows).predicate
     if isinstance(p, ir.LagAbove):
         return _late(rule, p, data, table, rows)
-    column = ir.predicate_columns(p)[0]
+    column = p.referenced_columns[0]
     spec = column_specs(table.table, ctx.contract.rules_for(rule.table))[column]
     values, _ = breaking_values(spec, rule.id, p, table.columns[column], k)
     if not values:
@@ -197,12 +200,12 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
         )
     rows = list(range(table.rows - k, table.rows))
     rules = ctx.contract.rules_for(rule.table)
-    for column in rule.measure.columns:
+    key = ir.measure_as(rule, ir.DuplicateRows).columns
+    for column in key:
         _set(table, column, rows, [table.columns[column][0]] * k, rules)
     return Broken(
         data,
-        f"the key ({', '.join(rule.measure.columns)}) of row 1 repeated in {k} of "
-        f"{table.rows} rows",
+        f"the key ({', '.join(key)}) of row 1 repeated in {k} of {table.rows} rows",
     )
 
 
@@ -210,7 +213,7 @@ def _duplicates(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
 def _orphans(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = rule.measure
+    m = ir.measure_as(rule, ir.Orphans)
     parent = next(t for t in data.tables.values() if t.table.physical_name == m.ref_table)
     k = rows_to_fail(rule, table.rows, ctx.now)
     if k is None:
@@ -269,6 +272,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
     """The table regenerated with n rows; streams are prefix-stable, so the first rows (and the
     keys other tables reference) stay as they were."""
     table = ctx.contract.table(table_name)
+    assert table is not None  # the rule's own table
     rules = [
         r
         for r in ctx.contract.rules
@@ -292,7 +296,7 @@ def _grown(ctx: Context, table_name: str, n: int) -> TableData | None:
 def _stale(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    column = rule.measure.column
+    column = ir.measure_as(rule, ir.LatestValue).column
     values = [v for v in table.columns[column] if v is not None]
     if not values:
         return NotBroken(f"{column} has no values", True)
@@ -349,7 +353,7 @@ _WRONG_KIND = {"integer": "number", "number": "string", "string": "integer", "bo
 def _wrong_type(rule: ir.Rule, ctx: Context) -> Broken | NotBroken:
     data = ctx.valid.copy()
     table = data.tables[rule.table]
-    m = rule.measure
+    m = ir.measure_as(rule, ir.ColumnType)
     values = table.columns[m.column]
     if m.timezone is not None and m.logical_type == "timestamp":
         table.timezones[m.column] = not m.timezone

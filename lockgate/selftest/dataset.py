@@ -87,8 +87,8 @@ def column_specs(table: Table, rules: list[ir.Rule]) -> dict[str, ColumnSpec]:
         specs[column.physical_name] = ColumnSpec(column.physical_name, kind, tz)
     for rule in rules:
         m = rule.measure
-        if isinstance(m, ir.FailingRows) and len(ir.predicate_columns(m.predicate)) == 1:
-            spec = specs.get(ir.predicate_columns(m.predicate)[0])
+        if isinstance(m, ir.FailingRows) and len(m.referenced_columns) == 1:
+            spec = specs.get(m.referenced_columns[0])
             if spec is not None:
                 spec.predicates.append((rule.id, m.predicate))
         elif isinstance(m, ir.DuplicateRows) and len(m.columns) == 1 and m.columns[0] in specs:
@@ -138,10 +138,9 @@ def build_dataset(contract: Contract, now: dt.datetime) -> tuple[Dataset, dict[s
 
 
 def _unserved(problems: dict[str, str], rules: list[ir.Rule], column: str, reason: str) -> None:
-    from lockgate.engines.sql.plan import referenced_columns
 
     for rule in rules:
-        if column in referenced_columns(rule.measure):
+        if column in rule.measure.referenced_columns:
             problems.setdefault(rule.id, f"column {column}: {reason}")
 
 

@@ -43,7 +43,7 @@ def table_rows(rules: list[ir.Rule], now: dt.datetime) -> int:
     """The smallest size that every rowCount rule of the table accepts and at which every row rule
     can be failed by changing some rows."""
     counts = [r for r in rules if isinstance(r.measure, ir.RowCount)]
-    row_rules = [r for r in rules if isinstance(r.measure, ir.ROW_MEASURES)]
+    row_rules = [r for r in rules if isinstance(r.measure, ir.RowMeasure)]
     sizes = sorted(set(_SIZES) | set(_edges(counts)))
     allowed = [
         n

@@ -13,9 +13,12 @@ from `logicalTypeOptions.format` (whose own rule keeps values inside it).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.compile.properties import INTEGER_FORMATS
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Column, Contract
 from lockgate.review.directions import can_fail
 from lockgate.selftest.regex import matches_everything
@@ -65,41 +68,68 @@ def _accepts_zero(rule: ir.Rule) -> bool:
 
 def _impossible(p: ir.Predicate, column: Column, check: str) -> str | None:
     """Why no value of the column's type makes `p` true, or None."""
-    if isinstance(p, ir.AnyOf):
-        reasons = [_impossible(sub, column, check) for sub in p.predicates]
-        return "; ".join(reasons) if all(reasons) else None
-    if isinstance(p, ir.OutOfRange):
-        return _range_impossible(p, column, check)
-    if isinstance(p, ir.LengthOutOfRange):
-        limit = text_length(column.physical_type)
-        low_ok = p.minimum is None or p.minimum <= 0
-        high_ok = p.maximum is None or (limit is not None and p.maximum >= limit)
-        if low_ok and high_ok and (p.minimum is not None or p.maximum is not None):
-            if p.maximum is not None:
-                return (
-                    f"maxLength {p.maximum} is at least the length of {column.physical_type}: "
-                    "no value is longer"
-                )
-            return f"minLength {p.minimum} is met by every string, even the empty one"
-        return None
-    if isinstance(p, ir.NotMultipleOf) and column.logical_type == "integer":
+    return IMPOSSIBLE(p, column, check)
+
+
+IMPOSSIBLE: KindTable[Callable[[Any, Column, str], str | None]] = KindTable(
+    "selftest: why a row predicate can never be true", ir.Predicate
+)
+
+
+@IMPOSSIBLE.register(ir.IsNull, ir.IsMissing, ir.LagAbove)
+def _(p: ir.Predicate, column: Column, check: str) -> str | None:
+    return None  # every column can hold a null; no column type bounds a lag between two columns
+
+
+@IMPOSSIBLE.register(ir.AnyOf)
+def _(p: ir.AnyOf, column: Column, check: str) -> str | None:
+    reasons = [_impossible(sub, column, check) for sub in p.predicates]
+    return "; ".join(r for r in reasons if r) if all(reasons) else None
+
+
+@IMPOSSIBLE.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, column: Column, check: str) -> str | None:
+    return _range_impossible(p, column, check)
+
+
+@IMPOSSIBLE.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, column: Column, check: str) -> str | None:
+    limit = text_length(column.physical_type)
+    low_ok = p.minimum is None or p.minimum <= 0
+    high_ok = p.maximum is None or (limit is not None and p.maximum >= limit)
+    if low_ok and high_ok and (p.minimum is not None or p.maximum is not None):
+        if p.maximum is not None:
+            return (
+                f"maxLength {p.maximum} is at least the length of {column.physical_type}: "
+                "no value is longer"
+            )
+        return f"minLength {p.minimum} is met by every string, even the empty one"
+    return None
+
+
+@IMPOSSIBLE.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, column: Column, check: str) -> str | None:
+    if column.logical_type == "integer":
         inverse = 1 / p.factor
         if abs(inverse - round(inverse)) < 1e-9:
             return f"every integer is a multiple of {p.factor}"
-        return None
-    if isinstance(p, ir.NotMatching) and matches_everything(p.pattern):
-        return f"pattern {p.pattern!r} matches every string"
-    if (
-        isinstance(p, ir.NotInSet)
-        and column.logical_type == "boolean"
-        and {True, False} <= set(p.values)
-    ):
+    return None
+
+
+@IMPOSSIBLE.register(ir.NotMatching)
+def _(p: ir.NotMatching, column: Column, check: str) -> str | None:
+    return f"pattern {p.pattern!r} matches every string" if matches_everything(p.pattern) else None
+
+
+@IMPOSSIBLE.register(ir.NotInSet)
+def _(p: ir.NotInSet, column: Column, check: str) -> str | None:
+    if column.logical_type == "boolean" and {True, False} <= set(p.values):
         return "true and false are both allowed"
     return None
 
 
 def _range_impossible(p: ir.OutOfRange, column: Column, check: str) -> str | None:
-    domain = integer_domain(column, use_format=check != "format")
+    domain: tuple[float, float, str] | None = integer_domain(column, use_format=check != "format")
     if domain is None:
         domain = decimal_domain(column.physical_type)
     if domain is None or not all(

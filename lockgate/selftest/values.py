@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import reduce
@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.selftest.regex import Unsupported, examples
 
@@ -104,26 +105,55 @@ def constraints(predicates: Iterable[ir.Predicate]) -> Constraints:
 
 
 def _collect(p: ir.Predicate, c: Constraints) -> None:
-    if isinstance(p, ir.AnyOf):
-        for sub in p.predicates:
-            _collect(sub, c)
-    elif isinstance(p, ir.OutOfRange):
-        if p.minimum is not None and (c.low is None or _after(p.minimum, c.low)):
-            c.low, c.low_open = p.minimum, p.exclusive_minimum
-        if p.maximum is not None and (c.high is None or _after(c.high, p.maximum)):
-            c.high, c.high_open = p.maximum, p.exclusive_maximum
-    elif isinstance(p, ir.LengthOutOfRange):
-        if p.minimum is not None:
-            c.min_len = max(c.min_len or 0, p.minimum)
-        if p.maximum is not None:
-            c.max_len = p.maximum if c.max_len is None else min(c.max_len, p.maximum)
-    elif isinstance(p, ir.NotMatching):
-        c.patterns.append(p.pattern)
-    elif isinstance(p, ir.NotInSet):
-        values = [v for v in p.values if v is not None]
-        c.allowed = values if c.allowed is None else [v for v in c.allowed if v in values]
-    elif isinstance(p, ir.NotMultipleOf):
-        c.factors.append(p.factor)
+    COLLECT(p, c)
+
+
+COLLECT: KindTable[Callable[[Any, Constraints], None]] = KindTable(
+    "selftest: what a row predicate says valid values are", ir.Predicate
+)
+
+
+@COLLECT.register(ir.IsNull, ir.IsMissing, ir.LagAbove)
+def _(p: ir.Predicate, c: Constraints) -> None:
+    """Nothing to collect: nulls are chosen by the column spec; a lag spans two columns."""
+
+
+@COLLECT.register(ir.AnyOf)
+def _(p: ir.AnyOf, c: Constraints) -> None:
+    for sub in p.predicates:
+        _collect(sub, c)
+
+
+@COLLECT.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, c: Constraints) -> None:
+    if p.minimum is not None and (c.low is None or _after(p.minimum, c.low)):
+        c.low, c.low_open = p.minimum, p.exclusive_minimum
+    if p.maximum is not None and (c.high is None or _after(c.high, p.maximum)):
+        c.high, c.high_open = p.maximum, p.exclusive_maximum
+
+
+@COLLECT.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, c: Constraints) -> None:
+    if p.minimum is not None:
+        c.min_len = max(c.min_len or 0, p.minimum)
+    if p.maximum is not None:
+        c.max_len = p.maximum if c.max_len is None else min(c.max_len, p.maximum)
+
+
+@COLLECT.register(ir.NotMatching)
+def _(p: ir.NotMatching, c: Constraints) -> None:
+    c.patterns.append(p.pattern)
+
+
+@COLLECT.register(ir.NotInSet)
+def _(p: ir.NotInSet, c: Constraints) -> None:
+    values = [v for v in p.values if v is not None]
+    c.allowed = values if c.allowed is None else [v for v in c.allowed if v in values]
+
+
+@COLLECT.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, c: Constraints) -> None:
+    c.factors.append(p.factor)
 
 
 def _after(a: Any, b: Any) -> bool:
@@ -174,7 +204,7 @@ def _numbers(c: Constraints, spec: ColumnSpec) -> Iterator[float]:
             low = step
         if low is None:
             start = math.floor(high / step) * step
-            values = (start - i * step for i in itertools.count())
+            values: Iterator[Any] = (start - i * step for i in itertools.count())
         else:
             start = math.ceil(low / step) * step
             values = itertools.takewhile(

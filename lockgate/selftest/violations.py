@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator
-from functools import singledispatch
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.selftest.regex import examples
 from lockgate.selftest.values import ColumnSpec, as_temporal, breaks, constraints, keeps_all, typed
 
@@ -30,24 +30,34 @@ def breaking_values(
     return (chosen * k)[:k], bool(clean)
 
 
-@singledispatch
-def _breakers(p, spec: ColumnSpec, valid: list) -> Iterator[Any]:
-    return iter(())
+def _breakers(p: ir.Predicate, spec: ColumnSpec, valid: list) -> Iterator[Any]:
+    """Candidate values that may break `p` (none for a kind listed as unsupported)."""
+    handler, reason = BREAKERS.entry(type(p))
+    if handler is None and reason is not None:
+        return iter(())
+    return BREAKERS.handler(type(p))(p, spec, valid)
 
 
-@_breakers.register
-def _(p: ir.IsNull, spec, valid):
+BREAKERS: KindTable[Callable[..., Iterator[Any]]] = KindTable(
+    "selftest: values breaking a row predicate",
+    ir.Predicate,
+    unsupported={ir.LagAbove: "a lag spans two columns; selftest breaks one column at a time"},
+)
+
+
+@BREAKERS.register(ir.IsNull)
+def _(p: ir.IsNull, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     yield None
 
 
-@_breakers.register
-def _(p: ir.IsMissing, spec, valid):
+@BREAKERS.register(ir.IsMissing)
+def _(p: ir.IsMissing, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     yield from typed(list(p.values), spec.kind)
     yield None
 
 
-@_breakers.register
-def _(p: ir.NotInSet, spec, valid):
+@BREAKERS.register(ir.NotInSet)
+def _(p: ir.NotInSet, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     if spec.kind == "string":
         for pattern in constraints(pred for _, pred in spec.predicates).patterns:
             yield from itertools.islice(examples(pattern, seed=7), 200)
@@ -62,8 +72,8 @@ def _(p: ir.NotInSet, spec, valid):
         yield from (True, False)
 
 
-@_breakers.register
-def _(p: ir.NotMatching, spec, valid):
+@BREAKERS.register(ir.NotMatching)
+def _(p: ir.NotMatching, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     for v in valid[:20]:
         text = str(v)
         yield from (
@@ -79,10 +89,12 @@ def _(p: ir.NotMatching, spec, valid):
     yield from ("", " ", "!", "0", "a", "Z", "zzzzzzzzzz", "__invalid__", "a@b", "00000000")
 
 
-@_breakers.register
-def _(p: ir.OutOfRange, spec, valid):
+@BREAKERS.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     if spec.kind in ("integer", "number"):
-        deltas = [1, 2, 10, 100] if spec.kind == "integer" else [1, 0.5, 0.01, 10, 100, 2]
+        deltas: list[float] = (
+            [1, 2, 10, 100] if spec.kind == "integer" else [1, 0.5, 0.01, 10, 100, 2]
+        )
         deltas += [f for f in constraints(pred for _, pred in spec.predicates).factors]
         if p.minimum is not None:
             yield from typed([p.minimum] if p.exclusive_minimum else [], spec.kind)
@@ -116,8 +128,8 @@ def _with_tz(value, spec: ColumnSpec):
     return value
 
 
-@_breakers.register
-def _(p: ir.LengthOutOfRange, spec, valid):
+@BREAKERS.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     texts = [str(v) for v in valid[:20]]
     if p.minimum is not None and p.minimum > 0:
         short = p.minimum - 1
@@ -134,8 +146,8 @@ def _(p: ir.LengthOutOfRange, spec, valid):
         )
 
 
-@_breakers.register
-def _(p: ir.NotMultipleOf, spec, valid):
+@BREAKERS.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     for v in valid[:20]:
         if spec.kind == "integer":
             yield from (int(v) + 1, int(v) - 1)
@@ -143,7 +155,7 @@ def _(p: ir.NotMultipleOf, spec, valid):
             yield from (float(v) + p.factor / 2, float(v) + p.factor / 3, float(v) - p.factor / 2)
 
 
-@_breakers.register
-def _(p: ir.AnyOf, spec, valid):
+@BREAKERS.register(ir.AnyOf)
+def _(p: ir.AnyOf, spec: ColumnSpec, valid: list) -> Iterator[Any]:
     for sub in p.predicates:
         yield from _breakers(sub, spec, valid)

@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract
 from lockgate.judge.thresholds import compare
 
@@ -106,56 +107,84 @@ def _comparable(value: Any, bound: Any) -> tuple[Any, Any] | None:
 
 def compile_predicate(p: ir.Predicate) -> Fails:
     """A function that is True when the record fails the predicate."""
-    if isinstance(p, ir.IsNull):
-        col = p.column
-        return lambda r: _missing(r.get(col))
-    if isinstance(p, ir.IsMissing):
-        col, values = p.column, tuple(p.values)
-        return lambda r: _missing(r.get(col)) or _in(r.get(col), values)
-    if isinstance(p, ir.NotInSet):
-        col, values = p.column, tuple(p.values)
-        return lambda r: not _missing(r.get(col)) and not _in(r.get(col), values)
-    if isinstance(p, ir.NotMatching):
-        col, pattern = p.column, re.compile(p.pattern)
-        return lambda r: not _missing(r.get(col)) and pattern.search(_text(r.get(col))) is None
-    if isinstance(p, ir.OutOfRange):
-        return _out_of_range(p)
-    if isinstance(p, ir.LengthOutOfRange):
-        col, low, high = p.column, p.minimum, p.maximum
-
-        def length_fails(r: Record) -> bool:
-            value = r.get(col)
-            if _missing(value):
-                return False
-            n = len(_text(value))
-            return (low is not None and n < low) or (high is not None and n > high)
-
-        return length_fails
-    if isinstance(p, ir.NotMultipleOf):
-        col, factor = p.column, p.factor
-
-        def multiple_fails(r: Record) -> bool:
-            value = r.get(col)
-            if _missing(value) or isinstance(value, bool) or not isinstance(value, (int, float)):
-                return False
-            ratio = float(value) / factor
-            return abs(ratio - round(ratio)) > 1e-9
-
-        return multiple_fails
-    if isinstance(p, ir.LagAbove):
-        start, end, seconds = p.start, p.end, p.seconds
-
-        def lag_fails(r: Record) -> bool:
-            a, b = _timestamp(r.get(start)), _timestamp(r.get(end))
-            return a is not None and b is not None and (b - a).total_seconds() > seconds
-
-        return lag_fails
-    if isinstance(p, ir.AnyOf):
-        parts = tuple(compile_predicate(sub) for sub in p.predicates)
-        return lambda r: any(f(r) for f in parts)
-    raise TypeError(f"no record translation for {type(p).__name__}")
+    return RECORD_PREDICATES(p)
 
 
+RECORD_PREDICATES: KindTable[Callable[[Any], Fails]] = KindTable(
+    "serve: row predicate as a check of one record", ir.Predicate
+)
+
+
+@RECORD_PREDICATES.register(ir.IsNull)
+def _(p: ir.IsNull) -> Fails:
+    col = p.column
+    return lambda r: _missing(r.get(col))
+
+
+@RECORD_PREDICATES.register(ir.IsMissing)
+def _(p: ir.IsMissing) -> Fails:
+    col, values = p.column, tuple(p.values)
+    return lambda r: _missing(r.get(col)) or _in(r.get(col), values)
+
+
+@RECORD_PREDICATES.register(ir.NotInSet)
+def _(p: ir.NotInSet) -> Fails:
+    col, values = p.column, tuple(p.values)
+    return lambda r: not _missing(r.get(col)) and not _in(r.get(col), values)
+
+
+@RECORD_PREDICATES.register(ir.NotMatching)
+def _(p: ir.NotMatching) -> Fails:
+    col, pattern = p.column, re.compile(p.pattern)
+    return lambda r: not _missing(r.get(col)) and pattern.search(_text(r.get(col))) is None
+
+
+@RECORD_PREDICATES.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange) -> Fails:
+    col, low, high = p.column, p.minimum, p.maximum
+
+    def length_fails(r: Record) -> bool:
+        value = r.get(col)
+        if _missing(value):
+            return False
+        n = len(_text(value))
+        return (low is not None and n < low) or (high is not None and n > high)
+
+    return length_fails
+
+
+@RECORD_PREDICATES.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf) -> Fails:
+    col, factor = p.column, p.factor
+
+    def multiple_fails(r: Record) -> bool:
+        value = r.get(col)
+        if _missing(value) or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        ratio = float(value) / factor
+        return abs(ratio - round(ratio)) > 1e-9
+
+    return multiple_fails
+
+
+@RECORD_PREDICATES.register(ir.LagAbove)
+def _(p: ir.LagAbove) -> Fails:
+    start, end, seconds = p.start, p.end, p.seconds
+
+    def lag_fails(r: Record) -> bool:
+        a, b = _timestamp(r.get(start)), _timestamp(r.get(end))
+        return a is not None and b is not None and (b - a).total_seconds() > seconds
+
+    return lag_fails
+
+
+@RECORD_PREDICATES.register(ir.AnyOf)
+def _(p: ir.AnyOf) -> Fails:
+    parts = tuple(compile_predicate(sub) for sub in p.predicates)
+    return lambda r: any(f(r) for f in parts)
+
+
+@RECORD_PREDICATES.register(ir.OutOfRange)
 def _out_of_range(p: ir.OutOfRange) -> Fails:
     col = p.column
     low, high, xlow, xhigh = p.minimum, p.maximum, p.exclusive_minimum, p.exclusive_maximum
@@ -184,31 +213,63 @@ def _text(value: Any) -> str:
 
 def describe_predicate(p: ir.Predicate) -> str:
     """What a passing value looks like, for the 422 answer."""
-    if isinstance(p, ir.IsNull):
-        return "not null"
-    if isinstance(p, ir.IsMissing):
-        return f"not null and not one of {list(p.values)}"
-    if isinstance(p, ir.NotInSet):
-        return f"one of {list(p.values)}"
-    if isinstance(p, ir.NotMatching):
-        return f"matching /{p.pattern}/"
-    if isinstance(p, ir.OutOfRange):
-        parts = []
-        if p.minimum is not None:
-            parts.append(f"{'>' if p.exclusive_minimum else '>='} {_plain(p.minimum)}")
-        if p.maximum is not None:
-            parts.append(f"{'<' if p.exclusive_maximum else '<='} {_plain(p.maximum)}")
-        return " and ".join(parts)
-    if isinstance(p, ir.LengthOutOfRange):
-        low = p.minimum if p.minimum is not None else 0
-        return f"length between {low} and {p.maximum if p.maximum is not None else 'any'}"
-    if isinstance(p, ir.NotMultipleOf):
-        return f"a multiple of {p.factor}"
-    if isinstance(p, ir.LagAbove):
-        return f"{p.end} - {p.start} <= {p.seconds}s"
-    if isinstance(p, ir.AnyOf):
-        return " and ".join(describe_predicate(sub) for sub in p.predicates)
-    return type(p).__name__
+    return PASSING_VALUES(p)
+
+
+PASSING_VALUES: KindTable[Callable[[Any], str]] = KindTable(
+    "serve: what a passing value looks like", ir.Predicate
+)
+
+
+@PASSING_VALUES.register(ir.IsNull)
+def _(p: ir.IsNull) -> str:
+    return "not null"
+
+
+@PASSING_VALUES.register(ir.IsMissing)
+def _(p: ir.IsMissing) -> str:
+    return f"not null and not one of {list(p.values)}"
+
+
+@PASSING_VALUES.register(ir.NotInSet)
+def _(p: ir.NotInSet) -> str:
+    return f"one of {list(p.values)}"
+
+
+@PASSING_VALUES.register(ir.NotMatching)
+def _(p: ir.NotMatching) -> str:
+    return f"matching /{p.pattern}/"
+
+
+@PASSING_VALUES.register(ir.OutOfRange)
+def _(p: ir.OutOfRange) -> str:
+    parts = []
+    if p.minimum is not None:
+        parts.append(f"{'>' if p.exclusive_minimum else '>='} {_plain(p.minimum)}")
+    if p.maximum is not None:
+        parts.append(f"{'<' if p.exclusive_maximum else '<='} {_plain(p.maximum)}")
+    return " and ".join(parts)
+
+
+@PASSING_VALUES.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange) -> str:
+    low = p.minimum if p.minimum is not None else 0
+    return f"length between {low} and {p.maximum if p.maximum is not None else 'any'}"
+
+
+@PASSING_VALUES.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf) -> str:
+    return f"a multiple of {p.factor}"
+
+
+@PASSING_VALUES.register(ir.LagAbove)
+def _(p: ir.LagAbove) -> str:
+    return f"{p.end} - {p.start} <= {p.seconds}s"
+
+
+@PASSING_VALUES.register(ir.AnyOf)
+def _(p: ir.AnyOf) -> str:
+    return " and ".join(describe_predicate(sub) for sub in p.predicates)
 
 
 def _plain(value: Any) -> Any:
@@ -253,7 +314,7 @@ def is_record_rule(rule: ir.Rule, columns: set[str]) -> bool:
     """A row rule on the given columns only, that one failing record breaks by itself."""
     if not isinstance(rule.measure, ir.FailingRows):
         return False
-    if not set(ir.predicate_columns(rule.measure.predicate)) <= columns:
+    if not set(rule.measure.referenced_columns) <= columns:
         return False
     # zero tolerance: no failing row passes, one failing row (of any batch size) fails
     unit = rule.threshold.unit
@@ -286,14 +347,14 @@ class RowValidator:
             keep = (
                 is_record_rule(rule, wanted)
                 if zero_tolerance_only
-                else set(ir.predicate_columns(rule.measure.predicate)) <= wanted
+                else set(rule.measure.referenced_columns) <= wanted
             )
             if keep:
                 p = rule.measure.predicate
                 self.rules.append(
                     CompiledRule(
                         rule.id,
-                        ir.predicate_columns(p),
+                        p.referenced_columns,
                         describe_predicate(p),
                         compile_predicate(p),
                     )
@@ -318,7 +379,7 @@ class RowValidator:
         """The ids of the row rules this record fails (types not included): the parity surface."""
         return [r.id for r in self.rules if r.fails(record)]
 
-    def validate(self, records: list[Record]) -> list[Violation]:
+    def validate(self, records: Sequence[Record]) -> list[Violation]:
         out: list[Violation] = []
         for index, record in enumerate(records):
             mistyped = set()

@@ -32,16 +32,18 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from numbers import Integral, Real
-from typing import Literal
+from typing import Literal, get_args
+
+from lockgate.contract.rules import AnomalyDirection, Seasonality
 
 #: Scales a MAD to the standard deviation of a normal distribution.
 MAD_TO_SIGMA = 1.4826
 
 AnomalyStatus = Literal["pass", "fail", "insufficient_history", "not_computable"]
-Direction = Literal["up", "down", "both"]
-_DIRECTIONS = ("up", "down", "both")
-Seasonality = Literal["none", "weekly"]
-SEASONALITIES = ("none", "weekly")
+# the words of an anomaly rule are the Rule IR's (one vocabulary for the contract and the math)
+Direction = AnomalyDirection
+_DIRECTIONS: tuple[Direction, ...] = get_args(AnomalyDirection)
+SEASONALITIES: tuple[Seasonality, ...] = get_args(Seasonality)
 #: same-weekday points needed before a weekly baseline replaces the widened plain one
 SEASONAL_MIN_POINTS = 1
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -16,6 +16,7 @@ from itertools import pairwise
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.rules import format_duration
 from lockgate.profile.drift import (
     DEFAULT_THRESHOLDS,
@@ -42,45 +43,70 @@ def judge_stateful(
     """`now`: the check's logical time (weekly anomaly baselines compare the same weekday)."""
     profile: TableProfile = m.value
     expected = expected_text(rule)
-    if isinstance(rule.measure, ir.HISTORY_MEASURES) and (history is None or history.unavailable):
+    if isinstance(rule.measure, ir.HistoryMeasure) and (history is None or history.unavailable):
         reason = history.unavailable if history is not None else "no history store was given"
         message = f"not checked: {reason}; this rule compares with earlier runs"
         return RuleResult(rule, False, message, expected, None, profile.row_count, error=message)
-    if isinstance(rule.measure, ir.Anomaly):
-        return _anomaly(rule, profile, history or TableHistory(), now)
-    return _JUDGES[type(rule.measure)](rule, profile, history or TableHistory())
+    judge = JUDGES.handler(type(rule.measure))
+    return judge(rule, profile, history or TableHistory(), now)
+
+
+# Only stateful measures reach this module: the rest are judged from their measurement alone.
+_NOT_STATEFUL = "not stateful: lockgate.judge.verdicts judges it from its measurement"
+_OTHER_TRAITS = (ir.RowMeasure, ir.TableMeasure, ir.MetadataMeasure, ir.CrossServerMeasure)
 
 
 def expected_text(rule: ir.Rule) -> str:
-    m = rule.measure
-    if isinstance(m, ir.Advancement):
-        allowance = (
-            f"maxIdle {format_duration(m.max_idle)}"
-            if m.max_idle is not None
-            else "an allowance learned from the load cadence"
-        )
-        return f"max({rule.column}) not idle for longer than {allowance}"
-    if isinstance(m, ir.ChangeRate):
-        per = f", per {m.by}" if m.by else ""
-        history = f"share of updated rows not {m.max_drop:.0%} below its history{per}"
-        return f"changes in >= {m.min_rate:.0%} of changed buckets, {history}"
-    if isinstance(m, ir.ConstantColumn):
-        bound = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
-        return f"several distinct values{bound}"
-    if isinstance(m, ir.Anomaly):
-        side = {"up": ", increases only", "down": ", decreases only"}.get(m.direction, "")
-        side += ", same weekday" if m.seasonality == "weekly" else ""
-        return (
-            f"{m.metric} within the robust band of the last {m.window} runs (|z| <= "
-            f"{m.threshold:g}{side})"
-        )
-    if isinstance(m, ir.Drift):
-        default_warn, default_fail = DEFAULT_THRESHOLDS[m.method]
-        fail = m.fail_at if m.fail_at is not None else default_fail
-        warn = m.warn_at if m.warn_at is not None else default_warn
-        levels = f"< {fail:g}" + (f" (warn at {warn:g})" if warn is not None else "")
-        return f"{DRIFT_LABELS[m.method]} {levels} against {m.reference_file}"
-    raise TypeError(f"not a stateful measure: {type(m).__name__}")
+    return EXPECTED(rule.measure, rule)
+
+
+EXPECTED: KindTable[Callable[[Any, ir.Rule], str]] = KindTable(
+    "detectors: what a stateful rule expects, in words",
+    ir.Measure,
+    unsupported=dict.fromkeys(_OTHER_TRAITS, _NOT_STATEFUL),
+)
+
+
+@EXPECTED.register(ir.Advancement)
+def _(m: ir.Advancement, rule: ir.Rule) -> str:
+    allowance = (
+        f"maxIdle {format_duration(m.max_idle)}"
+        if m.max_idle is not None
+        else "an allowance learned from the load cadence"
+    )
+    return f"max({rule.column}) not idle for longer than {allowance}"
+
+
+@EXPECTED.register(ir.ChangeRate)
+def _(m: ir.ChangeRate, rule: ir.Rule) -> str:
+    per = f", per {m.by}" if m.by else ""
+    history = f"share of updated rows not {m.max_drop:.0%} below its history{per}"
+    return f"changes in >= {m.min_rate:.0%} of changed buckets, {history}"
+
+
+@EXPECTED.register(ir.ConstantColumn)
+def _(m: ir.ConstantColumn, rule: ir.Rule) -> str:
+    bound = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
+    return f"several distinct values{bound}"
+
+
+@EXPECTED.register(ir.Anomaly)
+def _(m: ir.Anomaly, rule: ir.Rule) -> str:
+    side = {"up": ", increases only", "down": ", decreases only"}.get(m.direction, "")
+    side += ", same weekday" if m.seasonality == "weekly" else ""
+    return (
+        f"{m.metric} within the robust band of the last {m.window} runs (|z| <= "
+        f"{m.threshold:g}{side})"
+    )
+
+
+@EXPECTED.register(ir.Drift)
+def _(m: ir.Drift, rule: ir.Rule) -> str:
+    default_warn, default_fail = DEFAULT_THRESHOLDS[m.method]
+    fail = m.fail_at if m.fail_at is not None else default_fail
+    warn = m.warn_at if m.warn_at is not None else default_warn
+    levels = f"< {fail:g}" + (f" (warn at {warn:g})" if warn is not None else "")
+    return f"{DRIFT_LABELS[m.method]} {levels} against {m.reference_file}"
 
 
 def _result(rule: ir.Rule, passed: bool, observed: str, profile: TableProfile) -> RuleResult:
@@ -94,11 +120,13 @@ def _not_enough(have: int, need: int) -> str:
 # -- advancement -----------------------------------------------------------------------------------
 
 
-def _advancement(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+def _advancement(
+    rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
+) -> RuleResult:
     """Idle time, not "different from the previous check": a retry minutes after a good load
     sees the same max and passes; a reload that changed nothing is idle since the previous load
     and fails once that exceeds the allowance, on its first check and on every retry after it."""
-    m: ir.Advancement = rule.measure
+    m = ir.measure_as(rule, ir.Advancement)
     current = _latest(profile.columns.get(m.column))
     loads = [
         (run.as_of, v)
@@ -247,7 +275,9 @@ def _show(value: Any) -> str:
 # -- change rate -----------------------------------------------------------------------------------
 
 
-def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+def _change_rate(
+    rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
+) -> RuleResult:
     m: ir.ChangeRate = rule.measure
     if history.buckets is None:
         return _result(
@@ -291,7 +321,9 @@ def _change_rate(rule: ir.Rule, profile: TableProfile, history: TableHistory) ->
 # -- constant --------------------------------------------------------------------------------------
 
 
-def _constant(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+def _constant(
+    rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
+) -> RuleResult:
     m: ir.ConstantColumn = rule.measure
     stats = profile.columns.get(m.column)
     if not profile.row_count or stats is None or stats.distinct is None:
@@ -344,7 +376,7 @@ def _usable(runs: list[PastRun], column: str | None, metric: str, window: int) -
 def _anomaly(
     rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
 ) -> RuleResult:
-    m: ir.Anomaly = rule.measure
+    m = ir.measure_as(rule, ir.Anomaly)
     value, points = _series(m, profile, history.runs)
     if m.metric == "rowsAdded" and value is None:
         return _result(rule, True, _not_enough(0, m.min_history), profile)
@@ -407,7 +439,9 @@ def _series(
 # -- drift -----------------------------------------------------------------------------------------
 
 
-def _drift(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleResult:
+def _drift(
+    rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
+) -> RuleResult:
     m: ir.Drift = rule.measure
     current = profile.summaries.get(rule.id)
     stats = profile.columns.get(m.column)
@@ -451,10 +485,14 @@ def _drift(rule: ir.Rule, profile: TableProfile, history: TableHistory) -> RuleR
     return _result(rule, verdict.status == "pass", verdict.message, profile)
 
 
-_JUDGES: dict[type, Callable[[ir.Rule, TableProfile, TableHistory], RuleResult]] = {
-    ir.Advancement: _advancement,
-    ir.ChangeRate: _change_rate,
-    ir.ConstantColumn: _constant,
-    ir.Anomaly: _anomaly,
-    ir.Drift: _drift,
-}
+#: the judge of each stateful measure: (rule, profile, history, the check's logical time)
+JUDGES: KindTable[Callable[..., RuleResult]] = KindTable(
+    "detectors: judge a stateful measure",
+    ir.Measure,
+    unsupported=dict.fromkeys(_OTHER_TRAITS, _NOT_STATEFUL),
+)
+JUDGES.register(ir.Advancement)(_advancement)
+JUDGES.register(ir.ChangeRate)(_change_rate)
+JUDGES.register(ir.ConstantColumn)(_constant)
+JUDGES.register(ir.Anomaly)(_anomaly)
+JUDGES.register(ir.Drift)(_drift)

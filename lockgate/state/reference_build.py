@@ -18,6 +18,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from lockgate.contract.model import Column, Contract, Table
+from lockgate.engines.column_kinds import ibis_summary
 from lockgate.errors import LockgateError, UsageError
 from lockgate.profile.drift import (
     OTHER,
@@ -110,8 +111,6 @@ def reference_from_server(
 
 
 def _table_reference(connector, table: Table, bins: int, top: int) -> TableReference:
-    from lockgate.engines.sql.profile import column_kind
-
     t = connector.table_expr(table.physical_name)
     if t is None:
         raise LockgateError(
@@ -121,9 +120,7 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
     for column in table.columns:
         if column.physical_name in t.columns:
             dtype = t[column.physical_name].type()
-            live = {"numeric": "numeric"}.get(column_kind(dtype)) or (
-                "categorical" if dtype.is_string() or dtype.is_boolean() else None
-            )
+            live = ibis_summary(dtype)
             kind = summary_kind(column, live)
             if kind:
                 kinds[column.name] = (column, kind)
@@ -143,7 +140,7 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
             name = column.physical_name
             entry.columns[column.name] = NumericSummary(
                 edges[name],
-                counts[name],
+                tuple(counts[name]),  # (__post_init__ makes tuples of any sequence)
                 stats["mean"],
                 stats["std"],
                 entry.row_count,

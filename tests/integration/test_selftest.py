@@ -202,14 +202,9 @@ schema:
 
 
 @pytest.fixture
-def sql_engine_blind_to_ranges():
+def sql_engine_blind_to_ranges(monkeypatch):
     """A deliberately broken SQL engine: out-of-range values never count as failing."""
-    original = failing.dispatch(ir.OutOfRange)
-    failing.register(ir.OutOfRange, lambda p, t: ibis.literal(False))
-    try:
-        yield
-    finally:
-        failing.register(ir.OutOfRange, original)
+    monkeypatch.setitem(failing.handlers, ir.OutOfRange, lambda p, t: ibis.literal(False))
 
 
 def test_an_engine_that_misses_a_failure_is_caught(tmp_path, sql_engine_blind_to_ranges):

@@ -26,7 +26,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("connectors", ("lockgate.connectors",)),
     ("compile", ("lockgate.contract.compile", "lockgate.contract.loader")),
     ("results", ("lockgate.results", "lockgate.profile")),
-    ("engines", ("lockgate.engines", "lockgate.engines.sql", "lockgate.engines.frame")),
+    (
+        "engines",
+        (
+            "lockgate.engines",
+            "lockgate.engines.sql",
+            "lockgate.engines.frame",
+            "lockgate.engines.spark",
+        ),
+    ),
     ("judge", ("lockgate.judge", "lockgate.state")),
     ("history store", ("lockgate.state.store",)),
     ("run", ("lockgate.reconcile", "lockgate.quarantine", "lockgate.lineage", "lockgate.registry")),

@@ -20,7 +20,7 @@ def test_entry_names_what_exists(entry):
 def test_aliases_resolve_to_their_entry():
     assert server_type("postgresql") is server_type("postgres")
     assert server_type("snowflake") is None
-    assert supported_names() == ("duckdb", "postgres", "postgresql", "local")
+    assert supported_names() == ("duckdb", "postgres", "postgresql", "local", "databricks")
 
 
 def test_a_contract_names_the_canonical_type(tmp_path):

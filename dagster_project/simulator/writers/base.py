@@ -52,7 +52,9 @@ def normalize(df: pd.DataFrame, types: dict[str, str], strict: bool = False) -> 
                 s = pd.to_numeric(s)
             s = s.astype(_CANONICAL[kind])
         # a numpy dtype compares equal to the `object` type (`is` would not): keep `!=`
-        elif kind == STRING and not (ptypes.is_string_dtype(dtype) and dtype != object):  # noqa: E721
+        elif kind == STRING and not (
+            ptypes.is_string_dtype(dtype) and dtype != object  # noqa: E721
+        ):
             s = s.astype("str")
         elif kind == INT and not ptypes.is_integer_dtype(dtype):
             s = pd.to_numeric(s).astype("Int64")

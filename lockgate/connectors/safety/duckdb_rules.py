@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import Any
 
 import duckdb
 
@@ -59,7 +60,7 @@ def refusal(sql: str) -> str | None:
         if kind != duckdb.StatementType.SELECT:
             return f"it must be a SELECT, not {kind.name}"
         try:
-            serialized = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]
+            (serialized,) = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()[0]
         except duckdb.Error as exc:
             return f"DuckDB cannot parse it: {_first_line(exc)}"
     try:
@@ -71,7 +72,7 @@ def refusal(sql: str) -> str | None:
         return str(exc)
 
 
-def _forbidden(tree: dict) -> str | None:
+def _forbidden(tree: dict[str, Any]) -> str | None:
     for node in dicts(tree):
         kind = node.get("type")
         if isinstance(kind, str) and kind.endswith("_NODE") and kind not in _READING_NODES:
@@ -94,7 +95,7 @@ def _forbidden(tree: dict) -> str | None:
     return None
 
 
-def _function_name(node) -> str:
+def _function_name(node: Any) -> str:
     return str(node.get("function_name", "")).lower() if isinstance(node, dict) else ""
 
 

@@ -10,6 +10,7 @@ release; the functions a data rule needs do not change.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from lockgate.connectors.safety.tree import TooComplex, dicts, load
 
@@ -86,7 +87,7 @@ def refusal(sql: str) -> str | None:
         return str(exc)
 
 
-def _forbidden(statement: dict) -> str | None:
+def _forbidden(statement: dict[str, Any]) -> str | None:
     for node in dicts(statement):
         for key, value in node.items():
             if key in _FORBIDDEN_NODES:
@@ -114,7 +115,7 @@ def _forbidden(statement: dict) -> str | None:
     return None
 
 
-def _function_refusal(funcname: list) -> str | None:
+def _function_refusal(funcname: list[Any]) -> str | None:
     parts = [_string(p) for p in funcname]
     name = parts[-1].lower() if parts else ""
     schema = parts[-2].lower() if len(parts) > 1 else None
@@ -124,7 +125,7 @@ def _function_refusal(funcname: list) -> str | None:
     return None
 
 
-def _relation_refusal(rangevar: dict) -> str | None:
+def _relation_refusal(rangevar: dict[str, Any]) -> str | None:
     schema = (rangevar.get("schemaname") or "").lower()
     name = rangevar.get("relname") or ""
     if schema in _SYSTEM_SCHEMAS or _SYSTEM_TABLE.match(name):
@@ -134,7 +135,7 @@ def _relation_refusal(rangevar: dict) -> str | None:
     return None
 
 
-def _string(node) -> str:
+def _string(node: Any) -> str:
     if isinstance(node, dict):
         inner = node.get("String") or {}
         return str(inner.get("sval", ""))

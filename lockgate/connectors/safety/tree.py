@@ -20,7 +20,7 @@ def load(text: str) -> Any:
         raise TooComplex("the query is nested too deeply") from None
 
 
-def dicts(tree: Any) -> Iterator[dict]:
+def dicts(tree: Any) -> Iterator[dict[str, Any]]:
     """Every mapping in `tree`, parents before children."""
     stack, seen = [tree], 0
     while stack:

@@ -6,16 +6,19 @@ this module only builds the tables and servers and makes sure rule ids are uniqu
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, cast
 
 from lockgate.connectors.servers import server_type, supported_names
 from lockgate.contract.compile.context import CompileContext
+from lockgate.contract.compile.partitions import partition_findings
 from lockgate.contract.compile.properties import composite_key_rule, property_rules
 from lockgate.contract.compile.quality import quality_rules
 from lockgate.contract.compile.quarantine import resolve_policies
 from lockgate.contract.compile.relationships import relationship_rules
+from lockgate.contract.compile.shared_keys import check_change_rate_keys
 from lockgate.contract.compile.sla import sla_rules
-from lockgate.contract.findings import Finding
+from lockgate.contract.findings import Finding, Location
 from lockgate.contract.model import Column, Contract, Server, Table
 from lockgate.contract.rules import Rule
 from lockgate.contract.source import SourceDoc
@@ -41,7 +44,8 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
 
     tables = tuple(_tables(ctx, data.get("schema")))
     rules: list[Rule] = []
-    raw_tables = data.get("schema") if isinstance(data.get("schema"), list) else []
+    schema = data.get("schema")
+    raw_tables = schema if isinstance(schema, list) else []
     for table, raw in zip(
         tables, [t for t in raw_tables if isinstance(t, dict) and isinstance(t.get("name"), str)]
     ):
@@ -75,6 +79,7 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
         )
     rules.extend(sla_rules(ctx, tables, data.get("slaProperties")))
     _check_unique_ids(ctx, rules)
+    check_change_rate_keys(ctx, rules)
     quarantine = resolve_policies(ctx, rules)
     servers = tuple(_servers(ctx, data.get("servers")))
 
@@ -92,7 +97,7 @@ def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
     return contract, ctx.findings
 
 
-def _tables(ctx: CompileContext, schema: Any):
+def _tables(ctx: CompileContext, schema: Any) -> Iterator[Table]:
     if not isinstance(schema, list):
         return
     seen: set[str] = set()
@@ -126,22 +131,24 @@ def _tables(ctx: CompileContext, schema: Any):
                     required=prop.get("required") is True,
                     unique=prop.get("unique") is True,
                     primary_key=prop.get("primaryKey") is True,
-                    primary_key_position=prop.get("primaryKeyPosition")
-                    if isinstance(prop.get("primaryKeyPosition"), int)
-                    else -1,
+                    primary_key_position=_int_or(prop.get("primaryKeyPosition"), -1),
                     options=options if isinstance(options, dict) else {},
                     path=path + ("properties", j),
+                    partitioned=prop.get("partitioned") is True,
+                    partition_key_position=_int_or(prop.get("partitionKeyPosition"), -1),
                 )
             )
-        yield Table(
+        table = Table(
             name=name,
             physical_name=raw.get("physicalName") or name,
             columns=tuple(columns),
             path=path,
         )
+        partition_findings(ctx, table)
+        yield table
 
 
-def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
+def _check_environment(ctx: CompileContext, path: tuple[Any, ...], options: dict[str, Any]) -> None:
     from lockgate.connectors.base import env_refusal  # lazy: connectors.base imports ibis
 
     for key, value in options.items():
@@ -150,12 +157,16 @@ def _check_environment(ctx: CompileContext, path: tuple, options: dict) -> None:
             ctx.error(path + (key,), reason, "unsafe-environment")
 
 
-def _items(value: Any) -> list:
+def _int_or(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _items(value: Any) -> list[Any]:
     """A list field as a list; any other type is reported by the ODCS schema check."""
     return value if isinstance(value, list) else []
 
 
-def _servers(ctx: CompileContext, servers: Any):
+def _servers(ctx: CompileContext, servers: Any) -> Iterator[Server]:
     if not isinstance(servers, list):
         return
     for i, raw in enumerate(servers):
@@ -194,7 +205,7 @@ def _check_unique_ids(ctx: CompileContext, rules: list[Rule]) -> None:
         where = f"{first.location.line}:{first.location.col}" if first.location else "elsewhere"
         ctx.findings.append(
             Finding(
-                rule.location,
+                cast(Location, rule.location),  # compiled rules always carry their location
                 f"duplicate rule id {rule.id!r} (first defined at line {where}); give one "
                 "of them a distinct `id`",
                 "error",

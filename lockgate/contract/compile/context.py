@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lockgate.contract.findings import Finding, Location
 from lockgate.contract.source import DocPath, SourceDoc
@@ -15,7 +16,7 @@ class CompileContext:
     doc: SourceDoc
     findings: list[Finding] = field(default_factory=list)
     # draft quarantine policies and where they were declared (lockgate.contract.compile.quarantine)
-    quarantine: list = field(default_factory=list)
+    quarantine: list[Any] = field(default_factory=list)
 
     def loc(self, path: DocPath, *, key: bool = False) -> Location:
         return self.doc.locate(path, key=key)

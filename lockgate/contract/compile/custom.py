@@ -18,11 +18,13 @@ from lockgate.contract.model import Table
 from lockgate.contract.rules import ExtraColumns, Rule, Threshold
 from lockgate.contract.source import DocPath, safe_yaml
 
-CustomCompiler = Callable[[CompileContext, Table, "str | None", dict, DocPath, str], "Rule | None"]
+CustomCompiler = Callable[
+    [CompileContext, Table, "str | None", dict[str, Any], DocPath, str], "Rule | None"
+]
 CUSTOM_CHECKS: dict[str, CustomCompiler] = {}
 
 
-def register_custom_check(name: str):
+def register_custom_check(name: str) -> Callable[[CustomCompiler], CustomCompiler]:
     def decorate(fn: CustomCompiler) -> CustomCompiler:
         CUSTOM_CHECKS[name] = fn
         return fn
@@ -31,7 +33,12 @@ def register_custom_check(name: str):
 
 
 def custom_rule(
-    ctx: CompileContext, table: Table, column: str | None, entry: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    entry: dict[str, Any],
+    path: DocPath,
+    severity: str,
 ) -> Rule | None:
     engine = entry.get("engine")
     if engine != "lockgate":
@@ -95,7 +102,7 @@ def _load_plugins() -> None:
 
 
 def impl_arguments(
-    ctx: CompileContext, impl: dict, allowed: tuple[str, ...], path: DocPath
+    ctx: CompileContext, impl: dict[str, Any], allowed: tuple[str, ...], path: DocPath
 ) -> dict[str, Any] | None:
     """The implementation's keys minus `check`; unknown keys are an error with a suggestion."""
     args = {k: v for k, v in impl.items() if k not in ("check", "_entry")}
@@ -108,7 +115,12 @@ def impl_arguments(
 
 @register_custom_check("extraColumns")
 def _extra_columns(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: str,
 ) -> Rule | None:
     """Columns in the data that the contract does not declare: forbid (error), warn, or allow."""
     args = impl_arguments(ctx, impl, ("policy",), path)

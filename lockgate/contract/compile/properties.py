@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
@@ -14,6 +14,7 @@ from lockgate.contract.rules import (
     FailingRows,
     IsNull,
     LengthOutOfRange,
+    Measure,
     NotMatching,
     NotMultipleOf,
     OutOfRange,
@@ -69,7 +70,12 @@ def property_rules(
     path = col.path
 
     def rule(
-        check: str, measure, threshold=NO_FAILING_ROWS, *, at: DocPath, description=None
+        check: str,
+        measure: Measure,
+        threshold: Threshold = NO_FAILING_ROWS,
+        *,
+        at: DocPath,
+        description: str | None = None,
     ) -> Rule:
         return Rule(
             id=f"{base}.{check}",
@@ -126,7 +132,13 @@ def property_rules(
         yield from _option_rules(ctx, col, options, path + ("logicalTypeOptions",), rule)
 
 
-def _option_rules(ctx, col: Column, options: dict, path: DocPath, rule) -> Iterator[Rule]:
+def _option_rules(
+    ctx: CompileContext,
+    col: Column,
+    options: dict[str, Any],
+    path: DocPath,
+    rule: Callable[..., Rule],
+) -> Iterator[Rule]:
     lt = col.logical_type or "string"
     phys = col.physical_name
     bounds: dict[str, Any] = {}
@@ -191,12 +203,12 @@ def _option_rules(ctx, col: Column, options: dict, path: DocPath, rule) -> Itera
             "contradiction",
         )
     for key, value in lengths.items():
-        measure = LengthOutOfRange(
+        length = LengthOutOfRange(
             phys,
             minimum=value if key == "minLength" else None,
             maximum=value if key == "maxLength" else None,
         )
-        yield rule(key, FailingRows(measure), at=path + (key,))
+        yield rule(key, FailingRows(length), at=path + (key,))
 
     if "multipleOf" in options:
         factor = options["multipleOf"]
@@ -223,7 +235,9 @@ def _option_rules(ctx, col: Column, options: dict, path: DocPath, rule) -> Itera
         )
 
 
-def _format_rules(ctx, col: Column, lt: str, fmt: Any, at: DocPath, rule) -> Iterator[Rule]:
+def _format_rules(
+    ctx: CompileContext, col: Column, lt: str, fmt: Any, at: DocPath, rule: Callable[..., Rule]
+) -> Iterator[Rule]:
     if lt in DESCRIPTIVE_OPTIONS:
         return  # the date/time format describes storage; the logicalType check enforces real dates
     if lt == "string":

@@ -17,8 +17,10 @@ from lockgate.contract.rules import (
     FailingRows,
     IsMissing,
     IsNull,
+    Measure,
     NotInSet,
     NotMatching,
+    Predicate,
     RowCount,
     Rule,
     SqlValue,
@@ -40,7 +42,7 @@ def quality_rules(
 
 
 def _entry_rules(
-    ctx: CompileContext, table: Table, column: str | None, entry: dict, path: DocPath
+    ctx: CompileContext, table: Table, column: str | None, entry: dict[str, Any], path: DocPath
 ) -> Iterator[Rule]:
     kind = entry.get("type") or "library"
     if kind == "text":
@@ -55,13 +57,12 @@ def _entry_rules(
                 "deprecated",
                 key=True,
             )
-        compile_metric = LIBRARY_METRICS.get(metric) if isinstance(metric, str) else None
-        if compile_metric is None:
+        if not isinstance(metric, str) or metric not in LIBRARY_METRICS:
             return  # an unknown metric is reported by the ODCS schema check, with a suggestion
         threshold = _threshold(ctx, entry, path, allow_percent=metric != "rowCount")
         if threshold is None:
             return
-        measure = compile_metric(ctx, table, column, entry.get("arguments") or {}, path)
+        measure = LIBRARY_METRICS[metric](ctx, table, column, entry.get("arguments") or {}, path)
         if measure is None:
             return
         check = metric
@@ -104,10 +105,10 @@ def _derived_id(table: Table, column: str | None, check: str) -> str:
     return f"{table.name}.{column}.{check}" if column else f"{table.name}.{check}"
 
 
-def _severity(ctx: CompileContext, entry: dict, path: DocPath) -> str:
+def _severity(ctx: CompileContext, entry: dict[str, Any], path: DocPath) -> str:
     value = entry.get("severity", "error")
     if value in SEVERITIES:
-        return value
+        return str(value)
     close = difflib.get_close_matches(str(value).lower(), SEVERITIES, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     ctx.error(
@@ -119,7 +120,12 @@ def _severity(ctx: CompileContext, entry: dict, path: DocPath) -> str:
 
 
 def _threshold(
-    ctx: CompileContext, entry: dict, path: DocPath, *, allow_percent: bool, unit: str | None = None
+    ctx: CompileContext,
+    entry: dict[str, Any],
+    path: DocPath,
+    *,
+    allow_percent: bool,
+    unit: str | None = None,
 ) -> Threshold | None:
     present = [op for op in OPERATORS if op in entry]
     if len(present) != 1:
@@ -190,21 +196,28 @@ def _require_column(ctx: CompileContext, column: str | None, metric: str, path: 
     return True
 
 
-def _null_values(ctx, table: Table, column, args, path):
+def _null_values(
+    ctx: CompileContext, table: Table, column: str | None, args: dict[str, Any], path: DocPath
+) -> Measure | None:
     if (
         _require_column(ctx, column, "nullValues", path)
         and _arguments(ctx, args, (), path) is not None
     ):
+        assert column is not None  # _require_column checked it
         return FailingRows(IsNull(table.physical(column)))
     return None
 
 
-def _missing_values(ctx, table: Table, column, args, path):
+def _missing_values(
+    ctx: CompileContext, table: Table, column: str | None, args: dict[str, Any], path: DocPath
+) -> Measure | None:
     if not _require_column(ctx, column, "missingValues", path):
         return None
-    args = _arguments(ctx, args, ("missingValues",), path)
-    if args is None:
+    assert column is not None  # _require_column checked it
+    arguments = _arguments(ctx, args, ("missingValues",), path)
+    if arguments is None:
         return None
+    args = arguments
     values = args.get("missingValues", list(DEFAULT_MISSING_VALUES))
     if not isinstance(values, list):
         ctx.error(
@@ -216,14 +229,18 @@ def _missing_values(ctx, table: Table, column, args, path):
     return FailingRows(IsMissing(table.physical(column), tuple(v for v in values if v is not None)))
 
 
-def _invalid_values(ctx, table: Table, column, args, path):
+def _invalid_values(
+    ctx: CompileContext, table: Table, column: str | None, args: dict[str, Any], path: DocPath
+) -> Measure | None:
     if not _require_column(ctx, column, "invalidValues", path):
         return None
-    args = _arguments(ctx, args, ("validValues", "pattern"), path)
-    if args is None:
+    assert column is not None  # _require_column checked it
+    arguments = _arguments(ctx, args, ("validValues", "pattern"), path)
+    if arguments is None:
         return None
+    args = arguments
     phys = table.physical(column)
-    parts = []
+    parts: list[Predicate] = []
     if "validValues" in args:
         values = args["validValues"]
         if not isinstance(values, list) or not values:
@@ -251,14 +268,17 @@ def _invalid_values(ctx, table: Table, column, args, path):
     return FailingRows(parts[0] if len(parts) == 1 else AnyOf(tuple(parts)))
 
 
-def _duplicate_values(ctx, table: Table, column, args, path):
+def _duplicate_values(
+    ctx: CompileContext, table: Table, column: str | None, args: dict[str, Any], path: DocPath
+) -> Measure | None:
     if column is not None:
         if _arguments(ctx, args, (), path) is None:
             return None
         return DuplicateRows((table.physical(column),))
-    args = _arguments(ctx, args, ("properties",), path)
-    if args is None:
+    arguments = _arguments(ctx, args, ("properties",), path)
+    if arguments is None:
         return None
+    args = arguments
     names = args.get("properties")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
         ctx.error(
@@ -280,13 +300,18 @@ def _duplicate_values(ctx, table: Table, column, args, path):
     return DuplicateRows(tuple(table.physical(n) for n in names))
 
 
-def _row_count(ctx, table: Table, column, args, path):
+def _row_count(
+    ctx: CompileContext, table: Table, column: str | None, args: dict[str, Any], path: DocPath
+) -> Measure | None:
     if _arguments(ctx, args, (), path) is None:
         return None
     return RowCount()
 
 
-LIBRARY_METRICS: dict[str, Callable[..., Any]] = {
+LIBRARY_METRICS: dict[
+    str,
+    Callable[[CompileContext, Table, str | None, dict[str, Any], DocPath], Measure | None],
+] = {
     "nullValues": _null_values,
     "missingValues": _missing_values,
     "invalidValues": _invalid_values,

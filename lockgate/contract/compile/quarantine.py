@@ -8,6 +8,7 @@ rules) once every rule of the contract is compiled.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
@@ -22,7 +23,12 @@ ARGUMENTS = ("maxRate", "maxRows", "rules", "orderBy")
 
 @register_custom_check("quarantine")
 def _quarantine(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: str,
 ) -> None:
     args = impl_arguments(ctx, impl, ARGUMENTS, path)
     if args is None:

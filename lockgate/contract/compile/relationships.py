@@ -63,14 +63,14 @@ def relationship_rules(
             )
 
 
-def _as_list(value: Any) -> list:
+def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
 
 
 def _resolve_targets(
-    ctx: CompileContext, tables, targets: list, path: DocPath
+    ctx: CompileContext, tables: tuple[Table, ...], targets: list[Any], path: DocPath
 ) -> tuple[str, list[str]] | None:
     ref_table = None
     cols = []
@@ -100,4 +100,6 @@ def _resolve_targets(
             return None
         ref_table = physical_table
         cols.append(known.physical(c_name) if known else c_name)
+    if ref_table is None:
+        return None  # `to` names no column: the ODCS schema check reports it
     return ref_table, cols

@@ -73,7 +73,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             tolerance = _future_tolerance(ctx, entry, path)
             if tolerance is None:
                 continue
-            measure = LatestValue(col.physical_name, tolerance)
+            measure: LatestValue | FailingRows = LatestValue(col.physical_name, tolerance)
             threshold = Threshold("mustBeLessOrEqualTo", seconds, "seconds")
         else:
             if len(elements) != 2:
@@ -101,7 +101,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
         )
 
 
-def _future_tolerance(ctx: CompileContext, entry: dict, path: DocPath) -> float | None:
+def _future_tolerance(ctx: CompileContext, entry: dict[str, Any], path: DocPath) -> float | None:
     """Freshness's `valueExt`: how far ahead of the check max(column) may be (clock skew), as a
     duration such as "5m" or "2h", or a number in the SLA's `unit`; 5 minutes when absent."""
     if "valueExt" not in entry:
@@ -129,7 +129,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([A-Za-z]+)")
 
 
 def _elements(
-    ctx: CompileContext, tables, element: Any, path: DocPath, prop: str
+    ctx: CompileContext, tables: tuple[Table, ...], element: Any, path: DocPath, prop: str
 ) -> list[tuple[Table, Column]] | None:
     if not isinstance(element, str) or not element.strip():
         ctx.error(path[:-1], f"{prop} needs an element: 'table.column'", "invalid-value")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
+from lockgate.engines.column_kinds import pandas_logical
 from lockgate.engines.frame.predicates import all_present
 from lockgate.engines.sql.types import ACCEPTS
 from lockgate.results.model import Measurement
@@ -17,41 +19,81 @@ from lockgate.results.model import Measurement
 def measure_aggregate(
     rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
 ) -> Measurement:
-    m, total = rule.measure, len(df)
-    if isinstance(m, ir.RowCount):
-        return Measurement(value=total, total_rows=total)
-    if isinstance(m, ir.LatestValue):
-        latest = df[m.column].max()
-        return Measurement(value=None if pd.isna(latest) else latest, total_rows=total)
-    if isinstance(m, ir.ColumnType):
-        kind = pandas_kind(df[m.column])
-        # pandas has no date dtype: a datetime column holding only midnights may be either
-        kinds = {"date", "timestamp"} if kind == "date_or_timestamp" else {kind}
-        ok = bool(kinds & ACCEPTS.get(m.logical_type, set()))
-        if ok and m.timezone is not None and "timestamp" in kinds:
-            ok = (getattr(df[m.column].dt, "tz", None) is not None) == m.timezone
-        return Measurement(value=0 if ok else 1, detail=str(df[m.column].dtype), total_rows=total)
-    if isinstance(m, ir.ExtraColumns):
-        extra = [str(c) for c in df.columns if c not in set(m.declared)]
-        detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"
-        return Measurement(value=len(extra), detail=detail, total_rows=total)
-    if isinstance(m, ir.SqlValue):
-        return _sql_value(m, df, table_name, total)
-    if isinstance(m, ir.Orphans):
-        ref = frames.get(m.ref_table)
-        if ref is None:
-            return Measurement(
-                error=f"referenced table {m.ref_table} was not given to the frame engine",
-                total_rows=total,
-            )
-        absent = [c for c in m.ref_columns if c not in ref.columns]
-        if absent:
-            return Measurement(
-                error=f"referenced table {m.ref_table} has no column {', '.join(absent)}",
-                total_rows=total,
-            )
-        return Measurement(failed_rows=int(orphan_mask(df, ref, m).sum()), total_rows=total)
-    raise TypeError(f"no frame measure for {type(m).__name__}")
+    return AGGREGATES(rule.measure, df, frames, table_name)
+
+
+_Aggregate = Callable[[Any, pd.DataFrame, Mapping[str, pd.DataFrame], str], Measurement]
+_ROW_LEVEL = "a row-level rule: pandera counts its failing rows (frame/schema.py)"
+AGGREGATES: KindTable[_Aggregate] = KindTable(
+    "frame: whole-table measure",
+    ir.Measure,
+    unsupported={
+        ir.FailingRows: _ROW_LEVEL,
+        ir.DuplicateRows: _ROW_LEVEL,
+        ir.StatefulMeasure: "answered by the table profile (FrameEngine._profile)",
+        ir.Reconcile: "compares two servers: lockgate.reconcile measures it, not an engine",
+    },
+)
+
+
+@AGGREGATES.register(ir.RowCount)
+def _(
+    m: ir.RowCount, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    return Measurement(value=len(df), total_rows=len(df))
+
+
+@AGGREGATES.register(ir.LatestValue)
+def _(
+    m: ir.LatestValue, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    latest = df[m.column].max()
+    return Measurement(value=None if pd.isna(latest) else latest, total_rows=len(df))
+
+
+@AGGREGATES.register(ir.ColumnType)
+def _(
+    m: ir.ColumnType, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    kind = pandas_logical(df[m.column])
+    # pandas has no date dtype: a datetime column holding only midnights may be either
+    kinds = {"date", "timestamp"} if kind == "date_or_timestamp" else {kind}
+    ok = bool(kinds & ACCEPTS.get(m.logical_type, set()))
+    if ok and m.timezone is not None and "timestamp" in kinds:
+        ok = (getattr(df[m.column].dt, "tz", None) is not None) == m.timezone
+    return Measurement(value=0 if ok else 1, detail=str(df[m.column].dtype), total_rows=len(df))
+
+
+@AGGREGATES.register(ir.ExtraColumns)
+def _(
+    m: ir.ExtraColumns, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    extra = [str(c) for c in df.columns if c not in set(m.declared)]
+    detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"
+    return Measurement(value=len(extra), detail=detail, total_rows=len(df))
+
+
+@AGGREGATES.register(ir.SqlValue)
+def _(
+    m: ir.SqlValue, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    return _sql_value(m, df, table_name, len(df))
+
+
+@AGGREGATES.register(ir.Orphans)
+def _(
+    m: ir.Orphans, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
+) -> Measurement:
+    total = len(df)
+    ref = frames.get(m.ref_table)
+    if ref is None:
+        error = f"referenced table {m.ref_table} was not given to the frame engine"
+        return Measurement(error=error, total_rows=total)
+    absent = [c for c in m.ref_columns if c not in ref.columns]
+    if absent:
+        error = f"referenced table {m.ref_table} has no column {', '.join(absent)}"
+        return Measurement(error=error, total_rows=total)
+    return Measurement(failed_rows=int(orphan_mask(df, ref, m).sum()), total_rows=total)
 
 
 def orphan_mask(df: pd.DataFrame, ref: pd.DataFrame, m: ir.Orphans) -> pd.Series:
@@ -63,7 +105,9 @@ def orphan_mask(df: pd.DataFrame, ref: pd.DataFrame, m: ir.Orphans) -> pd.Series
     return pd.Series(present.to_numpy() & ~found, index=df.index)
 
 
-def duplicate_samples(df: pd.DataFrame, columns: tuple[str, ...], limit: int) -> list[dict]:
+def duplicate_samples(
+    df: pd.DataFrame, columns: tuple[str, ...], limit: int
+) -> list[dict[str, Any]]:
     """Repeated keys with their number of rows, like the SQL engine's GROUP BY ... HAVING sample."""
     sizes = df.loc[all_present(df, columns), list(columns)].groupby(list(columns)).size()
     sizes = sizes[sizes > 1].sort_index().head(limit)
@@ -72,39 +116,6 @@ def duplicate_samples(df: pd.DataFrame, columns: tuple[str, ...], limit: int) ->
         values = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip(columns, values)), "duplicate_count": int(count)})
     return rows
-
-
-def pandas_kind(s: pd.Series) -> str:
-    """The logical kind of a pandas column, lenient where pandas has no exact type (dates)."""
-    dtype = s.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_float_dtype(dtype):
-        return "number"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        values = s.dropna()
-        if values.empty or (values == values.dt.normalize()).all():
-            return "date_or_timestamp"
-        return "timestamp"
-    sample = s.dropna()
-    first = sample.iloc[0] if not sample.empty else None
-    if isinstance(first, decimal.Decimal):
-        return "number"
-    if isinstance(first, dt.datetime):
-        return "timestamp"
-    if isinstance(first, dt.date):
-        return "date"
-    if isinstance(first, dt.time):
-        return "time"
-    if isinstance(first, dict):
-        return "object"
-    if isinstance(first, (list, tuple)):
-        return "array"
-    if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
-        return "string"
-    return "unknown"
 
 
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:

@@ -3,19 +3,19 @@ rest."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 from pandera.errors import SchemaErrorReason, SchemaErrors
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract, Table
 from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggregate, orphan_mask
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.engines.frame.profile import frame_profile
 from lockgate.engines.frame.schema import is_row_level, table_schema
-from lockgate.engines.sql.plan import referenced_columns
 from lockgate.profile.model import TableProfile, profile_request
 from lockgate.results.model import Measurement
 
@@ -23,7 +23,9 @@ from lockgate.results.model import Measurement
 class FrameEngine:
     name = "frame"
 
-    def __init__(self, frames: Mapping[str, pd.DataFrame], contract: Contract):
+    def __init__(
+        self, frames: Mapping[str, pd.DataFrame], contract: Contract, partitions: Any = None
+    ):
         # Frames may be keyed by logical or physical table name; relationships use physical names.
         self.frames: dict[str, pd.DataFrame] = dict(frames)
         for table in contract.tables:
@@ -32,9 +34,22 @@ class FrameEngine:
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
         self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
+        self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
+
+    def _frame(self, table: Table) -> pd.DataFrame | None:
+        """The table's rows to check: the selected partitions only, when some were asked for."""
+        df = self.frames.get(table.name)
+        selection = self.partitions.of(table.name) if self.partitions is not None else None
+        if df is None or selection is None:
+            return df
+        from lockgate.engines.frame.partitions import frame_selection
+
+        return frame_selection(df, selection)
 
     @classmethod
-    def from_connector(cls, connector, contract: Contract) -> FrameEngine:
+    def from_connector(
+        cls, connector: Any, contract: Contract, partitions: Any = None
+    ) -> FrameEngine:
         """Load every table the contract names (and tables its relationships point to) into
         pandas."""
         names = {t.physical_name for t in contract.tables}
@@ -43,20 +58,26 @@ class FrameEngine:
         for name in sorted(names):
             if connector.columns(name) is not None:
                 frames[name] = connector.fetch_frame(name)
-        return cls(frames, contract)
+        return cls(frames, contract, partitions)
 
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
-        df = self.frames.get(table.name)
+        df = self._frame(table)
         if df is None:
             return {
                 r.id: Measurement(error=f"table {table.physical_name} does not exist")
                 for r in rules
             }
+        if self.partitions is not None and self.partitions.of(table.name) is not None:
+            from lockgate.engines.frame.partitions import frame_problem
+
+            problem = frame_problem(self.frames[table.name], table, self.partitions.of(table.name))
+            if problem is not None:
+                return {r.id: Measurement(error=problem) for r in rules}
         total = len(df)
         out: dict[str, Measurement] = {}
         runnable, stateful = [], []
         for rule in rules:
-            missing = [c for c in referenced_columns(rule.measure) if c not in df.columns]
+            missing = [c for c in rule.measure.referenced_columns if c not in df.columns]
             if missing:
                 noun = "column" if len(missing) == 1 else "columns"
                 have = ", ".join(map(str, df.columns))
@@ -69,12 +90,18 @@ class FrameEngine:
                 )
             elif is_row_level(rule):
                 runnable.append(rule)
-            elif isinstance(rule.measure, ir.STATEFUL_MEASURES):
+            elif isinstance(rule.measure, ir.StatefulMeasure):
                 stateful.append(rule)
             else:
                 out[rule.id] = measure_aggregate(rule, df, self.frames, table.physical_name)
         out.update(self._row_level(table, df, runnable))
         out.update(self._profile(table, df, stateful))
+        if self.partitions is not None and self.partitions.of(table.name) is not None:
+            from lockgate.engines.frame.partitions import add_frame_collisions
+
+            add_frame_collisions(
+                self.frames[table.name], self.partitions.of(table.name), rules, out
+            )
         return out
 
     def _profile(
@@ -99,7 +126,7 @@ class FrameEngine:
         self, table: Table, df: pd.DataFrame, rules: list[ir.Rule]
     ) -> dict[str, Measurement]:
         total = len(df)
-        failed: dict[str, set] = {r.id: set() for r in rules}
+        failed: dict[str, set[Any]] = {r.id: set() for r in rules}
         errors: dict[str, str] = {}
         if rules:
             try:
@@ -127,22 +154,69 @@ class FrameEngine:
         return out
 
     def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
-        df = self.frames.get(table.name)
+        df = self._frame(table)
         if df is None:
             return []
         m = rule.measure
+        selection = self.partitions.of(table.name) if self.partitions is not None else None
+        if isinstance(m, ir.DuplicateRows) and selection is not None:
+            from lockgate.engines.frame.partitions import frame_collision_samples
+
+            return frame_collision_samples(self.frames[table.name], selection, m.columns, limit)
         keys = [k for k in table.key_columns if k in df.columns]
-        if isinstance(m, ir.FailingRows):
-            cols = list(dict.fromkeys(keys + list(ir.predicate_columns(m.predicate))))
-            rows = df.loc[failing_mask(m.predicate, df), cols]
-        elif isinstance(m, ir.DuplicateRows):
-            return duplicate_samples(df, m.columns, limit)
-        elif isinstance(m, ir.Orphans) and m.ref_table in self.frames:
-            cols = list(dict.fromkeys(keys + list(m.columns)))
-            rows = df.loc[orphan_mask(df, self.frames[m.ref_table], m), cols]
-        else:
+        sample, _ = SAMPLES.entry(type(rule.measure))
+        found = sample(rule.measure, df, keys, self.frames, limit) if sample else None
+        if found is None:
             return []
+        if isinstance(found, list):  # already shaped (repeated keys with their counts)
+            return found
+        rows = found
         if keys:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
         return rows.to_dict("records")
+
+
+_NO_ROWS = "one number for the whole table: there are no offending rows to show"
+# `sample(m, df, keys, frames, limit)`: the offending rows, a list of ready rows, or None
+_Sample = Callable[[Any, pd.DataFrame, list[str], Mapping[str, pd.DataFrame], int], Any]
+SAMPLES: KindTable[_Sample] = KindTable(
+    "frame: offending rows of a failed rule",
+    ir.Measure,
+    unsupported=dict.fromkeys(
+        (ir.TableMeasure, ir.MetadataMeasure, ir.StatefulMeasure, ir.CrossServerMeasure), _NO_ROWS
+    ),
+)
+
+
+@SAMPLES.register(ir.FailingRows)
+def _(
+    m: ir.FailingRows,
+    df: pd.DataFrame,
+    keys: list[str],
+    frames: Mapping[str, pd.DataFrame],
+    limit: int,
+) -> pd.DataFrame:
+    cols = list(dict.fromkeys(keys + list(m.referenced_columns)))
+    return df.loc[failing_mask(m.predicate, df), cols]
+
+
+@SAMPLES.register(ir.DuplicateRows)
+def _(
+    m: ir.DuplicateRows,
+    df: pd.DataFrame,
+    keys: list[str],
+    frames: Mapping[str, pd.DataFrame],
+    limit: int,
+) -> list[dict[str, Any]]:
+    return duplicate_samples(df, m.columns, limit)
+
+
+@SAMPLES.register(ir.Orphans)
+def _(
+    m: ir.Orphans, df: pd.DataFrame, keys: list[str], frames: Mapping[str, pd.DataFrame], limit: int
+) -> pd.DataFrame | None:
+    if m.ref_table not in frames:
+        return None
+    cols = list(dict.fromkeys(keys + list(m.columns)))
+    return df.loc[orphan_mask(df, frames[m.ref_table], m), cols]

@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
-from functools import reduce, singledispatch
+from collections.abc import Callable
+from functools import reduce
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 
 
 def missing(s: pd.Series) -> pd.Series:
@@ -30,7 +33,7 @@ def missing(s: pd.Series) -> pd.Series:
     return out
 
 
-def _is_nan(value) -> bool:
+def _is_nan(value: Any) -> bool:
     if isinstance(value, decimal.Decimal):
         return value.is_nan()
     return isinstance(value, float) and math.isnan(value)
@@ -40,38 +43,39 @@ def present(s: pd.Series) -> pd.Series:
     return ~missing(s)
 
 
-@singledispatch
-def failing_mask(p, df: pd.DataFrame) -> pd.Series:
-    raise TypeError(f"no pandas translation for {type(p).__name__}")
+#: `failing_mask(p, df)`: True for the rows of `df` breaking the predicate
+failing_mask: KindTable[Callable[..., pd.Series]] = KindTable(
+    "frame: row predicate as a pandas mask", ir.Predicate
+)
 
 
-@failing_mask.register
-def _(p: ir.IsNull, df):
+@failing_mask.register(ir.IsNull)
+def _(p: ir.IsNull, df: pd.DataFrame) -> pd.Series:
     return missing(df[p.column])
 
 
-@failing_mask.register
-def _(p: ir.IsMissing, df):
+@failing_mask.register(ir.IsMissing)
+def _(p: ir.IsMissing, df: pd.DataFrame) -> pd.Series:
     s = df[p.column]
     return missing(s) | s.isin(list(p.values)) if p.values else missing(s)
 
 
-@failing_mask.register
-def _(p: ir.NotInSet, df):
+@failing_mask.register(ir.NotInSet)
+def _(p: ir.NotInSet, df: pd.DataFrame) -> pd.Series:
     s = df[p.column]
     return present(s) & ~s.isin(list(p.values))
 
 
-@failing_mask.register
-def _(p: ir.NotMatching, df):
+@failing_mask.register(ir.NotMatching)
+def _(p: ir.NotMatching, df: pd.DataFrame) -> pd.Series:
     s = df[p.column]
     judged = present(s)
     matches = s[judged].astype(str).str.contains(p.pattern, regex=True)
     return judged & ~matches.reindex(s.index, fill_value=True).astype(bool)
 
 
-@failing_mask.register
-def _(p: ir.OutOfRange, df):
+@failing_mask.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, df: pd.DataFrame) -> pd.Series:
     s = df[p.column]
     values = _comparable(s[present(s)])
     outside = pd.Series(False, index=values.index)
@@ -84,8 +88,8 @@ def _(p: ir.OutOfRange, df):
     return outside.reindex(s.index, fill_value=False).astype(bool)
 
 
-@failing_mask.register
-def _(p: ir.LengthOutOfRange, df):
+@failing_mask.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, df: pd.DataFrame) -> pd.Series:
     s = df[p.column]
     length = s[s.notna()].astype(str).str.len()
     outside = pd.Series(False, index=length.index)
@@ -96,8 +100,8 @@ def _(p: ir.LengthOutOfRange, df):
     return outside.reindex(s.index, fill_value=False).astype(bool)
 
 
-@failing_mask.register
-def _(p: ir.NotMultipleOf, df):
+@failing_mask.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, df: pd.DataFrame) -> pd.Series:
     s = df[p.column]
     ratio = s[present(s)].astype("float64") / p.factor
     # infinity is no multiple of anything: inf - round(inf) is NaN, which is not <= 1e-9
@@ -105,15 +109,15 @@ def _(p: ir.NotMultipleOf, df):
     return off.reindex(s.index, fill_value=False).astype(bool)
 
 
-@failing_mask.register
-def _(p: ir.LagAbove, df):
+@failing_mask.register(ir.LagAbove)
+def _(p: ir.LagAbove, df: pd.DataFrame) -> pd.Series:
     start, end = _timestamps(df[p.start]), _timestamps(df[p.end])
     lag = (end - start).dt.total_seconds()
     return (start.notna() & end.notna() & (lag > p.seconds)).fillna(False).astype(bool)
 
 
-@failing_mask.register
-def _(p: ir.AnyOf, df):
+@failing_mask.register(ir.AnyOf)
+def _(p: ir.AnyOf, df: pd.DataFrame) -> pd.Series:
     return reduce(lambda a, b: a | b, (failing_mask(sub, df) for sub in p.predicates))
 
 
@@ -142,7 +146,7 @@ def _comparable(values: pd.Series) -> pd.Series:
     return values
 
 
-def _bound(value, values: pd.Series):
+def _bound(value: Any, values: pd.Series) -> Any:
     """Compare dates and timestamps in the column's own representation (see the SQL twin)."""
     if isinstance(value, (dt.date, dt.datetime)) and pd.api.types.is_datetime64_any_dtype(values):
         ts = pd.Timestamp(value)

@@ -7,12 +7,11 @@ compared with a warehouse's. The current histogram of a drift rule is `numeric_s
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pandas as pd
 
 from lockgate.contract import rules as ir
+from lockgate.engines.column_kinds import pandas_profile
 from lockgate.engines.frame.predicates import present
 from lockgate.profile.categories import category_value
 from lockgate.profile.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
@@ -40,7 +39,8 @@ def frame_profile(df: pd.DataFrame, request: ProfileRequest) -> TableProfile:
         counts = df[column].value_counts(dropna=True)
         stats.top_share = float(counts.max() / stats.non_null) if stats.non_null else None
     for rule in request.drifts:
-        profile.summaries[rule.id] = _drift_summary(rule.measure, df[rule.measure.column])
+        drift = ir.measure_as(rule, ir.Drift)
+        profile.summaries[rule.id] = _drift_summary(drift, df[drift.column])
     if request.buckets:
         profile.buckets = _buckets(df, request)
     profile.state = data_state(
@@ -64,26 +64,13 @@ def _rows_xor(df: pd.DataFrame, request: ProfileRequest, profile: TableProfile) 
     return int(np.bitwise_xor.reduce(_chain([_value_hash(df[c]) for c in request.state_columns])))
 
 
-def column_kind(s: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(s.dtype):
-        return "other"
-    if pd.api.types.is_numeric_dtype(s.dtype):
-        return "numeric"
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return "temporal"
-    first = s.dropna().iloc[0] if s.notna().any() else None
-    if isinstance(first, (dt.date, dt.datetime)):
-        return "temporal"
-    return "other"
-
-
 def _column_stats(s: pd.Series, key_hash: np.ndarray | None) -> ColumnStats:
     non_null = int(present(s).sum())  # NaN counts as NULL, as in the rules
     stats = ColumnStats(non_null=non_null, distinct=int(s.nunique(dropna=True)))
     value_hash = _value_hash(s)
     term = _chain([key_hash, value_hash]) if key_hash is not None else value_hash
     stats.fingerprint = int(np.bitwise_xor.reduce(term)) if len(term) else 0
-    kind = column_kind(s)
+    kind = pandas_profile(s)
     if kind == "numeric":
         finite = _finite(s)
         if finite.size:
@@ -150,6 +137,7 @@ def _category_kind(s: pd.Series) -> str:
 
 def _buckets(df: pd.DataFrame, request: ProfileRequest) -> BucketFingerprints:
     spec = request.buckets
+    assert spec is not None  # called for a bucket request only
     result = BucketFingerprints.empty(spec.buckets, spec.columns)
     if df.empty:
         return result

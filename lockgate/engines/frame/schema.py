@@ -7,17 +7,19 @@ extra columns) are not pandera checks: `aggregates.py` measures them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pandera.pandas as pa
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.engines.frame import checks  # noqa: F401  (registers the check methods)
-
-ROW_LEVEL = (ir.FailingRows, ir.DuplicateRows)
 
 
 def is_row_level(rule: ir.Rule) -> bool:
-    return isinstance(rule.measure, ROW_LEVEL)
+    """Rules pandera counts the failing rows of (the rest are measured in `aggregates.py`)."""
+    return isinstance(rule.measure, (ir.FailingRows, ir.DuplicateRows))
 
 
 def table_schema(name: str, rules: list[ir.Rule]) -> pa.DataFrameSchema:
@@ -42,46 +44,73 @@ def table_schema(name: str, rules: list[ir.Rule]) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, checks=frame_checks, name=name)
 
 
-def _predicate_checks(rule_id: str, p: ir.Predicate):
+_Checks = list[tuple[str | None, pa.Check]]
+
+
+def _predicate_checks(rule_id: str, p: ir.Predicate) -> _Checks:
     """(column or None for frame-level, pandera check) for each part of a predicate."""
     common = {"rule": rule_id, "error": rule_id, "ignore_na": False}
-    if isinstance(p, ir.AnyOf):
-        for sub in p.predicates:
-            yield from _predicate_checks(rule_id, sub)
-    elif isinstance(p, ir.IsNull):
-        yield p.column, pa.Check.lockgate_not_null(**common)
-    elif isinstance(p, ir.IsMissing):
-        yield p.column, pa.Check.lockgate_not_missing(values=list(p.values), **common)
-    elif isinstance(p, ir.NotInSet):
-        yield p.column, pa.Check.lockgate_in_set(values=list(p.values), **common)
-    elif isinstance(p, ir.NotMatching):
-        yield p.column, pa.Check.lockgate_matches(pattern=p.pattern, **common)
-    elif isinstance(p, ir.OutOfRange):
-        yield (
-            p.column,
-            pa.Check.lockgate_in_range(
-                minimum=_plain(p.minimum),
-                maximum=_plain(p.maximum),
-                exclusive_minimum=p.exclusive_minimum,
-                exclusive_maximum=p.exclusive_maximum,
-                **common,
-            ),
-        )
-    elif isinstance(p, ir.LengthOutOfRange):
-        yield (
-            p.column,
-            pa.Check.lockgate_length_in_range(minimum=p.minimum, maximum=p.maximum, **common),
-        )
-    elif isinstance(p, ir.NotMultipleOf):
-        yield p.column, pa.Check.lockgate_multiple_of(factor=p.factor, **common)
-    elif isinstance(p, ir.LagAbove):
-        yield (
-            None,
-            pa.Check.lockgate_lag_within(start=p.start, end=p.end, seconds=p.seconds, **common),
-        )
-    else:
-        raise TypeError(f"no pandera check for {type(p).__name__}")
+    return PANDERA_CHECKS(p, rule_id, common)
 
 
-def _plain(bound):
+PANDERA_CHECKS: KindTable[Callable[[Any, str, dict[str, Any]], _Checks]] = KindTable(
+    "frame: row predicate as pandera checks", ir.Predicate
+)
+
+
+@PANDERA_CHECKS.register(ir.AnyOf)
+def _(p: ir.AnyOf, rule_id: str, common: dict[str, Any]) -> _Checks:
+    return [check for sub in p.predicates for check in _predicate_checks(rule_id, sub)]
+
+
+@PANDERA_CHECKS.register(ir.IsNull)
+def _(p: ir.IsNull, rule_id: str, common: dict[str, Any]) -> _Checks:
+    return [(p.column, pa.Check.lockgate_not_null(**common))]
+
+
+@PANDERA_CHECKS.register(ir.IsMissing)
+def _(p: ir.IsMissing, rule_id: str, common: dict[str, Any]) -> _Checks:
+    return [(p.column, pa.Check.lockgate_not_missing(values=list(p.values), **common))]
+
+
+@PANDERA_CHECKS.register(ir.NotInSet)
+def _(p: ir.NotInSet, rule_id: str, common: dict[str, Any]) -> _Checks:
+    return [(p.column, pa.Check.lockgate_in_set(values=list(p.values), **common))]
+
+
+@PANDERA_CHECKS.register(ir.NotMatching)
+def _(p: ir.NotMatching, rule_id: str, common: dict[str, Any]) -> _Checks:
+    return [(p.column, pa.Check.lockgate_matches(pattern=p.pattern, **common))]
+
+
+@PANDERA_CHECKS.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, rule_id: str, common: dict[str, Any]) -> _Checks:
+    check = pa.Check.lockgate_in_range(
+        minimum=_plain(p.minimum),
+        maximum=_plain(p.maximum),
+        exclusive_minimum=p.exclusive_minimum,
+        exclusive_maximum=p.exclusive_maximum,
+        **common,
+    )
+    return [(p.column, check)]
+
+
+@PANDERA_CHECKS.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, rule_id: str, common: dict[str, Any]) -> _Checks:
+    check = pa.Check.lockgate_length_in_range(minimum=p.minimum, maximum=p.maximum, **common)
+    return [(p.column, check)]
+
+
+@PANDERA_CHECKS.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, rule_id: str, common: dict[str, Any]) -> _Checks:
+    return [(p.column, pa.Check.lockgate_multiple_of(factor=p.factor, **common))]
+
+
+@PANDERA_CHECKS.register(ir.LagAbove)
+def _(p: ir.LagAbove, rule_id: str, common: dict[str, Any]) -> _Checks:
+    check = pa.Check.lockgate_lag_within(start=p.start, end=p.end, seconds=p.seconds, **common)
+    return [(None, check)]
+
+
+def _plain(bound: Any) -> Any:
     return bound.isoformat() if isinstance(bound, (dt.date, dt.datetime)) else bound

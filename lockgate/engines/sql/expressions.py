@@ -11,21 +11,24 @@ any finite range.
 from __future__ import annotations
 
 import datetime as dt
-from functools import reduce, singledispatch
+from collections.abc import Callable
+from functools import reduce
+from typing import Any
 
 import ibis
-from ibis.expr.types import BooleanValue, Table
+from ibis.expr.types import BooleanValue, IntegerValue, Table, Value
 
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
+
+#: `failing(p, t)`: a boolean expression that is true for rows breaking the predicate (never true
+#: for NULL)
+failing: KindTable[Callable[..., BooleanValue]] = KindTable(
+    "SQL: row predicate as ibis", ir.Predicate
+)
 
 
-@singledispatch
-def failing(p, t: Table) -> BooleanValue:
-    """A boolean expression that is true for rows breaking the predicate (never true for NULL)."""
-    raise TypeError(f"no SQL translation for {type(p).__name__}")
-
-
-def missing(col) -> BooleanValue:
+def missing(col: Value) -> BooleanValue:
     """NULL, or NaN where the column's type can hold one (see the module docstring)."""
     kind = col.type()
     if kind.is_floating():
@@ -35,37 +38,37 @@ def missing(col) -> BooleanValue:
     return col.isnull()
 
 
-def present(col) -> BooleanValue:
+def present(col: Value) -> BooleanValue:
     """Neither NULL nor NaN: a value that value rules judge."""
     return ~missing(col)
 
 
-@failing.register
-def _(p: ir.IsNull, t: Table):
+@failing.register(ir.IsNull)
+def _(p: ir.IsNull, t: Table) -> BooleanValue:
     return missing(t[p.column])
 
 
-@failing.register
-def _(p: ir.IsMissing, t: Table):
+@failing.register(ir.IsMissing)
+def _(p: ir.IsMissing, t: Table) -> BooleanValue:
     col = t[p.column]
     return missing(col) | col.isin(list(p.values)) if p.values else missing(col)
 
 
-@failing.register
-def _(p: ir.NotInSet, t: Table):
+@failing.register(ir.NotInSet)
+def _(p: ir.NotInSet, t: Table) -> BooleanValue:
     col = t[p.column]
     return present(col) & ~col.isin(list(p.values))
 
 
-@failing.register
-def _(p: ir.NotMatching, t: Table):
+@failing.register(ir.NotMatching)
+def _(p: ir.NotMatching, t: Table) -> BooleanValue:
     col = t[p.column]
     text = col if col.type().is_string() else col.cast("string")
     return present(col) & ~text.re_search(p.pattern)
 
 
-@failing.register
-def _(p: ir.OutOfRange, t: Table):
+@failing.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, t: Table) -> BooleanValue:
     col = t[p.column]
     outside = []
     if p.minimum is not None:
@@ -77,8 +80,8 @@ def _(p: ir.OutOfRange, t: Table):
     return present(col) & reduce(lambda a, b: a | b, outside)
 
 
-@failing.register
-def _(p: ir.LengthOutOfRange, t: Table):
+@failing.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, t: Table) -> BooleanValue:
     col = t[p.column]
     length = (col if col.type().is_string() else col.cast("string")).length()
     outside = []
@@ -89,8 +92,8 @@ def _(p: ir.LengthOutOfRange, t: Table):
     return present(col) & reduce(lambda a, b: a | b, outside)
 
 
-@failing.register
-def _(p: ir.NotMultipleOf, t: Table):
+@failing.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, t: Table) -> BooleanValue:
     col = t[p.column]
     ratio = col.cast("float64") / p.factor
     # ibis rounds to BIGINT, which overflows beyond 2**63: round only where a double can still
@@ -100,15 +103,15 @@ def _(p: ir.NotMultipleOf, t: Table):
     return present(col) & (ratio.isinf() | (exact & ((bounded - bounded.round()).abs() > 1e-9)))
 
 
-@failing.register
-def _(p: ir.LagAbove, t: Table):
+@failing.register(ir.LagAbove)
+def _(p: ir.LagAbove, t: Table) -> BooleanValue:
     start, end = t[p.start], t[p.end]
     lag = _epoch(end) - _epoch(start)
     return start.notnull() & end.notnull() & (lag > p.seconds)
 
 
-@failing.register
-def _(p: ir.AnyOf, t: Table):
+@failing.register(ir.AnyOf)
+def _(p: ir.AnyOf, t: Table) -> BooleanValue:
     return reduce(lambda a, b: a | b, (failing(sub, t) for sub in p.predicates))
 
 
@@ -116,7 +119,7 @@ def all_present(t: Table, columns: tuple[str, ...]) -> BooleanValue:
     return reduce(lambda a, b: a & b, (present(t[c]) for c in columns))
 
 
-def duplicate_count(t: Table, columns: tuple[str, ...]):
+def duplicate_count(t: Table, columns: tuple[str, ...]) -> IntegerValue:
     """count(key) - count(distinct key), over rows whose key columns are all non-null."""
     if len(columns) == 1:
         col = t[columns[0]]
@@ -128,13 +131,13 @@ def duplicate_count(t: Table, columns: tuple[str, ...]):
     return t.count(where=complete) - key.nunique(where=complete)
 
 
-def _epoch(col):
+def _epoch(col: Value) -> Value:
     if col.type().is_date():
         col = col.cast("timestamp")
     return col.epoch_seconds()
 
 
-def _literal(value, col):
+def _literal(value: Any, col: Value) -> Value:
     """Bounds are compared in the column's own type (dates to dates, timestamps to timestamps)."""
     kind = col.type()
     if isinstance(value, dt.datetime) and kind.is_timestamp():

@@ -6,17 +6,19 @@ query (`type: sql`, relationships), plus the rules answered from the table's met
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from ibis.expr.types import Table as IbisTable
+from typing import TYPE_CHECKING, Any
 
 from lockgate.connectors.base import Connector
 from lockgate.connectors.safety.sql_rules import substitute
 from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
-from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
-from lockgate.engines.sql.profile import plan_profile
 from lockgate.profile.model import profile_request
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table as IbisTable
 
 ROWS = "__rows"
 
@@ -28,19 +30,28 @@ class TablePlan:
     native_types: dict[str, str] = field(default_factory=dict)
     scan: dict[str, object] = field(default_factory=dict)  # metric name -> ibis scalar expression
     metric_of: dict[str, str] = field(default_factory=dict)  # rule id -> metric name in the scan
-    queries: dict[str, str] = field(
-        default_factory=dict
-    )  # rule id -> its own SQL (sql rules, orphans)
+    # rule id -> its own SQL (sql rules, orphans)
+    queries: dict[str, str] = field(default_factory=dict)
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
-    profile: object = None  # lockgate.engines.sql.profile.ProfilePlan: its metrics are in `scan`
+    profile: Any = None  # lockgate.engines.sql.profile.ProfilePlan: its metrics are in `scan`
+    # partitioned checks (lockgate.engines.partitions): `expr` holds only the selected rows,
+    # `full` the whole table, `collisions` the key rules' lookups into the other partitions
+    selection: Any = None
+    full: IbisTable | None = None
+    # rule id -> (query, key columns)
+    collisions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    # rule id -> colliding keys
+    collision_samples: dict[str, list[Any]] = field(default_factory=dict)
 
-    def scan_expr(self):
+    def scan_expr(self) -> Any:
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
 
 
-def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> TablePlan:
+def plan_table(
+    connector: Connector, table: Table, rules: list[ir.Rule], selection: Any = None
+) -> TablePlan:
     native = connector.columns(table.physical_name)
     if native is None:
         plan = TablePlan(table, None)
@@ -53,17 +64,30 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
             plan.errors[rule.id] = f"table {where} does not exist"
         return plan
     plan = TablePlan(table, connector.table_expr(table.physical_name), dict(native))
-    plan.scan[ROWS] = plan.expr.count()
-    seen: dict[
-        object, str
-    ] = {}  # identical expressions (e.g. required + nullValues) share a metric
+    if selection is not None:
+        from lockgate.engines.sql.partitions import restrict_plan
+
+        problem = restrict_plan(plan, selection)
+        if problem is not None:
+            plan.errors.update((rule.id, problem) for rule in rules)
+            plan.expr = None
+            return plan
+    expr = plan.expr
+    assert expr is not None  # its columns were just read
+    plan.scan[ROWS] = expr.count()
+    # identical expressions (e.g. required + nullValues) share a metric
+    seen: dict[Any, str] = {}
     for rule in rules:
-        missing = [c for c in referenced_columns(rule.measure) if c not in plan.native_types]
+        refused = connector.unsupported(rule)
+        if refused is not None:
+            plan.errors[rule.id] = refused
+            continue
+        missing = [c for c in rule.measure.referenced_columns if c not in plan.native_types]
         if missing:
             plan.errors[rule.id] = _missing_message(missing, table, plan.native_types)
             continue
         try:
-            _plan_rule(connector, plan, rule, seen)
+            _plan_rule(connector, plan, connector.adapt(rule), seen)
         except Exception as exc:  # a rule that cannot be expressed against these column types
             plan.errors[rule.id] = f"cannot check {rule.check} on this column: {_short(exc)}"
     if plan.stateful:
@@ -73,6 +97,9 @@ def plan_table(connector: Connector, table: Table, rules: list[ir.Rule]) -> Tabl
 
 def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     """The stateful rules' table profile: its aggregates join the fused scan (no extra pass)."""
+    # lazy: the profile's expressions import ibis, which a cached check never loads
+    from lockgate.engines.sql.profile import plan_profile
+
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)
         plan.profile = plan_profile(connector.dialect, plan.expr, request)
@@ -85,40 +112,9 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
 
 
 def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
-    t, m = plan.expr, rule.measure
-    if isinstance(m, (ir.ColumnType, ir.ExtraColumns)):
-        plan.metadata_rules.append(rule)
+    expr = PLANS(rule.measure, connector, plan, rule)
+    if expr is None:
         return
-    if isinstance(m, ir.STATEFUL_MEASURES):
-        plan.stateful.append(rule)
-        return
-    if isinstance(m, ir.SqlValue):
-        column = connector.quote_column(m.column) if m.column else None
-        schema = connector.quote_column(connector.namespace) if connector.namespace else None
-        plan.queries[rule.id] = substitute(
-            m.query, connector.quote_table(plan.table.physical_name), column, schema
-        )
-        return
-    if isinstance(m, ir.Orphans):
-        ref = connector.table_expr(m.ref_table)
-        if ref is None:
-            raise LookupError(f"referenced table {m.ref_table} does not exist")
-        absent = [c for c in m.ref_columns if c not in ref.columns]
-        if absent:
-            raise LookupError(f"referenced table {m.ref_table} has no column {', '.join(absent)}")
-        plan.queries[rule.id] = connector.to_sql(orphans(t, ref, m).count())
-        return
-    if isinstance(m, ir.FailingRows):
-        expr = t.count(where=failing(m.predicate, t))
-    elif isinstance(m, ir.DuplicateRows):
-        expr = duplicate_count(t, m.columns)
-    elif isinstance(m, ir.RowCount):
-        plan.metric_of[rule.id] = ROWS
-        return
-    elif isinstance(m, ir.LatestValue):
-        expr = t[m.column].max()
-    else:
-        raise TypeError(f"no SQL plan for {type(m).__name__}")
     key = expr.op()
     if key not in seen:
         seen[key] = f"m{len(seen)}"
@@ -126,25 +122,82 @@ def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict)
     plan.metric_of[rule.id] = seen[key]
 
 
+# A handler files the rule into the plan, or returns the scalar expression to fuse into the scan.
+_Plan = Callable[[Any, Connector, TablePlan, ir.Rule], Any]
+PLANS: KindTable[_Plan] = KindTable(
+    "SQL: plan a measure",
+    ir.Measure,
+    unsupported={ir.Reconcile: "compares two servers: run.py hands it to lockgate.reconcile"},
+)
+
+
+@PLANS.register(ir.MetadataMeasure)
+def _(m: ir.Measure, connector: Connector, plan: TablePlan, rule: ir.Rule) -> None:
+    plan.metadata_rules.append(rule)
+
+
+@PLANS.register(ir.StatefulMeasure)
+def _(m: ir.Measure, connector: Connector, plan: TablePlan, rule: ir.Rule) -> None:
+    plan.stateful.append(rule)
+
+
+@PLANS.register(ir.SqlValue)
+def _(m: ir.SqlValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -> None:
+    column = connector.quote_column(m.column) if m.column else None
+    schema = connector.quote_column(connector.namespace) if connector.namespace else None
+    table = connector.quote_table(plan.table.physical_name)
+    plan.queries[rule.id] = substitute(m.query, table, column, schema)
+
+
+@PLANS.register(ir.Orphans)
+def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> None:
+    ref = connector.table_expr(m.ref_table)
+    if ref is None:
+        raise LookupError(f"referenced table {m.ref_table} does not exist")
+    absent = [c for c in m.ref_columns if c not in ref.columns]
+    if absent:
+        raise LookupError(f"referenced table {m.ref_table} has no column {', '.join(absent)}")
+    plan.queries[rule.id] = connector.to_sql(orphans(plan.expr, ref, m).count())
+
+
+@PLANS.register(ir.FailingRows)
+def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    from lockgate.engines.sql.expressions import failing
+
+    return plan.expr.count(where=failing(m.predicate, plan.expr))
+
+
+@PLANS.register(ir.DuplicateRows)
+def _(m: ir.DuplicateRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    from lockgate.engines.sql.expressions import duplicate_count
+
+    if plan.selection is not None:  # keys are also unique against the other partitions
+        from lockgate.engines.sql.partitions import collision_query
+
+        plan.collisions[rule.id] = (
+            collision_query(plan.full, plan.selection, m.columns),
+            m.columns,
+        )
+    return duplicate_count(plan.expr, m.columns)
+
+
+@PLANS.register(ir.RowCount)
+def _(m: ir.RowCount, connector: Connector, plan: TablePlan, rule: ir.Rule) -> None:
+    plan.metric_of[rule.id] = ROWS
+
+
+@PLANS.register(ir.LatestValue)
+def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    return plan.expr[m.column].max()
+
+
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
+    from lockgate.engines.sql.expressions import all_present
+
     present = t.filter(all_present(t, m.columns))
     return present.anti_join(
         ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)]
     )
-
-
-def referenced_columns(m: ir.Measure) -> tuple[str, ...]:
-    if isinstance(m, ir.FailingRows):
-        return ir.predicate_columns(m.predicate)
-    if isinstance(m, (ir.DuplicateRows, ir.Orphans)):
-        return m.columns
-    if isinstance(m, (ir.LatestValue, ir.ColumnType, ir.Advancement, ir.ConstantColumn, ir.Drift)):
-        return (m.column,)
-    if isinstance(m, ir.ChangeRate):
-        return (*m.key, m.column, *((m.by,) if m.by else ()))
-    if isinstance(m, (ir.SqlValue, ir.Anomaly)) and m.column:
-        return (m.column,)
-    return ()
 
 
 def _missing_message(missing: list[str], table: Table, native: dict[str, str]) -> str:

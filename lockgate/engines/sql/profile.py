@@ -7,10 +7,11 @@ the top-value share (a count per value) and the per-bucket fingerprints of chang
 XOR per bucket). They are one extra query per table, a UNION ALL of those group-bys, and only
 when a rule asks for them.
 
-Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values); other servers hash
-the value's text (`hashtextextended` on PostgreSQL), which is slower but needs no per-type code.
-That choice (`native_hash` of the server type, lockgate.connectors.servers) is the only place this
-module distinguishes servers; the expressions themselves are compiled by ibis for each backend.
+Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values), Spark too
+(`xxhash64`); other servers hash the value's text (`hashtextextended` on PostgreSQL), which is
+slower but needs no per-type code. That choice (`native_hash` of the server type, and the
+fingerprint family it names; lockgate.connectors.servers) is the only place this module
+distinguishes servers; the expressions themselves are compiled by ibis for each backend.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ibis import _
 
 from lockgate.connectors.servers import for_dialect
 from lockgate.contract import rules as ir
+from lockgate.engines.column_kinds import ibis_category, ibis_profile
 from lockgate.engines.sql.expressions import present
 from lockgate.profile.categories import category_value
 from lockgate.profile.drift import OTHER, CategoricalSummary, NumericSummary
@@ -86,6 +88,7 @@ class ProfilePlan:
         if grouped_rows is not None:
             self._read_grouped(profile, grouped_rows)
             for column in _fingerprinted_by_buckets(self.request):
+                assert profile.buckets is not None  # read from the grouped rows just above
                 # the same XOR of the same row terms, only split by bucket: fold it back
                 profile.columns[column].fingerprint = int(
                     np.bitwise_xor.reduce(profile.buckets.values[column])
@@ -130,7 +133,7 @@ class ProfilePlan:
         return stats
 
     def _drift_summary(self, rule: ir.Rule, values, row_count: int | None):
-        m: ir.Drift = rule.measure
+        m = ir.measure_as(rule, ir.Drift)
 
         def get(stat: str) -> Any:
             return self._value(values, rule.id, stat)
@@ -143,7 +146,7 @@ class ProfilePlan:
             counts = [_int(get(f"bin{i}")) or 0 for i in range(len(m.reference.counts))]
             return NumericSummary(
                 m.reference.edges,
-                counts,
+                tuple(counts),  # (__post_init__ makes tuples of any sequence)
                 _float(get("mean")),
                 _std(get("std"), present),
                 count,
@@ -157,17 +160,20 @@ class ProfilePlan:
 
     def _read_grouped(self, profile: TableProfile, rows: list[tuple]) -> None:
         request = self.request.buckets
+        buckets = None
         if request is not None:
-            profile.buckets = BucketFingerprints.empty(request.buckets, request.columns)
+            buckets = profile.buckets = BucketFingerprints.empty(request.buckets, request.columns)
         for part, bucket, n, *fps, segment in rows:
             if part == "buckets":
-                targets = [profile.buckets]
+                # bucket rows come only from a bucket request
+                assert request is not None and buckets is not None
+                targets = [buckets]
                 if request.by is not None:  # one row per (bucket, segment): fold into both
                     label = segment_label(segment)
-                    if label not in profile.buckets.segments:
+                    if label not in buckets.segments:
                         empty = BucketFingerprints.empty(request.buckets, request.columns)
-                        profile.buckets.segments[label] = empty
-                    targets.append(profile.buckets.segments[label])
+                        buckets.segments[label] = empty
+                    targets.append(buckets.segments[label])
                 for target in targets:
                     _accumulate(target, int(bucket), int(n), [int(f) for f in fps], request.columns)
             elif part in self.top_parts:
@@ -190,10 +196,10 @@ def _accumulate(
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
-    plan = ProfilePlan(
-        request, family=dialect, schema=tuple((n, str(ty)) for n, ty in t.schema().items())
-    )
-    hashing = _Hashing(for_dialect(dialect).native_hash)
+    server = for_dialect(dialect)
+    schema = tuple((n, str(ty)) for n, ty in t.schema().items())
+    plan = ProfilePlan(request, family=server.family, schema=schema)
+    hashing = _Hashing(server.native_hash)
 
     def add(subject: str, stat: str, expr: Any) -> None:
         _add(plan, subject, stat, expr)
@@ -209,7 +215,7 @@ def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> Profil
     key_hash = hashing.key(t, request.key) if request.key else None
     for column in request.columns:
         col = t[column]
-        kind = column_kind(col.type())
+        kind = ibis_profile(col.type())
         plan.kinds[column] = kind
         add(column, "non_null", t.count(where=present(col)))  # NaN counts as NULL, as in the rules
         add(column, "distinct", col.approx_nunique())
@@ -237,14 +243,6 @@ def _fingerprinted_by_buckets(request: ProfileRequest) -> tuple[str, ...]:
     if spec is None or spec.key != request.key:
         return ()
     return tuple(c for c in spec.columns if c in request.columns)
-
-
-def column_kind(dtype: dtypes.DataType) -> str:
-    if dtype.is_numeric():
-        return "numeric"
-    if dtype.is_timestamp() or dtype.is_date():
-        return "temporal"
-    return "other"
 
 
 def _add(plan: ProfilePlan, subject: str, stat: str, expr) -> None:
@@ -281,7 +279,7 @@ def histogram_counts(t: ibis.Table, number, finite, edges) -> list:
 
 
 def _plan_drift(plan: ProfilePlan, t: ibis.Table, rule: ir.Rule) -> None:
-    m: ir.Drift = rule.measure
+    m = ir.measure_as(rule, ir.Drift)
     col = t[m.column]
     if isinstance(m.reference, NumericSummary):
         number, finite = finite_number(col)
@@ -291,25 +289,13 @@ def _plan_drift(plan: ProfilePlan, t: ibis.Table, rule: ir.Rule) -> None:
         for i, count in enumerate(histogram_counts(t, number, finite, m.reference.edges)):
             _add(plan, rule.id, f"bin{i}", count)
         return
-    kind = _category_kind(col.type())
+    kind = ibis_category(col.type())
     _add(plan, rule.id, "present", col.count())
     text = col if kind in ("string", "boolean", "integer", "number") else col.cast("string")
     for i, key in enumerate(_listed(m.reference)):
         value = category_value(key, kind)
         match = (text == ibis.literal(value)) if value is not None else ibis.literal(False)
         _add(plan, rule.id, f"cat{i}", t.count(where=col.notnull() & match))
-
-
-def _category_kind(dtype: dtypes.DataType) -> str:
-    if dtype.is_string():
-        return "string"
-    if dtype.is_boolean():
-        return "boolean"
-    if dtype.is_integer():
-        return "integer"
-    if dtype.is_numeric():
-        return "number"
-    return "other"
 
 
 def _listed(reference: CategoricalSummary) -> list[str]:
@@ -341,8 +327,9 @@ def _grouped_query(plan: ProfilePlan, t: ibis.Table, hashing: _Hashing):
     return query
 
 
-def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing):
+def _bucket_branch(t: ibis.Table, request: ProfileRequest, hashing: _Hashing) -> ibis.Table:
     spec = request.buckets
+    assert spec is not None  # only planned for a bucket request
     key = f"{_PREFIX}key"
     keyed = t.mutate(**{key: hashing.key(t, spec.key)})
     k = keyed[key]
@@ -379,12 +366,14 @@ class _Hashing:
     two rows' values changes the fingerprint, and so does swapping a composite key's parts.
     """
 
-    def __init__(self, native: bool):
+    def __init__(self, native: str | None):
         self.native = native
 
     def value(self, expr):
-        if self.native:
+        if self.native == "hash":
             return expr.hash()  # DuckDB hashes NULL to a constant already
+        if self.native == "xxhash64":
+            return _xxhash64(expr)  # so does Spark (to its seed)
         return expr.cast("string").hash().fill_null(NULL_HASH)
 
     def chain(self, hashes: list):
@@ -395,6 +384,11 @@ class _Hashing:
 
     def key(self, t: ibis.Table, key: tuple[str, ...]):
         return self.chain([self.value(t[c]) for c in key])
+
+
+@ibis.udf.scalar.builtin(name="xxhash64")
+def _xxhash64(value) -> dtypes.int64:  # type: ignore[empty-body]
+    """Spark's xxhash64, compiled by name (ibis's `hash` is Spark's 32-bit one)."""
 
 
 def _int(x) -> int | None:

@@ -10,7 +10,7 @@ from lockgate.report.html.data import RulePoint
 from lockgate.report.html.svg import Bound
 
 #: measures whose observed value is the number the threshold applies to
-NUMERIC = (*ir.ROW_MEASURES, ir.RowCount, ir.SqlValue)
+NUMERIC = (ir.RowMeasure, ir.RowCount, ir.SqlValue)
 
 _SIDES = {
     "mustBe": "at", "mustNotBe": "not at",
@@ -30,7 +30,7 @@ def bounds(rule: ir.Rule | None) -> list[Bound]:
     if rule is None or not isinstance(rule.measure, NUMERIC):
         return []
     t = rule.threshold
-    what = "failing rows" if isinstance(rule.measure, ir.ROW_MEASURES) else "value"
+    what = "failing rows" if isinstance(rule.measure, ir.RowMeasure) else "value"
     unit = "%" if t.unit == "percent" else ""
     symbol = ir.OPERATORS[t.operator]
     if t.operator in ("mustBeBetween", "mustNotBeBetween"):

@@ -127,10 +127,10 @@ def read_tables(store) -> list[TableReport]:
             if run_id not in keep:
                 continue
             contract_id, _, server, started = runs[run_id]
-            report = tables.get((contract_id, server, table))
-            if report is None:
+            found = tables.get((contract_id, server, table))
+            if found is None:
                 continue
-            history = report.rules.setdefault(
+            history = found.rules.setdefault(
                 rule_id,
                 RuleHistory(rule_id, column, check or "", severity or "error", expected or ""),
             )

@@ -71,7 +71,8 @@ def _summary(tables: list[TableReport]) -> str:
             f"{esc(t.version)}</td>"
             f'<td><a href="#{esc(t.anchor)}">{esc(t.table)}</a></td><td>{esc(t.server)}</td>'
             f'<td class="verdict {verdict}">{verdict}</td><td>{len(failing)}</td>'
-            f"<td>{esc(_when(t.latest.started_at))}</td><td>{esc(_rows(t.latest.row_count))}</td><td>{len(t.loads)}</td></tr>"
+            f"<td>{esc(_when(t.latest.started_at))}</td>"
+            f"<td>{esc(_rows(t.latest.row_count))}</td><td>{len(t.loads)}</td></tr>"
         )
     head = (
         "<tr><th>contract</th><th>table</th><th>server</th><th>latest verdict</th><th>rules "
@@ -127,7 +128,8 @@ def _failures_table(failing: list[RuleHistory]) -> str:
     rows = "".join(
         f'<tr class="failing-rule" data-rule="{esc(r.rule_id)}"><td>{esc(r.rule_id)}</td>'
         f"<td>{esc(r.column or '')}</td><td>{esc(r.check)}</td>"
-        f"<td>{esc(r.severity)}</td><td>{esc(r.expected)}</td><td>{esc(_show(r.latest.observed))}</td>"
+        f"<td>{esc(r.severity)}</td><td>{esc(r.expected)}</td>"
+        f"<td>{esc(_show(r.latest.observed))}</td>"
         f"<td>{'' if r.latest.failed_rows is None else f'{r.latest.failed_rows:,}'}</td></tr>"
         for r in failing
     )
@@ -168,9 +170,10 @@ def _rule_chart(r: RuleHistory, rule: ir.Rule | None) -> str:
 def _drift_chart(rule: ir.Rule, t: TableReport) -> str:
     from lockgate.profile.drift import CategoricalSummary
 
-    reference = rule.measure.reference
-    caption = f"{rule.id}: reference distribution of {rule.measure.column} ({rule.measure.method})"
-    latest = t.latest_columns.get(rule.measure.column, {})
+    m = ir.measure_as(rule, ir.Drift)
+    reference = m.reference
+    caption = f"{rule.id}: reference distribution of {m.column} ({m.method})"
+    latest = t.latest_columns.get(m.column, {})
     if isinstance(reference, CategoricalSummary):
         labels, counts = list(reference.frequencies), list(reference.frequencies.values())
         top = latest.get("top_share")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 640, 200
@@ -107,7 +108,11 @@ def verdict_strip(points: list[Point], *, caption: str) -> str:
 
 
 def histogram(
-    labels: list[str], counts: list[float], *, caption: str, markers: list[tuple[float, str]] = ()
+    labels: list[str],
+    counts: Sequence[float],
+    *,
+    caption: str,
+    markers: Sequence[tuple[float, str]] = (),
 ) -> str:
     """Bars for the reference distribution; `markers` are (bar position 0..len, label) lines for
     what the latest run measured (its min, mean, max)."""

@@ -1,0 +1,42 @@
+"""ibis's PySpark compiler, with the two translations lockgate needs that ibis 12 lacks.
+
+- ibis 12 compiles `isinf(x)` for Spark as `FALSE OR FALSE`: it compares sqlglot nodes with
+  Python's `==` (a structural test that returns a bool) instead of building SQL `=`. The
+  `multipleOf` rule fails ±infinity through `isinf`, so on Spark it would pass them.
+- ibis 12 has no Spark translation of the `bit_xor` aggregate, which the history's
+  order-independent fingerprints are made of; Spark has had `bit_xor` since 3.0.
+"""
+
+from __future__ import annotations
+
+import ibis
+import sqlglot as sg
+from ibis.backends.pyspark import Backend as PySparkBackend
+from ibis.backends.sql.compilers.base import FALSE
+from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+# The compiler reads `ibis.options.pyspark`, which exists once the backend registers it; its
+# default (NaN stays NaN, not NULL) is what lockgate's NaN rule needs (engines/sql/expressions.py).
+if ibis.options.pyspark is None:
+    PySparkBackend.register_options()
+
+
+class LockgateSparkCompiler(PySparkCompiler):
+    __slots__ = ()
+
+    def visit_IsInf(self, op, *, arg):
+        if op.arg.dtype.is_floating():
+            return sg.or_(arg.eq(self.POS_INF), arg.eq(self.NEG_INF))
+        return FALSE
+
+    def visit_BitXor(self, op, *, arg, where):
+        return self.agg.bit_xor(arg, where=where)
+
+
+COMPILER = LockgateSparkCompiler()
+
+
+def to_spark_sql(expr) -> str:
+    """`expr` as one Spark SQL query (what `ibis.to_sql(expr, dialect="pyspark")` does)."""
+    query = COMPILER.to_sqlglot(expr.unbind())
+    return query.sql(dialect=COMPILER.dialect, pretty=True)
