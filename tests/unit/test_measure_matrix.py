@@ -116,7 +116,7 @@ def test_a_new_measure_without_consumers_fails_the_matrix():
     assert any(line.startswith("lockgate.export.dbt:") and "IsNegative" in line for line in found)
     # and calling a table with it says where, instead of a silent fallback
     describe = next(t for t in TABLES if t.consumer == "review: describe a measure")
-    with pytest.raises(NotImplementedError, match=r"lockgate\.review\.describe.*ColumnMedian"):
+    with pytest.raises(NotImplementedError, match=r"lockgate\.contract\.describe.*ColumnMedian"):
         describe(ColumnMedian("x"))
 
 
