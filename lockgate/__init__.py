@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from lockgate.version import __version__
 
 _LAZY = {
     "load_contract": ("lockgate.contract.loader", "load_contract"),

@@ -136,7 +136,7 @@ def test_another_server_with_other_types_gets_its_own_plan(setup):
 def test_a_code_change_misses_the_cache(setup, monkeypatch):
     tmp_path, _db, contract = setup
     lockgate.validate(contract())
-    monkeypatch.setattr(lockgate, "__version__", "99.0.0")
+    monkeypatch.setattr(lockgate.version, "__version__", "99.0.0")
     lockgate.validate(contract())
     assert len(_cache_files(tmp_path)) == 2
 

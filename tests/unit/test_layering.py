@@ -21,7 +21,10 @@ PACKAGE = ROOT / "lockgate"
 # Lowest first. A module belongs to the unit with the longest matching prefix; a unit is what
 # the circle check looks at, its layer what the direction check looks at.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("lockgate.errors", "lockgate.clock", "lockgate.contract.findings")),
+    (
+        "base",
+        ("lockgate.errors", "lockgate.clock", "lockgate.version", "lockgate.contract.findings"),
+    ),
     ("contract", ("lockgate.contract", "lockgate.rule_bounds", "lockgate.export.escape")),
     ("connectors", ("lockgate.connectors",)),
     ("compile", ("lockgate.contract.compile", "lockgate.contract.loader")),

@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockgate import version as version_module
 from lockgate.contract import rules as ir
 
 CACHE_ENV = "LOCKGATE_PLAN_CACHE"
@@ -78,7 +79,7 @@ def _code_stamp() -> str:
     """lockgate's version and every module's size and mtime, plus ibis's and sqlglot's versions."""
     # the lockgate package's folder, found from this file (the package root is above this layer)
     root = Path(__file__).resolve().parents[2]
-    parts: list[str] = []
+    parts = [version_module.__version__]
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
@@ -87,7 +88,7 @@ def _code_stamp() -> str:
                 parts.append(f"{folder[len(str(root)) :]}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
     from importlib.metadata import version
 
-    for dist in ("lockgate", "ibis-framework", "sqlglot"):
+    for dist in ("ibis-framework", "sqlglot"):
         parts.append(f"{dist}={version(dist)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
