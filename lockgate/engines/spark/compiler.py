@@ -9,11 +9,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import ibis
 import sqlglot as sg
 from ibis.backends.pyspark import Backend as PySparkBackend
 from ibis.backends.sql.compilers.base import FALSE
 from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+from lockgate.connectors.dialect_sql import named_star
 
 # The compiler reads `ibis.options.pyspark`, which exists once the backend registers it; its
 # default (NaN stays NaN, not NULL) is what lockgate's NaN rule needs (engines/sql/expressions.py).
@@ -36,7 +40,10 @@ class LockgateSparkCompiler(PySparkCompiler):
 COMPILER = LockgateSparkCompiler()
 
 
-def to_spark_sql(expr) -> str:
-    """`expr` as one Spark SQL query (what `ibis.to_sql(expr, dialect="pyspark")` does)."""
+def to_spark_sql(expr, star: Sequence[str] | None = None) -> str:
+    """`expr` as one Spark SQL query (what `ibis.to_sql(expr, dialect="pyspark")` does); `star`:
+    the columns a `SELECT *` stands for, as in lockgate.connectors.dialect_sql.compile_sql."""
     query = COMPILER.to_sqlglot(expr.unbind())
+    if star is not None:
+        query = query.transform(named_star(star), copy=False)
     return query.sql(dialect=COMPILER.dialect, pretty=True)

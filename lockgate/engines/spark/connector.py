@@ -14,7 +14,7 @@ from __future__ import annotations
 import glob
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -123,8 +123,8 @@ class SparkConnector(Connector):
         catalog, database = _catalog_and_database(self.namespace)
         return ibis.table(ibis.schema(schema), name=name, catalog=catalog, database=database)
 
-    def to_sql(self, expr) -> str:
-        return to_spark_sql(expr)
+    def to_sql(self, expr, star: Sequence[str] | None = None) -> str:
+        return to_spark_sql(expr, star=star)
 
     def quote_table(self, table: str) -> str:
         return self._qualified(table)
