@@ -8,11 +8,11 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import HistoryMeasure, Rule, judging_phase
+from lockgate.contract.rules import HistoryMeasure, Rule, Severity, judging_phase
 from lockgate.engines.protocol import SAMPLE_ROWS, Engine
 from lockgate.errors import LockgateError, UsageError
 from lockgate.judge.verdicts import judge
@@ -21,6 +21,9 @@ from lockgate.reconcile.hook import reconcile_rules, split_reconcile
 from lockgate.results.model import Measurement, RuleResult, ValidationResult
 from lockgate.state.history import Load, TableHistory, judged_every_check
 from lockgate.state.store import HistoryStore, Location, open_store
+
+if TYPE_CHECKING:
+    from lockgate.connectors.base import Connector
 
 Progress = Callable[[str], None]
 
@@ -70,7 +73,7 @@ def validate(
     if engine == "spark":
         from lockgate.engines.spark.connector import SparkConnector
 
-        opened = SparkConnector.for_server(chosen)
+        opened: Connector = SparkConnector.for_server(chosen)
     else:
         opened = connect(chosen)
     with _store(history) as store, opened as connector:
@@ -235,7 +238,7 @@ def run_engine(
         from lockgate.state.partition_history import PartitionHistory
 
         # a partition's series, apart from whole-table checks
-        history = PartitionHistory(history, partitions)
+        history = cast(HistoryStore, PartitionHistory(history, partitions))
     profiles = engine.profiles  # filled by measure(), for the tables with stateful rules
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
@@ -334,7 +337,7 @@ def _repeat(rule: Rule, load: Load | None, total_rows: int | None) -> RuleResult
     if stored is None:
         return None
     judged = (
-        replace(rule, severity=stored.severity)
+        replace(rule, severity=cast(Severity, stored.severity))
         if stored.severity and stored.severity != rule.severity
         else rule
     )

@@ -104,7 +104,7 @@ class SparkConnector(Connector):
             return None
         return [(f.name, f.dataType.simpleString()) for f in schema.fields] or None
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
         return PySparkType
 
     def table_expr(self, table: str) -> ibis.Table | None:
@@ -123,7 +123,7 @@ class SparkConnector(Connector):
         catalog, database = _catalog_and_database(self.namespace)
         return ibis.table(ibis.schema(schema), name=name, catalog=catalog, database=database)
 
-    def to_sql(self, expr, star: Sequence[str] | None = None) -> str:
+    def to_sql(self, expr: Any, star: Sequence[str] | None = None) -> str:
         return to_spark_sql(expr, star=star)
 
     def quote_table(self, table: str) -> str:
@@ -132,7 +132,7 @@ class SparkConnector(Connector):
     def quote_column(self, column: str) -> str:
         return _quote(column)
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Rows through Arrow: timestamps come back in the session's time zone (UTC), where
         `collect()` would turn them into the Python process's local time."""
         arrow = self.session.sql(sql).toArrow()

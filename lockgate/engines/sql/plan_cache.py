@@ -94,7 +94,7 @@ def _code_stamp() -> str:
 
 
 def plan_key(
-    contract_hash: str, table: Any, rules: list[ir.Rule], connector: Any, native: list
+    contract_hash: str, table: Any, rules: list[ir.Rule], connector: Any, native: list[Any]
 ) -> str:
     from lockgate.engines.sql.scan_batches import policy_for
 
