@@ -21,23 +21,45 @@ if TYPE_CHECKING:  # pragma: no cover
 class ViolationView(Protocol):
     """What the page shows of one violation (lockgate.guard.violation.Violation, a layer up)."""
 
-    contract_id: str
-    version: str
-    table: str
-    reason: str
-    rule: str | None
-    column: str | None
-    observed: Any
-    expected: str | None
-    failed_rows: int | None
-    sample_keys: list[dict[str, Any]]
+    # read-only: a frozen dataclass satisfies it
+    @property
+    def contract_id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def table(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def rule(self) -> str | None: ...
+
+    @property
+    def column(self) -> str | None: ...
+
+    @property
+    def observed(self) -> Any: ...
+
+    @property
+    def expected(self) -> str | None: ...
+
+    @property
+    def failed_rows(self) -> int | None: ...
+
+    @property
+    def sample_keys(self) -> list[dict[str, Any]]: ...
 
 
 class RefusalView(Protocol):
     """What the page shows of a refusal (lockgate.guard.violation.ContractViolation)."""
 
     stage: str
-    violations: Sequence[ViolationView]
+
+    @property
+    def violations(self) -> Sequence[ViolationView]: ...
 
 
 MAX_SAMPLES = 3

@@ -157,13 +157,19 @@ def _redefined(cmp: Comparison) -> Iterator[Hit]:
 PREDICATE_KINDS: KindTable[Callable[[Any], str]] = KindTable(
     "review: which classifier reports a moved predicate", ir.Predicate
 )
+
+
+def _classifier_named(name: str) -> Callable[[ir.Predicate], str]:
+    return lambda p: name
+
+
 for _kinds, _name in (
     ((ir.OutOfRange, ir.LengthOutOfRange, ir.LagAbove, ir.NotMultipleOf), "bound"),
     ((ir.NotInSet,), "values"),
     ((ir.NotMatching,), "pattern"),
     ((ir.IsNull, ir.IsMissing, ir.AnyOf), "generic"),
 ):
-    PREDICATE_KINDS.register(*_kinds)(lambda p, name=_name: name)
+    PREDICATE_KINDS.register(*_kinds)(_classifier_named(_name))
 
 
 def _predicate_kind(measure: ir.Measure) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import duration_seconds
 from lockgate.contract.model import Column, Table
-from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Threshold
+from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Severity, Threshold
 from lockgate.contract.source import DocPath
 
 # Lifecycle dates of the data product: statements to people, not properties of the data.
@@ -95,7 +95,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             check=prop,
             measure=measure,
             threshold=threshold,
-            severity=severity,
+            severity=cast(Severity, severity),
             description=entry.get("description"),
             location=ctx.loc(path),
         )

@@ -19,7 +19,8 @@ from lockgate.results.model import Measurement
 def measure_aggregate(
     rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
 ) -> Measurement:
-    return AGGREGATES(rule.measure, df, frames, table_name)
+    measured: Measurement = AGGREGATES(rule.measure, df, frames, table_name)
+    return measured
 
 
 _Aggregate = Callable[[Any, pd.DataFrame, Mapping[str, pd.DataFrame], str], Measurement]

@@ -174,7 +174,8 @@ class FrameEngine:
         if keys:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
-        return rows.to_dict("records")
+        records: list[dict[str, Any]] = rows.to_dict("records")
+        return records
 
 
 _NO_ROWS = "one number for the whole table: there are no offending rows to show"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lockgate.connectors.base import Connector
 from lockgate.connectors.safety import ensure_select_only
@@ -67,7 +67,15 @@ class SqlEngine:
             out.update(self._measure_profile(table, plan, values, total))
         return out
 
-    def _assemble(self, rules, out, values, metric_of, queries, total) -> None:
+    def _assemble(
+        self,
+        rules: list[ir.Rule],
+        out: dict[str, Measurement],
+        values: dict[str, Any],
+        metric_of: dict[str, str],
+        queries: dict[str, str],
+        total: int | None,
+    ) -> None:
         for rule in rules:
             if rule.id in out:
                 out[rule.id].total_rows = total
@@ -79,7 +87,7 @@ class SqlEngine:
             elif rule.id in queries:
                 out[rule.id] = self._run_query(rule, queries[rule.id], total)
 
-    def _cached_plan(self, table: Table, rules: list[ir.Rule]):
+    def _cached_plan(self, table: Table, rules: list[ir.Rule]) -> tuple[Any, str | None]:
         """(the cached plan or None, the key to store a fresh one under or None)."""
         if self.contract_hash is None or plan_cache.directory() is None:
             return None, None
@@ -102,7 +110,7 @@ class SqlEngine:
         return plan
 
     def _measure_cached(
-        self, table: Table, rules: list[ir.Rule], cached
+        self, table: Table, rules: list[ir.Rule], cached: Any
     ) -> dict[str, Measurement] | None:
         """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
         then finds which metric the database rejects)."""
@@ -128,7 +136,7 @@ class SqlEngine:
                     value=0 if ok else 1, detail=native[m.column], total_rows=total
                 )
             else:
-                out[rule.id] = _extra_columns(m, native, total)
+                out[rule.id] = _extra_columns(cast(ir.ExtraColumns, m), native, total)
         return out
 
     def _measure_profile(

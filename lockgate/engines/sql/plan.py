@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from lockgate.connectors.base import Connector
 from lockgate.connectors.safety.sql_rules import substitute
@@ -111,7 +111,7 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     plan.scan.update(plan.profile.scan)
 
 
-def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
+def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict[Any, str]) -> None:
     expr = PLANS(rule.measure, connector, plan, rule)
     if expr is None:
         return
@@ -164,7 +164,8 @@ def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> No
 def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
     from lockgate.engines.sql.expressions import failing
 
-    return plan.expr.count(where=failing(m.predicate, plan.expr))
+    t = cast("IbisTable", plan.expr)  # rules are planned only for tables that exist
+    return t.count(where=failing(m.predicate, t))
 
 
 @PLANS.register(ir.DuplicateRows)
@@ -188,7 +189,7 @@ def _(m: ir.RowCount, connector: Connector, plan: TablePlan, rule: ir.Rule) -> N
 
 @PLANS.register(ir.LatestValue)
 def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
-    return plan.expr[m.column].max()
+    return cast("IbisTable", plan.expr)[m.column].max()
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
