@@ -48,11 +48,15 @@ lint-contracts: setup
 
 RAW_SCHEMA_JINJA := {{ var('raw_schema', env_var('LOCKGATE_RAW_SCHEMA', 'raw')) }}
 
-# The contracts as dbt tests (generated files; `lockgate export --check dbt/models` verifies them).
+# The contracts as dbt tests, and the <table>__valid/__quarantine models of the sources with a
+# quarantine policy (generated files; `lockgate export --check dbt/models` verifies them).
 dbt-contracts: setup
 	@for c in contracts/sources/*.odcs.yaml; do \
 	  $(RUN) lockgate export $$c --to dbt --dbt-source raw --dbt-schema "$(RAW_SCHEMA_JINJA)" \
-	    --output dbt/models/staging/_raw_$$(basename $$c .odcs.yaml).contract.yml; done
+	    --output dbt/models/staging/_raw_$$(basename $$c .odcs.yaml).contract.yml; \
+	  if grep -q 'check: quarantine' $$c; then \
+	    $(RUN) lockgate export $$c --to dbt --valid --offline --dbt-source raw \
+	      --output dbt/models/staging/quarantine; fi; done
 	@for c in contracts/marts/*.odcs.yaml; do \
 	  $(RUN) lockgate export $$c --to dbt --output dbt/models/marts/_$$(basename $$c .odcs.yaml).contract.yml; done
 	@for c in contracts/features/*.odcs.yaml; do \

@@ -29,6 +29,7 @@ app = typer.Typer(
 class Engine(str, Enum):
     sql = "sql"
     frame = "frame"
+    spark = "spark"
 
 
 class Format(str, Enum):
@@ -114,7 +115,9 @@ def check(
         None, help="Server name from the contract (default: the first)."
     ),
     engine: Engine = typer.Option(
-        Engine.sql, help="sql: push down into the server; frame: load into pandas and use pandera."
+        Engine.sql,
+        help="sql: push down into the server; frame: load into pandas and use pandera; "
+        "spark: the SQL engine on Spark (local and databricks servers; docs/spark.md).",
     ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
     output: Path | None = typer.Option(
@@ -174,9 +177,11 @@ def check(
     """
     from lockgate.contract.loader import load_contract
     from lockgate.contract.rules import HistoryMeasure
-    from lockgate.engines.run import validate
+    from lockgate.engines.sql import plan_cache
     from lockgate.report import render
+    from lockgate.validation import validate
 
+    plan_cache.use_default_directory()  # a repeated check skips ibis and sqlglot
     logical = _parse_as_of(as_of)
     loaded = load_contract(contract)
     reads_history = any(isinstance(r.measure, HistoryMeasure) for r in loaded.rules)

@@ -357,6 +357,33 @@ def _broken_join_key(batch: TableBatch, f: Failure, ctx: FailureContext) -> None
     batch.map_frames(brake)
 
 
+@failure_kind(
+    "bad_rows",
+    does="a trickle of malformed rows: about `fraction` (default 0.005) of the load's new and "
+    "changed rows arrive with the table's first money column negated or 10,000 times too large "
+    "(a sign or decimal-point bug in the source); the other rows are untouched. Out-of-range "
+    "rows that a quarantine policy sets aside.",
+    next_clean_load="the malformed rows are re-sent with their values.",
+    tables=lambda spec: bool(spec.money_columns),
+    params={"fraction": 0.005},
+)
+def _bad_rows(batch: TableBatch, f: Failure, ctx: FailureContext) -> None:
+    fraction = f.param("fraction", 0.005)
+    column = batch.spec.money_columns[0]
+
+    def corrupt(df: pd.DataFrame) -> pd.DataFrame:
+        if column not in df.columns or df.empty:
+            return df
+        mask = _sample(ctx.rng, df, fraction)
+        # drawn for every row, so which rows are picked does not depend on this choice
+        factor = np.where(ctx.rng.random(len(df)) < 0.5, -1.0, 10_000.0)
+        values = df[column].astype(float).to_numpy(copy=True)
+        values[mask] = values[mask] * factor[mask]
+        return df.assign(**{column: values})
+
+    batch.map_frames(corrupt)
+
+
 def _tables_for(kind: FailureKind) -> list[str]:
     return [name for name, spec in TABLES.items() if kind.tables(spec)]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ class _Exported:
         default_factory=dict
     )  # column (None: table) -> tests
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (rule id, reason)
+    quarantining: list[str] = field(default_factory=list)  # rule ids exported as warnings
 
 
 def render(contract: Contract, options) -> str:
@@ -46,6 +47,7 @@ def render(contract: Contract, options) -> str:
         per_table = _Exported()
         for rule in contract.rules_for(table.name):
             _export_rule(contract, table, rule, per_table, source)
+        out.quarantining += _warn_on_quarantined(contract, table, per_table)
         out.skipped += per_table.skipped
         # dbt renders the strings with Jinja: contract text must come out as text, not run
         entry = _table_entry(contract, table, per_table, source is not None)
@@ -57,12 +59,14 @@ def render(contract: Contract, options) -> str:
         body = {"version": 2, "sources": [{**source_entry, "tables": tables}]}
     else:
         body = {"version": 2, "models": tables}
-    return _header(contract, options, out.skipped) + yaml.safe_dump(
+    return _header(contract, options, out.skipped, out.quarantining) + yaml.safe_dump(
         body, sort_keys=False, allow_unicode=True, width=100
     )
 
 
-def _header(contract: Contract, options, skipped: list[tuple[str, str]]) -> str:
+def _header(
+    contract: Contract, options, skipped: list[tuple[str, str]], quarantining: Sequence[str] = ()
+) -> str:
     what = f"contract {one_line(contract.id)} {one_line(contract.version)}"
     lines = [
         f"{GENERATED_MARK} from {one_line(contract.file)} ({what}). Do not edit:",
@@ -72,6 +76,12 @@ def _header(contract: Contract, options, skipped: list[tuple[str, str]]) -> str:
     if skipped:
         lines.append("# Rules dbt cannot express exactly (lockgate check enforces them):")
         lines += [f"#   {one_line(rule_id)}: {one_line(reason)}" for rule_id, reason in skipped]
+    if quarantining:
+        lines.append(
+            "# Quarantining rules, severity warn here: their rows are set aside within the budget"
+        )
+        lines.append("# (`--valid` models); lockgate check fails them over budget:")
+        lines += [f"#   {one_line(rule_id)}" for rule_id in quarantining]
     return "\n".join(lines) + "\n"
 
 
@@ -157,6 +167,26 @@ def _export_rule(
         out.skipped.append((rule.id, str(exc)))
     except _NotExpressible as exc:
         out.skipped.append((rule.id, str(exc)))
+
+
+def _warn_on_quarantined(contract: Contract, table: Table, exported: _Exported) -> list[str]:
+    """The tests of a quarantine policy's rules only warn: within the budget their failing rows
+    are expected (downstream models read the `__valid` relation) and must not fail `dbt build`;
+    the budget itself is judged by lockgate's check (a blocking asset check in Dagster)."""
+    policy = contract.quarantine_policy(table.name)
+    if policy is None:
+        return []
+    warned = []
+    for tests in exported.tests.values():
+        for entry in tests:
+            rule_id = entry["config"]["meta"]["lockgate_rule"]
+            if rule_id in policy.rule_ids and entry["config"].get("severity") != "warn":
+                config = {"severity": "warn", **entry["config"]}
+                if "error_if" in config:
+                    config["warn_if"] = config.pop("error_if")
+                entry["config"] = config
+                warned.append(rule_id)
+    return warned
 
 
 class _NotExpressible(Exception):

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from lockgate.contract.model import Contract
-from lockgate.engines.judge import as_utc
 from lockgate.guard.partitions import guarded_validations
 from lockgate.guard.violation import ContractViolation, Violation
+from lockgate.judge.verdicts import as_utc
 
 
 def require_validated(
@@ -149,7 +149,7 @@ def _problems(
 def current_row_count(contract: Contract, table_name: str, server, selection=None) -> int | None:
     """count(*) of the table (of its selected partitions) as it is now (None when it cannot be
     read: the checks report why)."""
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
     from lockgate.errors import LockgateError
 
     table = contract.table(table_name)
@@ -167,6 +167,8 @@ def current_row_count(contract: Contract, table_name: str, server, selection=Non
 
 def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -> dict[str, Any]:
     verdicts = sorted((r["rule"], r["passed"]) for r in found["results"])
+    # a table with a quarantine policy: what the guarding validation set aside (rows, rate, budget)
+    quarantine = {"quarantine": found["quarantine"]} if found.get("quarantine") else {}
     return {
         "id": contract.id,
         "version": contract.version,
@@ -177,4 +179,5 @@ def _entry(contract: Contract, table: str, server: str, found: dict[str, Any]) -
         "validated_at": found["started_at"].isoformat() if found["started_at"] else None,
         "row_count": found["row_count"],
         "results_digest": hashlib.sha256(json.dumps(verdicts).encode()).hexdigest(),
+        **quarantine,
     }

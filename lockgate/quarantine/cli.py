@@ -22,19 +22,13 @@ STORE_HELP = (
 
 def export_dbt_models(contract, options) -> None:
     """`export --to dbt --valid --output DIR`: one model file per relation."""
-    from lockgate.export.sql import _connector
-    from lockgate.quarantine.views import dbt_models
+    from lockgate.export.dbt_quarantine import model_files
 
     if not options.output:
         raise UsageError(
             "export --to dbt --valid writes model files: give --output DIR (e.g. models/quarantine)"
         )
-    server = contract.server(options.server)
-    connector, _source = _connector(contract, server, options.offline)
-    try:
-        files = dbt_models(contract, connector, source_name=options.dbt_source)
-    finally:
-        connector.close()
+    files = model_files(contract, options)
     if not files:
         raise UsageError(f"contract {contract.id} has no table with a quarantine policy")
     folder = Path(options.output)

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.describe import describe_measure, describe_rule, describe_threshold
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.rules import OPERATORS
 from lockgate.review.changes import BREAKING, RISKY, SAFE, Classifier, Hit
 from lockgate.review.compare import Comparison
-from lockgate.review.describe import describe_measure, describe_rule, describe_threshold
 from lockgate.review.directions import measure_direction, threshold_direction
 
 # --- detectors: contract, tables, columns ---------------------------------------------------------
@@ -159,11 +159,8 @@ PREDICATE_KINDS: KindTable[Callable[[Any], str]] = KindTable(
 )
 
 
-def _classifier_named(name: str) -> Callable[[Any], str]:
-    def kind(predicate: Any) -> str:
-        return name
-
-    return kind
+def _classifier_named(name: str) -> Callable[[ir.Predicate], str]:
+    return lambda p: name
 
 
 for _kinds, _name in (

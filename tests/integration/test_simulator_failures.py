@@ -198,6 +198,26 @@ def test_broken_join_key(broken):
     assert requests.loc[requests[LOADED_AT] < loaded_at(DAY), "customer_id"].isin(customers).all()
 
 
+def test_bad_rows(broken, twin, landed_template, tmp_path):
+    failure = Failure("bad_rows", "quotes", params={"fraction": "0.02"})
+    land_next_day(broken, [failure])
+    quotes, truth = read_raw(broken, "quotes"), read_raw(twin, "quotes")
+    assert len(quotes) == len(truth) and (quotes["quote_id"] == truth["quote_id"]).all()
+    changed = quotes["price_eur"] != truth["price_eur"]
+    today = (quotes[LOADED_AT] == loaded_at(DAY)).to_numpy()
+    assert not changed[~today].any()  # only the load's rows
+    assert 0.005 < changed[today].mean() < 0.05  # about the fraction
+    ratio = quotes.loc[changed, "price_eur"] / truth.loc[changed, "price_eur"]
+    assert set(ratio.round(6)) == {-1.0, 10_000.0}  # negated or 10,000 times too large
+    # every changed row is out of the contract's range; the others are untouched
+    bad = (quotes["price_eur"] < 1) | (quotes["price_eur"] > 5000)
+    assert (bad == changed).all()
+    # deterministic with the seed: the same load on another copy bends the same rows the same way
+    again = copy_of(landed_template, tmp_path, "again.duckdb")
+    land_next_day(again, [failure])
+    pd.testing.assert_frame_equal(read_raw(again, "quotes"), quotes)
+
+
 RECOVERY_CASES = [
     "frozen:professionals.rating",
     "frozen:professional_daily_stats.response_rate",
@@ -212,6 +232,7 @@ RECOVERY_CASES = [
     "stale:hires",
     "stale:professionals",
     "broken_join_key:service_requests.customer_id",
+    "bad_rows:quotes,fraction=0.05",
 ]
 
 

@@ -88,3 +88,44 @@ def test_dbt_models_build_with_dbt(tmp_path):
         ] == 17 - len(EXPECTED)
     finally:
         con.close()
+
+
+def test_reference_project_quarantining_dbt_tests_warn_and_models_are_current():
+    """The quotes source's policy rules are dbt warnings (their rows are expected within the
+    budget; lockgate's blocking check judges it), every other test stays an error, and the
+    generated quotes__valid/__quarantine models match their contract (`export --check`)."""
+    import yaml
+
+    from tests.support.cli import REPO
+
+    contract = lockgate.load_contract(REPO / "contracts" / "sources" / "quotes.odcs.yaml")
+    policy = contract.quarantine_policy("quotes")
+    text = (REPO / "dbt" / "models" / "staging" / "_raw_quotes.contract.yml").read_text()
+    table = yaml.safe_load(text)["sources"][0]["tables"][0]
+    tests = [*table["data_tests"], *(t for c in table["columns"] for t in c.get("data_tests", []))]
+    severity = {t["config"]["meta"]["lockgate_rule"]: t["config"].get("severity") for t in tests}
+    assert {r for r, s in severity.items() if s == "warn"} == set(policy.rule_ids)
+    assert "quotes.price_eur.required" in severity and "quotes.quote_id.primaryKey" in severity
+
+    models = REPO / "dbt" / "models" / "staging" / "quarantine"
+    assert sorted(p.name for p in models.iterdir()) == [
+        "quotes__quarantine.sql",
+        "quotes__valid.sql",
+    ]
+    assert (
+        "ref('quotes__valid')"
+        in (REPO / "dbt" / "models" / "staging" / "stg_quotes.sql").read_text()
+    )
+    proc = run_cli("export", "--check", str(models), str(REPO / "dbt" / "models" / "staging"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 out of date" in proc.stderr and "quarantine" not in proc.stdout
+
+
+def test_export_check_finds_a_stale_valid_model(tmp_path):
+    from tests.support.cli import REPO
+
+    source = REPO / "dbt" / "models" / "staging" / "quarantine" / "quotes__valid.sql"
+    stale = tmp_path / "quotes__valid.sql"
+    stale.write_text(source.read_text().replace("5000", "50000"))
+    proc = run_cli("export", "--check", str(stale))
+    assert proc.returncode == 1 and "out of date" in proc.stdout, proc.stdout + proc.stderr

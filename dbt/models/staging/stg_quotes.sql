@@ -5,4 +5,4 @@ select
     cast(quoted_at as timestamp) as quoted_at,
     cast(price_eur as double precision) as price_eur,
     cast(_loaded_at as timestamp) as loaded_at
-from {{ source('raw', 'quotes') }}
+from {{ ref('quotes__valid') }}  -- the quarantine policy's clean rows (contracts/sources/quotes.odcs.yaml)

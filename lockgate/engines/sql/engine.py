@@ -4,32 +4,37 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from ibis.expr.types import Table as IbisTable
-
+from lockgate.connectors.base import Connector
+from lockgate.connectors.safety import ensure_select_only
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
-from lockgate.engines.partitions import merge_samples, within_duplicates
-from lockgate.engines.results import Measurement
-from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql.expressions import all_present, failing
+from lockgate.engines.sql import plan_cache
 from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table
-from lockgate.engines.sql.types import type_matches
-from lockgate.engines.sql_rules import ensure_select_only
+from lockgate.engines.sql.scan_batches import batch_query, narrowed, one_metric, scan_batches
+from lockgate.profile.model import TableProfile
+from lockgate.results.model import Measurement
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table as IbisTable
 
 
 class SqlEngine:
     name = "sql"
 
-    def __init__(self, connector: Connector, partitions: Any = None):
+    def __init__(
+        self, connector: Connector, partitions: Any = None, contract_hash: str | None = None
+    ):
         self.connector = connector
         self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
+        # with the contract's hash, plans are cached (lockgate.engines.sql.plan_cache)
+        self.contract_hash = contract_hash
+        self._cached: dict[str, plan_cache.CachedPlan] = {}
+        self._native: dict[str, dict[str, str]] = {}
         self._plans: dict[str, TablePlan] = {}
-        self.profiles: dict[
-            str, object
-        ] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
         selection = self.partitions.of(table.name) if self.partitions is not None else None
@@ -38,30 +43,100 @@ class SqlEngine:
         return plan
 
     def measure(self, table: Table, rules: list[ir.Rule]) -> dict[str, Measurement]:
+        cached, key = self._cached_plan(table, rules)
+        if cached is not None:
+            measured = self._measure_cached(table, rules, cached)
+            if measured is not None:
+                return measured
         plan = self.plan(table, rules)
         out = {rule_id: Measurement(error=msg) for rule_id, msg in plan.errors.items()}
         if plan.expr is None:
             return out
-        values = self._run_scan(plan, out)
+        values, batches = self._run_scan(plan, out)
+        if key is not None and batches is not None and plan_cache.cacheable(plan, rules):
+            plan_cache.store(plan_cache.from_plan(key, plan, batches))
         total = values.get(ROWS)
-        for rule in rules:
-            if rule.id in out:
-                out[rule.id].total_rows = total
-                continue
-            if rule.id in plan.metric_of:
-                metric = plan.metric_of[rule.id]
-                if metric in values:
-                    out[rule.id] = _from_scan(rule, values[metric], total)
-            elif rule.id in plan.queries:
-                out[rule.id] = self._run_query(rule, plan.queries[rule.id], total)
+        self._assemble(rules, out, values, plan.metric_of, plan.queries, total)
         for rule in plan.metadata_rules:
             out[rule.id] = _from_metadata(rule, plan, total)
         if plan.collisions:
-            from lockgate.engines.partitions import add_collisions
+            from lockgate.engines.sql.partitions import add_collisions
 
             add_collisions(self.connector, plan, out)
         if plan.profile is not None:
             out.update(self._measure_profile(table, plan, values, total))
+        return out
+
+    def _assemble(
+        self,
+        rules: list[ir.Rule],
+        out: dict[str, Measurement],
+        values: dict[str, Any],
+        metric_of: dict[str, str],
+        queries: dict[str, str],
+        total: int | None,
+    ) -> None:
+        for rule in rules:
+            if rule.id in out:
+                out[rule.id].total_rows = total
+                continue
+            if rule.id in metric_of:
+                metric = metric_of[rule.id]
+                if metric in values:
+                    out[rule.id] = _from_scan(rule, values[metric], total)
+            elif rule.id in queries:
+                out[rule.id] = self._run_query(rule, queries[rule.id], total)
+
+    def _cached_plan(self, table: Table, rules: list[ir.Rule]) -> tuple[Any, str | None]:
+        """(the cached plan or None, the key to store a fresh one under or None)."""
+        if self.contract_hash is None or plan_cache.directory() is None:
+            return None, None
+        if self.partitions is not None and self.partitions.of(table.name) is not None:
+            return None, None  # a partition's plan filters by its values: not in the cache key
+        native = self.connector.columns(table.physical_name)
+        if native is None:
+            return None, None
+        key = plan_cache.plan_key(self.contract_hash, table, rules, self.connector, native)
+        self._native[table.name] = dict(native)
+        return plan_cache.load(key, self.connector.dialect), key
+
+    def _sampling_plan(self, table: Table) -> TablePlan:
+        """What `samples` needs after a check from a cached plan: the table as an ibis expression
+        (the rules are not planned again: 3,000 of them took seconds)."""
+        cached = self._cached[table.name]
+        expr = self.connector.table_expr(table.physical_name)
+        plan = TablePlan(table, expr, dict(self._native[table.name]), errors=dict(cached.errors))
+        self._plans[table.name] = plan
+        return plan
+
+    def _measure_cached(
+        self, table: Table, rules: list[ir.Rule], cached: Any
+    ) -> dict[str, Measurement] | None:
+        """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
+        then finds which metric the database rejects)."""
+        out = {rule_id: Measurement(error=msg) for rule_id, msg in cached.errors.items()}
+        values: dict[str, Any] = {}
+        try:
+            for sql, _names in cached.batches:
+                names, rows = self.connector.fetch(sql)
+                values.update(zip(names, rows[0]))
+        except Exception:
+            return None
+        self._cached[table.name] = cached
+        total = values.get(ROWS)
+        self._assemble(rules, out, values, cached.metric_of, cached.queries, total)
+        native = self._native[table.name]
+        for rule in rules:
+            if rule.id not in cached.metadata_rules:
+                continue
+            m = rule.measure
+            if isinstance(m, ir.ColumnType):
+                ok = cached.column_types_ok[rule.id]
+                out[rule.id] = Measurement(
+                    value=0 if ok else 1, detail=native[m.column], total_rows=total
+                )
+            else:
+                out[rule.id] = _extra_columns(cast(ir.ExtraColumns, m), native, total)
         return out
 
     def _measure_profile(
@@ -101,29 +176,36 @@ class SqlEngine:
                 out[rule.id] = Measurement(value=profile, total_rows=total)
         return out
 
-    def _run_scan(self, plan: TablePlan, out: dict[str, Measurement]) -> dict[str, Any]:
-        """One query for all metrics. If it fails, run metrics one by one so that only the rules
-        whose expression the database rejects get the error."""
-        scan = plan.scan_expr()
-        try:
-            names, rows = self.connector.fetch(self.connector.to_sql(scan))
-            return dict(zip(names, rows[0]))
-        except Exception:
-            values: dict[str, Any] = {}
-            failed: dict[str, str] = {}
-            table = plan.expr
-            assert table is not None  # a missing table has no scan
-            for name, expr in plan.scan.items():
+    def _run_scan(
+        self, plan: TablePlan, out: dict[str, Measurement]
+    ) -> tuple[dict[str, Any], list[tuple[str, list[str]]] | None]:
+        """The fused scan (in column batches on a wide table: `scan_batches`). If a query fails,
+        its metrics run one by one so that only the rules whose expression the database rejects
+        get the error. Returns the values and, when every batch ran, each batch's SQL and
+        metric names (what the plan cache keeps)."""
+        values: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        ran: list[tuple[str, list[str]]] | None = []
+        for batch in scan_batches(plan.scan, self.connector.dialect):
+            try:
+                sql = self.connector.to_sql(batch_query(plan.expr, batch))
+                names, rows = self.connector.fetch(sql)
+                values.update(zip(names, rows[0]))
+                if ran is not None:
+                    ran.append((sql, list(batch.metrics)))
+                continue
+            except Exception:
+                ran = None
+            for name, expr in batch.metrics.items():
                 try:
-                    values[name] = self.connector.fetch_value(
-                        self.connector.to_sql(table.aggregate(**{name: expr}))
-                    )
+                    query = batch_query(plan.expr, one_metric(name, expr))
+                    values[name] = self.connector.fetch_value(self.connector.to_sql(query))
                 except Exception as exc:
                     failed[name] = _first_line(exc)
-            for rule_id, metric in plan.metric_of.items():
-                if metric in failed:
-                    out[rule_id] = Measurement(error=f"query failed: {failed[metric]}")
-            return values
+        for rule_id, metric in plan.metric_of.items():
+            if metric in failed:
+                out[rule_id] = Measurement(error=f"query failed: {failed[metric]}")
+        return values, ran
 
     def _run_query(self, rule: ir.Rule, sql: str, total: int | None) -> Measurement:
         if isinstance(rule.measure, ir.SqlValue):
@@ -144,11 +226,15 @@ class SqlEngine:
         """Up to `limit` offending rows (key columns + the rule's columns), only asked for
         failures."""
         plan = self._plans.get(table.name)
+        if plan is None and table.name in self._cached:  # measured from a cached plan
+            plan = self._sampling_plan(table)
         if plan is None or plan.expr is None or rule.id in plan.errors:
             return []
         keys = [k for k in table.key_columns if k in plan.native_types]
-        m = rule.measure
+        m = self.connector.adapt(rule).measure  # e.g. a pattern in the server's regex dialect
         if isinstance(m, ir.DuplicateRows) and plan.selection is not None:
+            from lockgate.engines.sql.partitions import merge_samples, within_duplicates
+
             # inside the partition here; the keys of other partitions came with the count
             try:
                 names, rows = self.connector.fetch(
@@ -158,12 +244,18 @@ class SqlEngine:
                 return []
             within = [dict(zip(names, row)) for row in rows]
             return merge_samples(within, plan.collision_samples.get(rule.id, []), m.columns, limit)
+        t, star = plan.expr, None
+        if isinstance(m, (ir.FailingRows, ir.DuplicateRows)):
+            # compiled against the columns it reads (ibis's cost follows the table's width); ibis
+            # writes `SELECT *` for a selection of all of them, which must name them instead
+            t = narrowed(plan.expr, [*keys, *m.referenced_columns])
+            star = tuple(t.columns) if isinstance(m, ir.FailingRows) else None
         sample, _ = SAMPLES.entry(type(m))
-        query = sample(m, plan.expr, keys, self.connector) if sample else None
+        query = sample(m, t, keys, self.connector) if sample else None
         if query is None:
             return []
         try:
-            names, rows = self.connector.fetch(self.connector.to_sql(query.limit(limit)))
+            names, rows = self.connector.fetch(self.connector.to_sql(query.limit(limit), star=star))
         except Exception:
             return []  # samples are a courtesy; the verdict does not depend on them
         return [dict(zip(names, row)) for row in rows]
@@ -182,6 +274,8 @@ SAMPLES: KindTable[Callable[[Any, IbisTable, list[str], Any], Any]] = KindTable(
 
 @SAMPLES.register(ir.FailingRows)
 def _(m: ir.FailingRows, t: IbisTable, keys: list[str], connector: Any) -> Any:
+    from lockgate.engines.sql.expressions import failing
+
     cols = list(dict.fromkeys(keys + list(m.referenced_columns)))
     query = t.filter(failing(m.predicate, t)).select(*cols)
     return query.order_by(keys) if keys else query
@@ -189,6 +283,8 @@ def _(m: ir.FailingRows, t: IbisTable, keys: list[str], connector: Any) -> Any:
 
 @SAMPLES.register(ir.DuplicateRows)
 def _(m: ir.DuplicateRows, t: IbisTable, keys: list[str], connector: Any) -> Any:
+    from lockgate.engines.sql.expressions import all_present
+
     cols = list(m.columns)
     present = t.filter(all_present(t, m.columns))
     grouped = present.group_by(cols).aggregate(duplicate_count=present.count())
@@ -215,6 +311,8 @@ def _from_scan(rule: ir.Rule, value: Any, total: int | None) -> Measurement:
 
 
 def _from_metadata(rule: ir.Rule, plan: TablePlan, total: int | None) -> Measurement:
+    from lockgate.engines.sql.types import type_matches
+
     m = rule.measure
     if isinstance(m, ir.ColumnType):
         assert plan.expr is not None  # metadata rules are planned for existing tables only
@@ -224,8 +322,12 @@ def _from_metadata(rule: ir.Rule, plan: TablePlan, total: int | None) -> Measure
             value=0 if ok else 1, detail=plan.native_types[m.column], total_rows=total
         )
     assert isinstance(m, ir.ExtraColumns)  # the only other metadata measure
+    return _extra_columns(m, plan.native_types, total)
+
+
+def _extra_columns(m: ir.ExtraColumns, native: dict[str, str], total: int | None) -> Measurement:
     declared = set(m.declared)
-    extra = [c for c in plan.native_types if c not in declared]
+    extra = [c for c in native if c not in declared]
     detail = f"extra columns: {', '.join(extra)}" if extra else "no extra columns"
     return Measurement(value=len(extra), detail=detail, total_rows=total)
 

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ibis.expr.types import Table as IbisTable
-
+from lockgate.connectors.base import Connector
+from lockgate.connectors.safety.sql_rules import substitute
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
-from lockgate.engines.partitions import collision_query
-from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql.expressions import all_present, duplicate_count, failing
-from lockgate.engines.sql_rules import substitute
+from lockgate.profile.model import profile_request
+
+if TYPE_CHECKING:
+    from ibis.expr.types import Table as IbisTable
 
 ROWS = "__rows"
 
@@ -35,7 +35,7 @@ class TablePlan:
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
-    profile: Any = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
+    profile: Any = None  # lockgate.engines.sql.profile.ProfilePlan: its metrics are in `scan`
     # partitioned checks (lockgate.engines.partitions): `expr` holds only the selected rows,
     # `full` the whole table, `collisions` the key rules' lookups into the other partitions
     selection: Any = None
@@ -70,7 +70,7 @@ def plan_table(
         return plan
     plan = TablePlan(table, connector.table_expr(table.physical_name), dict(native))
     if selection is not None:
-        from lockgate.engines.partitions import restrict_plan
+        from lockgate.engines.sql.partitions import restrict_plan
 
         problem = restrict_plan(plan, selection)
         if problem is not None:
@@ -83,12 +83,16 @@ def plan_table(
     # identical expressions (e.g. required + nullValues) share a metric
     seen: dict[Any, str] = {}
     for rule in rules:
+        refused = connector.unsupported(rule)
+        if refused is not None:
+            plan.errors[rule.id] = refused
+            continue
         missing = [c for c in rule.measure.referenced_columns if c not in plan.native_types]
         if missing:
             plan.errors[rule.id] = _missing_message(missing, table, plan.native_types)
             continue
         try:
-            _plan_rule(connector, plan, rule, seen)
+            _plan_rule(connector, plan, connector.adapt(rule), seen)
         except Exception as exc:  # a rule that cannot be expressed against these column types
             plan.errors[rule.id] = f"cannot check {rule.check} on this column: {_short(exc)}"
     if plan.stateful:
@@ -98,8 +102,8 @@ def plan_table(
 
 def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     """The stateful rules' table profile: its aggregates join the fused scan (no extra pass)."""
-    from lockgate.state.profile import profile_request
-    from lockgate.state.sql_profile import plan_profile
+    # lazy: the profile's expressions import ibis, which a cached check never loads
+    from lockgate.engines.sql.profile import plan_profile
 
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)
@@ -163,13 +167,19 @@ def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> No
 
 @PLANS.register(ir.FailingRows)
 def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    from lockgate.engines.sql.expressions import failing
+
     rows = plan.rows()
     return rows.count(where=failing(m.predicate, rows))
 
 
 @PLANS.register(ir.DuplicateRows)
 def _(m: ir.DuplicateRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
+    from lockgate.engines.sql.expressions import duplicate_count
+
     if plan.selection is not None:  # keys are also unique against the other partitions
+        from lockgate.engines.sql.partitions import collision_query
+
         plan.collisions[rule.id] = (
             collision_query(plan.full, plan.selection, m.columns),
             m.columns,
@@ -188,6 +198,8 @@ def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:
+    from lockgate.engines.sql.expressions import all_present
+
     present = t.filter(all_present(t, m.columns))
     return present.anti_join(
         ref, [present[c] == ref[rc] for c, rc in zip(m.columns, m.ref_columns)]

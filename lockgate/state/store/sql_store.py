@@ -29,11 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
-from lockgate.engines.results import ValidationResult, json_safe
+from lockgate.profile.model import BucketFingerprints, ColumnStats, TableProfile
+from lockgate.results.model import ValidationResult, json_safe
 from lockgate.state.history import Load, PastRun, StoredVerdict, TableHistory, failed_point
-from lockgate.state.profile import BucketFingerprints, ColumnStats, TableProfile
 
 # 2: rule_results.samples (the guard quotes failing rows)
 # 3: loads: runs.as_of, table_profiles.state and first_run, rule_results.error
@@ -48,6 +49,7 @@ TABLES = (
     "rule_results",
     "bucket_fingerprints",
     "meta",
+    "quarantine_outcomes",
 )
 INDEXES = (
     "runs_by_contract",
@@ -97,6 +99,12 @@ def ddl(types: dict[str, str]) -> list[str]:
             run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL,
             family {t["text"]} NOT NULL,
             buckets {t["int"]} NOT NULL, columns {t["text"]} NOT NULL, data {t["blob"]} NOT NULL,
+            PRIMARY KEY (run_id, table_name))""",
+        # what a quarantine policy did to a table in a run (created IF NOT EXISTS in older stores)
+        f"""CREATE TABLE IF NOT EXISTS {{quarantine_outcomes}} (
+            run_id {t["int"]} NOT NULL, table_name {t["text"]} NOT NULL,
+            quarantined_rows {t["int"]}, total_rows {t["int"]}, max_rate {t["real"]},
+            max_rows {t["int"]}, passed {t["int"]}, by_rule {t["text"]},
             PRIMARY KEY (run_id, table_name))""",
     ]
 
@@ -194,7 +202,7 @@ class SqlHistoryStore(ABC):
     def record(
         self,
         result: ValidationResult,
-        profiles: dict[str, TableProfile],
+        profiles: Mapping[str, TableProfile],
         *,
         family: str | None = None,
     ) -> int:
@@ -283,6 +291,24 @@ class SqlHistoryStore(ABC):
                         point[1] if point else None,
                         json.dumps(json_safe(list(r.samples))) if r.samples else None,
                         int(r.error is not None),
+                    ),
+                )
+            for q in result.quarantine or ():
+                cur.execute(
+                    self._sql(
+                        "INSERT INTO {quarantine_outcomes} (run_id, table_name, quarantined_rows, "
+                        "total_rows, max_rate, max_rows, passed, by_rule) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    ),
+                    (
+                        run_id,
+                        q.table,
+                        q.rows,
+                        q.total,
+                        q.policy.max_rate,
+                        q.policy.max_rows,
+                        int(q.passed),
+                        json.dumps(q.by_rule),
                     ),
                 )
         return run_id
@@ -652,7 +678,9 @@ class SqlHistoryStore(ABC):
                  "samples": json.loads(samples) if samples else []}
                 for rid, col, check, sev, ok, obs, exp, rows, samples in cur.fetchall()
             ]  # fmt: skip
+            quarantine = self._quarantine_outcome(cur, run_id, table)
         return {
+            "quarantine": quarantine,  # None: the table has no quarantine policy
             "run_id": int(run_id),
             "contract_id": contract_id,
             "contract_version": version,
@@ -664,6 +692,29 @@ class SqlHistoryStore(ABC):
             "as_of": _parse_time(as_of),
             "row_count": row_count,
             "results": results,
+        }
+
+    def _quarantine_outcome(self, cur, run_id: int, table: str) -> dict[str, Any] | None:
+        """The receipt's view of a table's quarantine in a run: rows, rate, budget, rows per
+        rule."""
+        cur.execute(
+            self._sql(
+                "SELECT quarantined_rows, total_rows, max_rate, max_rows, passed, by_rule "
+                "FROM {quarantine_outcomes} WHERE run_id = ? AND table_name = ?"
+            ),
+            (run_id, table),
+        )
+        row = cur.fetchone()
+        if row is None:
+            return None
+        rows, total, max_rate, max_rows, passed, by_rule = row
+        return {
+            "rows": int(rows),
+            "rate": rows / total if total else 0.0,
+            "maxRate": max_rate,
+            "maxRows": max_rows,
+            "passed": bool(passed),
+            "by_rule": json.loads(by_rule) if by_rule else {},
         }
 
     def run_count(self) -> int:

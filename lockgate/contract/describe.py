@@ -1,0 +1,224 @@
+"""Short readable text for what a rule enforces: "before" and "after" in a diff, and the
+condition a report states next to each result (`kwh <= 50`), so the reader need not open the
+contract to learn what a failed rule was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lockgate.contract import rules as ir
+from lockgate.contract.dispatch import KindTable
+
+
+def describe_rule(rule: ir.Rule) -> str:
+    return f"{describe_measure(rule.measure)}, {describe_threshold(rule)}"
+
+
+def describe_threshold(rule: ir.Rule) -> str:
+    noun = "failing rows" if isinstance(rule.measure, ir.RowMeasure) else _metric_noun(rule.measure)
+    return f"{noun} {rule.threshold.describe()}"
+
+
+def _metric_noun(m: ir.Measure) -> str:
+    return _NOUNS.get(type(m), "value")
+
+
+# what the judged number of a (non-row) measure is called; every other measure's is a "value"
+_NOUNS: dict[type, str] = {
+    ir.RowCount: "row count",
+    ir.LatestValue: "age",
+    ir.Reconcile: "keys differing",
+}
+
+
+#: `describe_measure(m)`: what the measure counts, e.g. `unique (meter_id)`
+describe_measure: KindTable[Callable[..., str]] = KindTable(
+    "review: describe a measure", ir.Measure
+)
+
+
+@describe_measure.register(ir.FailingRows)
+def _(m: ir.FailingRows) -> str:
+    text: str = describe_predicate(m.predicate)
+    return text
+
+
+@describe_measure.register(ir.DuplicateRows)
+def _(m: ir.DuplicateRows) -> str:
+    return f"unique ({', '.join(m.columns)})"
+
+
+@describe_measure.register(ir.RowCount)
+def _(m: ir.RowCount) -> str:
+    return "row count"
+
+
+@describe_measure.register(ir.LatestValue)
+def _(m: ir.LatestValue) -> str:
+    return f"age of max({m.column})"
+
+
+@describe_measure.register(ir.ColumnType)
+def _(m: ir.ColumnType) -> str:
+    tz = {True: " with time zone", False: " without time zone", None: ""}[m.timezone]
+    return f"logicalType {m.logical_type}{tz}"
+
+
+@describe_measure.register(ir.SqlValue)
+def _(m: ir.SqlValue) -> str:
+    return f"SQL {' '.join(m.query.split())}"
+
+
+@describe_measure.register(ir.Orphans)
+def _(m: ir.Orphans) -> str:
+    return f"references {m.ref_table}({', '.join(m.ref_columns)})"
+
+
+@describe_measure.register(ir.ExtraColumns)
+def _(m: ir.ExtraColumns) -> str:
+    return "no columns beyond the contract"
+
+
+def describe_condition(rule: ir.Rule) -> str:
+    """What the data must satisfy, naming its columns: `kwh <= 50`, `(meter_id, read_at) unique`."""
+    m = rule.measure
+    if isinstance(m, ir.FailingRows):
+        named: str = describe_predicate(m.predicate, named=True)
+        return named
+    if isinstance(m, ir.DuplicateRows):
+        return (
+            f"({', '.join(m.columns)}) unique" if len(m.columns) > 1 else f"{m.columns[0]} unique"
+        )
+    if isinstance(m, ir.Orphans):
+        return f"({', '.join(m.columns)}) {describe_measure(m)}"
+    text: str = describe_measure(m)
+    return text
+
+
+def describe_expected(rule: ir.Rule) -> str:
+    """A row rule's `expected`: its condition and how many rows may break it,
+    `kwh <= 50 (failing rows = 0)`. Other rules keep the judge's own wording."""
+    return f"{describe_condition(rule)} (failing rows {_row_bound(rule.threshold)})"
+
+
+def _row_bound(t: ir.Threshold) -> str:
+    """`= 0`, `<= 5%`: the unit "rows" goes without saying after "failing rows"."""
+    text = t.describe()
+    return text.replace(" rows", "") if t.unit == "rows" else text
+
+
+@describe_measure.register(ir.Advancement)
+def _(m: ir.Advancement) -> str:
+    return f"max({m.column}) advances between runs"
+
+
+@describe_measure.register(ir.ChangeRate)
+def _(m: ir.ChangeRate) -> str:
+    return (
+        f"{m.column} changes with its rows (key {', '.join(m.key)}, min {m.min_changed} "
+        f"changed, {m.buckets} buckets)"
+    )
+
+
+@describe_measure.register(ir.ConstantColumn)
+def _(m: ir.ConstantColumn) -> str:
+    top = f", top value <= {m.max_top_share:.0%}" if m.max_top_share is not None else ""
+    return f"{m.column} not constant{top} (window {m.window})"
+
+
+@describe_measure.register(ir.Anomaly)
+def _(m: ir.Anomaly) -> str:
+    of = f"{m.metric}({m.column})" if m.column else m.metric
+    return (
+        f"{of} within |z| <= {m.threshold:g} of the last {m.window} runs (min {m.min_history}, "
+        f"tolerance {m.min_rel_tolerance:g} relative / {m.min_abs_tolerance:g} absolute, "
+        f"{m.direction})"
+    )
+
+
+@describe_measure.register(ir.Drift)
+def _(m: ir.Drift) -> str:
+    levels = ", ".join(
+        f"{k} {v:g}" for k, v in (("warn at", m.warn_at), ("fail at", m.fail_at)) if v is not None
+    )
+    return f"{m.method} drift of {m.column} against {m.reference_file}" + (
+        f" ({levels})" if levels else ""
+    )
+
+
+@describe_measure.register(ir.Reconcile)
+def _(m: ir.Reconcile) -> str:
+    return f"same keys and values as {m.source}.{m.source_table} (key {', '.join(m.key)})"
+
+
+#: `describe_predicate(p, named=False)`: what a row must satisfy. `named` puts the column first
+#: (`kwh <= 50`); without it the text is the column-less form a diff shows next to the column
+#: (`values <= 50`).
+describe_predicate: KindTable[Callable[..., str]] = KindTable(
+    "review: describe a row predicate", ir.Predicate
+)
+
+
+def _subject(column: str, named: bool) -> str:
+    return f"{column} " if named else ""
+
+
+@describe_predicate.register(ir.IsNull)
+def _(p: ir.IsNull, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}not null"
+
+
+@describe_predicate.register(ir.IsMissing)
+def _(p: ir.IsMissing, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}not null nor one of {list(p.values)}"
+
+
+@describe_predicate.register(ir.NotInSet)
+def _(p: ir.NotInSet, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}{'in' if named else 'one of'} {list(p.values)}"
+
+
+@describe_predicate.register(ir.NotMatching)
+def _(p: ir.NotMatching, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}matches {p.pattern}"
+
+
+@describe_predicate.register(ir.OutOfRange)
+def _(p: ir.OutOfRange, named: bool = False) -> str:
+    parts = []
+    if p.minimum is not None:
+        parts.append(f"{'>' if p.exclusive_minimum else '>='} {p.minimum}")
+    if p.maximum is not None:
+        parts.append(f"{'<' if p.exclusive_maximum else '<='} {p.maximum}")
+    subject = p.column if named else "values"
+    return " and ".join(
+        f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts)
+    )
+
+
+@describe_predicate.register(ir.LengthOutOfRange)
+def _(p: ir.LengthOutOfRange, named: bool = False) -> str:
+    parts = []
+    if p.minimum is not None:
+        parts.append(f">= {p.minimum}")
+    if p.maximum is not None:
+        parts.append(f"<= {p.maximum}")
+    subject = f"length({p.column})" if named else "length"
+    return " and ".join(
+        f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts)
+    )
+
+
+@describe_predicate.register(ir.NotMultipleOf)
+def _(p: ir.NotMultipleOf, named: bool = False) -> str:
+    return f"{_subject(p.column, named)}multiple of {p.factor}"
+
+
+@describe_predicate.register(ir.LagAbove)
+def _(p: ir.LagAbove, named: bool = False) -> str:
+    return f"{p.end} - {p.start} <= {ir.format_duration(p.seconds)}"
+
+
+@describe_predicate.register(ir.AnyOf)
+def _(p: ir.AnyOf, named: bool = False) -> str:
+    return " and ".join(describe_predicate(sub, named) for sub in p.predicates)

@@ -1,0 +1,193 @@
+"""A cache of compiled table plans (SQL text), so that a repeated check needs neither ibis nor
+sqlglot: importing and running them was most of a small table's `lockgate check` (~0.5 s of
+~0.9 s; benchmarks/startup.py, RESULTS_STARTUP.md).
+
+A plan is a pure function of the table's rules, the live column types, the dialect and schema
+it is compiled for, the scan-split policy and lockgate's own code; the key hashes all of them:
+
+- the contract's content hash, the table, and the ids of the rules planned (so any edit of the
+  contract, even a comment, is a new key);
+- the connector kind, dialect, schema and table name, and the table's live columns and native
+  types, read from the server on every check (a type change is a new key; a different server
+  with other types is a new key; one with the same types rightly gets the same SQL);
+- lockgate's version, the size and modification time of every module of the package, and the
+  ibis and sqlglot versions (any code change is a new key);
+- the split policy of the dialect (`LOCKGATE_SCAN_BATCH_COLUMNS`).
+
+Only plans that depend on nothing else are stored: none with a relationship (its SQL depends
+on another table) or a stateful rule (profiles are built with ibis), none for a missing table.
+
+A cache file is not trusted input: it carries its own key, which must match the file's name
+and the key computed now, and every scan query it holds passes the same read-only guard as a
+contract's own SQL (`lockgate.connectors.safety`) before it runs, and so does every other query
+it holds (contract SQL rules are guarded again at run time); a file that fails either is ignored
+and the plan is compiled afresh.
+
+Where: `LOCKGATE_PLAN_CACHE` (a directory; `off` disables it). The CLI defaults to
+`.lockgate/plans` beside the default history store; library calls cache only when the variable
+is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lockgate import version as version_module
+from lockgate.contract import rules as ir
+
+CACHE_ENV = "LOCKGATE_PLAN_CACHE"
+CLI_DEFAULT = Path(".lockgate") / "plans"
+FORMAT = 1
+_default: Path | None = None  # set by the CLI (`use_default_directory`)
+
+
+def use_default_directory(directory: Path = CLI_DEFAULT) -> None:
+    """Cache plans in `directory` unless LOCKGATE_PLAN_CACHE says otherwise (the CLI's choice)."""
+    global _default
+    _default = directory
+
+
+def directory() -> Path | None:
+    configured = os.environ.get(CACHE_ENV, "").strip()
+    if configured.lower() in ("off", "0", "false", "no"):
+        return None
+    if configured:
+        return Path(configured)
+    return _default
+
+
+@dataclass
+class CachedPlan:
+    """What `SqlEngine.measure` needs of a TablePlan, as text."""
+
+    key: str
+    batches: list[tuple[str, list[str]]]  # (scan query, the metric names it returns)
+    metric_of: dict[str, str]
+    queries: dict[str, str]
+    errors: dict[str, str]
+    column_types_ok: dict[str, bool]  # ColumnType rule id -> does the live type satisfy it
+    metadata_rules: list[str] = field(default_factory=list)  # rule ids answered from the types
+
+
+def _code_stamp() -> str:
+    """lockgate's version and every module's size and mtime, plus ibis's and sqlglot's versions."""
+    # the lockgate package's folder, found from this file (the package root is above this layer)
+    root = Path(__file__).resolve().parents[2]
+    parts = [version_module.__version__]
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        for name in sorted(files):
+            if name.endswith(".py"):
+                stat = os.stat(os.path.join(folder, name))
+                parts.append(f"{folder[len(str(root)) :]}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+    from importlib.metadata import version
+
+    for dist in ("ibis-framework", "sqlglot"):
+        parts.append(f"{dist}={version(dist)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def plan_key(
+    contract_hash: str, table: Any, rules: list[ir.Rule], connector: Any, native: list[Any]
+) -> str:
+    from lockgate.engines.sql.scan_batches import policy_for
+
+    material = {
+        "format": FORMAT,
+        "code": _code_stamp(),
+        "contract": contract_hash,
+        "table": [table.name, table.physical_name],
+        "rules": [rule.id for rule in rules],
+        "connector": type(connector).__name__,
+        "dialect": connector.dialect,
+        "namespace": connector.namespace,
+        "columns": [list(c) for c in native],
+        "policy": asdict(policy_for(connector.dialect)),
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def cacheable(plan: Any, rules: list[ir.Rule]) -> bool:
+    if plan.expr is None or plan.stateful or plan.profile is not None:
+        return False
+    return not any(isinstance(r.measure, (ir.Orphans, ir.StatefulMeasure)) for r in rules)
+
+
+def from_plan(key: str, plan: Any, batches: list[tuple[str, list[str]]]) -> CachedPlan:
+    from lockgate.engines.sql.types import type_matches
+
+    schema = plan.expr.schema()
+    types_ok = {
+        rule.id: type_matches(rule.measure, schema[rule.measure.column])
+        for rule in plan.metadata_rules
+        if isinstance(rule.measure, ir.ColumnType)
+    }
+    return CachedPlan(
+        key=key,
+        batches=batches,
+        metric_of=dict(plan.metric_of),
+        queries=dict(plan.queries),
+        errors=dict(plan.errors),
+        column_types_ok=types_ok,
+        metadata_rules=[rule.id for rule in plan.metadata_rules],
+    )
+
+
+def _path(folder: Path, key: str) -> Path:
+    return folder / f"{key}.json"
+
+
+def load(key: str, dialect: str) -> CachedPlan | None:
+    """The cached plan for `key`, or None (absent, unreadable, or not what it claims to be)."""
+    folder = directory()
+    if folder is None:
+        return None
+    try:
+        data = json.loads(_path(folder, key).read_text(encoding="utf-8"))
+        cached = CachedPlan(
+            key=str(data["key"]),
+            batches=[(str(sql), [str(n) for n in names]) for sql, names in data["batches"]],
+            metric_of={str(k): str(v) for k, v in data["metric_of"].items()},
+            queries={str(k): str(v) for k, v in data["queries"].items()},
+            errors={str(k): str(v) for k, v in data["errors"].items()},
+            column_types_ok={str(k): bool(v) for k, v in data["column_types_ok"].items()},
+            metadata_rules=[str(r) for r in data["metadata_rules"]],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    queries = [sql for sql, _ in cached.batches] + list(cached.queries.values())
+    if cached.key != key or not all(_safe(sql, dialect) for sql in queries):
+        return None
+    return cached
+
+
+def _safe(sql: str, dialect: str) -> bool:
+    """The read-only guard of contract SQL, without its length limit (a scan is long)."""
+    if "\x00" in sql:
+        return False
+    if dialect == "postgres":
+        from lockgate.connectors.safety.postgres_rules import refusal
+    else:
+        from lockgate.connectors.safety.duckdb_rules import refusal
+    return refusal(sql) is None
+
+
+def store(cached: CachedPlan) -> None:
+    """Write the plan atomically; a cache that cannot be written is no error."""
+    folder = directory()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(asdict(cached), handle)
+        os.replace(tmp, _path(folder, cached.key))
+    except OSError:
+        return
