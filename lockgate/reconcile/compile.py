@@ -17,7 +17,7 @@ quality:
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
@@ -152,7 +152,7 @@ def reconcile_rule(
             source, source_table, key, columns, since, lag, buckets, tolerance, drill_rows
         ),
         threshold=Threshold("mustBeLessOrEqualTo", tolerance, "rows"),
-        severity=cast(Severity, severity),
+        severity=severity,
         description=entry.get("description") or f"same keys and values as {source}.{source_table}",
         location=ctx.loc(path),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import is_number, pattern_problem
@@ -20,7 +20,6 @@ from lockgate.contract.rules import (
     Measure,
     NotInSet,
     NotMatching,
-    Operator,
     Predicate,
     RowCount,
     Rule,
@@ -98,7 +97,7 @@ def _entry_rules(
         check=check,
         measure=measure,
         threshold=threshold,
-        severity=cast(Severity, severity),
+        severity=severity,
         description=entry.get("description") or entry.get("name"),
         location=ctx.loc(path),
     )
@@ -172,7 +171,7 @@ def _threshold(
             "invalid-value",
         )
         return None
-    return Threshold(cast(Operator, op), value, cast(Unit, unit))
+    return Threshold(op, value, unit)
 
 
 def _arguments(
