@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.paths import CONTRACTS
+from dagster_project.spark_checks import contract_validator
 from lockgate.contract.model import Contract, Table
 from lockgate.dagster import LockgatePaths, contract_checks
 from lockgate.lineage import dbt_model_asset_key, dbt_source_asset_key
@@ -31,5 +32,9 @@ def contract_paths():
 
 
 def all_contract_checks(paths: LockgatePaths) -> list[dg.AssetChecksDefinition]:
-    checks = (contract_checks(path, asset_key_for, paths) for path in contract_paths())
+    validator = contract_validator()  # LOCKGATE_CHECK_ENGINE=spark: on Spark over Parquet
+    checks = (
+        contract_checks(path, asset_key_for, paths, validate_with=validator)
+        for path in contract_paths()
+    )
     return [c for c in checks if c is not None]

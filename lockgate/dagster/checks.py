@@ -48,10 +48,13 @@ def contract_checks(
     asset_key_for: Callable[[Contract, Table], dg.AssetKey],
     paths: LockgatePaths,
     partitions_def: dg.PartitionsDefinition | None = None,
+    *,
+    validate_with: Callable[..., ValidationResult] | None = None,
 ) -> dg.AssetChecksDefinition | None:
     """`partitions_def`: the partitions of the assets whose tables have a partitioned property.
     Their checks are then partitioned checks: a run of one partition validates that partition
-    (lockgate.engines.partitions) and its evaluations belong to it."""
+    (lockgate.engines.partitions) and its evaluations belong to it. `validate_with`: called as
+    `lockgate.validate` is (the default), e.g. to check the contract on another engine."""
     contract = load_contract(contract_path)
     specs = []
     keys: dict[str, dg.AssetCheckKey] = {}
@@ -95,7 +98,7 @@ def contract_checks(
             from lockgate.dagster.partitions import run_partitions
 
             partitions = run_partitions(context)  # this run's partitions only
-        result = validate(
+        result = (validate_with or validate)(
             contract, paths.server, as_of=as_of, history=paths.history, partitions=partitions
         )
         context.log.info(_summary(result))
