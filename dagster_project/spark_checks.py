@@ -15,6 +15,7 @@ history as the Spark engine's, and the training and release guards read them as 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -86,11 +87,12 @@ def validate_on_spark(
             options={"format": "parquet", "path": str(folder / "{object}.parquet")},
         )
         spark = SparkConnector.for_server(parquet)
-        with open_store(history) as store, OwnSqlOnDuckDB(spark, connect(warehouse)) as conn:
+        store = open_store(history) if history is not None else contextlib.nullcontext(None)
+        with store as opened, OwnSqlOnDuckDB(spark, connect(warehouse)) as conn:
             engine = SqlEngine(conn, None, contract_hash=contract.content_hash)
             engine.name = "spark"  # the history records the engine and its fingerprint family
             return run_engine(
-                contract, engine, server=warehouse.name, as_of=logical_time(as_of), history=store
+                contract, engine, server=warehouse.name, as_of=logical_time(as_of), history=opened
             )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
