@@ -9,7 +9,8 @@ resolved, as loading does). Variants, each a generated module under benchmarks/d
   rules), names hard-coded: what Dagster itself costs.
 - plain Dagster + contracts: the same, but the checks are built from N contract files read with
   `lockgate.load_contract`, the least a contract-driven factory must do at load time.
-- lockgate's factory `lockgate.dagster.contract_checks` (one multi-asset check per contract, as
+- lockgate's factory `lockgate.dagster.build_contract_checks` (one multi-asset check per contract,
+  as
   the reference code location uses it), on N plain `@asset`s, on a first load and a re-load.
 
     python -m benchmarks.dagster_load [--contracts 200] [--repeat 3]
@@ -117,10 +118,10 @@ contract."""
 from pathlib import Path
 
 import dagster as dg
-from lockgate.dagster import LockgatePaths, contract_checks
+from lockgate.dagster import LockgateResource, build_contract_checks
 
 CONTRACTS = Path({contracts!r})
-PATHS = LockgatePaths(history={history!r}, registry=Path({registry!r}))
+LOCKGATE = LockgateResource(history={history!r}, registry={registry!r})
 
 
 def _asset(name):
@@ -132,12 +133,13 @@ def _asset(name):
 
 
 _paths = sorted(CONTRACTS.glob("*.odcs.yaml"))
-_checks = [
-    contract_checks(p, lambda contract, table: dg.AssetKey(table.name), PATHS) for p in _paths
-]
+_checks = build_contract_checks(
+    contracts=_paths, asset_key_for=lambda contract, table: dg.AssetKey(table.name)
+)
 defs = dg.Definitions(
     assets=[_asset(p.name.split(".")[0]) for p in _paths],
-    asset_checks=[c for c in _checks if c is not None],
+    asset_checks=_checks,
+    resources={{"lockgate": LOCKGATE}},
 )
 '''
 
@@ -215,7 +217,7 @@ def benchmark(n: int, data: Path = DATA, repeat: int = 3) -> dict:
         ),
     }
     first_load = (
-        f"lockgate.dagster.contract_checks on {n} contracts + {n} plain assets, first load "
+        f"lockgate.dagster.build_contract_checks on {n} contracts + {n} plain assets, first load "
         "(schema cache empty)"
     )
     reload = "the same, re-load of unchanged contracts (schema cache warm)"

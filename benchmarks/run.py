@@ -118,7 +118,7 @@ def job_for(approach: Approach, db: Path, parquet: Path, contract: Path, n_rules
 def lockgate_duckdb_settings() -> dict:
     """The settings lockgate opens DuckDB with (its memory limit), for the hand-written queries;
     the temp directory is per process and chosen by the child."""
-    from lockgate.engines.sql.connectors.duckdb import check_config
+    from lockgate.connectors.duckdb import check_config
 
     return {k: v for k, v in check_config().items() if k != "temp_directory"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -9,7 +10,7 @@ import dagster as dg
 from dagster_project.paths import CONTRACTS
 from dagster_project.spark_checks import contract_validator
 from lockgate.contract.model import Contract, Table
-from lockgate.dagster import LockgatePaths, contract_checks
+from lockgate.dagster import build_contract_checks
 from lockgate.lineage import dbt_model_asset_key, dbt_source_asset_key
 
 CONTRACT_GLOB = "*.odcs.yaml"
@@ -31,10 +32,9 @@ def contract_paths():
     return sorted(p for p in CONTRACTS.rglob(CONTRACT_GLOB) if "models" not in p.parts)
 
 
-def all_contract_checks(paths: LockgatePaths) -> list[dg.AssetChecksDefinition]:
-    validator = contract_validator()  # LOCKGATE_CHECK_ENGINE=spark: on Spark over Parquet
-    checks = (
-        contract_checks(path, asset_key_for, paths, validate_with=validator)
-        for path in contract_paths()
+def all_contract_checks() -> Sequence[dg.AssetChecksDefinition]:
+    return build_contract_checks(
+        contracts=contract_paths(),
+        asset_key_for=asset_key_for,
+        validate_with=contract_validator(),  # LOCKGATE_CHECK_ENGINE=spark: Spark over Parquet
     )
-    return [c for c in checks if c is not None]

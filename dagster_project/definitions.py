@@ -1,6 +1,9 @@
 """The reference code location: upstream ETL -> dbt warehouse -> contracts as blocking checks ->
 one ML pipeline per spec, with sensors, automation and a daily schedule.
 
+Automation is this project's choice, declared here: one automation-condition sensor over every
+asset, running by default (lockgate's library installs none).
+
     dg dev                                  # the UI, on 127.0.0.1:3000
     dg check defs                           # loads these definitions
 """
@@ -26,7 +29,7 @@ from dagster_project.landing import upstream_etl  # noqa: E402
 from dagster_project.ml import all_ml_assets  # noqa: E402
 from dagster_project.warehouse import dbt_resource, warehouse_models  # noqa: E402
 from lockgate.alerts.dagster import contract_alert_sensors  # noqa: E402
-from lockgate.dagster import LockgatePaths, lockgate_sensors  # noqa: E402
+from lockgate.dagster import RESOURCE_KEY, LockgateResource, lockgate_sensors  # noqa: E402
 from lockgate.ml.spec import discover_specs  # noqa: E402
 from lockgate.monitor.dagster import MonitoringPaths, all_monitoring_jobs  # noqa: E402
 
@@ -34,7 +37,7 @@ from lockgate.monitor.dagster import MonitoringPaths, all_monitoring_jobs  # noq
 def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -> dg.Definitions:
     """The code location, with lockgate's state in the given places (tests use their own) and one
     ML pipeline per spec in `model_specs`."""
-    paths = LockgatePaths(history=history, registry=registry)
+    lockgate = LockgateResource(history=str(history), registry=str(registry))
     daily = dg.define_asset_job(
         "daily_pipeline",
         selection=dg.AssetSelection.all(),
@@ -59,8 +62,8 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
     production = monitoring_paths(history, registry)
     monitoring_jobs, monitoring_schedules = all_monitoring_jobs(model_specs, production)
     return dg.Definitions(
-        assets=[upstream_etl, warehouse_models, *all_ml_assets(paths, model_specs)],
-        asset_checks=all_contract_checks(paths),
+        assets=[upstream_etl, warehouse_models, *all_ml_assets(model_specs)],
+        asset_checks=all_contract_checks(),
         jobs=[daily, land_and_build, *ml_jobs, *monitoring_jobs],
         schedules=[
             dg.ScheduleDefinition(job=daily, cron_schedule="30 2 * * *", execution_timezone="UTC"),
@@ -68,9 +71,21 @@ def build_definitions(history: str, registry, model_specs: Path = MODEL_SPECS) -
         ],
         sensors=[
             *lockgate_sensors(alerts_file()),
+            automation_sensor(),
             *contract_alert_sensors(production.alerts, production.alert_state),
         ],
-        resources={"dbt": dbt_resource},
+        resources={"dbt": dbt_resource, RESOURCE_KEY: lockgate},
+    )
+
+
+def automation_sensor() -> dg.AutomationConditionSensorDefinition:
+    """Evaluates the assets' automation conditions (the guarded training set's among them);
+    running from the start, unlike Dagster's default sensor, so `dg dev` shows it working."""
+    return dg.AutomationConditionSensorDefinition(
+        "lockgate_automation",
+        target=dg.AssetSelection.all(),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=30,
     )
 
 

@@ -12,7 +12,7 @@ import dagster as dg
 from dagster_project.contracts import asset_key_for, contract_paths
 from dagster_project.dbt_project import dbt_project
 from lockgate.contract.loader import load_contract
-from lockgate.dagster import LockgatePaths, ml_pipeline_assets
+from lockgate.dagster import ml_pipeline_assets
 from lockgate.dagster.ml import Upstream
 from lockgate.lineage import DbtLineage, dbt_model_asset_key
 from lockgate.ml.spec import discover_specs
@@ -32,11 +32,11 @@ def upstream_contracts(source_table: str) -> list[Upstream]:
     return found
 
 
-def all_ml_assets(paths: LockgatePaths, specs_dir: Path) -> list[dg.AssetsDefinition]:
+def all_ml_assets(specs_dir: Path) -> list[dg.AssetsDefinition]:
     assets = []
     for spec in discover_specs(specs_dir):
         source = dg.AssetKey(dbt_model_asset_key(spec.table))
         assets += ml_pipeline_assets(
-            spec.path, source_key=source, upstream=upstream_contracts(spec.table), paths=paths
+            spec.path, source_key=source, upstream=upstream_contracts(spec.table)
         )
     return assets

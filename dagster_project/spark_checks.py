@@ -25,15 +25,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lockgate.connectors.base import Connector, expand_env
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract, Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env
 from lockgate.errors import UsageError
 
 if TYPE_CHECKING:
     import ibis
 
-    from lockgate.engines.results import ValidationResult
+    from lockgate.results.model import ValidationResult
 
 ENGINE_ENV = "LOCKGATE_CHECK_ENGINE"
 ENGINES = ("sql", "spark")
@@ -67,11 +67,11 @@ def validate_on_spark(
 ) -> ValidationResult:
     """`contract` (whose `server`, default its first, is the DuckDB warehouse) checked by Spark
     over a Parquet export of its tables, recorded in `history` as the Spark engine's run."""
-    from lockgate.engines.run import logical_time, run_engine
+    from lockgate.connectors import connect
     from lockgate.engines.spark.connector import SparkConnector
-    from lockgate.engines.sql.connectors import connect
     from lockgate.engines.sql.engine import SqlEngine
     from lockgate.state.store import open_store
+    from lockgate.validation import logical_time, run_engine
 
     if partitions is not None:
         raise UsageError("the Spark switch checks whole tables; partitioned checks run on DuckDB")
@@ -114,7 +114,7 @@ def export_tables(warehouse: Server, tables: Sequence[str], folder: Path) -> Pat
     whose name is not a plain identifier, is not exported: the check then reports it missing."""
     import duckdb
 
-    from lockgate.engines.sql.connectors.duckdb import safe_connect
+    from lockgate.connectors.duckdb import safe_connect
 
     folder.mkdir(parents=True, exist_ok=True)
     database = str(expand_env(warehouse.options.get("database")))

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from lockgate.version import __version__
 
 _LAZY = {
     "load_contract": ("lockgate.contract.loader", "load_contract"),
     "lint_paths": ("lockgate.contract.loader", "lint_paths"),
-    "validate": ("lockgate.engines.run", "validate"),
-    "validate_frames": ("lockgate.engines.run", "validate_frames"),
-    "validate_spark": ("lockgate.engines.spark.validate", "validate_spark"),
+    "validate": ("lockgate.validation", "validate"),
+    "validate_frames": ("lockgate.validation", "validate_frames"),
+    "validate_spark": ("lockgate.validation", "validate_spark"),
     "Contract": ("lockgate.contract.model", "Contract"),
     "Rule": ("lockgate.contract.rules", "Rule"),
-    "ValidationResult": ("lockgate.engines.results", "ValidationResult"),
+    "ValidationResult": ("lockgate.results.model", "ValidationResult"),
     "ContractError": ("lockgate.errors", "ContractError"),
     "LockgateError": ("lockgate.errors", "LockgateError"),
 }
@@ -27,8 +27,7 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from lockgate.contract.loader import lint_paths, load_contract  # noqa: F401
-    from lockgate.engines.run import validate, validate_frames  # noqa: F401
-    from lockgate.engines.spark.validate import validate_spark  # noqa: F401
+    from lockgate.validation import validate, validate_frames, validate_spark  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

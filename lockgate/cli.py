@@ -177,9 +177,9 @@ def check(
     """
     from lockgate.contract.loader import load_contract
     from lockgate.contract.rules import HistoryMeasure
-    from lockgate.engines.run import validate
     from lockgate.engines.sql import plan_cache
     from lockgate.report import render
+    from lockgate.validation import validate
 
     plan_cache.use_default_directory()  # a repeated check skips ibis and sqlglot
     logical = _parse_as_of(as_of)

@@ -69,7 +69,7 @@ def build_docs(
         names = ", ".join(s.name for s in contract.servers) or "none"
         what = f"no server named {server!r}" if server else "no servers"
         raise UsageError(f"contract {contract.id} has {what} (servers: {names})")
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
     from lockgate.gx.run import validate
     from lockgate.gx.suite import not_exported, suites
 

@@ -193,8 +193,8 @@ def lockgate_validate(request: pytest.FixtureRequest):
 
 def describe_failure(result, failed) -> str:
     """The failing rules as a CI log should show them: one block per rule."""
-    from lockgate.engines.results import json_safe
     from lockgate.export.escape import one_line as s  # contract text: a CI log acts on `::` lines
+    from lockgate.results.model import json_safe
     from lockgate.rule_bounds import describe_bounds
 
     where = f" on server {s(result.server)}" if result.server else ""
@@ -238,7 +238,7 @@ def _validate_table(contract, table: str, *, server, engine: str, history):
 
 
 def _validate(contract, frames, *, server, engine: str, history):
-    from lockgate.engines.run import validate, validate_frames
+    from lockgate.validation import validate, validate_frames
 
     record = history is not None
     if frames is not None:

@@ -55,7 +55,7 @@ def connect(job: Job):
 
 
 def execute(con, sql: str):
-    """As lockgate's DuckDB connector does (`lockgate.engines.sql.connectors.duckdb.execute`,
+    """As lockgate's DuckDB connector does (`lockgate.connectors.duckdb.execute`,
     not imported so that (a) does not load ibis): within the memory limit, and if DuckDB runs out
     of memory there, with twice the limit, three times, then without a limit."""
     import duckdb

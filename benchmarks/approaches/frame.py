@@ -15,17 +15,17 @@ _state: dict = {}
 
 def prepare(job: Job) -> None:
     import lockgate
+    import lockgate.connectors.duckdb  # noqa: F401
     import lockgate.engines.frame.engine  # noqa: F401
-    import lockgate.engines.run  # noqa: F401
-    import lockgate.engines.sql.connectors.duckdb  # noqa: F401
+    import lockgate.validation  # noqa: F401
 
     _state["contract"] = lockgate.load_contract(job.contract)
 
 
 def measure(job: Job) -> dict:
+    from lockgate.connectors import connect
     from lockgate.engines.frame.engine import FrameEngine
-    from lockgate.engines.run import run_engine
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.validation import run_engine
 
     contract = _state["contract"]
     started = time.perf_counter()

@@ -16,9 +16,9 @@ _state: dict = {}
 
 def prepare(job: Job) -> None:
     import lockgate
-    import lockgate.engines.run  # noqa: F401  (the lazily imported engine modules, so that
-    import lockgate.engines.sql.connectors.duckdb  # noqa: F401  their import time is not timed)
+    import lockgate.connectors.duckdb  # noqa: F401  their import time is not timed)
     import lockgate.engines.sql.engine  # noqa: F401
+    import lockgate.validation  # noqa: F401  (the lazily imported engine modules, so that
 
     started = time.perf_counter()
     _state["contract"] = lockgate.load_contract(job.contract)

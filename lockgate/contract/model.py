@@ -76,7 +76,7 @@ class Contract:
     servers: tuple[Server, ...]
     rules: tuple[Rule, ...]
     source: SourceDoc = field(repr=False, compare=False)
-    # one lockgate.quarantine.policy.QuarantinePolicy per table that has one
+    # one lockgate.contract.quarantine_policy.QuarantinePolicy per table that has one
     quarantine: tuple[Any, ...] = field(default=(), compare=False)
 
     @property

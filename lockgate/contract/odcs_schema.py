@@ -10,10 +10,12 @@ because the walk can point at the offending key and suggest the key that was mea
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
+from importlib import metadata, resources
+from pathlib import Path
 from typing import Any
 
 from lockgate.contract import hints, schema_cache
@@ -104,10 +106,25 @@ def _api_version(doc: SourceDoc) -> str:
     return value if isinstance(value, str) and value.startswith("v3.2") else "v3.1.0"
 
 
+@lru_cache(maxsize=4)
+def checker_fingerprint(api_version: str) -> bytes:
+    """What a clean result depends on besides the contract: the schema and the checking code."""
+    digest = hashlib.sha256()
+    digest.update(api_version.encode())
+    digest.update(json.dumps(odcs_schema(api_version), sort_keys=True).encode())
+    digest.update(Path(__file__).read_bytes())
+    for dist in ("jsonschema", "PyYAML"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(dist.encode())
+    return digest.digest()
+
+
 def schema_findings(doc: SourceDoc) -> list[Finding]:
     """Unknown keys (with suggestions) first, then every other schema violation."""
     api = _api_version(doc)
-    if schema_cache.known_clean(doc.text, api):
+    if schema_cache.known_clean(doc.text, checker_fingerprint(api)):
         return []
     findings = list(_unknown_key_findings(doc, api))
     flagged = {f.location for f in findings}
@@ -120,7 +137,7 @@ def schema_findings(doc: SourceDoc) -> list[Finding]:
                 flagged.add(location)
                 findings.append(Finding(location, message, code="odcs-schema"))
     if not findings:
-        schema_cache.remember_clean(doc.text, api)
+        schema_cache.remember_clean(doc.text, checker_fingerprint(api))
     return findings
 
 

@@ -3,7 +3,7 @@
 A contract compiles to one flat list of `Rule`s. Each rule names *what to measure* as a small,
 engine-neutral `Measure` (count the rows matching a predicate, count the rows, count duplicate
 keys...) and *how to judge it* as a `Threshold`. Engines translate measures (ibis expressions for
-SQL, pandera checks for frames); only `lockgate.engines.judge` compares against thresholds. Keeping
+SQL, pandera checks for frames); only `lockgate.judge.verdicts` compares against thresholds. Keeping
 the measure vocabulary closed and small is what lets every engine give the same verdict.
 """
 
@@ -146,7 +146,7 @@ class MetadataMeasure(Measure):
 
 class StatefulMeasure(Measure):
     """Judged from a table profile (and history or a reference); engines answer every stateful
-    rule of a table with one profile (lockgate.state.profile)."""
+    rule of a table with one profile (lockgate.profile.model)."""
 
 
 class HistoryMeasure(StatefulMeasure):
@@ -188,7 +188,7 @@ class DuplicateRows(RowMeasure):
 @dataclass(frozen=True)
 class LatestValue(TableMeasure):
     """max(column), judged as its age against the time of the check (freshness). A newest value
-    more than `future_tolerance` seconds ahead of the check fails (lockgate.engines.freshness)."""
+    more than `future_tolerance` seconds ahead of the check fails (lockgate.judge.freshness)."""
 
     column: str
     future_tolerance: float = 300.0
@@ -230,7 +230,7 @@ class ExtraColumns(MetadataMeasure):
 
 
 # --- stateful measures: judged against earlier runs (the history store) or a reference profile ----
-# Engines answer all of a table's stateful rules with one table profile (lockgate.state.profile);
+# Engines answer all of a table's stateful rules with one table profile (lockgate.profile.model);
 # lockgate.state.detectors judges them.
 
 
@@ -283,7 +283,7 @@ class Anomaly(HistoryMeasure):
     """A profile metric judged against its own history with a robust z-score
     (lockgate.state.anomaly)."""
 
-    metric: str  # see lockgate.state.profile.METRICS
+    metric: str  # see lockgate.profile.model.METRICS
     column: str | None
     window: int = 30
     min_history: int = 7
@@ -296,7 +296,7 @@ class Anomaly(HistoryMeasure):
 
 @dataclass(frozen=True)
 class Drift(StatefulMeasure):
-    """A column's distribution against a reference profile file (lockgate.state.drift)."""
+    """A column's distribution against a reference profile file (lockgate.profile.drift)."""
 
     phase: ClassVar[int] = 3
 

@@ -18,11 +18,8 @@ a wrong answer behind; a cache that cannot be read or written is skipped, never 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
-from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 
 CACHE_ENV = "LOCKGATE_CACHE_DIR"
@@ -39,42 +36,27 @@ def cache_dir() -> Path | None:
     return Path(base) / "lockgate"
 
 
-@lru_cache(maxsize=4)
-def _checker_fingerprint(api_version: str) -> bytes:
-    """What a clean result depends on besides the contract: the schema and the checking code."""
-    from lockgate.contract import odcs_schema
-
-    digest = hashlib.sha256()
-    digest.update(api_version.encode())
-    digest.update(json.dumps(odcs_schema.odcs_schema(api_version), sort_keys=True).encode())
-    digest.update(Path(odcs_schema.__file__).read_bytes())
-    for dist in ("jsonschema", "PyYAML"):
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(dist.encode())
-    return digest.digest()
-
-
-def _marker(text: str, api_version: str) -> Path | None:
+def _marker(text: str, checker: bytes) -> Path | None:
     root = cache_dir()
     if root is None:
         return None
-    key = hashlib.sha256(_checker_fingerprint(api_version) + text.encode("utf-8")).hexdigest()
+    key = hashlib.sha256(checker + text.encode("utf-8")).hexdigest()
     return root / "schema-clean" / key[:2] / key
 
 
-def known_clean(text: str, api_version: str) -> bool:
-    """Whether this exact text passed this exact schema check before."""
-    marker = _marker(text, api_version)
+def known_clean(text: str, checker: bytes) -> bool:
+    """Whether this exact text passed this exact schema check before; `checker` identifies the
+    check (lockgate.contract.odcs_schema.checker_fingerprint), so that a new schema or new checking
+    code never reuses an old answer."""
+    marker = _marker(text, checker)
     try:
         return marker is not None and marker.is_file()
     except OSError:
         return False
 
 
-def remember_clean(text: str, api_version: str) -> None:
-    marker = _marker(text, api_version)
+def remember_clean(text: str, checker: bytes) -> None:
+    marker = _marker(text, checker)
     try:
         if marker is None or marker.is_file():
             return

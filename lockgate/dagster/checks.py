@@ -13,18 +13,27 @@ so a re-execution or a retry of the same data repeats the load's verdicts.
 
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
+from lockgate import clock
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import RowMeasure
-from lockgate.dagster.resources import LockgatePaths
-from lockgate.engines.results import RuleResult, ValidationResult, json_safe
+from lockgate.dagster.logical_time import run_logical_time
+from lockgate.dagster.partitions import run_partitions
+from lockgate.dagster.resources import LockgateResource
+from lockgate.quarantine.report import metadata as quarantine_metadata
 from lockgate.report.statement import statement
+from lockgate.results.model import RuleResult, ValidationResult, json_safe
+
+Validator = Callable[..., ValidationResult]  # called as lockgate.validate is
+AssetKeyFor = Callable[[Contract, Table], dg.AssetKey]  # which asset holds a contract's table
 
 RULE_COLUMNS = (
     "rule",
@@ -43,18 +52,35 @@ def check_name(rule_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]+", "_", rule_id).strip("_")
 
 
-def contract_checks(
-    contract_path: str | Path,
-    asset_key_for: Callable[[Contract, Table], dg.AssetKey],
-    paths: LockgatePaths,
-    partitions_def: dg.PartitionsDefinition | None = None,
+def build_contract_checks(
     *,
-    validate_with: Callable[..., ValidationResult] | None = None,
-) -> dg.AssetChecksDefinition | None:
-    """`partitions_def`: the partitions of the assets whose tables have a partitioned property.
+    contracts: Iterable[str | os.PathLike[str]],
+    asset_key_for: AssetKeyFor,
+    partitions_def: dg.PartitionsDefinition | None = None,
+    validate_with: Validator | None = None,
+) -> Sequence[dg.AssetChecksDefinition]:
+    """One multi-asset check per contract that has rules (one fused scan each), on the assets
+    `asset_key_for` names. The checks need the `lockgate` resource (LockgateResource).
+
+    `partitions_def`: the partitions of the assets whose tables have a partitioned property.
     Their checks are then partitioned checks: a run of one partition validates that partition
     (lockgate.engines.partitions) and its evaluations belong to it. `validate_with`: called as
-    `lockgate.validate` is (the default), e.g. to check the contract on another engine."""
+    `lockgate.validate` is (the default), e.g. to check the contracts on another engine."""
+    if isinstance(contracts, (str, os.PathLike)):
+        raise TypeError("contracts: a list of contract paths, not one path")
+    built = (
+        _contract_checks(Path(path), asset_key_for, partitions_def, validate_with)
+        for path in contracts
+    )
+    return [checks for checks in built if checks is not None]
+
+
+def _contract_checks(
+    contract_path: Path,
+    asset_key_for: AssetKeyFor,
+    partitions_def: dg.PartitionsDefinition | None,
+    validate_with: Validator | None = None,
+) -> dg.AssetChecksDefinition | None:
     contract = load_contract(contract_path)
     specs = []
     keys: dict[str, dg.AssetCheckKey] = {}
@@ -82,24 +108,23 @@ def contract_checks(
         name=check_name(f"contract_{contract.id}"),
         specs=specs,
         can_subset=True,
-        description=(
-            f"lockgate contract {contract.id} {contract.version} ({Path(contract_path).name})"
-        ),
+        description=f"lockgate contract {contract.id} {contract.version} ({contract_path.name})",
     )
-    def _checks(context: dg.AssetCheckExecutionContext):
-        from lockgate import clock
-        from lockgate.dagster.logical_time import run_logical_time
-        from lockgate.engines.run import validate
+    def _checks(context: dg.AssetCheckExecutionContext, lockgate: LockgateResource):
+        # lazy: the engines (ibis, numpy) load when a check runs, not when the code location loads
+        from lockgate.validation import validate
 
         # the run's partition end or schedule tick; a manual run is judged on lockgate's clock
         as_of = run_logical_time(context) or clock.now()
         partitions = None
         if partitions_def is not None and any(t.partition_columns for t in contract.tables):
-            from lockgate.dagster.partitions import run_partitions
-
             partitions = run_partitions(context)  # this run's partitions only
         result = (validate_with or validate)(
-            contract, paths.server, as_of=as_of, history=paths.history, partitions=partitions
+            contract,
+            lockgate.server,
+            as_of=as_of,
+            history=lockgate.history,
+            partitions=partitions,
         )
         context.log.info(_summary(result))
         table_attached = False
@@ -112,7 +137,7 @@ def contract_checks(
                 metadata["contract_rule_results"] = _rules_table(result)  # once per run
                 # every rule over time, against its threshold: lockgate's own HTML report
                 metadata["history_report"] = (
-                    f"lockgate report --history {paths.history} --output lockgate-report"
+                    f"lockgate report --history {lockgate.history} --output lockgate-report"
                 )
                 table_attached = True
             yield dg.AssetCheckResult(
@@ -129,9 +154,9 @@ def contract_checks(
     return _checks
 
 
-def check_metadata(contract: Contract, r: RuleResult) -> dict:
+def check_metadata(contract: Contract, r: RuleResult) -> dict[str, Any]:
     """One rule's own result: no other rule's, so each evaluation stays small."""
-    metadata: dict = {
+    metadata: dict[str, Any] = {
         "contract": contract.id,
         "contract_version": contract.version,
         "rule": r.rule.id,
@@ -153,14 +178,12 @@ def check_metadata(contract: Contract, r: RuleResult) -> dict:
     return metadata
 
 
-def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict:
+def _quarantine_metadata(result: ValidationResult, r: RuleResult) -> dict[str, Any]:
     """The table's quarantine (rows per rule) on each of its checks, when it has a policy."""
     outcome = result.quarantine_of(r.rule.table)
     if outcome is None:
         return {}
-    from lockgate.quarantine.report import metadata
-
-    return metadata(outcome)
+    return quarantine_metadata(outcome)
 
 
 def _one_line(r: RuleResult) -> str:

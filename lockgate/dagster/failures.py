@@ -11,8 +11,8 @@ from typing import Any
 
 import dagster as dg
 
-from lockgate.engines.results import json_safe
 from lockgate.guard import ContractViolation, Violation
+from lockgate.results.model import json_safe
 
 
 def violation_failure(exc: ContractViolation) -> dg.Failure:

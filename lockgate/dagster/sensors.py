@@ -1,5 +1,8 @@
 """Alerts Dagster does not raise by itself: failed non-blocking checks in green runs, and the
-reason a run stopped. Alerts go to the run's log and to an append-only JSON-lines file."""
+reason a run stopped. Alerts go to the run's log and to an append-only JSON-lines file.
+
+No automation sensor: which assets a deployment automates is the code location's decision
+(the reference project declares its own in dagster_project/definitions.py)."""
 
 # no `from __future__ import annotations`: Dagster reads the context annotations at definition time
 
@@ -19,7 +22,7 @@ def _failed_checks(instance, run_id: str) -> list[str]:
     return out
 
 
-def lockgate_sensors(alerts_file: str | Path) -> list:
+def lockgate_sensors(alerts_file: str | Path) -> list[dg.SensorDefinition]:
     path = Path(alerts_file)
 
     def alert(kind: str, run_id: str, detail) -> None:
@@ -62,10 +65,4 @@ def lockgate_sensors(alerts_file: str | Path) -> list:
             "run failed", context.dagster_run.run_id, {"message": message, "failed_checks": failed}
         )
 
-    automation = dg.AutomationConditionSensorDefinition(
-        "lockgate_automation",
-        target=dg.AssetSelection.all(),
-        default_status=dg.DefaultSensorStatus.RUNNING,
-        minimum_interval_seconds=30,
-    )
-    return [check_warnings, run_failure, automation]
+    return [check_warnings, run_failure]

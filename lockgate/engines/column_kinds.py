@@ -6,7 +6,7 @@ about a column is a lookup on it:
 - `logical`: the contract's logicalType vocabulary, for `logicalType` checks
   (lockgate.engines.sql.types.ACCEPTS);
 - `profile`: numeric / temporal / other, which statistics a table profile computes
-  (lockgate.state.sql_profile, lockgate.state.frame_profile);
+  (lockgate.engines.sql.profile, lockgate.engines.frame.profile);
 - `category`: how a categorical drift reference's values are compared in SQL;
 - `summary`: which drift reference summary a column gets (numeric, categorical or none).
 

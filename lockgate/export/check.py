@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from lockgate.export.dbt import GENERATED_MARK, parse_command
-from lockgate.quarantine.dbt_files import SQL_MARK
+from lockgate.export.dbt_quarantine import SQL_MARK
 
 GENERATED_SUFFIXES = (".yml", ".yaml", ".sql", ".json")
 
@@ -89,7 +89,7 @@ def _regenerate(args: list[str], path: Path) -> str:
         valid=ns.valid,
     )
     if ns.valid and ns.to == "dbt":  # a folder of model files: compare the one of this name
-        from lockgate.quarantine.dbt_files import model_files
+        from lockgate.export.dbt_quarantine import model_files
 
         return model_files(load_contract(ns.contract), options).get(path.name, "")
     return export(load_contract(ns.contract), ns.to, options)

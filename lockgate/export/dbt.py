@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,7 +65,7 @@ def render(contract: Contract, options) -> str:
 
 
 def _header(
-    contract: Contract, options, skipped: list[tuple[str, str]], quarantining: list[str] = ()
+    contract: Contract, options, skipped: list[tuple[str, str]], quarantining: Sequence[str] = ()
 ) -> str:
     what = f"contract {one_line(contract.id)} {one_line(contract.version)}"
     lines = [

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from lockgate.connectors.base import Connector
+from lockgate.connectors.safety import ensure_safe
+from lockgate.connectors.servers import FALLBACK, for_dialect, server_type
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Contract
-from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.plan import ROWS, plan_table
-from lockgate.engines.sql.safety import ensure_safe
 from lockgate.engines.sql.scan_batches import batch_query, scan_batches
 from lockgate.errors import LockgateError, UsageError
 from lockgate.export.escape import one_line
 from lockgate.reconcile.hook import split_reconcile
-
-DIALECTS = {"duckdb": "duckdb", "local": "duckdb", "postgres": "postgres"}
 
 
 def render(contract: Contract, options) -> str:
@@ -69,7 +68,7 @@ def render(contract: Contract, options) -> str:
                 lines.append(connector.to_sql(batch_query(plan.expr, batch)).rstrip() + ";")
             for rule_id, sql in plan.queries.items():
                 if rule_id in own_sql:  # the contract's own SQL: one SELECT, as at check time
-                    ensure_safe(sql, "postgres" if connector.dialect == "postgres" else "duckdb")
+                    ensure_safe(sql, for_dialect(connector.dialect).statement_parser)
                 lines += [f"-- {one_line(rule_id)}: own query", sql.rstrip().rstrip(";") + ";"]
             for rule in plan.metadata_rules:
                 lines.append(
@@ -81,17 +80,18 @@ def render(contract: Contract, options) -> str:
 
 
 def _connector(contract: Contract, server, offline: bool) -> tuple[Connector, str]:
-    from lockgate.engines.sql.connectors.offline import OfflineConnector
+    from lockgate.connectors.offline import OfflineConnector
 
-    dialect = DIALECTS.get(server.type, "duckdb") if server else "duckdb"
+    known = server_type(server.type) if server else None
+    dialect = (known or FALLBACK).dialect
     namespace = None
     if server is not None:
-        namespace = server.options.get("schema") or ("public" if dialect == "postgres" else "main")
-    if offline or server is None or server.type not in DIALECTS:
+        namespace = server.options.get("schema") or for_dialect(dialect).default_schema
+    if offline or server is None or known is None:
         return OfflineConnector(
             contract, dialect, namespace
         ), "the contract's logicalType (offline)"
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     try:
         return connect(server), f"the live server {server.name}"

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from lockgate.contract.model import Contract
-from lockgate.engines.judge import as_utc
 from lockgate.guard.partitions import guarded_validations
 from lockgate.guard.violation import ContractViolation, Violation
+from lockgate.judge.verdicts import as_utc
 
 
 def require_validated(
@@ -149,7 +149,7 @@ def _problems(
 def current_row_count(contract: Contract, table_name: str, server, selection=None) -> int | None:
     """count(*) of the table (of its selected partitions) as it is now (None when it cannot be
     read: the checks report why)."""
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
     from lockgate.errors import LockgateError
 
     table = contract.table(table_name)

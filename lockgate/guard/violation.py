@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lockgate.engines.results import json_safe
 from lockgate.errors import LockgateError
+from lockgate.results.model import json_safe
 
 MAX_SAMPLES_IN_MESSAGE = 3
 
@@ -69,6 +69,6 @@ class ContractViolation(LockgateError):
 
     def _repr_html_(self) -> str:
         """Jupyter's view of the refusal: one row per violated rule, with bounds and samples."""
-        from lockgate.notebook import violation_html
+        from lockgate.results.notebook import violation_html
 
         return violation_html(self)

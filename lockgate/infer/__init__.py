@@ -32,8 +32,8 @@ def infer_contract(
     table: str, source: Source, *, contract_id: str | None = None, now: dt.datetime | None = None
 ) -> Inferred:
     from lockgate import clock
+    from lockgate.connectors import connect
     from lockgate.contract.loader import analyze_text
-    from lockgate.engines.sql.connectors import connect
     from lockgate.errors import LockgateError
     from lockgate.infer.profile import profile_table
     from lockgate.infer.propose import propose

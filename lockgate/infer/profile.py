@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lockgate.connectors.base import Connector
 from lockgate.contract.compile.properties import STRING_FORMATS
 from lockgate.engines.column_kinds import ibis_logical
-from lockgate.engines.sql.connectors.base import Connector
 from lockgate.errors import UsageError
 
 MAX_CATEGORIES = 12  # text columns with at most this many distinct values get allowed values

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from lockgate.connectors.servers import server_type
 from lockgate.contract.model import Server
 from lockgate.errors import UsageError
 
@@ -26,15 +27,13 @@ class Source:
 
     @property
     def where(self) -> str:
-        opts = self.entry
-        if opts["type"] == "duckdb":
-            return f"DuckDB {opts['database']} (schema {opts['schema']})"
-        if opts["type"] == "postgres":
-            return (
-                f"PostgreSQL {opts['host']}:{opts['port']}/{opts['database']} (schema "
-                f"{opts['schema']})"
-            )
-        return f"{opts['format']} files {opts['path']}"
+        known = server_type(self.server.type)
+        return known.label.format(**self.entry) if known else f"{self.server.type} server"
+
+
+def _default(kind: str) -> str | None:
+    known = server_type(kind)
+    return known.default_schema if known else None
 
 
 def _source(kind: str, name: str, **options: Any) -> Source:
@@ -43,7 +42,7 @@ def _source(kind: str, name: str, **options: Any) -> Source:
 
 
 def duckdb_source(database: Path | str, schema: str | None = None) -> Source:
-    return _source("duckdb", "duckdb", database=str(database), schema=schema or "main")
+    return _source("duckdb", "duckdb", database=str(database), schema=schema or _default("duckdb"))
 
 
 def postgres_source(
@@ -58,7 +57,7 @@ def postgres_source(
         host=host or os.environ.get("PGHOST") or "127.0.0.1",
         port=int(port or os.environ.get("PGPORT") or 5432),
         database=database or os.environ.get("PGDATABASE") or "postgres",
-        schema=schema or "public",
+        schema=schema or _default("postgres"),
     )
 
 

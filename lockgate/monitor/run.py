@@ -18,7 +18,6 @@ import pandas as pd
 
 from lockgate.contract.loader import load_contract
 from lockgate.contract.model import Contract
-from lockgate.engines.results import ValidationResult
 from lockgate.ml.spec import ModelSpec
 from lockgate.monitor.contract import (
     PREDICTION,
@@ -30,6 +29,7 @@ from lockgate.monitor.contract import (
 )
 from lockgate.monitor.window import Window, read_window, require_log
 from lockgate.registry import ModelRegistry, RegistryError
+from lockgate.results.model import ValidationResult
 
 
 def default_monitoring_root() -> Path:
@@ -102,7 +102,7 @@ def _write_reference(spec, registry, version, features, frame, folder: Path) -> 
 
 
 def _source_rows(spec: ModelSpec, features: Contract) -> pd.DataFrame:
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     table = features.table(spec.table)
     server = features.server(spec.server)
@@ -128,7 +128,7 @@ def monitor(
     policy: MonitoringPolicy | None = None,
 ) -> MonitorOutcome:
     """Check `window` of the log for `version` (default: the current champion)."""
-    from lockgate.engines.run import validate_frames
+    from lockgate.validation import validate_frames
 
     require_log(log)
     champion = registry.aliases(spec.name).get("champion")

@@ -22,7 +22,7 @@ STORE_HELP = (
 
 def export_dbt_models(contract, options) -> None:
     """`export --to dbt --valid --output DIR`: one model file per relation."""
-    from lockgate.quarantine.dbt_files import model_files
+    from lockgate.export.dbt_quarantine import model_files
 
     if not options.output:
         raise UsageError(

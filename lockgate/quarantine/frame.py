@@ -9,9 +9,9 @@ import pandas as pd
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
+from lockgate.contract.quarantine_policy import QuarantinePolicy, duplicate_order
 from lockgate.engines.frame.aggregates import orphan_mask
 from lockgate.engines.frame.predicates import duplicate_mask, failing_mask
-from lockgate.quarantine.policy import QuarantinePolicy, duplicate_order
 
 
 def flags(
@@ -39,7 +39,7 @@ def flags(
                     f"referenced table {m.ref_table} was not given to the frame engine"
                 )
             mask = orphan_mask(df, ref, m)
-        else:  # the policy only names single-row rules (lockgate.quarantine.policy.can_quarantine)
+        else:  # the policy names single-row rules only (quarantine_policy.can_quarantine)
             raise TypeError(f"{rule.id} cannot quarantine rows")
         out[rule.id] = mask.fillna(False).astype(bool).to_numpy()
     return pd.DataFrame(out, index=original_index)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from lockgate.contract.model import Table
+from lockgate.contract.quarantine_policy import QuarantinePolicy
 from lockgate.contract.rules import Rule
 from lockgate.quarantine.frame import flags
-from lockgate.quarantine.policy import QuarantinePolicy
 
 
 def single_out(

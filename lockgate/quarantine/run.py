@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 
 from lockgate.contract.model import Contract, Table
-from lockgate.engines.results import RuleResult, json_safe
-from lockgate.quarantine.policy import QuarantinePolicy
+from lockgate.contract.quarantine_policy import QuarantinePolicy
 from lockgate.quarantine.verdict import TableQuarantine, decide, rewrite
+from lockgate.results.model import RuleResult, json_safe
 
 
 @dataclass(frozen=True)

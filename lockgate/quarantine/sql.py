@@ -16,8 +16,8 @@ from ibis.expr.types import Table as IbisTable
 
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Table
+from lockgate.contract.quarantine_policy import QuarantinePolicy, duplicate_order
 from lockgate.engines.sql.expressions import all_present, failing
-from lockgate.quarantine.policy import QuarantinePolicy, duplicate_order
 
 FLAG = "__lg_q{}"  # the flag column of the policy's i-th rule
 RULES_COLUMN = "lockgate_rules"  # the quarantine view's reason column: rule ids, ", "-separated
@@ -49,7 +49,7 @@ def annotated(
             continue
         elif isinstance(m, ir.FailingRows):
             flags[rule.id] = failing(m.predicate, t)
-        else:  # the policy only names single-row rules (lockgate.quarantine.policy.can_quarantine)
+        else:  # the policy names single-row rules only (quarantine_policy.can_quarantine)
             raise TypeError(f"{rule.id} cannot quarantine rows")
         names[rule.id] = FLAG.format(i)
         t = t.mutate(**{names[rule.id]: flags[rule.id].fill_null(False)})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 
 from lockgate.contract.model import Table
+from lockgate.contract.quarantine_policy import QuarantinePolicy
 from lockgate.contract.rules import Rule
 from lockgate.quarantine import sql as q
-from lockgate.quarantine.policy import QuarantinePolicy
 
 
 def single_out(

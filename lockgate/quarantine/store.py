@@ -23,8 +23,8 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import pandas as pd
 
 from lockgate.contract.model import Contract, Table
-from lockgate.engines.results import json_safe
 from lockgate.errors import LockgateError
+from lockgate.results.model import json_safe
 
 COLUMNS = (
     "contract",

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lockgate.engines.results import RuleResult
-from lockgate.quarantine.policy import QuarantinePolicy
+from lockgate.contract.quarantine_policy import QuarantinePolicy
+from lockgate.results.model import RuleResult
 
 
 @dataclass

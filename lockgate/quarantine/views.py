@@ -114,7 +114,8 @@ def _jinja(sql: str, placeholders: dict[str, str], source_name: str | None) -> s
         out.append("{{ " + call + " }}")
         last = match.end()
     out.append(_raw(sql[last:]))
-    return "".join(out) + "\n"  # the header is dbt_files' (it records the command)
+    # the header is lockgate.export.dbt_quarantine's (it records the command)
+    return "".join(out) + "\n"
 
 
 def _raw(text: str) -> str:

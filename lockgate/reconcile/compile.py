@@ -17,13 +17,13 @@ quality:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
 from lockgate.contract.compile.values import duration_seconds
 from lockgate.contract.model import Table
-from lockgate.contract.rules import Reconcile, Rule, Threshold
+from lockgate.contract.rules import Reconcile, Rule, Severity, Threshold
 from lockgate.contract.source import DocPath
 
 ARGUMENTS = (
@@ -147,7 +147,7 @@ def reconcile_rule(
             source, source_table, key, columns, since, lag, buckets, tolerance, drill_rows
         ),
         threshold=Threshold("mustBeLessOrEqualTo", tolerance, "rows"),
-        severity=severity,
+        severity=cast(Severity, severity),
         description=entry.get("description") or f"same keys and values as {source}.{source_table}",
         location=ctx.loc(path),
     )

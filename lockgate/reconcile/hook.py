@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import Reconcile, Rule, measure_as
-from lockgate.engines.results import RuleResult
+from lockgate.results.model import RuleResult
 
 
 def split_reconcile(rules: list[Rule]) -> tuple[list[Rule], list[Rule]]:

@@ -10,17 +10,17 @@ import datetime as dt
 
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.rules import Reconcile, Rule, measure_as
-from lockgate.engines.results import RuleResult
 from lockgate.reconcile import canonical
 from lockgate.reconcile.compare import reconcile_sides
 from lockgate.reconcile.side import Side
 from lockgate.reconcile.verdict import error_results, results
+from lockgate.results.model import RuleResult
 
 
 def reconcile_one(
     contract: Contract, table: Table, rule: Rule, connector, now: dt.datetime
 ) -> list[RuleResult]:
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     m = measure_as(rule, Reconcile)
     server = contract.server(m.source)

@@ -15,9 +15,9 @@ from typing import Any
 
 from lockgate.contract.model import Table
 from lockgate.contract.rules import Reconcile, Rule, measure_as
-from lockgate.engines.results import RuleResult
 from lockgate.reconcile.compare import Differences
 from lockgate.reconcile.side import Side
+from lockgate.results.model import RuleResult
 
 SAMPLES = 5
 

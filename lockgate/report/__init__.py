@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from lockgate.engines.results import ValidationResult
+from lockgate.results.model import ValidationResult
 
 FORMATS = ("text", "json", "junit")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lockgate.engines.results import ValidationResult
+from lockgate.results.model import ValidationResult
 
 
 def render(result: ValidationResult) -> str:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from lockgate.engines.results import ValidationResult, json_safe
 from lockgate.report.statement import statement
+from lockgate.results.model import ValidationResult, json_safe
 
 
 def render(result: ValidationResult) -> str:

@@ -5,7 +5,7 @@ checks all show this sentence, so a reader never has to open the contract to lea
 from __future__ import annotations
 
 from lockgate.contract.rules import RowMeasure
-from lockgate.engines.results import RuleResult, json_safe
+from lockgate.results.model import RuleResult, json_safe
 
 
 def statement(r: RuleResult) -> str:
@@ -17,7 +17,7 @@ def statement(r: RuleResult) -> str:
 
 
 def _rows_statement(r: RuleResult) -> str:
-    from lockgate.review.describe import describe_condition
+    from lockgate.contract.describe import describe_condition
 
     condition = describe_condition(r.rule)
     bound = r.rule.threshold.describe().replace(" rows", "").removeprefix("= ")

@@ -14,8 +14,8 @@ import textwrap
 from rich.console import Console
 from rich.text import Text
 
-from lockgate.engines.results import RuleResult, ValidationResult
 from lockgate.report.statement import sample_text, statement
+from lockgate.results.model import RuleResult, ValidationResult
 
 MAX_SAMPLES_SHOWN = 3
 INDENT = " " * 6  # under the rule id, past the status word

@@ -19,8 +19,6 @@ from lockgate.lineage import DbtLineage, DbtNode, ml_asset_keys
 from lockgate.review.changes import Change
 from lockgate.review.specs import ModelSpec, load_specs
 
-DEFAULT_SCHEMAS = {"duckdb": "main", "local": None, "postgres": "public"}
-
 
 @dataclass(frozen=True)
 class Relation:
@@ -129,13 +127,15 @@ def _spec_relation(spec: ModelSpec, notes: list[str]) -> Relation | None:
 def relation_of(contract: Contract, table: Table) -> Relation:
     """`${VAR:-default}` in a server's schema is read as `lockgate check` reads it; a variable
     that is unset and has no default leaves that server's schema out."""
-    from lockgate.engines.sql.connectors.base import expand_env
+    from lockgate.connectors.base import expand_env  # lazy: connectors.base imports ibis
+    from lockgate.connectors.servers import server_type
     from lockgate.errors import LockgateError
 
     schemas = []
     for server in contract.servers:
         try:
-            schema = expand_env(server.options.get("schema")) or DEFAULT_SCHEMAS.get(server.type)
+            known = server_type(server.type)
+            schema = expand_env(server.options.get("schema")) or (known and known.default_schema)
         except LockgateError:
             continue
         if isinstance(schema, str):

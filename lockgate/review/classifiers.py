@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.describe import describe_measure, describe_rule, describe_threshold
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.rules import OPERATORS
 from lockgate.review.changes import BREAKING, RISKY, SAFE, Classifier, Hit
 from lockgate.review.compare import Comparison
-from lockgate.review.describe import describe_measure, describe_rule, describe_threshold
 from lockgate.review.directions import measure_direction, threshold_direction
 
 # --- detectors: contract, tables, columns ---------------------------------------------------------
@@ -157,13 +157,19 @@ def _redefined(cmp: Comparison) -> Iterator[Hit]:
 PREDICATE_KINDS: KindTable[Callable[[Any], str]] = KindTable(
     "review: which classifier reports a moved predicate", ir.Predicate
 )
+
+
+def _classifier_named(name: str) -> Callable[[ir.Predicate], str]:
+    return lambda p: name
+
+
 for _kinds, _name in (
     ((ir.OutOfRange, ir.LengthOutOfRange, ir.LagAbove, ir.NotMultipleOf), "bound"),
     ((ir.NotInSet,), "values"),
     ((ir.NotMatching,), "pattern"),
     ((ir.IsNull, ir.IsMissing, ir.AnyOf), "generic"),
 ):
-    PREDICATE_KINDS.register(*_kinds)(lambda p, name=_name: name)
+    PREDICATE_KINDS.register(*_kinds)(_classifier_named(_name))
 
 
 def _predicate_kind(measure: ir.Measure) -> str:

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
@@ -249,7 +249,7 @@ def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> i
             changes[name] = renamed.get(value, value)
         elif isinstance(value, tuple):
             changes[name] = tuple(renamed.get(c, c) for c in value)
-    return replace(measure, **changes) if changes else measure
+    return replace(cast(Any, measure), **changes) if changes else measure
 
 
 def predicate_direction(old: ir.Predicate, new: ir.Predicate) -> Direction:

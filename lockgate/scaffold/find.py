@@ -47,7 +47,7 @@ def find_table_contract(
 
 
 def _server_schemas(contract: Contract) -> set[str]:
-    from lockgate.engines.sql.connectors.base import expand_env
+    from lockgate.connectors.base import expand_env
     from lockgate.errors import LockgateError
 
     out = set()

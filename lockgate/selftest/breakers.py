@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lockgate.contract import rules as ir
+from lockgate.contract.describe import describe_predicate
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract
-from lockgate.engines.results import Measurement
-from lockgate.review.describe import describe_predicate
+from lockgate.results.model import Measurement
 from lockgate.selftest.dataset import Dataset, TableData, build_dataset, column_specs
 from lockgate.selftest.sizing import passes, row_count_passes, row_counts_to_try, rows_to_fail
 from lockgate.selftest.values import CannotGenerate, take

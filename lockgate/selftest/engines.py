@@ -104,9 +104,9 @@ def _quote(name: str) -> str:
 
 
 def _sql(contract: Contract, path: Path, schema: str, now: dt.datetime) -> dict[str, RuleVerdict]:
-    from lockgate.engines.run import run_engine
-    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
+    from lockgate.connectors.duckdb import DuckDBConnector
     from lockgate.engines.sql.engine import SqlEngine
+    from lockgate.validation import run_engine
 
     try:
         with DuckDBConnector(
@@ -120,7 +120,7 @@ def _sql(contract: Contract, path: Path, schema: str, now: dt.datetime) -> dict[
 
 def _frame(contract: Contract, dataset: Dataset, now: dt.datetime) -> dict[str, RuleVerdict]:
     from lockgate.engines.frame.engine import FrameEngine
-    from lockgate.engines.run import run_engine
+    from lockgate.validation import run_engine
 
     try:
         result = run_engine(contract, FrameEngine(dataset.frames(), contract), server=None, now=now)

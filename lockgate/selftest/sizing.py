@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract import rules as ir
-from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement
+from lockgate.judge.verdicts import judge
+from lockgate.results.model import Measurement
 from lockgate.review.directions import accepted
 
 DEFAULT_ROWS = 20

@@ -61,7 +61,7 @@ def never_fails(contract: Contract, rule: ir.Rule) -> str | None:
 
 
 def _accepts_zero(rule: ir.Rule) -> bool:
-    from lockgate.engines.judge import compare
+    from lockgate.judge.thresholds import compare
 
     return compare(0, rule.threshold)
 

@@ -27,7 +27,7 @@ from typing import Any
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract
-from lockgate.engines.judge import compare
+from lockgate.judge.thresholds import compare
 
 Record = Mapping[str, Any]
 Fails = Callable[[Record], bool]

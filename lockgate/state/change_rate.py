@@ -25,7 +25,7 @@ import statistics
 from dataclasses import dataclass
 
 from lockgate.contract.rules import ChangeRate
-from lockgate.state.profile import MAX_SEGMENTS, BucketFingerprints
+from lockgate.profile.model import MAX_SEGMENTS, BucketFingerprints
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from lockgate.contract.rules import (
     Threshold,
 )
 from lockgate.contract.source import DocPath
-from lockgate.state.profile import COLUMN_METRICS, METRICS, TABLE_METRICS
+from lockgate.profile.model import COLUMN_METRICS, METRICS, TABLE_METRICS
 
 ADVANCING_TYPES = ("timestamp", "date", "integer", "number")
 MAX_BUCKETS = 65536
@@ -416,7 +416,7 @@ def _drift(
     reference = _reference_summary(ctx, table, column, reference_file, path)
     if reference is None:
         return None
-    from lockgate.state.drift import CategoricalSummary
+    from lockgate.profile.drift import CategoricalSummary
 
     categorical = isinstance(reference, CategoricalSummary)
     method_name = args.get("method", "jensenShannon" if categorical else "wasserstein")
@@ -448,7 +448,7 @@ def _drift(
 def _reference_summary(
     ctx: CompileContext, table: Table, column: str, reference_file: str, path: DocPath
 ):
-    from lockgate.state.reference import ReferenceError, load_reference
+    from lockgate.state.reference import InvalidReferenceFile, load_reference
 
     location = path + ("implementation", "reference")
     file = Path(ctx.doc.file).parent / reference_file
@@ -462,7 +462,7 @@ def _reference_summary(
             "missing-reference",
         )
         return None
-    except ReferenceError as exc:
+    except InvalidReferenceFile as exc:
         ctx.error(
             location, f"reference profile {reference_file} is invalid: {exc}", "invalid-reference"
         )

@@ -1,6 +1,6 @@
 """Judging the stateful rules: the current table profile against history or a reference.
 
-`lockgate.engines.judge` hands every stateful rule here. The verdicts keep the result shape of
+`lockgate.judge.verdicts` hands every stateful rule here. The verdicts keep the result shape of
 every other rule. Two outcomes are passes that say why nothing was judged, in `observed`:
 "not enough history: 3 of 7 runs" and "not computable: <reason>" (an empty or constant column
 is reported by the rules made for that, not by drift). A rule that needs history when there is no
@@ -18,17 +18,17 @@ from typing import Any
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.rules import format_duration
-from lockgate.engines.results import Measurement, RuleResult
-from lockgate.state.anomaly import HistoryPoint, judge_anomaly
-from lockgate.state.change_rate import compare_buckets, judge_change, keep_rate_history
-from lockgate.state.drift import (
+from lockgate.profile.drift import (
     DEFAULT_THRESHOLDS,
     CategoricalSummary,
     categorical_drift,
     numeric_drift,
 )
+from lockgate.profile.model import ColumnStats, TableProfile, metric_value
+from lockgate.results.model import Measurement, RuleResult
+from lockgate.state.anomaly import HistoryPoint, judge_anomaly
+from lockgate.state.change_rate import compare_buckets, judge_change, keep_rate_history
 from lockgate.state.history import PastRun, TableHistory
-from lockgate.state.profile import ColumnStats, TableProfile, metric_value
 
 DRIFT_LABELS = {
     "wasserstein": "Wasserstein/std",
@@ -52,7 +52,7 @@ def judge_stateful(
 
 
 # Only stateful measures reach this module: the rest are judged from their measurement alone.
-_NOT_STATEFUL = "not stateful: lockgate.engines.judge judges it from its measurement"
+_NOT_STATEFUL = "not stateful: lockgate.judge.verdicts judges it from its measurement"
 _OTHER_TRAITS = (ir.RowMeasure, ir.TableMeasure, ir.MetadataMeasure, ir.CrossServerMeasure)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockgate.contract import rules as ir
-from lockgate.state.profile import BucketFingerprints, ColumnStats
+from lockgate.profile.model import BucketFingerprints, ColumnStats
 
 
 @dataclass

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from lockgate.engines.partitions import PartitionSelection
-from lockgate.engines.results import ValidationResult
+from lockgate.results.model import ValidationResult
 
 
 def partition_table_name(table: str, label: str) -> str:

@@ -3,7 +3,7 @@
 `lockgate profile CONTRACT --server S --output FILE` writes one from the training data; a drift
 rule names it (`reference: FILE`, relative to the contract). The file is deterministic (same data,
 same bytes): tables and columns in contract order, summaries in the fixed key order of
-`lockgate.state.drift.summary_to_dict`, no timestamps. Regenerating it is a reviewed change.
+`lockgate.profile.drift.summary_to_dict`, no timestamps. Regenerating it is a reviewed change.
 
     {
       "lockgateReferenceProfile": 1,
@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lockgate.state.drift import (
+from lockgate.profile.drift import (
     CategoricalSummary,
     NumericSummary,
     summary_from_dict,
@@ -32,7 +32,7 @@ FORMAT_KEY = "lockgateReferenceProfile"
 Summary = NumericSummary | CategoricalSummary
 
 
-class ReferenceError(ValueError):
+class InvalidReferenceFile(ValueError):
     """A reference file that cannot be read as a lockgate reference profile."""
 
 
@@ -70,14 +70,14 @@ class ReferenceProfile:
 
 
 def load_reference(path: str | Path) -> ReferenceProfile:
-    """Read a reference file; FileNotFoundError when absent, ReferenceError when malformed."""
+    """Read a reference file; FileNotFoundError when absent, InvalidReferenceFile when malformed."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReferenceError(f"not JSON: {exc}") from None
+        raise InvalidReferenceFile(f"not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get(FORMAT_KEY) != FORMAT_VERSION:
-        raise ReferenceError(
+        raise InvalidReferenceFile(
             f"expected a JSON object with {FORMAT_KEY}: {FORMAT_VERSION} (written by "
             "`lockgate profile`)"
         )
@@ -87,16 +87,16 @@ def load_reference(path: str | Path) -> ReferenceProfile:
     )
     tables = data.get("tables")
     if not isinstance(tables, dict):
-        raise ReferenceError("'tables' must be an object")
+        raise InvalidReferenceFile("'tables' must be an object")
     for name, raw in tables.items():
         columns = raw.get("columns") if isinstance(raw, dict) else None
         if not isinstance(columns, dict):
-            raise ReferenceError(f"table {name}: 'columns' must be an object")
+            raise InvalidReferenceFile(f"table {name}: 'columns' must be an object")
         table = TableReference(int(raw.get("rowCount") or 0))
         for column, summary in columns.items():
             try:
                 table.columns[column] = summary_from_dict(summary)
             except (TypeError, ValueError) as exc:
-                raise ReferenceError(f"{name}.{column}: {exc}") from None
+                raise InvalidReferenceFile(f"{name}.{column}: {exc}") from None
         profile.tables[name] = table
     return profile

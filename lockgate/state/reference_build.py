@@ -20,7 +20,7 @@ import numpy as np
 from lockgate.contract.model import Column, Contract, Table
 from lockgate.engines.column_kinds import ibis_summary
 from lockgate.errors import LockgateError, UsageError
-from lockgate.state.drift import (
+from lockgate.profile.drift import (
     OTHER,
     NumericSummary,
     categorical_summary,
@@ -94,7 +94,7 @@ def _frame_kind(values, pd) -> str | None:
 def reference_from_server(
     contract: Contract, server: str | None = None, *, bins: int = BINS, top: int = TOP
 ) -> ReferenceProfile:
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     chosen = contract.server(server)
     if chosen is None:
@@ -154,7 +154,7 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
 
 
 def _numeric_scan(connector, t, columns: list[Column]) -> dict:
-    from lockgate.state.sql_profile import finite_number
+    from lockgate.engines.sql.profile import finite_number
 
     metrics = {"rows": t.count()}
     for i, column in enumerate(columns):
@@ -183,7 +183,7 @@ def _numeric_scan(connector, t, columns: list[Column]) -> dict:
 def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str, tuple[float, ...]]:
     """Physical column name -> edges at the reference quantile levels, as `numeric_summary` places
     them (the linear interpolation of quantile_cont / percentile_cont is numpy's default)."""
-    from lockgate.state.sql_profile import finite_number
+    from lockgate.engines.sql.profile import finite_number
 
     if not columns:
         return {}
@@ -203,7 +203,7 @@ def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str,
 
 
 def _bin_counts(connector, t, edges: dict[str, tuple[float, ...]]) -> dict[str, list[int]]:
-    from lockgate.state.sql_profile import finite_number, histogram_counts
+    from lockgate.engines.sql.profile import finite_number, histogram_counts
 
     if not edges:
         return {}
@@ -226,7 +226,7 @@ def _few_values(connector, t, name: str, rows: int, bins: int) -> NumericSummary
     them gives `numeric_summary` the exact column (edges between distinct values)."""
     from ibis import _
 
-    from lockgate.state.sql_profile import finite_number
+    from lockgate.engines.sql.profile import finite_number
 
     number, finite = finite_number(t[name])
     query = t.filter(finite).group_by(v=number).aggregate(n=_.count()).order_by("v")

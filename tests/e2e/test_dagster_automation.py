@@ -22,7 +22,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from lockgate.dagster import LockgatePaths, contract_checks, lockgate_sensors
+from lockgate.dagster import LockgateResource, build_contract_checks, lockgate_sensors
 from lockgate.dagster.ml import GUARDED
 
 WIDGETS = dg.AssetKey("widgets")
@@ -83,7 +83,11 @@ class Tiny:
     def __init__(self, root: Path):
         self.database = root / "tiny.duckdb"
         self.contract = write_contract(root, self.database)
-        self.paths = LockgatePaths(history=str(root / "history.sqlite"), registry=root / "registry")
+        self.resources = {
+            "lockgate": LockgateResource(
+                history=str(root / "history.sqlite"), registry=str(root / "registry")
+            )
+        }
         database = self.database
 
         @dg.asset(key=WIDGETS)
@@ -106,9 +110,13 @@ class Tiny:
         def unguarded_report() -> None:
             pass
 
-        self.checks = contract_checks(self.contract, lambda contract, table: WIDGETS, self.paths)
+        (self.checks,) = build_contract_checks(
+            contracts=[self.contract], asset_key_for=lambda contract, table: WIDGETS
+        )
         self.assets = [widgets, guarded_report, unguarded_report]
-        self.defs = dg.Definitions(assets=self.assets, asset_checks=[self.checks])
+        self.defs = dg.Definitions(
+            assets=self.assets, asset_checks=[self.checks], resources=self.resources
+        )
 
     def land(self, instance: dg.DagsterInstance, mode: str) -> dg.ExecuteInProcessResult:
         """Materialize `widgets` with the given data and run its contract checks."""
@@ -117,6 +125,7 @@ class Tiny:
             instance=instance,
             selection=dg.AssetSelection.assets(WIDGETS),  # includes the asset's checks
             run_config={"ops": {"widgets": {"config": {"mode": mode}}}},
+            resources=self.resources,
             raise_on_error=False,
         )
 
@@ -125,6 +134,7 @@ class Tiny:
             [*self.assets, self.checks],
             instance=instance,
             selection=list(keys),
+            resources=self.resources,
             raise_on_error=False,
         )
         assert result.success, result.get_failed_step_keys()
@@ -190,6 +200,7 @@ def test_guarded_asset_is_not_requested_after_a_failed_blocking_check_and_is_aft
         [*tiny.assets, tiny.checks],
         instance=instance,
         run_config={"ops": {"widgets": {"config": {"mode": "good"}}}},
+        resources=tiny.resources,
     )
     assert first.success
     assert ticks.tick_and_settle() == set()
@@ -222,6 +233,7 @@ def test_a_check_that_never_ran_blocks_the_guarded_asset(tiny, instance):
         [*tiny.assets, tiny.checks],
         instance=instance,
         run_config={"ops": {"widgets": {"config": {"mode": "good"}}}},
+        resources=tiny.resources,
     )
     assert first.success
     assert ticks.tick_and_settle() == set()
@@ -229,6 +241,7 @@ def test_a_check_that_never_ran_blocks_the_guarded_asset(tiny, instance):
     unchecked = dg.materialize(
         [*tiny.assets, tiny.checks],
         instance=instance,
+        resources=tiny.resources,
         selection=dg.AssetSelection.assets(WIDGETS).without_checks(),
         run_config={"ops": {"widgets": {"config": {"mode": "good"}}}},
     )

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import lockgate
-from lockgate.state.drift import CategoricalSummary
+from lockgate.profile.drift import CategoricalSummary
 from lockgate.state.reference_build import reference_from_frames, reference_from_server
 from lockgate.state.store import open_store
 from lockgate.state.store.postgres import PostgresHistoryStore
@@ -175,8 +175,8 @@ def engines(tmp_path, pg_schema):
 
 
 def _profiles(contract, df, schema_con):
+    from lockgate.connectors import connect
     from lockgate.engines.frame.engine import FrameEngine
-    from lockgate.engines.sql.connectors import connect
     from lockgate.engines.sql.engine import SqlEngine
 
     table = contract.table("items")

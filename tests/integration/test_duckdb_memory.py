@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 
 import lockgate
-from lockgate.engines.sql.connectors.duckdb import (
+from lockgate.connectors.duckdb import (
     DEFAULT_MEMORY_LIMIT,
     _bytes,
     check_config,

@@ -238,7 +238,7 @@ def test_exporting_does_not_import_great_expectations(contract_path):
     ],
 )
 def test_accepted_counts_follow_the_judge_on_integers(operator, value, expected):
-    from lockgate.engines.judge import compare
+    from lockgate.judge.verdicts import compare
 
     threshold = Threshold(operator, value, "rows")
     assert accepted_counts(threshold) == expected
@@ -264,7 +264,7 @@ def test_accepted_counts_follow_the_judge_on_integers(operator, value, expected)
 def test_null_share_budgets_become_mostly_on_lockgates_rounding_grid(
     operator, value, expected_high
 ):
-    from lockgate.engines.judge import _percent, compare
+    from lockgate.judge.verdicts import _percent, compare
 
     threshold = Threshold(operator, value, "percent")
     accepted = accepted_counts(threshold, scale=MICRO_PERCENT, maximum=ALL_MICRO_PERCENT)

@@ -233,11 +233,11 @@ def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
     """The history rules' profiles (nullCount, nullRate) follow the same NaN rule as the checks."""
     import dataclasses
 
+    from lockgate.connectors import connect
     from lockgate.contract import rules as ir
     from lockgate.engines.frame.engine import FrameEngine
-    from lockgate.engines.run import run_engine
-    from lockgate.engines.sql.connectors import connect
     from lockgate.engines.sql.engine import SqlEngine
+    from lockgate.validation import run_engine
 
     contract = _nan_contract(tmp_path, "unused")
     nulls = ir.Rule(

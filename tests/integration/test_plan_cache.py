@@ -89,7 +89,7 @@ def test_warm_check_needs_neither_ibis_nor_sqlglot(setup):
     code = (
         "import sys, lockgate\n"
         "from lockgate.contract.rules import judging_phase\n"
-        "from lockgate.engines.sql.connectors import connect\n"
+        "from lockgate.connectors import connect\n"
         "from lockgate.engines.sql.engine import SqlEngine\n"
         f"c = lockgate.load_contract({str(path)!r})\n"
         "rules = sorted(c.rules_for('t'), key=judging_phase)\n"
@@ -136,7 +136,7 @@ def test_another_server_with_other_types_gets_its_own_plan(setup):
 def test_a_code_change_misses_the_cache(setup, monkeypatch):
     tmp_path, _db, contract = setup
     lockgate.validate(contract())
-    monkeypatch.setattr(lockgate, "__version__", "99.0.0")
+    monkeypatch.setattr(lockgate.version, "__version__", "99.0.0")
     lockgate.validate(contract())
     assert len(_cache_files(tmp_path)) == 2
 

@@ -136,8 +136,8 @@ def test_sql_rules_only_read(tmp_path, query, why):
 @pytest.mark.postgres
 def test_postgres_sql_rules_run_in_read_only_transactions(tmp_path, pg_schema):
     """Even SQL that slips past the parser cannot write: the session is read-only."""
+    from lockgate.connectors.postgres import PostgresConnector
     from lockgate.contract.model import Server
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
 
     con, schema = pg_schema
     pg_load_frame(con, schema, "t", pd.DataFrame({"a": [1, 2]}), types={"a": "BIGINT"})
@@ -240,7 +240,7 @@ def test_type_checks_compare_logical_and_live_types(tmp_path):
 
 
 def test_all_aggregate_rules_share_one_query(tmp_path, monkeypatch):
-    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
+    from lockgate.connectors.duckdb import DuckDBConnector
 
     db = duckdb_with(
         tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2, 2], "b": ["x", None, "zz"]})}

@@ -1,6 +1,6 @@
 """Wide tables: the fused scan split into column batches gives the same verdicts as one query,
 DuckDB counts failing rows with COUNT_IF, and samples of a narrowed query name only their
-columns (lockgate.engines.sql.scan_batches, lockgate.engines.sql.dialect_sql)."""
+columns (lockgate.engines.sql.scan_batches, lockgate.connectors.dialect_sql)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import lockgate
-from lockgate.engines.sql.connectors import connect
-from lockgate.engines.sql.dialect_sql import compile_sql
+from lockgate.connectors import connect
+from lockgate.connectors.dialect_sql import compile_sql
 from lockgate.engines.sql.plan import plan_table
 from lockgate.engines.sql.scan_batches import BATCH_COLUMNS_ENV, scan_batches
 from tests.support.files import duckdb_with, write_contract

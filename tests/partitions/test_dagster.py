@@ -5,7 +5,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from lockgate.dagster import LockgatePaths, contract_checks
+from lockgate.dagster import LockgateResource, build_contract_checks
 from lockgate.dagster.partitions import run_partitions
 from lockgate.guard import ContractViolation, require_validated
 from lockgate.state.store import open_store
@@ -33,7 +33,7 @@ def project(tmp_path):
     contract_for(
         tmp_path, db, text=CONTRACT.replace("mustBeGreaterThan: 4", "mustBeGreaterThan: 3")
     )
-    paths = LockgatePaths(history=str(tmp_path / "h.sqlite"), registry=tmp_path / "reg")
+    paths = LockgateResource(history=str(tmp_path / "h.sqlite"), registry=str(tmp_path / "reg"))
     path = tmp_path / "contract.odcs.yaml"
 
     @dg.asset(key=EVENTS, partitions_def=DAYS)
@@ -44,8 +44,10 @@ def project(tmp_path):
     def customers_asset() -> None:
         pass
 
-    checks = contract_checks(
-        path, lambda contract, table: dg.AssetKey(table.name), paths, partitions_def=DAYS
+    (checks,) = build_contract_checks(
+        contracts=[path],
+        asset_key_for=lambda contract, table: dg.AssetKey(table.name),
+        partitions_def=DAYS,
     )
 
     @dg.asset(partitions_def=DAYS, deps=[EVENTS])
@@ -63,8 +65,14 @@ def project(tmp_path):
     return path, paths, [events_asset, checks, model], customers_asset
 
 
-def _run(assets, day: str, instance):
-    result = dg.materialize(assets, partition_key=day, instance=instance, raise_on_error=False)
+def _run(assets, day: str, instance, lockgate: LockgateResource):
+    result = dg.materialize(
+        assets,
+        partition_key=day,
+        instance=instance,
+        resources={"lockgate": lockgate},
+        raise_on_error=False,
+    )
     return result, {e.check_name: e for e in result.get_asset_check_evaluations()}
 
 
@@ -75,12 +83,12 @@ def test_partitioned_checks_block_per_partition_and_guards_read_their_partitions
     path, paths, assets, customers_asset = project
     with dg.instance_for_test() as instance:
         dg.materialize([customers_asset], instance=instance)
-        clean, checks = _run(assets, "2026-06-28", instance)
+        clean, checks = _run(assets, "2026-06-28", instance, paths)
         assert clean.success and not clean.is_node_untouched("model")
         assert checks["events_event_id_unique"].passed
         assert {e.partition for e in checks.values()} == {"2026-06-28"}
 
-        bad, checks = _run(assets, "2026-06-29", instance)
+        bad, checks = _run(assets, "2026-06-29", instance, paths)
         assert not bad.success
         assert bad.is_node_untouched("model")  # blocked within the run
         assert {e.partition for e in checks.values()} == {"2026-06-29"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from lockgate.dagster import LockgatePaths, contract_checks
+from lockgate.dagster import LockgateResource, build_contract_checks
 from tests.quarantine.data import contract_text, pros, quotes
 from tests.support.files import duckdb_with, write_contract
 
@@ -21,11 +21,13 @@ def _run(tmp_path, max_rate: float):
     def quotes_asset() -> None:
         pass  # the table is already in the DuckDB file
 
-    checks = contract_checks(
-        path,
-        lambda contract, table: QUOTES if table.name == "quotes" else dg.AssetKey(table.name),
-        LockgatePaths(history=str(tmp_path / "h.sqlite"), registry=tmp_path / "reg"),
+    (checks,) = build_contract_checks(
+        contracts=[path],
+        asset_key_for=lambda contract, table: (
+            QUOTES if table.name == "quotes" else dg.AssetKey(table.name)
+        ),
     )
+    lockgate = LockgateResource(history=str(tmp_path / "h.sqlite"), registry=str(tmp_path / "reg"))
 
     @dg.asset(key=dg.AssetKey("pros"))
     def pros_asset() -> None:
@@ -34,6 +36,7 @@ def _run(tmp_path, max_rate: float):
     result = dg.materialize(
         [quotes_asset, pros_asset, checks],
         instance=dg.DagsterInstance.ephemeral(),
+        resources={"lockgate": lockgate},
         raise_on_error=False,
     )
     return result, {e.check_name: e for e in result.get_asset_check_evaluations()}

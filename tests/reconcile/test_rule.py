@@ -80,9 +80,9 @@ def test_bad_arguments_are_errors_at_their_position(tmp_path, impl, line, col, m
 
 
 def test_other_consumers_name_the_rule_as_not_theirs(tmp_path):
+    from lockgate.contract.describe import describe_rule
     from lockgate.export import ExportOptions, export, notes
     from lockgate.gx.expectations import NotExported, expectations_for
-    from lockgate.review.describe import describe_rule
     from lockgate.selftest.breakers import not_exercised_reason
 
     path = write_contract(tmp_path, contract_text(SERVERS, "source: app"))

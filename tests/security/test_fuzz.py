@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 import lockgate
+from lockgate.connectors.safety import refusal
 from lockgate.contract.loader import analyze_text
-from lockgate.engines.sql.safety import refusal
 from lockgate.errors import LockgateError
 from lockgate.export import ExportOptions, export
 from tests.security.sql_attacks import DUCKDB, POSTGRES
@@ -270,7 +270,7 @@ def warehouse(tmp_path):
 def test_generated_sql_is_classified_without_crashing_and_what_passes_cannot_write(
     tmp_path, warehouse
 ):
-    from lockgate.engines.sql.connectors.duckdb import safe_connect
+    from lockgate.connectors.duckdb import safe_connect
 
     rng = random.Random(SEED)
     before = _files(tmp_path)

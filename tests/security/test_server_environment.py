@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from lockgate.connectors.base import expand_env
 from lockgate.contract.loader import analyze_text
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import expand_env
 from lockgate.errors import ConnectionFailed, LockgateError
 
 
@@ -54,8 +54,8 @@ def test_lockgate_variables_still_expand(monkeypatch):
 
 
 def test_expanded_values_are_not_printed_back(monkeypatch):
-    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
+    from lockgate.connectors.duckdb import DuckDBConnector
+    from lockgate.connectors.postgres import PostgresConnector
 
     monkeypatch.setenv("LOCKGATE_FUZZ_PATH", "s3cr3t-value")
     for make, server in (
@@ -78,7 +78,7 @@ def test_expanded_values_are_not_printed_back(monkeypatch):
 
 
 def test_allowed_hosts_pin_where_credentials_go(monkeypatch):
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
+    from lockgate.connectors.postgres import PostgresConnector
 
     monkeypatch.setenv("LOCKGATE_ALLOWED_HOSTS", "db.internal, 127.0.0.2")
     with pytest.raises(
@@ -90,8 +90,8 @@ def test_allowed_hosts_pin_where_credentials_go(monkeypatch):
 def test_data_roots_confine_duckdb_files_and_local_paths(tmp_path, monkeypatch):
     import pandas as pd
 
-    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
-    from lockgate.engines.sql.connectors.local import LocalFilesConnector
+    from lockgate.connectors.duckdb import DuckDBConnector
+    from lockgate.connectors.local import LocalFilesConnector
     from tests.support.files import duckdb_with
 
     inside = tmp_path / "data"

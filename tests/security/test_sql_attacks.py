@@ -17,10 +17,10 @@ import pytest
 import yaml
 
 import lockgate
+from lockgate.connectors.safety import UnsafeSql
 from lockgate.contract import rules as ir
 from lockgate.contract.loader import analyze_text
 from lockgate.contract.model import Server
-from lockgate.engines.sql.safety import UnsafeSql
 from lockgate.errors import ContractError, LockgateError
 from tests.security.sql_attacks import DUCKDB, POSTGRES
 from tests.support.cli import lockgate as lockgate_cli
@@ -115,7 +115,7 @@ def test_duckdb_check_of_the_headline_attack_is_a_contract_error_and_writes_noth
 @pytest.mark.parametrize("attack", [a for a, _ in DUCKDB])
 def test_the_duckdb_engine_refuses_each_attack_even_without_lint(tmp_path, attack):
     """Defence in depth: a Contract built around lint (e.g. by code) still cannot run them."""
-    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
+    from lockgate.connectors.duckdb import DuckDBConnector
     from lockgate.engines.sql.engine import SqlEngine
 
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
@@ -155,7 +155,7 @@ def test_the_duckdb_engine_refuses_each_attack_even_without_lint(tmp_path, attac
 ])  # fmt: skip
 def test_duckdb_connections_have_no_file_access(tmp_path, sql):
     """What the database enforces by itself when the parser is bypassed (connector.fetch)."""
-    from lockgate.engines.sql.connectors.duckdb import DuckDBConnector
+    from lockgate.connectors.duckdb import DuckDBConnector
 
     db = duckdb_with(tmp_path / "w.duckdb", {"t": pd.DataFrame({"a": [1, 2]})})
     connector = DuckDBConnector(Server("duck", "duckdb", {"database": str(db)}))
@@ -172,7 +172,7 @@ def test_duckdb_connections_have_no_file_access(tmp_path, sql):
 
 
 def test_a_local_server_reads_its_own_directory_only(tmp_path):
-    from lockgate.engines.sql.connectors.local import LocalFilesConnector
+    from lockgate.connectors.local import LocalFilesConnector
 
     data = tmp_path / "data"
     data.mkdir()
@@ -232,7 +232,7 @@ def test_postgres_check_of_the_headline_attack_is_a_contract_error_and_deletes_n
 @pytest.mark.postgres
 @pytest.mark.parametrize("attack", [a for a, _ in POSTGRES])
 def test_the_postgres_engine_refuses_each_attack_even_without_lint(tmp_path, pg_schema, attack):
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
+    from lockgate.connectors.postgres import PostgresConnector
     from lockgate.engines.sql.engine import SqlEngine
 
     con, schema = pg_schema
@@ -273,7 +273,7 @@ def test_the_postgres_engine_refuses_each_attack_even_without_lint(tmp_path, pg_
 def test_postgres_runs_one_statement_in_a_read_only_transaction(pg_schema, sql):
     """Behind the parser: the extended protocol refuses a second statement, so a COMMIT cannot
     end the read-only transaction; a lone write fails in it."""
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
+    from lockgate.connectors.postgres import PostgresConnector
 
     con, schema = pg_schema
     pg_load_frame(con, schema, "t", pd.DataFrame({"a": [1, 2]}), types={"a": "BIGINT"})
@@ -288,7 +288,7 @@ def test_postgres_runs_one_statement_in_a_read_only_transaction(pg_schema, sql):
 
 @pytest.mark.postgres
 def test_postgres_statement_timeout_bounds_a_slow_query(pg_schema, monkeypatch):
-    from lockgate.engines.sql.connectors.postgres import PostgresConnector
+    from lockgate.connectors.postgres import PostgresConnector
 
     _, schema = pg_schema
     monkeypatch.setenv("LOCKGATE_STATEMENT_TIMEOUT", "300ms")
@@ -343,7 +343,7 @@ def test_duckdb_rules_are_stopped_at_the_statement_timeout(tmp_path, monkeypatch
 
 
 def test_a_malformed_timeout_is_a_clear_error(monkeypatch):
-    from lockgate.engines.sql.connectors.base import statement_timeout_seconds
+    from lockgate.connectors.base import statement_timeout_seconds
 
     monkeypatch.setenv("LOCKGATE_STATEMENT_TIMEOUT", "soon")
     with pytest.raises(LockgateError, match="expected e.g. 30s"):

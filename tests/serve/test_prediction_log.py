@@ -10,10 +10,10 @@ import httpx
 import pandas as pd
 
 from lockgate.contract.loader import load_contract
-from lockgate.engines.run import validate_frames
 from lockgate.serve.app import ServeSettings
 from lockgate.serve.prediction_log import CONTRACT_FILE
 from lockgate.serve.server import BackgroundServer
+from lockgate.validation import validate_frames
 from tests.serve.toy import records
 
 

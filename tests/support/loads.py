@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract.model import Contract
-from lockgate.engines.results import ValidationResult
-from lockgate.engines.run import run_engine
+from lockgate.results.model import ValidationResult
+from lockgate.validation import run_engine
 
 
 def load_day(contract: Contract, server: str, store, day: dt.datetime) -> ValidationResult:
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
     from lockgate.engines.sql.engine import SqlEngine
 
     with connect(contract.server(server)) as connector:

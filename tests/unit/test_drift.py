@@ -11,7 +11,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 
-from lockgate.state.drift import (
+from lockgate.profile.drift import (
     OTHER,
     PSI_EPSILON,
     CategoricalSummary,

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from lockgate.contract.rules import Anomaly, ChangeRate, Rule, Threshold
-from lockgate.engines.results import RuleResult, ValidationResult
-from lockgate.state.profile import BucketFingerprints, ColumnStats, TableProfile
+from lockgate.profile.model import BucketFingerprints, ColumnStats, TableProfile
+from lockgate.results.model import RuleResult, ValidationResult
 from lockgate.state.store import DEFAULT_PATH, ENV, open_store
 from lockgate.state.store.sql_store import KEEP_BUCKET_RUNS, SqlHistoryStore
 from lockgate.state.store.sqlite import SqliteHistoryStore

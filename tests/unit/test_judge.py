@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from lockgate.contract import rules as ir
-from lockgate.engines.judge import compare, judge
-from lockgate.engines.results import Measurement
+from lockgate.judge.verdicts import compare, judge
+from lockgate.results.model import Measurement
 
 NOW = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
 
@@ -153,7 +153,7 @@ def test_unmeasurable_rules_fail_with_the_reason():
 
 
 def test_warnings_never_fail_the_verdict():
-    from lockgate.engines.results import ValidationResult
+    from lockgate.results.model import ValidationResult
 
     result = ValidationResult("c", "1", "h", None, "sql", NOW)
     result.results.append(

@@ -61,7 +61,7 @@ def test_every_consumer_has_tables():
         "lockgate.engines.frame.schema",
         "lockgate.export.dbt",
         "lockgate.gx.expectations",
-        "lockgate.review.describe",
+        "lockgate.contract.describe",
         "lockgate.review.directions",
         "lockgate.review.classifiers",
         "lockgate.selftest.violations",
@@ -102,7 +102,7 @@ def test_a_new_measure_without_consumers_fails_the_matrix():
         "lockgate.engines.frame.aggregates",
         "lockgate.export.dbt",
         "lockgate.gx.expectations",
-        "lockgate.review.describe",
+        "lockgate.contract.describe",
         "lockgate.review.directions",
         "lockgate.selftest.breakers",
     }
@@ -116,7 +116,7 @@ def test_a_new_measure_without_consumers_fails_the_matrix():
     assert any(line.startswith("lockgate.export.dbt:") and "IsNegative" in line for line in found)
     # and calling a table with it says where, instead of a silent fallback
     describe = next(t for t in TABLES if t.consumer == "review: describe a measure")
-    with pytest.raises(NotImplementedError, match=r"lockgate\.review\.describe.*ColumnMedian"):
+    with pytest.raises(NotImplementedError, match=r"lockgate\.contract\.describe.*ColumnMedian"):
         describe(ColumnMedian("x"))
 
 
@@ -130,7 +130,7 @@ def test_a_new_stateful_measure_is_covered_where_the_decision_is_per_trait():
 
     found = gaps(TABLES, [Seasonal])
     assert not any(line.startswith("lockgate.engines.sql.plan:") for line in found)
-    assert any(line.startswith("lockgate.review.describe:") for line in found)
+    assert any(line.startswith("lockgate.contract.describe:") for line in found)
 
 
 def test_unsupported_kinds_raise_their_reason():

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract.rules import FailingRows, OutOfRange, RowCount, Rule, Threshold
-from lockgate.engines.results import RuleResult, ValidationResult
 from lockgate.guard import ContractViolation, Violation
+from lockgate.results.model import RuleResult, ValidationResult
 
 EVIL = "<script>alert('x')</script>"
 

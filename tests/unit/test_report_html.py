@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract import rules as ir
-from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement, ValidationResult
+from lockgate.judge.verdicts import judge
 from lockgate.report.html import build_report
 from lockgate.report.html.bounds import bounds
+from lockgate.results.model import Measurement, ValidationResult
 from lockgate.state.store import open_store
 
 T0 = dt.datetime(2026, 1, 15, tzinfo=dt.UTC)

@@ -14,9 +14,9 @@ import pytest
 from scipy import stats
 
 import lockgate
+from lockgate.engines.frame.profile import frame_profile
+from lockgate.profile.model import BucketRequest, ProfileRequest
 from lockgate.state.change_rate import compare_buckets
-from lockgate.state.frame_profile import frame_profile
-from lockgate.state.profile import BucketRequest, ProfileRequest
 from lockgate.state.store import open_store
 from tests.support.files import duckdb_with, write_contract
 
@@ -121,7 +121,7 @@ def run(tmp_path):
     }
     state = {"n": 0}
 
-    def check(df: pd.DataFrame) -> dict[str, dict[str, lockgate.engines.results.RuleResult]]:
+    def check(df: pd.DataFrame) -> dict[str, dict[str, lockgate.results.model.RuleResult]]:
         state["n"] += 1
         db = duckdb_with(tmp_path / f"day{state['n']}.duckdb", {"pros": df})
         contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db)))
@@ -260,8 +260,8 @@ def test_coarsening_equals_bucketing_coarsely_and_survives_the_store_format():
 def test_a_column_fingerprint_folded_from_buckets_equals_the_scanned_one(tmp_path):
     """The SQL profile skips hashing a change-rate column twice: its fingerprint is the XOR of
     its bucket fingerprints. Both ways must give the same number (DuckDB and pandas)."""
-    from lockgate.engines.sql.connectors import connect
-    from lockgate.state.sql_profile import plan_profile
+    from lockgate.connectors import connect
+    from lockgate.engines.sql.profile import plan_profile
 
     df = Dimension(rows=300).df
     db = duckdb_with(tmp_path / "w.duckdb", {"pros": df})

@@ -12,7 +12,7 @@ import pytest
 import lockgate
 from lockgate.contract import rules as ir
 from lockgate.contract.loader import analyze
-from lockgate.state.drift import categorical_summary, numeric_summary, summary_to_dict
+from lockgate.profile.drift import categorical_summary, numeric_summary, summary_to_dict
 
 HEADER = """\
 apiVersion: v3.1.0

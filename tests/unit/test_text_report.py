@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from lockgate.contract import rules as ir
-from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement, ValidationResult
+from lockgate.judge.verdicts import judge
 from lockgate.report.text import render, terminal_width
+from lockgate.results.model import Measurement, ValidationResult
 
 NOW = dt.datetime(2026, 1, 15, tzinfo=dt.UTC)
 LONG_ID = "dim_professionals._loaded_at.advancement_of_the_professionals_table"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
+from lockgate.connectors.servers import server_type, supported_names
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.partitions import partition_findings
 from lockgate.contract.compile.properties import composite_key_rule, property_rules
@@ -21,10 +22,6 @@ from lockgate.contract.findings import Finding, Location
 from lockgate.contract.model import Column, Contract, Server, Table
 from lockgate.contract.rules import Rule
 from lockgate.contract.source import SourceDoc
-
-# databricks: a Spark catalog, checked with --engine spark
-SUPPORTED_SERVERS = ("duckdb", "postgres", "postgresql", "local", "databricks")
-LOCAL_FORMATS = ("parquet", "csv")
 
 
 def compile_document(doc: SourceDoc) -> tuple[Contract | None, list[Finding]]:
@@ -152,7 +149,7 @@ def _tables(ctx: CompileContext, schema: Any) -> Iterator[Table]:
 
 
 def _check_environment(ctx: CompileContext, path: tuple[Any, ...], options: dict[str, Any]) -> None:
-    from lockgate.engines.sql.connectors.base import env_refusal
+    from lockgate.connectors.base import env_refusal  # lazy: connectors.base imports ibis
 
     for key, value in options.items():
         reason = env_refusal(value)
@@ -178,25 +175,24 @@ def _servers(ctx: CompileContext, servers: Any) -> Iterator[Server]:
         path = ("servers", i)
         kind = raw.get("type")
         name = raw.get("server") or raw.get("id") or f"server{i}"
-        if kind not in SUPPORTED_SERVERS:
+        found = server_type(kind) if isinstance(kind, str) else None
+        if found is None:
             ctx.warn(
                 path + ("type",),
                 f"`lockgate check` cannot connect to {kind!r} servers (it supports "
-                f"{', '.join(SUPPORTED_SERVERS)}); lint and export still work",
+                f"{', '.join(supported_names())}); lint and export still work",
                 "unsupported-server",
             )
-        elif kind == "local" and raw.get("format") not in LOCAL_FORMATS:
+        elif found.formats and raw.get("format") not in found.formats:
             ctx.warn(
                 path + ("format",),
                 f"local files in format {raw.get('format')!r} cannot be read; expected one "
-                f"of {', '.join(LOCAL_FORMATS)}",
+                f"of {', '.join(found.formats)}",
                 "unsupported-server",
             )
         options = {k: v for k, v in raw.items() if k not in ("server", "type")}
         _check_environment(ctx, path, options)
-        yield Server(
-            name=str(name), type="postgres" if kind == "postgresql" else str(kind), options=options
-        )
+        yield Server(name=str(name), type=found.name if found else str(kind), options=options)
 
 
 def _check_unique_ids(ctx: CompileContext, rules: list[Rule]) -> None:

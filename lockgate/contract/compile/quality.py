@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import is_number, pattern_problem
@@ -20,11 +20,14 @@ from lockgate.contract.rules import (
     Measure,
     NotInSet,
     NotMatching,
+    Operator,
     Predicate,
     RowCount,
     Rule,
+    Severity,
     SqlValue,
     Threshold,
+    Unit,
 )
 from lockgate.contract.source import DocPath
 
@@ -95,7 +98,7 @@ def _entry_rules(
         check=check,
         measure=measure,
         threshold=threshold,
-        severity=severity,
+        severity=cast(Severity, severity),
         description=entry.get("description") or entry.get("name"),
         location=ctx.loc(path),
     )
@@ -167,7 +170,7 @@ def _threshold(
             "invalid-value",
         )
         return None
-    return Threshold(op, value, unit)
+    return Threshold(cast(Operator, op), value, cast(Unit, unit))
 
 
 def _arguments(

@@ -14,9 +14,9 @@ from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
 from lockgate.contract.compile.values import is_number
 from lockgate.contract.model import Table
+from lockgate.contract.quarantine_policy import QuarantinePolicy, can_quarantine, default_rules
 from lockgate.contract.rules import Rule
 from lockgate.contract.source import DocPath
-from lockgate.quarantine.policy import QuarantinePolicy, can_quarantine, default_rules
 
 ARGUMENTS = ("maxRate", "maxRows", "rules", "orderBy")
 

@@ -1,7 +1,7 @@
 """Rules of one table that must agree with each other, checked when the contract is compiled.
 
 All changeRate rules of a table share one key, and those split by segment one `by` column: the
-engines bucket the table once per run, in one grouped query (lockgate.state.profile), so two keys
+engines bucket the table once per run, in one grouped query (lockgate.profile.model), so two keys
 or two segmentations cannot be measured together. Checked here, at the line of the rule that
 disagrees, so that `lockgate lint` reports it rather than the first run failing.
 """

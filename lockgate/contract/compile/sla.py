@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import duration_seconds
 from lockgate.contract.model import Column, Table
-from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Threshold
+from lockgate.contract.rules import FailingRows, LagAbove, LatestValue, Rule, Severity, Threshold
 from lockgate.contract.source import DocPath
 
 # Lifecycle dates of the data product: statements to people, not properties of the data.
 DOCUMENTARY = {"generalAvailability", "endOfSupport", "endOfLife"}
 ENFORCED = ("freshness", "latency")
+DEFAULT_FUTURE_TOLERANCE = 300.0  # seconds: clock skew between loader, warehouse and checker
 
 
 def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> Iterator[Rule]:
@@ -94,7 +95,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             check=prop,
             measure=measure,
             threshold=threshold,
-            severity=severity,
+            severity=cast(Severity, severity),
             description=entry.get("description"),
             location=ctx.loc(path),
         )
@@ -103,8 +104,6 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
 def _future_tolerance(ctx: CompileContext, entry: dict[str, Any], path: DocPath) -> float | None:
     """Freshness's `valueExt`: how far ahead of the check max(column) may be (clock skew), as a
     duration such as "5m" or "2h", or a number in the SLA's `unit`; 5 minutes when absent."""
-    from lockgate.engines.freshness import DEFAULT_FUTURE_TOLERANCE
-
     if "valueExt" not in entry:
         return DEFAULT_FUTURE_TOLERANCE
     raw = entry["valueExt"]

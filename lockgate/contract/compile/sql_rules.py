@@ -3,6 +3,8 @@ lint error at the query's line, long before `lockgate check` connects anywhere."
 
 from __future__ import annotations
 
+from lockgate.connectors.safety import lint_refusal
+from lockgate.connectors.servers import FALLBACK, server_type
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.source import DocPath
 
@@ -16,19 +18,15 @@ def query_dialects(data: object) -> tuple[str, ...]:
         if isinstance(servers, list)
         else set()
     )
-    dialects = []
-    if not kinds or kinds - {"postgres", "postgresql"}:
-        dialects.append("duckdb")
-    if kinds & {"postgres", "postgresql"}:
-        dialects.append("postgres")
-    return tuple(dialects)
+    # a type lockgate cannot connect to runs nothing; its rules are read as the fallback reads them
+    types = [server_type(k) or FALLBACK for k in kinds] or [FALLBACK]
+    parsers = {t.statement_parser for t in types}
+    return tuple(sorted(parsers))
 
 
 def check_query(ctx: CompileContext, query: str, path: DocPath) -> bool:
     """Whether `query` may run; if not, an `unsafe-sql` error at the query. The message names
     the construct refused, never the text of the query."""
-    from lockgate.engines.sql.safety import lint_refusal
-
     reason = lint_refusal(query, query_dialects(ctx.doc.data))
     if reason is None:
         return True

@@ -12,14 +12,15 @@ from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.engines.column_kinds import pandas_logical
 from lockgate.engines.frame.predicates import all_present
-from lockgate.engines.results import Measurement
 from lockgate.engines.sql.types import ACCEPTS
+from lockgate.results.model import Measurement
 
 
 def measure_aggregate(
     rule: ir.Rule, df: pd.DataFrame, frames: Mapping[str, pd.DataFrame], table_name: str
 ) -> Measurement:
-    return AGGREGATES(rule.measure, df, frames, table_name)
+    measured: Measurement = AGGREGATES(rule.measure, df, frames, table_name)
+    return measured
 
 
 _Aggregate = Callable[[Any, pd.DataFrame, Mapping[str, pd.DataFrame], str], Measurement]
@@ -120,8 +121,9 @@ def duplicate_samples(
 
 def _sql_value(m: ir.SqlValue, df: pd.DataFrame, table_name: str, total: int) -> Measurement:
     """`type: sql` rules on a DataFrame run in an in-memory DuckDB that sees only this frame."""
-    from lockgate.engines.sql.connectors.duckdb import execute_bounded, safe_connect
-    from lockgate.engines.sql_rules import ensure_select_only, substitute
+    from lockgate.connectors.duckdb import execute_bounded, safe_connect
+    from lockgate.connectors.safety import ensure_select_only
+    from lockgate.connectors.safety.sql_rules import substitute
 
     def quoted(name: str) -> str:
         return '"' + name.replace('"', '""') + '"'

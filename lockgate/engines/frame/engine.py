@@ -14,8 +14,10 @@ from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract, Table
 from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggregate, orphan_mask
 from lockgate.engines.frame.predicates import failing_mask
+from lockgate.engines.frame.profile import frame_profile
 from lockgate.engines.frame.schema import is_row_level, table_schema
-from lockgate.engines.results import Measurement
+from lockgate.profile.model import TableProfile, profile_request
+from lockgate.results.model import Measurement
 
 
 class FrameEngine:
@@ -31,9 +33,7 @@ class FrameEngine:
                 self.frames[table.physical_name] = self.frames[table.name]
             elif table.physical_name in self.frames and table.name not in self.frames:
                 self.frames[table.name] = self.frames[table.physical_name]
-        self.profiles: dict[
-            str, object
-        ] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
         self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
 
     def _frame(self, table: Table) -> pd.DataFrame | None:
@@ -42,7 +42,7 @@ class FrameEngine:
         selection = self.partitions.of(table.name) if self.partitions is not None else None
         if df is None or selection is None:
             return df
-        from lockgate.engines.partitions import frame_selection
+        from lockgate.engines.frame.partitions import frame_selection
 
         return frame_selection(df, selection)
 
@@ -68,7 +68,7 @@ class FrameEngine:
                 for r in rules
             }
         if self.partitions is not None and self.partitions.of(table.name) is not None:
-            from lockgate.engines.partitions import frame_problem
+            from lockgate.engines.frame.partitions import frame_problem
 
             problem = frame_problem(self.frames[table.name], table, self.partitions.of(table.name))
             if problem is not None:
@@ -97,7 +97,7 @@ class FrameEngine:
         out.update(self._row_level(table, df, runnable))
         out.update(self._profile(table, df, stateful))
         if self.partitions is not None and self.partitions.of(table.name) is not None:
-            from lockgate.engines.partitions import add_frame_collisions
+            from lockgate.engines.frame.partitions import add_frame_collisions
 
             add_frame_collisions(
                 self.frames[table.name], self.partitions.of(table.name), rules, out
@@ -110,9 +110,6 @@ class FrameEngine:
         """Every stateful rule is answered with the table's profile, computed once in pandas."""
         if not rules:
             return {}
-        from lockgate.state.frame_profile import frame_profile
-        from lockgate.state.profile import profile_request
-
         try:
             profile = frame_profile(df, profile_request(table, rules, set(df.columns)))
         except Exception as exc:
@@ -163,7 +160,7 @@ class FrameEngine:
         m = rule.measure
         selection = self.partitions.of(table.name) if self.partitions is not None else None
         if isinstance(m, ir.DuplicateRows) and selection is not None:
-            from lockgate.engines.partitions import frame_collision_samples
+            from lockgate.engines.frame.partitions import frame_collision_samples
 
             return frame_collision_samples(self.frames[table.name], selection, m.columns, limit)
         keys = [k for k in table.key_columns if k in df.columns]
@@ -177,7 +174,8 @@ class FrameEngine:
         if keys:
             rows = rows.sort_values(keys)
         rows = rows.head(limit).astype(object).where(rows.head(limit).notna(), None)
-        return rows.to_dict("records")
+        records: list[dict[str, Any]] = rows.to_dict("records")
+        return records
 
 
 _NO_ROWS = "one number for the whole table: there are no offending rows to show"

@@ -50,7 +50,8 @@ _Checks = list[tuple[str | None, pa.Check]]
 def _predicate_checks(rule_id: str, p: ir.Predicate) -> _Checks:
     """(column or None for frame-level, pandera check) for each part of a predicate."""
     common = {"rule": rule_id, "error": rule_id, "ignore_na": False}
-    return PANDERA_CHECKS(p, rule_id, common)
+    found: _Checks = PANDERA_CHECKS(p, rule_id, common)
+    return found
 
 
 PANDERA_CHECKS: KindTable[Callable[[Any, str, dict[str, Any]], _Checks]] = KindTable(

@@ -9,11 +9,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import ibis
 import sqlglot as sg
 from ibis.backends.pyspark import Backend as PySparkBackend
 from ibis.backends.sql.compilers.base import FALSE
 from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+from lockgate.connectors.dialect_sql import named_star
 
 # The compiler reads `ibis.options.pyspark`, which exists once the backend registers it; its
 # default (NaN stays NaN, not NULL) is what lockgate's NaN rule needs (engines/sql/expressions.py).
@@ -21,22 +26,26 @@ if ibis.options.pyspark is None:
     PySparkBackend.register_options()
 
 
-class LockgateSparkCompiler(PySparkCompiler):
+class LockgateSparkCompiler(PySparkCompiler):  # type: ignore[misc]
     __slots__ = ()
 
-    def visit_IsInf(self, op, *, arg):
+    def visit_IsInf(self, op: Any, *, arg: Any) -> Any:
         if op.arg.dtype.is_floating():
             return sg.or_(arg.eq(self.POS_INF), arg.eq(self.NEG_INF))
         return FALSE
 
-    def visit_BitXor(self, op, *, arg, where):
+    def visit_BitXor(self, op: Any, *, arg: Any, where: Any) -> Any:
         return self.agg.bit_xor(arg, where=where)
 
 
 COMPILER = LockgateSparkCompiler()
 
 
-def to_spark_sql(expr) -> str:
-    """`expr` as one Spark SQL query (what `ibis.to_sql(expr, dialect="pyspark")` does)."""
+def to_spark_sql(expr: Any, star: Sequence[str] | None = None) -> str:
+    """`expr` as one Spark SQL query (what `ibis.to_sql(expr, dialect="pyspark")` does); `star`:
+    the columns a `SELECT *` stands for, as in lockgate.connectors.dialect_sql.compile_sql."""
     query = COMPILER.to_sqlglot(expr.unbind())
-    return query.sql(dialect=COMPILER.dialect, pretty=True)
+    if star is not None:
+        query = query.transform(named_star(star), copy=False)
+    sql: str = query.sql(dialect=COMPILER.dialect, pretty=True)
+    return sql

@@ -14,20 +14,20 @@ from __future__ import annotations
 import glob
 import os
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.datatypes as dt
 from ibis.backends.sql.datatypes import PySparkType
 
+from lockgate.connectors.base import Connector, check_data_path, expand_env
+from lockgate.connectors.local import data_directory
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Server
 from lockgate.engines.spark.compiler import to_spark_sql
 from lockgate.engines.spark.regex import with_java_patterns
 from lockgate.engines.spark.unsupported import unsupported_reason
-from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
-from lockgate.engines.sql.connectors.local import data_directory
 from lockgate.errors import ConnectionFailed, UsageError
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class SparkConnector(Connector):
             return None
         return [(f.name, f.dataType.simpleString()) for f in schema.fields] or None
 
-    def type_parser(self):
+    def type_parser(self) -> Any:
         return PySparkType
 
     def table_expr(self, table: str) -> ibis.Table | None:
@@ -123,8 +123,8 @@ class SparkConnector(Connector):
         catalog, database = _catalog_and_database(self.namespace)
         return ibis.table(ibis.schema(schema), name=name, catalog=catalog, database=database)
 
-    def to_sql(self, expr) -> str:
-        return to_spark_sql(expr)
+    def to_sql(self, expr: Any, star: Sequence[str] | None = None) -> str:
+        return to_spark_sql(expr, star=star)
 
     def quote_table(self, table: str) -> str:
         return self._qualified(table)
@@ -132,7 +132,7 @@ class SparkConnector(Connector):
     def quote_column(self, column: str) -> str:
         return _quote(column)
 
-    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Rows through Arrow: timestamps come back in the session's time zone (UTC), where
         `collect()` would turn them into the Python process's local time."""
         arrow = self.session.sql(sql).toArrow()

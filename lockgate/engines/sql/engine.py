@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from lockgate.connectors.base import Connector
+from lockgate.connectors.safety import ensure_select_only
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
-from lockgate.engines.results import Measurement
 from lockgate.engines.sql import plan_cache
-from lockgate.engines.sql.connectors.base import Connector
 from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table
 from lockgate.engines.sql.scan_batches import batch_query, narrowed, one_metric, scan_batches
-from lockgate.engines.sql_rules import ensure_select_only
+from lockgate.profile.model import TableProfile
+from lockgate.results.model import Measurement
 
 if TYPE_CHECKING:
     from ibis.expr.types import Table as IbisTable
@@ -33,9 +34,7 @@ class SqlEngine:
         self._cached: dict[str, plan_cache.CachedPlan] = {}
         self._native: dict[str, dict[str, str]] = {}
         self._plans: dict[str, TablePlan] = {}
-        self.profiles: dict[
-            str, object
-        ] = {}  # table name -> its TableProfile (for the history store)
+        self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
 
     def plan(self, table: Table, rules: list[ir.Rule]) -> TablePlan:
         selection = self.partitions.of(table.name) if self.partitions is not None else None
@@ -61,14 +60,22 @@ class SqlEngine:
         for rule in plan.metadata_rules:
             out[rule.id] = _from_metadata(rule, plan, total)
         if plan.collisions:
-            from lockgate.engines.partitions import add_collisions
+            from lockgate.engines.sql.partitions import add_collisions
 
             add_collisions(self.connector, plan, out)
         if plan.profile is not None:
             out.update(self._measure_profile(table, plan, values, total))
         return out
 
-    def _assemble(self, rules, out, values, metric_of, queries, total) -> None:
+    def _assemble(
+        self,
+        rules: list[ir.Rule],
+        out: dict[str, Measurement],
+        values: dict[str, Any],
+        metric_of: dict[str, str],
+        queries: dict[str, str],
+        total: int | None,
+    ) -> None:
         for rule in rules:
             if rule.id in out:
                 out[rule.id].total_rows = total
@@ -80,7 +87,7 @@ class SqlEngine:
             elif rule.id in queries:
                 out[rule.id] = self._run_query(rule, queries[rule.id], total)
 
-    def _cached_plan(self, table: Table, rules: list[ir.Rule]):
+    def _cached_plan(self, table: Table, rules: list[ir.Rule]) -> tuple[Any, str | None]:
         """(the cached plan or None, the key to store a fresh one under or None)."""
         if self.contract_hash is None or plan_cache.directory() is None:
             return None, None
@@ -103,7 +110,7 @@ class SqlEngine:
         return plan
 
     def _measure_cached(
-        self, table: Table, rules: list[ir.Rule], cached
+        self, table: Table, rules: list[ir.Rule], cached: Any
     ) -> dict[str, Measurement] | None:
         """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
         then finds which metric the database rejects)."""
@@ -129,7 +136,7 @@ class SqlEngine:
                     value=0 if ok else 1, detail=native[m.column], total_rows=total
                 )
             else:
-                out[rule.id] = _extra_columns(m, native, total)
+                out[rule.id] = _extra_columns(cast(ir.ExtraColumns, m), native, total)
         return out
 
     def _measure_profile(
@@ -226,7 +233,7 @@ class SqlEngine:
         keys = [k for k in table.key_columns if k in plan.native_types]
         m = self.connector.adapt(rule).measure  # e.g. a pattern in the server's regex dialect
         if isinstance(m, ir.DuplicateRows) and plan.selection is not None:
-            from lockgate.engines.partitions import merge_samples, within_duplicates
+            from lockgate.engines.sql.partitions import merge_samples, within_duplicates
 
             # inside the partition here; the keys of other partitions came with the count
             try:

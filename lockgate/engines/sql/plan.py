@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from lockgate.connectors.base import Connector
+from lockgate.connectors.safety.sql_rules import substitute
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
-from lockgate.engines.sql.connectors.base import Connector
-from lockgate.engines.sql_rules import substitute
+from lockgate.profile.model import profile_request
 
 if TYPE_CHECKING:
     from ibis.expr.types import Table as IbisTable
@@ -34,7 +35,7 @@ class TablePlan:
     metadata_rules: list[ir.Rule] = field(default_factory=list)  # answered from column types
     errors: dict[str, str] = field(default_factory=dict)  # rule id -> why it cannot be measured
     stateful: list[ir.Rule] = field(default_factory=list)  # answered by the table profile
-    profile: Any = None  # lockgate.state.sql_profile.ProfilePlan: its metrics are in `scan`
+    profile: Any = None  # lockgate.engines.sql.profile.ProfilePlan: its metrics are in `scan`
     # partitioned checks (lockgate.engines.partitions): `expr` holds only the selected rows,
     # `full` the whole table, `collisions` the key rules' lookups into the other partitions
     selection: Any = None
@@ -64,7 +65,7 @@ def plan_table(
         return plan
     plan = TablePlan(table, connector.table_expr(table.physical_name), dict(native))
     if selection is not None:
-        from lockgate.engines.partitions import restrict_plan
+        from lockgate.engines.sql.partitions import restrict_plan
 
         problem = restrict_plan(plan, selection)
         if problem is not None:
@@ -96,8 +97,8 @@ def plan_table(
 
 def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     """The stateful rules' table profile: its aggregates join the fused scan (no extra pass)."""
-    from lockgate.state.profile import profile_request
-    from lockgate.state.sql_profile import plan_profile
+    # lazy: the profile's expressions import ibis, which a cached check never loads
+    from lockgate.engines.sql.profile import plan_profile
 
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)
@@ -110,7 +111,7 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
     plan.scan.update(plan.profile.scan)
 
 
-def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict) -> None:
+def _plan_rule(connector: Connector, plan: TablePlan, rule: ir.Rule, seen: dict[Any, str]) -> None:
     expr = PLANS(rule.measure, connector, plan, rule)
     if expr is None:
         return
@@ -163,7 +164,8 @@ def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> No
 def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
     from lockgate.engines.sql.expressions import failing
 
-    return plan.expr.count(where=failing(m.predicate, plan.expr))
+    t = cast("IbisTable", plan.expr)  # rules are planned only for tables that exist
+    return t.count(where=failing(m.predicate, t))
 
 
 @PLANS.register(ir.DuplicateRows)
@@ -171,7 +173,7 @@ def _(m: ir.DuplicateRows, connector: Connector, plan: TablePlan, rule: ir.Rule)
     from lockgate.engines.sql.expressions import duplicate_count
 
     if plan.selection is not None:  # keys are also unique against the other partitions
-        from lockgate.engines.partitions import collision_query
+        from lockgate.engines.sql.partitions import collision_query
 
         plan.collisions[rule.id] = (
             collision_query(plan.full, plan.selection, m.columns),
@@ -187,7 +189,7 @@ def _(m: ir.RowCount, connector: Connector, plan: TablePlan, rule: ir.Rule) -> N
 
 @PLANS.register(ir.LatestValue)
 def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
-    return plan.expr[m.column].max()
+    return cast("IbisTable", plan.expr)[m.column].max()
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:

@@ -19,7 +19,7 @@ on another table) or a stateful rule (profiles are built with ibis), none for a 
 
 A cache file is not trusted input: it carries its own key, which must match the file's name
 and the key computed now, and every scan query it holds passes the same read-only guard as a
-contract's own SQL (`lockgate.engines.sql.safety`) before it runs, and so does every other query
+contract's own SQL (`lockgate.connectors.safety`) before it runs, and so does every other query
 it holds (contract SQL rules are guarded again at run time); a file that fails either is ignored
 and the plan is compiled afresh.
 
@@ -38,6 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockgate import version as version_module
 from lockgate.contract import rules as ir
 
 CACHE_ENV = "LOCKGATE_PLAN_CACHE"
@@ -76,10 +77,9 @@ class CachedPlan:
 
 def _code_stamp() -> str:
     """lockgate's version and every module's size and mtime, plus ibis's and sqlglot's versions."""
-    import lockgate
-
-    root = Path(lockgate.__file__).parent
-    parts = [lockgate.__version__]
+    # the lockgate package's folder, found from this file (the package root is above this layer)
+    root = Path(__file__).resolve().parents[2]
+    parts = [version_module.__version__]
     for folder, dirs, files in os.walk(root):
         dirs.sort()
         for name in sorted(files):
@@ -94,7 +94,7 @@ def _code_stamp() -> str:
 
 
 def plan_key(
-    contract_hash: str, table: Any, rules: list[ir.Rule], connector: Any, native: list
+    contract_hash: str, table: Any, rules: list[ir.Rule], connector: Any, native: list[Any]
 ) -> str:
     from lockgate.engines.sql.scan_batches import policy_for
 
@@ -172,9 +172,9 @@ def _safe(sql: str, dialect: str) -> bool:
     if "\x00" in sql:
         return False
     if dialect == "postgres":
-        from lockgate.engines.sql.safety.postgres_rules import refusal
+        from lockgate.connectors.safety.postgres_rules import refusal
     else:
-        from lockgate.engines.sql.safety.duckdb_rules import refusal
+        from lockgate.connectors.safety.duckdb_rules import refusal
     return refusal(sql) is None
 
 

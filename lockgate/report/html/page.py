@@ -11,11 +11,11 @@ import datetime as dt
 from typing import Any
 
 from lockgate.contract import rules as ir
-from lockgate.engines.results import json_safe
 from lockgate.report.html import svg
 from lockgate.report.html.bounds import bounds, metric_value
 from lockgate.report.html.data import RuleHistory, TableReport
 from lockgate.report.html.svg import esc
+from lockgate.results.model import json_safe
 
 MAX_SAMPLES = 5
 
@@ -168,7 +168,7 @@ def _rule_chart(r: RuleHistory, rule: ir.Rule | None) -> str:
 
 
 def _drift_chart(rule: ir.Rule, t: TableReport) -> str:
-    from lockgate.state.drift import CategoricalSummary
+    from lockgate.profile.drift import CategoricalSummary
 
     m = ir.measure_as(rule, ir.Drift)
     reference = m.reference

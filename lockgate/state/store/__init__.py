@@ -10,22 +10,33 @@ Which store a run uses, first match wins:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
+from lockgate.connectors.servers import server_type
+from lockgate.contract.model import Server
+from lockgate.profile.model import TableProfile
+from lockgate.results.model import ValidationResult
+from lockgate.state.history import Load, TableHistory
+from lockgate.state.store.protocol import HistoryStore
 from lockgate.state.store.sql_store import SqlHistoryStore
 
 ENV = "LOCKGATE_HISTORY"
 DEFAULT_PATH = Path(".lockgate") / "history.sqlite"
-HistoryStore = SqlHistoryStore
+Location = str | os.PathLike[str]  # a SQLite path or a postgresql:// URL
+__all__ = ["DEFAULT_PATH", "ENV", "HistoryStore", "Location", "UnavailableStore", "open_store"]
 
 
-def open_store(location: str | os.PathLike | None = None, *, server=None) -> SqlHistoryStore:
+def open_store(
+    location: Location | None = None, *, server: Server | None = None
+) -> SqlHistoryStore:
     """Open (creating if needed) the history store for `location`, or the default one for
     `server`."""
     if location is None:
         location = os.environ.get(ENV) or None
-    if location is None and server is not None and server.type == "postgres":
+    if location is None and server is not None and _holds_history(server):
         from lockgate.state.store.postgres import PostgresHistoryStore
 
         return PostgresHistoryStore.for_server(server)
@@ -39,6 +50,12 @@ def open_store(location: str | os.PathLike | None = None, *, server=None) -> Sql
     return SqliteHistoryStore(Path(text).expanduser())
 
 
+def _holds_history(server: Server) -> bool:
+    """Whether the server's own database keeps the default store (lockgate.connectors.servers)."""
+    known = server_type(server.type)
+    return known is not None and known.holds_history
+
+
 class UnavailableStore:
     """Stands in for a store that could not be opened, so that the rules that need history say
     why they were not checked (and the run is not recorded) instead of the whole check failing."""
@@ -46,16 +63,31 @@ class UnavailableStore:
     def __init__(self, reason: str):
         self.reason = reason
 
-    def table_history(self, *args, **kwargs):
-        from lockgate.state.history import TableHistory
-
+    def table_history(
+        self,
+        contract_id: str,
+        server: str | None,
+        table: str,
+        family: str | None,
+        *,
+        as_of: dt.datetime | None = None,
+        state: str | None = None,
+    ) -> TableHistory:
         return TableHistory.missing(self.reason)
 
-    def load_verdicts(self, *args, **kwargs) -> None:
+    def load_verdicts(
+        self, contract_id: str, server: str | None, table: str, state: str, contract_hash: str
+    ) -> Load | None:
         return None
 
-    def record(self, *args, **kwargs) -> None:
-        pass
+    def record(
+        self,
+        result: ValidationResult,
+        profiles: Mapping[str, TableProfile],
+        *,
+        family: str | None = None,
+    ) -> int | None:
+        return None
 
     def close(self) -> None:
         pass

@@ -55,7 +55,7 @@ class PostgresHistoryStore(SqlHistoryStore):
     @classmethod
     def for_server(cls, server, schema: str = SCHEMA) -> PostgresHistoryStore:
         """A store on the server a contract names, reached with the connector's parameters."""
-        from lockgate.engines.sql.connectors.postgres import PostgresConnector
+        from lockgate.connectors.postgres import PostgresConnector
 
         connector = PostgresConnector(server)
         try:

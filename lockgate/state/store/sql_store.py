@@ -29,11 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from typing import Any
 
-from lockgate.engines.results import ValidationResult, json_safe
+from lockgate.profile.model import BucketFingerprints, ColumnStats, TableProfile
+from lockgate.results.model import ValidationResult, json_safe
 from lockgate.state.history import Load, PastRun, StoredVerdict, TableHistory, failed_point
-from lockgate.state.profile import BucketFingerprints, ColumnStats, TableProfile
 
 # 2: rule_results.samples (the guard quotes failing rows)
 # 3: loads: runs.as_of, table_profiles.state and first_run, rule_results.error
@@ -201,7 +202,7 @@ class SqlHistoryStore(ABC):
     def record(
         self,
         result: ValidationResult,
-        profiles: dict[str, TableProfile],
+        profiles: Mapping[str, TableProfile],
         *,
         family: str | None = None,
     ) -> int:

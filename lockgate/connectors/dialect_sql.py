@@ -35,7 +35,7 @@ def _count_if(node: exp.Expression) -> exp.Expression:
 REWRITES: dict[str, tuple[Rewrite, ...]] = {"duckdb": (_count_if,)}
 
 
-def _named_star(columns: Sequence[str]) -> Rewrite:
+def named_star(columns: Sequence[str]) -> Rewrite:
     """`SELECT *` -> `SELECT "a", "b"`: on a table expression that knows only some of the real
     table's columns, `*` would read all of the real ones."""
 
@@ -55,13 +55,13 @@ def compile_sql(
     expr: Any, dialect: str, *, pretty: bool = True, star: Sequence[str] | None = None
 ) -> str:
     """SQL text of an ibis expression for `dialect`, as `ibis.to_sql` writes it, rewritten;
-    `star`: the columns a `SELECT *` stands for (see `_named_star`)."""
+    `star`: the columns a `SELECT *` stands for (see `named_star`)."""
     import ibis.backends.sql.compilers as compilers
 
     compiler = getattr(compilers, dialect).compiler
     out = compiler.to_sqlglot(expr.unbind())
     queries = out if isinstance(out, list) else [out]
-    rewrites = REWRITES.get(dialect, ()) + ((_named_star(star),) if star is not None else ())
+    rewrites = REWRITES.get(dialect, ()) + ((named_star(star),) if star is not None else ())
     texts = []
     for query in queries:
         for rewrite in rewrites:

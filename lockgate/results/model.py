@@ -86,7 +86,7 @@ class ValidationResult:
 
     def _repr_html_(self) -> str:
         """Jupyter's view: the verdict, failing rules first with bounds and samples."""
-        from lockgate.notebook import result_html
+        from lockgate.results.notebook import result_html
 
         return result_html(self)
 

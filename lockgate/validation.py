@@ -3,31 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 from lockgate import clock
 from lockgate.contract.model import Contract, Table
-from lockgate.contract.rules import HistoryMeasure, Rule, judging_phase
-from lockgate.engines.judge import judge
-from lockgate.engines.results import Measurement, RuleResult, ValidationResult
+from lockgate.contract.rules import HistoryMeasure, Rule, Severity, judging_phase
+from lockgate.engines.protocol import SAMPLE_ROWS, Engine
 from lockgate.errors import LockgateError, UsageError
+from lockgate.judge.verdicts import judge
+from lockgate.profile.model import TableProfile
 from lockgate.reconcile.hook import reconcile_rules, split_reconcile
+from lockgate.results.model import Measurement, RuleResult, ValidationResult
+from lockgate.state.history import Load, TableHistory, judged_every_check
+from lockgate.state.store import HistoryStore, Location, open_store
 
-SAMPLE_ROWS = 5
+if TYPE_CHECKING:
+    from lockgate.connectors.base import Connector
+
 Progress = Callable[[str], None]
-
-
-class Engine(Protocol):
-    name: str
-
-    def measure(self, table: Table, rules: list[Rule]) -> dict[str, Measurement]: ...
-
-    def samples(
-        self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS
-    ) -> list[dict[str, Any]]: ...
 
 
 def validate(
@@ -37,7 +35,7 @@ def validate(
     engine: str = "sql",
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history: Any = None,
+    history: HistoryStore | Location | None = None,
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = None,
@@ -70,12 +68,12 @@ def validate(
         names = ", ".join(s.name for s in contract.servers) or "none"
         what = f"no server named {server!r}" if server else "no servers"
         raise UsageError(f"contract {contract.id} has {what} (servers: {names})")
-    from lockgate.engines.sql.connectors import connect
+    from lockgate.connectors import connect
 
     if engine == "spark":
         from lockgate.engines.spark.connector import SparkConnector
 
-        opened = SparkConnector.for_server(chosen)
+        opened: Connector = SparkConnector.for_server(chosen)
     else:
         opened = connect(chosen)
     with _store(history) as store, opened as connector:
@@ -109,7 +107,7 @@ def validate_frames(
     *,
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history: Any = None,
+    history: HistoryStore | Location | None = None,
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = False,
@@ -139,6 +137,38 @@ def validate_frames(
         )
 
 
+def validate_spark(
+    contract: Contract,
+    frames: Mapping[str, Any],
+    *,
+    as_of: dt.datetime | None = None,
+    progress: Progress | None = None,
+    history: HistoryStore | Location | None = None,
+    record: bool = True,
+) -> ValidationResult:
+    """Validate Spark DataFrames (keyed by the contract's table names) in their own session:
+    one fused aggregate per table, samples only for failed rules, as `lockgate check --engine
+    spark`. `as_of`, `history` and `record` as in `validate`. Each DataFrame is seen through a
+    temporary view of its own, dropped afterwards."""
+    # lazy: the Spark connector imports ibis's PySpark compiler, only for Spark users
+    from lockgate.engines.spark.connector import SparkConnector
+    from lockgate.engines.sql.engine import SqlEngine
+
+    as_of = logical_time(as_of)
+    with _store(history) as store, SparkConnector.for_frames(frames) as connector:
+        engine = SqlEngine(connector)
+        engine.name = "spark"
+        return run_engine(
+            contract,
+            engine,
+            server=None,
+            as_of=as_of,
+            progress=progress,
+            history=store,
+            record=record,
+        )
+
+
 def _partitions(contract: Contract, partitions: Sequence[Any] | None) -> Any:
     if not partitions:
         return None
@@ -165,13 +195,11 @@ def logical_time(as_of: dt.datetime | None, now: dt.datetime | None = None) -> d
 
 
 @contextmanager
-def _store(history: Any) -> Iterator[Any]:
+def _store(history: HistoryStore | Location | None) -> Iterator[HistoryStore | None]:
     """A store given as an object is the caller's to close; one given as a location is ours."""
-    if history is None or hasattr(history, "table_history"):
+    if history is None or not isinstance(history, (str, os.PathLike)):
         yield history
         return
-    from lockgate.state.store import open_store
-
     store = open_store(history)
     try:
         yield store
@@ -186,7 +214,7 @@ def run_engine(
     server: str | None,
     as_of: dt.datetime | None = None,
     progress: Progress | None = None,
-    history: Any = None,
+    history: HistoryStore | None = None,
     record: bool = True,
     now: dt.datetime | None = None,
     quarantine: Any = None,
@@ -206,12 +234,12 @@ def run_engine(
         partitions=partitions,
     )
     if partitions is not None and history is not None:
+        # lazy: the partition selection is ibis expressions, which a cached check never loads
         from lockgate.state.partition_history import PartitionHistory
 
-        history = PartitionHistory(
-            history, partitions
-        )  # a partition's series, apart from whole-table checks
-    profiles = getattr(engine, "profiles", {})  # engines that answer stateful rules keep them here
+        # a partition's series, apart from whole-table checks
+        history = cast(HistoryStore, PartitionHistory(history, partitions))
+    profiles = engine.profiles  # filled by measure(), for the tables with stateful rules
     for table in contract.tables:
         rules = sorted(contract.rules_for(table.name), key=judging_phase)
         rules, reconciled = split_reconcile(rules)  # compared with another server, not measured
@@ -283,11 +311,15 @@ def _quarantine(
 
 
 def _earlier_load(
-    store: Any, contract: Contract, server: str | None, table: Table, profile: Any
-) -> Any:
+    store: HistoryStore | None,
+    contract: Contract,
+    server: str | None,
+    table: Table,
+    profile: TableProfile | None,
+) -> Load | None:
     """The first check of the same data under the same contract content, if there was one: this
     check is then a retry (or a manual look), and its data rules repeat that check's verdicts."""
-    state = getattr(profile, "state", None)
+    state = profile.state if profile is not None else None
     if store is None or state is None:
         return None
     try:
@@ -297,21 +329,15 @@ def _earlier_load(
         return None
 
 
-def _repeat(rule: Rule, load: Any, total_rows: int | None) -> RuleResult | None:
+def _repeat(rule: Rule, load: Load | None, total_rows: int | None) -> RuleResult | None:
     """The verdict of the load's first check for a data rule; None to judge the rule now."""
-    from lockgate.state.history import judged_every_check
-
     if load is None or judged_every_check(rule):
         return None
     stored = load.verdicts.get(rule.id)
     if stored is None:
         return None
-    from dataclasses import replace
-
-    from lockgate.engines.results import RuleResult
-
     judged = (
-        replace(rule, severity=stored.severity)
+        replace(rule, severity=cast(Severity, stored.severity))
         if stored.severity and stored.severity != rule.severity
         else rule
     )
@@ -327,36 +353,32 @@ def _repeat(rule: Rule, load: Any, total_rows: int | None) -> RuleResult | None:
 
 
 def _table_history(
-    store: Any,
+    store: HistoryStore | None,
     contract: Contract,
     server: str | None,
     table: Table,
     rules: list[Rule],
-    profile: Any,
+    profile: TableProfile | None,
     as_of: dt.datetime,
-) -> Any:
+) -> TableHistory | None:
     """Earlier loads of the table up to `as_of`, read only when a rule compares with them."""
     if not any(isinstance(r.measure, HistoryMeasure) for r in rules):
         return None
-    from lockgate.state.history import TableHistory
-
     if store is None:
         return TableHistory.missing("no history store was given (validate(..., history=...))")
-    family = getattr(profile, "family", None)
+    family = profile.family if profile is not None else None
+    state = profile.state if profile is not None else None
     try:
         return store.table_history(
-            contract.id,
-            server,
-            table.name,
-            family,
-            as_of=as_of,
-            state=getattr(profile, "state", None),
+            contract.id, server, table.name, family, as_of=as_of, state=state
         )
     except Exception as exc:
         return TableHistory.missing(f"the history store could not be read: {exc}")
 
 
-def _record(store: Any, result: ValidationResult, profiles: Mapping[str, Any]) -> None:
+def _record(
+    store: HistoryStore, result: ValidationResult, profiles: Mapping[str, TableProfile]
+) -> None:
     """A run that cannot be recorded is an error: the next run's stateful rules would compare
     with a history that silently stopped (e.g. a read-only role that cannot write the store)."""
     family = next((p.family for p in profiles.values()), None)
@@ -367,6 +389,4 @@ def _record(store: Any, result: ValidationResult, profiles: Mapping[str, Any]) -
 
 
 def _with_samples(verdict: RuleResult, samples: list[dict[str, Any]]) -> RuleResult:
-    from dataclasses import replace
-
     return replace(verdict, samples=tuple(samples))

@@ -19,6 +19,8 @@ A refusal names the rule of this module that refused, never the data or the file
 
 from __future__ import annotations
 
+from lockgate.connectors.safety.sql_rules import substitute
+from lockgate.connectors.servers import for_dialect
 from lockgate.errors import LockgateError
 
 MAX_QUERY_CHARS = 20_000  # a rule's query is a few lines; a huge one is an attack on the parser
@@ -38,10 +40,10 @@ def refusal(sql: str, dialect: str) -> str | None:
     if "\x00" in sql:
         return "the query contains a NUL character"
     if dialect == "postgres":
-        from lockgate.engines.sql.safety.postgres_rules import refusal as postgres_refusal
+        from lockgate.connectors.safety.postgres_rules import refusal as postgres_refusal
 
         return postgres_refusal(sql)
-    from lockgate.engines.sql.safety.duckdb_rules import refusal as duckdb_refusal
+    from lockgate.connectors.safety.duckdb_rules import refusal as duckdb_refusal
 
     return duckdb_refusal(sql)  # DuckDB is also what runs SQL rules on DataFrames and local files
 
@@ -53,10 +55,14 @@ def ensure_safe(sql: str, dialect: str) -> None:
         raise UnsafeSql(f"SQL rule refused: {reason}")
 
 
+def ensure_select_only(sql: str, dialect: str) -> None:
+    """Refuse anything but one read-only SELECT for a query compiled for `dialect` (an ibis
+    dialect), classified by the parser of that dialect's server type; raises UnsafeSql."""
+    ensure_safe(sql, for_dialect(dialect).statement_parser)
+
+
 def lint_refusal(query: str, dialects: tuple[str, ...]) -> str | None:
     """`refusal` for a rule's query as written in the contract, before any server is known."""
-    from lockgate.engines.sql_rules import substitute
-
     sql = substitute(query, _STAND_INS["table"], _STAND_INS["column"], _STAND_INS["schema"])
     for dialect in dialects:
         reason = refusal(sql, dialect)

@@ -39,7 +39,8 @@ describe_measure: KindTable[Callable[..., str]] = KindTable(
 
 @describe_measure.register(ir.FailingRows)
 def _(m: ir.FailingRows) -> str:
-    return describe_predicate(m.predicate)
+    text: str = describe_predicate(m.predicate)
+    return text
 
 
 @describe_measure.register(ir.DuplicateRows)
@@ -82,14 +83,16 @@ def describe_condition(rule: ir.Rule) -> str:
     """What the data must satisfy, naming its columns: `kwh <= 50`, `(meter_id, read_at) unique`."""
     m = rule.measure
     if isinstance(m, ir.FailingRows):
-        return describe_predicate(m.predicate, named=True)
+        named: str = describe_predicate(m.predicate, named=True)
+        return named
     if isinstance(m, ir.DuplicateRows):
         return (
             f"({', '.join(m.columns)}) unique" if len(m.columns) > 1 else f"{m.columns[0]} unique"
         )
     if isinstance(m, ir.Orphans):
         return f"({', '.join(m.columns)}) {describe_measure(m)}"
-    return describe_measure(m)
+    text: str = describe_measure(m)
+    return text
 
 
 def describe_expected(rule: ir.Rule) -> str:

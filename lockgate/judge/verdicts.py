@@ -7,9 +7,9 @@ here, which is what makes the parity between DuckDB, PostgreSQL and pandas hold 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
+from lockgate.contract.describe import describe_expected
 from lockgate.contract.rules import (
     ColumnType,
     ExtraColumns,
@@ -18,9 +18,10 @@ from lockgate.contract.rules import (
     RowMeasure,
     Rule,
     StatefulMeasure,
-    Threshold,
 )
-from lockgate.engines.results import Measurement, RuleResult
+from lockgate.judge.freshness import as_timestamp, judge_freshness
+from lockgate.judge.thresholds import compare
+from lockgate.results.model import Measurement, RuleResult
 
 
 def judge(rule: Rule, m: Measurement, now: dt.datetime, history: Any = None) -> RuleResult:
@@ -31,7 +32,7 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history: Any = None) -> 
         return RuleResult(rule, False, m.error, expected, None, m.total_rows, error=m.error)
     measure = rule.measure
     if isinstance(measure, StatefulMeasure):
-        from lockgate.state.detectors import judge_stateful
+        from lockgate.state.detectors import judge_stateful  # lazy: numpy, for stateful rules
 
         return judge_stateful(rule, m, history, now)
     if isinstance(measure, RowMeasure):
@@ -42,40 +43,12 @@ def judge(rule: Rule, m: Measurement, now: dt.datetime, history: Any = None) -> 
         )
         observed: Any = metric
     elif isinstance(measure, LatestValue):
-        from lockgate.engines.freshness import judge_freshness
-
         return judge_freshness(rule, m, now, expected)
     else:
         metric = m.value
         observed = m.detail if m.detail is not None else m.value
     passed = compare(metric, rule.threshold)
     return RuleResult(rule, passed, observed, expected, m.failed_rows, m.total_rows)
-
-
-def compare(metric: Any, threshold: Threshold) -> bool:
-    """Apply an ODCS operator. A missing metric (NULL from SQL) never passes."""
-    if metric is None or (isinstance(metric, float) and math.isnan(metric)):
-        return False
-    op, target = threshold.operator, threshold.value
-    if op == "mustBe":
-        return _equal(metric, target)
-    if op == "mustNotBe":
-        return not _equal(metric, target)
-    try:
-        metric = float(metric)
-    except (TypeError, ValueError):
-        return False
-    if op == "mustBeGreaterThan":
-        return bool(metric > target)
-    if op == "mustBeGreaterOrEqualTo":
-        return bool(metric >= target)
-    if op == "mustBeLessThan":
-        return bool(metric < target)
-    if op == "mustBeLessOrEqualTo":
-        return bool(metric <= target)
-    low, high = target
-    inside = low <= metric <= high
-    return inside if op == "mustBeBetween" else not inside
 
 
 def expected_text(rule: Rule) -> str:
@@ -88,30 +61,15 @@ def expected_text(rule: Rule) -> str:
     if isinstance(measure, ExtraColumns):
         return "no columns beyond the contract"
     if isinstance(measure, StatefulMeasure):
-        from lockgate.state.detectors import expected_text as stateful_expected
+        from lockgate.state.detectors import expected_text as stateful_expected  # lazy: numpy
 
         return stateful_expected(rule)
     if isinstance(measure, RowMeasure):
         # name the condition itself (`kwh <= 50`), not only how many rows may break it
-        from lockgate.review.describe import describe_expected
-
         return describe_expected(rule)
     if isinstance(measure, RowCount):
         return f"row count {rule.threshold.describe()}"
     return rule.threshold.describe()
-
-
-def _equal(metric: Any, target: Any) -> bool:
-    if (
-        isinstance(metric, (int, float))
-        and isinstance(target, (int, float))
-        and not isinstance(metric, bool)
-    ):
-        return math.isclose(float(metric), float(target), rel_tol=1e-9, abs_tol=1e-12)
-    try:
-        return float(metric) == float(target)
-    except (TypeError, ValueError):
-        return str(metric) == str(target)
 
 
 def _percent(failed: int | None, total: int | None) -> float | None:
@@ -124,7 +82,6 @@ def _percent(failed: int | None, total: int | None) -> float | None:
 
 def as_utc(value: Any) -> dt.datetime:
     """Naive timestamps are taken as UTC, the convention of the reference warehouse."""
-    from lockgate.engines.freshness import as_timestamp
 
     stamp = as_timestamp(value)
     if stamp is None:

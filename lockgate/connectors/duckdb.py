@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import (
+from lockgate.connectors.base import (
     TIMEOUT_ENV,
     Connector,
     check_data_path,
@@ -20,6 +19,7 @@ from lockgate.engines.sql.connectors.base import (
     statement_timeout,
     statement_timeout_seconds,
 )
+from lockgate.contract.model import Server
 from lockgate.errors import ConnectionFailed, LockgateError
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from lockgate.connectors.base import Connector, check_data_path, expand_env
+from lockgate.connectors.duckdb import execute, execute_bounded, safe_connect
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, check_data_path, expand_env
-from lockgate.engines.sql.connectors.duckdb import execute, execute_bounded, safe_connect
 from lockgate.errors import ConnectionFailed
 
 if TYPE_CHECKING:

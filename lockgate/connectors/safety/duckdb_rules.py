@@ -1,7 +1,7 @@
 """DuckDB: one SELECT by DuckDB's own parser, and no function that reaches outside the data.
 
 Connections that run contract SQL also have external access disabled (see
-`lockgate.engines.sql.connectors.duckdb.safe_connect`), so a file function that slipped past this
+`lockgate.connectors.duckdb.safe_connect`), so a file function that slipped past this
 list still cannot open a file; this list makes the refusal a lint error at the contract's line.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import duckdb
 
-from lockgate.engines.sql.safety.tree import TooComplex, dicts, load
+from lockgate.connectors.safety.tree import TooComplex, dicts, load
 
 # Table functions a rule may select from; every other one (read_csv, read_text, read_blob, glob,
 # read_parquet, query, json_execute_serialized_sql, duckdb_secrets, checkpoint, ...) is refused.
@@ -41,7 +41,7 @@ def _connection() -> duckdb.DuckDBPyConnection:
     """A private in-memory connection, without external access, used only to parse."""
     global _parser
     if _parser is None:
-        from lockgate.engines.sql.connectors.duckdb import safe_connect
+        from lockgate.connectors.duckdb import safe_connect
 
         _parser = safe_connect()
     return _parser

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ibis.backends.sql.datatypes import DuckDBType, PostgresType
-
+from lockgate.connectors.base import Connector
+from lockgate.connectors.servers import type_parser
 from lockgate.contract.model import Contract
-from lockgate.engines.sql.connectors.base import Connector
 from lockgate.errors import LockgateError
 
 # logicalType -> a type name the dialect's parser understands
@@ -28,7 +27,7 @@ class OfflineConnector(Connector):
         self.namespace = namespace
 
     def type_parser(self) -> Any:
-        return PostgresType if self.dialect == "postgres" else DuckDBType
+        return type_parser(self.dialect)
 
     def columns(self, table: str) -> list[tuple[str, str]] | None:
         found = next((t for t in self.contract.tables if t.physical_name == table), None)

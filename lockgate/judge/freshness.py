@@ -20,10 +20,9 @@ import datetime as dt
 from typing import Any
 
 from lockgate.contract.rules import LatestValue, Rule, format_duration
-from lockgate.engines.judge import compare
-from lockgate.engines.results import Measurement, RuleResult
+from lockgate.judge.thresholds import compare
+from lockgate.results.model import Measurement, RuleResult
 
-DEFAULT_FUTURE_TOLERANCE = 300.0  # seconds: clock skew between loader, warehouse and checker
 # Newest values that are defaults, not load times (dates of midnight UTC).
 PAST_SENTINELS = (dt.date(1, 1, 1), dt.date(1900, 1, 1), dt.date(1970, 1, 1))
 FAR_FUTURE_YEARS = 50  # further ahead than this is a placeholder, not a skewed clock

@@ -9,9 +9,9 @@ when a rule asks for them.
 
 Hashes: DuckDB hashes any type natively (`hash`, about 0.05 s per 1M values), Spark too
 (`xxhash64`); other servers hash the value's text (`hashtextextended` on PostgreSQL), which is
-slower but needs no per-type code. That choice (`NATIVE_HASH`, and the fingerprint family it
-names) is the only place this module distinguishes servers; the expressions themselves are
-compiled by ibis for each backend.
+slower but needs no per-type code. That choice (`native_hash` of the server type, and the
+fingerprint family it names; lockgate.connectors.servers) is the only place this module
+distinguishes servers; the expressions themselves are compiled by ibis for each backend.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ import ibis.expr.datatypes as dtypes
 import numpy as np
 from ibis import _
 
+from lockgate.connectors.servers import for_dialect
 from lockgate.contract import rules as ir
 from lockgate.engines.column_kinds import ibis_category, ibis_profile
 from lockgate.engines.sql.expressions import present
-from lockgate.state.categories import category_value
-from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary
-from lockgate.state.profile import (
+from lockgate.profile.categories import category_value
+from lockgate.profile.drift import OTHER, CategoricalSummary, NumericSummary
+from lockgate.profile.model import (
     MAX_SEGMENTS,
     BucketFingerprints,
     ColumnStats,
@@ -42,11 +43,6 @@ from lockgate.state.profile import (
     state_from_buckets,
 )
 
-# dialect -> its 64-bit hash of any type (NULL hashes to a constant): DuckDB's hash, Spark's
-# xxhash64 (Spark's own `hash` is 32-bit Murmur3). The other dialects hash the value's text.
-NATIVE_HASH = {"duckdb": "hash", "pyspark": "xxhash64"}
-# the fingerprint family a dialect's hashes belong to (fingerprints compare only within one)
-FAMILIES = {"pyspark": "spark"}
 NULL_HASH = 0x2545F4914F6CDD1D  # stands for NULL where a server's hash of NULL is NULL
 _PREFIX = "__lg_"
 
@@ -200,10 +196,10 @@ def _accumulate(
 
 
 def plan_profile(dialect: str, t: ibis.Table, request: ProfileRequest) -> ProfilePlan:
-    family = FAMILIES.get(dialect, dialect)
+    server = for_dialect(dialect)
     schema = tuple((n, str(ty)) for n, ty in t.schema().items())
-    plan = ProfilePlan(request, family=family, schema=schema)
-    hashing = _Hashing(NATIVE_HASH.get(dialect))
+    plan = ProfilePlan(request, family=server.family, schema=schema)
+    hashing = _Hashing(server.native_hash)
 
     def add(subject: str, stat: str, expr: Any) -> None:
         _add(plan, subject, stat, expr)

@@ -156,7 +156,7 @@ class Connector(ABC):
     def to_sql(self, expr: ibis.Expr, star: Sequence[str] | None = None) -> str:
         """SQL text of an ibis expression; `star`: the columns a `SELECT *` must name instead
         (for expressions built on a narrowed table, `lockgate.engines.sql.scan_batches`)."""
-        from lockgate.engines.sql.dialect_sql import compile_sql
+        from lockgate.connectors.dialect_sql import compile_sql
 
         return compile_sql(expr, self.dialect, star=star)
 

@@ -13,9 +13,9 @@ import pandas as pd
 from lockgate.contract import rules as ir
 from lockgate.engines.column_kinds import pandas_profile
 from lockgate.engines.frame.predicates import present
-from lockgate.state.categories import category_value
-from lockgate.state.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
-from lockgate.state.profile import (
+from lockgate.profile.categories import category_value
+from lockgate.profile.drift import OTHER, CategoricalSummary, NumericSummary, numeric_summary
+from lockgate.profile.model import (
     MAX_SEGMENTS,
     BucketFingerprints,
     ColumnStats,

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from lockgate.connectors.base import Connector, expand_env, redact, statement_timeout
 from lockgate.contract.model import Server
-from lockgate.engines.sql.connectors.base import Connector, expand_env, redact, statement_timeout
 from lockgate.errors import ConnectionFailed
 
 if TYPE_CHECKING:

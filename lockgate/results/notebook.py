@@ -7,16 +7,60 @@ column names) and the data's own values are untrusted and must not become markup
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lockgate.engines.results import json_safe
+from lockgate.results.model import json_safe
 from lockgate.rule_bounds import describe_bounds
 
 if TYPE_CHECKING:  # pragma: no cover
-    from lockgate.engines.results import RuleResult, ValidationResult
-    from lockgate.guard.violation import ContractViolation
+    from lockgate.results.model import RuleResult, ValidationResult
+
+
+class ViolationView(Protocol):
+    """What the page shows of one violation (lockgate.guard.violation.Violation, a layer up)."""
+
+    # read-only: a frozen dataclass satisfies it
+    @property
+    def contract_id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def table(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def rule(self) -> str | None: ...
+
+    @property
+    def column(self) -> str | None: ...
+
+    @property
+    def observed(self) -> Any: ...
+
+    @property
+    def expected(self) -> str | None: ...
+
+    @property
+    def failed_rows(self) -> int | None: ...
+
+    @property
+    def sample_keys(self) -> list[dict[str, Any]]: ...
+
+
+class RefusalView(Protocol):
+    """What the page shows of a refusal (lockgate.guard.violation.ContractViolation)."""
+
+    stage: str
+
+    @property
+    def violations(self) -> Sequence[ViolationView]: ...
+
 
 MAX_SAMPLES = 3
 _STYLE = "border-collapse:collapse;font-family:monospace;font-size:12px"
@@ -60,7 +104,7 @@ def result_html(result: ValidationResult) -> str:
     return "<div class='lockgate-result'>" + "".join(parts) + "</div>"
 
 
-def violation_html(error: ContractViolation) -> str:
+def violation_html(error: RefusalView) -> str:
     head = f"{error.stage} refused: {len(error.violations)} contract violation(s) upstream"
     header = (
         "contract",

@@ -1,6 +1,6 @@
 """Reading a categorical reference's keys back as values of the column's type.
 
-A categorical summary keys its counts by `str(value)` (see `lockgate.state.drift`), so that the
+A categorical summary keys its counts by `str(value)` (see `lockgate.profile.drift`), so that the
 reference file is plain JSON. To count the current data on those keys, both engines compare the
 column with the key turned back into a value of the column's kind: comparing text would make
 `True` differ from `true` (PostgreSQL) and `3` from `3.0` (pandas integers with nulls).

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from lockgate.engines.sql.safety.tree import TooComplex, dicts, load
+from lockgate.connectors.safety.tree import TooComplex, dicts, load
 
 ALLOWED_FUNCTIONS = frozenset({
     # aggregates

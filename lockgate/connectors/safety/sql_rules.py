@@ -1,5 +1,5 @@
-"""`quality[].type: sql` rules: placeholder substitution and the read-only guard, for every
-engine."""
+"""`quality[].type: sql` rules: placeholder substitution, for every engine (the read-only guard
+is `ensure_select_only` in this package's __init__)."""
 
 from __future__ import annotations
 
@@ -21,11 +21,3 @@ def substitute(
     if schema_sql is not None:
         sql = _SCHEMA.sub(lambda _: schema_sql, sql)
     return sql
-
-
-def ensure_select_only(sql: str, dialect: str) -> None:
-    """Refuse anything but one read-only SELECT, classified by the database's own parser (see
-    `lockgate.engines.sql.safety`); raises UnsafeSql, a contract error."""
-    from lockgate.engines.sql.safety import ensure_safe
-
-    ensure_safe(sql, "postgres" if dialect == "postgres" else "duckdb")
