@@ -8,6 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.paths import CONTRACTS
+from dagster_project.spark_checks import contract_validator
 from lockgate.contract.model import Contract, Table
 from lockgate.dagster import build_contract_checks
 from lockgate.lineage import dbt_model_asset_key, dbt_source_asset_key
@@ -32,4 +33,8 @@ def contract_paths():
 
 
 def all_contract_checks() -> Sequence[dg.AssetChecksDefinition]:
-    return build_contract_checks(contracts=contract_paths(), asset_key_for=asset_key_for)
+    return build_contract_checks(
+        contracts=contract_paths(),
+        asset_key_for=asset_key_for,
+        validate_with=contract_validator(),  # LOCKGATE_CHECK_ENGINE=spark: Spark over Parquet
+    )

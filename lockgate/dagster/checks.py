@@ -32,6 +32,7 @@ from lockgate.quarantine.report import metadata as quarantine_metadata
 from lockgate.report.statement import statement
 from lockgate.results.model import RuleResult, ValidationResult, json_safe
 
+Validator = Callable[..., ValidationResult]  # called as lockgate.validate is
 AssetKeyFor = Callable[[Contract, Table], dg.AssetKey]  # which asset holds a contract's table
 
 RULE_COLUMNS = (
@@ -56,16 +57,21 @@ def build_contract_checks(
     contracts: Iterable[str | os.PathLike[str]],
     asset_key_for: AssetKeyFor,
     partitions_def: dg.PartitionsDefinition | None = None,
+    validate_with: Validator | None = None,
 ) -> Sequence[dg.AssetChecksDefinition]:
     """One multi-asset check per contract that has rules (one fused scan each), on the assets
     `asset_key_for` names. The checks need the `lockgate` resource (LockgateResource).
 
     `partitions_def`: the partitions of the assets whose tables have a partitioned property.
     Their checks are then partitioned checks: a run of one partition validates that partition
-    (lockgate.engines.partitions) and its evaluations belong to it."""
+    (lockgate.engines.partitions) and its evaluations belong to it. `validate_with`: called as
+    `lockgate.validate` is (the default), e.g. to check the contracts on another engine."""
     if isinstance(contracts, (str, os.PathLike)):
         raise TypeError("contracts: a list of contract paths, not one path")
-    built = (_contract_checks(Path(path), asset_key_for, partitions_def) for path in contracts)
+    built = (
+        _contract_checks(Path(path), asset_key_for, partitions_def, validate_with)
+        for path in contracts
+    )
     return [checks for checks in built if checks is not None]
 
 
@@ -73,6 +79,7 @@ def _contract_checks(
     contract_path: Path,
     asset_key_for: AssetKeyFor,
     partitions_def: dg.PartitionsDefinition | None,
+    validate_with: Validator | None = None,
 ) -> dg.AssetChecksDefinition | None:
     contract = load_contract(contract_path)
     specs = []
@@ -112,7 +119,7 @@ def _contract_checks(
         partitions = None
         if partitions_def is not None and any(t.partition_columns for t in contract.tables):
             partitions = run_partitions(context)  # this run's partitions only
-        result = validate(
+        result = (validate_with or validate)(
             contract,
             lockgate.server,
             as_of=as_of,
