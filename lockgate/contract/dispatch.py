@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Unsupported(TypeError):
@@ -72,7 +74,13 @@ class KindTable(Generic[F]):
             "register a handler or list it as unsupported with the reason"
         )
 
-    def __call__(self, item: Any, *args: Any, **kwargs: Any) -> Any:
+    def __call__(
+        self: KindTable[Callable[Concatenate[Any, P], R]],
+        item: Any,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        # typed from the table's handler signature (`self`'s F): arguments checked, result typed
         return self.handler(type(item))(item, *args, **kwargs)
 
     def missing(self, kinds: Iterable[type]) -> list[type]:

@@ -350,7 +350,7 @@ def concrete_kinds(base: type) -> list[type]:
 
 # --- thresholds -----------------------------------------------------------------------------------
 
-OPERATORS: dict[str, str] = {
+OPERATORS: dict[Operator, str] = {
     "mustBe": "=",
     "mustNotBe": "!=",
     "mustBeGreaterThan": ">",

@@ -17,7 +17,7 @@ quality:
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
@@ -59,7 +59,12 @@ def parse_lag(value: Any) -> float:
 
 @register_custom_check("reconcile")
 def reconcile_rule(
-    ctx: CompileContext, table: Table, column: str | None, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict,
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     args = impl_arguments(ctx, impl, ARGUMENTS, path)
     if args is None:
@@ -147,7 +152,7 @@ def reconcile_rule(
             source, source_table, key, columns, since, lag, buckets, tolerance, drill_rows
         ),
         threshold=Threshold("mustBeLessOrEqualTo", tolerance, "rows"),
-        severity=cast(Severity, severity),
+        severity=severity,
         description=entry.get("description") or f"same keys and values as {source}.{source_table}",
         location=ctx.loc(path),
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, is_dataclass, replace
 from fractions import Fraction
 from typing import Any, Literal, cast
 
@@ -240,7 +240,8 @@ def _(old: ir.Measure, new: ir.Measure, renamed: Mapping[str, str] | None) -> Di
 
 
 def _renamed_fields(measure: ir.Measure, renamed: Mapping[str, str] | None) -> ir.Measure:
-    if not renamed:
+    # every concrete measure is a dataclass; the check tells the type checker `replace` applies
+    if not renamed or not is_dataclass(measure):
         return measure
     changes: dict[str, Any] = {}
     for name in ("column", "key"):

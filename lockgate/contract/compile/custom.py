@@ -15,11 +15,11 @@ import yaml
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.model import Table
-from lockgate.contract.rules import ExtraColumns, Rule, Threshold
+from lockgate.contract.rules import ExtraColumns, Rule, Severity, Threshold
 from lockgate.contract.source import DocPath, safe_yaml
 
 CustomCompiler = Callable[
-    [CompileContext, Table, "str | None", dict[str, Any], DocPath, str], "Rule | None"
+    [CompileContext, Table, "str | None", dict[str, Any], DocPath, Severity], "Rule | None"
 ]
 CUSTOM_CHECKS: dict[str, CustomCompiler] = {}
 
@@ -38,7 +38,7 @@ def custom_rule(
     column: str | None,
     entry: dict[str, Any],
     path: DocPath,
-    severity: str,
+    severity: Severity,
 ) -> Rule | None:
     engine = entry.get("engine")
     if engine != "lockgate":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
-from typing import Any, cast
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import is_number, pattern_problem
@@ -20,7 +20,6 @@ from lockgate.contract.rules import (
     Measure,
     NotInSet,
     NotMatching,
-    Operator,
     Predicate,
     RowCount,
     Rule,
@@ -98,7 +97,7 @@ def _entry_rules(
         check=check,
         measure=measure,
         threshold=threshold,
-        severity=cast(Severity, severity),
+        severity=severity,
         description=entry.get("description") or entry.get("name"),
         location=ctx.loc(path),
     )
@@ -108,10 +107,11 @@ def _derived_id(table: Table, column: str | None, check: str) -> str:
     return f"{table.name}.{column}.{check}" if column else f"{table.name}.{check}"
 
 
-def _severity(ctx: CompileContext, entry: dict[str, Any], path: DocPath) -> str:
+def _severity(ctx: CompileContext, entry: dict[str, Any], path: DocPath) -> Severity:
     value = entry.get("severity", "error")
-    if value in SEVERITIES:
-        return str(value)
+    for severity in SEVERITIES:
+        if value == severity:
+            return severity
     close = difflib.get_close_matches(str(value).lower(), SEVERITIES, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     ctx.error(
@@ -128,7 +128,7 @@ def _threshold(
     path: DocPath,
     *,
     allow_percent: bool,
-    unit: str | None = None,
+    unit: Unit | None = None,
 ) -> Threshold | None:
     present = [op for op in OPERATORS if op in entry]
     if len(present) != 1:
@@ -149,15 +149,16 @@ def _threshold(
     elif op != "mustBe" and op != "mustNotBe" and not is_number(value):
         return None  # reported by the schema check
     if unit is None:
-        unit = entry.get("unit", "rows")
-        if unit not in ("rows", "percent") or (unit == "percent" and not allow_percent):
+        given = entry.get("unit", "rows")
+        if given not in ("rows", "percent") or (given == "percent" and not allow_percent):
             allowed = "rows or percent" if allow_percent else "rows"
             ctx.error(
                 path + ("unit",),
-                f"unit {unit!r} is not supported here; expected {allowed}",
+                f"unit {given!r} is not supported here; expected {allowed}",
                 "invalid-value",
             )
             return None
+        unit = "percent" if given == "percent" else "rows"
         if unit == "percent" and is_number(value) and not 0 <= value <= 100:
             ctx.error(
                 path + (op,), f"{op} {value} is not a percentage between 0 and 100", "invalid-value"
@@ -170,7 +171,7 @@ def _threshold(
             "invalid-value",
         )
         return None
-    return Threshold(cast(Operator, op), value, cast(Unit, unit))
+    return Threshold(op, value, unit)
 
 
 def _arguments(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.values import duration_seconds
@@ -59,7 +59,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
                 "invalid-value",
             )
             continue
-        severity = "error"
+        severity: Severity = "error"
         if prop == "freshness":
             if len(elements) != 1:
                 ctx.error(
@@ -95,7 +95,7 @@ def sla_rules(ctx: CompileContext, tables: tuple[Table, ...], entries: Any) -> I
             check=prop,
             measure=measure,
             threshold=threshold,
-            severity=cast(Severity, severity),
+            severity=severity,
             description=entry.get("description"),
             location=ctx.loc(path),
         )

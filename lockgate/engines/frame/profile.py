@@ -90,11 +90,12 @@ def _column_stats(s: pd.Series, key_hash: np.ndarray | None) -> ColumnStats:
 
 
 def _finite(s: pd.Series) -> np.ndarray:
-    values = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    return values[np.isfinite(values)]
+    values: np.ndarray = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    finite: np.ndarray = values[np.isfinite(values)]
+    return finite
 
 
-def _drift_summary(m: ir.Drift, s: pd.Series):
+def _drift_summary(m: ir.Drift, s: pd.Series) -> NumericSummary | CategoricalSummary | None:
     if isinstance(m.reference, NumericSummary):
         if not m.reference.edges:
             return None  # an all-null reference has no bins to count on
@@ -104,7 +105,7 @@ def _drift_summary(m: ir.Drift, s: pd.Series):
         )
     kind = _category_kind(s)
     present = s.dropna()
-    frequencies = {}
+    frequencies: dict[str, int] = {}
     for key in (k for k in m.reference.frequencies if k != OTHER):
         value = category_value(key, kind)
         if value is None:
@@ -158,7 +159,14 @@ def _buckets(df: pd.DataFrame, request: ProfileRequest) -> BucketFingerprints:
     return result
 
 
-def _fill(target: BucketFingerprints, bucket, key, rows, values: dict, where) -> None:
+def _fill(
+    target: BucketFingerprints,
+    bucket: np.ndarray,
+    key: np.ndarray,
+    rows: np.ndarray,
+    values: dict[str, np.ndarray],
+    where: np.ndarray | slice,  # a segment's rows, or all of them
+) -> None:
     np.add.at(target.counts, bucket[where], 1)
     np.bitwise_xor.at(target.keys, bucket[where], key[where])
     np.bitwise_xor.at(target.rows, bucket[where], rows[where])
@@ -170,11 +178,13 @@ def _fill(target: BucketFingerprints, bucket, key, rows, values: dict, where) ->
 
 
 def _value_hash(s: pd.Series) -> np.ndarray:
-    return pd.util.hash_pandas_object(s, index=False).to_numpy().view(np.int64)
+    hashed: np.ndarray = pd.util.hash_pandas_object(s, index=False).to_numpy().view(np.int64)
+    return hashed
 
 
 def _hash_ints(a: np.ndarray) -> np.ndarray:
-    return pd.util.hash_array(np.ascontiguousarray(a).view(np.uint64)).view(np.int64)
+    hashed: np.ndarray = pd.util.hash_array(np.ascontiguousarray(a).view(np.uint64)).view(np.int64)
+    return hashed
 
 
 def _chain(hashes: list[np.ndarray]) -> np.ndarray:

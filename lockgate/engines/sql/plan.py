@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from lockgate.connectors.base import Connector
 from lockgate.connectors.safety.sql_rules import substitute
@@ -44,6 +44,11 @@ class TablePlan:
     collisions: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     # rule id -> colliding keys
     collision_samples: dict[str, list[Any]] = field(default_factory=dict)
+
+    def rows(self) -> IbisTable:
+        """`expr`, for the steps that run only when the table exists (planning its rules)."""
+        assert self.expr is not None, f"{self.table.name}: rules are planned for existing tables"
+        return self.expr
 
     def scan_expr(self) -> Any:
         return self.expr.aggregate(**self.scan) if self.expr is not None and self.scan else None
@@ -102,7 +107,7 @@ def _plan_profile(connector: Connector, plan: TablePlan) -> None:
 
     try:
         request = profile_request(plan.table, plan.stateful, plan.native_types)
-        plan.profile = plan_profile(connector.dialect, plan.expr, request)
+        plan.profile = plan_profile(connector.dialect, plan.rows(), request)
     except Exception as exc:
         for rule in plan.stateful:
             plan.errors[rule.id] = f"cannot profile the table for {rule.check}: {_short(exc)}"
@@ -157,15 +162,15 @@ def _(m: ir.Orphans, connector: Connector, plan: TablePlan, rule: ir.Rule) -> No
     absent = [c for c in m.ref_columns if c not in ref.columns]
     if absent:
         raise LookupError(f"referenced table {m.ref_table} has no column {', '.join(absent)}")
-    plan.queries[rule.id] = connector.to_sql(orphans(plan.expr, ref, m).count())
+    plan.queries[rule.id] = connector.to_sql(orphans(plan.rows(), ref, m).count())
 
 
 @PLANS.register(ir.FailingRows)
 def _(m: ir.FailingRows, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
     from lockgate.engines.sql.expressions import failing
 
-    t = cast("IbisTable", plan.expr)  # rules are planned only for tables that exist
-    return t.count(where=failing(m.predicate, t))
+    rows = plan.rows()
+    return rows.count(where=failing(m.predicate, rows))
 
 
 @PLANS.register(ir.DuplicateRows)
@@ -179,7 +184,7 @@ def _(m: ir.DuplicateRows, connector: Connector, plan: TablePlan, rule: ir.Rule)
             collision_query(plan.full, plan.selection, m.columns),
             m.columns,
         )
-    return duplicate_count(plan.expr, m.columns)
+    return duplicate_count(plan.rows(), m.columns)
 
 
 @PLANS.register(ir.RowCount)
@@ -189,7 +194,7 @@ def _(m: ir.RowCount, connector: Connector, plan: TablePlan, rule: ir.Rule) -> N
 
 @PLANS.register(ir.LatestValue)
 def _(m: ir.LatestValue, connector: Connector, plan: TablePlan, rule: ir.Rule) -> Any:
-    return cast("IbisTable", plan.expr)[m.column].max()
+    return plan.rows()[m.column].max()
 
 
 def orphans(t: IbisTable, ref: IbisTable, m: ir.Orphans) -> IbisTable:

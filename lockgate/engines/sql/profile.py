@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,9 @@ class ProfilePlan:
     scan: dict[str, Any] = field(
         default_factory=dict
     )  # metric name -> ibis scalar for the fused scan
-    names: dict[tuple, str] = field(default_factory=dict)  # (subject, statistic) -> metric name
+    names: dict[tuple[str, str], str] = field(
+        default_factory=dict
+    )  # (subject, statistic) -> metric name
     kinds: dict[str, str] = field(default_factory=dict)  # column -> numeric | temporal | other
     grouped: Any = None  # the extra ibis query (a table), or None
     top_parts: dict[str, str] = field(default_factory=dict)  # grouped part label -> column
@@ -78,7 +81,9 @@ class ProfilePlan:
             column in self.request.top_share and isinstance(m, (ir.ConstantColumn, ir.Anomaly))
         )
 
-    def read(self, values: dict[str, Any], grouped_rows: list[tuple] | None) -> TableProfile:
+    def read(
+        self, values: dict[str, Any], grouped_rows: list[tuple[Any, ...]] | None
+    ) -> TableProfile:
         rows = values.get(self.names[("", "rows")])
         profile = TableProfile(self.family, None if rows is None else int(rows))
         for column in self.request.columns:
@@ -109,7 +114,7 @@ class ProfilePlan:
             return 0  # an XOR over no rows is NULL in SQL
         return _int(self._value(values, "", "state"))
 
-    def _value(self, values, subject: str, stat: str):
+    def _value(self, values: dict[str, Any], subject: str, stat: str) -> Any:
         name = self.names.get((subject, stat))
         return None if name is None else values.get(name)
 
@@ -132,7 +137,9 @@ class ProfilePlan:
             stats.max_time = _datetime(get("max_time"))
         return stats
 
-    def _drift_summary(self, rule: ir.Rule, values, row_count: int | None):
+    def _drift_summary(
+        self, rule: ir.Rule, values: dict[str, Any], row_count: int | None
+    ) -> NumericSummary | CategoricalSummary | None:
         m = ir.measure_as(rule, ir.Drift)
 
         def get(stat: str) -> Any:
@@ -158,7 +165,7 @@ class ProfilePlan:
             frequencies[OTHER] = rest
         return CategoricalSummary(frequencies, count=count, null_count=count - present)
 
-    def _read_grouped(self, profile: TableProfile, rows: list[tuple]) -> None:
+    def _read_grouped(self, profile: TableProfile, rows: list[tuple[Any, ...]]) -> None:
         request = self.request.buckets
         buckets = None
         if request is not None:
@@ -245,13 +252,13 @@ def _fingerprinted_by_buckets(request: ProfileRequest) -> tuple[str, ...]:
     return tuple(c for c in spec.columns if c in request.columns)
 
 
-def _add(plan: ProfilePlan, subject: str, stat: str, expr) -> None:
+def _add(plan: ProfilePlan, subject: str, stat: str, expr: ibis.Value) -> None:
     name = f"{_PREFIX}p{len(plan.names)}"
     plan.names[(subject, stat)] = name
     plan.scan[name] = expr
 
 
-def finite_number(col):
+def finite_number(col: ibis.Column) -> tuple[ibis.Column, ibis.Value]:
     """The column as float64, and the condition that keeps the finite values (NaN and ±inf are
     values in SQL but not numbers a mean or a histogram can use)."""
     number = col.cast("float64")
@@ -261,7 +268,9 @@ def finite_number(col):
     return number, finite
 
 
-def histogram_counts(t: ibis.Table, number, finite, edges) -> list:
+def histogram_counts(
+    t: ibis.Table, number: ibis.Column, finite: ibis.Value, edges: Sequence[float]
+) -> list[ibis.Value]:
     """One count per bin of `edges`, as aggregates for a fused scan. Bin i holds
     inner[i-1] <= x < inner[i] (numpy's searchsorted(side="right"), as `numeric_summary` bins);
     the outer bins take everything below or above."""
@@ -302,7 +311,7 @@ def _listed(reference: CategoricalSummary) -> list[str]:
     return [k for k in reference.frequencies if k != OTHER]
 
 
-def _grouped_query(plan: ProfilePlan, t: ibis.Table, hashing: _Hashing):
+def _grouped_query(plan: ProfilePlan, t: ibis.Table, hashing: _Hashing) -> ibis.Table | None:
     """One query for what needs a GROUP BY: rows (part, bucket, n, f0, f1, ...)."""
     request = plan.request
     width = 2 + (len(request.buckets.columns) if request.buckets else 0)
@@ -366,48 +375,50 @@ class _Hashing:
     two rows' values changes the fingerprint, and so does swapping a composite key's parts.
     """
 
-    def __init__(self, native: str | None):
+    def __init__(self, native: str | None) -> None:
         self.native = native
 
-    def value(self, expr):
+    def value(self, expr: ibis.Value) -> ibis.Value:
         if self.native == "hash":
             return expr.hash()  # DuckDB hashes NULL to a constant already
         if self.native == "xxhash64":
             return _xxhash64(expr)  # so does Spark (to its seed)
         return expr.cast("string").hash().fill_null(NULL_HASH)
 
-    def chain(self, hashes: list):
+    def chain(self, hashes: list[ibis.Value]) -> ibis.Value:
         acc = hashes[0]
         for h in hashes[1:]:
             acc = self.value(acc) ^ h
         return self.value(acc) if len(hashes) > 1 else acc
 
-    def key(self, t: ibis.Table, key: tuple[str, ...]):
+    def key(self, t: ibis.Table, key: tuple[str, ...]) -> ibis.Value:
         return self.chain([self.value(t[c]) for c in key])
 
 
-@ibis.udf.scalar.builtin(name="xxhash64")
-def _xxhash64(value) -> dtypes.int64:  # type: ignore[empty-body]
+# ibis's UDF decorator is untyped, and it reads the parameter's annotation as the UDF's input type
+# (none: any type), so the parameter stays unannotated
+@ibis.udf.scalar.builtin(name="xxhash64")  # type: ignore[untyped-decorator]
+def _xxhash64(value) -> dtypes.int64:  # type: ignore[no-untyped-def]
     """Spark's xxhash64, compiled by name (ibis's `hash` is Spark's 32-bit one)."""
 
 
-def _int(x) -> int | None:
+def _int(x: Any) -> int | None:
     return None if x is None else int(x)
 
 
-def _float(x) -> float | None:
+def _float(x: Any) -> float | None:
     if x is None:
         return None
     value = float(x)
     return value if math.isfinite(value) else None
 
 
-def _std(x, present: int) -> float | None:
+def _std(x: Any, present: int) -> float | None:
     value = _float(x)
     return None if present < 2 else (max(value, 0.0) if value is not None else None)
 
 
-def _datetime(x) -> dt.datetime | None:
+def _datetime(x: Any) -> dt.datetime | None:
     if x is None:
         return None
     if isinstance(x, dt.datetime):
