@@ -12,7 +12,7 @@ def single_out(
     engine, table: Table, rules: list[Rule], policy: QuarantinePolicy, *, need_rows: bool
 ):
     """(HeldRows or None, counts: {"__quarantined": n, rule id: n}, total rows)."""
-    from lockgate.quarantine.run import HeldRows
+    from lockgate.quarantine.held import HeldRows
 
     df = engine.frames[table.name]
     row_flags = flags(df, engine.frames, table, rules, policy)

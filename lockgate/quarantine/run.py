@@ -17,6 +17,7 @@ import pandas as pd
 
 from lockgate.contract.model import Contract, Table
 from lockgate.contract.quarantine_policy import QuarantinePolicy
+from lockgate.quarantine.held import HeldRows
 from lockgate.quarantine.verdict import TableQuarantine, decide, rewrite
 from lockgate.results.model import RuleResult, json_safe
 
@@ -49,15 +50,6 @@ class QuarantineRequest:
     @property
     def needs_rows(self) -> bool:
         return self.store is not None or self.keep_frames
-
-
-@dataclass
-class HeldRows:
-    """The quarantined rows (the table's declared columns) and, per row, the rules it broke."""
-
-    rows: pd.DataFrame
-    rules: list[list[str]]
-    valid: pd.DataFrame | None = None
 
 
 def quarantine_table(

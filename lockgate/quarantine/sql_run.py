@@ -14,7 +14,7 @@ def single_out(
     engine, table: Table, rules: list[Rule], policy: QuarantinePolicy, *, need_rows: bool
 ):
     """(HeldRows or None, counts: {"__quarantined": n, rule id: n}, total rows)."""
-    from lockgate.quarantine.run import HeldRows
+    from lockgate.quarantine.held import HeldRows
 
     connector = engine.connector
     t = connector.table_expr(table.physical_name)
