@@ -194,7 +194,7 @@ def lockgate_validate(request: pytest.FixtureRequest):
 def describe_failure(result, failed) -> str:
     """The failing rules as a CI log should show them: one block per rule."""
     from lockgate.export.escape import one_line as s  # contract text: a CI log acts on `::` lines
-    from lockgate.results.model import json_safe
+    from lockgate.results.jsonable import json_safe
     from lockgate.rule_bounds import describe_bounds
 
     where = f" on server {s(result.server)}" if result.server else ""

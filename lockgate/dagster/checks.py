@@ -30,7 +30,8 @@ from lockgate.dagster.partitions import run_partitions
 from lockgate.dagster.resources import LockgateResource
 from lockgate.quarantine.report import metadata as quarantine_metadata
 from lockgate.report.statement import statement
-from lockgate.results.model import RuleResult, ValidationResult, json_safe
+from lockgate.results.jsonable import json_safe
+from lockgate.results.model import RuleResult, ValidationResult
 
 Validator = Callable[..., ValidationResult]  # called as lockgate.validate is
 AssetKeyFor = Callable[[Contract, Table], dg.AssetKey]  # which asset holds a contract's table

@@ -12,7 +12,7 @@ from typing import Any
 import dagster as dg
 
 from lockgate.guard import ContractViolation, Violation
-from lockgate.results.model import json_safe
+from lockgate.results.jsonable import json_safe
 
 
 def violation_failure(exc: ContractViolation) -> dg.Failure:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lockgate.errors import LockgateError
-from lockgate.results.model import json_safe
+from lockgate.results.jsonable import json_safe
 
 MAX_SAMPLES_IN_MESSAGE = 3
 

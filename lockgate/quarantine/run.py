@@ -19,7 +19,8 @@ from lockgate.contract.model import Contract, Table
 from lockgate.contract.quarantine_policy import QuarantinePolicy
 from lockgate.quarantine.held import HeldRows
 from lockgate.quarantine.verdict import TableQuarantine, decide, rewrite
-from lockgate.results.model import RuleResult, json_safe
+from lockgate.results.jsonable import json_safe
+from lockgate.results.model import RuleResult
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from lockgate.contract.model import Contract, Table
 from lockgate.errors import LockgateError
-from lockgate.results.model import json_safe
+from lockgate.results.jsonable import json_safe
 
 COLUMNS = (
     "contract",

@@ -7,7 +7,8 @@ import json
 import xml.etree.ElementTree as ET
 
 from lockgate.report.statement import statement
-from lockgate.results.model import ValidationResult, json_safe
+from lockgate.results.jsonable import json_safe
+from lockgate.results.model import ValidationResult
 
 
 def render(result: ValidationResult) -> str:

@@ -5,7 +5,8 @@ checks all show this sentence, so a reader never has to open the contract to lea
 from __future__ import annotations
 
 from lockgate.contract.rules import RowMeasure
-from lockgate.results.model import RuleResult, json_safe
+from lockgate.results.jsonable import json_safe
+from lockgate.results.model import RuleResult
 
 
 def statement(r: RuleResult) -> str:

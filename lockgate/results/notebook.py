@@ -9,13 +9,66 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from lockgate.results.model import json_safe
+from lockgate.contract.rules import Rule
+from lockgate.results.jsonable import json_safe
 from lockgate.rule_bounds import describe_bounds
 
-if TYPE_CHECKING:  # pragma: no cover
-    from lockgate.results.model import RuleResult, ValidationResult
+
+class RuleResultView(Protocol):
+    """What the page shows of one rule result (lockgate.results.model.RuleResult, which renders
+    itself through this module: a protocol keeps the two from importing each other)."""
+
+    # read-only: a frozen dataclass satisfies it
+    @property
+    def rule(self) -> Rule: ...
+
+    @property
+    def passed(self) -> bool: ...
+
+    @property
+    def observed(self) -> Any: ...
+
+    @property
+    def expected(self) -> str: ...
+
+    @property
+    def failed_rows(self) -> int | None: ...
+
+    @property
+    def total_rows(self) -> int | None: ...
+
+    @property
+    def samples(self) -> Sequence[dict[str, Any]]: ...
+
+    @property
+    def error(self) -> str | None: ...
+
+    @property
+    def blocking_failure(self) -> bool: ...
+
+
+class ResultView(Protocol):
+    """What the page shows of a validation (lockgate.results.model.ValidationResult)."""
+
+    @property
+    def contract_id(self) -> str: ...
+
+    @property
+    def contract_version(self) -> str: ...
+
+    @property
+    def server(self) -> str | None: ...
+
+    @property
+    def engine(self) -> str: ...
+
+    @property
+    def passed(self) -> bool: ...
+
+    @property
+    def results(self) -> Sequence[RuleResultView]: ...
 
 
 class ViolationView(Protocol):
@@ -68,7 +121,7 @@ _CELL = "border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:to
 _COLORS = {"FAIL": "#b00020", "WARN": "#9a6700", "pass": "#1a7f37"}
 
 
-def result_html(result: ValidationResult) -> str:
+def result_html(result: ResultView) -> str:
     failing = [r for r in result.results if not r.passed]
     failing.sort(key=lambda r: (not r.blocking_failure, r.rule.id))  # blocking failures first
     passing = [r for r in result.results if r.passed]
@@ -130,7 +183,7 @@ def violation_html(error: RefusalView) -> str:
     )
 
 
-def _rule_row(r: RuleResult) -> tuple[str, ...]:
+def _rule_row(r: RuleResultView) -> tuple[str, ...]:
     status = "FAIL" if r.blocking_failure else ("WARN" if not r.passed else "pass")
     observed = r.error if r.error else _value(r.observed)
     rows = "" if r.failed_rows is None else f"{r.failed_rows:,}"

@@ -15,7 +15,7 @@ from lockgate.report.html import svg
 from lockgate.report.html.bounds import bounds, metric_value
 from lockgate.report.html.data import RuleHistory, TableReport
 from lockgate.report.html.svg import esc
-from lockgate.results.model import json_safe
+from lockgate.results.jsonable import json_safe
 
 MAX_SAMPLES = 5
 

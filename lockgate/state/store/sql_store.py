@@ -33,7 +33,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from lockgate.profile.model import BucketFingerprints, ColumnStats, TableProfile
-from lockgate.results.model import ValidationResult, json_safe
+from lockgate.results.jsonable import json_safe
+from lockgate.results.model import ValidationResult
 from lockgate.state.history import Load, PastRun, StoredVerdict, TableHistory, failed_point
 
 # 2: rule_results.samples (the guard quotes failing rows)
