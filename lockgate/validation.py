@@ -80,10 +80,7 @@ def validate(
         if engine in ("sql", "spark"):
             from lockgate.engines.sql.engine import SqlEngine
 
-            # no plan cache on Spark: its files are read through temporary views named per
-            # check, so a cached plan would name a view that no longer exists
-            cache_key = contract.content_hash if engine == "sql" else None
-            impl: Engine = SqlEngine(connector, selection, contract_hash=cache_key)
+            impl: Engine = SqlEngine(connector, selection, contract_hash=contract.content_hash)
             impl.name = engine  # the history records which engine measured (sql or spark)
         elif engine == "frame":
             from lockgate.engines.frame.engine import FrameEngine

@@ -98,6 +98,8 @@ class Connector(ABC):
 
     dialect: str
     namespace: str | None  # the schema that holds the contract's tables
+    # whether a compiled plan may be reused by a later check (lockgate.engines.sql.plan_cache)
+    plans_cacheable: bool = True
 
     @abstractmethod
     def columns(self, table: str) -> list[tuple[str, str]] | None:

@@ -40,6 +40,9 @@ READERS = ("parquet", "csv")
 
 class SparkConnector(Connector):
     dialect = "pyspark"
+    # files are read through temporary views named per check: a cached plan would name a view
+    # that no longer exists
+    plans_cacheable = False
 
     def __init__(self, session: SparkSession, tables: Mapping[str, str], namespace: str | None):
         """`tables`: contract table -> the name Spark knows it by (a view, or a table of

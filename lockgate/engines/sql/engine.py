@@ -89,7 +89,9 @@ class SqlEngine:
 
     def _cached_plan(self, table: Table, rules: list[ir.Rule]) -> tuple[Any, str | None]:
         """(the cached plan or None, the key to store a fresh one under or None)."""
-        if self.contract_hash is None or plan_cache.directory() is None:
+        if not self.connector.plans_cacheable or self.contract_hash is None:
+            return None, None
+        if plan_cache.directory() is None:
             return None, None
         if self.partitions is not None and self.partitions.of(table.name) is not None:
             return None, None  # a partition's plan filters by its values: not in the cache key
