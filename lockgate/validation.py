@@ -262,6 +262,7 @@ def run_engine(
             result.retry_of[table.name] = load.run_id
         past = _table_history(history, contract, server, table, rules, profile, as_of)
         first = len(result.results)
+        to_sample: list[int] = []  # positions of the verdicts that get sample rows
         for rule in rules:
             repeated = _repeat(rule, load, any_total)
             if repeated is not None:
@@ -271,11 +272,16 @@ def run_engine(
                 rule, measured.get(rule.id) or Measurement(error="not measured"), as_of, past
             )
             if not verdict.passed and verdict.error is None:
-                if progress:
-                    progress(f"{table.name}: sampling rows failing {rule.id}")
-                samples = engine.samples(table, rule, SAMPLE_ROWS)
-                verdict = _with_samples(verdict, samples)
+                to_sample.append(len(result.results))
             result.results.append(verdict)
+        if to_sample:
+            if progress:
+                progress(f"{table.name}: sampling rows of {len(to_sample)} failed rule(s)")
+            failed = [result.results[i].rule for i in to_sample]
+            samples = engine.samples(table, failed, SAMPLE_ROWS)
+            for i in to_sample:
+                verdict = result.results[i]
+                result.results[i] = _with_samples(verdict, samples.get(verdict.rule.id, []))
         if contract.quarantine:
             result.results[first:] = _quarantine(
                 contract, engine, table, result, result.results[first:], quarantine, as_of

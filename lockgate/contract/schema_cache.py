@@ -11,8 +11,8 @@ checks it. A contract with findings is checked, and its findings reported, every
 is written atomically and carries no content, so an interrupted or concurrent write cannot leave
 a wrong answer behind; a cache that cannot be read or written is skipped, never an error.
 
-    LOCKGATE_CACHE_DIR   where markers go (default: $XDG_CACHE_HOME/lockgate, else
-                         ~/.cache/lockgate); `off` turns the cache off.
+Markers go under lockgate's per-user cache folder (lockgate.user_cache: LOCKGATE_CACHE_DIR;
+`off` turns the cache off).
 """
 
 from __future__ import annotations
@@ -22,18 +22,7 @@ import os
 import tempfile
 from pathlib import Path
 
-CACHE_ENV = "LOCKGATE_CACHE_DIR"
-
-
-def cache_dir() -> Path | None:
-    """Where schema-check markers are kept; None when the cache is turned off."""
-    configured = os.environ.get(CACHE_ENV, "").strip()
-    if configured.lower() == "off":
-        return None
-    if configured:
-        return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lockgate"
+from lockgate.user_cache import cache_dir
 
 
 def _marker(text: str, checker: bytes) -> Path | None:

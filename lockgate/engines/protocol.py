@@ -25,5 +25,8 @@ class Engine(Protocol):
     def measure(self, table: Table, rules: list[Rule]) -> dict[str, Measurement]: ...
 
     def samples(
-        self, table: Table, rule: Rule, limit: int = SAMPLE_ROWS
-    ) -> list[dict[str, Any]]: ...
+        self, table: Table, rules: list[Rule], limit: int = SAMPLE_ROWS
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Rule id -> up to `limit` offending rows, for failed rules of one measured table (in
+        one call, so an engine can keep what it compiled for them: the SQL engine's plan cache)."""
+        ...

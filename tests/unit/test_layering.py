@@ -23,7 +23,13 @@ PACKAGE = ROOT / "lockgate"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "base",
-        ("lockgate.errors", "lockgate.clock", "lockgate.version", "lockgate.contract.findings"),
+        (
+            "lockgate.errors",
+            "lockgate.clock",
+            "lockgate.version",
+            "lockgate.user_cache",
+            "lockgate.contract.findings",
+        ),
     ),
     ("contract", ("lockgate.contract", "lockgate.rule_bounds", "lockgate.export.escape")),
     ("connectors", ("lockgate.connectors",)),

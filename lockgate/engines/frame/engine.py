@@ -16,6 +16,7 @@ from lockgate.engines.frame.aggregates import duplicate_samples, measure_aggrega
 from lockgate.engines.frame.predicates import failing_mask
 from lockgate.engines.frame.profile import frame_profile
 from lockgate.engines.frame.schema import is_row_level, table_schema
+from lockgate.engines.protocol import SAMPLE_ROWS
 from lockgate.profile.model import TableProfile, profile_request
 from lockgate.results.model import Measurement
 
@@ -153,7 +154,12 @@ class FrameEngine:
                 out[rule.id] = Measurement(failed_rows=len(failed[rule.id]), total_rows=total)
         return out
 
-    def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
+    def samples(
+        self, table: Table, rules: list[ir.Rule], limit: int = SAMPLE_ROWS
+    ) -> dict[str, list[dict[str, Any]]]:
+        return {rule.id: self._samples_of(table, rule, limit) for rule in rules}
+
+    def _samples_of(self, table: Table, rule: ir.Rule, limit: int) -> list[dict[str, Any]]:
         df = self._frame(table)
         if df is None:
             return []

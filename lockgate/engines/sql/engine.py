@@ -11,6 +11,7 @@ from lockgate.connectors.safety import ensure_select_only
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Table
+from lockgate.engines.protocol import SAMPLE_ROWS
 from lockgate.engines.sql import plan_cache
 from lockgate.engines.sql.plan import ROWS, TablePlan, orphans, plan_table
 from lockgate.engines.sql.scan_batches import batch_query, narrowed, one_metric, scan_batches
@@ -31,7 +32,10 @@ class SqlEngine:
         self.partitions = partitions  # lockgate.engines.partitions.PartitionSelection or None
         # with the contract's hash, plans are cached (lockgate.engines.sql.plan_cache)
         self.contract_hash = contract_hash
+        # table -> its plan-cache entry (loaded, or stored by this check), which also keeps the
+        # SQL of sample queries; tables whose entry gained one since it was written
         self._cached: dict[str, plan_cache.CachedPlan] = {}
+        self._unsaved: set[str] = set()
         self._native: dict[str, dict[str, str]] = {}
         self._plans: dict[str, TablePlan] = {}
         self.profiles: dict[str, TableProfile] = {}  # table name -> profile, for the history store
@@ -54,7 +58,9 @@ class SqlEngine:
             return out
         values, batches = self._run_scan(plan, out)
         if key is not None and batches is not None and plan_cache.cacheable(plan, rules):
-            plan_cache.store(plan_cache.from_plan(key, plan, batches))
+            entry = plan_cache.from_plan(key, plan, batches)
+            plan_cache.store(entry)
+            self._cached[table.name] = entry
         total = values.get(ROWS)
         self._assemble(rules, out, values, plan.metric_of, plan.queries, total)
         for rule in plan.metadata_rules:
@@ -100,7 +106,7 @@ class SqlEngine:
             return None, None
         key = plan_cache.plan_key(self.contract_hash, table, rules, self.connector, native)
         self._native[table.name] = dict(native)
-        return plan_cache.load(key, self.connector.dialect), key
+        return plan_cache.load(key), key
 
     def _sampling_plan(self, table: Table) -> TablePlan:
         """What `samples` needs after a check from a cached plan: the table as an ibis expression
@@ -224,43 +230,77 @@ class SqlEngine:
             return Measurement(failed_rows=int(value or 0), total_rows=total)
         return Measurement(value=_number(value), total_rows=total)
 
-    def samples(self, table: Table, rule: ir.Rule, limit: int = 5) -> list[dict[str, Any]]:
-        """Up to `limit` offending rows (key columns + the rule's columns), only asked for
-        failures."""
-        plan = self._plans.get(table.name)
-        if plan is None and table.name in self._cached:  # measured from a cached plan
-            plan = self._sampling_plan(table)
-        if plan is None or plan.expr is None or rule.id in plan.errors:
-            return []
-        keys = [k for k in table.key_columns if k in plan.native_types]
-        m = self.connector.adapt(rule).measure  # e.g. a pattern in the server's regex dialect
-        if isinstance(m, ir.DuplicateRows) and plan.selection is not None:
-            from lockgate.engines.sql.partitions import merge_samples, within_duplicates
+    def samples(
+        self, table: Table, rules: list[ir.Rule], limit: int = SAMPLE_ROWS
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Up to `limit` offending rows of each failed rule (key columns + the rule's columns).
+        The SQL of each sample query is kept in the table's plan-cache entry, which is written
+        once here when it gained any, so a warm check's samples need no ibis either."""
+        out = {rule.id: self._samples_of(table, rule, limit) for rule in rules}
+        if table.name in self._unsaved:
+            self._unsaved.discard(table.name)
+            plan_cache.store(self._cached[table.name])
+        return out
 
-            # inside the partition here; the keys of other partitions came with the count
-            try:
-                names, rows = self.connector.fetch(
-                    self.connector.to_sql(within_duplicates(plan.expr, m.columns))
-                )
-            except Exception:
+    def _samples_of(self, table: Table, rule: ir.Rule, limit: int) -> list[dict[str, Any]]:
+        if SAMPLES.entry(type(rule.measure))[0] is None:
+            return []  # a number for the whole table (asked before any ibis is loaded)
+        entry = self._cached.get(table.name)
+        slot = plan_cache.sample_slot(rule.id, limit)
+        sql = entry.samples.get(slot) if entry is not None else None
+        if sql is None:
+            plan = self._plans.get(table.name)
+            if plan is None and entry is not None:  # measured from a cached plan
+                plan = self._sampling_plan(table)
+            if plan is None or plan.expr is None or rule.id in plan.errors:
                 return []
-            within = [dict(zip(names, row)) for row in rows]
-            return merge_samples(within, plan.collision_samples.get(rule.id, []), m.columns, limit)
+            m = self.connector.adapt(rule).measure  # e.g. a pattern in the server's regex dialect
+            if isinstance(m, ir.DuplicateRows) and plan.selection is not None:
+                return self._partition_duplicates(plan, rule, m, limit)  # never cached
+            sql = self._sample_sql(table, plan, m, limit) or ""  # "": no rows to show
+            if entry is not None:
+                entry.samples[slot] = sql
+                self._unsaved.add(table.name)
+        if not sql:
+            return []
+        try:
+            names, rows = self.connector.fetch(sql)
+        except Exception:
+            return []  # samples are a courtesy; the verdict does not depend on them
+        return [dict(zip(names, row)) for row in rows]
+
+    def _sample_sql(self, table: Table, plan: TablePlan, m: ir.Measure, limit: int) -> str | None:
+        """The SQL of the offending rows of `m` (None: it has none to show)."""
+        sample, _ = SAMPLES.entry(type(m))
+        if sample is None:
+            return None
+        keys = [k for k in table.key_columns if k in plan.native_types]
         t, star = plan.expr, None
         if isinstance(m, (ir.FailingRows, ir.DuplicateRows)):
             # compiled against the columns it reads (ibis's cost follows the table's width); ibis
             # writes `SELECT *` for a selection of all of them, which must name them instead
             t = narrowed(plan.expr, [*keys, *m.referenced_columns])
             star = tuple(t.columns) if isinstance(m, ir.FailingRows) else None
-        sample, _ = SAMPLES.entry(type(m))
-        query = sample(m, t, keys, self.connector) if sample else None
+        query = sample(m, t, keys, self.connector)
         if query is None:
-            return []
+            return None
+        return self.connector.to_sql(query.limit(limit), star=star)
+
+    def _partition_duplicates(
+        self, plan: TablePlan, rule: ir.Rule, m: ir.DuplicateRows, limit: int
+    ) -> list[dict[str, Any]]:
+        """Repeated keys inside the partitions, merged with the keys that collide with other
+        partitions (those came with the count)."""
+        from lockgate.engines.sql.partitions import merge_samples, within_duplicates
+
         try:
-            names, rows = self.connector.fetch(self.connector.to_sql(query.limit(limit), star=star))
+            names, rows = self.connector.fetch(
+                self.connector.to_sql(within_duplicates(plan.expr, m.columns))
+            )
         except Exception:
-            return []  # samples are a courtesy; the verdict does not depend on them
-        return [dict(zip(names, row)) for row in rows]
+            return []
+        within = [dict(zip(names, row)) for row in rows]
+        return merge_samples(within, plan.collision_samples.get(rule.id, []), m.columns, limit)
 
 
 _NO_ROWS = "one number for the whole table: there are no offending rows to show"
