@@ -79,7 +79,7 @@ def main() -> None:
                 {**history, "LOCKGATE_PLAN_CACHE": str(scratch / "plans")},
             ),  # fmt: skip
         ]
-        fresh.run_series(commands[2:], 1, scratch / "warmup")  # fills the plan cache; not timed
+        fresh.run_series(commands, 1, scratch / "warmup")  # plan cache and bytecode; not timed
         repeat = args.repeat_small if rows <= 100_000 else args.repeat_large
         series = fresh.run_series(commands, repeat, scratch / "runs")
         results["sizes"].append(
