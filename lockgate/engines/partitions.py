@@ -44,8 +44,14 @@ class TableSelection:
 
     @property
     def label(self) -> str:
-        """`day=2026-11-19` (what reports and the history store show)."""
-        return ",".join(f"{col}={'|'.join(_text(v) for v in vals)}" for col, vals in self.values)
+        """`day=2026-11-19` (what reports and the history store show): one label per set of
+        partitions, whatever order they were asked in, and no two sets with one label (`%`,
+        `,`, `|`, `=`, `[`, `]` in names and values are written `%XX`: a text partition
+        `eu|us` is not the partitions `eu` and `us`)."""
+        return ",".join(
+            f"{_escaped(col)}={'|'.join(_escaped(_text(v)) for v in _ordered(vals))}"
+            for col, vals in self.values
+        )
 
     def predicate(self, t: IbisTable) -> BooleanValue:
         parts = [_column_in(t[col], vals) for col, vals in self.values]
@@ -215,6 +221,22 @@ def _integer(raw: Any) -> int:
 
 def _text(value: Any) -> str:
     return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+
+
+_LABEL_SPECIAL = re.compile(r"[%,|=\[\]]")
+
+
+def _escaped(text: str) -> str:
+    return _LABEL_SPECIAL.sub(lambda m: f"%{ord(m.group()):02X}", text)
+
+
+def _ordered(values: tuple[Any, ...]) -> list[Any]:
+    """The values of one column in their own order (one parsed type: dates, times, whole numbers
+    or texts); by their text where they do not compare (naive and aware times)."""
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=_text)
 
 
 # --- the selection in each engine --------------------------------------------------------------

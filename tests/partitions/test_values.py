@@ -60,3 +60,23 @@ def test_an_offset_becomes_utc_for_a_column_without_a_time_zone():
     assert "MAKE_TIMESTAMP(2026, 11, 19, 5, 0, 0.0)" in sql  # a typed literal, in UTC
     df = pd.DataFrame({"p": pd.to_datetime(["2026-11-19 05:00:00", "2026-11-19 07:00:00"])})
     assert selection.mask(df).tolist() == [True, False]
+
+
+def test_a_label_names_one_set_of_partitions():
+    """The history store keys a partition's loads by its label: the same set asked in another
+    order shares it, and values with the label's separators do not collide with other sets."""
+    day = dt.date
+    one = TableSelection("t", (("day", (day(2026, 11, 19), day(2026, 11, 18))),))
+    other_order = TableSelection("t", (("day", (day(2026, 11, 18), day(2026, 11, 19))),))
+    assert one.label == other_order.label == "day=2026-11-18|2026-11-19"
+    labels = {
+        TableSelection("t", (("region", ("eu|us",)),)).label,
+        TableSelection("t", (("region", ("eu", "us")),)).label,
+        TableSelection("t", (("region", ("eu,x=us",)),)).label,
+        TableSelection("t", (("region", ("eu",)), ("x", ("us",)))).label,
+        TableSelection("t", (("region", ("eu]",)),)).label,
+        TableSelection("t", (("region", ("eu%5D",)),)).label,
+    }
+    assert len(labels) == 6
+    assert TableSelection("t", (("region", ("eu|us",)),)).label == "region=eu%7Cus"
+    assert TableSelection("t", (("n", (10, 9)),)).label == "n=9|10"
