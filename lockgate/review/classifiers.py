@@ -117,6 +117,14 @@ def _primary_key(cmp: Comparison) -> Iterator[Hit]:
         yield Hit(name, None, "primaryKey", before or None, after or None, frozenset(claims))
 
 
+def _partitioning(cmp: Comparison) -> Iterator[Hit]:
+    for name, old, new in cmp.common_tables():
+        before = [c.name for c in old.partition_columns]
+        after = [c.name for c in new.partition_columns]
+        if before != after:
+            yield Hit(name, None, "partitioned", before or None, after or None)
+
+
 def _required(added: bool):
     def detect(cmp: Comparison) -> Iterator[Hit]:
         for table, name, old, new in cmp.columns():
@@ -297,6 +305,8 @@ STRUCTURE = {
         "unique",
         "primaryKey",
         "primaryKeyPosition",
+        "partitioned",
+        "partitionKeyPosition",
         "logicalTypeOptions",
         "quality",
         "relationships",
@@ -532,6 +542,14 @@ CLASSIFIERS: tuple[Classifier, ...] = (
         "the primary key changed: consumers joining or deduplicating on it break, producers "
         "must keep the new key unique and non-null",
         _primary_key,
+    ),
+    C(
+        "partitioning-changed",
+        RISKY,
+        "consumers",
+        "the partition columns changed: `--partition` values and Dagster partition keys now "
+        "select by other columns, and each partition's history starts again under a new name",
+        _partitioning,
     ),
     C(
         "column-required-added",

@@ -173,6 +173,10 @@ CASES = {
         ),
         ("orders", "primaryKey"),
     ),
+    "partitioning-changed": (
+        lambda d: column(d, "created_at").update(partitioned=True),
+        ("orders", "partitioned"),
+    ),
     "column-required-added": (
         lambda d: column(d, "status").update(required=True),
         ("orders.status", "required"),
