@@ -13,7 +13,7 @@ import ibis
 
 from lockgate.contract.model import Contract, Table
 from lockgate.errors import LockgateError
-from lockgate.export.escape import dbt_safe_name, one_line
+from lockgate.export.escape import dbt_safe_name, jinja_literal, one_line
 from lockgate.quarantine import sql as q
 
 VALID, QUARANTINE = "{}__valid", "{}__quarantine"
@@ -104,7 +104,7 @@ def _jinja(sql: str, placeholders: dict[str, str], source_name: str | None) -> s
     pattern = re.compile("|".join(r'(?:"?\w*"?\.)?"?' + re.escape(m) + '"?' for m in placeholders))
     out, last = [], 0
     for match in pattern.finditer(sql):
-        out.append(_raw(sql[last : match.start()]))
+        out.append(jinja_literal(sql[last : match.start()]))
         physical = next(p for m, p in placeholders.items() if m in match.group(0))
         call = (
             f"source({_jinja_str(source_name)}, {_jinja_str(physical)})"
@@ -113,19 +113,9 @@ def _jinja(sql: str, placeholders: dict[str, str], source_name: str | None) -> s
         )
         out.append("{{ " + call + " }}")
         last = match.end()
-    out.append(_raw(sql[last:]))
+    out.append(jinja_literal(sql[last:]))
     # the header is lockgate.export.dbt_quarantine's (it records the command)
     return "".join(out) + "\n"
-
-
-def _raw(text: str) -> str:
-    """Literal text for Jinja: a raw block, split where the text itself says `endraw`."""
-    if not text:
-        return ""
-    parts = re.split(r"(endraw)", text)
-    return "".join(
-        "{% raw %}" + p + "{% endraw %}" if p != "endraw" else "{{ 'endraw' }}" for p in parts if p
-    )
 
 
 def _jinja_str(value: str) -> str:

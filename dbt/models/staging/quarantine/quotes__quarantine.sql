@@ -2,7 +2,7 @@
 -- change the contract, then regenerate with
 --   lockgate export contracts/sources/quotes.odcs.yaml --to dbt --valid --offline --dbt-source raw --output dbt/models/staging/quarantine
 {% if target.type == 'postgres' %}
-{% raw %}SELECT
+SELECT
   "t1"."quote_id",
   "t1"."request_id",
   "t1"."professional_id",
@@ -62,12 +62,12 @@ FROM (
       ),
       FALSE
     ) AS "__lg_q2"
-  FROM {% endraw %}{{ source('raw', 'quotes') }}{% raw %} AS "t0"
+  FROM {{ source('raw', 'quotes') }} AS "t0"
 ) AS "t1"
 WHERE
-  "t1"."__lg_q0" OR "t1"."__lg_q1" OR "t1"."__lg_q2"{% endraw %}
+  "t1"."__lg_q0" OR "t1"."__lg_q1" OR "t1"."__lg_q2"
 {% else %}
-{% raw %}SELECT
+SELECT
   "t1"."quote_id",
   "t1"."request_id",
   "t1"."professional_id",
@@ -125,8 +125,8 @@ FROM (
       ),
       FALSE
     ) AS "__lg_q2"
-  FROM {% endraw %}{{ source('raw', 'quotes') }}{% raw %} AS "t0"
+  FROM {{ source('raw', 'quotes') }} AS "t0"
 ) AS "t1"
 WHERE
-  "t1"."__lg_q0" OR "t1"."__lg_q1" OR "t1"."__lg_q2"{% endraw %}
+  "t1"."__lg_q0" OR "t1"."__lg_q1" OR "t1"."__lg_q2"
 {% endif %}

@@ -2,7 +2,7 @@
 -- change the contract, then regenerate with
 --   lockgate export contracts/sources/quotes.odcs.yaml --to dbt --valid --offline --dbt-source raw --output dbt/models/staging/quarantine
 {% if target.type == 'postgres' %}
-{% raw %}SELECT
+SELECT
   "t1"."quote_id",
   "t1"."request_id",
   "t1"."professional_id",
@@ -53,14 +53,14 @@ FROM (
       ),
       FALSE
     ) AS "__lg_q2"
-  FROM {% endraw %}{{ source('raw', 'quotes') }}{% raw %} AS "t0"
+  FROM {{ source('raw', 'quotes') }} AS "t0"
 ) AS "t1"
 WHERE
   NOT (
     "t1"."__lg_q0" OR "t1"."__lg_q1" OR "t1"."__lg_q2"
-  ){% endraw %}
+  )
 {% else %}
-{% raw %}SELECT
+SELECT
   "t1"."quote_id",
   "t1"."request_id",
   "t1"."professional_id",
@@ -106,10 +106,10 @@ FROM (
       ),
       FALSE
     ) AS "__lg_q2"
-  FROM {% endraw %}{{ source('raw', 'quotes') }}{% raw %} AS "t0"
+  FROM {{ source('raw', 'quotes') }} AS "t0"
 ) AS "t1"
 WHERE
   NOT (
     "t1"."__lg_q0" OR "t1"."__lg_q1" OR "t1"."__lg_q2"
-  ){% endraw %}
+  )
 {% endif %}
