@@ -39,6 +39,9 @@ class ServerType:
     fingerprint_family: str | None = None
     # the engine that opens it: `connect()` (the SQL engine) refuses a server of another engine
     engine: str = "sql"
+    # how `--engine spark` reads it: "files" (its Parquet/CSV files) or "catalog" (a catalog's
+    # tables); None: Spark does not check it
+    spark_reads: str | None = None
 
     @property
     def family(self) -> str:
@@ -78,6 +81,7 @@ SERVER_TYPES: tuple[ServerType, ...] = (
         native_hash="hash",
         formats=("parquet", "csv"),
         label="{format} files {path}",
+        spark_reads="files",
     ),
     ServerType(
         name="databricks",  # a Spark catalog's `catalog`.`schema`, checked with --engine spark
@@ -92,6 +96,7 @@ SERVER_TYPES: tuple[ServerType, ...] = (
         fingerprint_family="spark",
         engine="spark",
         label="Databricks {catalog}.{schema}",
+        spark_reads="catalog",
     ),
 )
 

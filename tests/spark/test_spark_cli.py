@@ -27,7 +27,8 @@ def test_spark_engine_on_a_duckdb_server_exits_2_with_one_line(tmp_path):
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert (
-        len(lines) == 1 and "--engine spark checks local (Parquet, CSV) and databricks" in lines[0]
+        len(lines) == 1
+        and "--engine spark checks servers of type local and databricks;" in lines[0]
     )
     assert "'duckdb'" in lines[0]
 
