@@ -20,6 +20,7 @@ md5 and read hex, and sums of 60-bit values cannot overflow their 128-bit/numeri
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 NUMBER_FAMILIES = ("integer", "decimal", "float")
 KEY_SEPARATOR = "chr(31)"  # between key columns: a control character no key should contain
@@ -64,34 +65,71 @@ def _strip_zeros(text: str) -> str:
     return f"CASE WHEN strpos({text}, '.') > 0 THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"
 
 
+@dataclass(frozen=True)
+class CanonicalSql:
+    """How one dialect writes canonical text and its hash: templates over `{c}` (a quoted
+    column) or `{t}` (a text expression)."""
+
+    text_type: str
+    decimal_type: str
+    date: str
+    timestamp: str
+    timestamptz: str
+    hash60: str
+
+
+# The dialects a reconciliation can run on; a side of any other dialect is refused by name
+# (`sql_for`), never compared through another dialect's functions.
+DIALECTS: dict[str, CanonicalSql] = {
+    "duckdb": CanonicalSql(
+        text_type="VARCHAR",
+        decimal_type="DECIMAL(38,9)",
+        date="strftime(CAST({c} AS DATE), '%Y-%m-%d')",
+        timestamp="strftime(CAST({c} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f')",
+        timestamptz="(strftime(timezone('UTC', CAST({c} AS TIMESTAMPTZ)), "
+        "'%Y-%m-%dT%H:%M:%S.%f') || 'Z')",
+        hash60="CAST(('0x' || substr(md5({t}), 1, 15)) AS BIGINT)",
+    ),
+    "postgres": CanonicalSql(
+        text_type="text",
+        decimal_type="numeric(38,9)",
+        date="to_char({c}, 'YYYY-MM-DD')",
+        timestamp="to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
+        timestamptz="(to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || 'Z')",
+        hash60="CAST(CAST(('x' || substr(md5({t}), 1, 15)) AS bit(60)) AS bigint)",
+    ),
+}
+
+
+def unsupported(dialect: str) -> str | None:
+    """Why a side of this dialect cannot be reconciled, or None when it can."""
+    if dialect in DIALECTS:
+        return None
+    return f"reconcile runs on {' and '.join(DIALECTS)} servers, not on {dialect}"
+
+
+def sql_for(dialect: str) -> CanonicalSql:
+    reason = unsupported(dialect)
+    if reason is not None:
+        raise ValueError(reason)
+    return DIALECTS[dialect]
+
+
 def value_text(dialect: str, column: str, fam: str) -> str:
     """SQL for the canonical text of `column` (already quoted); NULL stays NULL."""
-    text_type = "text" if dialect == "postgres" else "VARCHAR"
+    sql = sql_for(dialect)
     if fam == "integer":
-        return f"CAST({column} AS {text_type})"
+        return f"CAST({column} AS {sql.text_type})"
     if fam == "decimal":
-        return _strip_zeros(f"CAST({column} AS {text_type})")
+        return _strip_zeros(f"CAST({column} AS {sql.text_type})")
     if fam == "float":
-        as_decimal = "numeric(38,9)" if dialect == "postgres" else "DECIMAL(38,9)"
-        return _strip_zeros(f"CAST(CAST({column} AS {as_decimal}) AS {text_type})")
+        return _strip_zeros(f"CAST(CAST({column} AS {sql.decimal_type}) AS {sql.text_type})")
     if fam == "boolean":
         return f"CASE WHEN {column} THEN 'true' WHEN NOT {column} THEN 'false' END"
-    if dialect == "postgres":
-        if fam == "date":
-            return f"to_char({column}, 'YYYY-MM-DD')"
-        if fam == "timestamp":
-            return f"to_char({column}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
-        if fam == "timestamptz":
-            return f"(to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US') || 'Z')"
-    else:
-        if fam == "date":
-            return f"strftime(CAST({column} AS DATE), '%Y-%m-%d')"
-        if fam == "timestamp":
-            return f"strftime(CAST({column} AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%f')"
-        if fam == "timestamptz":
-            utc = f"timezone('UTC', CAST({column} AS TIMESTAMPTZ))"
-            return f"(strftime({utc}, '%Y-%m-%dT%H:%M:%S.%f') || 'Z')"
-    return f"CAST({column} AS {text_type})"
+    if fam in ("date", "timestamp", "timestamptz"):
+        template: str = getattr(sql, fam)
+        return template.format(c=column)
+    return f"CAST({column} AS {sql.text_type})"
 
 
 def cell_text(dialect: str, column: str, fam: str) -> str:
@@ -107,9 +145,7 @@ def key_text(dialect: str, columns: list[tuple[str, str]]) -> str:
 
 def hash60(dialect: str, text: str) -> str:
     """SQL for the 60-bit hash of `text`: md5's first 15 hex digits as a BIGINT."""
-    if dialect == "postgres":
-        return f"CAST(CAST(('x' || substr(md5({text}), 1, 15)) AS bit(60)) AS bigint)"
-    return f"CAST(('0x' || substr(md5({text}), 1, 15)) AS BIGINT)"
+    return sql_for(dialect).hash60.format(t=text)
 
 
 def hash60_python(text: str) -> int:

@@ -47,6 +47,9 @@ def reconcile_tables(
             else f"table {table.physical_name}"
         )
         return error_results(rule, table, f"{where} does not exist")
+    refused = [r for r in (canonical.unsupported(s.dialect) for s in (source, warehouse)) if r]
+    if refused:
+        return error_results(rule, table, refused[0])
     absent = [(k, s.role) for k in m.key for s in (source, warehouse) if k not in s.types]
     if absent:
         return error_results(

@@ -132,3 +132,15 @@ def test_numbers_compare_across_families_and_time_zones_do_not():
     assert canonical.comparable("integer", "decimal") and canonical.comparable("float", "integer")
     assert not canonical.comparable("timestamp", "timestamptz")
     assert not canonical.comparable("string", "integer")
+
+
+def test_a_dialect_without_canonical_sql_is_refused_by_name():
+    """Spark (and any dialect not in canonical.DIALECTS) is never compared through another
+    dialect's functions: the rule says why instead (lockgate.reconcile.run)."""
+    assert canonical.unsupported("duckdb") is None and canonical.unsupported("postgres") is None
+    reason = canonical.unsupported("pyspark")
+    assert reason == "reconcile runs on duckdb and postgres servers, not on pyspark"
+    with pytest.raises(ValueError, match="not on pyspark"):
+        canonical.value_text("pyspark", '"d"', "date")
+    with pytest.raises(ValueError, match="not on pyspark"):
+        canonical.hash60("pyspark", "kt")
