@@ -216,13 +216,11 @@ def run_engine(
     progress: Progress | None = None,
     history: HistoryStore | None = None,
     record: bool = True,
-    now: dt.datetime | None = None,
     quarantine: Any = None,
     partitions: Any = None,
 ) -> ValidationResult:
     started = dt.datetime.now(dt.UTC)
-    # `now`: this internal function's former name; the default is lockgate's one clock
-    as_of = logical_time(as_of or now) or clock.now()
+    as_of = logical_time(as_of) or clock.now()  # the default is lockgate's one clock
     result = ValidationResult(
         contract_id=contract.id,
         contract_version=contract.version,

@@ -112,7 +112,7 @@ def _sql(contract: Contract, path: Path, schema: str, now: dt.datetime) -> dict[
         with DuckDBConnector(
             Server("selftest", "duckdb", {"database": str(path), "schema": schema})
         ) as connector:
-            result = run_engine(contract, SqlEngine(connector), server="selftest", now=now)
+            result = run_engine(contract, SqlEngine(connector), server="selftest", as_of=now)
     except Exception as exc:  # an engine crash is a finding about every rule, not a selftest crash
         return _crashed(contract, "sql", exc)
     return {r.rule.id: RuleVerdict(r.passed, r.observed, r.error) for r in result.results}
@@ -123,7 +123,9 @@ def _frame(contract: Contract, dataset: Dataset, now: dt.datetime) -> dict[str, 
     from lockgate.validation import run_engine
 
     try:
-        result = run_engine(contract, FrameEngine(dataset.frames(), contract), server=None, now=now)
+        result = run_engine(
+            contract, FrameEngine(dataset.frames(), contract), server=None, as_of=now
+        )
     except Exception as exc:
         return _crashed(contract, "frame", exc)
     return {r.rule.id: RuleVerdict(r.passed, r.observed, r.error) for r in result.results}

@@ -113,8 +113,8 @@ def check(tmp_path):
 
     def run(df: pd.DataFrame) -> dict[str, dict]:
         duckdb_with(db, {"pros": df})
-        sql = lockgate.validate(contract, "duck", now=NOW, history=stores["sql"])
-        frame = lockgate.validate_frames(contract, {"pros": df}, now=NOW, history=stores["frame"])
+        sql = lockgate.validate(contract, "duck", as_of=NOW, history=stores["sql"])
+        frame = lockgate.validate_frames(contract, {"pros": df}, as_of=NOW, history=stores["frame"])
         return {
             engine: {r.rule.id: r for r in res.results}
             for engine, res in (("sql", sql), ("frame", frame))
@@ -200,7 +200,8 @@ def test_a_one_region_freeze_is_named_on_postgres(tmp_path, pg_schema):
         con.execute(f'DROP TABLE IF EXISTS "{schema}".pros')
         pg_load_frame(con, schema, "pros", df)
         return {
-            r.rule.id: r for r in lockgate.validate(contract, "pg", now=NOW, history=store).results
+            r.rule.id: r
+            for r in lockgate.validate(contract, "pg", as_of=NOW, history=store).results
         }
 
     regions = Regions(seed=5)

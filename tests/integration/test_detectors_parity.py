@@ -155,10 +155,10 @@ class Engines:
         pg_load_frame(self.con, self.schema, "items", df)
         contract = self.contract(duck, drifts)
         return {
-            "duck": lockgate.validate(contract, "duck", now=NOW, history=self.stores["duck"]),
-            "pg": lockgate.validate(contract, "pg", now=NOW, history=self.stores["pg"]),
+            "duck": lockgate.validate(contract, "duck", as_of=NOW, history=self.stores["duck"]),
+            "pg": lockgate.validate(contract, "pg", as_of=NOW, history=self.stores["pg"]),
             "frame": lockgate.validate_frames(
-                contract, {"items": df}, now=NOW, history=self.stores["frame"]
+                contract, {"items": df}, as_of=NOW, history=self.stores["frame"]
             ),
         }
 

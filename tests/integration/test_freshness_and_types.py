@@ -90,9 +90,9 @@ def _assert_text_freshness_fails_alone(result) -> None:
 def test_freshness_on_a_varchar_column_is_one_failed_rule_on_duckdb_and_pandas(tmp_path):
     frame = _frame(TEXT_TIMES)
     contract, _ = _contract(tmp_path, frame)
-    _assert_text_freshness_fails_alone(lockgate.validate(contract, "duck", now=NOW))
+    _assert_text_freshness_fails_alone(lockgate.validate(contract, "duck", as_of=NOW))
     _assert_text_freshness_fails_alone(
-        lockgate.validate_frames(contract, {"events": frame}, now=NOW)
+        lockgate.validate_frames(contract, {"events": frame}, as_of=NOW)
     )
 
 
@@ -102,7 +102,7 @@ def test_freshness_on_a_text_column_is_one_failed_rule_on_postgres(tmp_path, pg_
     frame = _frame(TEXT_TIMES)
     pg_load_frame(con, schema, "events", frame)
     contract, _ = _contract(tmp_path, frame, pg_schema=schema)
-    _assert_text_freshness_fails_alone(lockgate.validate(contract, "pg", now=NOW))
+    _assert_text_freshness_fails_alone(lockgate.validate(contract, "pg", as_of=NOW))
 
 
 def test_the_cli_reports_every_rule_and_exits_1_not_2(tmp_path):
@@ -125,8 +125,8 @@ def test_bounds_on_a_text_column_fail_without_stopping_the_check(tmp_path):
     frame = _frame([dt.datetime(2026, 1, 15, 11)] * 3, amount=("1", "2", "abc"))
     contract, _ = _contract(tmp_path, frame)
     for result in (
-        lockgate.validate(contract, "duck", now=NOW),
-        lockgate.validate_frames(contract, {"events": frame}, now=NOW),
+        lockgate.validate(contract, "duck", as_of=NOW),
+        lockgate.validate_frames(contract, {"events": frame}, as_of=NOW),
     ):
         rules = _by_id(result)
         assert not rules["events.amount.minimum"].passed and rules["events.amount.minimum"].error
@@ -154,8 +154,8 @@ def test_future_and_placeholder_times_on_every_engine(tmp_path, newest, passed, 
     frame = _frame([min(newest, dt.datetime(2026, 1, 14, 12)), newest, None])
     contract, _ = _contract(tmp_path, frame)
     for result in (
-        lockgate.validate(contract, "duck", now=NOW),
-        lockgate.validate_frames(contract, {"events": frame}, now=NOW),
+        lockgate.validate(contract, "duck", as_of=NOW),
+        lockgate.validate_frames(contract, {"events": frame}, as_of=NOW),
     ):
         fresh = result.result("events.loaded_at.freshness")
         assert fresh.passed is passed, (result.engine, fresh.observed)
@@ -166,7 +166,9 @@ def test_a_wider_tolerance_is_an_sla_argument(tmp_path):
     frame = _frame([dt.datetime(2026, 1, 15, 14, 0)] * 3)
     contract, _ = _contract(tmp_path, frame)
     assert (
-        not lockgate.validate(contract, "duck", now=NOW).result("events.loaded_at.freshness").passed
+        not lockgate.validate(contract, "duck", as_of=NOW)
+        .result("events.loaded_at.freshness")
+        .passed
     )
     text = CONTRACT.replace(
         "    element: events.loaded_at\n", "    element: events.loaded_at\n    valueExt: 3h\n"
@@ -179,7 +181,7 @@ def test_a_wider_tolerance_is_an_sla_argument(tmp_path):
     wide = lockgate.load_contract(path)
     verdict = wide.rules_for("events")
     assert next(r for r in verdict if r.check == "freshness").measure.future_tolerance == 3 * 3600
-    assert lockgate.validate(wide, "duck", now=NOW).result("events.loaded_at.freshness").passed
+    assert lockgate.validate(wide, "duck", as_of=NOW).result("events.loaded_at.freshness").passed
 
 
 @pytest.mark.parametrize("value", ["soon", "-5m", "[1, 2]"])

@@ -72,7 +72,7 @@ def test_suites_load_in_gx_and_give_lockgates_verdicts(gx, gx_context, tmp_path,
     )
     exported = json.loads(render(contract))
     lockgate_verdicts = {
-        r.rule.id: r.passed for r in lockgate.validate_frames(contract, frames, now=NOW).results
+        r.rule.id: r.passed for r in lockgate.validate_frames(contract, frames, as_of=NOW).results
     }
 
     gx_verdicts: dict[str, bool] = {}
@@ -234,7 +234,7 @@ def test_gx_matches_lockgate_on_edge_cases(edges):
     for name, df in EDGE_FRAMES.items():
         expected = {
             r.rule.id: r.passed
-            for r in lockgate.validate_frames(contract, {"events": df}, now=NOW).results
+            for r in lockgate.validate_frames(contract, {"events": df}, as_of=NOW).results
         }
         got = gx_validate(suite, {"events": df}).by_rule()
         assert got == {rule: expected[rule] for rule in got}, name
@@ -301,7 +301,7 @@ def _tz_contract(tmp_path, name):
 @pytest.mark.parametrize("name", list(TZ_FRAMES))
 def test_time_zone_bounds_match_the_sql_engine(tmp_path, name):
     contract = _tz_contract(tmp_path, name)
-    expected = {r.rule.id: r.passed for r in lockgate.validate(contract, "duck", now=NOW).results}
+    expected = {r.rule.id: r.passed for r in lockgate.validate(contract, "duck", as_of=NOW).results}
     got = gx_validate(json.loads(render(contract)), {"tz": TZ_FRAMES[name]}).by_rule()
     assert set(got) == {"tz.aware.minimum", "tz.naive.exclusiveMaximum"}
     assert got == {rule: expected[rule] for rule in got}
@@ -313,12 +313,12 @@ def test_frame_engine_agrees_with_the_sql_engine_on_time_zone_bounds(tmp_path):
         contract = _tz_contract(tmp_path, name)
         sql = {
             r.rule.id: r.passed
-            for r in lockgate.validate(contract, "duck", now=NOW).results
+            for r in lockgate.validate(contract, "duck", as_of=NOW).results
             if r.rule.check != "logicalType"
         }
         frame = {
             r.rule.id: r.passed
-            for r in lockgate.validate_frames(contract, {"tz": df}, now=NOW).results
+            for r in lockgate.validate_frames(contract, {"tz": df}, as_of=NOW).results
             if r.rule.check != "logicalType"
         }
         assert frame == sql, name
@@ -331,7 +331,7 @@ def test_object_columns_of_dates_compare_like_lockgate(edges):
     df.loc[0, "day"] = dt.date(2019, 12, 31)
     expected = {
         r.rule.id: r.passed
-        for r in lockgate.validate_frames(contract, {"events": df}, now=NOW).results
+        for r in lockgate.validate_frames(contract, {"events": df}, as_of=NOW).results
     }
     got = gx_validate(suite, {"events": df}).by_rule()
     assert got["events.day.minimum"] is False

@@ -37,9 +37,9 @@ def test_every_engine_gives_the_same_verdicts(tmp_path, pg_schema, corrupted):
     for name, df in frames.items():
         pg_load_frame(con, schema, name, df)
 
-    duck = lockgate.validate(contract, "duck", now=NOW)
-    pg = lockgate.validate(contract, "pg", now=NOW)
-    frame = lockgate.validate_frames(contract, frames, now=NOW)
+    duck = lockgate.validate(contract, "duck", as_of=NOW)
+    pg = lockgate.validate(contract, "pg", as_of=NOW)
+    frame = lockgate.validate_frames(contract, frames, as_of=NOW)
 
     assert len(duck.results) == len(contract.rules) == 47
     assert _verdicts(duck) == _verdicts(pg)
@@ -64,8 +64,8 @@ def test_every_engine_gives_the_same_verdicts(tmp_path, pg_schema, corrupted):
 def test_frame_engine_alone_matches_the_truth(tmp_path):
     """The same check without PostgreSQL, so the frame engine is covered on every machine."""
     contract, frames = _load(tmp_path, True, "unused")
-    frame = lockgate.validate_frames(contract, frames, now=NOW)
-    duck = lockgate.validate(contract, "duck", now=NOW)
+    frame = lockgate.validate_frames(contract, frames, as_of=NOW)
+    duck = lockgate.validate(contract, "duck", as_of=NOW)
     assert {r.rule.id for r in frame.results if not r.passed} == CORRUPTED_FAILING
     assert {k: frame.result(k).failed_rows for k in CORRUPTED_FAILED_ROWS} == CORRUPTED_FAILED_ROWS
     assert _verdicts(frame) == _verdicts(duck)
@@ -74,8 +74,8 @@ def test_frame_engine_alone_matches_the_truth(tmp_path):
 def test_samples_name_the_offending_rows(tmp_path):
     contract, frames = _load(tmp_path, True, "unused")
     for result in (
-        lockgate.validate(contract, "duck", now=NOW),
-        lockgate.validate_frames(contract, frames, now=NOW),
+        lockgate.validate(contract, "duck", as_of=NOW),
+        lockgate.validate_frames(contract, frames, as_of=NOW),
     ):
         status = result.result("orders.status.invalidValues")
         assert [s["order_id"] for s in status.samples] == [7, 8]
@@ -208,11 +208,11 @@ def _nan_verdicts(result) -> dict[str, int]:
 
 def test_nan_and_infinity_give_one_verdict_on_duckdb_and_pandas(tmp_path):
     contract = _nan_contract(tmp_path, "unused")
-    assert _nan_verdicts(lockgate.validate(contract, "duck", now=NOW)) == NAN_EXPECTED
+    assert _nan_verdicts(lockgate.validate(contract, "duck", as_of=NOW)) == NAN_EXPECTED
     for kind, frames in _nan_frames().items():
-        assert _nan_verdicts(lockgate.validate_frames(contract, frames, now=NOW)) == NAN_EXPECTED, (
-            kind
-        )
+        assert (
+            _nan_verdicts(lockgate.validate_frames(contract, frames, as_of=NOW)) == NAN_EXPECTED
+        ), kind
 
 
 @pytest.mark.postgres
@@ -226,7 +226,7 @@ def test_nan_and_infinity_give_the_same_verdict_on_postgres(tmp_path, pg_schema)
     with con.cursor() as cur:
         cur.executemany(f'INSERT INTO "{schema}".readings VALUES (%s, %s, %s, %s)', NAN_ROWS)
     contract = _nan_contract(tmp_path, schema)
-    assert _nan_verdicts(lockgate.validate(contract, "pg", now=NOW)) == NAN_EXPECTED
+    assert _nan_verdicts(lockgate.validate(contract, "pg", as_of=NOW)) == NAN_EXPECTED
 
 
 def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
@@ -251,11 +251,11 @@ def test_profiles_count_nan_as_null_on_duckdb_and_pandas(tmp_path):
     contract = dataclasses.replace(contract, rules=(*contract.rules, nulls))
     with connect(contract.server("duck")) as connector:
         engine = SqlEngine(connector)
-        run_engine(contract, engine, server="duck", now=NOW, record=False)
+        run_engine(contract, engine, server="duck", as_of=NOW, record=False)
     engines = {"duckdb": engine}
     for kind, frames in _nan_frames().items():
         engines[kind] = FrameEngine(frames, contract)
-        run_engine(contract, engines[kind], server=None, now=NOW, record=False)
+        run_engine(contract, engines[kind], server=None, as_of=NOW, record=False)
     non_null = {
         name: e.profiles["readings"].columns["value"].non_null for name, e in engines.items()
     }

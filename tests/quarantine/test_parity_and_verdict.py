@@ -36,7 +36,7 @@ def duck_contract(tmp_path, max_rate=0.5):
 def test_frame_engine_returns_valid_and_quarantined_rows(tmp_path):
     contract = duck_contract(tmp_path)
     result = lockgate.validate_frames(
-        contract, {"quotes": quotes(), "pros": pros()}, now=NOW, quarantine=True
+        contract, {"quotes": quotes(), "pros": pros()}, as_of=NOW, quarantine=True
     )
     outcome = result.quarantine_of("quotes")
     assert held(outcome) == EXPECTED
@@ -48,7 +48,7 @@ def test_frame_engine_returns_valid_and_quarantined_rows(tmp_path):
 @pytest.mark.parametrize("engine", ["sql", "frame"])
 def test_within_budget_passes_with_quarantined_counts(tmp_path, engine):
     contract = duck_contract(tmp_path)
-    result = lockgate.validate(contract, engine=engine, now=NOW, quarantine=True)
+    result = lockgate.validate(contract, engine=engine, as_of=NOW, quarantine=True)
     assert result.passed, [r.to_dict() for r in result.failures]
     minimum = result.result("quotes.amount.minimum")
     assert (minimum.passed, minimum.failed_rows, minimum.observed) == (
@@ -76,7 +76,7 @@ def test_within_budget_passes_with_quarantined_counts(tmp_path, engine):
 @pytest.mark.parametrize("engine", ["sql", "frame"])
 def test_over_budget_fails_as_without_a_policy(tmp_path, engine):
     contract = duck_contract(tmp_path, max_rate=0.2)  # 7 of 17 rows is 41%
-    result = lockgate.validate(contract, engine=engine, now=NOW)
+    result = lockgate.validate(contract, engine=engine, as_of=NOW)
     assert not result.passed
     minimum = result.result("quotes.amount.minimum")
     assert (minimum.passed, minimum.failed_rows) == (False, 1)
@@ -88,7 +88,7 @@ def test_no_policy_no_quarantine_key(tmp_path):
     db = duckdb_with(tmp_path / "w.duckdb", {"quotes": quotes(), "pros": pros()})
     text = contract_text(database=str(db)).replace("check: quarantine", "check: extraColumns")
     text = text.replace("          maxRate: 0.5\n          orderBy: [created_at]\n", "")
-    result = lockgate.validate(lockgate.load_contract(write_contract(tmp_path, text)), now=NOW)
+    result = lockgate.validate(lockgate.load_contract(write_contract(tmp_path, text)), as_of=NOW)
     assert "quarantine" not in result.to_dict()
     assert not result.passed
 
@@ -115,10 +115,10 @@ def test_postgres_duckdb_and_frames_agree(tmp_path, pg_schema):  # noqa: F811
     )
     duck = duck_contract(tmp_path)
     outcomes = {
-        "postgres": lockgate.validate(pg, now=NOW, quarantine=True).quarantine_of("quotes"),
-        "duckdb": lockgate.validate(duck, now=NOW, quarantine=True).quarantine_of("quotes"),
+        "postgres": lockgate.validate(pg, as_of=NOW, quarantine=True).quarantine_of("quotes"),
+        "duckdb": lockgate.validate(duck, as_of=NOW, quarantine=True).quarantine_of("quotes"),
         "frame": lockgate.validate_frames(
-            duck, {"quotes": quotes(), "pros": pros()}, now=NOW, quarantine=True
+            duck, {"quotes": quotes(), "pros": pros()}, as_of=NOW, quarantine=True
         ).quarantine_of("quotes"),
     }
     for name, outcome in outcomes.items():
@@ -135,9 +135,9 @@ def test_a_clean_table_quarantines_nothing(tmp_path, engine):
     contract = lockgate.load_contract(write_contract(tmp_path, contract_text(database=str(db))))
     if engine == "frame":
         frames = {"quotes": clean, "pros": pros()}
-        result = lockgate.validate_frames(contract, frames, now=NOW, quarantine=True)
+        result = lockgate.validate_frames(contract, frames, as_of=NOW, quarantine=True)
     else:
-        result = lockgate.validate(contract, now=NOW, quarantine=True)
+        result = lockgate.validate(contract, as_of=NOW, quarantine=True)
     outcome = result.quarantine_of("quotes")
     assert (outcome.rows, outcome.passed, outcome.rate) == (0, True, 0.0)
     assert set(outcome.by_rule.values()) == {0}
@@ -152,7 +152,7 @@ def test_max_rows_is_a_budget_too(tmp_path):
     text = contract_text(database=str(db)).replace(
         "maxRate: 0.5", "maxRate: 0.5\n          maxRows: 6"
     )
-    result = lockgate.validate(lockgate.load_contract(write_contract(tmp_path, text)), now=NOW)
+    result = lockgate.validate(lockgate.load_contract(write_contract(tmp_path, text)), as_of=NOW)
     (entry,) = result.to_dict()["quarantine"]
     assert (entry["rows"], entry["maxRows"], entry["passed"]) == (7, 6, False)
     assert not result.passed

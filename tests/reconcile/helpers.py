@@ -109,7 +109,7 @@ def check(
     contract = lockgate.load_contract(
         write_contract(tmp_path, contract_text(servers, implementation))
     )
-    return lockgate.validate(contract, server, now=NOW)
+    return lockgate.validate(contract, server, as_of=NOW)
 
 
 def by_id(result) -> dict:

@@ -113,6 +113,6 @@ def test_the_frame_engine_says_reconcile_is_not_its_own(tmp_path):
 
     servers = servers_for(tmp_path, rows(), rows())
     contract = lockgate.load_contract(write_contract(tmp_path, contract_text(servers)))
-    result = lockgate.validate(contract, "lake", engine="frame", now=NOW)
+    result = lockgate.validate(contract, "lake", engine="frame", as_of=NOW)
     rule = result.result(RULE)
     assert not rule.passed and "SQL engine" in rule.error

@@ -125,8 +125,8 @@ def run(tmp_path):
         state["n"] += 1
         db = duckdb_with(tmp_path / f"day{state['n']}.duckdb", {"pros": df})
         contract = lockgate.load_contract(write_contract(tmp_path, CONTRACT.format(db=db)))
-        sql = lockgate.validate(contract, now=NOW, history=stores["sql"])
-        frame = lockgate.validate_frames(contract, {"pros": df}, now=NOW, history=stores["frame"])
+        sql = lockgate.validate(contract, as_of=NOW, history=stores["sql"])
+        frame = lockgate.validate_frames(contract, {"pros": df}, as_of=NOW, history=stores["frame"])
         return {
             e: {r.rule.id: r for r in res.results} for e, res in (("sql", sql), ("frame", frame))
         }

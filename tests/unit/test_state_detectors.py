@@ -94,7 +94,7 @@ def load(
 
 
 def check(contract, store, df):
-    result = lockgate.validate_frames(contract, {"loads": df}, now=NOW, history=store)
+    result = lockgate.validate_frames(contract, {"loads": df}, as_of=NOW, history=store)
     return {r.rule.id: r for r in result.results}
 
 
@@ -267,7 +267,7 @@ def test_empty_table_and_all_null_column(contract, store):
 
 
 def test_without_a_history_store_the_rules_say_they_were_not_checked(contract):
-    result = lockgate.validate_frames(contract, {"loads": load(0)}, now=NOW)
+    result = lockgate.validate_frames(contract, {"loads": load(0)}, as_of=NOW)
     stateful = [r for r in result.results if r.rule.check in ("anomaly", "constant", "advancement")]
     assert len(stateful) == 5
     for r in stateful:
@@ -296,7 +296,7 @@ def test_drift_needs_no_history_and_is_not_computable_on_empty_or_all_null_data(
     contract = lockgate.load_contract(write_contract(tmp_path, text))
 
     def drift(df):
-        return lockgate.validate_frames(contract, {"loads": df}, now=NOW).result(
+        return lockgate.validate_frames(contract, {"loads": df}, as_of=NOW).result(
             "loads.value.drift"
         )
 
