@@ -193,9 +193,9 @@ def lockgate_validate(request: pytest.FixtureRequest):
 
 def describe_failure(result, failed) -> str:
     """The failing rules as a CI log should show them: one block per rule."""
+    from lockgate.contract.describe import describe_bounds
     from lockgate.export.escape import one_line as s  # contract text: a CI log acts on `::` lines
     from lockgate.results.jsonable import json_safe
-    from lockgate.rule_bounds import describe_bounds
 
     where = f" on server {s(result.server)}" if result.server else ""
     contract = f"contract {s(result.contract_id)} {s(result.contract_version)}{where}"

@@ -4,6 +4,7 @@ contract to learn what a failed rule was."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from lockgate.contract import rules as ir
@@ -151,16 +152,65 @@ def _(m: ir.Reconcile) -> str:
     return f"same keys and values as {m.source}.{m.source_table} (key {', '.join(m.key)})"
 
 
-#: `describe_predicate(p, named=False)`: what a row must satisfy. `named` puts the column first
-#: (`kwh <= 50`); without it the text is the column-less form a diff shows next to the column
-#: (`values <= 50`).
+#: `describe_predicate(p, named=False)`: what a row must satisfy, the one wording of a row
+#: predicate. `named` puts the column in (`0 <= kwh <= 50`, `kwh in ['a', 'b']`): a report's
+#: condition and `expected` text, the bounds line of a notebook or pytest failure. Without it the
+#: text is the column-less form a diff shows next to the column and the serving 422 answer gives
+#: as `expected` (`values <= 50`, `one of ['a', 'b']`). Dates and times are written ISO.
 describe_predicate: KindTable[Callable[..., str]] = KindTable(
     "review: describe a row predicate", ir.Predicate
 )
 
 
+def describe_bounds(rule: ir.Rule) -> str:
+    """The condition every row must meet (`0 <= amount_eur <= 1000`), or "" for rules that are
+    not about rows: the bounds shown next to a failure in a notebook or a pytest report, where the
+    judged count alone ("= 0 rows") does not say what the rows broke."""
+    m = rule.measure
+    if not isinstance(m, ir.FailingRows):
+        return ""
+    text: str = describe_predicate(m.predicate, named=True)
+    return text
+
+
 def _subject(column: str, named: bool) -> str:
     return f"{column} " if named else ""
+
+
+def _value(value: object) -> str:
+    """A bound as the reader writes it: dates and times ISO (`2024-01-01T00:00:00`)."""
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _between(
+    subject: str,
+    low: str | None,
+    high: str | None,
+    *,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> str:
+    """`0 <= kwh <= 50` with both bounds, `kwh >= 0` or `kwh < 50` with one."""
+    below = "<" if open_high else "<="
+    if low is not None and high is not None:
+        return f"{low} {'<' if open_low else '<='} {subject} {below} {high}"
+    if low is not None:
+        return f"{subject} {'>' if open_low else '>='} {low}"
+    return f"{subject} {below} {high}" if high is not None else ""
+
+
+def _duration(seconds: float) -> str:
+    """`1h`, `1h 30m`, `90.5s`: exact, unlike the two-unit `format_duration`."""
+    if seconds < 0 or seconds != int(seconds):
+        return f"{seconds:g}s"
+    rest, parts = int(seconds), []
+    for size, label in ((86400, "d"), (3600, "h"), (60, "m"), (1, "s")):
+        amount, rest = divmod(rest, size)
+        if amount:
+            parts.append(f"{amount}{label}")
+    return " ".join(parts) or "0s"
 
 
 @describe_predicate.register(ir.IsNull)
@@ -170,7 +220,8 @@ def _(p: ir.IsNull, named: bool = False) -> str:
 
 @describe_predicate.register(ir.IsMissing)
 def _(p: ir.IsMissing, named: bool = False) -> str:
-    return f"{_subject(p.column, named)}not null nor one of {list(p.values)}"
+    listed = f"{'in' if named else 'one of'} {list(p.values)}"
+    return f"{_subject(p.column, named)}not null and not {listed}"
 
 
 @describe_predicate.register(ir.NotInSet)
@@ -180,43 +231,37 @@ def _(p: ir.NotInSet, named: bool = False) -> str:
 
 @describe_predicate.register(ir.NotMatching)
 def _(p: ir.NotMatching, named: bool = False) -> str:
-    return f"{_subject(p.column, named)}matches {p.pattern}"
+    return f"{_subject(p.column, named)}matches /{p.pattern}/"
 
 
 @describe_predicate.register(ir.OutOfRange)
 def _(p: ir.OutOfRange, named: bool = False) -> str:
-    parts = []
-    if p.minimum is not None:
-        parts.append(f"{'>' if p.exclusive_minimum else '>='} {p.minimum}")
-    if p.maximum is not None:
-        parts.append(f"{'<' if p.exclusive_maximum else '<='} {p.maximum}")
-    subject = p.column if named else "values"
-    return " and ".join(
-        f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts)
+    return _between(
+        p.column if named else "values",
+        None if p.minimum is None else _value(p.minimum),
+        None if p.maximum is None else _value(p.maximum),
+        open_low=p.exclusive_minimum,
+        open_high=p.exclusive_maximum,
     )
 
 
 @describe_predicate.register(ir.LengthOutOfRange)
 def _(p: ir.LengthOutOfRange, named: bool = False) -> str:
-    parts = []
-    if p.minimum is not None:
-        parts.append(f">= {p.minimum}")
-    if p.maximum is not None:
-        parts.append(f"<= {p.maximum}")
-    subject = f"length({p.column})" if named else "length"
-    return " and ".join(
-        f"{subject} {part}" if i == 0 or named else part for i, part in enumerate(parts)
+    return _between(
+        f"length({p.column})" if named else "length",
+        None if p.minimum is None else str(p.minimum),
+        None if p.maximum is None else str(p.maximum),
     )
 
 
 @describe_predicate.register(ir.NotMultipleOf)
 def _(p: ir.NotMultipleOf, named: bool = False) -> str:
-    return f"{_subject(p.column, named)}multiple of {p.factor}"
+    return f"{_subject(p.column, named)}a multiple of {p.factor}"
 
 
 @describe_predicate.register(ir.LagAbove)
 def _(p: ir.LagAbove, named: bool = False) -> str:
-    return f"{p.end} - {p.start} <= {ir.format_duration(p.seconds)}"
+    return f"{p.end} - {p.start} <= {_duration(p.seconds)}"
 
 
 @describe_predicate.register(ir.AnyOf)

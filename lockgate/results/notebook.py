@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any, Protocol
 
+from lockgate.contract.describe import describe_bounds
 from lockgate.contract.rules import Rule
 from lockgate.results.jsonable import json_safe
-from lockgate.rule_bounds import describe_bounds
 
 
 class RuleResultView(Protocol):

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lockgate.contract import rules as ir
+from lockgate.contract.describe import describe_predicate
 from lockgate.contract.dispatch import KindTable
 from lockgate.contract.model import Contract
 from lockgate.judge.thresholds import compare
@@ -209,71 +210,6 @@ def _out_of_range(p: ir.OutOfRange) -> Fails:
 def _text(value: Any) -> str:
     """Text as pandas `astype(str)` writes it (True -> 'True', 1.0 -> '1.0')."""
     return value if isinstance(value, str) else str(value)
-
-
-def describe_predicate(p: ir.Predicate) -> str:
-    """What a passing value looks like, for the 422 answer."""
-    return PASSING_VALUES(p)
-
-
-PASSING_VALUES: KindTable[Callable[[Any], str]] = KindTable(
-    "serve: what a passing value looks like", ir.Predicate
-)
-
-
-@PASSING_VALUES.register(ir.IsNull)
-def _(p: ir.IsNull) -> str:
-    return "not null"
-
-
-@PASSING_VALUES.register(ir.IsMissing)
-def _(p: ir.IsMissing) -> str:
-    return f"not null and not one of {list(p.values)}"
-
-
-@PASSING_VALUES.register(ir.NotInSet)
-def _(p: ir.NotInSet) -> str:
-    return f"one of {list(p.values)}"
-
-
-@PASSING_VALUES.register(ir.NotMatching)
-def _(p: ir.NotMatching) -> str:
-    return f"matching /{p.pattern}/"
-
-
-@PASSING_VALUES.register(ir.OutOfRange)
-def _(p: ir.OutOfRange) -> str:
-    parts = []
-    if p.minimum is not None:
-        parts.append(f"{'>' if p.exclusive_minimum else '>='} {_plain(p.minimum)}")
-    if p.maximum is not None:
-        parts.append(f"{'<' if p.exclusive_maximum else '<='} {_plain(p.maximum)}")
-    return " and ".join(parts)
-
-
-@PASSING_VALUES.register(ir.LengthOutOfRange)
-def _(p: ir.LengthOutOfRange) -> str:
-    low = p.minimum if p.minimum is not None else 0
-    return f"length between {low} and {p.maximum if p.maximum is not None else 'any'}"
-
-
-@PASSING_VALUES.register(ir.NotMultipleOf)
-def _(p: ir.NotMultipleOf) -> str:
-    return f"a multiple of {p.factor}"
-
-
-@PASSING_VALUES.register(ir.LagAbove)
-def _(p: ir.LagAbove) -> str:
-    return f"{p.end} - {p.start} <= {p.seconds}s"
-
-
-@PASSING_VALUES.register(ir.AnyOf)
-def _(p: ir.AnyOf) -> str:
-    return " and ".join(describe_predicate(sub) for sub in p.predicates)
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
 # --- types ---------------------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def test_postgres_on_the_named_server(pytester, pg_schema):
         [
             "*on server pg: 1 of * rules failed",
             "FAIL orders.amount_eur.minimum*",
-            "  bounds:   0 <= amount_eur",
+            "  bounds:   amount_eur >= 0",
             "  sample: order_id=3, amount_eur=-1*",
         ]
     )

@@ -86,7 +86,7 @@ def test_violations_name_record_rule_column_observed_and_expected(contract):
     bad = [good[0], {**good[1], "x1": 11.0, "color": "purple", "n": "7"}]
     found = {(v.record, v.rule, v.column, v.observed, v.expected) for v in validator.validate(bad)}
     assert found == {
-        (1, "events.x1.maximum", "x1", 11.0, "<= 10"),
+        (1, "events.x1.maximum", "x1", 11.0, "values <= 10"),
         (1, "events.color.invalidValues", "color", "purple", "one of ['red', 'blue', 'green']"),
         (1, "events.n.logicalType", "n", "7", "an integer"),
     }

@@ -49,7 +49,7 @@ def test_a_contract_violation_is_a_422_naming_record_rule_column_observed_expect
             "rule": "events.x1.maximum",
             "column": "x1",
             "observed": 99.5,
-            "expected": "<= 10",
+            "expected": "values <= 10",
         }
     ]
     assert "events.x1.maximum" in body["error"]

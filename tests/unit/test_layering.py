@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lockgate.contract.findings",
         ),
     ),
-    ("contract", ("lockgate.contract", "lockgate.rule_bounds", "lockgate.export.escape")),
+    ("contract", ("lockgate.contract", "lockgate.export.escape")),
     ("connectors", ("lockgate.connectors",)),
     ("compile", ("lockgate.contract.compile", "lockgate.contract.loader")),
     ("results", ("lockgate.results", "lockgate.profile")),

@@ -94,6 +94,22 @@ def test_a_new_measure_without_consumers_fails_the_matrix():
     found = gaps(TABLES, [ColumnMedian, IsNegative])
     predicate_tables = [t for t in TABLES if t.over is ir.Predicate]
     assert sum("IsNegative" in line for line in found) == len(predicate_tables)
+    # a row predicate is worded in one table (lockgate.contract.describe): the diff, the report's
+    # expected text and bounds line, and serve's 422 answer all read it
+    assert {line.split(":")[0] for line in found if "IsNegative" in line} == {
+        "lockgate.engines.sql.expressions",
+        "lockgate.engines.frame.predicates",
+        "lockgate.engines.frame.schema",
+        "lockgate.export.dbt",
+        "lockgate.gx.expectations",
+        "lockgate.contract.describe",
+        "lockgate.review.directions",
+        "lockgate.review.classifiers",
+        "lockgate.selftest.violations",
+        "lockgate.selftest.values",
+        "lockgate.selftest.vacuous",
+        "lockgate.serve.row_validator",
+    }
     # a whole-table measure: every consumer that decides per measure kind must say what it does;
     # the stateful detectors need not (they list every non-stateful trait as unsupported)
     missing_in = {line.split(":")[0] for line in found if "ColumnMedian" in line}
