@@ -37,7 +37,7 @@ def release_failure(description: str, gates: list[dict[str, Any]], failed_gate: 
             dg.TableColumn("detail", "string"),
         ]
     )
-    metadata = {
+    metadata: dict[str, str | dg.MetadataValue] = {
         "failed_gate": failed_gate,
         "gates": dg.MetadataValue.table(records=rows, schema=schema),
     }
@@ -88,6 +88,6 @@ def _violation_row(v: Violation) -> tuple[str, ...]:
     )
 
 
-def _cell(value) -> str | int | float | bool | None:
+def _cell(value: Any) -> str | int | float | bool | None:
     value = json_safe(value)
     return value if isinstance(value, (str, int, float, bool)) or value is None else str(value)

@@ -11,18 +11,37 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
-from lockgate.contract.model import Contract
+from lockgate.contract.model import Contract, Server
 from lockgate.guard.partitions import guarded_validations
 from lockgate.guard.violation import ContractViolation, Violation
 from lockgate.judge.verdicts import as_utc
+
+if TYPE_CHECKING:  # the engines' module imports ibis: the guard loads it only to count rows
+    from lockgate.engines.partitions import TableSelection
+
+
+class ValidationStore(Protocol):
+    """What the guard reads of a history store (SqlHistoryStore, PartitionHistory)."""
+
+    def latest_validation(
+        self, contract_id: str, server: str | None, table: str
+    ) -> dict[str, Any] | None: ...
+
+
+class _ViolationOf(TypedDict):
+    """The fields every violation of one validated table shares."""
+
+    contract_id: str
+    version: str
+    table: str
 
 
 def require_validated(
     contracts: Iterable[Contract],
     *,
-    store,
+    store: ValidationStore,
     stage: str,
     server: str | None = None,
     check_row_counts: bool = True,
@@ -37,7 +56,8 @@ def require_validated(
     `changed_since` maps a table name to the last time its data was written (e.g. the asset's
     latest materialization): a validation that started before it does not vouch for the data.
     """
-    entries, violations = [], []
+    entries: list[dict[str, Any]] = []
+    violations: list[Violation] = []
     for contract in contracts:
         chosen = contract.server(server)
         server_name = chosen.name if chosen else ""
@@ -74,14 +94,14 @@ def require_validated(
 def _problems(
     contract: Contract,
     table: str,
-    found,
-    server,
+    found: dict[str, Any] | None,
+    server: Server | None,
     check_rows: bool,
-    written_at,
+    written_at: dt.datetime | None,
     logical: str | None = None,
-    selection=None,
+    selection: TableSelection | None = None,
 ) -> list[Violation]:
-    base = {"contract_id": contract.id, "version": contract.version, "table": table}
+    base: _ViolationOf = {"contract_id": contract.id, "version": contract.version, "table": table}
     if found is None:
         return [
             Violation(
@@ -91,7 +111,7 @@ def _problems(
                 **base,
             )
         ]
-    out = []
+    out: list[Violation] = []
     if found["contract_hash"] != contract.content_hash:
         out.append(
             Violation(
@@ -146,13 +166,16 @@ def _problems(
     return out
 
 
-def current_row_count(contract: Contract, table_name: str, server, selection=None) -> int | None:
+def current_row_count(
+    contract: Contract, table_name: str, server: Server, selection: TableSelection | None = None
+) -> int | None:
     """count(*) of the table (of its selected partitions) as it is now (None when it cannot be
-    read: the checks report why)."""
+    read: the checks report why). `table_name` names one of the contract's tables."""
     from lockgate.connectors import connect
     from lockgate.errors import LockgateError
 
     table = contract.table(table_name)
+    assert table is not None  # the guard asks for the tables of the contract it validates
     try:
         with connect(server) as connector:
             expr = connector.table_expr(table.physical_name)

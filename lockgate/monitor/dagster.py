@@ -12,10 +12,14 @@ Dagster UI: as output metadata when the window passed, as the metadata of a `Fai
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from lockgate.ml.spec import ModelSpec, discover_specs
+
+if TYPE_CHECKING:  # the op imports lockgate.monitor.run when it runs, not at definition time
+    from lockgate.monitor.run import MonitorOutcome
 
 
 @dataclass(frozen=True)
@@ -28,7 +32,7 @@ class MonitoringPaths:
     alert_state: Path | None = None
 
 
-def _markdown(outcome) -> str:
+def _markdown(outcome: "MonitorOutcome") -> str:
     lines = ["| rule | passed | observed | expected |", "|---|---|---|---|"]
     for r in outcome.result.results:
         observed = str(r.error or r.observed).replace("|", "/")[:160]
@@ -40,7 +44,7 @@ def _markdown(outcome) -> str:
 
 def monitoring_job(
     spec: ModelSpec, paths: MonitoringPaths, *, cron: str = "5 * * * *", window: str = "1h"
-):
+) -> tuple[dg.JobDefinition, dg.ScheduleDefinition]:
     """(job, schedule) for one spec; the schedule runs at minute 5 of every hour by default."""
     op_name = f"{spec.name}_monitor_window"
 
@@ -70,7 +74,7 @@ def monitoring_job(
             root=paths.monitoring_root,
         )
         alerts = _alert(context, outcome, paths)
-        metadata = {
+        metadata: dict[str, str | bool | int | dg.MetadataValue] = {
             "model": outcome.model,
             "version": outcome.version,
             "window": outcome.window.key,
@@ -103,7 +107,7 @@ def monitoring_job(
     @dg.schedule(
         job=job, cron_schedule=cron, execution_timezone="UTC", name=f"{spec.name}_monitoring_hourly"
     )
-    def schedule(context: dg.ScheduleEvaluationContext):
+    def schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
         tick = context.scheduled_execution_time or dt.datetime.now(dt.UTC)
         return dg.RunRequest(
             run_key=f"{spec.name}-{tick.isoformat()}",
@@ -115,7 +119,9 @@ def monitoring_job(
     return job, schedule
 
 
-def _alert(context, outcome, paths: MonitoringPaths) -> int:
+def _alert(
+    context: dg.OpExecutionContext, outcome: "MonitorOutcome", paths: MonitoringPaths
+) -> int:
     if paths.alerts is None or not Path(paths.alerts).exists():
         return 0
     from lockgate.alerts.config import load_alerts
@@ -135,6 +141,8 @@ def _alert(context, outcome, paths: MonitoringPaths) -> int:
     return len(notified.alerts)
 
 
-def all_monitoring_jobs(model_specs: Path, paths: MonitoringPaths) -> tuple[list, list]:
+def all_monitoring_jobs(
+    model_specs: Path, paths: MonitoringPaths
+) -> tuple[list[dg.JobDefinition], list[dg.ScheduleDefinition]]:
     pairs = [monitoring_job(spec, paths) for spec in discover_specs(model_specs)]
     return [j for j, _ in pairs], [s for _, s in pairs]

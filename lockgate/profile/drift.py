@@ -45,6 +45,7 @@ TAIL_LEVELS = (0.001, 0.01, 0.025)
 
 DriftStatus = Literal["pass", "warn", "fail", "not_computable"]
 DriftMethod = Literal["wasserstein", "jensen_shannon", "psi"]
+Counts = Sequence[int] | np.ndarray  # bin or category counts: a summary's tuple, or an array
 
 # method -> (warn_at, fail_at) used when the caller gives none
 DEFAULT_THRESHOLDS: dict[str, tuple[float | None, float]] = {
@@ -147,7 +148,7 @@ def _check_histogram(edges: tuple[float, ...], counts: tuple[int, ...], non_null
 
 
 def _non_negative_int(x: Any, field: str) -> int:
-    if isinstance(x, Integral) and not isinstance(x, bool) and x >= 0:
+    if isinstance(x, Integral) and not isinstance(x, bool) and int(x) >= 0:
         return int(x)
     if isinstance(x, float) and x.is_integer() and x >= 0:  # JSON written by other tools
         return int(x)
@@ -498,7 +499,9 @@ def _thresholds(
     return (None if warn is None else float(warn)), float(fail)
 
 
-def _emptiness_problem(reference, current) -> str | None:
+def _emptiness_problem(
+    reference: NumericSummary | CategoricalSummary, current: NumericSummary | CategoricalSummary
+) -> str | None:
     for name, summary in (("reference", reference), ("current", current)):
         if summary.count == 0:
             return f"the {name} is empty (0 rows)"
@@ -536,7 +539,13 @@ def _same_edges(a: Sequence[float], b: Sequence[float]) -> bool:
     return len(a) == len(b) and bool(np.allclose(a, b, rtol=1e-9, atol=0.0))
 
 
-def _not_computable(method, warn_at, fail_at, column_name: str, problem: str) -> DriftVerdict:
+def _not_computable(
+    method: DriftMethod,
+    warn_at: float | None,
+    fail_at: float | None,
+    column_name: str,
+    problem: str,
+) -> DriftVerdict:
     return DriftVerdict(
         "not_computable",
         method,
@@ -548,7 +557,12 @@ def _not_computable(method, warn_at, fail_at, column_name: str, problem: str) ->
 
 
 def _verdict(
-    method: str, score: float, warn_at: float | None, fail_at: float, column_name: str, context: str
+    method: DriftMethod,
+    score: float,
+    warn_at: float | None,
+    fail_at: float,
+    column_name: str,
+    context: str,
 ) -> DriftVerdict:
     label = _LABELS[method]
     if score >= fail_at:
@@ -603,6 +617,8 @@ def _wasserstein_over_std(reference: NumericSummary, current: NumericSummary) ->
     reference range, where clamping would make the histogram distance saturate; the upper one
     when the current mass piles up in a wide outer bin.
     """
+    # _numeric_problem: Wasserstein/std is only scored against a reference with a spread
+    assert reference.std is not None
     distance = _histogram_wasserstein(reference.edges, reference.counts, current.counts)
     if reference.mean is not None and current.mean is not None:
         mean_shift = abs(current.mean - reference.mean)
@@ -630,12 +646,12 @@ def _mean_abs_of_segment(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return mean_abs
 
 
-def _proportions(counts: Sequence[int] | np.ndarray) -> np.ndarray:
+def _proportions(counts: Counts) -> np.ndarray:
     array = np.asarray(counts, dtype=float)
     return array / array.sum()
 
 
-def _psi(ref_counts: Sequence[int], cur_counts: Sequence[int]) -> float:
+def _psi(ref_counts: Counts, cur_counts: Counts) -> float:
     """Population stability index, sum of (q - p) · ln(q / p) over bins.
 
     Bins empty on both sides are dropped; an empty bin on one side gets the proportion
@@ -652,7 +668,7 @@ def _floored(counts: np.ndarray) -> np.ndarray:
     return floored / floored.sum()
 
 
-def _js_distance(ref_counts: Sequence[int], cur_counts: Sequence[int]) -> float:
+def _js_distance(ref_counts: Counts, cur_counts: Counts) -> float:
     """Jensen-Shannon distance, base 2: sqrt of the divergence, 0 for equal, 1 for disjoint."""
     p, q = _proportions(ref_counts), _proportions(cur_counts)
     m = (p + q) / 2
@@ -670,7 +686,7 @@ _NUMERIC_SCORES: dict[str, Callable[[NumericSummary, NumericSummary], float]] = 
     "jensen_shannon": lambda ref, cur: _js_distance(ref.counts, cur.counts),
     "psi": lambda ref, cur: _psi(ref.counts, cur.counts),
 }
-_CATEGORICAL_SCORES: dict[str, Callable[[Sequence[int], Sequence[int]], float]] = {
+_CATEGORICAL_SCORES: dict[str, Callable[[Counts, Counts], float]] = {
     "jensen_shannon": _js_distance,
     "psi": _psi,
 }

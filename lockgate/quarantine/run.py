@@ -91,11 +91,12 @@ def quarantine_table(
         policy, counts["__quarantined"], total, {**zero, **{r.id: counts[r.id] for r in rules}}
     )
     if held is not None:
-        outcome.load = request.load or load_id(contract, table, total, held)
+        load = request.load or load_id(contract, table, total, held)
+        outcome.load = load
         if request.keep_frames:
             outcome.valid, outcome.quarantined = held.valid, _with_reasons(held)
         if request.store is not None:
-            outcome.location = _store(contract, table, held, outcome, request, now)
+            outcome.location = _store(contract, table, held, load, request, now)
     return rewrite(results, outcome), outcome
 
 
@@ -121,7 +122,7 @@ def _store(
     contract: Contract,
     table: Table,
     held: HeldRows,
-    outcome: TableQuarantine,
+    load: str,
     request: QuarantineRequest,
     now: dt.datetime,
 ) -> str:
@@ -133,9 +134,7 @@ def _store(
         else request.store
     )
     try:
-        store.write(
-            contract, table, held.rows, held.rules, load=outcome.load, as_of=request.as_of or now
-        )
+        store.write(contract, table, held.rows, held.rules, load=load, as_of=request.as_of or now)
         return store.location
     finally:
         if store is not request.store:

@@ -17,7 +17,10 @@ import json
 import math
 import os
 import re
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pandas as pd
@@ -25,6 +28,10 @@ import pandas as pd
 from lockgate.contract.model import Contract, Table
 from lockgate.errors import LockgateError
 from lockgate.results.jsonable import json_safe
+
+if TYPE_CHECKING:  # the drivers are imported by the store that uses them, when it is opened
+    import duckdb
+    import psycopg
 
 COLUMNS = (
     "contract",
@@ -40,7 +47,9 @@ COLUMNS = (
 PG_SCHEMA = "lockgate_quarantine"
 
 
-def open_quarantine_store(location: str | os.PathLike):
+def open_quarantine_store(
+    location: str | os.PathLike[str],
+) -> DuckDBQuarantineStore | ParquetQuarantineStore | PostgresQuarantineStore:
     text = str(location)
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresQuarantineStore(text)
@@ -86,7 +95,7 @@ def records(
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
-def _none(value):
+def _none(value: Any) -> Any:
     return None if value is pd.NA or (isinstance(value, float) and math.isnan(value)) else value
 
 
@@ -96,10 +105,26 @@ def _utc(value: dt.datetime) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
+class _Cursor(Protocol):
+    """What the stores use of a DuckDB connection or a psycopg cursor."""
+
+    def execute(self, query: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, query: str, params: Sequence[Sequence[Any]], /) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
 class _SqlStore:
     """The DuckDB and PostgreSQL stores: one table, a load replaced in one transaction."""
 
     param = "?"
+    table: str  # the quoted name of the store's table, set by the subclass
+    location: str
+
+    def _transaction(self) -> AbstractContextManager[_Cursor]:
+        """A context manager yielding a cursor inside a transaction (committed on success)."""
+        raise NotImplementedError
 
     def _ddl(self) -> str:
         return (
@@ -161,7 +186,7 @@ class DuckDBQuarantineStore(_SqlStore):
         self.location = str(path)
         self.con.execute(self._ddl())
 
-    def _transaction(self):
+    def _transaction(self) -> _DuckTransaction:
         return _DuckTransaction(self.con)
 
     def close(self) -> None:
@@ -169,14 +194,14 @@ class DuckDBQuarantineStore(_SqlStore):
 
 
 class _DuckTransaction:
-    def __init__(self, con):
+    def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
-    def __enter__(self):
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
         self.con.execute("BEGIN TRANSACTION")
         return self.con
 
-    def __exit__(self, kind, *_):
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self.con.execute("ROLLBACK" if kind else "COMMIT")
 
 
@@ -219,7 +244,7 @@ class PostgresQuarantineStore(_SqlStore):
             f"postgresql://{info.host}:{info.port}/{info.dbname}?schema={schema}"  # no credentials
         )
 
-    def _transaction(self):
+    def _transaction(self) -> _PgTransaction:
         return _PgTransaction(self.con)
 
     def close(self) -> None:
@@ -227,16 +252,16 @@ class PostgresQuarantineStore(_SqlStore):
 
 
 class _PgTransaction:
-    def __init__(self, con):
+    def __init__(self, con: psycopg.Connection[Any]):
         self.con = con
 
-    def __enter__(self):
+    def __enter__(self) -> psycopg.Cursor[Any]:
         self._tx = self.con.transaction()
         self._tx.__enter__()
         self._cur = self.con.cursor()
         return self._cur
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> bool | None:
         self._cur.close()
         return self._tx.__exit__(*exc)
 

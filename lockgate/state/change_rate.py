@@ -138,7 +138,7 @@ def compare_segments(
 ) -> dict[str, ChangeOutcome]:
     """Per segment of the rule's `by` column, the outcome of `compare_buckets` (segments present
     in both runs; a row that moved segment reads as a key change in both)."""
-    out = {}
+    out: dict[str, ChangeOutcome] = {}
     for label, now in current.segments.items():
         before = previous.segments.get(label)
         if before is None:
@@ -178,6 +178,7 @@ def judge_change(
     segment. Points that pass join the rate history; failed ones stay out of later baselines."""
     history = previous.rate_history.get(rule_id, [])
     rate = outcome.rate
+    assert rate is not None  # detectors judge a comparison only when rows changed (touched > 0)
     text = (
         f"{m.column} changed in {outcome.changed} of {outcome.touched} buckets "
         f"whose rows changed ({rate:.1%})"
@@ -211,13 +212,16 @@ def _judge_segments(
     if not outcomes:
         why = f"a new `by`, or more than {MAX_SEGMENTS} values"
         return True, f"; by {m.by}: no per-segment fingerprints to compare yet ({why})"
-    frozen, judged = [], 0
+    frozen: list[str] = []
+    judged = 0
     for label, outcome in sorted(outcomes.items()):
         if outcome.touched < m.min_changed or outcome.touched > outcome.stable:
             continue
+        rate = outcome.rate
+        assert rate is not None  # touched >= minChanged >= 1 (the lint's lower bound)
         judged += 1
         verdict = judge_rate(outcome, past_shares(history, label), m.max_drop)
-        if outcome.rate < m.min_rate or verdict.dropped:
+        if rate < m.min_rate or verdict.dropped:
             counts = f"{outcome.changed} of {outcome.touched} buckets"
             frozen.append(f"{label} ({counts}, {verdict.describe()})")
         elif verdict.share is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from lockgate.contract.compile.context import CompileContext
 from lockgate.contract.compile.custom import impl_arguments, register_custom_check
@@ -27,25 +27,34 @@ from lockgate.contract.rules import (
     ChangeRate,
     ConstantColumn,
     Drift,
+    DriftMethod,
     Measure,
     Rule,
+    Severity,
     Threshold,
 )
 from lockgate.contract.source import DocPath
 from lockgate.profile.model import COLUMN_METRICS, METRICS, TABLE_METRICS
 
+if TYPE_CHECKING:  # the reference profile (and numpy with it) is read for drift rules only
+    from lockgate.state.reference import Summary
+
 ADVANCING_TYPES = ("timestamp", "date", "integer", "number")
 MAX_BUCKETS = 65536
-DRIFT_METHODS = {"wasserstein": "wasserstein", "jensenShannon": "jensen_shannon", "psi": "psi"}
+DRIFT_METHODS: dict[str, DriftMethod] = {
+    "wasserstein": "wasserstein",
+    "jensenShannon": "jensen_shannon",
+    "psi": "psi",
+}
 
 
 def _rule(
-    ctx,
+    ctx: CompileContext,
     table: Table,
-    column,
-    impl,
-    path,
-    severity,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: Severity,
     check: str,
     measure: Measure,
     threshold: Threshold | None = None,
@@ -66,7 +75,11 @@ def _rule(
     )
 
 
-def _column_rule(ctx: CompileContext, check: str, column: str | None, path: DocPath) -> bool:
+def _column_rule(
+    column: str | None, ctx: CompileContext, check: str, path: DocPath
+) -> TypeGuard[str]:
+    """Whether the rule is declared under a property (else a lint error says where it goes).
+    `column` comes first: it is the argument a TypeGuard narrows."""
     if column is None:
         ctx.error(
             path,
@@ -78,19 +91,19 @@ def _column_rule(ctx: CompileContext, check: str, column: str | None, path: DocP
 
 
 def _number(
-    ctx,
-    args: dict,
+    ctx: CompileContext,
+    args: dict[str, Any],
     name: str,
     path: DocPath,
-    default,
+    default: float | None,
     *,
-    low=None,
-    high=None,
-    integer=False,
-    low_open=False,
-):
+    low: float | None = None,
+    high: float | None = None,
+    integer: bool = False,
+    low_open: bool = False,
+) -> Any:
     """args[name] checked against [low, high] (or (low, high] when low_open); the default when
-    absent."""
+    absent; None after a lint error. An int when `integer`, else a float."""
     if name not in args:
         return default
     value = args[name]
@@ -114,13 +127,20 @@ def _number(
 
 @register_custom_check("advancement")
 def _advancement(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     """max(column) must not stay unchanged for longer than maxIdle (or the learned cadence)."""
     args = impl_arguments(ctx, impl, ("maxIdle",), path)
-    if args is None or not _column_rule(ctx, "advancement", column, path):
+    if args is None or not _column_rule(column, ctx, "advancement", path):
         return None
-    logical = table.column(column).logical_type
+    declared = table.column(column)
+    assert declared is not None  # a column rule is compiled from a property of the table
+    logical = declared.logical_type
     if logical is not None and logical not in ADVANCING_TYPES:
         ctx.error(
             path,
@@ -170,12 +190,17 @@ def _idle_seconds(value: Any) -> float | None:
 
 @register_custom_check("changeRate")
 def _change_rate(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     """Of the rows that changed since the previous run, the share in which this column changed."""
     names = ("minRate", "minChanged", "buckets", "key", "maxDrop", "by")
     args = impl_arguments(ctx, impl, names, path)
-    if args is None or not _column_rule(ctx, "changeRate", column, path):
+    if args is None or not _column_rule(column, ctx, "changeRate", path):
         return None
     min_rate = _number(ctx, args, "minRate", path, 0.2, low=0, high=1)
     min_changed = _number(ctx, args, "minChanged", path, 10, low=1, integer=True)
@@ -214,7 +239,9 @@ def _change_rate(
     )
 
 
-def _key(ctx, table: Table, column: str, args: dict, path: DocPath) -> tuple[str, ...] | None:
+def _key(
+    ctx: CompileContext, table: Table, column: str, args: dict[str, Any], path: DocPath
+) -> tuple[str, ...] | None:
     names = args.get("key")
     if names is None:
         if not table.key_columns:
@@ -261,8 +288,13 @@ def _key(ctx, table: Table, column: str, args: dict, path: DocPath) -> tuple[str
 
 
 def _segment_column(
-    ctx, table: Table, column: str, key: tuple[str, ...], args: dict, path: DocPath
-) -> str | None | bool:
+    ctx: CompileContext,
+    table: Table,
+    column: str,
+    key: tuple[str, ...],
+    args: dict[str, Any],
+    path: DocPath,
+) -> str | None | Literal[False]:
     """`by`: the physical name of the column that splits the rate into segments; None when
     absent, False after an error."""
     if "by" not in args:
@@ -286,11 +318,16 @@ def _segment_column(
 
 @register_custom_check("constant")
 def _constant(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     """A column that had several values in history now has <= 1, or one value above maxTopShare."""
     args = impl_arguments(ctx, impl, ("maxTopShare", "window", "minHistory"), path)
-    if args is None or not _column_rule(ctx, "constant", column, path):
+    if args is None or not _column_rule(column, ctx, "constant", path):
         return None
     top = (
         _number(ctx, args, "maxTopShare", path, None, low=0, high=1, low_open=True)
@@ -338,7 +375,12 @@ _ANOMALY_ARGS = {  # YAML name -> (Anomaly field, default)
 
 @register_custom_check("anomaly")
 def _anomaly(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     """A profile metric against its own history: robust z-score, failed points excluded."""
     args = impl_arguments(ctx, impl, ("metric", *_ANOMALY_ARGS), path)
@@ -398,11 +440,16 @@ def _anomaly_problem(params: dict[str, Any]) -> str | None:
 
 @register_custom_check("drift")
 def _drift(
-    ctx: CompileContext, table: Table, column, impl: dict, path: DocPath, severity: str
+    ctx: CompileContext,
+    table: Table,
+    column: str | None,
+    impl: dict[str, Any],
+    path: DocPath,
+    severity: Severity,
 ) -> Rule | None:
     """The column's distribution against a reference profile file written by `lockgate profile`."""
     args = impl_arguments(ctx, impl, ("reference", "method", "warnAt", "failAt"), path)
-    if args is None or not _column_rule(ctx, "drift", column, path):
+    if args is None or not _column_rule(column, ctx, "drift", path):
         return None
     reference_file = args.get("reference")
     if not isinstance(reference_file, str) or not reference_file:
@@ -420,7 +467,6 @@ def _drift(
 
     categorical = isinstance(reference, CategoricalSummary)
     method_name = args.get("method", "jensenShannon" if categorical else "wasserstein")
-    method = DRIFT_METHODS.get(method_name)
     allowed = ("jensenShannon", "psi") if categorical else tuple(DRIFT_METHODS)
     if method_name not in allowed:
         kind = "categorical" if categorical else "numeric"
@@ -430,6 +476,7 @@ def _drift(
             "invalid-value",
         )
         return None
+    method = DRIFT_METHODS[method_name]  # looked up once known: a YAML list is not hashable
     warn_at = _number(ctx, args, "warnAt", path, None, low=0) if "warnAt" in args else None
     fail_at = _number(ctx, args, "failAt", path, None, low=0) if "failAt" in args else None
     if ("warnAt" in args and warn_at is None) or ("failAt" in args and fail_at is None):
@@ -447,7 +494,7 @@ def _drift(
 
 def _reference_summary(
     ctx: CompileContext, table: Table, column: str, reference_file: str, path: DocPath
-):
+) -> Summary | None:
     from lockgate.state.reference import InvalidReferenceFile, load_reference
 
     location = path + ("implementation", "reference")

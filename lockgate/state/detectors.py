@@ -164,10 +164,10 @@ def _advancement(
     as_of = history.as_of or dt.datetime.now(dt.UTC)
     since = _unchanged_since(current, loads, history.state_since or as_of)
     idle = max((as_utc_aware(as_of) - as_utc_aware(since)).total_seconds(), 0.0)
-    moved_now = history.state_since is not None and (previous is None or current != previous)
-    allowance, source = _idle_allowance(
-        m, loads + [(history.state_since, current)] if moved_now else loads
-    )
+    cadence = loads
+    if history.state_since is not None and (previous is None or current != previous):
+        cadence = loads + [(history.state_since, current)]  # the current data moved it
+    allowance, source = _idle_allowance(m, cadence)
     if idle <= 0:
         if previous is None:
             return _result(rule, True, _not_enough(0, 1) + f" (latest {_show(current)})", profile)
@@ -278,13 +278,17 @@ def _show(value: Any) -> str:
 def _change_rate(
     rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
 ) -> RuleResult:
-    m: ir.ChangeRate = rule.measure
+    m = ir.measure_as(rule, ir.ChangeRate)
     if history.buckets is None:
         return _result(
             rule, True, _not_enough(0, 1) + f" (no earlier {profile.family} fingerprints)", profile
         )
-    keep_rate_history(rule.id, history.buckets, profile.buckets)
-    outcome = compare_buckets(history.buckets, profile.buckets, m.column, m.buckets)
+    current = profile.buckets
+    # profile_request asks for fingerprints for changeRate rules, and an engine that could not
+    # compute them reports the rule as an error instead of handing it here
+    assert current is not None
+    keep_rate_history(rule.id, history.buckets, current)
+    outcome = compare_buckets(history.buckets, current, m.column, m.buckets)
     if outcome is None:
         return _result(
             rule, True, _not_enough(0, 1) + f" (no earlier fingerprint of {m.column})", profile
@@ -314,7 +318,7 @@ def _change_rate(
             f"{m.min_changed} needed to judge",
             profile,
         )
-    passed, text = judge_change(rule.id, m, outcome, history.buckets, profile.buckets)
+    passed, text = judge_change(rule.id, m, outcome, history.buckets, current)
     return _result(rule, passed, text, profile)
 
 
@@ -324,14 +328,14 @@ def _change_rate(
 def _constant(
     rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
 ) -> RuleResult:
-    m: ir.ConstantColumn = rule.measure
+    m = ir.measure_as(rule, ir.ConstantColumn)
     stats = profile.columns.get(m.column)
     if not profile.row_count or stats is None or stats.distinct is None:
         return _result(rule, True, "not computable: the table is empty", profile)
     earlier = [
-        run.columns[m.column].distinct
+        distinct
         for run in _usable(history.runs, m.column, "distinctCount", m.window)
-        if run.columns[m.column].distinct is not None
+        if (distinct := run.columns[m.column].distinct) is not None
     ]
     if len(earlier) < m.min_history:
         return _result(rule, True, _not_enough(len(earlier), m.min_history), profile)
@@ -412,12 +416,12 @@ def _series(
 ) -> tuple[float | None, list[HistoryPoint]]:
     """The tested value and the history points, oldest first (failed points flagged)."""
     if m.metric == "rowsAdded":
-        counted = [run for run in runs if run.row_count is not None]
+        counted = [(run, rows) for run in runs if (rows := run.row_count) is not None]
         points = [
-            HistoryPoint(float(b.row_count - a.row_count), b.is_failed(None, m.metric), b.as_of)
-            for a, b in zip(counted, counted[1:])
+            HistoryPoint(float(b_rows - a_rows), b.is_failed(None, m.metric), b.as_of)
+            for (_, a_rows), (b, b_rows) in zip(counted, counted[1:])
         ]
-        last = counted[-1].row_count if counted else None
+        last = counted[-1][1] if counted else None
         value = (
             None if last is None or profile.row_count is None else float(profile.row_count - last)
         )
@@ -442,7 +446,7 @@ def _series(
 def _drift(
     rule: ir.Rule, profile: TableProfile, history: TableHistory, now: dt.datetime | None = None
 ) -> RuleResult:
-    m: ir.Drift = rule.measure
+    m = ir.measure_as(rule, ir.Drift)
     current = profile.summaries.get(rule.id)
     stats = profile.columns.get(m.column)
     if current is None:

@@ -14,6 +14,8 @@ per categorical or low-cardinality numeric column. Those give the same summary a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +24,7 @@ from lockgate.engines.column_kinds import ibis_summary
 from lockgate.errors import LockgateError, UsageError
 from lockgate.profile.drift import (
     OTHER,
+    CategoricalSummary,
     NumericSummary,
     categorical_summary,
     categorical_summary_from_counts,
@@ -29,6 +32,12 @@ from lockgate.profile.drift import (
     quantile_levels,
 )
 from lockgate.state.reference import ReferenceProfile, TableReference
+
+if TYPE_CHECKING:  # pandas and ibis load with the function that needs them
+    import pandas as pd
+    from ibis.expr.types import Table as IbisTable
+
+    from lockgate.connectors.base import Connector
 
 NUMERIC_TYPES = ("integer", "number")
 CATEGORICAL_TYPES = ("string", "boolean")
@@ -52,7 +61,7 @@ def summary_kind(column: Column, live_kind: str | None) -> str | None:
 
 
 def reference_from_frames(
-    contract: Contract, frames: Mapping[str, object], *, bins: int = BINS, top: int = TOP
+    contract: Contract, frames: Mapping[str, pd.DataFrame], *, bins: int = BINS, top: int = TOP
 ) -> ReferenceProfile:
     import pandas as pd
 
@@ -78,7 +87,7 @@ def reference_from_frames(
     return profile
 
 
-def _frame_kind(values, pd) -> str | None:
+def _frame_kind(values: pd.Series, pd: ModuleType) -> str | None:
     if pd.api.types.is_bool_dtype(values.dtype):
         return "categorical"
     if pd.api.types.is_numeric_dtype(values.dtype):
@@ -110,13 +119,13 @@ def reference_from_server(
     return profile
 
 
-def _table_reference(connector, table: Table, bins: int, top: int) -> TableReference:
+def _table_reference(connector: Connector, table: Table, bins: int, top: int) -> TableReference:
     t = connector.table_expr(table.physical_name)
     if t is None:
         raise LockgateError(
             f"table {table.physical_name} does not exist on the server; cannot profile it"
         )
-    kinds = {}
+    kinds: dict[str, tuple[Column, str]] = {}
     for column in table.columns:
         if column.physical_name in t.columns:
             dtype = t[column.physical_name].type()
@@ -153,10 +162,10 @@ def _table_reference(connector, table: Table, bins: int, top: int) -> TableRefer
     return entry
 
 
-def _numeric_scan(connector, t, columns: list[Column]) -> dict:
+def _numeric_scan(connector: Connector, t: IbisTable, columns: list[Column]) -> dict[str, Any]:
     from lockgate.engines.sql.profile import finite_number
 
-    metrics = {"rows": t.count()}
+    metrics: dict[str, Any] = {"rows": t.count()}  # ibis expressions
     for i, column in enumerate(columns):
         number, finite = finite_number(t[column.physical_name])
         metrics[f"f{i}"] = t.count(where=finite)
@@ -165,7 +174,7 @@ def _numeric_scan(connector, t, columns: list[Column]) -> dict:
         metrics[f"s{i}"] = number.std(where=finite)
     names, rows = connector.fetch(connector.to_sql(t.aggregate(**metrics)))
     values = dict(zip(names, rows[0]))
-    out = {"rows": values["rows"]}
+    out: dict[str, Any] = {"rows": values["rows"]}
     for i, column in enumerate(columns):
         finite = int(values[f"f{i}"])
         out[column.name] = {
@@ -180,7 +189,9 @@ def _numeric_scan(connector, t, columns: list[Column]) -> dict:
     return out
 
 
-def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str, tuple[float, ...]]:
+def _quantile_edges(
+    connector: Connector, t: IbisTable, columns: list[Column], bins: int
+) -> dict[str, tuple[float, ...]]:
     """Physical column name -> edges at the reference quantile levels, as `numeric_summary` places
     them (the linear interpolation of quantile_cont / percentile_cont is numpy's default)."""
     from lockgate.engines.sql.profile import finite_number
@@ -188,7 +199,7 @@ def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str,
     if not columns:
         return {}
     levels = [float(q) for q in quantile_levels(bins)]
-    metrics = {}
+    metrics: dict[str, Any] = {}  # ibis expressions
     for i, column in enumerate(columns):
         number, finite = finite_number(t[column.physical_name])
         metrics[f"q{i}"] = number.quantile(levels, where=finite)
@@ -202,12 +213,15 @@ def _quantile_edges(connector, t, columns: list[Column], bins: int) -> dict[str,
     }
 
 
-def _bin_counts(connector, t, edges: dict[str, tuple[float, ...]]) -> dict[str, list[int]]:
+def _bin_counts(
+    connector: Connector, t: IbisTable, edges: dict[str, tuple[float, ...]]
+) -> dict[str, list[int]]:
     from lockgate.engines.sql.profile import finite_number, histogram_counts
 
     if not edges:
         return {}
-    metrics, slots = {}, {}
+    metrics: dict[str, Any] = {}  # ibis expressions
+    slots: dict[str, list[str]] = {}  # column -> its metrics, one per bin
     for column, column_edges in edges.items():
         number, finite = finite_number(t[column])
         names = []
@@ -221,7 +235,9 @@ def _bin_counts(connector, t, edges: dict[str, tuple[float, ...]]) -> dict[str, 
     return {column: [int(values[n]) for n in names] for column, names in slots.items()}
 
 
-def _few_values(connector, t, name: str, rows: int, bins: int) -> NumericSummary:
+def _few_values(
+    connector: Connector, t: IbisTable, name: str, rows: int, bins: int
+) -> NumericSummary:
     """A column with at most `bins` distinct values: its value counts are small, and expanding
     them gives `numeric_summary` the exact column (edges between distinct values)."""
     from ibis import _
@@ -236,7 +252,9 @@ def _few_values(connector, t, name: str, rows: int, bins: int) -> NumericSummary
     return numeric_summary(np.concatenate([values, missing]), bins=bins)
 
 
-def _categorical(connector, t, name: str, rows: int, top: int):
+def _categorical(
+    connector: Connector, t: IbisTable, name: str, rows: int, top: int
+) -> CategoricalSummary:
     from ibis import _
 
     col = t[name]

@@ -188,6 +188,28 @@ def test_drift_reads_the_reference_relative_to_the_contract(tmp_path):
     assert [e.message for e in errors] == ["warnAt (0.5) must not exceed failAt (0.2)"]
 
 
+@pytest.mark.parametrize("method", [["psi"], {"name": "psi"}])
+def test_a_drift_method_that_is_not_a_name_is_a_lint_error(tmp_path, method):
+    # a YAML list or mapping once reached a dict lookup and crashed the lint (unhashable type)
+    (tmp_path / "profiles").mkdir()
+    reference = {
+        "lockgateReferenceProfile": 1,
+        "contract": {"id": "checks", "version": "1.0.0"},
+        "source": "frames",
+        "tables": {"pros": {"rowCount": 4, "columns": {
+            "rating": summary_to_dict(numeric_summary([1.0, 2.0, 3.0, 4.0])),
+        }}},
+    }  # fmt: skip
+    (tmp_path / "profiles" / "train.json").write_text(json.dumps(reference), encoding="utf-8")
+    _, errors = analyze_text(
+        tmp_path, custom("drift", reference="profiles/train.json", method=method)
+    )
+    assert [e.message for e in errors] == [
+        "method for a numeric column must be one of wasserstein, jensenShannon, psi, "
+        f"got {method!r}"
+    ]
+
+
 def test_extra_columns_policies_together_with_stateful_rules(tmp_path):
     df = pd.DataFrame(
         {

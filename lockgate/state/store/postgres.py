@@ -9,6 +9,7 @@ transaction-scoped advisory lock, because concurrent CREATE ... IF NOT EXISTS ca
 from __future__ import annotations
 
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 
@@ -29,6 +30,7 @@ LOAD_LOCK = 0x6C6B6762  # first key of the per-contract lock taken while recordi
 
 class PostgresHistoryStore(SqlHistoryStore):
     param = "%s"
+    con: psycopg.Connection[Any]
 
     def __init__(self, conninfo: str | dict, schema: str = SCHEMA):
         self.schema = schema

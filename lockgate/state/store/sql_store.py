@@ -30,7 +30,7 @@ import datetime as dt
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol, Self, overload
 
 from lockgate.profile.model import BucketFingerprints, ColumnStats, TableProfile
 from lockgate.results.jsonable import json_safe
@@ -124,9 +124,16 @@ def migrations(types: dict[str, str]) -> dict[int, list[str]]:
     }
 
 
+class _Connection(Protocol):
+    """What the shared code uses of a subclass's DB-API connection (sqlite3, psycopg)."""
+
+    def close(self) -> None: ...
+
+
 class SqlHistoryStore(ABC):
     """A history store on a DB-API connection. Subclasses open it and provide transactions."""
 
+    con: _Connection  # opened by the subclass, which declares its driver's connection type
     location: str  # shown to users: a file path or a database and schema
     param = "?"  # the driver's placeholder
 
@@ -154,10 +161,10 @@ class SqlHistoryStore(ABC):
     def close(self) -> None:
         self.con.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- shared ------------------------------------------------------------------------------------
@@ -490,7 +497,10 @@ class SqlHistoryStore(ABC):
                 if run_state is not None and run_state in seen:
                     continue  # two processes checked the same new data at once: one load
                 seen.add(run_state)
-                runs[run_id] = PastRun(run_id, _parse_time(when), rows, state=run_state)
+                # `r.as_of <= ?` leaves out runs without a logical time: `when` is text
+                runs[run_id] = PastRun(
+                    run_id, dt.datetime.fromisoformat(when), rows, state=run_state
+                )
             if runs:
                 self._read_columns(cur, runs, contract_id, server, table)
             since = (
@@ -724,6 +734,10 @@ class SqlHistoryStore(ABC):
             return int(cur.fetchone()[0])
 
 
+@overload
+def _iso(value: dt.datetime) -> str: ...
+@overload
+def _iso(value: None) -> None: ...
 def _iso(value: dt.datetime | None) -> str | None:
     if value is None:
         return None

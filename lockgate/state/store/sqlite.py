@@ -27,6 +27,8 @@ TYPES = {
 
 
 class SqliteHistoryStore(SqlHistoryStore):
+    con: sqlite3.Connection
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.location = str(self.path)
