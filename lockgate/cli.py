@@ -8,47 +8,37 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from pathlib import Path
 from typing import NoReturn
 
-import typer
+import click
 
-app = typer.Typer(
+from lockgate.cli_group import LockgateGroup
+
+
+@click.group(
     name="lockgate",
+    cls=LockgateGroup,
     help=(
         "Data contracts (ODCS v3.1) checked where the data lives, and pipelines that refuse "
         "broken data."
     ),
     no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+    context_settings={"show_default": True},
 )
+def app() -> None:
+    pass
 
 
-class Engine(str, Enum):
-    sql = "sql"
-    frame = "frame"
-    spark = "spark"
-
-
-class Format(str, Enum):
-    text = "text"
-    json = "json"
-    junit = "junit"
-
-
-class ExportFormat(str, Enum):
-    pandera = "pandera"
-    sql = "sql"
-    dbt = "dbt"
-    gx = "gx"
+ENGINES = click.Choice(["sql", "frame", "spark"])
+# Path parameters arrive as pathlib.Path; whether the file must exist is the command's to check
+PATH = click.Path(path_type=Path)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """One line on stderr, no traceback (set LOCKGATE_DEBUG=1 to see one)."""
-    typer.echo(f"lockgate: error: {message}", err=True)
-    raise typer.Exit(code)
+    click.echo(f"lockgate: error: {message}", err=True)
+    sys.exit(code)
 
 
 def _guard(fn):
@@ -61,7 +51,7 @@ def _guard(fn):
 
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, typer.Abort, SystemExit):
+        except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
         except ContractError as exc:
             # the finding reads `file:line:col: error: ...`; say "error" once
@@ -77,25 +67,28 @@ def _guard(fn):
 
 
 @app.command()
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=PATH,
+    help="Contract files, or directories searched for *.odcs.yaml.",
+)
 @_guard
-def lint(
-    paths: list[Path] = typer.Argument(
-        ..., help="Contract files, or directories searched for *.odcs.yaml."
-    ),
-) -> None:
+def lint(paths: tuple[Path, ...]) -> None:
     """Validate contracts against ODCS and lockgate's rules; exit 1 if any has an error."""
     from lockgate.contract.loader import contract_files, lint_paths
 
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         fail(f"no such file or directory: {', '.join(missing)}")
-    if not contract_files(paths):
+    if not contract_files(list(paths)):
         fail(f"no contracts (*.odcs.yaml) found in {', '.join(map(str, paths))}")
-    results = lint_paths(paths)
+    results = lint_paths(list(paths))
     errors = warnings = 0
     for findings in results.values():
         for finding in findings:
-            typer.echo(str(finding))
+            click.echo(str(finding))
         errors += sum(f.severity == "error" for f in findings)
         warnings += sum(f.severity == "warning" for f in findings)
     bad = sum(any(f.severity == "error" for f in fs) for fs in results.values())
@@ -103,71 +96,81 @@ def lint(
         f"{len(results)} contract(s) linted: {bad} invalid, {errors} error(s), {warnings} "
         "warning(s)"
     )
-    typer.echo(summary, err=True)
-    raise typer.Exit(1 if errors else 0)
+    click.echo(summary, err=True)
+    sys.exit(1 if errors else 0)
 
 
 @app.command()
+@click.argument("contract", type=PATH, help="The contract file.")
+@click.option("--server", help="Server name from the contract (default: the first).")
+@click.option(
+    "--engine",
+    type=ENGINES,
+    default="sql",
+    help="sql: push down into the server; frame: load into pandas and use pandera; "
+    "spark: the SQL engine on Spark (local and databricks servers; docs/spark.md).",
+)
+@click.option(
+    "--format",
+    "-f",
+    type=click.Choice(["text", "json", "junit"]),
+    default="text",
+    help="Report format.",
+)
+@click.option("--output", "-o", type=PATH, help="Write the report to this file instead of stdout.")
+@click.option(
+    "--history",
+    help=(
+        "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
+        "else the server's "
+        "PostgreSQL schema lockgate_history when the server is PostgreSQL, else "
+        ".lockgate/history.sqlite)."
+    ),
+)
+@click.option(
+    "--no-history",
+    is_flag=True,
+    help="Do not record this run (rules that compare with earlier runs still read them).",
+)
+@click.option(
+    "--as-of",
+    help=(
+        "Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; "
+        "without one: UTC). "
+        "Freshness and advancement are judged at it and history is ordered by it "
+        "(default: now)."
+    ),
+)
+@click.option("--verbose", "-v", is_flag=True, help="Text report: list every passing rule too.")
+@click.option(
+    "--quarantine",
+    help=(
+        "Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a "
+        "postgresql:// URL (never the warehouse connection)."
+    ),
+)
+@click.option(
+    "--partition",
+    multiple=True,
+    help=(
+        "Check only this partition (repeatable): a value of the partitioned property, parsed "
+        "by its logicalType (2026-11-19 for a date), or column=VALUE with several partition "
+        "columns. Key rules still compare its keys with every other partition."
+    ),
+)
 @_guard
 def check(
-    contract: Path = typer.Argument(..., help="The contract file."),
-    server: str | None = typer.Option(
-        None, help="Server name from the contract (default: the first)."
-    ),
-    engine: Engine = typer.Option(
-        Engine.sql,
-        help="sql: push down into the server; frame: load into pandas and use pandera; "
-        "spark: the SQL engine on Spark (local and databricks servers; docs/spark.md).",
-    ),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of stdout."
-    ),
-    history: str | None = typer.Option(
-        None,
-        "--history",
-        help=(
-            "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-            "else the server's "
-            "PostgreSQL schema lockgate_history when the server is PostgreSQL, else "
-            ".lockgate/history.sqlite)."
-        ),
-    ),
-    no_history: bool = typer.Option(
-        False,
-        "--no-history",
-        help="Do not record this run (rules that compare with earlier runs still read them).",
-    ),
-    as_of: str | None = typer.Option(
-        None,
-        "--as-of",
-        help=(
-            "Logical time of the load, ISO 8601 (2026-03-01T02:00:00Z or with an offset; "
-            "without one: UTC). "
-            "Freshness and advancement are judged at it and history is ordered by it "
-            "(default: now)."
-        ),
-    ),
-    verbose: bool = typer.Option(
-        False, "--verbose", "-v", help="Text report: list every passing rule too."
-    ),
-    quarantine: str | None = typer.Option(
-        None,
-        "--quarantine",
-        help=(
-            "Keep rows a quarantine policy sets aside: a DuckDB file, a Parquet folder or a "
-            "postgresql:// URL (never the warehouse connection)."
-        ),
-    ),
-    partition: list[str] | None = typer.Option(
-        None,
-        "--partition",
-        help=(
-            "Check only this partition (repeatable): a value of the partitioned property, parsed "
-            "by its logicalType (2026-11-19 for a date), or column=VALUE with several partition "
-            "columns. Key rules still compare its keys with every other partition."
-        ),
-    ),
+    contract: Path,
+    server: str | None,
+    engine: str,
+    format: str,
+    output: Path | None,
+    history: str | None,
+    no_history: bool,
+    as_of: str | None,
+    verbose: bool,
+    quarantine: str | None,
+    partition: tuple[str, ...],
 ) -> None:
     """Validate data against a contract; exit 1 if an error-severity rule failed.
 
@@ -191,61 +194,71 @@ def check(
             result = validate(
                 loaded,
                 server,
-                engine=engine.value,
+                engine=engine,
                 as_of=logical,
                 progress=progress,
                 history=store,
                 record=not no_history,
                 quarantine=quarantine,
-                partitions=partition,
+                partitions=list(partition) or None,
             )
     finally:
         if store is not None:
             store.close()
-    color = output is None and format is Format.text and sys.stdout.isatty()
-    report = render(result, format.value, color=color, verbose=verbose)
+    color = output is None and format == "text" and sys.stdout.isatty()
+    report = render(result, format, color=color, verbose=verbose)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, report)
         from lockgate.report.text import verdict_line
 
-        typer.echo(verdict_line(result))
+        click.echo(verdict_line(result))
     else:
         sys.stdout.write(report)
-    raise typer.Exit(0 if result.passed else 1)
+    sys.exit(0 if result.passed else 1)
 
 
 @app.command()
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=PATH,
+    help="The contract file (with --check: generated files or folders to verify).",
+)
+@click.option("--to", type=click.Choice(["pandera", "sql", "dbt", "gx"]), help="What to export.")
+@click.option("--server", help="Server whose dialect and column types to use (default: the first).")
+@click.option("--offline/--no-offline", help="Do not connect; take column types from the contract.")
+@click.option("--output", "-o", type=PATH, help="Write to this file instead of stdout.")
+@click.option(
+    "--dbt-source",
+    help="dbt: describe the tables as tables of this dbt source (default: models).",
+)
+@click.option("--dbt-schema", help="dbt: the source's schema (may be Jinja).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Verify that generated files are up to date; exit 1 if not.",
+)
+@click.option(
+    "--valid",
+    is_flag=True,
+    help=(
+        "sql: the quarantine policy's __valid/__quarantine views; dbt: those models, "
+        "written into --output DIR."
+    ),
+)
 @_guard
 def export(
-    paths: list[Path] = typer.Argument(
-        ..., help="The contract file (with --check: generated files or folders to verify)."
-    ),
-    to: ExportFormat | None = typer.Option(None, "--to", help="What to export."),
-    server: str | None = typer.Option(
-        None, help="Server whose dialect and column types to use (default: the first)."
-    ),
-    offline: bool = typer.Option(
-        False, help="Do not connect; take column types from the contract."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write to this file instead of stdout."
-    ),
-    dbt_source: str | None = typer.Option(
-        None, help="dbt: describe the tables as tables of this dbt source (default: models)."
-    ),
-    dbt_schema: str | None = typer.Option(None, help="dbt: the source's schema (may be Jinja)."),
-    check: bool = typer.Option(
-        False, "--check", help="Verify that generated files are up to date; exit 1 if not."
-    ),
-    valid: bool = typer.Option(
-        False,
-        "--valid",
-        help=(
-            "sql: the quarantine policy's __valid/__quarantine views; dbt: those models, "
-            "written into --output DIR."
-        ),
-    ),
+    paths: tuple[Path, ...],
+    to: str | None,
+    server: str | None,
+    offline: bool,
+    output: Path | None,
+    dbt_source: str | None,
+    dbt_schema: str | None,
+    check: bool,
+    valid: bool,
 ) -> None:
     """Show what a contract compiles to: the fused SQL, the pandera schema, dbt tests."""
     from lockgate.contract.loader import load_contract
@@ -256,11 +269,11 @@ def export(
     if check:
         from lockgate.export.check import stale_exports
 
-        stale, checked = stale_exports(paths)
+        stale, checked = stale_exports(list(paths))
         for path, reason in stale:
-            typer.echo(f"{path}: {reason}")
-        typer.echo(f"{len(checked)} generated file(s) checked, {len(stale)} out of date", err=True)
-        raise typer.Exit(1 if stale else 0)
+            click.echo(f"{path}: {reason}")
+        click.echo(f"{len(checked)} generated file(s) checked, {len(stale)} out of date", err=True)
+        sys.exit(1 if stale else 0)
     if len(paths) != 1 or to is None:
         fail("export takes one contract and --to FORMAT (or --check with generated files)")
     options = ExportOptions(
@@ -272,20 +285,20 @@ def export(
         valid=valid,
     )
     loaded = load_contract(paths[0])
-    if valid and to.value == "dbt":
+    if valid and to == "dbt":
         from lockgate.quarantine.cli import export_dbt_models
 
         export_dbt_models(loaded, options)
         return
-    text = run_export(loaded, to.value, options)
-    for note in export_notes(loaded, to.value, options):
-        typer.echo(f"lockgate: note: {note}", err=True)
+    text = run_export(loaded, to, options)
+    for note in export_notes(loaded, to, options):
+        click.echo(f"lockgate: note: {note}", err=True)
     if output is None:
         sys.stdout.write(text)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, text)
-        typer.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output}", err=True)
 
 
 @app.command(
@@ -294,60 +307,58 @@ def export(
         "expectation failed."
     )
 )
+@click.argument("contract", type=PATH, help="The contract file.")
+@click.option("--server", help="Server to read the tables from (default: the first).")
+@click.option(
+    "--output",
+    "-o",
+    type=PATH,
+    help="Folder for the Data Docs (default: lockgate-docs/<contract id>/).",
+)
+@click.option(
+    "--engine",
+    type=ENGINES,
+    default="frame",
+    help=("frame: load each table into pandas and run GX there (GX's SQL engine fails on DuckDB)."),
+)
 @_guard
-def docs(
-    contract: Path = typer.Argument(..., help="The contract file."),
-    server: str | None = typer.Option(
-        None, help="Server to read the tables from (default: the first)."
-    ),
-    output: Path | None = typer.Option(
-        None,
-        "--output",
-        "-o",
-        help="Folder for the Data Docs (default: lockgate-docs/<contract id>/).",
-    ),
-    engine: Engine = typer.Option(
-        Engine.frame,
-        help=(
-            "frame: load each table into pandas and run GX there (GX's SQL engine fails on DuckDB)."
-        ),
-    ),
-) -> None:
+def docs(contract: Path, server: str | None, output: Path | None, engine: str) -> None:
     from lockgate.contract.loader import load_contract
     from lockgate.docs import build_docs
 
     loaded = load_contract(contract)
     with _progress() as progress:
-        result = build_docs(loaded, server, output, engine=engine.value, progress=progress)
+        result = build_docs(loaded, server, output, engine=engine, progress=progress)
     for note in result.notes():
-        typer.echo(f"lockgate: note: {note}", err=True)
-    typer.echo(result.summary(), err=True)
-    typer.echo(str(result.index))
-    raise typer.Exit(0 if result.passed else 1)
-
-
-class HistoryFormat(str, Enum):
-    text = "text"
-    json = "json"
+        click.echo(f"lockgate: note: {note}", err=True)
+    click.echo(result.summary(), err=True)
+    click.echo(str(result.index))
+    sys.exit(0 if result.passed else 1)
 
 
 @app.command("history")
+@click.argument("table", help="Table name (the contract's schema[].name).")
+@click.option("--contract", help="Only runs of this contract id.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=1),
+    default=20,
+    help="How many runs, newest first.",
+)
+@click.option(
+    "--format", "-f", type=click.Choice(["text", "json"]), default="text", help="Output format."
+)
+@click.option(
+    "--history",
+    help=(
+        "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
+        "else .lockgate/history.sqlite)."
+    ),
+)
 @_guard
 def history_command(
-    table: str = typer.Argument(..., help="Table name (the contract's schema[].name)."),
-    contract: str | None = typer.Option(None, "--contract", help="Only runs of this contract id."),
-    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs, newest first."),
-    format: HistoryFormat = typer.Option(
-        HistoryFormat.text, "--format", "-f", help="Output format."
-    ),
-    history: str | None = typer.Option(
-        None,
-        "--history",
-        help=(
-            "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-            "else .lockgate/history.sqlite)."
-        ),
-    ),
+    table: str, contract: str | None, limit: int, format: str, history: str | None
 ) -> None:
     """Show the latest recorded validation runs of a table."""
     import json
@@ -358,64 +369,69 @@ def history_command(
     with open_store(history) as store:
         runs = store.recent_runs(table, contract_id=contract, limit=limit)
         where = store.location
-    if format is HistoryFormat.json:
+    if format == "json":
         sys.stdout.write(json.dumps(runs, indent=2) + "\n")
     else:
         sys.stdout.write(render_runs(table, runs, where))
 
 
 @app.command("report")
+@click.option(
+    "--output",
+    "-o",
+    type=PATH,
+    default=Path("lockgate-report"),
+    help="Folder for index.html (default: lockgate-report/).",
+)
+@click.option(
+    "--contracts",
+    type=PATH,
+    multiple=True,
+    help=(
+        "Contract files or folders whose thresholds and drift references the charts show "
+        "(default: contracts/ when it exists)."
+    ),
+)
+@click.option(
+    "--history",
+    help=(
+        "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
+        "else .lockgate/history.sqlite)."
+    ),
+)
 @_guard
-def report_command(
-    output: Path = typer.Option(
-        Path("lockgate-report"),
-        "--output",
-        "-o",
-        help="Folder for index.html (default: lockgate-report/).",
-    ),
-    contracts: list[Path] | None = typer.Option(
-        None,
-        "--contracts",
-        help=(
-            "Contract files or folders whose thresholds and drift references the charts show "
-            "(default: contracts/ when it exists)."
-        ),
-    ),
-    history: str | None = typer.Option(
-        None,
-        "--history",
-        help=(
-            "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-            "else .lockgate/history.sqlite)."
-        ),
-    ),
-) -> None:
+def report_command(output: Path, contracts: tuple[Path, ...], history: str | None) -> None:
     """Write a self-contained HTML report from the history store: latest verdicts, failed rules
     with samples, each rule's metric over time against its threshold, drift, loads."""
     from lockgate.contract.loader import contract_files, load_contract
     from lockgate.report.html import build_report
     from lockgate.state.store import open_store
 
-    given = contracts if contracts else [p for p in (Path("contracts"),) if p.is_dir()]
+    given = list(contracts) if contracts else [p for p in (Path("contracts"),) if p.is_dir()]
     loaded = [load_contract(path) for path in contract_files(given)] if given else []
     with open_store(history) as store:
         index = build_report(store, loaded, output)
-    typer.echo(str(index))
+    click.echo(str(index))
 
 
 @app.command()
+@click.argument("contract", type=PATH, help="The contract file.")
+@click.option("--server", help="Server holding the reference (training) data (default: the first).")
+@click.option("--output", "-o", type=PATH, help="Write the profile to this file instead of stdout.")
+@click.option(
+    "--bins",
+    type=click.IntRange(min=1),
+    default=20,
+    help="Quantile bins of a numeric column's histogram.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=50,
+    help="Most frequent values kept for a categorical column.",
+)
 @_guard
-def profile(
-    contract: Path = typer.Argument(..., help="The contract file."),
-    server: str | None = typer.Option(
-        None, help="Server holding the reference (training) data (default: the first)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the profile to this file instead of stdout."
-    ),
-    bins: int = typer.Option(20, min=1, help="Quantile bins of a numeric column's histogram."),
-    top: int = typer.Option(50, min=1, help="Most frequent values kept for a categorical column."),
-) -> None:
+def profile(contract: Path, server: str | None, output: Path | None, bins: int, top: int) -> None:
     """Write the reference profile that drift rules compare with (a deterministic JSON file)."""
     from lockgate.contract.loader import analyze
     from lockgate.errors import ContractError
@@ -432,7 +448,7 @@ def profile(
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(output, text)
-        typer.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {output}", err=True)
 
 
 def _parse_as_of(text: str | None):
@@ -468,56 +484,55 @@ def _open_history(location: str | None, contract, server: str | None):
         raise LockgateError(f"{exc}; {hint}") from None
 
 
-class ReviewFormat(str, Enum):
-    text = "text"
-    markdown = "markdown"
-    json = "json"
-
-
-class SelftestFormat(str, Enum):
-    text = "text"
-    json = "json"
-
-
 @app.command(
     help=(
         "Classify a contract change and name what it affects downstream; exit 1 if a breaking "
         "change lacks a major bump."
     )
 )
+@click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=PATH,
+    help="OLD NEW (two contract files); with --base: contract files or directories.",
+)
+@click.option(
+    "--base",
+    help=("Git revision holding the old versions, e.g. origin/main (read with git show REF:path)."),
+)
+@click.option(
+    "--format",
+    "-f",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    help="text, markdown (a pull-request comment) or json.",
+)
+@click.option(
+    "--manifest",
+    type=PATH,
+    help=("dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists)."),
+)
+@click.option(
+    "--specs",
+    type=PATH,
+    help="Folder of ML pipeline specs (default: contracts/models when it exists).",
+)
+@click.option("--output", "-o", type=PATH, help="Write the report to this file instead of stdout.")
 @_guard
 def diff(
-    paths: list[Path] = typer.Argument(
-        ..., help="OLD NEW (two contract files); with --base: contract files or directories."
-    ),
-    base: str | None = typer.Option(
-        None,
-        "--base",
-        help=(
-            "Git revision holding the old versions, e.g. origin/main (read with git show REF:path)."
-        ),
-    ),
-    format: ReviewFormat = typer.Option(
-        ReviewFormat.text, "--format", "-f", help="text, markdown (a pull-request comment) or json."
-    ),
-    manifest: Path | None = typer.Option(
-        None,
-        help=(
-            "dbt manifest for the blast radius (default: dbt/target/manifest.json when it exists)."
-        ),
-    ),
-    specs: Path | None = typer.Option(
-        None, help="Folder of ML pipeline specs (default: contracts/models when it exists)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the report to this file instead of stdout."
-    ),
+    paths: tuple[Path, ...],
+    base: str | None,
+    format: str,
+    manifest: Path | None,
+    specs: Path | None,
+    output: Path | None,
 ) -> None:
     from lockgate.review.command import run_diff
 
-    text, code = run_diff(paths, base=base, fmt=format.value, manifest=manifest, specs=specs)
+    text, code = run_diff(list(paths), base=base, fmt=format, manifest=manifest, specs=specs)
     _emit(text, output)
-    raise typer.Exit(code)
+    sys.exit(code)
 
 
 @app.command(
@@ -526,43 +541,42 @@ def diff(
         "patterns, freshness."
     )
 )
+@click.argument("table", help="The table to profile.")
+@click.option("--duckdb", type=PATH, help="A DuckDB file holding the table.")
+@click.option("--schema", help="The DuckDB schema (default: main).")
+@click.option("--postgres-host", help="PostgreSQL host (default: $PGHOST, else 127.0.0.1).")
+@click.option("--postgres-port", type=int, help="PostgreSQL port (default: $PGPORT, else 5432).")
+@click.option(
+    "--postgres-database", help="PostgreSQL database (default: $PGDATABASE, else postgres)."
+)
+@click.option("--postgres-schema", help="PostgreSQL schema (default: public).")
+@click.option(
+    "--server-url",
+    help=(
+        "postgresql://host:port/database?schema=name; user and password come from "
+        "LOCKGATE_POSTGRES_USER/_PASSWORD."
+    ),
+)
+@click.option("--file", help="A Parquet or CSV file (or a glob of them) holding the table.")
+@click.option("--id", "contract_id", help="Id of the new contract (default: the table name).")
+@click.option(
+    "--output", "-o", type=PATH, help="Write the contract to this file instead of stdout."
+)
+@click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
 @_guard
 def infer(
-    table: str = typer.Argument(..., help="The table to profile."),
-    duckdb: Path | None = typer.Option(None, "--duckdb", help="A DuckDB file holding the table."),
-    schema: str | None = typer.Option(None, "--schema", help="The DuckDB schema (default: main)."),
-    postgres_host: str | None = typer.Option(
-        None, "--postgres-host", help="PostgreSQL host (default: $PGHOST, else 127.0.0.1)."
-    ),
-    postgres_port: int | None = typer.Option(
-        None, "--postgres-port", help="PostgreSQL port (default: $PGPORT, else 5432)."
-    ),
-    postgres_database: str | None = typer.Option(
-        None,
-        "--postgres-database",
-        help="PostgreSQL database (default: $PGDATABASE, else postgres).",
-    ),
-    postgres_schema: str | None = typer.Option(
-        None, "--postgres-schema", help="PostgreSQL schema (default: public)."
-    ),
-    server_url: str | None = typer.Option(
-        None,
-        "--server-url",
-        help=(
-            "postgresql://host:port/database?schema=name; user and password come from "
-            "LOCKGATE_POSTGRES_USER/_PASSWORD."
-        ),
-    ),
-    file: str | None = typer.Option(
-        None, "--file", help="A Parquet or CSV file (or a glob of them) holding the table."
-    ),
-    contract_id: str | None = typer.Option(
-        None, "--id", help="Id of the new contract (default: the table name)."
-    ),
-    output: Path | None = typer.Option(
-        None, "--output", "-o", help="Write the contract to this file instead of stdout."
-    ),
-    force: bool = typer.Option(False, "--force", help="Overwrite --output if it exists."),
+    table: str,
+    duckdb: Path | None,
+    schema: str | None,
+    postgres_host: str | None,
+    postgres_port: int | None,
+    postgres_database: str | None,
+    postgres_schema: str | None,
+    server_url: str | None,
+    file: str | None,
+    contract_id: str | None,
+    output: Path | None,
+    force: bool,
 ) -> None:
     from lockgate.infer import infer_contract
     from lockgate.infer.sources import choose_source
@@ -581,7 +595,7 @@ def infer(
     )
     inferred = infer_contract(table, source, contract_id=contract_id)
     for note in inferred.notes:
-        typer.echo(f"lockgate: note: {note}", err=True)
+        click.echo(f"lockgate: note: {note}", err=True)
     _emit(inferred.text, output, f"{inferred.rules} rules")
 
 
@@ -592,51 +606,47 @@ def infer(
         "Python."
     ),
 )
+@click.argument(
+    "model",
+    help="The model's name (lower case, digits and _): the spec is contracts/models/MODEL.yaml.",
+)
+@click.option("--table", required=True, help="SCHEMA.TABLE (or TABLE) the model learns from.")
+@click.option("--target", required=True, help="The binary column to predict.")
+@click.option(
+    "--time-column", required=True, help="When a row is scored: the out-of-time split's clock."
+)
+@click.option(
+    "--where-true",
+    help="A boolean column: train only on rows where it is true (label known).",
+)
+@click.option(
+    "--contracts",
+    type=PATH,
+    default=Path("contracts"),
+    help="The contracts folder searched for the table's contract.",
+)
+@click.option("--duckdb", type=PATH, help="Infer: a DuckDB file holding the table.")
+@click.option("--postgres-host", help="Infer: PostgreSQL host.")
+@click.option("--postgres-port", type=int, help="Infer: PostgreSQL port.")
+@click.option("--postgres-database", help="Infer: PostgreSQL database.")
+@click.option(
+    "--server-url", help="Infer: postgresql://host:port/database (as in `lockgate infer`)."
+)
+@click.option("--file", help="Infer: Parquet or CSV file(s) holding the table.")
 @_guard
 def new_command(
-    model: str = typer.Argument(
-        ...,
-        help=(
-            "The model's name (lower case, digits and _): the spec is contracts/models/MODEL.yaml."
-        ),
-    ),
-    table: str = typer.Option(
-        ..., "--table", help="SCHEMA.TABLE (or TABLE) the model learns from."
-    ),
-    target: str = typer.Option(..., "--target", help="The binary column to predict."),
-    time_column: str = typer.Option(
-        ..., "--time-column", help="When a row is scored: the out-of-time split's clock."
-    ),
-    where_true: str | None = typer.Option(
-        None,
-        "--where-true",
-        help="A boolean column: train only on rows where it is true (label known).",
-    ),
-    contracts: Path = typer.Option(
-        Path("contracts"),
-        "--contracts",
-        help="The contracts folder searched for the table's contract.",
-    ),
-    duckdb: Path | None = typer.Option(
-        None, "--duckdb", help="Infer: a DuckDB file holding the table."
-    ),
-    postgres_host: str | None = typer.Option(
-        None, "--postgres-host", help="Infer: PostgreSQL host."
-    ),
-    postgres_port: int | None = typer.Option(
-        None, "--postgres-port", help="Infer: PostgreSQL port."
-    ),
-    postgres_database: str | None = typer.Option(
-        None, "--postgres-database", help="Infer: PostgreSQL database."
-    ),
-    server_url: str | None = typer.Option(
-        None,
-        "--server-url",
-        help="Infer: postgresql://host:port/database (as in `lockgate infer`).",
-    ),
-    file: str | None = typer.Option(
-        None, "--file", help="Infer: Parquet or CSV file(s) holding the table."
-    ),
+    model: str,
+    table: str,
+    target: str,
+    time_column: str,
+    where_true: str | None,
+    contracts: Path,
+    duckdb: Path | None,
+    postgres_host: str | None,
+    postgres_port: int | None,
+    postgres_database: str | None,
+    server_url: str | None,
+    file: str | None,
 ) -> None:
     from lockgate.scaffold import new_project
 
@@ -669,15 +679,15 @@ def new_command(
         where_true=where_true,
     )
     for note in project.notes:
-        typer.echo(f"lockgate: note: {note}", err=True)
+        click.echo(f"lockgate: note: {note}", err=True)
     how = "inferred (review it)" if project.contract_inferred else "reused"
-    typer.echo(f"contract {project.contract_path}: {how}")
-    typer.echo(f"wrote {project.spec_path} ({project.spec_lines} lines); it lints")
+    click.echo(f"contract {project.contract_path}: {how}")
+    click.echo(f"wrote {project.spec_path} ({project.spec_lines} lines); it lints")
     if project.left_out:
-        typer.echo(f"not features: {', '.join(project.left_out)}")
-    typer.echo("next:")
+        click.echo(f"not features: {', '.join(project.left_out)}")
+    click.echo("next:")
     for command in project.next_commands():
-        typer.echo(f"  {command}")
+        click.echo(f"  {command}")
 
 
 @app.command(
@@ -686,20 +696,19 @@ def new_command(
         "or misbehaves."
     )
 )
+@click.argument("contract", type=PATH, help="The contract file.")
+@click.option(
+    "--format", "-f", type=click.Choice(["text", "json"]), default="text", help="Report format."
+)
 @_guard
-def selftest(
-    contract: Path = typer.Argument(..., help="The contract file."),
-    format: SelftestFormat = typer.Option(
-        SelftestFormat.text, "--format", "-f", help="Report format."
-    ),
-) -> None:
+def selftest(contract: Path, format: str) -> None:
     from lockgate.contract.loader import load_contract
     from lockgate.selftest import selftest as run_selftest
     from lockgate.selftest.report import render as render_selftest
 
     report = run_selftest(load_contract(contract))
-    sys.stdout.write(render_selftest(report, format.value))
-    raise typer.Exit(report.exit_code)
+    sys.stdout.write(render_selftest(report, format))
+    sys.exit(report.exit_code)
 
 
 def _emit(text: str, output: Path | None, what: str = "") -> None:
@@ -709,7 +718,7 @@ def _emit(text: str, output: Path | None, what: str = "") -> None:
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     _write_atomically(output, text)
-    typer.echo(f"wrote {output}" + (f": {what}" if what else ""), err=True)
+    click.echo(f"wrote {output}" + (f": {what}" if what else ""), err=True)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -739,37 +748,21 @@ class _progress:
             self.status.stop()
 
 
-def _registry_commands() -> None:
-    from lockgate.cli_registry import app as registry_app
-
-    # the sub-commands go through the same one-line error handling as the others
-    for command in registry_app.registered_commands:
-        command.callback = _guard(command.callback)
-    app.add_typer(registry_app, name="registry")
-
-
-_registry_commands()
-
-
-def _serving_commands() -> None:
+def _sub_commands() -> None:
     from lockgate import cli_serve
+    from lockgate.cli_registry import app as registry_app
+    from lockgate.quarantine.cli import app as quarantine_app
 
     app.command("serve")(_guard(cli_serve.serve))
     app.command("monitor")(_guard(cli_serve.monitor))
+    for group in (registry_app, quarantine_app):
+        # the sub-commands go through the same one-line error handling as the others
+        for command in group.commands.values():
+            command.callback = _guard(command.callback)
+        app.add_command(group)
 
 
-_serving_commands()
-
-
-def _quarantine_commands() -> None:
-    from lockgate.quarantine.cli import app as quarantine_app
-
-    for command in quarantine_app.registered_commands:
-        command.callback = _guard(command.callback)
-    app.add_typer(quarantine_app, name="quarantine")
-
-
-_quarantine_commands()
+_sub_commands()
 
 
 def main() -> None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import typer
+import click
 
-app = typer.Typer(help="Model versions and their champion/previous aliases.", no_args_is_help=True)
+from lockgate.cli_group import LockgateGroup
 
-RegistryOption = typer.Option(
-    None, "--registry", help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry)."
+app = LockgateGroup(
+    "registry", help="Model versions and their champion/previous aliases.", no_args_is_help=True
+)
+
+registry_option = click.option(
+    "--registry",
+    type=click.Path(path_type=Path),
+    help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry).",
 )
 
 
@@ -21,11 +27,10 @@ def _registry(path: Path | None):
 
 
 @app.command("list")
-def list_versions(
-    model: str | None = typer.Argument(None, help="One model (default: all)."),
-    registry: Path | None = RegistryOption,
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
+@click.argument("model", required=False, help="One model (default: all).")
+@registry_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_versions(model: str | None, registry: Path | None, as_json: bool) -> None:
     """Versions with their holdout metric, receipt and release verdict, and the aliases."""
     reg = _registry(registry)
     names = [model] if model else reg.models()
@@ -54,30 +59,35 @@ def list_versions(
                 }
             )
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(rows, indent=2))
         return
     if not rows:
-        typer.echo(f"no models in {reg.root}")
+        click.echo(f"no models in {reg.root}")
         return
     for r in rows:
         auc = f"{r['roc_auc']:.4f}" if isinstance(r["roc_auc"], float) else "-"
         alias = ",".join(r["aliases"]) or "-"
-        typer.echo(
+        click.echo(
             f"{r['model']:<16} {r['version']:<5} {alias:<17} auc {auc}  receipt "
             f"{r['receipt']:<6}  release {r['release']}  ({r['registered_at']})"
         )
         if r["environment"]:
-            typer.echo(f"{'':<23}trained with {_environment_line(r['environment'])}")
+            click.echo(f"{'':<23}trained with {_environment_line(r['environment'])}")
 
 
 @app.command()
-def promote(model: str, version: str, registry: Path | None = RegistryOption) -> None:
+@click.argument("model")
+@click.argument("version")
+@registry_option
+def promote(model: str, version: str, registry: Path | None) -> None:
     """Make VERSION the champion (refused without a passing receipt and release)."""
     _say_aliases(model, _registry(registry).promote(model, version))
 
 
 @app.command()
-def rollback(model: str, registry: Path | None = RegistryOption) -> None:
+@click.argument("model")
+@registry_option
+def rollback(model: str, registry: Path | None) -> None:
     """Restore the previous champion."""
     _say_aliases(model, _registry(registry).rollback(model))
 
@@ -91,6 +101,6 @@ def _environment_line(env: dict) -> str:
 
 
 def _say_aliases(model: str, aliases: dict) -> None:
-    typer.echo(
+    click.echo(
         f"{model}: champion {aliases['champion']} (previous: {aliases['previous'] or 'none'})"
     )

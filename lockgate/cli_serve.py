@@ -1,52 +1,53 @@
 """`lockgate serve` and `lockgate monitor`: production commands. FastAPI, uvicorn and pandas are
-imported inside the commands, so `lockgate --help` stays light."""
+imported inside the commands, so `lockgate --help` stays light. The functions carry their click
+parameters; lockgate/cli.py makes them commands (with its error handling)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import typer
+import click
 
-SpecsOption = typer.Option(
-    Path("contracts/models"), "--specs", help="Folder of model specs (*.yaml)."
-)
-RegistryOption = typer.Option(
-    None, "--registry", help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry)."
-)
-LogOption = typer.Option(
-    Path(".lockgate/predictions.sqlite"), "--log", help="Prediction log (SQLite, WAL mode)."
-)
+PATH = click.Path(path_type=Path)
 
-MonitoringDirOption = typer.Option(
-    None,
-    "--monitoring-dir",
-    help="Generated monitoring contracts and reference profiles (default: .lockgate/monitoring).",
+specs_option = click.option(
+    "--specs",
+    type=PATH,
+    default=Path("contracts/models"),
+    help="Folder of model specs (*.yaml).",
 )
-AlertsOption = typer.Option(
-    None,
-    "--alerts",
-    help="alerts.yaml: where to send alerts (default: alerts.yaml when it exists).",
+registry_option = click.option(
+    "--registry",
+    type=PATH,
+    help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry).",
 )
-AlertStateOption = typer.Option(
-    None, "--alert-state", help="Alert state file (default: .lockgate/alerts.sqlite)."
+log_option = click.option(
+    "--log",
+    type=PATH,
+    default=Path(".lockgate/predictions.sqlite"),
+    help="Prediction log (SQLite, WAL mode).",
 )
 
 
+@click.option("--host", default="127.0.0.1", help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, help="Port to listen on.")
+@specs_option
+@registry_option
+@log_option
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1024),
+    default=1_000_000,
+    help="Larger request bodies get a 413.",
+)
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
-    specs: Path = SpecsOption,
-    registry: Path | None = RegistryOption,
-    log: Path = LogOption,
-    max_body_bytes: int = typer.Option(
-        1_000_000, min=1024, help="Larger request bodies get a 413."
-    ),
+    host: str, port: int, specs: Path, registry: Path | None, log: Path, max_body_bytes: int
 ) -> None:
     """Serve the champion of every model spec (POST /models/{name}/predict, /models, /docs)."""
     from lockgate.serve.app import ServeSettings
     from lockgate.serve.server import serve as run
 
-    typer.echo(
+    click.echo(
         f"lockgate: serving {specs} on http://{host}:{port} (docs: /docs, log: {log})", err=True
     )
     run(
@@ -56,27 +57,43 @@ def serve(
     )
 
 
+@click.argument("model", help="The model (spec name).")
+@click.option("--window", default="1h", help="Window of the log ending at --as-of: 30m, 1h, 1d ...")
+@click.option("--as-of", help="End of the window, ISO time (default: now). The window is the load.")
+@click.option("--version", help="Version to monitor (default: the champion).")
+@specs_option
+@registry_option
+@log_option
+@click.option(
+    "--history", help="History store (default: $LOCKGATE_HISTORY or .lockgate/history.sqlite)."
+)
+@click.option(
+    "--monitoring-dir",
+    type=PATH,
+    help="Generated monitoring contracts and reference profiles (default: .lockgate/monitoring).",
+)
+@click.option(
+    "--alerts",
+    type=PATH,
+    help="alerts.yaml: where to send alerts (default: alerts.yaml when it exists).",
+)
+@click.option(
+    "--alert-state", type=PATH, help="Alert state file (default: .lockgate/alerts.sqlite)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def monitor(
-    model: str = typer.Argument(..., help="The model (spec name)."),
-    window: str = typer.Option(
-        "1h", "--window", help="Window of the log ending at --as-of: 30m, 1h, 1d ..."
-    ),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="End of the window, ISO time (default: now). The window is the load."
-    ),
-    version: str | None = typer.Option(None, help="Version to monitor (default: the champion)."),
-    specs: Path = SpecsOption,
-    registry: Path | None = RegistryOption,
-    log: Path = LogOption,
-    history: str | None = typer.Option(
-        None,
-        "--history",
-        help="History store (default: $LOCKGATE_HISTORY or .lockgate/history.sqlite).",
-    ),
-    monitoring_dir: Path | None = MonitoringDirOption,
-    alerts: Path | None = AlertsOption,
-    alert_state: Path | None = AlertStateOption,
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    model: str,
+    window: str,
+    as_of: str | None,
+    version: str | None,
+    specs: Path,
+    registry: Path | None,
+    log: Path,
+    history: str | None,
+    monitoring_dir: Path | None,
+    alerts: Path | None,
+    alert_state: Path | None,
+    as_json: bool,
 ) -> None:
     """Check a window of the prediction log against the model's monitoring contract (feature and
     prediction drift, volume, null spikes, rejected requests); alert; apply onMonitoringFailure.
@@ -94,7 +111,7 @@ def monitor(
 
     found = {s.name: s for s in discover_specs(specs)}
     if model not in found:
-        raise typer.BadParameter(
+        raise click.BadParameter(
             f"no spec named {model!r} in {specs} (specs: {', '.join(sorted(found)) or 'none'})"
         )
     end = dt.datetime.fromisoformat(as_of) if as_of else dt.datetime.now(dt.UTC)
@@ -103,7 +120,7 @@ def monitor(
     try:
         length = parse_duration(window)
     except ValueError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        raise click.BadParameter(str(exc)) from None
     outcome = run_monitor(
         found[model],
         log=log,
@@ -127,24 +144,24 @@ def monitor(
         sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     else:
         sys.stdout.write(render(outcome.result, "text"))
-        typer.echo(f"{outcome.model} {outcome.version}, window {outcome.window.key}")
+        click.echo(f"{outcome.model} {outcome.version}, window {outcome.window.key}")
         if outcome.action:
-            typer.echo(f"action: {outcome.action}")
+            click.echo(f"action: {outcome.action}")
         for note in outcome.notes:
-            typer.echo(f"note: {note}")
+            click.echo(f"note: {note}")
     if notified and notified.alerts:
-        typer.echo(
+        click.echo(
             f"alerts: {len(notified.alerts)} sent to "
             f"{len({d.sink for d in notified.deliveries})} sink(s)",
             err=True,
         )
         for d in notified.failed_deliveries:
-            typer.echo(
+            click.echo(
                 f"lockgate: warning: alert {d.rule} not delivered to {d.sink} "
                 f"after {d.attempts} attempt(s): {d.error}",
                 err=True,
             )
-    raise typer.Exit(0 if outcome.passed else 1)
+    sys.exit(0 if outcome.passed else 1)
 
 
 def _default_history() -> str:

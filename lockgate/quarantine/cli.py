@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import typer
+import click
 
+from lockgate.cli_group import LockgateGroup
 from lockgate.errors import UsageError
 
-app = typer.Typer(
+app = LockgateGroup(
+    "quarantine",
     help="Inspect the rows quarantine policies set aside (the store of `check --quarantine`).",
     no_args_is_help=True,
 )
@@ -35,7 +37,7 @@ def export_dbt_models(contract, options) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {folder / name}", err=True)
+        click.echo(f"wrote {folder / name}", err=True)
 
 
 def store_location(store: str | None) -> str:
@@ -45,52 +47,53 @@ def store_location(store: str | None) -> str:
     return location
 
 
+store_option = click.option("--quarantine", "store", help=STORE_HELP)
+
+
 @app.command("list")
-def list_(
-    table: str | None = typer.Argument(
-        None, help="Only this table (default: every table in the store)."
-    ),
-    store: str | None = typer.Option(None, "--quarantine", help=STORE_HELP),
-) -> None:
+@click.argument(
+    "table", required=False, help="Only this table (default: every table in the store)."
+)
+@store_option
+def list_(table: str | None, store: str | None) -> None:
     """Quarantined rows per table, load and rule."""
     frame = _read(store, table)
     if frame.empty:
-        typer.echo("no quarantined rows" + (f" for table {table}" if table else ""))
+        click.echo("no quarantined rows" + (f" for table {table}" if table else ""))
         return
     for (contract, table_name, load, as_of), rows in frame.groupby(
         ["contract", "table_name", "load_id", "as_of"], sort=True
     ):
-        typer.echo(
+        click.echo(
             f"{table_name} (contract {contract} {rows['version'].iloc[0]}), "
             f"load {load} as of {_iso(as_of)}: {len(rows):,} rows"
         )
         for rule_id, count in _by_rule(rows).items():
-            typer.echo(f"  {rule_id}: {count:,}")
+            click.echo(f"  {rule_id}: {count:,}")
 
 
 @app.command()
-def show(
-    table: str = typer.Argument(..., help="The table whose quarantined rows to print."),
-    store: str | None = typer.Option(None, "--quarantine", help=STORE_HELP),
-    limit: int = typer.Option(20, help="Rows shown per rule."),
-) -> None:
+@click.argument("table", help="The table whose quarantined rows to print.")
+@store_option
+@click.option("--limit", default=20, help="Rows shown per rule.")
+def show(table: str, store: str | None, limit: int) -> None:
     """The quarantined rows of a table, grouped by rule (latest load)."""
     import json
 
     frame = _read(store, table)
     if frame.empty:
-        typer.echo(f"no quarantined rows for table {table}")
+        click.echo(f"no quarantined rows for table {table}")
         return
     latest = frame[frame["as_of"] == frame["as_of"].max()]
-    typer.echo(
+    click.echo(
         f"{table}: load {latest['load_id'].iloc[0]} "
         f"as of {_iso(latest['as_of'].iloc[0])}, {len(latest):,} rows"
     )
     for rule_id in _by_rule(latest):
         held = latest[[rule_id in json.loads(ids) for ids in latest["rules"]]]
-        typer.echo(f"{rule_id} ({len(held):,} rows):")
+        click.echo(f"{rule_id} ({len(held):,} rows):")
         for _, row in held.head(limit).iterrows():
-            typer.echo(f"  key {row['row_key']}: {row['row_json']}")
+            click.echo(f"  key {row['row_key']}: {row['row_json']}")
 
 
 def _read(store: str | None, table: str | None):

@@ -68,6 +68,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lockgate",
             "lockgate.dagster",
             "lockgate.cli",
+            "lockgate.cli_group",
             "lockgate.cli_registry",
             "lockgate.cli_serve",
             "lockgate.quarantine.cli",
