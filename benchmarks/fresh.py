@@ -82,6 +82,16 @@ def context(argv: list[str]) -> dict:
     }
 
 
+def run_line(results: dict) -> str:
+    """When, on what, from which commit: the line under a results page's title."""
+    load = ", ".join(f"{x:.2f}" for x in results["load_average"])
+    commit = results.get("machine", {}).get("lockgate_commit") or "unknown"
+    return (
+        f"Run: started {results['started']}, load average at start [{load}], "
+        f"Python {results['python']}, lockgate at commit {commit}."
+    )
+
+
 def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=1, default=str) + "\n")
 
