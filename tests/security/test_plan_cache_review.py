@@ -259,3 +259,41 @@ def test_the_frame_engine_gives_the_sql_engines_samples(duck, monkeypatch):
     failed = {r.rule.id: r.samples for r in sql.results if not r.passed and r.samples}
     assert failed
     assert {r.rule.id: r.samples for r in frame.results if r.rule.id in failed} == failed
+
+
+def _forge_passing_plan(entry) -> None:
+    """The attacker's plan, signed with the key lockgate is configured with: the scan says
+    every rule passes (a wrong verdict; on PostgreSQL as superuser it could be COPY ... TO)."""
+    data = json.loads(entry.read_bytes().partition(b"\n")[2])
+    ((_sql, names),) = data["batches"]
+    zeros = ", ".join(f"{4 if n == '__rows' else 0} AS {n}" for n in names)
+    data["batches"] = [[f"SELECT {zeros}", names]]
+    _resign(entry, data, plan_cache.key_file().read_bytes())
+
+
+@pytest.mark.parametrize("how", ["checked-out", "symlinked"])
+def test_a_signing_key_from_the_repository_is_not_trusted(duck, monkeypatch, how):
+    """The project sets LOCKGATE_CACHE_DIR (a Dagster `.env`, a CI file) to a folder of the
+    repository that holds a committed key, so the attacker knows the key and signs a plan that
+    passes every rule. A git checkout writes files 0644 (or a symlink): lockgate refuses such a
+    key (it creates its own 0600) and the check gives the cold verdicts."""
+    tmp_path, _db, path = duck
+    repo_keys = tmp_path / "repo" / "keys"
+    monkeypatch.setenv("LOCKGATE_CACHE_DIR", str(repo_keys))
+    repo_keys.mkdir(parents=True)
+    committed = b"k" * plan_cache.KEY_BYTES
+    if how == "checked-out":
+        plan_cache.key_file().write_bytes(committed)
+        plan_cache.key_file().chmod(0o644)
+    else:
+        (tmp_path / "repo" / "key").write_bytes(committed)
+        (tmp_path / "repo" / "key").chmod(0o600)
+        plan_cache.key_file().symlink_to(tmp_path / "repo" / "key")
+    cold = _cold(path, monkeypatch)
+    # the attacker's file name: the plan key of this check (here learnt from a real run)
+    with monkeypatch.context() as m:
+        m.setenv("LOCKGATE_CACHE_DIR", str(tmp_path / "user-cache"))
+        lockgate.validate(lockgate.load_contract(path))
+    (entry,) = _files(tmp_path / "plans")
+    _forge_passing_plan(entry)  # signed under the committed key
+    assert _verdicts(lockgate.validate(lockgate.load_contract(path))) == cold
