@@ -297,3 +297,28 @@ def test_a_signing_key_from_the_repository_is_not_trusted(duck, monkeypatch, how
     (entry,) = _files(tmp_path / "plans")
     _forge_passing_plan(entry)  # signed under the committed key
     assert _verdicts(lockgate.validate(lockgate.load_contract(path))) == cold
+
+
+PARTITIONED = CONTRACT.replace(
+    "      - name: code\n",
+    "      - name: day\n        logicalType: integer\n        partitioned: true\n"
+    "      - name: code\n",
+)
+
+
+def test_a_partition_check_neither_uses_nor_fills_the_cache(tmp_path, monkeypatch):
+    """A partition's plan filters by its values, which are not in the plan key: with a warm
+    plan of the whole table, a partition check gives the uncached verdicts and samples."""
+    monkeypatch.setenv(plan_cache.CACHE_ENV, str(tmp_path / "plans"))
+    monkeypatch.setenv("LOCKGATE_CACHE_DIR", str(tmp_path / "user-cache"))
+    frame = _frame().assign(day=[1, 1, 2, 2])
+    db = duckdb_with(tmp_path / "one.duckdb", {"t": frame})
+    path = write_contract(tmp_path, PARTITIONED.format(server=f"type: duckdb\n    database: {db}"))
+    whole = _verdicts(lockgate.validate(lockgate.load_contract(path)))
+    assert whole == _verdicts(lockgate.validate(lockgate.load_contract(path)))
+    cached = {p: p.read_bytes() for p in _files(tmp_path / "plans")}
+    for day in ("1", "2"):
+        warm = _verdicts(lockgate.validate(lockgate.load_contract(path), partitions=[day]))
+        assert warm == _cold(path, monkeypatch, partitions=[day])
+        assert warm != whole
+    assert {p: p.read_bytes() for p in _files(tmp_path / "plans")} == cached
