@@ -322,3 +322,23 @@ def test_a_partition_check_neither_uses_nor_fills_the_cache(tmp_path, monkeypatc
         assert warm == _cold(path, monkeypatch, partitions=[day])
         assert warm != whole
     assert {p: p.read_bytes() for p in _files(tmp_path / "plans")} == cached
+
+
+@pytest.mark.parametrize("kind", ["nested", "type-verdict-missing"])
+def test_an_odd_plan_under_the_right_signature_is_ignored_not_a_crash(duck, monkeypatch, kind):
+    """Only the key's holder can sign, so this is a damaged or foreign-version file rather than
+    an attack; still, a check must compile afresh rather than crash on it."""
+    tmp_path, _db, path = duck
+    cold = _cold(path, monkeypatch)
+    lockgate.validate(lockgate.load_contract(path))
+    (entry,) = _files(tmp_path / "plans")
+    secret = plan_cache.key_file().read_bytes()
+    if kind == "nested":
+        payload = b"[" * 100_000 + b"]" * 100_000
+        signature = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
+        entry.write_bytes(signature + b"\n" + payload)
+    else:
+        data = json.loads(entry.read_bytes().partition(b"\n")[2])
+        data["column_types_ok"] = {}
+        _resign(entry, data, secret)
+    assert _verdicts(lockgate.validate(lockgate.load_contract(path))) == cold
