@@ -239,7 +239,7 @@ def load(key: str) -> CachedPlan | None:
             metadata_rules=[str(r) for r in data["metadata_rules"]],
             samples={str(k): str(v) for k, v in data["samples"].items()},
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     return cached if cached.key == key else None
 
