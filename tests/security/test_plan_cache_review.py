@@ -342,3 +342,32 @@ def test_an_odd_plan_under_the_right_signature_is_ignored_not_a_crash(duck, monk
         data["column_types_ok"] = {}
         _resign(entry, data, secret)
     assert _verdicts(lockgate.validate(lockgate.load_contract(path))) == cold
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the plans folder is followed through a symlink committed to the project: lockgate "
+    "writes <hash>.json files (and temp files) into whatever folder it names. Their names are "
+    "not the attacker's, their content is a signed plan, and the history store under "
+    ".lockgate follows symlinks the same way; refusing symlinked folders would also refuse "
+    "legitimate ones (/tmp on macOS), so this is left as a design decision",
+)
+def test_a_symlinked_plans_folder_writes_nothing_outside_the_project(tmp_path, monkeypatch):
+    project, outside = tmp_path / "project", tmp_path / "outside"
+    (project / ".lockgate").mkdir(parents=True)
+    outside.mkdir()
+    (project / ".lockgate" / "plans").symlink_to(outside)  # committed by the attacker
+    db = duckdb_with(tmp_path / "one.duckdb", {"t": _frame()})
+    path = write_contract(project, CONTRACT.format(server=f"type: duckdb\n    database: {db}"))
+    env = {**os.environ, "LOCKGATE_CACHE_DIR": str(tmp_path / "user-cache")}
+    env.pop(plan_cache.CACHE_ENV, None)  # the CLI's default, .lockgate/plans
+    run = subprocess.run(
+        [sys.executable, "-m", "lockgate.cli", "check", str(path)],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1, run.stderr  # the contract fails
+    assert list(outside.iterdir()) == []
