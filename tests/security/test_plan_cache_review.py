@@ -371,3 +371,29 @@ def test_a_symlinked_plans_folder_writes_nothing_outside_the_project(tmp_path, m
     )
     assert run.returncode == 1, run.stderr  # the contract fails
     assert list(outside.iterdir()) == []
+
+
+def test_first_ever_checks_racing_for_the_key_all_get_the_same_one(tmp_path):
+    """Eight processes, released together, each make the key if it is missing: one key wins
+    (os.link never replaces), every process signs with it, and it stays 0600."""
+    go = tmp_path / "go"
+    code = textwrap.dedent(
+        f"""
+        import os, time
+        from lockgate.engines.sql import plan_cache
+        while not os.path.exists({str(go)!r}):
+            time.sleep(0.001)
+        print(plan_cache.plan_signing_key(create=True).hex())
+        """
+    )
+    env = {**os.environ, "LOCKGATE_CACHE_DIR": str(tmp_path / "user-cache")}
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    go.touch()
+    keys = {run.communicate(timeout=60)[0].strip() for run in runs}
+    key = tmp_path / "user-cache" / "plan-cache.key"
+    assert keys == {key.read_bytes().hex()}
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in key.parent.iterdir()) == ["plan-cache.key"]  # no temp files
