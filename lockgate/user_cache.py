@@ -16,11 +16,16 @@ CACHE_ENV = "LOCKGATE_CACHE_DIR"
 
 
 def cache_dir() -> Path | None:
-    """The folder; None when the cache is turned off."""
+    """The folder; None when the cache is turned off, or there is no home folder to put it in."""
     configured = os.environ.get(CACHE_ENV, "").strip()
     if configured.lower() == "off":
         return None
     if configured:
         return Path(configured).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # no HOME and no passwd entry (a container's `--user 12345`)
+            return None
     return Path(base) / "lockgate"

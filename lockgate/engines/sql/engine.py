@@ -121,7 +121,11 @@ class SqlEngine:
         self, table: Table, rules: list[ir.Rule], cached: Any
     ) -> dict[str, Measurement] | None:
         """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
-        then finds which metric the database rejects)."""
+        then finds which metric the database rejects, or the file is not one lockgate wrote for
+        these rules)."""
+        typed = (r.id for r in rules if isinstance(r.measure, ir.ColumnType))
+        if any(i in cached.metadata_rules and i not in cached.column_types_ok for i in typed):
+            return None
         out = {rule_id: Measurement(error=msg) for rule_id, msg in cached.errors.items()}
         values: dict[str, Any] = {}
         try:
@@ -130,7 +134,6 @@ class SqlEngine:
                 values.update(zip(names, rows[0]))
         except Exception:
             return None
-        self._cached[table.name] = cached
         total = values.get(ROWS)
         self._assemble(rules, out, values, cached.metric_of, cached.queries, total)
         native = self._native[table.name]
@@ -145,6 +148,7 @@ class SqlEngine:
                 )
             else:
                 out[rule.id] = _extra_columns(cast(ir.ExtraColumns, m), native, total)
+        self._cached[table.name] = cached
         return out
 
     def _measure_profile(

@@ -17,15 +17,16 @@ it is compiled for, the scan-split policy and lockgate's own code; the key hashe
 Only plans that depend on nothing else are stored: none with a relationship (its SQL depends
 on another table) or a stateful rule (profiles are built with ibis), none for a missing table.
 
-A cache file is not trusted input: whoever can write the cache folder (or commit into it) could
-put any SQL there. So each file is signed with HMAC-SHA256 under a per-user secret kept outside
-the project (`plan_signing_key`: `plan-cache.key` in lockgate.user_cache's folder, created 0600
-on first use; with that folder turned off nothing is cached) and carries its own key, which must
-match the key computed now; a file whose signature or key does not match is ignored and the plan
-compiled afresh. Only lockgate writes signed files, and only with SQL it compiled from the
-contract's rules, so a signed plan is as safe as a fresh one. (Signing replaced running the
-read-only guard over every cached query: that walk of DuckDB's parse tree cost ~0.3 s on a
-1,000-column table, half of the warm check's overhead. Contract SQL rules are still guarded
+A cache file is not trusted input: whoever can write the cache folder (or commit into it) could put
+any SQL there. So each file is signed with HMAC-SHA256 under a per-user secret kept outside the
+project (`plan_signing_key`: `plan-cache.key` in lockgate.user_cache's folder, created 0600 on
+first use; a key file that is a symlink, another user's, or open to anyone else, as a key committed
+to a repository would be, is refused; with that folder turned off nothing is cached) and carries
+its own key, which must match the key computed now; a file whose signature or key does not match is
+ignored and the plan compiled afresh. Only lockgate writes signed files, and only with SQL it
+compiled from the contract's rules, so a signed plan is as safe as a fresh one. (Signing replaced
+running the read-only guard over every cached query: that walk of DuckDB's parse tree cost ~0.3 s
+on a 1,000-column table, half of the warm check's overhead. Contract SQL rules are still guarded
 again when they run.)
 
 Besides the scan, a plan keeps the SQL of the sample queries of the rules that failed so far
@@ -44,6 +45,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -173,8 +175,7 @@ def plan_signing_key(create: bool) -> bytes | None:
     if path is None:
         return None
     try:
-        secret = path.read_bytes()
-        return secret if len(secret) == KEY_BYTES else None
+        return _read_private(path)
     except FileNotFoundError:
         if not create:
             return None
@@ -191,9 +192,24 @@ def plan_signing_key(create: bool) -> bytes | None:
             pass
         finally:
             os.unlink(tmp)
-        secret = path.read_bytes()
+        return _read_private(path)
     except OSError:
         return None
+
+
+def _read_private(path: Path) -> bytes | None:
+    """The key in `path` if only this user could have written and read it: a regular file (not
+    a symlink) of this user, with no permission for anyone else, as lockgate creates it. A key
+    checked out of a repository (git writes 0644, or a symlink) is known to its author, who
+    could then sign any plan: refused, so nothing is cached."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
+            return None
+        secret = handle.read(KEY_BYTES + 1)
     return secret if len(secret) == KEY_BYTES else None
 
 
@@ -223,7 +239,7 @@ def load(key: str) -> CachedPlan | None:
             metadata_rules=[str(r) for r in data["metadata_rules"]],
             samples={str(k): str(v) for k, v in data["samples"].items()},
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
     return cached if cached.key == key else None
 
