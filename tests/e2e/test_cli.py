@@ -322,3 +322,14 @@ def test_usage_errors_are_one_line_naming_the_help(tmp_path):
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("lockgate: error: "), (args, proc.stderr)
         assert message in lines[0] and hint in lines[0], (args, lines[0])
+
+
+def test_a_commands_own_usage_error_is_its_message_only(tmp_path):
+    """monitor's unknown model is a usage error, not an internal one asking for a traceback."""
+    (tmp_path / "specs").mkdir()
+    proc = lockgate("monitor", "nope", "--specs", tmp_path / "specs", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    specs = tmp_path / "specs"
+    assert proc.stderr.splitlines() == [
+        f"lockgate: error: Invalid value: no spec named 'nope' in {specs} (specs: none)"
+    ]
