@@ -53,6 +53,9 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.Abort, SystemExit):
             raise
+        except click.ClickException as exc:
+            # a command's own usage error (monitor's unknown model, bad window): its message only
+            fail(exc.format_message())
         except ContractError as exc:
             # the finding reads `file:line:col: error: ...`; say "error" once
             fail(str(exc).replace(": error: ", ": ", 1))

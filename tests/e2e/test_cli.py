@@ -302,3 +302,34 @@ def test_help_and_import_do_not_load_heavy_libraries():
     )
     assert help_run.stdout.strip().endswith("[]"), help_run.stdout
     assert "check" in help_run.stdout and "lint" in help_run.stdout
+
+
+def test_usage_errors_are_one_line_naming_the_help(tmp_path):
+    """Parse errors keep the exit-2 contract: one `lockgate: error:` line, no usage block."""
+    cases = [
+        (("check",), "Missing argument 'CONTRACT'", "check --help"),
+        (("check", "x.odcs.yaml", "--engine", "bogus"), "Invalid value for '--engine'", "check"),
+        (("check", "x.odcs.yaml", "--formt", "json"), "No such option '--formt'", "check --help"),
+        (("nosuch",), "No such command 'nosuch'", "--help"),
+        (("history", "orders", "-n", "0"), "0 is not in the range x>=1", "history --help"),
+        (("registry", "promote", "m"), "Missing argument 'VERSION'", "registry promote --help"),
+        (("quarantine", "show"), "Missing argument 'TABLE'", "quarantine show --help"),
+    ]
+    for args, message, hint in cases:
+        proc = lockgate(*args, cwd=tmp_path)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert proc.stdout == "", (args, proc.stdout)
+        lines = proc.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("lockgate: error: "), (args, proc.stderr)
+        assert message in lines[0] and hint in lines[0], (args, lines[0])
+
+
+def test_a_commands_own_usage_error_is_its_message_only(tmp_path):
+    """monitor's unknown model is a usage error, not an internal one asking for a traceback."""
+    (tmp_path / "specs").mkdir()
+    proc = lockgate("monitor", "nope", "--specs", tmp_path / "specs", cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    specs = tmp_path / "specs"
+    assert proc.stderr.splitlines() == [
+        f"lockgate: error: Invalid value: no spec named 'nope' in {specs} (specs: none)"
+    ]
