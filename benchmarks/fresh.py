@@ -39,7 +39,7 @@ def run_series(commands: list[Command], repeat: int, scratch: Path, timeout: flo
         order = commands[rep % len(commands) :] + commands[: rep % len(commands)]
         for command in order:
             out = scratch / f"{command.key}.out"
-            env = {**_environment(), **command.env}
+            env = {**child_environment(), **command.env}
             done = process.run(command.argv, stdout=out, timeout=timeout, env=env)
             if done.returncode not in command.ok_codes:
                 raise RuntimeError(f"{command.key} exited {done.returncode}: {done.stderr[-2000:]}")
@@ -50,7 +50,7 @@ def run_series(commands: list[Command], repeat: int, scratch: Path, timeout: flo
     return {key: summary(rs) for key, rs in runs.items()}
 
 
-def _environment() -> dict[str, str]:
+def child_environment() -> dict[str, str]:
     """This process's environment, except PYTHONDONTWRITEBYTECODE (set on this machine, and on
     some CI runners): an installed lockgate has its bytecode compiled, and without it every run
     would compile lockgate's ~70 modules again (~50 ms of a 0.3 s check). The warm-up run of
