@@ -76,8 +76,8 @@ def list_versions(model: str | None, registry: Path | None, as_json: bool) -> No
 
 
 @app.command()
-@click.argument("model")
-@click.argument("version")
+@click.argument("model", help="The model's name in the registry (see `lockgate registry list`).")
+@click.argument("version", help="The version to make champion, e.g. v3.")
 @registry_option
 def promote(model: str, version: str, registry: Path | None) -> None:
     """Make VERSION the champion (refused without a passing receipt and release)."""
@@ -85,7 +85,7 @@ def promote(model: str, version: str, registry: Path | None) -> None:
 
 
 @app.command()
-@click.argument("model")
+@click.argument("model", help="The model whose previous champion comes back.")
 @registry_option
 def rollback(model: str, registry: Path | None) -> None:
     """Restore the previous champion."""

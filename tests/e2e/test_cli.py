@@ -333,3 +333,31 @@ def test_a_commands_own_usage_error_is_its_message_only(tmp_path):
     assert proc.stderr.splitlines() == [
         f"lockgate: error: Invalid value: no spec named 'nope' in {specs} (specs: none)"
     ]
+
+
+def _commands(*group: str) -> list[tuple[str, ...]]:
+    """Every command under `group`, read from the help pages as a user finds them."""
+    done = lockgate(*group, "--help")
+    assert done.returncode == 0, done.stderr
+    if "Commands:" not in done.stdout:
+        return [group]
+    listed = done.stdout.split("Commands:", 1)[1].splitlines()
+    names = [ln.split()[0] for ln in listed if ln.startswith("  ") and not ln.startswith("   ")]
+    return [c for name in names for c in _commands(*group, name)]
+
+
+def test_every_positional_argument_says_what_it_is():
+    """Each command's --help describes its arguments (typer listed them; click shows an
+    argument only when it has a help text)."""
+    commands = _commands()
+    assert ("check",) in commands and ("registry", "promote") in commands
+    for command in commands:
+        done = lockgate(*command, "--help")
+        usage = done.stdout.splitlines()[0].split()
+        names = [w.rstrip(".") for w in usage if w.rstrip(".").isalpha() and w.isupper()]
+        if not names:
+            continue
+        listed = done.stdout.split("Positional arguments:", 1)[-1].split("Options:", 1)[0]
+        for name in names:
+            line = next((ln for ln in listed.splitlines() if ln.strip().startswith(name)), "")
+            assert len(line.split()) > 1, (command, name, done.stdout)  # a name and its text
