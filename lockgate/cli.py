@@ -24,7 +24,9 @@ from lockgate.cli_group import LockgateGroup
         "broken data."
     ),
     no_args_is_help=True,
-    context_settings={"show_default": True},
+    # help uses the terminal's width up to 120 columns (click's default stops at 80, as on a
+    # 200-column terminal); context settings reach every sub-command
+    context_settings={"show_default": True, "max_content_width": 120},
 )
 def app() -> None:
     pass
