@@ -14,6 +14,7 @@ from typing import NoReturn
 import click
 
 from lockgate.cli_group import LockgateGroup
+from lockgate.cli_options import PATH, history_option
 
 
 @click.group(
@@ -34,7 +35,6 @@ def app() -> None:
 
 ENGINES = click.Choice(["sql", "frame", "spark"])
 # Path parameters arrive as pathlib.Path; whether the file must exist is the command's to check
-PATH = click.Path(path_type=Path)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -354,13 +354,7 @@ def docs(contract: Path, server: str | None, output: Path | None, engine: str) -
 @click.option(
     "--format", "-f", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
-@click.option(
-    "--history",
-    help=(
-        "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-        "else .lockgate/history.sqlite)."
-    ),
-)
+@history_option
 @_guard
 def history_command(
     table: str, contract: str | None, limit: int, format: str, history: str | None
@@ -397,13 +391,7 @@ def history_command(
         "(default: contracts/ when it exists)."
     ),
 )
-@click.option(
-    "--history",
-    help=(
-        "History store: a SQLite file or a postgresql:// URL (default: $LOCKGATE_HISTORY, "
-        "else .lockgate/history.sqlite)."
-    ),
-)
+@history_option
 @_guard
 def report_command(output: Path, contracts: tuple[Path, ...], history: str | None) -> None:
     """Write a self-contained HTML report from the history store: latest verdicts, failed rules

@@ -8,15 +8,10 @@ from pathlib import Path
 import click
 
 from lockgate.cli_group import LockgateGroup
+from lockgate.cli_options import registry_option
 
 app = LockgateGroup(
     "registry", help="Model versions and their champion/previous aliases.", no_args_is_help=True
-)
-
-registry_option = click.option(
-    "--registry",
-    type=click.Path(path_type=Path),
-    help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry).",
 )
 
 

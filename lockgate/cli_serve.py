@@ -8,18 +8,13 @@ from pathlib import Path
 
 import click
 
-PATH = click.Path(path_type=Path)
+from lockgate.cli_options import PATH, registry_option
 
 specs_option = click.option(
     "--specs",
     type=PATH,
     default=Path("contracts/models"),
     help="Folder of model specs (*.yaml).",
-)
-registry_option = click.option(
-    "--registry",
-    type=PATH,
-    help="Registry folder (default: $LOCKGATE_REGISTRY or .lockgate/registry).",
 )
 log_option = click.option(
     "--log",

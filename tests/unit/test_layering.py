@@ -69,6 +69,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "lockgate.dagster",
             "lockgate.cli",
             "lockgate.cli_group",
+            "lockgate.cli_options",
             "lockgate.cli_registry",
             "lockgate.cli_serve",
             "lockgate.quarantine.cli",
