@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from lockgate.contract import rules as ir
 from lockgate.contract.dispatch import KindTable
@@ -201,18 +202,6 @@ def _between(
     return f"{subject} {below} {high}" if high is not None else ""
 
 
-def _duration(seconds: float) -> str:
-    """`1h`, `1h 30m`, `90.5s`: exact, unlike the two-unit `format_duration`."""
-    if seconds < 0 or seconds != int(seconds):
-        return f"{seconds:g}s"
-    rest, parts = int(seconds), []
-    for size, label in ((86400, "d"), (3600, "h"), (60, "m"), (1, "s")):
-        amount, rest = divmod(rest, size)
-        if amount:
-            parts.append(f"{amount}{label}")
-    return " ".join(parts) or "0s"
-
-
 @describe_predicate.register(ir.IsNull)
 def _(p: ir.IsNull, named: bool = False) -> str:
     return f"{_subject(p.column, named)}not null"
@@ -220,13 +209,16 @@ def _(p: ir.IsNull, named: bool = False) -> str:
 
 @describe_predicate.register(ir.IsMissing)
 def _(p: ir.IsMissing, named: bool = False) -> str:
-    listed = f"{'in' if named else 'one of'} {list(p.values)}"
-    return f"{_subject(p.column, named)}not null and not {listed}"
+    return f"{_subject(p.column, named)}not null and not {_among(p.values, named)}"
 
 
 @describe_predicate.register(ir.NotInSet)
 def _(p: ir.NotInSet, named: bool = False) -> str:
-    return f"{_subject(p.column, named)}{'in' if named else 'one of'} {list(p.values)}"
+    return f"{_subject(p.column, named)}{_among(p.values, named)}"
+
+
+def _among(values: tuple[Any, ...], named: bool) -> str:
+    return f"{'in' if named else 'one of'} {list(values)}"
 
 
 @describe_predicate.register(ir.NotMatching)
@@ -261,7 +253,7 @@ def _(p: ir.NotMultipleOf, named: bool = False) -> str:
 
 @describe_predicate.register(ir.LagAbove)
 def _(p: ir.LagAbove, named: bool = False) -> str:
-    return f"{p.end} - {p.start} <= {_duration(p.seconds)}"
+    return f"{p.end} - {p.start} <= {ir.format_duration(p.seconds, exact=True)}"
 
 
 @describe_predicate.register(ir.AnyOf)

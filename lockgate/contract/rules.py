@@ -388,13 +388,27 @@ def _fmt(value: Any, unit: str) -> str:
     return str(value)
 
 
-def format_duration(seconds: float) -> str:
+_DURATION_UNITS = ((86400, "d"), (3600, "h"), (60, "m"))
+
+
+def format_duration(seconds: float, *, exact: bool = False) -> str:
+    """`3d 4h`: the two largest units, for an observed age. `exact`: every unit down to seconds
+    (`1h 30s`, `90.5s`), for a bound a rule states."""
+    if exact:
+        if seconds < 0 or seconds != int(seconds):
+            return f"{seconds:g}s"
+        rest, parts = int(seconds), []
+        for size, label in (*_DURATION_UNITS, (1, "s")):
+            count, rest = divmod(rest, size)
+            if count:
+                parts.append(f"{count}{label}")
+        return " ".join(parts) or "0s"
     sign = "-" if seconds < 0 else ""
     seconds = abs(seconds)
     if seconds < 60:
         return f"{sign}{seconds:.0f}s"
     parts = []
-    for size, label in ((86400, "d"), (3600, "h"), (60, "m")):
+    for size, label in _DURATION_UNITS:
         amount, seconds = divmod(seconds, size)
         if amount:
             parts.append(f"{int(amount)}{label}")
