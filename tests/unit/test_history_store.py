@@ -200,6 +200,37 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
         ] == list(range(100, 100 + RUNS_PER_WRITER))
 
 
+def test_opening_waits_for_a_writer_on_a_file_not_yet_in_wal_mode(tmp_path):
+    """Two first checks creating one store: while one holds a write lock on the new file, the
+    other's switch to WAL gets "database is locked" at once (SQLite skips the busy handler
+    there); opening must wait for the lock like every other write, not fail the check."""
+    import threading
+
+    path = tmp_path / "new.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE other (a INTEGER)")  # a file in rollback-journal mode
+    holder.execute("BEGIN IMMEDIATE")  # the other process's write lock
+    opened: list[object] = []
+
+    def open_it() -> None:
+        try:
+            SqliteHistoryStore(path).close()
+            opened.append("ok")
+        except Exception as exc:  # noqa: BLE001 (the failure is what the test reports)
+            opened.append(exc)
+
+    worker = threading.Thread(target=open_it)
+    worker.start()
+    worker.join(1.0)  # without the wait, opening has failed well within this second
+    holder.execute("COMMIT")
+    worker.join(60)
+    holder.close()
+    assert opened == ["ok"]
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
 def test_which_store_a_check_uses(tmp_cwd, monkeypatch):
     monkeypatch.delenv(ENV, raising=False)
     with open_store() as store:

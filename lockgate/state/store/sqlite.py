@@ -10,6 +10,7 @@ processes recording at once both succeed, one after the other.
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,7 +38,7 @@ class SqliteHistoryStore(SqlHistoryStore):
             # autocommit mode: transactions are opened explicitly below
             self.con = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
             self.con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-            self.con.execute("PRAGMA journal_mode = WAL")
+            self._use_wal()
             self.con.execute(
                 "PRAGMA synchronous = NORMAL"
             )  # durable at each checkpoint; safe in WAL mode
@@ -45,6 +46,21 @@ class SqliteHistoryStore(SqlHistoryStore):
                 self._create_schema(cur, TYPES)
         except (sqlite3.Error, OSError) as exc:
             raise LockgateError(f"cannot open the history store {self.path}: {exc}") from None
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL. While another connection holds a write lock on a file not yet
+        in WAL mode (two first checks creating the same store), SQLite answers "database is
+        locked" at once, without calling the busy handler: wait for it here as the busy timeout
+        would."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self.con.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.05)
 
     def _name(self, table: str) -> str:
         return f'"{table}"'
