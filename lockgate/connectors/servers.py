@@ -14,7 +14,7 @@ installed at all for users who never use that server type.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,9 +118,9 @@ def supported_names() -> tuple[str, ...]:
     return tuple(_BY_NAME)
 
 
-def spoken_names() -> str:
-    """The server types for a message: "duckdb, postgres and local"."""
-    names = [t.name for t in SERVER_TYPES]
+def spoken_names(types: Iterable[ServerType] = SERVER_TYPES) -> str:
+    """Server types for a message: "duckdb, postgres and local"."""
+    names = [t.name for t in types]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 

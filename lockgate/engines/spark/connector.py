@@ -23,7 +23,7 @@ from ibis.backends.sql.datatypes import PySparkType
 
 from lockgate.connectors.base import Connector, check_data_path, expand_env
 from lockgate.connectors.local import data_directory
-from lockgate.connectors.servers import SERVER_TYPES, server_type
+from lockgate.connectors.servers import SERVER_TYPES, server_type, spoken_names
 from lockgate.contract import rules as ir
 from lockgate.contract.model import Server
 from lockgate.engines.spark.compiler import to_spark_sql
@@ -35,12 +35,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 READERS = ("parquet", "csv")
-
-
-def _spark_servers() -> str:
-    """ "local and databricks": the server types Spark checks, as the registry says."""
-    names = [t.name for t in SERVER_TYPES if t.spark_reads is not None]
-    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 class SparkConnector(Connector):
@@ -65,8 +59,9 @@ class SparkConnector(Connector):
         entry = server_type(server.type)
         reads = entry.spark_reads if entry is not None else None
         if reads is None:
+            readable = spoken_names(t for t in SERVER_TYPES if t.spark_reads)
             raise UsageError(
-                f"--engine spark checks servers of type {_spark_servers()}; "
+                f"--engine spark checks servers of type {readable}; "
                 f"server {server.name!r} is of type {server.type!r}"
             )
         from lockgate.engines.spark.session import spark_session

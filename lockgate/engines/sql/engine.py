@@ -118,7 +118,7 @@ class SqlEngine:
         return plan
 
     def _measure_cached(
-        self, table: Table, rules: list[ir.Rule], cached: Any
+        self, table: Table, rules: list[ir.Rule], cached: plan_cache.CachedPlan
     ) -> dict[str, Measurement] | None:
         """The measurements from a cached plan's SQL; None when a query fails (the fresh plan
         then finds which metric the database rejects, or the file is not one lockgate wrote for
